@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Samples kernel and user stacks on a perf event and aggregates them in the kernel:
+ * counts[(tgid, pid, kernel stack, user stack, process image, comm)] += 1.
+ * A process table assigns every process image a generation and reports first sightings
+ * and execs on a ring buffer, so that user space reads its mappings while it is alive.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "profile_abi.h"
+
+#define PF_KTHREAD 0x00200000
+#define EEXIST 17
+#define EFAULT 14
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Tunables, set by user space before load. */
+const volatile bool filter_pids = false;   /* only tgids in pid_filter */
+const volatile bool filter_cgroup = false; /* only tasks under cgroup_filter[0] */
+const volatile bool follow_forks = false;  /* children of filtered processes join the filter */
+const volatile bool include_idle = false;  /* keep samples of the idle task (pid 0) */
+const volatile bool kernel_stacks = true;
+const volatile bool user_stacks = true;
+
+/* Sizes below are defaults; user space sets them with bpf_map__set_max_entries(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, PROF_MAX_STACK_DEPTH * sizeof(__u64));
+	__uint(max_entries, 32768);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct prof_sample_key);
+	__type(value, __u64);
+	__uint(max_entries, 65536);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32); /* tgid */
+	__type(value, struct prof_proc_state);
+	__uint(max_entries, 32768);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32); /* tgid */
+	__type(value, __u8);
+	__uint(max_entries, 8192);
+} pid_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} cgroup_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct prof_sample_counters);
+	__uint(max_entries, 1);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* Last generation handed out; 0 is never used, it means "unknown". */
+__u32 last_gen = 0;
+
+static __always_inline struct prof_sample_counters *counters_of_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline void emit_event(__u32 type, __u32 tgid, __u32 gen,
+				       struct task_struct *task)
+{
+	struct prof_proc_event *e;
+	struct prof_sample_counters *c;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		c = counters_of_cpu();
+		if (c)
+			c->events_lost++;
+		return;
+	}
+	e->type = type;
+	e->tgid = tgid;
+	e->proc_gen = gen;
+	e->pad = 0;
+	BPF_CORE_READ_STR_INTO(&e->comm, task, group_leader, comm);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Starts a new image generation for @tgid and reports it. Returns it, or 0 if the table is full. */
+static __always_inline __u32 start_generation(__u32 type, __u32 tgid, struct task_struct *task)
+{
+	struct prof_proc_state st = { .proc_gen = __sync_fetch_and_add(&last_gen, 1) + 1 };
+	struct prof_sample_counters *c;
+
+	if (bpf_map_update_elem(&procs, &tgid, &st, type == PROF_PROC_SEEN ? BPF_NOEXIST : BPF_ANY)) {
+		struct prof_proc_state *raced = bpf_map_lookup_elem(&procs, &tgid);
+
+		/* Another CPU saw the process first: use its generation. */
+		if (raced)
+			return raced->proc_gen;
+		c = counters_of_cpu();
+		if (c)
+			c->procs_full++;
+		return 0;
+	}
+	emit_event(type, tgid, st.proc_gen, task);
+	return st.proc_gen;
+}
+
+static __always_inline bool task_selected(__u32 tgid)
+{
+	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
+		return false;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
+	return true;
+}
+
+/* A stack id, or -1 when there is none or it was lost (and then counted). */
+static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, __u64 flags,
+				      struct prof_sample_counters *c, bool *lost)
+{
+	long id = bpf_get_stackid(ctx, &stacks, flags);
+
+	if (id >= 0)
+		return id;
+	if (id == -EFAULT) {
+		/* Nothing to walk: kernel stack of a sample taken in user mode, or no user regs. */
+		if (flags & BPF_F_USER_STACK)
+			c->user_missing++;
+		return -1;
+	}
+	if (id == -EEXIST) {
+		if (flags & BPF_F_USER_STACK)
+			c->ustack_collision++;
+		else
+			c->kstack_collision++;
+	} else {
+		c->stack_errors++;
+	}
+	*lost = true;
+	return -1;
+}
+
+SEC("perf_event")
+int on_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct prof_sample_key key = {};
+	struct prof_sample_counters *c;
+	struct prof_proc_state *st;
+	bool lost = false;
+	__u64 one = 1, *count;
+	long err;
+
+	key.tgid = pid_tgid >> 32;
+	key.pid = (__u32)pid_tgid;
+	if (key.pid == 0 && !include_idle)
+		return 0;
+	if (!task_selected(key.tgid))
+		return 0;
+	c = counters_of_cpu();
+	if (!c)
+		return 0;
+	c->samples++;
+
+	key.kstack_id = kernel_stacks ? stack_id(ctx, 0, c, &lost) : -1;
+	key.ustack_id = -1;
+	if (user_stacks && key.pid != 0 && !(BPF_CORE_READ(task, flags) & PF_KTHREAD))
+		key.ustack_id = stack_id(ctx, BPF_F_USER_STACK, c, &lost);
+	/* A sample with a lost stack would land in the wrong place in the graph: drop it. */
+	if (lost)
+		return 0;
+
+	st = bpf_map_lookup_elem(&procs, &key.tgid);
+	key.proc_gen = st ? st->proc_gen : start_generation(PROF_PROC_SEEN, key.tgid, task);
+	bpf_get_current_comm(&key.comm, sizeof(key.comm));
+
+	count = bpf_map_lookup_elem(&counts, &key);
+	if (count) {
+		__sync_fetch_and_add(count, 1);
+		return 0;
+	}
+	err = bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		count = bpf_map_lookup_elem(&counts, &key);
+		if (count)
+			__sync_fetch_and_add(count, 1);
+	} else if (err) {
+		c->counts_full++;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (!task_selected(tgid))
+		return 0;
+	start_generation(PROF_PROC_EXEC, tgid, task);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	__u8 yes = 1;
+
+	if (!follow_forks || parent_tgid == child_tgid)
+		return 0;
+	if (bpf_map_lookup_elem(&pid_filter, &parent_tgid))
+		bpf_map_update_elem(&pid_filter, &child_tgid, &yes, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct prof_proc_state *st;
+
+	/* Only the last thread's exit ends the process. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	st = bpf_map_lookup_elem(&procs, &tgid);
+	if (!st)
+		return 0;
+	emit_event(PROF_PROC_EXIT, tgid, st->proc_gen, task);
+	bpf_map_delete_elem(&procs, &tgid);
+	if (follow_forks)
+		bpf_map_delete_elem(&pid_filter, &tgid);
+	return 0;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The ABI shared by profile.bpf.c and user space: map keys, values and events. */
+#ifndef PROF_BPF_PROFILE_ABI_H
+#define PROF_BPF_PROFILE_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PROF_COMM_LEN 16
+#define PROF_MAX_STACK_DEPTH 127 /* the kernel's PERF_MAX_STACK_DEPTH */
+
+/* Key of the counts hash: one entry per distinct (thread, stacks, process image). */
+struct prof_sample_key {
+	__u32 tgid;	 /* process id */
+	__u32 pid;	 /* thread id */
+	__s32 kstack_id; /* id in the stacks map, or -1: no kernel stack */
+	__s32 ustack_id; /* id in the stacks map, or -1: no user stack */
+	__u32 proc_gen;	 /* process image generation (see struct prof_proc_event), 0 if unknown */
+	__u32 pad;
+	char comm[PROF_COMM_LEN]; /* thread name */
+};
+_Static_assert(sizeof(struct prof_sample_key) == 40, "sample_key layout");
+
+/*
+ * Why samples were not counted, and what was counted. Per CPU, summed by user space.
+ * Every field is a count of samples (or events, for events_lost).
+ */
+struct prof_sample_counters {
+	__u64 samples;		/* perf samples that passed the filters */
+	__u64 kstack_collision; /* kernel stack dropped: its stack-map bucket held another stack */
+	__u64 ustack_collision; /* user stack dropped: the same */
+	__u64 stack_errors;	/* bpf_get_stackid failed otherwise (e.g. -ENOMEM) */
+	__u64 counts_full;	/* the counts hash had no room for a new key */
+	__u64 procs_full;	/* the process table had no room: proc_gen 0 */
+	__u64 events_lost;	/* process events dropped: ring buffer full */
+	__u64 user_missing;	/* user process sampled without a user stack (-EFAULT) */
+};
+_Static_assert(sizeof(struct prof_sample_counters) == 64, "sample_counters layout");
+
+enum prof_proc_event_type {
+	PROF_PROC_SEEN = 1, /* first sample of a process not in the table */
+	PROF_PROC_EXEC = 2, /* the process replaced its image */
+	PROF_PROC_EXIT = 3, /* the last thread of a process in the table exited */
+};
+
+/*
+ * A process image is identified by a generation number, unique for the whole run and
+ * assigned on first sight and on every exec, so that samples taken before and after an
+ * exec, or of a reused pid, are named with the right mappings.
+ */
+struct prof_proc_event {
+	__u32 type;	/* enum prof_proc_event_type */
+	__u32 tgid;	/* process id */
+	__u32 proc_gen; /* generation the event starts (SEEN, EXEC) or ends (EXIT) */
+	__u32 pad;
+	char comm[PROF_COMM_LEN]; /* process (thread group leader) name */
+};
+_Static_assert(sizeof(struct prof_proc_event) == 32, "proc_event layout");
+
+/* Value of the procs map. */
+struct prof_proc_state {
+	__u32 proc_gen;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct prof_proc_state) == 8, "proc_state layout");
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Folded stacks: "comm;root;...;leaf COUNT", one line per distinct stack, the format
+ * flamegraph.pl and Pyroscope read. Kernel frames carry the suffix "_[k]", inlined frames
+ * "_[i]", JIT frames "_[j]" (the stackcollapse-perf.pl annotations).
+ */
+#ifndef PROF_FOLDED_H
+#define PROF_FOLDED_H
+
+#include <stdio.h>
+
+struct profile;
+
+/*
+ * Writes @prof to @out: samples with the same folded line are merged, lines are sorted
+ * bytewise so output is deterministic. ';' and control characters inside names become '_'.
+ * Returns 0 or -errno (-EIO when writing fails).
+ */
+int folded__write(const struct profile *prof, FILE *out);
+
+#endif

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* bpfprof: parses the command line and hands each subcommand to its module. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "record.h"
+#include "record_options.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+struct command_entry {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+static int cmd_record(int argc, char **argv)
+{
+	struct record_opts opts;
+	char err[512];
+	int ret;
+
+	switch (record_opts__parse(&opts, argc, argv, err, sizeof(err))) {
+	case RECORD_PARSE_HELP:
+		ret = 0;
+		break;
+	case RECORD_PARSE_ERROR:
+		fprintf(stderr, "bpfprof record: %s\n", err);
+		ret = EXIT_USAGE;
+		break;
+	default:
+		log__set_level(opts.verbose >= 2 ? LOG_DEBUG : opts.verbose ? LOG_INFO : LOG_WARN);
+		ret = record__run(&opts) ? EXIT_RUNTIME : 0;
+		break;
+	}
+	record_opts__release(&opts);
+	return ret;
+}
+
+static const struct command_entry commands[] = {
+	{ "record", "sample every CPU for a while (or while a command runs) and write a profile",
+	  cmd_record },
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: bpfprof COMMAND [OPTIONS]\n\n"
+	      "A whole-system CPU profiler: samples kernel and user stacks with BPF.\n\n"
+	      "Commands:\n",
+	      out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nbpfprof COMMAND --help describes a command's options.\n"
+	      "Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("bpfprof %s\n", BPFPROF_VERSION);
+		return 0;
+	}
+	/* A closed pipe is a write error to report, not a reason to die silently. */
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "bpfprof: unknown command '%s' (see bpfprof --help)\n", argv[1]);
+	return EXIT_USAGE;
+}

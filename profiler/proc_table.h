@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The processes seen during a recording, one entry per process image generation (see
+ * struct prof_proc_event): its pid, name and a snapshot of its mappings taken while it
+ * was alive.
+ */
+#ifndef PROF_PROC_TABLE_H
+#define PROF_PROC_TABLE_H
+
+#include <stdint.h>
+
+#include "profile_abi.h"
+
+struct proc_table;
+struct symbolizer;
+struct proc_maps;
+
+struct proc_entry {
+	uint32_t tgid;
+	char comm[PROF_COMM_LEN];     /* process name */
+	const struct proc_maps *maps; /* NULL when the process was gone before it was read */
+};
+
+struct proc_table_stats {
+	uint64_t snapshots; /* process images whose mappings were read */
+	uint64_t vanished;  /* images gone before their mappings could be read */
+	uint64_t late;      /* images read at the end because their event was lost */
+};
+
+/* @sym is borrowed and must outlive the table. Returns NULL with errno set. */
+struct proc_table *proc_table__new(struct symbolizer *sym);
+/* NULL-safe; frees every snapshot. */
+void proc_table__free(struct proc_table *table);
+
+/* Records a process event: reads the mappings now for SEEN and EXEC. */
+void proc_table__on_event(struct proc_table *table, const struct prof_proc_event *event);
+
+/*
+ * The entry of generation @gen; when there is none (its event was lost, or @gen is 0)
+ * the process @tgid is read now, if it still exists. Borrowed until proc_table__free().
+ * Never NULL except on allocation failure.
+ */
+const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t gen,
+					    uint32_t tgid);
+
+void proc_table__stats(const struct proc_table *table, struct proc_table_stats *stats);
+
+#endif

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "profile_builder.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "proc_table.h"
+#include "profile.h"
+#include "sampler.h"
+#include "symbolizer.h"
+
+#define MAX_INLINE_FRAMES 32
+#define MAX_FRAMES (2 * PROF_MAX_STACK_DEPTH * MAX_INLINE_FRAMES)
+
+struct count_entry {
+	struct prof_sample_key key;
+	uint64_t count;
+};
+
+/* Frame ids of one resolved stack, root first. */
+struct frame_list {
+	uint32_t *ids;
+	size_t len;
+	bool resolved;
+};
+
+struct builder {
+	struct sampler *sampler;
+	struct symbolizer *sym;
+	struct proc_table *procs;
+	struct profile *prof;
+	struct profile_builder_stats *stats;
+	struct count_entry *entries;
+	size_t nentries, cap;
+	struct frame_list *kernel_stacks; /* indexed by kernel stack id */
+	size_t nkernel_stacks;
+	uint64_t ips[PROF_MAX_STACK_DEPTH];
+	uint32_t scratch[MAX_FRAMES];	/* the sample being built: user frames, then kernel */
+	uint32_t kscratch[MAX_FRAMES];	/* a kernel stack being resolved */
+};
+
+static int collect(const struct prof_sample_key *key, uint64_t count, void *ctx)
+{
+	struct builder *b = ctx;
+	struct count_entry *grown;
+
+	if (b->nentries == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 4096;
+		grown = realloc(b->entries, b->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		b->entries = grown;
+	}
+	b->entries[b->nentries].key = *key;
+	b->entries[b->nentries].count = count;
+	b->nentries++;
+	return 0;
+}
+
+static int cmp_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Groups the entries of one process image and one user stack, which resolve alike. */
+static int cmp_entries(const void *pa, const void *pb)
+{
+	const struct prof_sample_key *a = &((const struct count_entry *)pa)->key;
+	const struct prof_sample_key *b = &((const struct count_entry *)pb)->key;
+
+	return cmp_u32(a->proc_gen, b->proc_gen) ?: cmp_u32(a->tgid, b->tgid) ?:
+	       cmp_u32(a->ustack_id, b->ustack_id) ?: cmp_u32(a->kstack_id, b->kstack_id);
+}
+
+static int intern(struct builder *b, const struct sym_frame *sf, enum frame_kind kind)
+{
+	struct profile_frame frame = {
+		.func = sf->func,
+		.module = sf->module,
+		.file = sf->file,
+		.line = sf->line,
+		.addr = sf->addr,
+		.kind = sf->inlined ? FRAME_INLINE : kind,
+	};
+
+	return profile__intern_frame(b->prof, &frame);
+}
+
+/* Appends the frames of stack @id, root first, to out[*len..MAX_FRAMES). */
+static int resolve_stack(struct builder *b, int32_t id, bool kernel, const struct proc_maps *maps,
+			 uint32_t *out, size_t *len)
+{
+	struct sym_frame sf[MAX_INLINE_FRAMES];
+	int depth, n;
+	int64_t frame_id;
+
+	depth = sampler__stack(b->sampler, id, b->ips);
+	if (depth < 0) {
+		struct sym_frame lost = { .func = "[lost stack]" };
+
+		b->stats->missing_stacks++;
+		frame_id = intern(b, &lost, kernel ? FRAME_KERNEL : FRAME_USER);
+		if (frame_id < 0)
+			return frame_id;
+		out[(*len)++] = frame_id;
+		return 0;
+	}
+	for (int i = depth - 1; i >= 0; i--) {
+		/* Every address but the leaf is a return address. */
+		if (kernel)
+			n = symbolizer__resolve_kernel(b->sym, b->ips[i], i > 0, sf, MAX_INLINE_FRAMES);
+		else
+			n = symbolizer__resolve_user(b->sym, maps, b->ips[i], i > 0, sf,
+						     MAX_INLINE_FRAMES);
+		if (n < 0)
+			return n;
+		/* sf[] is innermost first; the profile wants the caller first. */
+		for (int j = n - 1; j >= 0 && *len < MAX_FRAMES; j--) {
+			frame_id = intern(b, &sf[j], kernel ? FRAME_KERNEL : FRAME_USER);
+			if (frame_id < 0)
+				return frame_id;
+			out[(*len)++] = frame_id;
+		}
+	}
+	return 0;
+}
+
+static int kernel_stack(struct builder *b, int32_t id, struct frame_list **out)
+{
+	struct frame_list *fl;
+	size_t len = 0;
+	int err;
+
+	if ((size_t)id >= b->nkernel_stacks) {
+		size_t n = (size_t)id + 1 > 2 * b->nkernel_stacks ? (size_t)id + 1 :
+								    2 * b->nkernel_stacks;
+		struct frame_list *grown = realloc(b->kernel_stacks, n * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + b->nkernel_stacks, 0, (n - b->nkernel_stacks) * sizeof(*grown));
+		b->kernel_stacks = grown;
+		b->nkernel_stacks = n;
+	}
+	fl = &b->kernel_stacks[id];
+	if (!fl->resolved) {
+		err = resolve_stack(b, id, true, NULL, b->kscratch, &len);
+		if (err)
+			return err;
+		fl->ids = malloc(len * sizeof(*fl->ids) + 1);
+		if (!fl->ids)
+			return -ENOMEM;
+		memcpy(fl->ids, b->kscratch, len * sizeof(*fl->ids));
+		fl->len = len;
+		fl->resolved = true;
+	}
+	*out = fl;
+	return 0;
+}
+
+static int add_entry(struct builder *b, const struct count_entry *e, size_t *user_len,
+		     const struct count_entry *prev)
+{
+	const struct proc_entry *proc;
+	struct profile_labels labels;
+	struct frame_list *kfl;
+	char thread[PROF_COMM_LEN + 1] = { 0 };
+	size_t len;
+	int err;
+
+	proc = proc_table__lookup(b->procs, e->key.proc_gen, e->key.tgid);
+	if (!proc)
+		return -ENOMEM;
+	/* Entries come grouped by image and user stack: reuse the user frames when they repeat. */
+	if (!prev || cmp_u32(prev->key.proc_gen, e->key.proc_gen) ||
+	    cmp_u32(prev->key.tgid, e->key.tgid) || prev->key.ustack_id != e->key.ustack_id) {
+		*user_len = 0;
+		if (e->key.ustack_id >= 0) {
+			err = resolve_stack(b, e->key.ustack_id, false, proc->maps, b->scratch,
+					    user_len);
+			if (err)
+				return err;
+		}
+	}
+	len = *user_len;
+	if (e->key.kstack_id >= 0) {
+		err = kernel_stack(b, e->key.kstack_id, &kfl);
+		if (err)
+			return err;
+		for (size_t i = 0; i < kfl->len && len < MAX_FRAMES; i++)
+			b->scratch[len++] = kfl->ids[i];
+	}
+	memcpy(thread, e->key.comm, PROF_COMM_LEN);
+	labels.pid = e->key.tgid;
+	labels.tid = e->key.pid;
+	labels.thread = thread;
+	labels.comm = proc->comm[0] ? proc->comm : thread;
+	return profile__add_sample(b->prof, b->scratch, len, &labels, e->count);
+}
+
+int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
+			   struct profile *prof, struct profile_builder_stats *stats)
+{
+	struct builder *b;
+	size_t user_len = 0;
+	int err;
+
+	memset(stats, 0, sizeof(*stats));
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->sampler = s;
+	b->sym = sym;
+	b->procs = procs;
+	b->prof = prof;
+	b->stats = stats;
+	err = sampler__for_each_count(s, collect, b);
+	if (err)
+		goto out_free;
+	stats->keys = b->nentries;
+	qsort(b->entries, b->nentries, sizeof(*b->entries), cmp_entries);
+	for (size_t i = 0; i < b->nentries && !err; i++)
+		err = add_entry(b, &b->entries[i], &user_len, i ? &b->entries[i - 1] : NULL);
+	if (err)
+		pr_err("cannot build the profile: %s\n", strerror(-err));
+out_free:
+	for (size_t i = 0; i < b->nkernel_stacks; i++)
+		free(b->kernel_stacks[i].ids);
+	free(b->kernel_stacks);
+	free(b->entries);
+	free(b);
+	return err;
+}

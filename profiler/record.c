@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "record.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "command.h"
+#include "folded.h"
+#include "log.h"
+#include "output_file.h"
+#include "privileges.h"
+#include "proc_table.h"
+#include "profile.h"
+#include "profile_builder.h"
+#include "progress.h"
+#include "sampler.h"
+#include "summary.h"
+#include "symbolizer.h"
+
+#define POLL_INTERVAL_MS 100
+#define TOP_FUNCTIONS 10
+#define NSEC_PER_SEC 1000000000ull
+
+/* Set by SIGINT/SIGTERM; the only state a signal handler may touch. */
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct recording {
+	const struct record_opts *opts;
+	struct output_file *outputs[RECORD_MAX_OUTPUTS];
+	struct symbolizer *sym;
+	struct proc_table *procs;
+	struct sampler *sampler;
+	struct command *cmd;
+	struct profile *prof;
+	struct record_summary summary;
+	double started;	/* CLOCK_MONOTONIC seconds */
+	uint64_t started_ns; /* CLOCK_REALTIME */
+};
+
+static double monotonic_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t.tv_sec * NSEC_PER_SEC + t.tv_nsec;
+}
+
+/* -p takes thread ids too, as perf does: the filter works on their process. */
+static int pid_to_tgid(uint32_t pid, uint32_t *tgid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int ret = -ESRCH;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", tgid) == 1) {
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+static int resolve_pids(const struct record_opts *opts, uint32_t *tgids)
+{
+	for (size_t i = 0; i < opts->npids; i++) {
+		if (pid_to_tgid(opts->pids[i], &tgids[i])) {
+			pr_err("no such process: %u\n", opts->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+static int open_outputs(struct recording *r)
+{
+	for (size_t i = 0; i < r->opts->noutputs; i++) {
+		const char *path = r->opts->outputs[i].path;
+
+		r->outputs[i] = output_file__open(path);
+		if (!r->outputs[i]) {
+			pr_err("cannot write '%s': %s\n", path, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int write_outputs(struct recording *r)
+{
+	int err = 0, ret;
+
+	for (size_t i = 0; i < r->opts->noutputs; i++) {
+		const char *path = r->opts->outputs[i].path;
+
+		ret = folded__write(r->prof, output_file__stream(r->outputs[i]));
+		if (!ret)
+			ret = output_file__commit(r->outputs[i]);
+		else
+			output_file__abort(r->outputs[i]);
+		r->outputs[i] = NULL;
+		if (ret) {
+			pr_err("cannot write '%s': %s\n", path, strerror(-ret));
+			err = err ?: ret;
+		}
+	}
+	return err;
+}
+
+static void on_proc_event(const struct prof_proc_event *event, void *ctx)
+{
+	proc_table__on_event(ctx, event);
+}
+
+static int start_sampling(struct recording *r, const uint32_t *tgids)
+{
+	const struct record_opts *o = r->opts;
+	struct sampler_opts so = {
+		.frequency = o->frequency,
+		.cpus = o->cpus,
+		.ncpus = o->ncpus,
+		.pids = tgids,
+		.npids = o->npids,
+		.filter_pids = o->npids > 0 || o->command,
+		.follow_forks = o->command != NULL,
+		.cgroup = o->cgroup,
+		.include_idle = o->include_idle,
+		.kernel_stacks = !o->user_only,
+		.user_stacks = !o->kernel_only,
+		.stack_map_size = o->stack_map_size,
+		.counts_map_size = o->counts_map_size,
+		.on_event = on_proc_event,
+		.event_ctx = r->procs,
+	};
+	int err;
+
+	err = sampler__new(&so, &r->sampler);
+	if (err)
+		return err;
+	if (o->command) {
+		err = command__spawn(o->command, &r->cmd);
+		if (err) {
+			pr_err("cannot start '%s': %s\n", o->command[0], strerror(-err));
+			return err;
+		}
+		err = sampler__add_pid(r->sampler, command__pid(r->cmd));
+		if (err)
+			return err;
+	}
+	err = sampler__start(r->sampler);
+	if (err)
+		return err;
+	r->started = monotonic_s();
+	r->started_ns = realtime_ns();
+	if (r->cmd)
+		return command__release(r->cmd);
+	return 0;
+}
+
+static bool should_stop(struct recording *r, double elapsed)
+{
+	if (stop_requested)
+		return true;
+	if (r->cmd && command__exited(r->cmd))
+		return true;
+	return (!r->cmd || r->opts->duration_set) && elapsed >= r->opts->duration_s;
+}
+
+static void sample_until_done(struct recording *r)
+{
+	struct prof_sample_counters c;
+	struct progress progress;
+	double elapsed = 0, total;
+
+	total = r->cmd && !r->opts->duration_set ? 0 : r->opts->duration_s;
+	progress__init(&progress, !r->opts->quiet);
+	while (!should_stop(r, elapsed)) {
+		double left_ms = (total > 0 ? total - elapsed : 1) * 1000;
+		int timeout = left_ms < POLL_INTERVAL_MS ? (int)left_ms + 1 : POLL_INTERVAL_MS;
+
+		sampler__poll(r->sampler, timeout);
+		elapsed = monotonic_s() - r->started;
+		if (progress.enabled && !sampler__counters(r->sampler, &c))
+			progress__update(&progress, elapsed, total, c.samples);
+	}
+	progress__clear(&progress);
+}
+
+static void report_command_status(struct recording *r)
+{
+	int status;
+
+	if (!r->cmd || !command__exited(r->cmd))
+		return;
+	status = command__status(r->cmd);
+	if (WIFEXITED(status) && WEXITSTATUS(status))
+		pr_warn("'%s' exited with status %d\n", r->opts->command[0], WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		pr_warn("'%s' was killed by signal %d\n", r->opts->command[0], WTERMSIG(status));
+}
+
+/* Stops sampling and turns what was sampled into r->prof. */
+static int finish_sampling(struct recording *r)
+{
+	struct profile_meta meta;
+	double duration;
+	int err;
+
+	sampler__stop(r->sampler);
+	duration = monotonic_s() - r->started;
+	/* Events of the last moments, so that their processes are named. */
+	while (sampler__poll(r->sampler, 0) > 0)
+		;
+	r->prof = profile__new();
+	if (!r->prof)
+		return -ENOMEM;
+	meta = (struct profile_meta){
+		.time_ns = r->started_ns,
+		.duration_ns = duration * NSEC_PER_SEC,
+		.period_ns = NSEC_PER_SEC / r->opts->frequency,
+	};
+	profile__set_meta(r->prof, &meta);
+	err = profile_builder__build(r->sampler, r->sym, r->procs, r->prof, &r->summary.build);
+	if (err)
+		return err;
+	r->summary.duration_s = duration;
+	r->summary.ncpus = sampler__cpu_count(r->sampler);
+	r->summary.frequency = r->opts->frequency;
+	sampler__counters(r->sampler, &r->summary.counters);
+	symbolizer__stats(r->sym, &r->summary.sym);
+	proc_table__stats(r->procs, &r->summary.procs);
+	return 0;
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = request_stop };
+
+	/* No SA_RESTART: a signal must wake the poll at once. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int record__run(const struct record_opts *opts)
+{
+	struct recording r = { .opts = opts };
+	const char *paths[RECORD_MAX_OUTPUTS];
+	uint32_t *tgids = NULL;
+	char why[256];
+	int err;
+
+	err = privileges__check_sampling(why, sizeof(why));
+	if (err) {
+		pr_err("%s\n", why);
+		return err;
+	}
+	tgids = calloc(opts->npids + 1, sizeof(*tgids));
+	if (!tgids)
+		return -ENOMEM;
+	err = resolve_pids(opts, tgids);
+	if (err)
+		goto out_free;
+	err = open_outputs(&r);
+	if (err)
+		goto out_free;
+	r.sym = symbolizer__new(&(struct symbolizer_opts){ 0 });
+	r.procs = r.sym ? proc_table__new(r.sym) : NULL;
+	if (!r.procs) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	stop_requested = 0;
+	install_signal_handlers();
+	err = start_sampling(&r, tgids);
+	if (err)
+		goto out_free;
+	sample_until_done(&r);
+	err = finish_sampling(&r);
+	if (err)
+		goto out_free;
+	report_command_status(&r);
+	err = write_outputs(&r);
+	if (!opts->quiet) {
+		for (size_t i = 0; i < opts->noutputs; i++)
+			paths[i] = opts->outputs[i].path;
+		r.summary.prof = r.prof;
+		r.summary.outputs = paths;
+		r.summary.noutputs = err ? 0 : opts->noutputs;
+		summary__print(stderr, &r.summary, TOP_FUNCTIONS);
+	}
+
+out_free:
+	for (size_t i = 0; i < opts->noutputs; i++)
+		output_file__abort(r.outputs[i]);
+	command__free(r.cmd);
+	sampler__free(r.sampler);
+	profile__free(r.prof);
+	proc_table__free(r.procs);
+	symbolizer__free(r.sym);
+	free(tgids);
+	return err;
+}

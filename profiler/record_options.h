@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The options of `bpfprof record`, parsed and checked for form (not against the system). */
+#ifndef PROF_RECORD_OPTIONS_H
+#define PROF_RECORD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define RECORD_MAX_OUTPUTS 16
+
+enum output_format {
+	OUTPUT_FORMAT_NONE,
+	OUTPUT_FORMAT_FOLDED,
+	OUTPUT_FORMAT_PPROF,
+	OUTPUT_FORMAT_SVG,
+};
+
+struct record_output {
+	const char *path; /* borrowed from argv; "-" is standard output */
+	enum output_format format;
+};
+
+struct record_opts {
+	double duration_s;     /* how long to sample */
+	bool duration_set;     /* -d given (with a command, sampling ends at the earlier) */
+	uint32_t frequency;    /* samples per second per CPU */
+	uint32_t *pids;        /* owned; -p list */
+	size_t npids;
+	uint32_t *cpus;        /* owned; -C list, NULL for every online CPU */
+	size_t ncpus;
+	const char *cgroup;    /* borrowed; --cgroup path */
+	struct record_output outputs[RECORD_MAX_OUTPUTS];
+	size_t noutputs;
+	bool user_only;
+	bool kernel_only;
+	bool include_idle;
+	bool quiet;
+	int verbose;
+	uint32_t stack_map_size;  /* entries of the stack map */
+	uint32_t counts_map_size; /* entries of the counts hash */
+	char **command;           /* borrowed from argv, NULL-terminated; NULL without one */
+};
+
+enum record_parse_result {
+	RECORD_PARSE_OK,
+	RECORD_PARSE_HELP,  /* --help was printed; exit 0 */
+	RECORD_PARSE_ERROR, /* a reason is in err; exit 2 */
+};
+
+/*
+ * Parses argv of `record` (argv[0] is "record"). Fills @opts with defaults first.
+ * Allocations in @opts are released by record_opts__release(), whatever the result.
+ */
+enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, char **argv,
+					    char *err, size_t errlen);
+void record_opts__release(struct record_opts *opts);
+void record_opts__usage(FILE *out);
+
+/* The format an output path's extension names, or OUTPUT_FORMAT_NONE. */
+enum output_format output_format__from_path(const char *path);
+const char *output_format__name(enum output_format format);
+
+#endif

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sampler.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "options.h"
+#include "profile.skel.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define ONLINE_CPUS "/sys/devices/system/cpu/online"
+#define MAX_CPUS 8192
+
+struct sampler {
+	struct profile_bpf *skel;
+	struct ring_buffer *events;
+	uint32_t *cpus; /* owned */
+	size_t ncpus;
+	int *perf_fds;	/* one per CPU, -1 when closed */
+	struct bpf_link **perf_links;
+	int ncpus_possible;
+	uint32_t frequency;
+	bool filter_pids;
+	sampler_event_fn on_event;
+	void *event_ctx;
+};
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	log__vprintf(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+static int read_online_cpus(uint32_t **cpus, size_t *ncpus)
+{
+	char line[4096], err[256];
+	FILE *f = fopen(ONLINE_CPUS, "re");
+	int ret = -EIO;
+
+	if (!f) {
+		pr_err("cannot read %s: %s\n", ONLINE_CPUS, strerror(errno));
+		return -errno;
+	}
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		ret = parse_number_list(line, ONLINE_CPUS, MAX_CPUS, cpus, ncpus, err, sizeof(err));
+		if (ret)
+			pr_err("%s\n", err);
+	}
+	fclose(f);
+	return ret;
+}
+
+static int select_cpus(struct sampler *s, const struct sampler_opts *opts)
+{
+	uint32_t *online = NULL;
+	size_t nonline = 0;
+	int ret;
+
+	ret = read_online_cpus(&online, &nonline);
+	if (ret)
+		return ret;
+	if (!opts->cpus) {
+		s->cpus = online;
+		s->ncpus = nonline;
+		return 0;
+	}
+	s->cpus = calloc(opts->ncpus, sizeof(*s->cpus));
+	if (!s->cpus) {
+		ret = -ENOMEM;
+		goto out_free_online;
+	}
+	for (size_t i = 0; i < opts->ncpus; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < nonline && !found; j++)
+			found = online[j] == opts->cpus[i];
+		if (!found) {
+			pr_err("CPU %u is not online (online: see %s)\n", opts->cpus[i], ONLINE_CPUS);
+			ret = -EINVAL;
+			goto out_free_online;
+		}
+		s->cpus[s->ncpus++] = opts->cpus[i];
+	}
+out_free_online:
+	free(online);
+	return ret;
+}
+
+/* Opens a cgroup v2 folder given absolute, relative, or relative to the cgroup mount. */
+static int open_cgroup(const char *path)
+{
+	static const char *const roots[] = { "", CGROUP_ROOT "/", CGROUP_ROOT "/unified/" };
+	char full[4096];
+	struct statfs fs;
+	int fd = -1;
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]) && fd < 0; i++) {
+		if (i > 0 && path[0] == '/')
+			break;
+		snprintf(full, sizeof(full), "%s%s", roots[i], path);
+		fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		pr_err("cannot open cgroup '%s': %s (give a folder under %s)\n", path,
+		       strerror(errno), CGROUP_ROOT);
+		return -ENOENT;
+	}
+	if (fstatfs(fd, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC) {
+		pr_err("'%s' is not a cgroup v2 folder (--cgroup needs the unified hierarchy)\n",
+		       path);
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+static int set_filters(struct sampler *s, const struct sampler_opts *opts)
+{
+	int fd, ret;
+	__u32 zero = 0;
+
+	for (size_t i = 0; i < opts->npids; i++) {
+		ret = sampler__add_pid(s, opts->pids[i]);
+		if (ret)
+			return ret;
+	}
+	if (!opts->cgroup)
+		return 0;
+	fd = open_cgroup(opts->cgroup);
+	if (fd < 0)
+		return fd;
+	ret = bpf_map__update_elem(s->skel->maps.cgroup_filter, &zero, sizeof(zero), &fd,
+				   sizeof(fd), BPF_ANY);
+	close(fd);
+	if (ret)
+		pr_err("cannot set the cgroup filter: %s\n", strerror(-ret));
+	return ret;
+}
+
+static void report_load_error(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		pr_err("cannot load the BPF program: permission denied "
+		       "(run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE)\n");
+	else
+		pr_err("cannot load the BPF program: %s (run with -vv to see the verifier's log)\n",
+		       strerror(-err));
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+
+	if (size >= sizeof(struct prof_proc_event) && s->on_event)
+		s->on_event(data, s->event_ctx);
+	return 0;
+}
+
+int sampler__new(const struct sampler_opts *opts, struct sampler **out)
+{
+	struct sampler *s;
+	int err;
+
+	libbpf_set_print(libbpf_log);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->frequency = opts->frequency;
+	s->filter_pids = opts->filter_pids;
+	s->on_event = opts->on_event;
+	s->event_ctx = opts->event_ctx;
+	err = select_cpus(s, opts);
+	if (err)
+		goto out_free;
+	s->ncpus_possible = libbpf_num_possible_cpus();
+	if (s->ncpus_possible <= 0) {
+		err = s->ncpus_possible ? s->ncpus_possible : -EINVAL;
+		pr_err("cannot count the possible CPUs: %s\n", strerror(-err));
+		goto out_free;
+	}
+	s->perf_fds = malloc(s->ncpus * sizeof(*s->perf_fds));
+	s->perf_links = calloc(s->ncpus, sizeof(*s->perf_links));
+	if (!s->perf_fds || !s->perf_links) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (size_t i = 0; i < s->ncpus; i++)
+		s->perf_fds[i] = -1;
+
+	s->skel = profile_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		pr_err("cannot open the BPF program: %s\n", strerror(-err));
+		goto out_free;
+	}
+	s->skel->rodata->filter_pids = opts->filter_pids;
+	s->skel->rodata->filter_cgroup = opts->cgroup != NULL;
+	s->skel->rodata->follow_forks = opts->follow_forks;
+	s->skel->rodata->include_idle = opts->include_idle;
+	s->skel->rodata->kernel_stacks = opts->kernel_stacks;
+	s->skel->rodata->user_stacks = opts->user_stacks;
+	bpf_map__set_max_entries(s->skel->maps.stacks, opts->stack_map_size);
+	bpf_map__set_max_entries(s->skel->maps.counts, opts->counts_map_size);
+	/* The fork handler costs every fork on the host; load it only when it has work. */
+	bpf_program__set_autoload(s->skel->progs.on_fork, opts->follow_forks);
+
+	err = profile_bpf__load(s->skel);
+	if (err) {
+		report_load_error(err);
+		goto out_free;
+	}
+	err = set_filters(s, opts);
+	if (err)
+		goto out_free;
+	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
+	if (!s->events) {
+		err = -errno;
+		pr_err("cannot open the event ring buffer: %s\n", strerror(-err));
+		goto out_free;
+	}
+	*out = s;
+	return 0;
+
+out_free:
+	sampler__free(s);
+	return err;
+}
+
+int sampler__add_pid(struct sampler *s, uint32_t tgid)
+{
+	__u8 yes = 1;
+	int err;
+
+	err = bpf_map__update_elem(s->skel->maps.pid_filter, &tgid, sizeof(tgid), &yes,
+				   sizeof(yes), BPF_ANY);
+	if (err)
+		pr_err("cannot add pid %u to the filter: %s\n", tgid, strerror(-err));
+	return err;
+}
+
+static int open_perf_event(uint32_t cpu, uint32_t frequency)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.size = sizeof(attr),
+		.freq = 1,
+		.sample_freq = frequency,
+	};
+	int fd;
+
+	fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	fd = -errno;
+	if (fd == -EACCES || fd == -EPERM)
+		pr_err("cannot open a perf event on CPU %u: permission denied "
+		       "(run as root, or grant CAP_PERFMON)\n", cpu);
+	else if (fd == -EINVAL)
+		pr_err("cannot sample CPU %u at %u Hz: check kernel.perf_event_max_sample_rate\n",
+		       cpu, frequency);
+	else
+		pr_err("cannot open a cpu-clock perf event on CPU %u: %s\n", cpu, strerror(-fd));
+	return fd;
+}
+
+int sampler__start(struct sampler *s)
+{
+	int err;
+
+	/* Tracepoints first, so that no exec between the first sample and them goes unseen. */
+	err = profile_bpf__attach(s->skel);
+	if (err) {
+		pr_err("cannot attach the process tracepoints: %s\n", strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < s->ncpus; i++) {
+		s->perf_fds[i] = open_perf_event(s->cpus[i], s->frequency);
+		if (s->perf_fds[i] < 0) {
+			err = s->perf_fds[i];
+			goto out_stop;
+		}
+		s->perf_links[i] = bpf_program__attach_perf_event(s->skel->progs.on_sample,
+								  s->perf_fds[i]);
+		if (!s->perf_links[i]) {
+			err = -errno;
+			pr_err("cannot attach the sampler to CPU %u: %s\n", s->cpus[i],
+			       strerror(-err));
+			goto out_stop;
+		}
+	}
+	return 0;
+
+out_stop:
+	sampler__stop(s);
+	return err;
+}
+
+void sampler__stop(struct sampler *s)
+{
+	for (size_t i = 0; i < s->ncpus; i++) {
+		bpf_link__destroy(s->perf_links[i]);
+		s->perf_links[i] = NULL;
+		if (s->perf_fds[i] >= 0)
+			close(s->perf_fds[i]);
+		s->perf_fds[i] = -1;
+	}
+}
+
+int sampler__poll(struct sampler *s, int timeout_ms)
+{
+	int n = ring_buffer__poll(s->events, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+size_t sampler__cpu_count(const struct sampler *s)
+{
+	return s->ncpus;
+}
+
+int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
+{
+	struct prof_sample_counters *percpu;
+	__u32 zero = 0;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	percpu = calloc(s->ncpus_possible, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	err = bpf_map__lookup_elem(s->skel->maps.counters, &zero, sizeof(zero), percpu,
+				   s->ncpus_possible * sizeof(*percpu), 0);
+	for (int cpu = 0; !err && cpu < s->ncpus_possible; cpu++) {
+		const __u64 *from = (const __u64 *)&percpu[cpu];
+		__u64 *to = (__u64 *)sum;
+
+		for (size_t i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
+			to[i] += from[i];
+	}
+	free(percpu);
+	return err;
+}
+
+int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(s->skel->maps.counts);
+	struct prof_sample_key key, next;
+	void *prev = NULL;
+	__u64 count;
+	int ret;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &count))
+			continue;
+		ret = fn(&key, count, ctx);
+		if (ret)
+			return ret;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips)
+{
+	int depth = 0;
+
+	if (id < 0)
+		return -ENOENT;
+	memset(ips, 0, PROF_MAX_STACK_DEPTH * sizeof(*ips));
+	if (bpf_map__lookup_elem(s->skel->maps.stacks, &id, sizeof(id), ips,
+				 PROF_MAX_STACK_DEPTH * sizeof(*ips), 0))
+		return -ENOENT;
+	while (depth < PROF_MAX_STACK_DEPTH && ips[depth])
+		depth++;
+	return depth;
+}
+
+void sampler__free(struct sampler *s)
+{
+	if (!s)
+		return;
+	if (s->perf_fds && s->perf_links)
+		sampler__stop(s);
+	ring_buffer__free(s->events);
+	profile_bpf__destroy(s->skel);
+	free(s->perf_links);
+	free(s->perf_fds);
+	free(s->cpus);
+	free(s);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The BPF sampler: loads profile.bpf.c, opens one cpu-clock perf event per selected CPU,
+ * reports process events, and hands out the aggregated counts and stacks.
+ * Errors are logged with pr_err (one line that says what to do) and returned as -errno.
+ */
+#ifndef PROF_SAMPLER_H
+#define PROF_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile_abi.h"
+
+struct sampler;
+
+typedef void (*sampler_event_fn)(const struct prof_proc_event *event, void *ctx);
+typedef int (*sampler_count_fn)(const struct prof_sample_key *key, uint64_t count, void *ctx);
+
+struct sampler_opts {
+	uint32_t frequency;	  /* Hz per CPU */
+	const uint32_t *cpus;	  /* borrowed; NULL: every online CPU */
+	size_t ncpus;
+	const uint32_t *pids;	  /* borrowed; tgids to keep (see filter_pids) */
+	size_t npids;
+	bool filter_pids;	  /* keep only pids (and those added later) */
+	bool follow_forks;	  /* children of kept processes are kept too */
+	const char *cgroup;	  /* borrowed; cgroup v2 folder, NULL for none */
+	bool include_idle;
+	bool kernel_stacks;
+	bool user_stacks;
+	uint32_t stack_map_size;
+	uint32_t counts_map_size;
+	sampler_event_fn on_event; /* called from sampler__poll(); may be NULL */
+	void *event_ctx;
+};
+
+/* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */
+int sampler__new(const struct sampler_opts *opts, struct sampler **out);
+/* NULL-safe; stops sampling. */
+void sampler__free(struct sampler *s);
+
+/* Adds a process to the pid filter (filter_pids must be set). Returns 0 or -errno. */
+int sampler__add_pid(struct sampler *s, uint32_t tgid);
+/* Attaches the tracepoints and opens the perf events: sampling starts. */
+int sampler__start(struct sampler *s);
+/* Closes the perf events: no sample is taken after it returns. Maps stay readable. */
+void sampler__stop(struct sampler *s);
+/* Delivers pending process events; waits up to @timeout_ms. Returns events or -errno. */
+int sampler__poll(struct sampler *s, int timeout_ms);
+
+/* CPUs sampled. */
+size_t sampler__cpu_count(const struct sampler *s);
+/* Sums the per-CPU counters. */
+int sampler__counters(struct sampler *s, struct prof_sample_counters *sum);
+/* Calls @fn for every entry of the counts hash; stops at and returns its first nonzero. */
+int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx);
+/*
+ * Copies stack @id (innermost address first) into @ips (PROF_MAX_STACK_DEPTH entries).
+ * Returns the depth, or -errno (-ENOENT for an id not in the map).
+ */
+int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips);
+
+#endif

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct func_count {
+	const char *func;
+	const char *module;
+	uint64_t count;
+};
+
+uint64_t summary__lost_samples(const struct prof_sample_counters *c)
+{
+	return c->kstack_collision + c->ustack_collision + c->stack_errors + c->counts_full;
+}
+
+static int by_name(const void *pa, const void *pb)
+{
+	const struct func_count *a = pa, *b = pb;
+
+	return strcmp(a->func, b->func);
+}
+
+static int by_count_desc(const void *pa, const void *pb)
+{
+	const struct func_count *a = pa, *b = pb;
+
+	return a->count < b->count ? 1 : a->count > b->count ? -1 : strcmp(a->func, b->func);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
+/* Self samples per function name (the leaf frame of each sample), most first. */
+static void print_top(FILE *out, const struct profile *prof, size_t top)
+{
+	size_t nframes = profile__frame_count(prof), n = 0;
+	uint64_t total = profile__total(prof);
+	struct func_count *funcs;
+	uint64_t *self;
+
+	if (!total || !top)
+		return;
+	self = calloc(nframes, sizeof(*self));
+	funcs = calloc(nframes, sizeof(*funcs));
+	if (!self || !funcs)
+		goto out_free;
+	for (size_t i = 0; i < profile__sample_count(prof); i++) {
+		const struct profile_sample *sample = profile__sample(prof, i);
+
+		if (sample->depth)
+			self[sample->frames[sample->depth - 1]] += sample->count;
+	}
+	for (size_t id = 0; id < nframes; id++) {
+		const struct profile_frame *f = profile__frame(prof, id);
+
+		if (self[id])
+			funcs[n++] = (struct func_count){ f->func, f->module, self[id] };
+	}
+	qsort(funcs, n, sizeof(*funcs), by_name);
+	/* Frames of one function at different addresses count together. */
+	size_t merged = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (merged && !strcmp(funcs[merged - 1].func, funcs[i].func))
+			funcs[merged - 1].count += funcs[i].count;
+		else
+			funcs[merged++] = funcs[i];
+	}
+	qsort(funcs, merged, sizeof(*funcs), by_count_desc);
+	fprintf(out, "top functions by self samples:\n");
+	for (size_t i = 0; i < merged && i < top; i++)
+		fprintf(out, "  %6.2f%%  %8llu  %s%s%s%s\n", 100.0 * funcs[i].count / total,
+			(unsigned long long)funcs[i].count, funcs[i].func,
+			funcs[i].module ? "  (" : "", funcs[i].module ? basename_of(funcs[i].module) : "",
+			funcs[i].module ? ")" : "");
+out_free:
+	free(self);
+	free(funcs);
+}
+
+static void print_lost(FILE *out, const struct prof_sample_counters *c)
+{
+	uint64_t lost = summary__lost_samples(c);
+
+	if (!lost)
+		return;
+	fprintf(out, "%llu of %llu samples lost (%.2f%%):", (unsigned long long)lost,
+		(unsigned long long)c->samples, c->samples ? 100.0 * lost / c->samples : 0.0);
+	if (c->kstack_collision || c->ustack_collision)
+		fprintf(out, " %llu kernel and %llu user stack-map collisions (raise --stack-map-size);",
+			(unsigned long long)c->kstack_collision,
+			(unsigned long long)c->ustack_collision);
+	if (c->counts_full)
+		fprintf(out, " %llu with the counts hash full (raise --counts-map-size);",
+			(unsigned long long)c->counts_full);
+	if (c->stack_errors)
+		fprintf(out, " %llu stack walk errors;", (unsigned long long)c->stack_errors);
+	fputc('\n', out);
+}
+
+void summary__print(FILE *out, const struct record_summary *s, size_t top)
+{
+	const struct prof_sample_counters *c = &s->counters;
+
+	fprintf(out, "recorded %.1f s on %zu CPU%s at %u Hz: %llu samples kept, %llu stacks\n",
+		s->duration_s, s->ncpus, s->ncpus == 1 ? "" : "s", s->frequency,
+		(unsigned long long)profile__total(s->prof),
+		(unsigned long long)s->build.keys);
+	print_lost(out, c);
+	if (c->user_missing)
+		fprintf(out, "%llu samples of user processes had no user stack\n",
+			(unsigned long long)c->user_missing);
+	if (c->events_lost || c->procs_full || s->procs.late)
+		fprintf(out, "process tracking: %llu events lost, %llu table full, %llu processes "
+			"read late (their frames may be unnamed)\n",
+			(unsigned long long)c->events_lost, (unsigned long long)c->procs_full,
+			(unsigned long long)s->procs.late);
+	if (s->sym.unnamed_user || s->sym.unnamed_kernel || s->procs.vanished || s->sym.bad_files)
+		fprintf(out, "unnamed: %llu user and %llu kernel addresses; %llu processes exited "
+			"before their mappings were read; %llu files unreadable\n",
+			(unsigned long long)s->sym.unnamed_user,
+			(unsigned long long)s->sym.unnamed_kernel,
+			(unsigned long long)s->procs.vanished, (unsigned long long)s->sym.bad_files);
+	if (s->build.missing_stacks)
+		fprintf(out, "%llu stacks were missing from the stack map\n",
+			(unsigned long long)s->build.missing_stacks);
+	print_top(out, s->prof, top);
+	for (size_t i = 0; i < s->noutputs; i++)
+		if (strcmp(s->outputs[i], "-"))
+			fprintf(out, "wrote %s\n", s->outputs[i]);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The end-of-recording summary: what was sampled, what was lost, where the time went. */
+#ifndef PROF_SUMMARY_H
+#define PROF_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proc_table.h"
+#include "profile.h"
+#include "profile_builder.h"
+#include "symbolizer.h"
+
+struct profile;
+
+struct record_summary {
+	double duration_s;
+	size_t ncpus;
+	uint32_t frequency;
+	struct prof_sample_counters counters;
+	struct symbolizer_stats sym;
+	struct proc_table_stats procs;
+	struct profile_builder_stats build;
+	const struct profile *prof; /* borrowed */
+	const char *const *outputs; /* borrowed paths written */
+	size_t noutputs;
+};
+
+/* Samples lost in the kernel, for the summary and for tests. */
+uint64_t summary__lost_samples(const struct prof_sample_counters *c);
+
+/* Prints the summary with the @top functions by self samples. */
+void summary__print(FILE *out, const struct record_summary *s, size_t top);
+
+#endif

@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# Helpers for the integration tests: real BPF on the real kernel.
+# Environment (set by ctest): BPFPROF, TEST_PROGRAM_DIR.
+set -u
+SKIP=77
+WORK=$(mktemp -d /tmp/bpfprof-test.XXXXXX)
+BG_PIDS=()
+
+cleanup() {
+	local p
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit $SKIP; }
+ok() { echo "ok: $*"; }
+
+# Skips unless this process may load BPF programs and the kernel can run them.
+need_bpf() {
+	[ "$(id -u)" = 0 ] || skip "needs root to load BPF programs"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "the kernel has no BTF"
+	if ! "$BPFPROF" record -q -d 0.2 -o "$WORK/probe.folded" 2>"$WORK/probe.err"; then
+		grep -qi 'permission\|not permitted' "$WORK/probe.err" &&
+			skip "BPF refused here: $(head -n 1 "$WORK/probe.err")"
+		fail "a minimal recording failed: $(head -n 1 "$WORK/probe.err")"
+	fi
+}
+
+# bg CMD...: runs a command in the background, killed at exit; its pid is in $!.
+bg() {
+	"$@" &
+	BG_PIDS+=($!)
+}
+
+prog() { echo "$TEST_PROGRAM_DIR/$1"; }
+
+# total FILE [COMM]: samples in a folded file, of one process name if given.
+total() {
+	awk -v c="${2:-}" 'c == "" || index($0, c ";") == 1 || $0 ~ "^" c " " { s += $NF } END { print s + 0 }' "$1"
+}
+
+# share FILE COMM CHAIN: share of COMM's samples whose stack holds CHAIN (a;b;c) contiguously.
+share() {
+	awk -v c="$2" -v chain="$3" '
+		index($0, c ";") == 1 {
+			n = $NF; stack = $0; sub(/ [0-9]+$/, "", stack); gsub(/_\[[a-z]\]/, "", stack)
+			all += n
+			if (index(";" stack ";", ";" chain ";")) got += n
+		}
+		END { printf "%.4f\n", all ? got / all : 0 }' "$1"
+}
+
+# at_least X Y: exits 0 when X >= Y (decimal numbers).
+at_least() { awk -v x="$1" -v y="$2" 'BEGIN { exit !(x >= y) }'; }
+# near X Y TOL: exits 0 when |X - Y| <= TOL.
+near() { awk -v x="$1" -v y="$2" -v t="$3" 'BEGIN { d = x - y; if (d < 0) d = -d; exit !(d <= t) }'; }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# record -- COMMAND: the command and the processes it starts, until it exits.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+SECONDS=0
+"$BPFPROF" record -q -F 199 -o "$WORK/cmd.folded" -- "$(prog callgraph)" 2 || fail "record -- callgraph exited $?"
+took=$SECONDS
+n=$(total "$WORK/cmd.folded" callgraph)
+all=$(total "$WORK/cmd.folded")
+echo "record -- callgraph 2: $n of $all samples, took $took s"
+at_least "$n" 250 || fail "too few samples of the command: $n"
+at_least "$n" "$(awk -v a="$all" 'BEGIN { print 0.98 * a }')" || fail "other processes recorded ($all vs $n)"
+[ "$took" -le 6 ] || fail "the recording did not end with the command ($took s)"
+
+"$BPFPROF" record -q -F 199 -o "$WORK/kids.folded" -- "$(prog forker)" 3 "$(prog callgraph)" 0.6 ||
+	fail "record -- forker exited $?"
+kids=$(total "$WORK/kids.folded" callgraph)
+echo "children: $kids samples"
+at_least "$kids" 200 || fail "children of the command were not followed: $kids samples"
+c=$(share "$WORK/kids.folded" callgraph "main;spin")
+at_least "$c" 0.95 || fail "children's stacks are not named: $c"
+
+"$BPFPROF" record -q -o "$WORK/x.folded" -- /nonexistent/command 2>"$WORK/err"
+code=$?
+[ "$code" = 1 ] || fail "a command that cannot run: exit $code"
+grep -q "cannot run '/nonexistent/command'" "$WORK/err" || fail "no reason given: $(cat "$WORK/err")"
+ok "command $n samples; children $kids samples"

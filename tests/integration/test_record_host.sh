@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Whole-host recording to stdout and to two files at once; CPU selection.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+bg "$(prog callgraph)" 10
+sleep 0.3
+
+"$BPFPROF" record -d 2 -F 99 -o - -o "$WORK/a.folded" -o "$WORK/b.txt" >"$WORK/stdout.folded" 2>"$WORK/summary" ||
+	fail "whole-host record exited $?"
+n=$(total "$WORK/stdout.folded" callgraph)
+c=$(share "$WORK/stdout.folded" callgraph "main;spin")
+echo "whole host: $n samples of callgraph, complete share $c"
+at_least "$n" 120 || fail "too few samples of callgraph: $n"
+at_least "$c" 0.95 || fail "complete share $c"
+cmp -s "$WORK/stdout.folded" "$WORK/a.folded" || fail "stdout and a.folded differ"
+cmp -s "$WORK/a.folded" "$WORK/b.txt" || fail "a.folded and b.txt differ"
+grep -q '^recorded .* samples kept' "$WORK/summary" || fail "no summary: $(cat "$WORK/summary")"
+grep -q 'top functions by self samples' "$WORK/summary" || fail "summary lacks the top functions"
+grep -q "wrote $WORK/a.folded" "$WORK/summary" || fail "summary does not say where the output went"
+grep -Eq '^swapper' "$WORK/stdout.folded" && fail "idle samples recorded without --include-idle"
+
+# Folded lines are well formed: frames, a space, a positive count.
+bad=$(grep -cvE '^[^ ;][^;]*(;[^;]+)* [1-9][0-9]*$' "$WORK/stdout.folded")
+[ "$bad" = 0 ] || fail "$bad malformed folded lines"
+
+# -C: only the selected CPU is sampled, at its rate.
+"$BPFPROF" record -q -C 0 -d 2 -F 99 --include-idle -o "$WORK/cpu0.folded" || fail "record -C 0 exited $?"
+n0=$(total "$WORK/cpu0.folded")
+echo "one CPU with idle, 2 s at 99 Hz: $n0 samples"
+at_least "$n0" 150 || fail "-C 0 recorded $n0 samples (about 198 expected)"
+at_least 230 "$n0" || fail "-C 0 recorded $n0 samples: more than one CPU's worth"
+ok "whole host $n samples of callgraph; one CPU $n0"

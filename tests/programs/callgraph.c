@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A CPU-bound program with a known call graph and time split, for profiling tests:
+ *   main -> spin -> heavy -> heavy_leaf   75% of the work
+ *                -> light -> light_leaf   25%
+ * Usage: callgraph [SECONDS]   (default 5)
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define NOINLINE __attribute__((noinline))
+
+static volatile uint64_t sink;
+
+NOINLINE uint64_t heavy_leaf(uint64_t x)
+{
+	for (int i = 0; i < 100000; i++)
+		x = x * 2862933555777941757ULL + 3037000493ULL;
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+NOINLINE uint64_t light_leaf(uint64_t x)
+{
+	for (int i = 0; i < 100000; i++)
+		x = x * 2862933555777941757ULL + 3037000493ULL;
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+NOINLINE uint64_t heavy(uint64_t x)
+{
+	x = heavy_leaf(x);
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+NOINLINE uint64_t light(uint64_t x)
+{
+	x = light_leaf(x);
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+NOINLINE uint64_t spin(uint64_t x)
+{
+	for (int i = 0; i < 3; i++)
+		x = heavy(x);
+	x = light(x);
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+	double end = now() + (argc > 1 ? atof(argv[1]) : 5);
+	uint64_t x = 1;
+
+	while (now() < end)
+		x = spin(x);
+	sink = x;
+	return 0;
+}

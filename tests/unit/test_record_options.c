@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Argument parsing of `bpfprof record` and the value parsers behind it. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "options.h"
+#include "record_options.h"
+
+#define ARGV(...) ((char *[]){ "record", __VA_ARGS__, NULL })
+
+struct parsed {
+	struct record_opts opts;
+	enum record_parse_result result;
+	char err[256];
+};
+
+/* Parses a NULL-terminated argv, as main() would hand it over. */
+static void parse(struct parsed *p, char **argv)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	p->result = record_opts__parse(&p->opts, argc, argv, p->err, sizeof(p->err));
+}
+
+static void test_defaults(void **state)
+{
+	char *argv[] = { "record", NULL };
+	struct parsed p;
+
+	(void)state;
+	parse(&p, argv);
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_true(p.opts.duration_s == 10.0);
+	assert_false(p.opts.duration_set);
+	assert_int_equal(p.opts.frequency, 99);
+	assert_int_equal(p.opts.npids, 0);
+	assert_null(p.opts.cpus);
+	assert_int_equal(p.opts.noutputs, 1);
+	assert_string_equal(p.opts.outputs[0].path, "profile.folded");
+	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_FOLDED);
+	assert_null(p.opts.command);
+	record_opts__release(&p.opts);
+}
+
+static void test_full_command_line(void **state)
+{
+	char **argv = ARGV("-d", "2.5", "-F", "199", "-p", "12,7,12", "-C", "0,2-3", "--cgroup",
+			   "/sys/fs/cgroup/x", "-o", "a.folded", "-o", "-", "--include-idle",
+			   "--user-only", "-q", "-v", "-v", "--stack-map-size", "64k");
+	struct parsed p;
+
+	(void)state;
+	parse(&p, argv);
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_true(p.opts.duration_s == 2.5);
+	assert_true(p.opts.duration_set);
+	assert_int_equal(p.opts.frequency, 199);
+	assert_int_equal(p.opts.npids, 2); /* duplicates dropped */
+	assert_int_equal(p.opts.pids[0], 12);
+	assert_int_equal(p.opts.pids[1], 7);
+	assert_int_equal(p.opts.ncpus, 3);
+	assert_int_equal(p.opts.cpus[2], 3);
+	assert_string_equal(p.opts.cgroup, "/sys/fs/cgroup/x");
+	assert_int_equal(p.opts.noutputs, 2);
+	assert_string_equal(p.opts.outputs[1].path, "-");
+	assert_true(p.opts.include_idle && p.opts.user_only && p.opts.quiet);
+	assert_int_equal(p.opts.verbose, 2);
+	assert_int_equal(p.opts.stack_map_size, 65536);
+	record_opts__release(&p.opts);
+}
+
+static void test_command_keeps_its_options(void **state)
+{
+	char **argv = ARGV("-F", "49", "--", "ls", "-l", "-d", "/");
+	char **bare = ARGV("sleep", "-x");
+	struct parsed p;
+
+	(void)state;
+	parse(&p, argv);
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.opts.frequency, 49);
+	assert_non_null(p.opts.command);
+	assert_string_equal(p.opts.command[0], "ls");
+	assert_string_equal(p.opts.command[2], "-d");
+	assert_false(p.opts.duration_set);
+	record_opts__release(&p.opts);
+
+	parse(&p, bare);
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_string_equal(p.opts.command[0], "sleep");
+	assert_string_equal(p.opts.command[1], "-x");
+	record_opts__release(&p.opts);
+}
+
+static void expect_error(char **argv, const char *reason)
+{
+	struct parsed p;
+
+	parse(&p, argv);
+	assert_int_equal(p.result, RECORD_PARSE_ERROR);
+	if (!strstr(p.err, reason))
+		fail_msg("error '%s' does not mention '%s'", p.err, reason);
+	record_opts__release(&p.opts);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error(ARGV("-F", "0"), "frequency (-F) must be a whole number from 1 to 100000");
+	expect_error(ARGV("-F", "fast"), "not 'fast'");
+	expect_error(ARGV("-F", "100001"), "frequency");
+	expect_error(ARGV("-F", "-5"), "frequency");
+	expect_error(ARGV("-d", "-3"), "duration (-d) must be a positive number of seconds");
+	expect_error(ARGV("-d", "0"), "duration");
+	expect_error(ARGV("-d", "nan"), "duration");
+	expect_error(ARGV("-d", "1e9"), "duration");
+	expect_error(ARGV("-p", "1,x"), "pid (-p)");
+	expect_error(ARGV("-p", ""), "pid (-p)");
+	expect_error(ARGV("-C", "2-1"), "cpu (-C)");
+	expect_error(ARGV("-C", "0,"), "cpu (-C)");
+	expect_error(ARGV("--bogus"), "unknown option '--bogus'");
+	expect_error(ARGV("-o"), "needs a value");
+	expect_error(ARGV("-o", "x.dat"), "cannot tell the format of 'x.dat'");
+	expect_error(ARGV("-f", "json"), "format (-f)");
+	expect_error(ARGV("-o", "x.svg"), "svg output ('x.svg') is not available");
+	expect_error(ARGV("-o", "x.pb.gz"), "pprof output");
+	expect_error(ARGV("--user-only", "--kernel-only"), "exclude each other");
+	expect_error(ARGV("-p", "1", "--", "ls"), "either -p or a command");
+	expect_error(ARGV("--stack-map-size", "10"), "--stack-map-size must be a size");
+}
+
+static void test_format_option_applies_to_unknown_extensions(void **state)
+{
+	char **argv = ARGV("-f", "folded", "-o", "out.dat");
+	struct parsed p;
+
+	(void)state;
+	parse(&p, argv);
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_FOLDED);
+	record_opts__release(&p.opts);
+}
+
+static void test_output_format_from_path(void **state)
+{
+	(void)state;
+	assert_int_equal(output_format__from_path("a.folded"), OUTPUT_FORMAT_FOLDED);
+	assert_int_equal(output_format__from_path("a.txt"), OUTPUT_FORMAT_FOLDED);
+	assert_int_equal(output_format__from_path("-"), OUTPUT_FORMAT_FOLDED);
+	assert_int_equal(output_format__from_path("dir/a.svg"), OUTPUT_FORMAT_SVG);
+	assert_int_equal(output_format__from_path("a.pb.gz"), OUTPUT_FORMAT_PPROF);
+	assert_int_equal(output_format__from_path("a.pprof"), OUTPUT_FORMAT_PPROF);
+	assert_int_equal(output_format__from_path(".svg"), OUTPUT_FORMAT_NONE);
+	assert_int_equal(output_format__from_path("a.gz"), OUTPUT_FORMAT_NONE);
+}
+
+static void test_value_parsers(void **state)
+{
+	uint32_t *list = NULL;
+	size_t count = 0;
+	uint64_t v;
+	double d;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(parse_uint("42", "x", 1, 100, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(parse_uint("42 ", "x", 1, 100, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_uint("18446744073709551616", "x", 1, UINT64_MAX, &v, err,
+				    sizeof(err)), -EINVAL);
+	assert_int_equal(parse_seconds(".5", "d", &d, err, sizeof(err)), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(parse_seconds("inf", "d", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_number_list("5,1-3,2", "l", 10, &list, &count, err, sizeof(err)), 0);
+	assert_int_equal(count, 4);
+	assert_int_equal(list[0], 5);
+	assert_int_equal(list[3], 3);
+	assert_int_equal(parse_number_list("10", "l", 10, &list, &count, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_number_list("1--2", "l", 10, &list, &count, err, sizeof(err)),
+			 -EINVAL);
+	free(list);
+	assert_int_equal(parse_size("4k", "s", 1, 1 << 20, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_size("2m", "s", 1, 1 << 20, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_size("4kb", "s", 1, 1 << 20, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse_size("1g", "s", 1, UINT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 1ull << 30);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_command_line),
+		cmocka_unit_test(test_command_keeps_its_options),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_format_option_applies_to_unknown_extensions),
+		cmocka_unit_test(test_output_format_from_path),
+		cmocka_unit_test(test_value_parsers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

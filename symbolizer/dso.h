@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Mapped files ("dynamic shared objects", executables included), shared by every process
+ * that maps them, and the cache that finds them again.
+ *
+ * A dso holds its file open from the moment a snapshot finds it, so it can be read after
+ * the process exited or the file was deleted or replaced; the ELF headers and symbols are
+ * read on first use, after which the descriptor is closed. A dso lives while some snapshot
+ * uses it, and then on an idle list bounded in files and bytes (least recently used goes
+ * first), so memory is bounded by what live snapshots map plus that list.
+ *
+ * The cache finds a dso by two keys: the (device, inode) printed in /proc/PID/maps, so that
+ * a new snapshot of a file already known needs no open(), and the (device, inode, mtime)
+ * of the opened file, so that one file reached through different views (mount namespaces,
+ * overlay) is read once. Not thread-safe.
+ */
+#ifndef PROF_DSO_H
+#define PROF_DSO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct dso_cache;
+struct dso;
+
+/* Returns NULL with errno set. */
+struct dso_cache *dso_cache__new(void);
+/* NULL-safe. Every dso taken from @cache must have been put first; idle ones are freed. */
+void dso_cache__free(struct dso_cache *cache);
+
+/*
+ * Returns a new reference to the dso last registered for the (@dev, @ino) of a maps line,
+ * or NULL. The caller should check with dso__same_file() that the file was not replaced.
+ */
+struct dso *dso_cache__find_mapped(struct dso_cache *cache, uint64_t dev, uint64_t ino);
+
+/*
+ * Takes ownership of @fd, opened on the file a maps line with (@map_dev, @map_ino) names as
+ * @path (copied; only used in messages). Returns 0 and a new reference in *@out: an
+ * existing dso for the same file (then @fd is closed) or a new one; or -errno (-ENOMEM).
+ * A descriptor that is not a regular file gives a dso that names nothing (see
+ * dso_cache__add_unreadable()).
+ */
+int dso_cache__open(struct dso_cache *cache, uint64_t map_dev, uint64_t map_ino, int fd,
+		    const char *path, struct dso **out);
+
+/*
+ * Registers a file that could not be opened (@err, a -errno, is logged at debug level) so
+ * that it counts once as a bad file and is not retried for every snapshot. Returns 0 and a
+ * new reference in *@out, or -ENOMEM.
+ */
+int dso_cache__add_unreadable(struct dso_cache *cache, uint64_t map_dev, uint64_t map_ino,
+			      const char *path, int err, struct dso **out);
+
+/* Files that could not be opened or parsed, each counted once. */
+uint64_t dso_cache__bad_files(const struct dso_cache *cache);
+/* Dsos alive now, in use or idle. */
+size_t dso_cache__count(const struct dso_cache *cache);
+
+/* Returns @dso with one more reference (an idle dso is in use again). */
+struct dso *dso__get(struct dso *dso);
+/*
+ * NULL-safe. On the last reference the dso becomes idle: the cache still finds it until
+ * it is evicted, or frees it at once when no key finds it any more.
+ */
+void dso__put(struct dso *dso);
+
+/*
+ * Whether @st (a stat() of the file a maps line names) describes the file @dso was opened
+ * on, by modification time and size. A dso that could not be opened matches anything:
+ * it is not retried, so that it counts once as a bad file.
+ */
+bool dso__same_file(const struct dso *dso, const struct stat *st);
+
+/* Path given when the dso was created; borrowed, valid until the dso is freed. */
+const char *dso__path(const struct dso *dso);
+
+/*
+ * Reads the ELF headers and symbols if not done yet. Returns 0, or -errno when the file
+ * is not a usable ELF file (then counted as bad once; later calls fail the same way).
+ */
+int dso__load(struct dso *dso);
+
+/*
+ * Translates the offset @off in the file to an ELF virtual address through the PT_LOAD
+ * segment whose file bytes hold it. Loads the dso. Returns 0, -ENOENT when no segment
+ * holds @off, or dso__load()'s error.
+ */
+int dso__vaddr(struct dso *dso, uint64_t off, uint64_t *vaddr);
+
+/*
+ * Returns the name of the function at the ELF virtual address @vaddr, borrowed and valid
+ * while the caller holds its reference on @dso, or NULL. Loads the dso. *@start (may be
+ * NULL) is set to the function's address.
+ */
+const char *dso__find_symbol(struct dso *dso, uint64_t vaddr, uint64_t *start);
+
+#endif

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "elf_symbols.h"
+
+#include <errno.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Preference among symbols at one address: lower wins. */
+enum elf_sym_rank {
+	ELF_SYM_GLOBAL,
+	ELF_SYM_WEAK,
+	ELF_SYM_LOCAL,
+};
+
+/* One symbol as read, before sorting and choosing one per address. */
+struct raw_sym {
+	uint64_t addr;
+	uint64_t size;
+	uint64_t section_end; /* end of the section holding it; 0 when unknown */
+	uint32_t name;	      /* offset in the loader's arena */
+	uint32_t rank;	      /* enum elf_sym_rank */
+};
+
+/* 16 bytes a symbol: large binaries have hundreds of thousands. */
+struct elf_sym {
+	uint64_t addr;
+	uint32_t size; /* extent of the symbol, never 0; a bigger one is cut to 4 GiB */
+	uint32_t name; /* offset in elf_symbols.names */
+};
+
+struct elf_symbols {
+	struct elf_sym *syms;
+	size_t nr_syms;
+	char *names;
+	size_t names_len;
+};
+
+struct elf_symbols_loader {
+	Elf *elf;
+	struct raw_sym *raw;
+	size_t nr_raw;
+	size_t raw_cap;
+	char *arena;
+	size_t arena_len;
+	size_t arena_cap;
+	/* The section of the previous symbol: symbols come grouped by section. */
+	size_t last_shndx;
+	uint64_t last_start, last_end;
+};
+
+static int grow(void **ptr, size_t *cap, size_t need, size_t elem)
+{
+	size_t cap2 = *cap ? *cap : 256;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (cap2 < need)
+		cap2 *= 2;
+	p = realloc(*ptr, cap2 * elem);
+	if (!p)
+		return -ENOMEM;
+	*ptr = p;
+	*cap = cap2;
+	return 0;
+}
+
+static int loader__add_name(struct elf_symbols_loader *ld, const char *name, uint32_t *off)
+{
+	size_t len = strlen(name);
+	int err;
+
+	if (ld->arena_len + len + 1 >= UINT32_MAX)
+		return -E2BIG;
+	err = grow((void **)&ld->arena, &ld->arena_cap, ld->arena_len + len + 1, 1);
+	if (err)
+		return err;
+	memcpy(ld->arena + ld->arena_len, name, len + 1);
+	*off = ld->arena_len;
+	ld->arena_len += len + 1;
+	return 0;
+}
+
+/* The end of the allocated section @shndx if it holds @addr, else 0. */
+static uint64_t loader__section_end(struct elf_symbols_loader *ld, size_t shndx, uint64_t addr)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn;
+
+	if (shndx != ld->last_shndx) {
+		ld->last_shndx = shndx;
+		ld->last_start = ld->last_end = 0;
+		scn = elf_getscn(ld->elf, shndx);
+		if (scn && gelf_getshdr(scn, &shdr) && (shdr.sh_flags & SHF_ALLOC) &&
+		    shdr.sh_addr + shdr.sh_size > shdr.sh_addr) {
+			ld->last_start = shdr.sh_addr;
+			ld->last_end = shdr.sh_addr + shdr.sh_size;
+		}
+	}
+	if (addr >= ld->last_start && addr < ld->last_end)
+		return ld->last_end;
+	return 0;
+}
+
+static enum elf_sym_rank binding__rank(unsigned int bind)
+{
+	switch (bind) {
+	case STB_GLOBAL:
+	case STB_GNU_UNIQUE:
+		return ELF_SYM_GLOBAL;
+	case STB_WEAK:
+		return ELF_SYM_WEAK;
+	default:
+		return ELF_SYM_LOCAL;
+	}
+}
+
+/* Returns 0, or -EINVAL when the section cannot be read at all. */
+static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GElf_Shdr *shdr)
+{
+	size_t entsize, count, i;
+	Elf_Data *data;
+	GElf_Sym sym;
+	int err;
+
+	entsize = gelf_fsize(ld->elf, ELF_T_SYM, 1, EV_CURRENT);
+	data = elf_getdata(scn, NULL);
+	if (!entsize || !data || !data->d_buf)
+		return -EINVAL;
+	/* libelf checked d_size against the file; gelf_getsym checks the index again. */
+	count = data->d_size / entsize;
+	for (i = 1; i < count; i++) {
+		unsigned int type;
+		const char *name;
+		struct raw_sym *raw;
+
+		if (!gelf_getsym(data, i, &sym))
+			break;
+		type = GELF_ST_TYPE(sym.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF)
+			continue;
+		/* elf_strptr checks the offset and the terminating NUL. */
+		name = elf_strptr(ld->elf, shdr->sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		err = grow((void **)&ld->raw, &ld->raw_cap, ld->nr_raw + 1, sizeof(*ld->raw));
+		if (err)
+			return err;
+		raw = &ld->raw[ld->nr_raw];
+		err = loader__add_name(ld, name, &raw->name);
+		if (err)
+			return err;
+		raw->addr = sym.st_value;
+		raw->size = sym.st_size;
+		raw->rank = binding__rank(GELF_ST_BIND(sym.st_info));
+		raw->section_end = 0;
+		if (sym.st_shndx < SHN_LORESERVE)
+			raw->section_end = loader__section_end(ld, sym.st_shndx, sym.st_value);
+		ld->nr_raw++;
+	}
+	return 0;
+}
+
+static size_t leading_underscores(const char *name)
+{
+	size_t n = 0;
+
+	while (name[n] == '_')
+		n++;
+	return n;
+}
+
+/*
+ * By address; at one address the best name first: global before weak before local, fewer
+ * leading underscores, then by name so the choice does not depend on the order of the file.
+ */
+static int raw_sym__cmp(const void *a, const void *b, void *arena_ptr)
+{
+	const struct raw_sym *x = a, *y = b;
+	const char *arena = arena_ptr;
+	size_t ux, uy;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	ux = leading_underscores(arena + x->name);
+	uy = leading_underscores(arena + y->name);
+	if (ux != uy)
+		return ux < uy ? -1 : 1;
+	return strcmp(arena + x->name, arena + y->name);
+}
+
+/* Keeps one symbol per address, computes extents and copies only the kept names. */
+static int loader__finish(struct elf_symbols_loader *ld, struct elf_symbols *syms)
+{
+	size_t i, j, n = 0, names_len = 0;
+
+	qsort_r(ld->raw, ld->nr_raw, sizeof(*ld->raw), raw_sym__cmp, ld->arena);
+	for (i = 0; i < ld->nr_raw; i = j) {
+		struct raw_sym best = ld->raw[i];
+
+		/* The best name wins, but a size or section from another alias still helps. */
+		for (j = i + 1; j < ld->nr_raw && ld->raw[j].addr == best.addr; j++) {
+			if (!best.size)
+				best.size = ld->raw[j].size;
+			if (!best.section_end)
+				best.section_end = ld->raw[j].section_end;
+		}
+		ld->raw[n++] = best;
+		names_len += strlen(ld->arena + best.name) + 1;
+	}
+
+	syms->syms = malloc((n ? n : 1) * sizeof(*syms->syms));
+	syms->names = malloc(names_len ? names_len : 1);
+	if (!syms->syms || !syms->names)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct raw_sym *raw = &ld->raw[i];
+		struct elf_sym *sym = &syms->syms[i];
+		const char *name = ld->arena + raw->name;
+		size_t len = strlen(name) + 1;
+		uint64_t end;
+
+		if (raw->size) {
+			end = raw->addr + raw->size;
+			if (end < raw->addr)
+				end = UINT64_MAX;
+		} else {
+			/* No size: up to the next symbol, within the section when it is known. */
+			end = i + 1 < n ? ld->raw[i + 1].addr : raw->addr + 1;
+			if (raw->section_end > raw->addr && (i + 1 == n || raw->section_end < end))
+				end = raw->section_end;
+		}
+		sym->addr = raw->addr;
+		sym->size = end - raw->addr > UINT32_MAX ? UINT32_MAX : end - raw->addr;
+		if (!sym->size)
+			sym->size = 1;
+		sym->name = syms->names_len;
+		memcpy(syms->names + syms->names_len, name, len);
+		syms->names_len += len;
+	}
+	syms->nr_syms = n;
+	return 0;
+}
+
+int elf_symbols__read(Elf *elf, struct elf_symbols **out)
+{
+	struct elf_symbols_loader ld = { .elf = elf, .last_shndx = SIZE_MAX };
+	size_t nr_tables = 0, nr_bad = 0;
+	struct elf_symbols *syms;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	int err;
+
+	syms = calloc(1, sizeof(*syms));
+	if (!syms)
+		return -ENOMEM;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM)
+			continue;
+		nr_tables++;
+		err = loader__read_section(&ld, scn, &shdr);
+		if (err == -EINVAL) {
+			nr_bad++;
+			continue;
+		}
+		if (err)
+			goto out_free;
+	}
+	/* A broken table next to a good one still gives names; only broken ones do not. */
+	if (nr_tables && nr_bad == nr_tables) {
+		err = -EINVAL;
+		goto out_free;
+	}
+	err = loader__finish(&ld, syms);
+	if (err)
+		goto out_free;
+	free(ld.raw);
+	free(ld.arena);
+	*out = syms;
+	return 0;
+
+out_free:
+	free(ld.raw);
+	free(ld.arena);
+	elf_symbols__free(syms);
+	return err;
+}
+
+void elf_symbols__free(struct elf_symbols *syms)
+{
+	if (!syms)
+		return;
+	free(syms->syms);
+	free(syms->names);
+	free(syms);
+}
+
+const char *elf_symbols__find(const struct elf_symbols *syms, uint64_t addr, uint64_t *start)
+{
+	size_t lo = 0, hi = syms->nr_syms;
+	const struct elf_sym *sym;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (syms->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	sym = &syms->syms[lo - 1];
+	if (addr - sym->addr >= sym->size)
+		return NULL;
+	if (start)
+		*start = sym->addr;
+	return syms->names + sym->name;
+}
+
+size_t elf_symbols__count(const struct elf_symbols *syms)
+{
+	return syms->nr_syms;
+}
+
+size_t elf_symbols__size(const struct elf_symbols *syms)
+{
+	return sizeof(*syms) + syms->nr_syms * sizeof(*syms->syms) + syms->names_len;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A snapshot of one process's mappings (/proc/PID/maps), with the mapped ELF files held
+ * open through the dso cache so they can be read after the process is gone.
+ */
+#ifndef PROF_PROC_MAPS_H
+#define PROF_PROC_MAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dso;
+struct dso_cache;
+struct proc_maps;
+struct string_pool;
+
+enum proc_map_kind {
+	PROC_MAP_FILE,	   /* a file; dso set when the file was opened */
+	PROC_MAP_ANON,	   /* no name: anonymous memory (JIT code lives here) */
+	PROC_MAP_VDSO,	   /* [vdso] */
+	PROC_MAP_VSYSCALL, /* [vsyscall] */
+	PROC_MAP_SPECIAL,  /* any other [name]: [heap], [stack], [vvar], [anon:...] */
+};
+
+struct proc_map {
+	uint64_t start;
+	uint64_t end;
+	uint64_t pgoff; /* offset in the file of start, in bytes */
+	uint64_t dev;	/* makedev(major, minor) as printed in maps */
+	uint64_t ino;
+	const char *path; /* interned, never NULL: file path without " (deleted)", or the
+			   * "[name]"; "" for anonymous memory */
+	struct dso *dso;  /* one reference, or NULL (not executable, or not a file) */
+	enum proc_map_kind kind;
+	bool deleted; /* the maps line said " (deleted)" */
+	bool exec;
+};
+
+/* What reading a snapshot needs from the symbolizer that owns it; all borrowed. */
+struct proc_maps_env {
+	const char *proc_root;	    /* "/proc" or a test's copy */
+	struct dso_cache *dsos;	    /* outlives the snapshot */
+	struct string_pool *names;  /* interns paths; outlives the snapshot */
+	uint64_t *vanished;	    /* counter of processes gone before they were read */
+};
+
+/*
+ * Reads /proc/@pid/maps under env->proc_root and gets a dso for each executable file
+ * mapping (and for the other mappings of the same files): found in the cache by the maps
+ * (dev, inode) and checked by mtime, or opened through PROC/PID/map_files/START-END, then
+ * PROC/PID/root/PATH, then PATH. Files that cannot be opened become bad dsos, so they
+ * count once. Returns 0 and an owned snapshot in *@out (empty for kernel threads), or
+ * -errno: -ESRCH when the process does not exist or exits while being read (counted in
+ * *env->vanished), -ENOMEM.
+ */
+int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps **out);
+
+/* The mapping containing @addr, borrowed from @maps, or NULL. */
+const struct proc_map *proc_maps__find(const struct proc_maps *maps, uint64_t addr);
+
+/* Number of mappings, and the @i-th one (borrowed from @maps), in address order. */
+size_t proc_maps__count(const struct proc_maps *maps);
+const struct proc_map *proc_maps__get(const struct proc_maps *maps, size_t i);
+
+int proc_maps__pid(const struct proc_maps *maps);
+
+#endif

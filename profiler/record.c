@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -255,6 +256,17 @@ static int finish_sampling(struct recording *r)
 	return 0;
 }
 
+/* The symbolizer holds mapped files open until it reads them: allow as many as we may. */
+static void raise_file_limit(void)
+{
+	struct rlimit lim;
+
+	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
 static void install_signal_handlers(void)
 {
 	struct sigaction sa = { .sa_handler = request_stop };
@@ -287,6 +299,7 @@ int record__run(const struct record_opts *opts)
 	err = open_outputs(&r);
 	if (err)
 		goto out_free;
+	raise_file_limit();
 	r.sym = symbolizer__new(&(struct symbolizer_opts){ 0 });
 	r.procs = r.sym ? proc_table__new(r.sym) : NULL;
 	if (!r.procs) {

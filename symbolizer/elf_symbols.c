@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+#include "symbol_names.h"
+
 /* Preference among symbols at one address: lower wins. */
 enum elf_sym_rank {
 	ELF_SYM_GLOBAL,
@@ -19,7 +22,7 @@ struct raw_sym {
 	uint64_t addr;
 	uint64_t size;
 	uint64_t section_end; /* end of the section holding it; 0 when unknown */
-	uint32_t name;	      /* offset in the loader's arena */
+	uint32_t name;	      /* offset in the loader's name buffer */
 	uint32_t rank;	      /* enum elf_sym_rank */
 };
 
@@ -42,46 +45,11 @@ struct elf_symbols_loader {
 	struct raw_sym *raw;
 	size_t nr_raw;
 	size_t raw_cap;
-	char *arena;
-	size_t arena_len;
-	size_t arena_cap;
+	struct name_buffer names; /* names of raw[], by offset */
 	/* The section of the previous symbol: symbols come grouped by section. */
 	size_t last_shndx;
 	uint64_t last_start, last_end;
 };
-
-static int grow(void **ptr, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2 = *cap ? *cap : 256;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (cap2 < need)
-		cap2 *= 2;
-	p = realloc(*ptr, cap2 * elem);
-	if (!p)
-		return -ENOMEM;
-	*ptr = p;
-	*cap = cap2;
-	return 0;
-}
-
-static int loader__add_name(struct elf_symbols_loader *ld, const char *name, uint32_t *off)
-{
-	size_t len = strlen(name);
-	int err;
-
-	if (ld->arena_len + len + 1 >= UINT32_MAX)
-		return -E2BIG;
-	err = grow((void **)&ld->arena, &ld->arena_cap, ld->arena_len + len + 1, 1);
-	if (err)
-		return err;
-	memcpy(ld->arena + ld->arena_len, name, len + 1);
-	*off = ld->arena_len;
-	ld->arena_len += len + 1;
-	return 0;
-}
 
 /* The end of the allocated section @shndx if it holds @addr, else 0. */
 static uint64_t loader__section_end(struct elf_symbols_loader *ld, size_t shndx, uint64_t addr)
@@ -145,11 +113,11 @@ static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GEl
 		name = elf_strptr(ld->elf, shdr->sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		err = grow((void **)&ld->raw, &ld->raw_cap, ld->nr_raw + 1, sizeof(*ld->raw));
+		err = array__reserve(&ld->raw, &ld->raw_cap, ld->nr_raw + 1, sizeof(*ld->raw));
 		if (err)
 			return err;
 		raw = &ld->raw[ld->nr_raw];
-		err = loader__add_name(ld, name, &raw->name);
+		err = name_buffer__add(&ld->names, name, strlen(name), UINT32_MAX, &raw->name);
 		if (err)
 			return err;
 		raw->addr = sym.st_value;
@@ -163,34 +131,20 @@ static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GEl
 	return 0;
 }
 
-static size_t leading_underscores(const char *name)
-{
-	size_t n = 0;
-
-	while (name[n] == '_')
-		n++;
-	return n;
-}
-
 /*
  * By address; at one address the best name first: global before weak before local, fewer
  * leading underscores, then by name so the choice does not depend on the order of the file.
  */
-static int raw_sym__cmp(const void *a, const void *b, void *arena_ptr)
+static int raw_sym__cmp(const void *a, const void *b, void *names_ptr)
 {
 	const struct raw_sym *x = a, *y = b;
-	const char *arena = arena_ptr;
-	size_t ux, uy;
+	const char *names = names_ptr;
 
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
-	ux = leading_underscores(arena + x->name);
-	uy = leading_underscores(arena + y->name);
-	if (ux != uy)
-		return ux < uy ? -1 : 1;
-	return strcmp(arena + x->name, arena + y->name);
+	return symbol_name__cmp_alias(names + x->name, names + y->name);
 }
 
 /* Keeps one symbol per address, computes extents and copies only the kept names. */
@@ -198,7 +152,7 @@ static int loader__finish(struct elf_symbols_loader *ld, struct elf_symbols *sym
 {
 	size_t i, j, n = 0, names_len = 0;
 
-	qsort_r(ld->raw, ld->nr_raw, sizeof(*ld->raw), raw_sym__cmp, ld->arena);
+	qsort_r(ld->raw, ld->nr_raw, sizeof(*ld->raw), raw_sym__cmp, ld->names.data);
 	for (i = 0; i < ld->nr_raw; i = j) {
 		struct raw_sym best = ld->raw[i];
 
@@ -210,7 +164,7 @@ static int loader__finish(struct elf_symbols_loader *ld, struct elf_symbols *sym
 				best.section_end = ld->raw[j].section_end;
 		}
 		ld->raw[n++] = best;
-		names_len += strlen(ld->arena + best.name) + 1;
+		names_len += strlen(ld->names.data + best.name) + 1;
 	}
 
 	syms->syms = malloc((n ? n : 1) * sizeof(*syms->syms));
@@ -220,7 +174,7 @@ static int loader__finish(struct elf_symbols_loader *ld, struct elf_symbols *sym
 	for (i = 0; i < n; i++) {
 		const struct raw_sym *raw = &ld->raw[i];
 		struct elf_sym *sym = &syms->syms[i];
-		const char *name = ld->arena + raw->name;
+		const char *name = ld->names.data + raw->name;
 		size_t len = strlen(name) + 1;
 		uint64_t end;
 
@@ -281,13 +235,13 @@ int elf_symbols__read(Elf *elf, struct elf_symbols **out)
 	if (err)
 		goto out_free;
 	free(ld.raw);
-	free(ld.arena);
+	free(ld.names.data);
 	*out = syms;
 	return 0;
 
 out_free:
 	free(ld.raw);
-	free(ld.arena);
+	free(ld.names.data);
 	elf_symbols__free(syms);
 	return err;
 }

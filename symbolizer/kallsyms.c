@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
+#include "symbol_names.h"
+
 /*
  * Non-text symbols (data, rodata, bss) are kept as nameless "barriers": they end the text
  * symbol before them, so an address in data after the last function of a section is not
@@ -29,7 +32,7 @@ enum ksym_rank {
 
 struct ksym {
 	uint64_t addr;
-	uint32_t name;	 /* offset in the arena, or KSYM_BARRIER */
+	uint32_t name;	 /* offset in kallsyms.names, or KSYM_BARRIER */
 	uint16_t module; /* index in kallsyms.modules; 0 is the core kernel */
 	uint8_t rank;	 /* enum ksym_rank */
 	uint8_t pad;
@@ -39,9 +42,8 @@ struct kallsyms {
 	struct ksym *syms;
 	size_t nr_syms;
 	size_t nr_text;
-	char *arena; /* NUL-terminated names, then module names */
-	size_t arena_len;
-	uint32_t *modules; /* arena offsets of "[modname]" */
+	struct name_buffer names; /* symbol and module names; offsets are 32 bits */
+	uint32_t *modules; /* offsets in names of "[modname]" */
 	size_t nr_modules;
 };
 
@@ -49,46 +51,10 @@ struct kallsyms {
 struct kallsyms_loader {
 	struct kallsyms *ks;
 	size_t syms_cap;
-	size_t arena_cap;
 	size_t modules_cap;
 	size_t last_module; /* module lines come in runs: try the previous one first */
 	size_t nr_zero;	    /* lines whose address reads as 0 */
 };
-
-static int grow(void **ptr, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2 = *cap ? *cap : 64;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (cap2 < need)
-		cap2 *= 2;
-	p = realloc(*ptr, cap2 * elem);
-	if (!p)
-		return -ENOMEM;
-	*ptr = p;
-	*cap = cap2;
-	return 0;
-}
-
-static int arena__add(struct kallsyms_loader *ld, const char *str, size_t len, uint32_t *off)
-{
-	struct kallsyms *ks = ld->ks;
-	int err;
-
-	/* Offsets are 32 bits; a kallsyms file of 4 GiB of names is not a real one. */
-	if (ks->arena_len + len + 1 >= KSYM_BARRIER)
-		return -E2BIG;
-	err = grow((void **)&ks->arena, &ld->arena_cap, ks->arena_len + len + 1, 1);
-	if (err)
-		return err;
-	memcpy(ks->arena + ks->arena_len, str, len);
-	ks->arena[ks->arena_len + len] = '\0';
-	*off = ks->arena_len;
-	ks->arena_len += len + 1;
-	return 0;
-}
 
 /* @name is "[modname]" */
 static int module__index(struct kallsyms_loader *ld, const char *name, size_t len,
@@ -100,7 +66,7 @@ static int module__index(struct kallsyms_loader *ld, const char *name, size_t le
 	int err;
 
 	if (ld->last_module < ks->nr_modules) {
-		const char *m = ks->arena + ks->modules[ld->last_module];
+		const char *m = ks->names.data + ks->modules[ld->last_module];
 
 		if (!strncmp(m, name, len) && m[len] == '\0') {
 			*index = ld->last_module;
@@ -108,18 +74,18 @@ static int module__index(struct kallsyms_loader *ld, const char *name, size_t le
 		}
 	}
 	for (i = 0; i < ks->nr_modules; i++) {
-		const char *m = ks->arena + ks->modules[i];
+		const char *m = ks->names.data + ks->modules[i];
 
 		if (!strncmp(m, name, len) && m[len] == '\0')
 			goto found;
 	}
 	if (ks->nr_modules > UINT16_MAX)
 		return -E2BIG;
-	err = grow((void **)&ks->modules, &ld->modules_cap, ks->nr_modules + 1,
+	err = array__reserve(&ks->modules, &ld->modules_cap, ks->nr_modules + 1,
 		   sizeof(*ks->modules));
 	if (err)
 		return err;
-	err = arena__add(ld, name, len, &off);
+	err = name_buffer__add(&ks->names, name, len, KSYM_BARRIER, &off);
 	if (err)
 		return err;
 	ks->modules[ks->nr_modules++] = off;
@@ -209,7 +175,7 @@ static int kallsyms__parse_line(struct kallsyms_loader *ld, const char *line, si
 		mod_len = p + 1 - mod;
 	}
 
-	err = grow((void **)&ks->syms, &ld->syms_cap, ks->nr_syms + 1, sizeof(*ks->syms));
+	err = array__reserve(&ks->syms, &ld->syms_cap, ks->nr_syms + 1, sizeof(*ks->syms));
 	if (err)
 		return err;
 	if (mod) {
@@ -232,7 +198,7 @@ static int kallsyms__parse_line(struct kallsyms_loader *ld, const char *line, si
 		    (name_len == 10 && !memcmp(name, "_einittext", 10))) {
 			sym->rank = KSYM_NOT_TEXT;
 		} else {
-			err = arena__add(ld, name, name_len, &sym->name);
+			err = name_buffer__add(&ks->names, name, name_len, KSYM_BARRIER, &sym->name);
 			if (err)
 				return err;
 		}
@@ -291,33 +257,18 @@ out_free_buf:
 	return err;
 }
 
-static size_t leading_underscores(const char *name)
-{
-	size_t n = 0;
-
-	while (name[n] == '_')
-		n++;
-	return n;
-}
-
 /*
  * Among symbols at one address, whether @x is a better name than @y: text before
  * barriers, global before weak before local, fewer leading underscores ("schedule" over
  * "__schedule"), then by name so the choice does not depend on the order of the file.
  */
-static bool ksym__better(const struct ksym *x, const struct ksym *y, const char *arena)
+static bool ksym__better(const struct ksym *x, const struct ksym *y, const char *names)
 {
-	size_t ux, uy;
-
 	if (x->rank != y->rank)
 		return x->rank < y->rank;
 	if (x->name == KSYM_BARRIER || y->name == KSYM_BARRIER)
 		return false;
-	ux = leading_underscores(arena + x->name);
-	uy = leading_underscores(arena + y->name);
-	if (ux != uy)
-		return ux < uy;
-	return strcmp(arena + x->name, arena + y->name) < 0;
+	return symbol_name__cmp_alias(names + x->name, names + y->name) < 0;
 }
 
 static int ksym__cmp_addr(const void *a, const void *b)
@@ -375,7 +326,7 @@ static int kallsyms__finish(struct kallsyms_loader *ld)
 		struct ksym best = ks->syms[i];
 
 		for (j = i + 1; j < ks->nr_syms && ks->syms[j].addr == best.addr; j++) {
-			if (ksym__better(&ks->syms[j], &best, ks->arena))
+			if (ksym__better(&ks->syms[j], &best, ks->names.data))
 				best = ks->syms[j];
 		}
 		if (best.name == KSYM_BARRIER && (!n || ks->syms[n - 1].name == KSYM_BARRIER))
@@ -395,9 +346,11 @@ static void kallsyms__shrink(struct kallsyms *ks)
 	p = realloc(ks->syms, (ks->nr_syms ? ks->nr_syms : 1) * sizeof(*ks->syms));
 	if (p)
 		ks->syms = p;
-	p = realloc(ks->arena, ks->arena_len ? ks->arena_len : 1);
-	if (p)
-		ks->arena = p;
+	p = realloc(ks->names.data, ks->names.len ? ks->names.len : 1);
+	if (p) {
+		ks->names.data = p;
+		ks->names.cap = ks->names.len;
+	}
 }
 
 int kallsyms__load(const char *path, struct kallsyms **out)
@@ -418,7 +371,8 @@ int kallsyms__load(const char *path, struct kallsyms **out)
 		goto out_free;
 	}
 	ld.modules_cap = 1;
-	err = arena__add(&ld, KALLSYMS_KERNEL_MODULE, strlen(KALLSYMS_KERNEL_MODULE), &kernel);
+	err = name_buffer__add(&ks->names, KALLSYMS_KERNEL_MODULE, strlen(KALLSYMS_KERNEL_MODULE),
+			       KSYM_BARRIER, &kernel);
 	if (err)
 		goto out_free;
 	ks->modules[ks->nr_modules++] = kernel;
@@ -455,7 +409,7 @@ void kallsyms__free(struct kallsyms *ks)
 	if (!ks)
 		return;
 	free(ks->syms);
-	free(ks->arena);
+	free(ks->names.data);
 	free(ks->modules);
 	free(ks);
 }
@@ -482,8 +436,8 @@ int kallsyms__find(const struct kallsyms *ks, uint64_t addr, const char **name,
 		return -ENOENT;
 	if (lo == ks->nr_syms && addr - sym->addr >= KSYM_LAST_EXTENT)
 		return -ENOENT;
-	*name = ks->arena + sym->name;
-	*module = ks->arena + ks->modules[sym->module];
+	*name = ks->names.data + sym->name;
+	*module = ks->names.data + ks->modules[sym->module];
 	if (start)
 		*start = sym->addr;
 	return 0;

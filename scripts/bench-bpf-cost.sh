@@ -29,29 +29,43 @@ sysctl -qw kernel.bpf_stats_enabled=1
 
 # Keep every CPU busy: one user-space-bound and one syscall-bound process per CPU.
 for _ in $(seq "$(nproc)"); do
-	"$programs/callgraph" $((secs * ${#rates[@]} + 30)) & load+=($!)
-	"$programs/readloop" $((secs * ${#rates[@]} + 30)) & load+=($!)
+	"$programs/callgraph" $(((secs + 4) * 2 * ${#rates[@]} + 30)) & load+=($!)
+	"$programs/readloop" $(((secs + 4) * 2 * ${#rates[@]} + 30)) & load+=($!)
 done
 
-prog_stats() { # prints "run_cnt run_time_ns" of the loaded on_sample program
-	bpftool -j prog show name on_sample 2>/dev/null | python3 -c '
+# prog_stats NAME: "run_cnt run_time_ns" summed over loaded perf_event programs named NAME.
+prog_stats() {
+	bpftool -j prog show 2>/dev/null | python3 -c '
 import json, sys
-progs = json.load(sys.stdin)
-progs = progs if isinstance(progs, list) else [progs]
-print(sum(p.get("run_cnt", 0) for p in progs), sum(p.get("run_time_ns", 0) for p in progs))'
+progs = [p for p in json.load(sys.stdin) if p.get("type") == "perf_event" and p.get("name") == sys.argv[1]]
+print(sum(p.get("run_cnt", 0) for p in progs), sum(p.get("run_time_ns", 0) for p in progs))' "$1"
 }
 
-printf '%-8s %10s %12s %14s\n' "Hz/CPU" "samples" "run_time_ms" "ns_per_sample"
-for hz in "${rates[@]}"; do
-	"$bpfprof" record -q -F "$hz" -d $((secs + 2)) -o "$(mktemp /tmp/bench.XXXXXX.folded)" &
-	rec=$!
-	sleep 1
-	read -r cnt0 ns0 < <(prog_stats)
+# measure LABEL HZ PROGRAM_NAME CMD...: runs CMD in the background and prints the cost of
+# its program over $secs seconds, after a second of warm-up.
+measure() {
+	local label=$1 hz=$2 name=$3 pid cnt0 ns0 cnt1 ns1
+	shift 3
+	"$@" >/dev/null 2>&1 &
+	pid=$!
+	sleep 2
+	read -r cnt0 ns0 < <(prog_stats "$name")
 	sleep "$secs"
-	read -r cnt1 ns1 < <(prog_stats)
-	wait "$rec"
-	cnt=$((cnt1 - cnt0)); ns=$((ns1 - ns0))
-	[ "$cnt" -gt 0 ] || { echo "bench-bpf-cost: the program ran 0 times at $hz Hz" >&2; exit 1; }
-	awk -v hz="$hz" -v cnt="$cnt" -v ns="$ns" 'BEGIN { printf "%-8s %10d %12.1f %14.0f\n", hz, cnt, ns / 1e6, ns / cnt }'
+	read -r cnt1 ns1 < <(prog_stats "$name")
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	awk -v l="$label" -v hz="$hz" -v cnt=$((cnt1 - cnt0)) -v ns=$((ns1 - ns0)) 'BEGIN {
+		if (cnt <= 0) { printf "%-10s %-7s did not run\n", l, hz; exit }
+		printf "%-10s %-7s %10d %12.1f %14.0f\n", l, hz, cnt, ns / 1e6, ns / cnt }'
+}
+
+printf '%-10s %-7s %10s %12s %14s\n' "program" "Hz/CPU" "samples" "run_time_ms" "ns_per_sample"
+for hz in "${rates[@]}"; do
+	measure bpfprof "$hz" on_sample "$bpfprof" record -q -F "$hz" -d $((secs + 10)) -o /tmp/bench-bpf-cost.folded
+	# The reference: bpftrace's equivalent of the same aggregation, when installed.
+	if command -v bpftrace >/dev/null; then
+		measure bpftrace "$hz" "$hz" bpftrace -e "profile:hz:$hz { @[kstack, ustack, comm] = count(); }"
+	fi
 done
-rm -f /tmp/bench.*.folded
+rm -f /tmp/bench-bpf-cost.folded
+command -v bpftrace >/dev/null || echo "(apt-get install bpftrace to compare with bpftrace's equivalent program)"

@@ -3,10 +3,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "profile_commands.h"
 #include "record.h"
 #include "record_options.h"
+#include "symbolize.h"
+#include "symbolize_options.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
@@ -40,9 +44,38 @@ static int cmd_record(int argc, char **argv)
 	return ret;
 }
 
+static int cmd_symbolize(int argc, char **argv)
+{
+	struct symbolize_opts opts;
+	char err[512];
+	int ret;
+
+	switch (symbolize_opts__parse(&opts, argc, argv, err, sizeof(err))) {
+	case SYMBOLIZE_PARSE_HELP:
+		ret = 0;
+		break;
+	case SYMBOLIZE_PARSE_ERROR:
+		fprintf(stderr, "bpfprof symbolize: %s\n", err);
+		ret = EXIT_USAGE;
+		break;
+	default:
+		log__set_level(opts.verbose >= 2 ? LOG_DEBUG : opts.verbose ? LOG_INFO : LOG_WARN);
+		ret = symbolize__run(&opts, STDIN_FILENO, stdout) ? EXIT_RUNTIME : 0;
+		break;
+	}
+	symbolize_opts__release(&opts);
+	return ret;
+}
+
 static const struct command_entry commands[] = {
 	{ "record", "sample every CPU for a while (or while a command runs) and write a profile",
 	  cmd_record },
+	{ "flamegraph", "merge folded or pprof profiles into a flame graph (or another format)",
+	  cmd_flamegraph },
+	{ "diff", "a differential flame graph of two profiles", cmd_diff },
+	{ "convert", "convert a profile between folded, pprof and svg", cmd_convert },
+	{ "symbolize", "name addresses of a process, an ELF file or the kernel, as addr2line does",
+	  cmd_symbolize },
 };
 
 static void usage(FILE *out)

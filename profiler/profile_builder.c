@@ -78,11 +78,13 @@ static int intern(struct builder *b, const struct sym_frame *sf, enum frame_kind
 {
 	struct profile_frame frame = {
 		.func = sf->func,
+		.mangled = sf->mangled,
 		.module = sf->module,
+		.build_id = sf->build_id,
 		.file = sf->file,
 		.line = sf->line,
 		.addr = sf->addr,
-		.kind = sf->inlined ? FRAME_INLINE : kind,
+		.kind = sf->inlined ? FRAME_INLINE : sf->jit ? FRAME_JIT : kind,
 	};
 
 	return profile__intern_frame(b->prof, &frame);

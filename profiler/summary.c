@@ -120,12 +120,18 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 			"read late (their frames may be unnamed)\n",
 			(unsigned long long)c->events_lost, (unsigned long long)c->procs_full,
 			(unsigned long long)s->procs.late);
-	if (s->sym.unnamed_user || s->sym.unnamed_kernel || s->procs.vanished || s->sym.bad_files)
+	if (s->sym.unnamed_user || s->sym.unnamed_kernel || s->procs.vanished || s->sym.bad_files ||
+	    s->sym.bad_debuginfo)
 		fprintf(out, "unnamed: %llu user and %llu kernel addresses; %llu processes exited "
-			"before their mappings were read; %llu files unreadable\n",
+			"before their mappings were read; %llu files unreadable; %llu with unusable "
+			"debug information\n",
 			(unsigned long long)s->sym.unnamed_user,
 			(unsigned long long)s->sym.unnamed_kernel,
-			(unsigned long long)s->procs.vanished, (unsigned long long)s->sym.bad_files);
+			(unsigned long long)s->procs.vanished, (unsigned long long)s->sym.bad_files,
+			(unsigned long long)s->sym.bad_debuginfo);
+	if (s->sym.bad_perf_map_lines)
+		fprintf(out, "%llu malformed perf map lines skipped (JIT code they describe stays "
+			"unnamed)\n", (unsigned long long)s->sym.bad_perf_map_lines);
 	if (s->build.missing_stacks)
 		fprintf(out, "%llu stacks were missing from the stack map\n",
 			(unsigned long long)s->build.missing_stacks);

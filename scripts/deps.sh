@@ -5,8 +5,10 @@
 set -euo pipefail
 
 build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev libelf-dev libdw-dev
-	zlib1g-dev libzstd-dev)
-test_packages=(libcmocka-dev gcc python3 util-linux procps binutils)
+	zlib1g-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler libiberty-dev liblzma-dev
+	libdebuginfod-dev)
+test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
+	elfutils llvm-14 libc6-dbg)
 
 packages=("${build_packages[@]}")
 [ "${1:-build}" = test ] && packages+=("${test_packages[@]}")
@@ -24,12 +26,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Wait for another apt or dpkg (an unattended upgrade, say) instead of failing at once.
+apt_wait=(-o DPkg::Lock::Timeout=300)
 # One update per machine is enough, unless the lists are gone.
 if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls /var/lib/apt/lists/*_Packages 2>/dev/null | head -n 1)" ]; then
-	apt-get update -qq >/dev/null
+	apt-get "${apt_wait[@]}" update -qq >/dev/null
 fi
-if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1; then
-	apt-get update -qq >/dev/null
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1 ||
+if ! apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1; then
+	apt-get "${apt_wait[@]}" update -qq >/dev/null
+	apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1 ||
 		{ tail -n 20 /tmp/bpfprof-apt.log >&2; exit 1; }
 fi

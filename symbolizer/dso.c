@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "dso.h"
 
+#include <elfutils/libdw.h>
 #include <errno.h>
 #include <gelf.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
+#include "dwarf_lines.h"
 #include "elf_symbols.h"
+#include "hash_table.h"
 #include "log.h"
 
 #define DSO_MIN_BUCKETS 64
@@ -23,6 +28,11 @@
  * files, more than RLIMIT_NOFILE allows, so past this many they are read at once instead.
  */
 #define DSO_MAX_LAZY_FDS 256
+/* Images with a build id, found by it; the chains stay short with the idle bound above. */
+#define DSO_IMAGE_BUCKETS 1024
+/* MiniDebugInfo is a few hundred KiB compressed, a few MiB decompressed. */
+#define DSO_MINIDEBUG_MAX_IN (64u << 20)
+#define DSO_MINIDEBUG_MAX_OUT (512u << 20)
 
 enum dso_state {
 	DSO_OPEN,   /* fd held, nothing read yet */
@@ -51,15 +61,46 @@ struct dso_segment {
 	uint64_t vaddr;	 /* p_vaddr */
 };
 
+/*
+ * What is read from one binary and its debug files: shared by the dsos with its build id
+ * (a file without one has its own), freed with the last of them.
+ */
+struct dso_image {
+	struct dso_image *next_in_bucket; /* in dso_cache.images, when it has a build id */
+	struct dso_cache *cache;	  /* borrowed; outlives every image */
+	unsigned int refcount;
+	uint8_t build_id[DEBUGINFO_BUILD_ID_MAX];
+	size_t build_id_len;
+	char build_id_hex[2 * DEBUGINFO_BUILD_ID_MAX + 1]; /* "" without a build id */
+	struct dso_segment *segments;
+	size_t nr_segments;
+	struct elf_symbols *symbols;
+	bool has_symtab; /* a .symtab (the binary's or, after the debug stage, another's) */
+	char *debuglink; /* .gnu_debuglink name, NULL without one */
+	uint32_t debuglink_crc;
+	void *minidebug; /* the compressed .gnu_debugdata, kept until the debug stage */
+	size_t minidebug_len;
+	/* DWARF: of the binary (elf) or of its debug file (debug.elf); fds closed. */
+	Elf *elf;
+	struct debuginfo_file debug;
+	Dwarf *dwarf;
+	struct dwarf_lines *lines;
+	size_t dwarf_bytes; /* DWARF sections held in memory */
+	bool debug_done;    /* the debug file was looked for, MiniDebugInfo read */
+	bool bad_counted;   /* counted once in bad_debuginfo */
+};
+
 struct dso {
 	struct dso_cache *cache; /* borrowed; outlives every dso */
 	unsigned int refcount;	 /* 0: idle, on the cache's idle list */
 	struct dso *idle_prev;	 /* towards the most recently idle */
 	struct dso *idle_next;
-	size_t bytes; /* memory held once loaded */
+	size_t bytes; /* memory accounted while idle */
 	enum dso_state state;
 	int fd; /* >= 0 only in DSO_OPEN */
 	char *path;
+	uint64_t id;
+	struct debuginfo_root *root; /* how its processes see the file system; NULL: as we do */
 	/* Identity of the opened file; has_stat is false for files that could not be opened. */
 	bool has_stat;
 	uint64_t st_dev;
@@ -67,9 +108,7 @@ struct dso {
 	struct timespec mtime;
 	off_t size;
 	struct dso_alias *aliases;
-	struct dso_segment *segments;
-	size_t nr_segments;
-	struct elf_symbols *symbols;
+	struct dso_image *image; /* set in DSO_LOADED */
 };
 
 struct dso_cache {
@@ -83,6 +122,10 @@ struct dso_cache {
 	size_t idle_bytes;
 	size_t nr_fds; /* descriptors held by dsos not read yet */
 	uint64_t bad_files;
+	uint64_t bad_debuginfo;
+	uint64_t next_id;
+	struct dso_image *images[DSO_IMAGE_BUCKETS];
+	struct debuginfo_finder *finder; /* borrowed; NULL: no separate debug files */
 };
 
 static void cache__evict_oldest(struct dso_cache *cache);
@@ -126,6 +169,11 @@ void dso_cache__free(struct dso_cache *cache)
 		pr_debug("dso cache freed with %zu files still referenced\n", cache->nr_dsos);
 	free(cache->buckets);
 	free(cache);
+}
+
+void dso_cache__set_debuginfo(struct dso_cache *cache, struct debuginfo_finder *finder)
+{
+	cache->finder = finder;
 }
 
 static struct dso_alias **cache__slot(struct dso_cache *cache, enum dso_key_kind kind,
@@ -244,6 +292,7 @@ static struct dso *dso__new(struct dso_cache *cache, const char *path)
 	dso->refcount = 1;
 	dso->fd = -1;
 	dso->bytes = sizeof(*dso);
+	dso->id = ++cache->next_id;
 	cache->nr_dsos++;
 	return dso;
 }
@@ -348,6 +397,13 @@ uint64_t dso_cache__bad_files(const struct dso_cache *cache)
 	return cache->bad_files;
 }
 
+uint64_t dso_cache__bad_debuginfo(const struct dso_cache *cache)
+{
+	uint64_t rejected = cache->finder ? debuginfo_finder__rejected(cache->finder) : 0;
+
+	return cache->bad_debuginfo + rejected;
+}
+
 size_t dso_cache__count(const struct dso_cache *cache)
 {
 	return cache->nr_dsos;
@@ -368,6 +424,66 @@ static void cache__unlink_idle(struct dso_cache *cache, struct dso *dso)
 	cache->idle_bytes -= dso->bytes;
 }
 
+static size_t image__hash(const uint8_t *build_id, size_t len)
+{
+	return hash__final(hash__bytes(HASH_SEED, build_id, len)) & (DSO_IMAGE_BUCKETS - 1);
+}
+
+static struct dso_image *cache__find_image(struct dso_cache *cache, const uint8_t *build_id,
+					   size_t len)
+{
+	struct dso_image *image = cache->images[image__hash(build_id, len)];
+
+	for (; image; image = image->next_in_bucket) {
+		if (image->build_id_len == len && !memcmp(image->build_id, build_id, len))
+			return image;
+	}
+	return NULL;
+}
+
+static void image__free_dwarf(struct dso_image *image)
+{
+	dwarf_lines__free(image->lines);
+	image->lines = NULL;
+	if (image->dwarf)
+		dwarf_end(image->dwarf);
+	image->dwarf = NULL;
+	image->dwarf_bytes = 0;
+}
+
+static void image__put(struct dso_image *image)
+{
+	struct dso_image **p;
+
+	if (!image || --image->refcount)
+		return;
+	if (image->build_id_len) {
+		p = &image->cache->images[image__hash(image->build_id, image->build_id_len)];
+		for (; *p; p = &(*p)->next_in_bucket) {
+			if (*p == image) {
+				*p = image->next_in_bucket;
+				break;
+			}
+		}
+	}
+	image__free_dwarf(image);
+	if (image->elf)
+		elf_end(image->elf);
+	debuginfo_file__close(&image->debug);
+	elf_symbols__free(image->symbols);
+	free(image->segments);
+	free(image->debuglink);
+	free(image->minidebug);
+	free(image);
+}
+
+static size_t image__bytes(const struct dso_image *image)
+{
+	return sizeof(*image) + elf_symbols__size(image->symbols) +
+	       image->nr_segments * sizeof(*image->segments) + image->minidebug_len +
+	       image->dwarf_bytes + (image->lines ? dwarf_lines__size(image->lines) : 0);
+}
+
 /* Frees @dso, which is on no idle list. */
 static void dso__destroy(struct dso *dso)
 {
@@ -376,8 +492,8 @@ static void dso__destroy(struct dso *dso)
 	cache__forget(cache, dso);
 	cache->nr_dsos--;
 	dso__close(dso);
-	elf_symbols__free(dso->symbols);
-	free(dso->segments);
+	image__put(dso->image);
+	debuginfo_root__put(dso->root);
 	free(dso->path);
 	free(dso);
 }
@@ -409,6 +525,8 @@ void dso__put(struct dso *dso)
 		dso__destroy(dso);
 		return;
 	}
+	/* What it holds now, DWARF read since it was loaded included; fixed while idle. */
+	dso->bytes = sizeof(*dso) + (dso->image ? image__bytes(dso->image) : 0);
 	dso->idle_prev = NULL;
 	dso->idle_next = cache->idle_head;
 	if (cache->idle_head)
@@ -435,7 +553,25 @@ const char *dso__path(const struct dso *dso)
 	return dso->path;
 }
 
-static int dso__read_segments(struct dso *dso, Elf *elf)
+const char *dso__build_id(const struct dso *dso)
+{
+	if (dso->state != DSO_LOADED || !dso->image->build_id_len)
+		return NULL;
+	return dso->image->build_id_hex;
+}
+
+uint64_t dso__id(const struct dso *dso)
+{
+	return dso->id;
+}
+
+void dso__set_root(struct dso *dso, struct debuginfo_root *root)
+{
+	if (!dso->root && root)
+		dso->root = debuginfo_root__get(root);
+}
+
+static int image__read_segments(struct dso_image *image, Elf *elf)
 {
 	size_t phnum, i, n = 0;
 	GElf_Phdr phdr;
@@ -443,25 +579,165 @@ static int dso__read_segments(struct dso *dso, Elf *elf)
 	if (elf_getphdrnum(elf, &phnum))
 		return -ENOEXEC;
 	/* phnum was checked by libelf against the file size, so this is bounded. */
-	dso->segments = calloc(phnum ? phnum : 1, sizeof(*dso->segments));
-	if (!dso->segments)
+	image->segments = calloc(phnum ? phnum : 1, sizeof(*image->segments));
+	if (!image->segments)
 		return -ENOMEM;
 	for (i = 0; i < phnum; i++) {
 		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD)
 			continue;
-		dso->segments[n].offset = phdr.p_offset;
-		dso->segments[n].filesz = phdr.p_filesz;
-		dso->segments[n].vaddr = phdr.p_vaddr;
+		image->segments[n].offset = phdr.p_offset;
+		image->segments[n].filesz = phdr.p_filesz;
+		image->segments[n].vaddr = phdr.p_vaddr;
 		n++;
 	}
-	dso->nr_segments = n;
+	image->nr_segments = n;
 	return n ? 0 : -ENOEXEC;
+}
+
+static bool elf__has_symtab(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_SYMTAB && shdr.sh_size)
+			return true;
+	}
+	return false;
+}
+
+static bool elf__has_dwarf(Elf *elf)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn;
+
+	scn = debuginfo__section(elf, ".debug_info", NULL);
+	if (!scn)
+		scn = debuginfo__section(elf, ".zdebug_info", NULL);
+	return scn && gelf_getshdr(scn, &shdr) && shdr.sh_type != SHT_NOBITS && shdr.sh_size;
+}
+
+/* Bytes of the DWARF sections libdw read from @elf (decompressed ones at their new size). */
+static size_t elf__dwarf_bytes(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	const char *name;
+	GElf_Shdr shdr;
+	size_t shstrndx, bytes = 0;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
+			continue;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (name && (!strncmp(name, ".debug_", 7) || !strncmp(name, ".zdebug_", 8)))
+			bytes += shdr.sh_size;
+	}
+	return bytes;
+}
+
+/*
+ * Whether the DWARF string sections of @elf (as libdw read them, decompressed) end with a
+ * NUL: libdw reads their strings with strlen(), so a last string without one would be
+ * read past the section.
+ */
+static bool elf__strings_terminated(Elf *elf)
+{
+	static const char *const names[] = { ".debug_str", ".debug_line_str", ".zdebug_str",
+					     ".zdebug_line_str" };
+	Elf_Data *data;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (debuginfo__section(elf, names[i], &data) && data && data->d_size &&
+		    ((const char *)data->d_buf)[data->d_size - 1] != '\0')
+			return false;
+	}
+	return true;
+}
+
+static void image__count_bad(struct dso_image *image, const char *path, const char *what)
+{
+	if (image->bad_counted)
+		return;
+	image->bad_counted = true;
+	image->cache->bad_debuginfo++;
+	pr_warn("%s: %s; its frames may lack names or lines\n", path, what);
+}
+
+/*
+ * Reads the DWARF sections of @elf, which must still have its descriptor, into memory
+ * (libdw reads every debug section when it starts, decompressing as needed), so the
+ * descriptor can be closed after. Returns true when there is DWARF to use.
+ */
+static bool image__begin_dwarf(struct dso_image *image, Elf *elf, const char *path)
+{
+	image->dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	if (!image->dwarf || !elf__strings_terminated(elf)) {
+		if (image->dwarf)
+			dwarf_end(image->dwarf);
+		image->dwarf = NULL;
+		image__count_bad(image, path, "malformed DWARF");
+		return false;
+	}
+	image->dwarf_bytes = elf__dwarf_bytes(elf);
+	/* Nothing more is read from the file: libelf must not touch the descriptor again. */
+	elf_cntl(elf, ELF_C_FDDONE);
+	return true;
+}
+
+/* Keeps a copy of .gnu_debugdata for the debug stage, when the binary has no .symtab. */
+static int image__keep_minidebug(struct dso_image *image, Elf *elf)
+{
+	Elf_Data *data;
+
+	if (!debuginfo__section(elf, ".gnu_debugdata", &data) || !data || !data->d_size ||
+	    data->d_size > DSO_MINIDEBUG_MAX_IN)
+		return 0;
+	image->minidebug = malloc(data->d_size);
+	if (!image->minidebug)
+		return -ENOMEM;
+	memcpy(image->minidebug, data->d_buf, data->d_size);
+	image->minidebug_len = data->d_size;
+	return 0;
+}
+
+/* Reads what the binary @elf holds into a new image. Returns 0 or -errno. */
+static int image__read(struct dso_image *image, Elf *elf, const char *path)
+{
+	char link[256];
+	int err;
+
+	err = image__read_segments(image, elf);
+	if (err)
+		return err;
+	err = elf_symbols__read(elf, &image->symbols);
+	if (err)
+		return err;
+	image->has_symtab = elf__has_symtab(elf);
+	if (!debuginfo__debuglink(elf, link, sizeof(link), &image->debuglink_crc)) {
+		image->debuglink = strdup(link);
+		if (!image->debuglink)
+			return -ENOMEM;
+	}
+	if (!image->has_symtab) {
+		err = image__keep_minidebug(image, elf);
+		if (err)
+			return err;
+	}
+	/* The image keeps @elf (without its descriptor) while libdw reads from it. */
+	if (elf__has_dwarf(elf) && image__begin_dwarf(image, elf, path))
+		image->elf = elf;
+	return 0;
 }
 
 int dso__load(struct dso *dso)
 {
+	struct dso_cache *cache = dso->cache;
+	struct dso_image *image = NULL;
+	uint8_t build_id[DEBUGINFO_BUILD_ID_MAX];
+	size_t build_id_len, shnum;
 	GElf_Ehdr ehdr;
-	size_t shnum;
 	Elf *elf;
 	int err;
 
@@ -492,40 +768,182 @@ int dso__load(struct dso *dso)
 		err = -EINVAL;
 		goto out_end;
 	}
-	err = dso__read_segments(dso, elf);
-	if (err)
+	/* A copy of a file already read (another container's, say) shares what was read. */
+	build_id_len = debuginfo__build_id(elf, build_id, sizeof(build_id));
+	if (build_id_len) {
+		image = cache__find_image(cache, build_id, build_id_len);
+		if (image) {
+			image->refcount++;
+			goto out_loaded;
+		}
+	}
+	image = calloc(1, sizeof(*image));
+	if (!image) {
+		err = -ENOMEM;
 		goto out_end;
-	err = elf_symbols__read(elf, &dso->symbols);
+	}
+	image->cache = cache;
+	image->refcount = 1;
+	image->debug.fd = -1;
+	err = image__read(image, elf, dso->path);
 	if (err)
-		goto out_end;
-	elf_end(elf);
+		goto out_image;
+	if (build_id_len) {
+		size_t b = image__hash(build_id, build_id_len);
+
+		memcpy(image->build_id, build_id, build_id_len);
+		image->build_id_len = build_id_len;
+		for (size_t i = 0; i < build_id_len; i++)
+			sprintf(image->build_id_hex + 2 * i, "%02x", build_id[i]);
+		image->next_in_bucket = cache->images[b];
+		cache->images[b] = image;
+	}
+out_loaded:
+	if (image->elf != elf)
+		elf_end(elf);
 	dso__close(dso);
+	dso->image = image;
 	dso->state = DSO_LOADED;
-	dso->bytes = sizeof(*dso) + elf_symbols__size(dso->symbols) +
-		     dso->nr_segments * sizeof(*dso->segments);
 	return 0;
 
+out_image:
+	image__put(image);
 out_end:
 	elf_end(elf);
 out_bad:
 	dso__close(dso);
-	free(dso->segments);
-	dso->segments = NULL;
-	dso->nr_segments = 0;
 	dso__mark_bad(dso, err, "cannot read ELF file");
+	return err;
+}
+
+/* Puts the symbols of @elf (a debug file's, or MiniDebugInfo) over the binary's. */
+static int image__add_symbols(struct dso_image *image, Elf *elf, const char *path)
+{
+	struct elf_symbols *syms, *merged;
+	int err;
+
+	if (!elf__has_symtab(elf))
+		return 0;
+	err = elf_symbols__read(elf, &syms);
+	if (err) {
+		if (err == -EINVAL)
+			image__count_bad(image, path, "unreadable symbol table");
+		return err == -EINVAL ? 0 : err;
+	}
+	err = elf_symbols__merge(syms, image->symbols, &merged);
+	elf_symbols__free(syms);
+	if (err)
+		return err;
+	elf_symbols__free(image->symbols);
+	image->symbols = merged;
+	image->has_symtab = true;
+	return 0;
+}
+
+static int image__read_minidebug(struct dso_image *image, const char *path)
+{
+	size_t len;
+	void *buf;
+	Elf *elf;
+	int err;
+
+	err = debuginfo__xz_decode(image->minidebug, image->minidebug_len,
+				   DSO_MINIDEBUG_MAX_OUT, &buf, &len);
+	if (err == -ENOTSUP) {
+		pr_debug("%s: MiniDebugInfo needs liblzma, which this build lacks\n", path);
+		return 0;
+	}
+	if (err) {
+		if (err != -ENOMEM)
+			image__count_bad(image, path, "malformed MiniDebugInfo (.gnu_debugdata)");
+		return err == -ENOMEM ? err : 0;
+	}
+	elf = elf_memory(buf, len);
+	if (elf && elf_kind(elf) == ELF_K_ELF)
+		err = image__add_symbols(image, elf, path);
+	else
+		image__count_bad(image, path, "malformed MiniDebugInfo (.gnu_debugdata)");
+	if (elf)
+		elf_end(elf);
+	free(buf);
+	return err;
+}
+
+/* Finds the debug file and reads what the binary lacked from it. */
+static int image__read_debug_file(struct dso_image *image, struct dso *dso)
+{
+	struct debuginfo_query query = {
+		.path = dso->path,
+		.root = dso->root,
+		.build_id = image->build_id,
+		.build_id_len = image->build_id_len,
+		.debuglink = image->debuglink,
+		.debuglink_crc = image->debuglink_crc,
+	};
+	int err;
+
+	err = debuginfo_finder__open(dso->cache->finder, &query, &image->debug);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (!image->has_symtab) {
+		err = image__add_symbols(image, image->debug.elf, image->debug.path);
+		if (err)
+			return err;
+	}
+	if (!image->dwarf && elf__has_dwarf(image->debug.elf) &&
+	    image__begin_dwarf(image, image->debug.elf, image->debug.path)) {
+		/* Keep the Elf for libdw, not the descriptor. */
+		close(image->debug.fd);
+		image->debug.fd = -1;
+		return 0;
+	}
+	debuginfo_file__close(&image->debug);
+	return 0;
+}
+
+/*
+ * The debug stage, once per image, at the first lookup: what the binary lacks (symbols,
+ * DWARF) from its debug file, then symbols from MiniDebugInfo; then the DWARF index.
+ */
+static int image__load_debug(struct dso_image *image, struct dso *dso)
+{
+	int err = 0;
+
+	if (image->debug_done)
+		return 0;
+	image->debug_done = true;
+	if ((!image->has_symtab || !image->dwarf) && dso->cache->finder)
+		err = image__read_debug_file(image, dso);
+	if (!err && !image->has_symtab && image->minidebug)
+		err = image__read_minidebug(image, dso->path);
+	free(image->minidebug);
+	image->minidebug = NULL;
+	image->minidebug_len = 0;
+	if (!err && image->dwarf) {
+		err = dwarf_lines__new(image->dwarf, &image->lines);
+		if (!err &&
+		    (!dwarf_lines__units(image->lines) || dwarf_lines__errors(image->lines)))
+			image__count_bad(image, image->debug.path ? image->debug.path : dso->path,
+					 "malformed DWARF");
+	}
+	if (err)
+		pr_debug("%s: cannot read its debug information: %s\n", dso->path,
+			 strerror(-err));
 	return err;
 }
 
 int dso__vaddr(struct dso *dso, uint64_t off, uint64_t *vaddr)
 {
+	struct dso_image *image;
 	size_t i;
 	int err;
 
 	err = dso__load(dso);
 	if (err)
 		return err;
-	for (i = 0; i < dso->nr_segments; i++) {
-		const struct dso_segment *seg = &dso->segments[i];
+	image = dso->image;
+	for (i = 0; i < image->nr_segments; i++) {
+		const struct dso_segment *seg = &image->segments[i];
 
 		if (off >= seg->offset && off - seg->offset < seg->filesz) {
 			*vaddr = off - seg->offset + seg->vaddr;
@@ -539,5 +957,51 @@ const char *dso__find_symbol(struct dso *dso, uint64_t vaddr, uint64_t *start)
 {
 	if (dso__load(dso))
 		return NULL;
-	return elf_symbols__find(dso->symbols, vaddr, start);
+	/* Without memory for the debug file, the binary's own symbols still answer. */
+	image__load_debug(dso->image, dso);
+	return elf_symbols__find(dso->image->symbols, vaddr, start);
+}
+
+int dso__find_frames(struct dso *dso, uint64_t vaddr, struct dso_frame *out, size_t cap)
+{
+	struct dwarf_frame frames[64];
+	struct dso_image *image;
+	const char *symbol;
+	int n = 0;
+
+	if (!cap)
+		return -EINVAL;
+	if (dso__load(dso))
+		return 0;
+	image = dso->image;
+	image__load_debug(image, dso);
+	symbol = elf_symbols__find(image->symbols, vaddr, NULL);
+	if (image->lines) {
+		n = dwarf_lines__find(image->lines, vaddr, frames,
+				      cap < sizeof(frames) / sizeof(frames[0]) ?
+					      cap : sizeof(frames) / sizeof(frames[0]));
+		if (n < 0)
+			n = 0;
+		if (dwarf_lines__errors(image->lines))
+			image__count_bad(image, image->debug.path ? image->debug.path : dso->path,
+					 "malformed DWARF");
+	}
+	if (!n) {
+		if (!symbol)
+			return 0;
+		out[0] = (struct dso_frame){ .name = symbol };
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		out[i].name = frames[i].name;
+		out[i].file = frames[i].file;
+		out[i].line = frames[i].line;
+	}
+	/*
+	 * The function holding the code is named by its symbol, as when there is no DWARF:
+	 * that name has the linker's suffixes (.cold, .isra.0) and is the one other tools show.
+	 */
+	if (symbol)
+		out[n - 1].name = symbol;
+	return n;
 }

@@ -4,10 +4,18 @@
  * that maps them, and the cache that finds them again.
  *
  * A dso holds its file open from the moment a snapshot finds it, so it can be read after
- * the process exited or the file was deleted or replaced; the ELF headers and symbols are
- * read on first use, after which the descriptor is closed. A dso lives while some snapshot
- * uses it, and then on an idle list bounded in files and bytes (least recently used goes
- * first), so memory is bounded by what live snapshots map plus that list.
+ * the process exited or the file was deleted or replaced; the ELF headers, symbols and
+ * DWARF sections are read on first use, after which the descriptor is closed. A dso lives
+ * while some snapshot uses it, and then on an idle list bounded in files and bytes (least
+ * recently used goes first, its DWARF with it), so memory is bounded by what live
+ * snapshots map plus that list.
+ *
+ * What is read from a file (segments, symbols, DWARF, the separate debug file) is shared
+ * by every dso with the same build id, so copies of one library in several containers are
+ * read once; a file without a build id has its own. The separate debug file is looked for
+ * (see debuginfo.h) at the first lookup that needs it, never while snapshots are taken.
+ * Symbols come from the binary's .symtab, else the debug file's, else MiniDebugInfo,
+ * merged over the binary's .dynsym; DWARF from the binary, else the debug file.
  *
  * The cache finds a dso by two keys: the (device, inode) printed in /proc/PID/maps, so that
  * a new snapshot of a file already known needs no open(), and the (device, inode, mtime)
@@ -22,13 +30,28 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+struct debuginfo_finder;
+struct debuginfo_root;
 struct dso_cache;
 struct dso;
+
+/* One function of an inline chain; strings borrowed from the dso (see dso__find_frames). */
+struct dso_frame {
+	const char *name;  /* raw (mangled) symbol or DWARF name; NULL when unknown */
+	const char *file;  /* source file, NULL when unknown */
+	unsigned int line; /* 0 when unknown */
+};
 
 /* Returns NULL with errno set. */
 struct dso_cache *dso_cache__new(void);
 /* NULL-safe. Every dso taken from @cache must have been put first; idle ones are freed. */
 void dso_cache__free(struct dso_cache *cache);
+
+/*
+ * Makes the cache look for separate debug files through @finder (borrowed; it must outlive
+ * the cache). Without one, only what the binaries hold themselves is read.
+ */
+void dso_cache__set_debuginfo(struct dso_cache *cache, struct debuginfo_finder *finder);
 
 /*
  * Returns a new reference to the dso last registered for the (@dev, @ino) of a maps line,
@@ -56,6 +79,11 @@ int dso_cache__add_unreadable(struct dso_cache *cache, uint64_t map_dev, uint64_
 
 /* Files that could not be opened or parsed, each counted once. */
 uint64_t dso_cache__bad_files(const struct dso_cache *cache);
+/*
+ * Debug information that could not be used, each file counted once: malformed DWARF or
+ * MiniDebugInfo, unreadable debug files, and candidates rejected for their build id or CRC.
+ */
+uint64_t dso_cache__bad_debuginfo(const struct dso_cache *cache);
 /* Dsos alive now, in use or idle. */
 size_t dso_cache__count(const struct dso_cache *cache);
 
@@ -78,8 +106,26 @@ bool dso__same_file(const struct dso *dso, const struct stat *st);
 const char *dso__path(const struct dso *dso);
 
 /*
- * Reads the ELF headers and symbols if not done yet. Returns 0, or -errno when the file
- * is not a usable ELF file (then counted as bad once; later calls fail the same way).
+ * The build id of a loaded dso in lowercase hex, NULL without one (or before dso__load()).
+ * Borrowed: valid while the dso is.
+ */
+const char *dso__build_id(const struct dso *dso);
+
+/* A number naming @dso alone for the life of its cache: never reused, even after a free. */
+uint64_t dso__id(const struct dso *dso);
+
+/*
+ * Records that the processes mapping @dso see it under @root (a new reference is taken;
+ * NULL: our own root), for the paths beside the binary where its debug file may be. The
+ * first root given stays.
+ */
+void dso__set_root(struct dso *dso, struct debuginfo_root *root);
+
+/*
+ * Reads the ELF headers, the symbols and the DWARF sections of the file if not done yet
+ * (or takes them from a dso of the same build id), and closes its descriptor. The debug
+ * file is not looked for here. Returns 0, or -errno when the file is not a usable ELF file
+ * (then counted as bad once; later calls fail the same way).
  */
 int dso__load(struct dso *dso);
 
@@ -92,9 +138,20 @@ int dso__vaddr(struct dso *dso, uint64_t off, uint64_t *vaddr);
 
 /*
  * Returns the name of the function at the ELF virtual address @vaddr, borrowed and valid
- * while the caller holds its reference on @dso, or NULL. Loads the dso. *@start (may be
- * NULL) is set to the function's address.
+ * while the caller holds its reference on @dso, or NULL. Loads the dso and its debug file.
+ * *@start (may be NULL) is set to the function's address.
  */
 const char *dso__find_symbol(struct dso *dso, uint64_t vaddr, uint64_t *start);
+
+/*
+ * Names the ELF virtual address @vaddr: fills @out[0..cap) innermost first with the inline
+ * chain from DWARF (each inlined function, then the one it is inlined into; see
+ * dwarf_lines.h for the lines), the outermost named after the ELF symbol when there is one;
+ * or with the ELF symbol alone, without a line, when no DWARF covers @vaddr. Loads the dso
+ * and its debug file on first use. Returns the number of frames, 0 when nothing names
+ * @vaddr, or -EINVAL when @cap is 0. Strings are borrowed, valid while the caller holds its
+ * reference on @dso.
+ */
+int dso__find_frames(struct dso *dso, uint64_t vaddr, struct dso_frame *out, size_t cap);
 
 #endif

@@ -117,7 +117,12 @@ static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GEl
 		if (err)
 			return err;
 		raw = &ld->raw[ld->nr_raw];
-		err = name_buffer__add(&ld->names, name, strlen(name), UINT32_MAX, &raw->name);
+		/*
+		 * A .symtab of a versioned library spells "mtx_init@@GLIBC_2.34" where .dynsym
+		 * says "mtx_init" (versions live in .gnu.version): names drop the version.
+		 */
+		err = name_buffer__add(&ld->names, name, strcspn(name + 1, "@") + 1, UINT32_MAX,
+				       &raw->name);
 		if (err)
 			return err;
 		raw->addr = sym.st_value;
@@ -152,7 +157,9 @@ static int loader__finish(struct elf_symbols_loader *ld, struct elf_symbols *sym
 {
 	size_t i, j, n = 0, names_len = 0;
 
-	qsort_r(ld->raw, ld->nr_raw, sizeof(*ld->raw), raw_sym__cmp, ld->names.data);
+	/* A file without symbols has no array at all, which qsort_r must not be given. */
+	if (ld->nr_raw)
+		qsort_r(ld->raw, ld->nr_raw, sizeof(*ld->raw), raw_sym__cmp, ld->names.data);
 	for (i = 0; i < ld->nr_raw; i = j) {
 		struct raw_sym best = ld->raw[i];
 
@@ -244,6 +251,54 @@ out_free:
 	free(ld.names.data);
 	elf_symbols__free(syms);
 	return err;
+}
+
+/* Appends @sym of @from to @to, whose arrays are big enough. */
+static void table__append(struct elf_symbols *to, const struct elf_symbols *from,
+			  const struct elf_sym *sym)
+{
+	const char *name = from->names + sym->name;
+	size_t len = strlen(name) + 1;
+
+	to->syms[to->nr_syms] = *sym;
+	to->syms[to->nr_syms].name = to->names_len;
+	to->nr_syms++;
+	memcpy(to->names + to->names_len, name, len);
+	to->names_len += len;
+}
+
+int elf_symbols__merge(const struct elf_symbols *a, const struct elf_symbols *b,
+		       struct elf_symbols **out)
+{
+	size_t i = 0, j = 0, nr = a->nr_syms + b->nr_syms;
+	static const struct elf_symbols empty;
+	struct elf_symbols *syms;
+
+	/* Names of both fit in 32-bit offsets only if the sum does; else keep @a alone. */
+	if (a->names_len + b->names_len > UINT32_MAX) {
+		b = &empty;
+		nr = a->nr_syms;
+	}
+	syms = calloc(1, sizeof(*syms));
+	if (!syms)
+		return -ENOMEM;
+	syms->syms = malloc((nr ? nr : 1) * sizeof(*syms->syms));
+	syms->names = malloc(a->names_len + b->names_len + 1);
+	if (!syms->syms || !syms->names) {
+		elf_symbols__free(syms);
+		return -ENOMEM;
+	}
+	while (i < a->nr_syms || j < b->nr_syms) {
+		if (j == b->nr_syms || (i < a->nr_syms && a->syms[i].addr <= b->syms[j].addr)) {
+			if (j < b->nr_syms && a->syms[i].addr == b->syms[j].addr)
+				j++;
+			table__append(syms, a, &a->syms[i++]);
+		} else {
+			table__append(syms, b, &b->syms[j++]);
+		}
+	}
+	*out = syms;
+	return 0;
 }
 
 void elf_symbols__free(struct elf_symbols *syms)

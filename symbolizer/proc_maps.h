@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A snapshot of one process's mappings (/proc/PID/maps), with the mapped ELF files held
- * open through the dso cache so they can be read after the process is gone.
+ * open through the dso cache so they can be read after the process is gone, and the names
+ * of its JIT code from its perf map, read at the same time for the same reason.
  */
 #ifndef PROF_PROC_MAPS_H
 #define PROF_PROC_MAPS_H
@@ -43,6 +44,8 @@ struct proc_maps_env {
 	struct dso_cache *dsos;	    /* outlives the snapshot */
 	struct string_pool *names;  /* interns paths; outlives the snapshot */
 	uint64_t *vanished;	    /* counter of processes gone before they were read */
+	uint64_t *bad_perf_map_lines; /* counter of malformed perf map lines, or NULL;
+				       * outlives the snapshot */
 };
 
 /*
@@ -50,9 +53,13 @@ struct proc_maps_env {
  * mapping (and for the other mappings of the same files): found in the cache by the maps
  * (dev, inode) and checked by mtime, or opened through PROC/PID/map_files/START-END, then
  * PROC/PID/root/PATH, then PATH. Files that cannot be opened become bad dsos, so they
- * count once. Returns 0 and an owned snapshot in *@out (empty for kernel threads), or
- * -errno: -ESRCH when the process does not exist or exits while being read (counted in
- * *env->vanished), -ENOMEM.
+ * count once. Also reads the process's perf map: PROC/PID/root/tmp/perf-NSPID.map, NSPID
+ * being its pid in its own pid namespace (the NSpid line of PROC/PID/status), or
+ * /tmp/perf-PID.map when the process's root cannot be entered; a missing one is looked
+ * for again by proc_maps__jit_name().
+ * Returns 0 and an owned snapshot in *@out (empty for kernel threads), or -errno: -ESRCH
+ * when the process does not exist or exits while being read (counted in *env->vanished),
+ * -ENOMEM.
  */
 int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps **out);
 
@@ -64,5 +71,16 @@ size_t proc_maps__count(const struct proc_maps *maps);
 const struct proc_map *proc_maps__get(const struct proc_maps *maps, size_t i);
 
 int proc_maps__pid(const struct proc_maps *maps);
+
+/*
+ * The name the process's perf map gives the code at @addr, or NULL. When no line covers
+ * @addr and the process is still alive (the same process: its start time is checked),
+ * the file is read again for what was appended, or looked for again if there was none, at
+ * most every PROC_MAPS_PERF_MAP_RECHECK_MS: JIT code is named after it is written. The
+ * name is borrowed until the next call on @maps or proc_maps__free().
+ */
+const char *proc_maps__jit_name(const struct proc_maps *maps, uint64_t addr);
+
+#define PROC_MAPS_PERF_MAP_RECHECK_MS 100
 
 #endif

@@ -209,7 +209,8 @@ static const struct sym_spec symtab_specs[] = {
 	{ "global_c", 0x401020, 0x20, STB_GLOBAL, STT_FUNC, false },
 	{ "weak_d", 0x401040, 0, STB_WEAK, STT_FUNC, false },
 	{ "nosize_e", 0x401080, 0, STB_GLOBAL, STT_FUNC, false },
-	{ "ifunc_f", 0x4010c0, 0x10, STB_GLOBAL, STT_GNU_IFUNC, false },
+	/* .symtab of a versioned library: the version is not part of the name */
+	{ "ifunc_f@@VERS_1.0", 0x4010c0, 0x10, STB_GLOBAL, STT_GNU_IFUNC, false },
 	{ "data_obj", 0x401100, 0x10, STB_GLOBAL, STT_OBJECT, false },
 	{ "undef_g", 0, 0, STB_GLOBAL, STT_FUNC, true },
 	{ "last_nosize", 0x401f00, 0, STB_GLOBAL, STT_FUNC, false },

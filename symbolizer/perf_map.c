@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "perf_map.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "log.h"
+#include "symbol_names.h"
+
+#define PERF_MAP_READ_CHUNK (64 * 1024)
+/*
+ * No JIT emits a function this big; a bigger size is a corrupt line, and taking it would
+ * shadow every other name in the process.
+ */
+#define PERF_MAP_MAX_SIZE (1ull << 32)
+
+/* A named range; in the table they are disjoint and sorted by start. */
+struct perf_sym {
+	uint64_t start;
+	uint64_t end;
+	uint32_t name; /* offset in perf_map.names */
+	uint32_t seq;  /* order of the line in the file: of two overlapping lines, later wins */
+};
+
+struct perf_map {
+	struct perf_sym *syms;
+	size_t nr_syms;
+	size_t cap;
+	struct name_buffer names; /* also holds names of lines overridden since */
+	uint32_t next_seq;
+	size_t bad_lines;
+	bool warned;
+	/* The file behind the table; path is NULL for a table from perf_map__parse(). */
+	char *path;
+	uid_t owner;
+	dev_t dev;
+	ino_t ino;
+	uint64_t consumed; /* bytes of complete lines read */
+	uint64_t read_end; /* bytes read, a partial last line included */
+};
+
+enum line_kind {
+	LINE_EMPTY,
+	LINE_GOOD,
+	LINE_BAD,
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* A hex number of at most 16 digits, with or without 0x. */
+static bool parse_hex(const char **pp, const char *end, uint64_t *val)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+	int digits = 0;
+
+	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (; p < end; p++, digits++) {
+		int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			break;
+		if (digits == 16)
+			return false;
+		v = v << 4 | d;
+	}
+	*pp = p;
+	*val = v;
+	return digits > 0;
+}
+
+/* Skips at least one blank; false when there is none. */
+static bool skip_blanks(const char **pp, const char *end)
+{
+	const char *p = *pp;
+
+	while (p < end && is_blank(*p))
+		p++;
+	if (p == *pp)
+		return false;
+	*pp = p;
+	return true;
+}
+
+static enum line_kind parse_line(const char *p, const char *end, uint64_t *start,
+				 uint64_t *size, const char **name, size_t *name_len)
+{
+	while (p < end && is_blank(*p))
+		p++;
+	while (end > p && is_blank(end[-1]))
+		end--;
+	if (p == end)
+		return LINE_EMPTY;
+	if (!parse_hex(&p, end, start) || !skip_blanks(&p, end) || !parse_hex(&p, end, size) ||
+	    !skip_blanks(&p, end) || p == end)
+		return LINE_BAD;
+	/* A NUL would cut the name short where it is printed. */
+	if (memchr(p, '\0', end - p))
+		return LINE_BAD;
+	if (*size > PERF_MAP_MAX_SIZE || *start + *size < *start)
+		return LINE_BAD;
+	*name = p;
+	*name_len = end - p;
+	return LINE_GOOD;
+}
+
+/* Returns 1 when a range was added, 0 for an empty range, -errno. */
+static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, const char *name,
+			 size_t name_len)
+{
+	struct perf_sym *sym;
+	int err;
+
+	if (!size)
+		return 0;
+	err = array__reserve(&map->syms, &map->cap, map->nr_syms + 1, sizeof(*map->syms));
+	if (err)
+		return err;
+	sym = &map->syms[map->nr_syms];
+	err = name_buffer__add(&map->names, name, name_len, UINT32_MAX, &sym->name);
+	if (err)
+		return err;
+	sym->start = start;
+	sym->end = start + size;
+	sym->seq = map->next_seq++;
+	map->nr_syms++;
+	return 1;
+}
+
+/*
+ * Adds the lines of @buf[0..@len). A last line without a newline is added when good but
+ * not counted when bad, and left out of *@complete (the bytes of complete lines): a writer
+ * may be in the middle of it. Returns the ranges added, or -errno.
+ */
+static int perf_map__add_lines(struct perf_map *map, const char *buf, size_t len,
+			       size_t *complete)
+{
+	const char *line = buf, *end = buf + len, *nl, *name;
+	uint64_t start, size;
+	size_t name_len;
+	int added = 0, ret;
+
+	*complete = 0;
+	for (; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', end - line);
+		switch (parse_line(line, nl ? nl : end, &start, &size, &name, &name_len)) {
+		case LINE_GOOD:
+			ret = perf_map__add(map, start, size, name, name_len);
+			if (ret < 0)
+				return ret;
+			added += ret;
+			break;
+		case LINE_BAD:
+			if (nl)
+				map->bad_lines++;
+			break;
+		case LINE_EMPTY:
+			break;
+		}
+		if (!nl)
+			break;
+		*complete = nl + 1 - buf;
+	}
+	return added;
+}
+
+static int perf_sym__cmp(const void *a, const void *b)
+{
+	const struct perf_sym *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int u64__cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A max-heap of indices into syms, by seq: the latest line covering the sweep point on top. */
+struct seq_heap {
+	const struct perf_sym *syms;
+	size_t *items;
+	size_t len;
+};
+
+static void heap__push(struct seq_heap *h, size_t idx)
+{
+	size_t i = h->len++, parent;
+
+	while (i && h->syms[h->items[parent = (i - 1) / 2]].seq < h->syms[idx].seq) {
+		h->items[i] = h->items[parent];
+		i = parent;
+	}
+	h->items[i] = idx;
+}
+
+static void heap__pop(struct seq_heap *h)
+{
+	size_t last = h->items[--h->len], i = 0, child;
+
+	while ((child = 2 * i + 1) < h->len) {
+		if (child + 1 < h->len &&
+		    h->syms[h->items[child + 1]].seq > h->syms[h->items[child]].seq)
+			child++;
+		if (h->syms[h->items[child]].seq <= h->syms[last].seq)
+			break;
+		h->items[i] = h->items[child];
+		i = child;
+	}
+	if (h->len)
+		h->items[i] = last;
+}
+
+/*
+ * Cuts overlapping ranges (sorted by start) into disjoint ones, each piece of the address
+ * space going to the latest line that covers it: a sweep over every range boundary with
+ * the covering lines in a heap. At most 2n - 1 pieces.
+ */
+static int perf_map__sweep(struct perf_map *map)
+{
+	size_t n = map->nr_syms, nb = 0, i, k, next = 0, nout = 0;
+	struct seq_heap heap = { .syms = map->syms };
+	struct perf_sym *out = NULL, *last;
+	uint64_t *bounds;
+	int err = -ENOMEM;
+
+	bounds = malloc(2 * n * sizeof(*bounds));
+	heap.items = malloc(n * sizeof(*heap.items));
+	out = malloc(2 * n * sizeof(*out));
+	if (!bounds || !heap.items || !out)
+		goto out_free;
+	for (i = 0; i < n; i++) {
+		bounds[nb++] = map->syms[i].start;
+		bounds[nb++] = map->syms[i].end;
+	}
+	qsort(bounds, nb, sizeof(*bounds), u64__cmp);
+	for (i = k = 0; i < nb; i++)
+		if (!k || bounds[k - 1] != bounds[i])
+			bounds[k++] = bounds[i];
+	nb = k;
+
+	for (k = 0; k + 1 < nb; k++) {
+		uint64_t x = bounds[k];
+		const struct perf_sym *top;
+
+		while (next < n && map->syms[next].start <= x)
+			heap__push(&heap, next++);
+		while (heap.len && map->syms[heap.items[0]].end <= x)
+			heap__pop(&heap);
+		if (!heap.len)
+			continue;
+		top = &map->syms[heap.items[0]];
+		last = nout ? &out[nout - 1] : NULL;
+		if (last && last->end == x && last->seq == top->seq) {
+			last->end = bounds[k + 1];
+			continue;
+		}
+		out[nout] = *top;
+		out[nout].start = x;
+		out[nout].end = bounds[k + 1];
+		nout++;
+	}
+	free(map->syms);
+	map->syms = out;
+	map->nr_syms = nout;
+	map->cap = 2 * n;
+	out = NULL;
+	err = 0;
+
+out_free:
+	free(out);
+	free(heap.items);
+	free(bounds);
+	return err;
+}
+
+/*
+ * Sorts the table and makes its ranges disjoint. On failure, ranges of lines from
+ * @first_seq on are dropped, which leaves the table as it was before they were added.
+ */
+static int perf_map__normalize(struct perf_map *map, uint32_t first_seq)
+{
+	uint64_t max_end = 0;
+	size_t i, n = 0;
+	int err;
+
+	qsort(map->syms, map->nr_syms, sizeof(*map->syms), perf_sym__cmp);
+	for (i = 0; i < map->nr_syms; i++) {
+		if (i && map->syms[i].start < max_end)
+			break;
+		if (map->syms[i].end > max_end)
+			max_end = map->syms[i].end;
+	}
+	if (i == map->nr_syms)
+		return 0;
+	err = perf_map__sweep(map);
+	if (!err)
+		return 0;
+	for (i = 0; i < map->nr_syms; i++)
+		if (map->syms[i].seq < first_seq)
+			map->syms[n++] = map->syms[i];
+	map->nr_syms = n;
+	return err;
+}
+
+int perf_map__parse(const char *buf, size_t len, struct perf_map **out)
+{
+	struct perf_map *map;
+	size_t complete;
+	int err;
+
+	map = calloc(1, sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	err = perf_map__add_lines(map, buf, len, &complete);
+	if (err < 0)
+		goto out_free;
+	/* Nothing will be appended: a bad last line is as bad as any. */
+	if (complete < len) {
+		const char *name;
+		uint64_t start, size;
+		size_t name_len;
+
+		if (parse_line(buf + complete, buf + len, &start, &size, &name, &name_len) ==
+		    LINE_BAD)
+			map->bad_lines++;
+	}
+	err = perf_map__normalize(map, 0);
+	if (err)
+		goto out_free;
+	*out = map;
+	return 0;
+
+out_free:
+	perf_map__free(map);
+	return err;
+}
+
+/* Opens @path as perf_map__read() accepts it. Returns an fd or -errno; fills @st. */
+static int perf_map__open(const char *path, uid_t owner, struct stat *st)
+{
+	int fd;
+
+	/* No symlinks: the file must be the one the process wrote, not one it points at. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return errno == ELOOP ? -EINVAL : -errno;
+	if (fstat(fd, st)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (owner != (uid_t)-1 && st->st_uid != 0 && st->st_uid != owner) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+/* Reads @fd from @off to its end, or to PERF_MAP_MAX_BYTES. Returns the length or -errno. */
+static ssize_t read_from(int fd, uint64_t off, char **out)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		if (off + len >= PERF_MAP_MAX_BYTES)
+			break;
+		err = array__reserve(&buf, &cap, len + PERF_MAP_READ_CHUNK, 1);
+		if (err)
+			goto out_free;
+		n = pread(fd, buf + len, cap - len, off + len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto out_free;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	if (off + len > PERF_MAP_MAX_BYTES)
+		len = PERF_MAP_MAX_BYTES - off;
+	*out = buf;
+	return len;
+
+out_free:
+	free(buf);
+	return err;
+}
+
+static void perf_map__report_bad(struct perf_map *map, size_t before)
+{
+	if (map->bad_lines == before)
+		return;
+	/* Once per file at warning level: a writer that keeps writing bad lines is one problem. */
+	if (!map->warned)
+		pr_warn("perf map %s: %zu malformed lines skipped\n", map->path, map->bad_lines);
+	else
+		pr_debug("perf map %s: %zu malformed lines skipped\n", map->path,
+			 map->bad_lines - before);
+	map->warned = true;
+}
+
+/* Adds the bytes of @fd from map->consumed on. Returns the ranges added or -errno. */
+static int perf_map__load(struct perf_map *map, int fd)
+{
+	size_t complete, bad_before = map->bad_lines, nr_before = map->nr_syms;
+	uint32_t first_seq = map->next_seq;
+	char *buf = NULL;
+	ssize_t len;
+	int added, err;
+
+	len = read_from(fd, map->consumed, &buf);
+	if (len < 0)
+		return len;
+	if (map->consumed + len >= PERF_MAP_MAX_BYTES && map->read_end < PERF_MAP_MAX_BYTES)
+		pr_warn("perf map %s: only the first %u MiB are read\n", map->path,
+			PERF_MAP_MAX_BYTES >> 20);
+	added = perf_map__add_lines(map, buf, len, &complete);
+	free(buf);
+	if (added < 0) {
+		err = added;
+		goto out_undo;
+	}
+	err = perf_map__normalize(map, first_seq);
+	if (err)
+		goto out_undo;
+	map->read_end = map->consumed + len;
+	map->consumed += complete;
+	perf_map__report_bad(map, bad_before);
+	return added;
+
+out_undo:
+	/* Before normalize the new ranges are the last ones; after a failed one, dropped. */
+	if (map->nr_syms > nr_before)
+		map->nr_syms = nr_before;
+	map->bad_lines = bad_before;
+	map->next_seq = first_seq;
+	return err;
+}
+
+static struct perf_map *perf_map__new_file(const char *path, uid_t owner, const struct stat *st)
+{
+	struct perf_map *map = calloc(1, sizeof(*map));
+
+	if (!map)
+		return NULL;
+	map->path = strdup(path);
+	if (!map->path) {
+		free(map);
+		return NULL;
+	}
+	map->owner = owner;
+	map->dev = st->st_dev;
+	map->ino = st->st_ino;
+	return map;
+}
+
+int perf_map__read(const char *path, uid_t owner, struct perf_map **out)
+{
+	struct perf_map *map;
+	struct stat st;
+	int fd, err;
+
+	fd = perf_map__open(path, owner, &st);
+	if (fd < 0)
+		return fd;
+	map = perf_map__new_file(path, owner, &st);
+	if (!map) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	err = perf_map__load(map, fd);
+	if (err < 0)
+		goto out_free;
+	close(fd);
+	*out = map;
+	return 0;
+
+out_free:
+	perf_map__free(map);
+out_close:
+	close(fd);
+	return err;
+}
+
+static void perf_map__swap(struct perf_map *a, struct perf_map *b)
+{
+	struct perf_map tmp = *a;
+
+	*a = *b;
+	*b = tmp;
+}
+
+int perf_map__update(struct perf_map *map)
+{
+	struct perf_map *fresh;
+	struct stat st;
+	int fd, ret;
+
+	if (!map->path)
+		return 0;
+	fd = perf_map__open(map->path, map->owner, &st);
+	if (fd < 0)
+		return fd;
+	if (st.st_dev == map->dev && st.st_ino == map->ino &&
+	    (uint64_t)st.st_size >= map->consumed) {
+		ret = 0;
+		if ((uint64_t)st.st_size != map->read_end)
+			ret = perf_map__load(map, fd);
+		close(fd);
+		return ret;
+	}
+	/* Replaced or truncated: the old lines describe code that may be gone. */
+	fresh = perf_map__new_file(map->path, map->owner, &st);
+	if (!fresh) {
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = perf_map__load(fresh, fd);
+	close(fd);
+	if (ret < 0) {
+		perf_map__free(fresh);
+		return ret;
+	}
+	perf_map__swap(map, fresh);
+	perf_map__free(fresh);
+	return ret;
+}
+
+void perf_map__free(struct perf_map *map)
+{
+	if (!map)
+		return;
+	free(map->syms);
+	free(map->names.data);
+	free(map->path);
+	free(map);
+}
+
+const char *perf_map__find(const struct perf_map *map, uint64_t addr)
+{
+	size_t lo = 0, hi = map->nr_syms;
+	const struct perf_sym *sym;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (map->syms[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	sym = &map->syms[lo - 1];
+	return addr < sym->end ? map->names.data + sym->name : NULL;
+}
+
+size_t perf_map__count(const struct perf_map *map)
+{
+	return map->nr_syms;
+}
+
+size_t perf_map__bad_lines(const struct perf_map *map)
+{
+	return map->bad_lines;
+}
+
+const char *perf_map__path(const struct perf_map *map)
+{
+	return map->path;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Perf map files: the names JIT compilers and runtimes give the code they generate
+ * (node --perf-basic-prof, python -X perf, JVM agents), one "START SIZE NAME" line per
+ * function, hex numbers with or without 0x, NAME the rest of the line (spaces allowed).
+ *
+ * The file is appended to while the process runs, and code memory is reused: when two
+ * lines cover one address the later line wins, as it describes the code there now. The
+ * table keeps disjoint ranges sorted by address for binary search. Malformed lines are
+ * skipped and counted, never fatal.
+ */
+#ifndef PROF_PERF_MAP_H
+#define PROF_PERF_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct perf_map;
+
+/* Bigger files are read only up to here: a runaway writer must not exhaust our memory. */
+#define PERF_MAP_MAX_BYTES (256u << 20)
+
+/*
+ * Parses the perf map text @buf[0..@len) (no file behind it; perf_map__update() then does
+ * nothing). A last line without a newline is parsed too. Returns 0 and an owned table in
+ * *@out (empty when no line is good), or -ENOMEM.
+ */
+int perf_map__parse(const char *buf, size_t len, struct perf_map **out);
+
+/*
+ * Reads the perf map file @path (copied), which must be a regular file, not a symlink,
+ * owned by root or by @owner (the uid of the process it describes; (uid_t)-1 accepts any
+ * owner) so that another user cannot plant names. Returns 0 and an owned table in *@out,
+ * or -errno: -ENOENT when there is no such file, -EPERM for a foreign owner, -EINVAL for
+ * something other than a regular file, -ENOMEM.
+ */
+int perf_map__read(const char *path, uid_t owner, struct perf_map **out);
+
+/*
+ * Reads what was appended to the file since the last read (or the whole file again when
+ * it was replaced or truncated): a line still being written when last read is read again.
+ * Returns the number of good lines added (0 when the file did not change, or for a table
+ * from perf_map__parse()), or -errno as perf_map__read(); on failure the table is unchanged.
+ * Invalidates names returned before.
+ */
+int perf_map__update(struct perf_map *map);
+
+/* NULL-safe. */
+void perf_map__free(struct perf_map *map);
+
+/*
+ * The name of the code at @addr, borrowed and valid until the next perf_map__update() or
+ * perf_map__free(), or NULL when no line covers @addr.
+ */
+const char *perf_map__find(const struct perf_map *map, uint64_t addr);
+
+/* Disjoint named ranges in the table. */
+size_t perf_map__count(const struct perf_map *map);
+/* Malformed lines skipped so far (a line with size 0 is not malformed, only useless). */
+size_t perf_map__bad_lines(const struct perf_map *map);
+/* The path given to perf_map__read(), or NULL; borrowed until perf_map__free(). */
+const char *perf_map__path(const struct perf_map *map);
+
+#endif

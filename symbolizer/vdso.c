@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vdso.h"
+
+#include <errno.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+
+#include "elf_symbols.h"
+#include "log.h"
+
+/* The image is a few pages; a bigger [vdso] line is not one we understand. */
+#define VDSO_MAX_SIZE (1u << 20)
+
+struct vdso {
+	struct elf_symbols *symbols;
+	size_t size;
+	/* vaddr = offset + bias: the image's PT_LOAD segment, linked at 0 on current kernels. */
+	uint64_t bias;
+};
+
+/* The PT_LOAD segment at file offset 0 gives the link address of the mapping's start. */
+static int vdso__read_bias(Elf *elf, uint64_t *bias)
+{
+	size_t phnum, i;
+	GElf_Phdr phdr;
+
+	if (elf_getphdrnum(elf, &phnum))
+		return -ENOEXEC;
+	for (i = 0; i < phnum; i++) {
+		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD)
+			continue;
+		if (phdr.p_offset != 0)
+			break;
+		*bias = phdr.p_vaddr;
+		return 0;
+	}
+	return -ENOEXEC;
+}
+
+int vdso__from_image(const void *image, size_t size, struct vdso **out)
+{
+	struct vdso *vdso;
+	GElf_Ehdr ehdr;
+	char *copy;
+	Elf *elf;
+	int err = -ENOMEM;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOEXEC;
+	if (!size || size > VDSO_MAX_SIZE)
+		return -ENOEXEC;
+	vdso = calloc(1, sizeof(*vdso));
+	/* libelf may write into what elf_memory() is given; the vDSO itself is read-only. */
+	copy = malloc(size);
+	if (!vdso || !copy)
+		goto out_free;
+	memcpy(copy, image, size);
+	vdso->size = size;
+
+	err = -ENOEXEC;
+	elf = elf_memory(copy, size);
+	if (!elf)
+		goto out_free;
+	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr) || ehdr.e_type != ET_DYN)
+		goto out_end;
+	err = vdso__read_bias(elf, &vdso->bias);
+	if (err)
+		goto out_end;
+	err = elf_symbols__read(elf, &vdso->symbols);
+	if (err == -EINVAL)
+		err = -ENOEXEC;
+	if (err)
+		goto out_end;
+	if (!elf_symbols__count(vdso->symbols)) {
+		err = -ENOEXEC;
+		goto out_end;
+	}
+	elf_end(elf);
+	free(copy);
+	*out = vdso;
+	return 0;
+
+out_end:
+	elf_end(elf);
+out_free:
+	free(copy);
+	vdso__free(vdso);
+	return err;
+}
+
+/* The size of the [vdso] mapping that starts at @start, from a maps file; 0 if none. */
+static size_t maps__vdso_size(const char *self_maps, unsigned long start)
+{
+	unsigned long lo, hi;
+	char line[512];
+	size_t size = 0;
+	FILE *f;
+
+	f = fopen(self_maps, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, " [vdso]") || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if (lo == start && hi > lo)
+			size = hi - lo;
+		break;
+	}
+	fclose(f);
+	return size;
+}
+
+int vdso__read_self(const char *self_maps, struct vdso **out)
+{
+	unsigned long start = getauxval(AT_SYSINFO_EHDR);
+	size_t size;
+	int err;
+
+	if (!start)
+		return -ENOENT;
+	size = maps__vdso_size(self_maps, start);
+	if (!size) {
+		pr_debug("no [vdso] line at %#lx in %s\n", start, self_maps);
+		return -ENOENT;
+	}
+	err = vdso__from_image((const void *)start, size, out);
+	if (err)
+		pr_debug("cannot read our vDSO: %s\n", strerror(-err));
+	return err;
+}
+
+void vdso__free(struct vdso *vdso)
+{
+	if (!vdso)
+		return;
+	elf_symbols__free(vdso->symbols);
+	free(vdso);
+}
+
+size_t vdso__size(const struct vdso *vdso)
+{
+	return vdso->size;
+}
+
+const char *vdso__find(const struct vdso *vdso, uint64_t off, uint64_t *vaddr)
+{
+	if (off >= vdso->size)
+		return NULL;
+	if (vaddr)
+		*vaddr = off + vdso->bias;
+	return elf_symbols__find(vdso->symbols, off + vdso->bias, NULL);
+}

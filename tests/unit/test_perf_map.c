@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Perf map files: the line format, bad lines, order, overlaps (the later line wins), huge
+ * sizes, and files that grow, are replaced, or are not what they claim to be.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "perf_map.h"
+
+static struct perf_map *parse(const char *text)
+{
+	struct perf_map *map = NULL;
+
+	assert_int_equal(perf_map__parse(text, strlen(text), &map), 0);
+	assert_non_null(map);
+	return map;
+}
+
+static void assert_name(const struct perf_map *map, uint64_t addr, const char *want)
+{
+	const char *got = perf_map__find(map, addr);
+
+	if (!want) {
+		if (got)
+			fail_msg("0x%llx: want no name, got '%s'", (unsigned long long)addr, got);
+		return;
+	}
+	if (!got)
+		fail_msg("0x%llx: want '%s', got no name", (unsigned long long)addr, want);
+	assert_string_equal(got, want);
+}
+
+static void test_good_lines(void **state)
+{
+	struct perf_map *map;
+
+	(void)state;
+	map = parse("7f0000001000 40 LazyCompile:~main /app/index.js:1\n"
+		    "0x7f0000002000 0x10 py::compute:/app/x.py\n"
+		    "7F0000003000 8 Interpreter\r\n"
+		    "  7f0000004000\t20\tname\twith\ttabs  \n"
+		    "7f0000005000 10 last line without newline");
+	assert_int_equal(perf_map__count(map), 5);
+	assert_int_equal(perf_map__bad_lines(map), 0);
+	assert_null(perf_map__path(map));
+	assert_name(map, 0x7f0000001000, "LazyCompile:~main /app/index.js:1");
+	assert_name(map, 0x7f000000103f, "LazyCompile:~main /app/index.js:1");
+	assert_name(map, 0x7f0000001040, NULL);
+	assert_name(map, 0x7f0000000fff, NULL);
+	assert_name(map, 0x7f0000002008, "py::compute:/app/x.py");
+	assert_name(map, 0x7f0000003007, "Interpreter");
+	assert_name(map, 0x7f000000401f, "name\twith\ttabs");
+	assert_name(map, 0x7f0000005000, "last line without newline");
+	assert_name(map, 0, NULL);
+	assert_name(map, UINT64_MAX, NULL);
+	/* a table from text has no file behind it */
+	assert_int_equal(perf_map__update(map), 0);
+	perf_map__free(map);
+	perf_map__free(NULL);
+}
+
+static void test_bad_lines(void **state)
+{
+	/* A NUL inside: parsed by length, as a file's bytes are. */
+	static const char text[] = "\n"
+				   "   \n"
+				   "1000 10 good_one\n"
+				   "garbage\n"
+				   "2000 10\n"
+				   "2000\n"
+				   "3000 zz name\n"
+				   "0x 10 name\n"
+				   "12345678901234567 10 seventeen_digits\n"
+				   "4000 10name\n"
+				   "4000-10 name\n"
+				   "5000 0 zero_size_is_not_bad\n"
+				   "6000 10 good_two\n"
+				   "ffffffffffffff00 200 wraps_around\n"
+				   "7000 1000000000000 bigger_than_any_function\n"
+				   "8000 10 nul\0byte\n"
+				   "9000 10 \n"
+				   "\n"
+				   "a000 10";
+	struct perf_map *map = NULL;
+
+	(void)state;
+	assert_int_equal(perf_map__parse(text, sizeof(text) - 1, &map), 0);
+	assert_int_equal(perf_map__count(map), 2);
+	/* every line but the good, empty and zero-size ones; a bad last line counts too */
+	assert_int_equal(perf_map__bad_lines(map), 13);
+	assert_name(map, 0x1008, "good_one");
+	assert_name(map, 0x6000, "good_two");
+	assert_name(map, 0x2000, NULL);
+	assert_name(map, 0x5000, NULL);
+	assert_name(map, 0x7000, NULL);
+	assert_name(map, 0x8000, NULL);
+	assert_name(map, 0xffffffffffffff80, NULL);
+	perf_map__free(map);
+
+	/* Nothing good at all is an empty table, not an error. */
+	map = parse("no\ngood\nlines\n");
+	assert_int_equal(perf_map__count(map), 0);
+	assert_int_equal(perf_map__bad_lines(map), 3);
+	assert_name(map, 0, NULL);
+	perf_map__free(map);
+	map = parse("");
+	assert_int_equal(perf_map__count(map), 0);
+	perf_map__free(map);
+}
+
+static void test_unsorted(void **state)
+{
+	struct perf_map *map;
+
+	(void)state;
+	map = parse("5000 100 e\n"
+		    "1000 100 a\n"
+		    "3000 100 c\n"
+		    "2000 100 b\n"
+		    "4000 100 d\n");
+	assert_int_equal(perf_map__count(map), 5);
+	assert_name(map, 0x1050, "a");
+	assert_name(map, 0x2050, "b");
+	assert_name(map, 0x3050, "c");
+	assert_name(map, 0x4050, "d");
+	assert_name(map, 0x50ff, "e");
+	assert_name(map, 0x1100, NULL);
+	assert_name(map, 0x5100, NULL);
+	perf_map__free(map);
+}
+
+/* Code memory is reused: of two lines covering an address, the later one is the code now. */
+static void test_overlapping(void **state)
+{
+	struct perf_map *map;
+
+	(void)state;
+	map = parse("1000 1000 old_big\n"	/* [1000, 2000) */
+		    "1400 100 new_inside\n"	/* [1400, 1500) over old_big */
+		    "1800 1000 new_across\n"	/* [1800, 2800) over old_big's end */
+		    "1400 100 newest_same\n"	/* the same range again */
+		    "2400 10 later_inside\n"	/* inside new_across */
+		    "f00 200 over_start\n"	/* [f00, 1100) over old_big's start */
+		    "3000 100 alone\n"
+		    "3000 100 alone\n");	/* a duplicate line */
+	assert_name(map, 0xeff, NULL);
+	assert_name(map, 0xf00, "over_start");
+	assert_name(map, 0x10ff, "over_start");
+	assert_name(map, 0x1100, "old_big");
+	assert_name(map, 0x13ff, "old_big");
+	assert_name(map, 0x1400, "newest_same");
+	assert_name(map, 0x14ff, "newest_same");
+	assert_name(map, 0x1500, "old_big");
+	assert_name(map, 0x17ff, "old_big");
+	assert_name(map, 0x1800, "new_across");
+	assert_name(map, 0x1fff, "new_across");
+	assert_name(map, 0x2000, "new_across");
+	assert_name(map, 0x2400, "later_inside");
+	assert_name(map, 0x240f, "later_inside");
+	assert_name(map, 0x2410, "new_across");
+	assert_name(map, 0x27ff, "new_across");
+	assert_name(map, 0x2800, NULL);
+	assert_name(map, 0x3050, "alone");
+	/*
+	 * Disjoint pieces: over_start, old_big, newest_same, old_big, new_across,
+	 * later_inside, new_across, alone.
+	 */
+	assert_int_equal(perf_map__count(map), 8);
+	perf_map__free(map);
+
+	/* An older, bigger line does not hide a newer small one, whatever the order. */
+	map = parse("2000 10 small_new\n1000 10000 big_newer\n1500 10 newest\n");
+	assert_name(map, 0x2000, "big_newer");
+	assert_name(map, 0x1500, "newest");
+	assert_name(map, 0x1510, "big_newer");
+	perf_map__free(map);
+}
+
+/* Sizes that are large but possible are kept; sizes no function has are refused. */
+static void test_huge_sizes(void **state)
+{
+	struct perf_map *map;
+
+	(void)state;
+	map = parse("10000000 ffffffff just_under_4g\n"
+		    "0 100000000 exactly_4g_from_0\n"
+		    "ffffffffffffffff 1 last_byte\n"
+		    "ffffffffffffffff 2 past_the_end\n"
+		    "1 ffffffffffffffff everything\n"
+		    "8000000000000000 8000000000000000 half_the_space\n");
+	assert_int_equal(perf_map__bad_lines(map), 4);
+	assert_name(map, 0x10000000 + 0xfffffffeull, "just_under_4g");
+	assert_name(map, 0x0, "exactly_4g_from_0");
+	assert_name(map, 0xffffffff, "exactly_4g_from_0");
+	assert_name(map, 0xfffffffffffffffe, NULL);
+	perf_map__free(map);
+	/* ffffffffffffffff + 1 wraps to 0: refused */
+	map = parse("ffffffffffffffff 1 last_byte\n");
+	assert_int_equal(perf_map__bad_lines(map), 1);
+	perf_map__free(map);
+}
+
+/* Many lines: sorted and searched, not scanned. */
+static void test_many_lines(void **state)
+{
+	const size_t n = 200000;
+	struct perf_map *map;
+	char *text, *p;
+	size_t i;
+
+	(void)state;
+	text = malloc(n * 48);
+	assert_non_null(text);
+	p = text;
+	/* in reverse order, with every tenth line overriding half of the one before */
+	for (i = n; i-- > 0;)
+		p += sprintf(p, "%zx 40 f%zu\n", 0x10000 + i * 0x40, i);
+	for (i = 0; i < n; i += 10)
+		p += sprintf(p, "%zx 20 g%zu\n", 0x10000 + i * 0x40 + 0x20, i);
+	assert_int_equal(perf_map__parse(text, p - text, &map), 0);
+	assert_int_equal(perf_map__count(map), n + n / 10);
+	assert_string_equal(perf_map__find(map, 0x10000 + 12345 * 0x40 + 0x3f), "f12345");
+	assert_string_equal(perf_map__find(map, 0x10000 + 12340 * 0x40 + 0x3f), "g12340");
+	assert_string_equal(perf_map__find(map, 0x10000 + 12340 * 0x40 + 0x1f), "f12340");
+	assert_null(perf_map__find(map, 0x10000 + n * 0x40));
+	perf_map__free(map);
+	free(text);
+}
+
+static void write_file(const char *path, const char *text, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A growing file is read again from where it was left, a half-written line included. */
+static void test_file_grows(void **state)
+{
+	char path[] = "/tmp/perf_map_test.XXXXXX";
+	struct perf_map *map;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
+	assert_int_equal(perf_map__count(map), 0);
+	assert_string_equal(perf_map__path(map), path);
+
+	write_file(path, "1000 10 first\nbad line\n2000 10 half_wri", "a");
+	assert_int_equal(perf_map__update(map), 2);
+	assert_int_equal(perf_map__bad_lines(map), 1);
+	assert_name(map, 0x1000, "first");
+	/* a good-looking half line is used until the rest comes */
+	assert_name(map, 0x2000, "half_wri");
+	/* nothing new: nothing read */
+	assert_int_equal(perf_map__update(map), 0);
+
+	write_file(path, "tten\n3000 10 third\n", "a");
+	assert_int_equal(perf_map__update(map), 2);
+	assert_name(map, 0x2000, "half_written");
+	assert_name(map, 0x3000, "third");
+	assert_int_equal(perf_map__bad_lines(map), 1);
+	assert_int_equal(perf_map__count(map), 3);
+
+	/* Replaced by a shorter file: read from the start, old lines gone. */
+	write_file(path, "4000 10 new\n", "w");
+	assert_int_equal(perf_map__update(map), 1);
+	assert_name(map, 0x4000, "new");
+	assert_name(map, 0x1000, NULL);
+	assert_int_equal(perf_map__bad_lines(map), 0);
+
+	/* Gone: the table stays as it was. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(perf_map__update(map), -ENOENT);
+	assert_name(map, 0x4000, "new");
+	perf_map__free(map);
+}
+
+/* Only regular files, not through a symlink, owned by root or the process's user. */
+static void test_file_refused(void **state)
+{
+	char dir[] = "/tmp/perf_map_dir.XXXXXX", path[256], link[256], fifo[256];
+	struct perf_map *map = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/perf-1.map", dir);
+	snprintf(link, sizeof(link), "%s/perf-2.map", dir);
+	snprintf(fifo, sizeof(fifo), "%s/perf-3.map", dir);
+
+	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), -ENOENT);
+	write_file(path, "1000 10 f\n", "w");
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(perf_map__read(link, (uid_t)-1, &map), -EINVAL);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(perf_map__read(fifo, (uid_t)-1, &map), -EINVAL);
+	assert_int_equal(perf_map__read(dir, (uid_t)-1, &map), -EINVAL);
+	assert_null(map);
+
+	/* Owned by us: fine for us as the owner, and for root-owned files anyone. */
+	assert_int_equal(perf_map__read(path, geteuid(), &map), 0);
+	perf_map__free(map);
+	if (geteuid() == 0) {
+		assert_int_equal(perf_map__read(path, 4242, &map), 0);
+		perf_map__free(map);
+		/* another user's file is not the process's */
+		assert_int_equal(chown(path, 4343, 4343), 0);
+		assert_int_equal(perf_map__read(path, 4242, &map), -EPERM);
+		assert_int_equal(perf_map__read(path, 4343, &map), 0);
+		perf_map__free(map);
+	} else {
+		assert_int_equal(perf_map__read(path, geteuid() + 1, &map), -EPERM);
+	}
+
+	unlink(path);
+	unlink(link);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_lines),   cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_unsorted),     cmocka_unit_test(test_overlapping),
+		cmocka_unit_test(test_huge_sizes),   cmocka_unit_test(test_many_lines),
+		cmocka_unit_test(test_file_grows),   cmocka_unit_test(test_file_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

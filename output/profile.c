@@ -77,7 +77,8 @@ static bool profile__frame_eq(const void *ctx, uint32_t id, const void *key)
 
 	return a->addr == b->addr && a->line == b->line && a->kind == b->kind &&
 	       str_eq(a->func, b->func) && str_eq(a->module, b->module) &&
-	       str_eq(a->file, b->file) && str_eq(a->mangled, b->mangled);
+	       str_eq(a->file, b->file) && str_eq(a->mangled, b->mangled) &&
+	       str_eq(a->build_id, b->build_id);
 }
 
 static uint64_t hash_str(uint64_t h, const char *s)
@@ -93,6 +94,7 @@ static uint64_t profile__frame_hash(const struct profile_frame *frame)
 	h = hash_str(h, frame->func);
 	h = hash_str(h, frame->module);
 	h = hash_str(h, frame->file);
+	h = hash_str(h, frame->build_id);
 	return hash__final(hash_str(h, frame->mangled));
 }
 
@@ -206,6 +208,8 @@ int64_t profile__intern_frame(struct profile *prof, const struct profile_frame *
 		err = profile__intern_str(prof, frame->file, &copy.file);
 	if (!err)
 		err = profile__intern_str(prof, frame->module, &copy.module);
+	if (!err)
+		err = profile__intern_str(prof, frame->build_id, &copy.build_id);
 	if (err)
 		return err;
 

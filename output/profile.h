@@ -27,6 +27,7 @@ struct profile_frame {
 	const char *mangled; /* system name when it differs from func, else NULL */
 	const char *file;   /* source file, NULL without line info */
 	const char *module; /* path of the binary, "[kernel.kallsyms]", or NULL when unknown */
+	const char *build_id; /* the module's build id in hex, NULL when it has none or unknown */
 	uint64_t addr;      /* address within the module (ELF virtual address), 0 if unknown */
 	unsigned int line;  /* 0 without line info */
 	enum frame_kind kind;

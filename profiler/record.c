@@ -11,13 +11,13 @@
 #include <time.h>
 
 #include "command.h"
-#include "folded.h"
 #include "log.h"
 #include "output_file.h"
 #include "privileges.h"
 #include "proc_table.h"
 #include "profile.h"
 #include "profile_builder.h"
+#include "profile_io.h"
 #include "progress.h"
 #include "sampler.h"
 #include "summary.h"
@@ -115,16 +115,17 @@ static int write_outputs(struct recording *r)
 	int err = 0, ret;
 
 	for (size_t i = 0; i < r->opts->noutputs; i++) {
-		const char *path = r->opts->outputs[i].path;
+		const struct record_output *o = &r->opts->outputs[i];
 
-		ret = folded__write(r->prof, output_file__stream(r->outputs[i]));
+		ret = profile_io__write_stream(r->prof, output_file__stream(r->outputs[i]), o->format,
+					       &r->opts->svg);
 		if (!ret)
 			ret = output_file__commit(r->outputs[i]);
 		else
 			output_file__abort(r->outputs[i]);
 		r->outputs[i] = NULL;
 		if (ret) {
-			pr_err("cannot write '%s': %s\n", path, strerror(-ret));
+			pr_err("cannot write '%s': %s\n", o->path, strerror(-ret));
 			err = err ?: ret;
 		}
 	}
@@ -300,7 +301,9 @@ int record__run(const struct record_opts *opts)
 	if (err)
 		goto out_free;
 	raise_file_limit();
-	r.sym = symbolizer__new(&(struct symbolizer_opts){ 0 });
+	r.sym = symbolizer__new(&(struct symbolizer_opts){
+		.debuginfo_path = opts->debuginfo_path,
+	});
 	r.procs = r.sym ? proc_table__new(r.sym) : NULL;
 	if (!r.procs) {
 		err = -ENOMEM;

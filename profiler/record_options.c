@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "svg_options.h"
 
 #define DEFAULT_DURATION_S 10.0
 #define DEFAULT_FREQUENCY 99
@@ -24,6 +25,7 @@ enum {
 	OPT_INCLUDE_IDLE,
 	OPT_STACK_MAP_SIZE,
 	OPT_COUNTS_MAP_SIZE,
+	OPT_DEBUGINFO_PATH,
 };
 
 static const struct option long_options[] = {
@@ -39,9 +41,11 @@ static const struct option long_options[] = {
 	{ "include-idle", no_argument, NULL, OPT_INCLUDE_IDLE },
 	{ "stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE },
 	{ "counts-map-size", required_argument, NULL, OPT_COUNTS_MAP_SIZE },
+	{ "debuginfo-path", required_argument, NULL, OPT_DEBUGINFO_PATH },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	SVG_LONG_OPTIONS,
 	{ 0 },
 };
 
@@ -58,69 +62,26 @@ void record_opts__usage(FILE *out)
 	      "  -p, --pid PID[,PID...]   only these processes\n"
 	      "  -C, --cpu LIST           only these CPUs, e.g. 0,2-3\n"
 	      "      --cgroup PATH        only tasks in this cgroup v2 folder and below it\n"
-	      "  -o, --output FILE        repeatable; format from the extension (.folded, .txt);\n"
-	      "                           \"-\" writes folded stacks to stdout (default profile.folded)\n"
-	      "  -f, --format FMT         format of outputs without a known extension: folded\n"
+	      "  -o, --output FILE        repeatable; format from the extension: .svg, .folded/.txt,\n"
+	      "                           .pb.gz/.pprof; \"-\" writes folded stacks to stdout\n"
+	      "                           (default profile.svg)\n"
+	      "  -f, --format FMT         svg, folded or pprof, for outputs without a known extension\n"
 	      "      --user-only          user stacks only\n"
 	      "      --kernel-only        kernel stacks only\n"
 	      "      --include-idle       keep samples of idle CPUs (the swapper task)\n"
 	      "      --stack-map-size N   distinct stacks the kernel can hold (default 32768)\n"
 	      "      --counts-map-size N  distinct (thread, stack) keys (default 65536)\n"
+	      "      --debuginfo-path DIR[:DIR...]\n"
+	      "                           roots of separate debug files (DIR/.build-id/xx/rest.debug),\n"
+	      "                           searched before /usr/lib/debug; repeatable\n"
 	      "  -q, --quiet              no progress line and no summary\n"
 	      "  -v, --verbose            more messages (repeat for debug output)\n"
-	      "  -h, --help               this help\n"
-	      "\n"
-	      "SIGINT or SIGTERM end the recording early; every output is still written.\n"
+	      "  -h, --help               this help\n",
+	      out);
+	svg_options__usage(out);
+	fputs("\nSIGINT or SIGTERM end the recording early; every output is still written.\n"
 	      "Needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE).\n",
 	      out);
-}
-
-enum output_format output_format__from_path(const char *path)
-{
-	static const struct {
-		const char *suffix;
-		enum output_format format;
-	} suffixes[] = {
-		{ ".folded", OUTPUT_FORMAT_FOLDED }, { ".txt", OUTPUT_FORMAT_FOLDED },
-		{ ".collapsed", OUTPUT_FORMAT_FOLDED }, { ".svg", OUTPUT_FORMAT_SVG },
-		{ ".pb.gz", OUTPUT_FORMAT_PPROF }, { ".pprof", OUTPUT_FORMAT_PPROF },
-	};
-	size_t len = strlen(path);
-
-	if (!strcmp(path, "-"))
-		return OUTPUT_FORMAT_FOLDED;
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		size_t n = strlen(suffixes[i].suffix);
-
-		if (len > n && !strcmp(path + len - n, suffixes[i].suffix))
-			return suffixes[i].format;
-	}
-	return OUTPUT_FORMAT_NONE;
-}
-
-const char *output_format__name(enum output_format format)
-{
-	switch (format) {
-	case OUTPUT_FORMAT_FOLDED:
-		return "folded";
-	case OUTPUT_FORMAT_PPROF:
-		return "pprof";
-	case OUTPUT_FORMAT_SVG:
-		return "svg";
-	default:
-		return "unknown";
-	}
-}
-
-static enum output_format format_from_name(const char *name)
-{
-	if (!strcmp(name, "folded"))
-		return OUTPUT_FORMAT_FOLDED;
-	if (!strcmp(name, "pprof"))
-		return OUTPUT_FORMAT_PPROF;
-	if (!strcmp(name, "svg"))
-		return OUTPUT_FORMAT_SVG;
-	return OUTPUT_FORMAT_NONE;
 }
 
 /* Gives every output a format and rejects the ones this build cannot write. */
@@ -135,23 +96,43 @@ static int resolve_output_formats(struct record_opts *opts, enum output_format f
 			o->format = fallback;
 		if (o->format == OUTPUT_FORMAT_NONE) {
 			snprintf(err, errlen,
-				 "cannot tell the format of '%s': name it .folded or give -f folded",
+				 "cannot tell the format of '%s': name it .svg, .folded or .pb.gz, "
+				 "or give -f svg|folded|pprof",
 				 o->path);
-			return -EINVAL;
-		}
-		if (o->format != OUTPUT_FORMAT_FOLDED) {
-			snprintf(err, errlen,
-				 "%s output ('%s') is not available in this version: write .folded",
-				 output_format__name(o->format), o->path);
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
+/* Appends the roots @dirs to opts->debuginfo_path. */
+static int add_debuginfo_path(struct record_opts *opts, const char *dirs, char *err,
+			      size_t errlen)
+{
+	size_t old = opts->debuginfo_path ? strlen(opts->debuginfo_path) : 0;
+	size_t len = strlen(dirs);
+	char *path;
+
+	if (!len || strspn(dirs, ":") == len) {
+		snprintf(err, errlen, "--debuginfo-path needs a folder, as in --debuginfo-path DIR");
+		return -EINVAL;
+	}
+	path = realloc(opts->debuginfo_path, old + len + 2);
+	if (!path) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (old)
+		path[old++] = ':';
+	memcpy(path + old, dirs, len + 1);
+	opts->debuginfo_path = path;
+	return 0;
+}
+
 static void set_defaults(struct record_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
+	flamegraph_opts__init(&opts->svg);
 	opts->duration_s = DEFAULT_DURATION_S;
 	opts->frequency = DEFAULT_FREQUENCY;
 	opts->stack_map_size = DEFAULT_STACK_MAP_SIZE;
@@ -171,6 +152,12 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 	opterr = 0;
 	/* '+': stop at the first non-option, so a command's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+:d:F:p:C:o:f:qvh", long_options, NULL)) != -1) {
+		int svg = svg_options__handle(c, optarg, &opts->svg, err, errlen);
+
+		if (svg < 0)
+			return RECORD_PARSE_ERROR;
+		if (svg)
+			continue;
 		switch (c) {
 		case 'd':
 			if (parse_seconds(optarg, "duration (-d)", &opts->duration_s, err, errlen))
@@ -203,7 +190,7 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 			opts->outputs[opts->noutputs++].path = optarg;
 			break;
 		case 'f':
-			fallback = format_from_name(optarg);
+			fallback = output_format__from_name(optarg);
 			if (fallback == OUTPUT_FORMAT_NONE) {
 				snprintf(err, errlen, "format (-f) must be folded, pprof or svg, not '%s'",
 					 optarg);
@@ -228,6 +215,10 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 				opts->stack_map_size = v;
 			else
 				opts->counts_map_size = v;
+			break;
+		case OPT_DEBUGINFO_PATH:
+			if (add_debuginfo_path(opts, optarg, err, errlen))
+				return RECORD_PARSE_ERROR;
 			break;
 		case 'q':
 			opts->quiet = true;
@@ -258,7 +249,7 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 		return RECORD_PARSE_ERROR;
 	}
 	if (opts->noutputs == 0)
-		opts->outputs[opts->noutputs++].path = "profile.folded";
+		opts->outputs[opts->noutputs++].path = "profile.svg";
 	if (resolve_output_formats(opts, fallback, err, errlen))
 		return RECORD_PARSE_ERROR;
 	return RECORD_PARSE_OK;
@@ -268,6 +259,8 @@ void record_opts__release(struct record_opts *opts)
 {
 	free(opts->pids);
 	free(opts->cpus);
+	free(opts->debuginfo_path);
 	opts->pids = NULL;
 	opts->cpus = NULL;
+	opts->debuginfo_path = NULL;
 }

@@ -8,14 +8,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define RECORD_MAX_OUTPUTS 16
+#include "flamegraph.h"
+#include "output_format.h"
 
-enum output_format {
-	OUTPUT_FORMAT_NONE,
-	OUTPUT_FORMAT_FOLDED,
-	OUTPUT_FORMAT_PPROF,
-	OUTPUT_FORMAT_SVG,
-};
+#define RECORD_MAX_OUTPUTS 16
 
 struct record_output {
 	const char *path; /* borrowed from argv; "-" is standard output */
@@ -40,7 +36,10 @@ struct record_opts {
 	int verbose;
 	uint32_t stack_map_size;  /* entries of the stack map */
 	uint32_t counts_map_size; /* entries of the counts hash */
+	char *debuginfo_path;     /* owned; --debuginfo-path roots, repeated ones joined by ':';
+				   * NULL without any */
 	char **command;           /* borrowed from argv, NULL-terminated; NULL without one */
+	struct flamegraph_opts svg; /* for .svg outputs; strings borrowed from argv */
 };
 
 enum record_parse_result {
@@ -58,8 +57,5 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 void record_opts__release(struct record_opts *opts);
 void record_opts__usage(FILE *out);
 
-/* The format an output path's extension names, or OUTPUT_FORMAT_NONE. */
-enum output_format output_format__from_path(const char *path);
-const char *output_format__name(enum output_format format);
 
 #endif

@@ -45,8 +45,8 @@ static void test_defaults(void **state)
 	assert_int_equal(p.opts.npids, 0);
 	assert_null(p.opts.cpus);
 	assert_int_equal(p.opts.noutputs, 1);
-	assert_string_equal(p.opts.outputs[0].path, "profile.folded");
-	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_FOLDED);
+	assert_string_equal(p.opts.outputs[0].path, "profile.svg");
+	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_SVG);
 	assert_null(p.opts.command);
 	record_opts__release(&p.opts);
 }
@@ -101,6 +101,47 @@ static void test_command_keeps_its_options(void **state)
 	record_opts__release(&p.opts);
 }
 
+/* Roots of debug files: one list, repeated options joined in their order. */
+static void test_debuginfo_path(void **state)
+{
+	char **one = ARGV("--debuginfo-path", "/a:/b");
+	char **two = ARGV("--debuginfo-path", "/a", "--debuginfo-path=/b:/c", "-d", "1");
+	char **empty = ARGV("--debuginfo-path", "");
+	char **colons = ARGV("--debuginfo-path", "::");
+	char **missing = ARGV("--debuginfo-path");
+	struct parsed p;
+
+	(void)state;
+	parse(&p, ARGV("-d", "1"));
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_null(p.opts.debuginfo_path);
+	record_opts__release(&p.opts);
+
+	parse(&p, one);
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_string_equal(p.opts.debuginfo_path, "/a:/b");
+	record_opts__release(&p.opts);
+	assert_null(p.opts.debuginfo_path);
+
+	parse(&p, two);
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_string_equal(p.opts.debuginfo_path, "/a:/b:/c");
+	assert_true(p.opts.duration_s == 1.0);
+	record_opts__release(&p.opts);
+
+	parse(&p, empty);
+	assert_int_equal(p.result, RECORD_PARSE_ERROR);
+	assert_non_null(strstr(p.err, "--debuginfo-path needs a folder"));
+	record_opts__release(&p.opts);
+	parse(&p, colons);
+	assert_int_equal(p.result, RECORD_PARSE_ERROR);
+	record_opts__release(&p.opts);
+	parse(&p, missing);
+	assert_int_equal(p.result, RECORD_PARSE_ERROR);
+	assert_non_null(strstr(p.err, "needs a value"));
+	record_opts__release(&p.opts);
+}
+
 static void expect_error(char **argv, const char *reason)
 {
 	struct parsed p;
@@ -131,11 +172,35 @@ static void test_errors(void **state)
 	expect_error(ARGV("-o"), "needs a value");
 	expect_error(ARGV("-o", "x.dat"), "cannot tell the format of 'x.dat'");
 	expect_error(ARGV("-f", "json"), "format (-f)");
-	expect_error(ARGV("-o", "x.svg"), "svg output ('x.svg') is not available");
-	expect_error(ARGV("-o", "x.pb.gz"), "pprof output");
+	expect_error(ARGV("--width", "20"), "--width must be a whole number from 100");
+	expect_error(ARGV("--min-width", "-1"), "--min-width must be a number of pixels");
+	expect_error(ARGV("--colors", "plaid"), "--colors must be kind, hot");
 	expect_error(ARGV("--user-only", "--kernel-only"), "exclude each other");
 	expect_error(ARGV("-p", "1", "--", "ls"), "either -p or a command");
 	expect_error(ARGV("--stack-map-size", "10"), "--stack-map-size must be a size");
+}
+
+static void test_outputs_and_flame_graph_options(void **state)
+{
+	char **argv = ARGV("-o", "a.svg", "-o", "b.pb.gz", "-o", "c.txt", "--title", "T",
+			   "--subtitle", "S", "--width", "800", "--min-width", "0.5", "--inverted",
+			   "--reverse", "--colors", "blue");
+	struct parsed p;
+
+	(void)state;
+	parse(&p, argv);
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.opts.noutputs, 3);
+	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_SVG);
+	assert_int_equal(p.opts.outputs[1].format, OUTPUT_FORMAT_PPROF);
+	assert_int_equal(p.opts.outputs[2].format, OUTPUT_FORMAT_FOLDED);
+	assert_string_equal(p.opts.svg.title, "T");
+	assert_string_equal(p.opts.svg.subtitle, "S");
+	assert_int_equal(p.opts.svg.width, 800);
+	assert_true(p.opts.svg.min_width == 0.5);
+	assert_true(p.opts.svg.inverted && p.opts.svg.reverse);
+	assert_int_equal(p.opts.svg.colors, FLAMEGRAPH_COLORS_BLUE);
+	record_opts__release(&p.opts);
 }
 
 static void test_format_option_applies_to_unknown_extensions(void **state)
@@ -160,6 +225,8 @@ static void test_output_format_from_path(void **state)
 	assert_int_equal(output_format__from_path("a.pb.gz"), OUTPUT_FORMAT_PPROF);
 	assert_int_equal(output_format__from_path("a.pprof"), OUTPUT_FORMAT_PPROF);
 	assert_int_equal(output_format__from_path(".svg"), OUTPUT_FORMAT_NONE);
+	assert_int_equal(output_format__from_name("pprof"), OUTPUT_FORMAT_PPROF);
+	assert_int_equal(output_format__from_name("json"), OUTPUT_FORMAT_NONE);
 	assert_int_equal(output_format__from_path("a.gz"), OUTPUT_FORMAT_NONE);
 }
 
@@ -202,7 +269,9 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_command_line),
 		cmocka_unit_test(test_command_keeps_its_options),
+		cmocka_unit_test(test_debuginfo_path),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_outputs_and_flame_graph_options),
 		cmocka_unit_test(test_format_option_applies_to_unknown_extensions),
 		cmocka_unit_test(test_output_format_from_path),
 		cmocka_unit_test(test_value_parsers),

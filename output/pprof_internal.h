@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the pprof writer and reader agree on beyond profile.proto: the names of sample types
+ * and labels, and how a frame's kind travels in a format that has no such field.
+ *
+ * Kinds. pprof has functions, lines and mappings, no frame kinds, so the kind of a
+ * location's outermost (real) function is told by its mapping's file name, which tools show
+ * and keep when they rewrite a profile:
+ * - kernel: "[kernel.kallsyms]" (perf's "[kernel.kallsyms]_text" too) or "[NAME]" with NAME
+ *   a kernel module name (letters, digits, '_', '-') that is none of the user pseudo-files
+ *   ([vdso], [heap], ...); kernel frames without such a module get "[kernel.kallsyms]";
+ * - JIT: "[jit]" or a perf map ".../perf-PID.map"; JIT frames without one get "[jit]";
+ * - user: anything else, or no mapping at all (a frame without a module).
+ * Every line of a location but the last is FRAME_INLINE: that is what pprof's lines mean.
+ * A stack whose root frame is itself inlined (its caller unknown: only foreign folded input
+ * does this) carries the sample label root_frame="inlined".
+ */
+#ifndef PROF_PPROF_INTERNAL_H
+#define PROF_PPROF_INTERNAL_H
+
+#include "profile.h"
+
+#define PPROF_KERNEL_MAPPING "[kernel.kallsyms]"
+#define PPROF_JIT_MAPPING "[jit]"
+
+/* Sample types: the count always, then CPU time when the period is known. */
+#define PPROF_COUNT_TYPE "samples"
+#define PPROF_COUNT_UNIT "count"
+#define PPROF_TIME_TYPE "cpu"
+#define PPROF_TIME_UNIT "nanoseconds"
+
+/* Sample labels. */
+#define PPROF_LABEL_PID "pid"	      /* number: process id (tgid) */
+#define PPROF_LABEL_TID "tid"	      /* number: thread id */
+#define PPROF_LABEL_COMM "comm"	      /* string: process name */
+#define PPROF_LABEL_THREAD "thread"   /* string: thread name */
+#define PPROF_LABEL_ROOT "root_frame" /* string PPROF_ROOT_INLINED, or absent */
+#define PPROF_ROOT_INLINED "inlined"
+
+/*
+ * The kind (FRAME_USER, FRAME_KERNEL or FRAME_JIT) of a location's real function in a
+ * mapping named @filename (NULL or "" for no mapping: FRAME_USER).
+ */
+enum frame_kind pprof__mapping_kind(const char *filename);
+
+#endif

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "profile_io.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "folded.h"
+#include "folded_reader.h"
+#include "log.h"
+#include "output_file.h"
+#include "pprof_reader.h"
+#include "pprof_writer.h"
+#include "profile.h"
+
+#define READ_CHUNK (1 << 20)
+/* A profile larger than this is not one anybody meant to load. */
+#define MAX_INPUT_SIZE (16ull << 30)
+
+/* Reads all of @f into a malloc'ed buffer. Returns 0 or -errno. */
+static int slurp(FILE *f, char **data, size_t *len)
+{
+	size_t cap = 0, n;
+	char *buf = NULL;
+
+	*len = 0;
+	do {
+		if (array__reserve(&buf, &cap, *len + READ_CHUNK, 1)) {
+			free(buf);
+			return -ENOMEM;
+		}
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+		if (*len > MAX_INPUT_SIZE) {
+			free(buf);
+			return -EFBIG;
+		}
+	} while (n > 0);
+	if (ferror(f)) {
+		free(buf);
+		return -EIO;
+	}
+	*data = buf;
+	return 0;
+}
+
+static int read_folded(const char *path, const char *data, size_t len, struct profile *prof)
+{
+	struct folded_read_stats stats;
+	int err = folded__read(data, len, prof, &stats);
+
+	if (err == -EINVAL) {
+		pr_err("%s: no valid folded line (\"frame;frame COUNT\") in %llu line%s\n", path,
+		       (unsigned long long)stats.lines, stats.lines == 1 ? "" : "s");
+		return err;
+	}
+	if (err) {
+		pr_err("cannot load '%s': %s\n", path, strerror(-err));
+		return err;
+	}
+	if (stats.malformed)
+		pr_warn("%s: skipped %llu malformed line%s (the first is line %llu)\n", path,
+			(unsigned long long)stats.malformed, stats.malformed == 1 ? "" : "s",
+			(unsigned long long)stats.first_bad);
+	return 0;
+}
+
+int profile_io__read(const char *path, struct profile *prof)
+{
+	bool is_stdin = !strcmp(path, "-");
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	char why[256];
+	size_t len;
+	char *data;
+	int err;
+
+	if (!f) {
+		err = -errno;
+		pr_err("cannot open '%s': %s\n", path, strerror(errno));
+		return err;
+	}
+	err = slurp(f, &data, &len);
+	if (!is_stdin)
+		fclose(f);
+	if (err) {
+		pr_err("cannot read '%s': %s\n", path, strerror(-err));
+		return err;
+	}
+	if (!len) {
+		pr_err("'%s' is empty\n", path);
+		err = -EINVAL;
+	} else if (folded__sniff(data, len)) {
+		err = read_folded(path, data, len, prof);
+	} else {
+		err = pprof__read(data, len, prof, why, sizeof(why));
+		if (err)
+			pr_err("%s: not a valid folded or pprof profile: %s\n", path, why);
+	}
+	free(data);
+	return err;
+}
+
+int profile_io__write_stream(const struct profile *prof, FILE *out, enum output_format format,
+			     const struct flamegraph_opts *svg)
+{
+	struct flamegraph_opts defaults;
+
+	switch (format) {
+	case OUTPUT_FORMAT_FOLDED:
+		return folded__write(prof, out);
+	case OUTPUT_FORMAT_PPROF:
+		return pprof__write(prof, out);
+	case OUTPUT_FORMAT_SVG:
+		if (!svg) {
+			flamegraph_opts__init(&defaults);
+			svg = &defaults;
+		}
+		return flamegraph__write(prof, svg, out);
+	default:
+		return -EINVAL;
+	}
+}
+
+int profile_io__write(const struct profile *prof, const char *path, enum output_format format,
+		      const struct flamegraph_opts *svg)
+{
+	struct output_file *file = output_file__open(path);
+	int err;
+
+	if (!file) {
+		err = -errno;
+		pr_err("cannot write '%s': %s\n", path, strerror(errno));
+		return err;
+	}
+	err = profile_io__write_stream(prof, output_file__stream(file), format, svg);
+	if (err) {
+		output_file__abort(file);
+	} else {
+		err = output_file__commit(file);
+	}
+	if (err)
+		pr_err("cannot write '%s': %s\n", path, strerror(-err));
+	return err;
+}

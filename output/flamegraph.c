@@ -50,7 +50,10 @@ struct fg_tree {
 	uint32_t *children; /* node ids grouped by parent, sorted by name */
 	uint32_t *path;	    /* scratch: one stack as name ids */
 	uint8_t *path_kinds; /* and their kinds */
-	size_t path_cap, path_kinds_cap;
+	uint32_t *path_nodes; /* the nodes of the previous sample's path, reused for a shared prefix */
+	size_t path_cap, path_kinds_cap, path_nodes_cap, nr_path_nodes;
+	uint32_t *frame_names; /* model frame id -> name id, UINT32_MAX until first needed */
+	size_t nr_frame_names;
 	uint32_t max_depth;
 };
 
@@ -81,6 +84,8 @@ static void fg_tree__free(struct fg_tree *t)
 	free(t->children);
 	free(t->path);
 	free(t->path_kinds);
+	free(t->path_nodes);
+	free(t->frame_names);
 }
 
 static int fg_tree__init(struct fg_tree *t)
@@ -118,6 +123,21 @@ static int64_t fg_tree__child(struct fg_tree *t, uint32_t parent, uint32_t name,
 	return t->nr_nodes++;
 }
 
+/* The name id of model frame @id, interned on first use for every sample that has it. */
+static int64_t fg_tree__frame_name(struct fg_tree *t, const struct profile *prof, uint32_t id)
+{
+	const char *func;
+	int64_t name;
+
+	if (t->frame_names[id] != UINT32_MAX)
+		return t->frame_names[id];
+	func = profile__frame(prof, id)->func;
+	name = string_pool__intern(t->names, func, strlen(func));
+	if (name >= 0)
+		t->frame_names[id] = name;
+	return name;
+}
+
 /* Name ids of one sample's path below the root: the process, then its frames. */
 static int fg_tree__path(struct fg_tree *t, const struct profile *prof,
 			 const struct profile_sample *s, bool reverse, size_t *len)
@@ -131,23 +151,17 @@ static int fg_tree__path(struct fg_tree *t, const struct profile *prof,
 	for (size_t i = 0; i < n; i++) {
 		/* Reversed, the leaf comes first and the process name last. */
 		size_t at = reverse ? n - 1 - i : i;
-		const char *name;
-		uint8_t kind;
 
 		if (i == 0) {
-			name = s->labels.comm;
-			kind = FG_KIND_PROCESS;
+			id = string_pool__intern(t->names, s->labels.comm, strlen(s->labels.comm));
+			t->path_kinds[at] = FG_KIND_PROCESS;
 		} else {
-			const struct profile_frame *f = profile__frame(prof, s->frames[i - 1]);
-
-			name = f->func;
-			kind = f->kind;
+			id = fg_tree__frame_name(t, prof, s->frames[i - 1]);
+			t->path_kinds[at] = profile__frame(prof, s->frames[i - 1])->kind;
 		}
-		id = string_pool__intern(t->names, name, strlen(name));
 		if (id < 0)
 			return id;
 		t->path[at] = id;
-		t->path_kinds[at] = kind;
 	}
 	*len = n;
 	return 0;
@@ -161,32 +175,49 @@ static int fg_tree__path(struct fg_tree *t, const struct profile *prof,
 static int fg_tree__add(struct fg_tree *t, const struct profile *prof, bool reverse, bool as_base)
 {
 	int64_t root = fg_tree__child(t, FG_NO_PARENT, 0, FG_KIND_PROCESS, !as_base);
-	size_t len = 0;
+	size_t nframes = profile__frame_count(prof), len = 0;
 	int err;
 
 	if (root < 0)
 		return as_base ? 0 : root;
+	free(t->frame_names);
+	t->frame_names = malloc((nframes ? nframes : 1) * sizeof(*t->frame_names));
+	if (!t->frame_names)
+		return -ENOMEM;
+	memset(t->frame_names, 0xff, nframes * sizeof(*t->frame_names));
+	t->nr_path_nodes = 0;
 	for (size_t i = 0; i < profile__sample_count(prof); i++) {
 		const struct profile_sample *s = profile__sample(prof, i);
 		int64_t node = root;
+		size_t j = 0;
 
 		err = fg_tree__path(t, prof, s, reverse, &len);
 		if (err)
 			return err;
-		if (as_base)
-			t->nodes[root].base += s->count;
-		else
-			t->nodes[root].total += s->count;
-		for (size_t j = 0; j < len; j++) {
+		if (array__reserve(&t->path_nodes, &t->path_nodes_cap, len, sizeof(*t->path_nodes)))
+			return -ENOMEM;
+		/* Samples come in the order they were read, so neighbours share prefixes. */
+		while (j < len && j < t->nr_path_nodes && t->nodes[t->path_nodes[j]].name == t->path[j] &&
+		       t->nodes[t->path_nodes[j]].kind == t->path_kinds[j])
+			node = t->path_nodes[j++];
+		for (; j < len; j++) {
 			node = fg_tree__child(t, node, t->path[j], t->path_kinds[j], !as_base);
 			if (node == -ENOENT)
 				break;
 			if (node < 0)
 				return node;
+			t->path_nodes[j] = node;
+		}
+		t->nr_path_nodes = j;
+		if (as_base)
+			t->nodes[root].base += s->count;
+		else
+			t->nodes[root].total += s->count;
+		for (size_t k = 0; k < j; k++) {
 			if (as_base)
-				t->nodes[node].base += s->count;
+				t->nodes[t->path_nodes[k]].base += s->count;
 			else
-				t->nodes[node].total += s->count;
+				t->nodes[t->path_nodes[k]].total += s->count;
 		}
 	}
 	return 0;

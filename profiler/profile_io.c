@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "array.h"
 #include "folded.h"
@@ -67,11 +69,29 @@ static int read_folded(const char *path, const char *data, size_t len, struct pr
 	return 0;
 }
 
+/* Parses @data[0..len) as folded or pprof, whichever it is. */
+static int read_profile(const char *path, const char *data, size_t len, struct profile *prof)
+{
+	char why[256];
+	int err;
+
+	if (!len) {
+		pr_err("'%s' is empty\n", path);
+		return -EINVAL;
+	}
+	if (folded__sniff(data, len))
+		return read_folded(path, data, len, prof);
+	err = pprof__read(data, len, prof, why, sizeof(why));
+	if (err)
+		pr_err("%s: not a valid folded or pprof profile: %s\n", path, why);
+	return err;
+}
+
 int profile_io__read(const char *path, struct profile *prof)
 {
 	bool is_stdin = !strcmp(path, "-");
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
-	char why[256];
+	struct stat st;
 	size_t len;
 	char *data;
 	int err;
@@ -81,6 +101,17 @@ int profile_io__read(const char *path, struct profile *prof)
 		pr_err("cannot open '%s': %s\n", path, strerror(errno));
 		return err;
 	}
+	/* A regular file is mapped: no copy of a large profile through read(). */
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+		data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+		if (data != MAP_FAILED) {
+			madvise(data, st.st_size, MADV_SEQUENTIAL);
+			err = read_profile(path, data, st.st_size, prof);
+			munmap(data, st.st_size);
+			fclose(f);
+			return err;
+		}
+	}
 	err = slurp(f, &data, &len);
 	if (!is_stdin)
 		fclose(f);
@@ -88,16 +119,7 @@ int profile_io__read(const char *path, struct profile *prof)
 		pr_err("cannot read '%s': %s\n", path, strerror(-err));
 		return err;
 	}
-	if (!len) {
-		pr_err("'%s' is empty\n", path);
-		err = -EINVAL;
-	} else if (folded__sniff(data, len)) {
-		err = read_folded(path, data, len, prof);
-	} else {
-		err = pprof__read(data, len, prof, why, sizeof(why));
-		if (err)
-			pr_err("%s: not a valid folded or pprof profile: %s\n", path, why);
-	}
+	err = read_profile(path, data, len, prof);
 	free(data);
 	return err;
 }

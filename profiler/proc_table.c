@@ -5,11 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "log.h"
 #include "symbolizer.h"
 
+/* When to read an exec'd image again: after ld.so mapped its libraries, and after a while. */
+static const uint64_t refresh_delays_ns[] = { 20000000, 1000000000 };
+
+struct pending_refresh {
+	uint32_t gen;
+	uint32_t tgid;
+	uint64_t due_ns;
+};
+
 struct proc_table {
 	struct symbolizer *sym;
+	struct pending_refresh *pending; /* ordered by due time within each delay */
+	size_t nr_pending, pending_cap;
 	/* Generations are handed out densely from 1, so they index an array. */
 	struct proc_entry **by_gen;
 	size_t ngen;
@@ -46,6 +58,7 @@ void proc_table__free(struct proc_table *table)
 		entry_free(table->late[i]);
 	free(table->by_gen);
 	free(table->late);
+	free(table->pending);
 	free(table);
 }
 
@@ -88,11 +101,66 @@ static int grow_to(struct proc_table *table, size_t ngen)
 	return 0;
 }
 
-void proc_table__on_event(struct proc_table *table, const struct prof_proc_event *event)
+/* Forgets the refreshes of @tgid's earlier images: they are not running any more. */
+static void cancel_refreshes(struct proc_table *table, uint32_t tgid)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < table->nr_pending; i++)
+		if (table->pending[i].tgid != tgid)
+			table->pending[kept++] = table->pending[i];
+	table->nr_pending = kept;
+}
+
+static void schedule_refreshes(struct proc_table *table, uint32_t tgid, uint32_t gen,
+			       uint64_t now_ns)
+{
+	size_t n = sizeof(refresh_delays_ns) / sizeof(refresh_delays_ns[0]);
+
+	if (array__reserve(&table->pending, &table->pending_cap, table->nr_pending + n,
+			   sizeof(*table->pending)))
+		return; /* the exec-time mappings stay: frames in libraries may go unnamed */
+	for (size_t i = 0; i < n; i++)
+		table->pending[table->nr_pending++] = (struct pending_refresh){
+			.gen = gen, .tgid = tgid, .due_ns = now_ns + refresh_delays_ns[i]
+		};
+}
+
+void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
+{
+	struct proc_maps *maps;
+	struct proc_entry *entry;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < table->nr_pending; i++) {
+		struct pending_refresh *p = &table->pending[i];
+
+		if (!all && p->due_ns > now_ns) {
+			table->pending[kept++] = *p;
+			continue;
+		}
+		/* Reading everything at once, one read an image is enough. */
+		if (all && i + 1 < table->nr_pending && table->pending[i + 1].gen == p->gen)
+			continue;
+		entry = p->gen < table->ngen ? table->by_gen[p->gen] : NULL;
+		/* A process gone since keeps what was read at exec. */
+		if (!entry || symbolizer__snapshot(table->sym, p->tgid, &maps))
+			continue;
+		proc_maps__free((struct proc_maps *)entry->maps);
+		entry->maps = maps;
+		table->stats.refreshed++;
+	}
+	table->nr_pending = kept;
+}
+
+void proc_table__on_event(struct proc_table *table, const struct prof_proc_event *event,
+			  uint64_t now_ns)
 {
 	char comm[PROF_COMM_LEN + 1] = { 0 };
 	uint32_t gen = event->proc_gen;
 
+	if (event->type != PROF_PROC_SEEN)
+		cancel_refreshes(table, event->tgid);
 	if (event->type == PROF_PROC_EXIT || gen == 0)
 		return; /* the snapshot stays: samples of the exited process still need it */
 	if (gen >= table->ngen && grow_to(table, gen + 1)) {
@@ -103,6 +171,8 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 		return;
 	memcpy(comm, event->comm, PROF_COMM_LEN);
 	table->by_gen[gen] = entry_read(table, event->tgid, comm);
+	if (event->type == PROF_PROC_EXEC && table->by_gen[gen] && table->by_gen[gen]->maps)
+		schedule_refreshes(table, event->tgid, gen, now_ns);
 }
 
 const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t gen,

@@ -7,6 +7,7 @@
 #ifndef PROF_PROC_TABLE_H
 #define PROF_PROC_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "profile_abi.h"
@@ -25,6 +26,7 @@ struct proc_table_stats {
 	uint64_t snapshots; /* process images whose mappings were read */
 	uint64_t vanished;  /* images gone before their mappings could be read */
 	uint64_t late;      /* images read at the end because their event was lost */
+	uint64_t refreshed; /* images read again after exec, once their libraries were mapped */
 };
 
 /* @sym is borrowed and must outlive the table. Returns NULL with errno set. */
@@ -32,8 +34,19 @@ struct proc_table *proc_table__new(struct symbolizer *sym);
 /* NULL-safe; frees every snapshot. */
 void proc_table__free(struct proc_table *table);
 
-/* Records a process event: reads the mappings now for SEEN and EXEC. */
-void proc_table__on_event(struct proc_table *table, const struct prof_proc_event *event);
+/*
+ * Records a process event at @now_ns (CLOCK_MONOTONIC): reads the mappings now for SEEN and
+ * EXEC. At exec only the binary and the dynamic loader are mapped, so an EXEC also
+ * schedules reading them again a little later (see proc_table__refresh()).
+ */
+void proc_table__on_event(struct proc_table *table, const struct prof_proc_event *event,
+			  uint64_t now_ns);
+
+/*
+ * Reads again the images whose refresh is due at @now_ns (all of them when @all), if their
+ * process still runs that image. Call it from the event loop and once at the end.
+ */
+void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all);
 
 /*
  * The entry of generation @gen; when there is none (its event was lost, or @gen is 0)

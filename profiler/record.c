@@ -49,12 +49,12 @@ struct recording {
 	uint64_t started_ns; /* CLOCK_REALTIME */
 };
 
-static double monotonic_s(void)
+static uint64_t monotonic_ns(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
+	return t.tv_sec * NSEC_PER_SEC + t.tv_nsec;
 }
 
 static uint64_t realtime_ns(void)
@@ -134,7 +134,7 @@ static int write_outputs(struct recording *r)
 
 static void on_proc_event(const struct prof_proc_event *event, void *ctx)
 {
-	proc_table__on_event(ctx, event);
+	proc_table__on_event(ctx, event, monotonic_ns());
 }
 
 static int start_sampling(struct recording *r, const uint32_t *tgids)
@@ -175,7 +175,7 @@ static int start_sampling(struct recording *r, const uint32_t *tgids)
 	err = sampler__start(r->sampler);
 	if (err)
 		return err;
-	r->started = monotonic_s();
+	r->started = (monotonic_ns() * 1e-9);
 	r->started_ns = realtime_ns();
 	if (r->cmd)
 		return command__release(r->cmd);
@@ -204,7 +204,8 @@ static void sample_until_done(struct recording *r)
 		int timeout = left_ms < POLL_INTERVAL_MS ? (int)left_ms + 1 : POLL_INTERVAL_MS;
 
 		sampler__poll(r->sampler, timeout);
-		elapsed = monotonic_s() - r->started;
+		proc_table__refresh(r->procs, monotonic_ns(), false);
+		elapsed = (monotonic_ns() * 1e-9) - r->started;
 		if (progress.enabled && !sampler__counters(r->sampler, &c))
 			progress__update(&progress, elapsed, total, c.samples);
 	}
@@ -232,10 +233,12 @@ static int finish_sampling(struct recording *r)
 	int err;
 
 	sampler__stop(r->sampler);
-	duration = monotonic_s() - r->started;
+	duration = (monotonic_ns() * 1e-9) - r->started;
 	/* Events of the last moments, so that their processes are named. */
 	while (sampler__poll(r->sampler, 0) > 0)
 		;
+	/* Images exec'd in the last second: read again those still running. */
+	proc_table__refresh(r->procs, monotonic_ns(), true);
 	r->prof = profile__new();
 	if (!r->prof)
 		return -ENOMEM;

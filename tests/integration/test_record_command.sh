@@ -21,6 +21,14 @@ at_least "$kids" 200 || fail "children of the command were not followed: $kids s
 c=$(share "$WORK/kids.folded" callgraph "main;spin")
 at_least "$c" 0.95 || fail "children's stacks are not named: $c"
 
+# At exec only the binary and ld.so are mapped: libc, mapped a moment later, must be named.
+"$BPFPROF" record -q -F 199 -o "$WORK/libc.folded" -- "$(prog readloop)" 1 || fail "record -- readloop exited $?"
+unnamed=$(awk '/^readloop;/ { all += $NF; if ($0 ~ /\[unknown\]|libc\.so[^;]*\+0x/) bad += $NF }
+	END { printf "%.4f\n", all ? bad / all : 1 }' "$WORK/libc.folded")
+echo "readloop run as the command: share of stacks with an unnamed frame $unnamed"
+at_least 0.05 "$unnamed" || fail "libc frames of the command are unnamed in $unnamed of its samples"
+grep -q '^readloop;[^ ]*;read;' "$WORK/libc.folded" || fail "no named libc read() frame under the command"
+
 "$BPFPROF" record -q -o "$WORK/x.folded" -- /nonexistent/command 2>"$WORK/err"
 code=$?
 [ "$code" = 1 ] || fail "a command that cannot run: exit $code"

@@ -94,6 +94,9 @@ static int64_t folded__intern_name(struct folded_writer *w, const char *name, co
 		c = name[i];
 		w->text[i] = (c == ';' || c < 0x20 || c == 0x7f) ? '_' : c;
 	}
+	/* Blanks before the count belong to the separator when read back: keep them inside. */
+	for (i = len; i > 0 && w->text[i - 1] == ' '; i--)
+		w->text[i - 1] = '_';
 	memcpy(w->text + len, suffix, slen);
 	return string_pool__intern(w->names, w->text, len + slen);
 }

@@ -13,7 +13,8 @@ struct profile;
 
 /*
  * Writes @prof to @out: samples with the same folded line are merged, lines are sorted
- * bytewise so output is deterministic. ';' and control characters inside names become '_'.
+ * bytewise so output is deterministic. ';', control characters and trailing blanks in names
+ * become '_'.
  * Returns 0 or -errno (-EIO when writing fails).
  */
 int folded__write(const struct profile *prof, FILE *out);

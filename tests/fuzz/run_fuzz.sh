@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Runs a libFuzzer target briefly over a seed corpus made now from our own pprof writer:
-# gzip and raw protobuf copies of every folded file given (raw seeds let mutations reach the
-# protobuf decoder instead of dying in gzip's checksum).
-# Usage: run_fuzz.sh FUZZER PPROF_ROUNDTRIP SECONDS ARTIFACT_DIR FOLDED...
+# Runs a libFuzzer target briefly over a seed corpus made now from the folded files given:
+# with PPROF_ROUNDTRIP (a path), gzip and raw protobuf copies from our own pprof writer
+# (raw seeds let mutations reach the protobuf decoder instead of dying in gzip's checksum);
+# with the word "folded", the folded files themselves.
+# Usage: run_fuzz.sh FUZZER PPROF_ROUNDTRIP|folded SECONDS ARTIFACT_DIR FOLDED...
 set -euo pipefail
 fuzzer=$1 tool=$2 seconds=$3 artifacts=$4
 shift 4
@@ -14,6 +15,10 @@ mkdir -p "$work/corpus" "$artifacts"
 n=0
 for folded in "$@"; do
 	n=$((n + 1))
+	if [ "$tool" = folded ]; then
+		cp "$folded" "$work/corpus/seed$n.folded"
+		continue
+	fi
 	"$tool" to-pprof "$folded" "$work/corpus/seed$n.pb.gz" 10101010 1700000000000000000 \
 		5000000000
 	gzip -dc <"$work/corpus/seed$n.pb.gz" >"$work/corpus/seed$n.pb"

@@ -160,6 +160,31 @@ static void test_merges_equal_lines(void **state)
 	profile__free(prof);
 }
 
+/* A name ending in a blank would lose it to the separator: the writer makes it '_'. */
+static void test_trailing_blank_is_kept_inside_the_name(void **state)
+{
+	struct profile *prof = profile__new(), *again;
+	struct profile_labels labels = { .comm = "app" };
+	struct profile_frame frame = { .func = "tail " };
+	struct folded_read_stats stats;
+	uint32_t id;
+	char *text, *text2;
+
+	(void)state;
+	assert_non_null(prof);
+	id = profile__intern_frame(prof, &frame);
+	assert_int_equal(profile__add_sample(prof, &id, 1, &labels, 2), 0);
+	text = write_folded(prof);
+	assert_string_equal(text, "app;tail_ 2\n");
+	again = read_text(text, &stats, 0);
+	text2 = write_folded(again);
+	assert_string_equal(text2, text);
+	free(text);
+	free(text2);
+	profile__free(prof);
+	profile__free(again);
+}
+
 static void test_sniff(void **state)
 {
 	(void)state;
@@ -178,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_lines_are_counted),
 		cmocka_unit_test(test_no_valid_line_is_an_error),
 		cmocka_unit_test(test_merges_equal_lines),
+		cmocka_unit_test(test_trailing_blank_is_kept_inside_the_name),
 		cmocka_unit_test(test_sniff),
 	};
 

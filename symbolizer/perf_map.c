@@ -12,6 +12,7 @@
 #include "array.h"
 #include "log.h"
 #include "symbol_names.h"
+#include "number_scan.h"
 
 #define PERF_MAP_READ_CHUNK (64 * 1024)
 /*
@@ -57,32 +58,12 @@ static bool is_blank(char c)
 }
 
 /* A hex number of at most 16 digits, with or without 0x. */
+/* Hex with or without "0x", as perf map writers differ. */
 static bool parse_hex(const char **pp, const char *end, uint64_t *val)
 {
-	const char *p = *pp;
-	uint64_t v = 0;
-	int digits = 0;
-
-	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		p += 2;
-	for (; p < end; p++, digits++) {
-		int d;
-
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			d = *p - 'a' + 10;
-		else if (*p >= 'A' && *p <= 'F')
-			d = *p - 'A' + 10;
-		else
-			break;
-		if (digits == 16)
-			return false;
-		v = v << 4 | d;
-	}
-	*pp = p;
-	*val = v;
-	return digits > 0;
+	if (end - *pp > 2 && (*pp)[0] == '0' && ((*pp)[1] == 'x' || (*pp)[1] == 'X'))
+		*pp += 2;
+	return scan_hex(pp, end, val);
 }
 
 /* Skips at least one blank; false when there is none. */

@@ -17,6 +17,7 @@
 #include "perf_map.h"
 #include "symbolizer_internal.h"
 #include "symbolizer.h"
+#include "number_scan.h"
 
 #define MAPS_READ_SIZE (64 * 1024)
 #define DELETED_SUFFIX " (deleted)"
@@ -79,32 +80,6 @@ static ssize_t read_file(int fd, char **out)
 	return len;
 }
 
-static bool parse_hex(const char **pp, const char *end, uint64_t *val)
-{
-	const char *p = *pp;
-	uint64_t v = 0;
-	int digits = 0;
-
-	for (; p < end; p++, digits++) {
-		int d;
-
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			d = *p - 'a' + 10;
-		else if (*p >= 'A' && *p <= 'F')
-			d = *p - 'A' + 10;
-		else
-			break;
-		if (digits == 16)
-			return false;
-		v = v << 4 | d;
-	}
-	*pp = p;
-	*val = v;
-	return digits > 0;
-}
-
 static bool parse_dec(const char **pp, const char *end, uint64_t *val)
 {
 	const char *p = *pp;
@@ -136,16 +111,16 @@ static bool parse_line(const char *p, const char *end, struct proc_map *map,
 {
 	uint64_t major, minor;
 
-	if (!parse_hex(&p, end, &map->start) || !skip_char(&p, end, '-') ||
-	    !parse_hex(&p, end, &map->end) || !skip_char(&p, end, ' '))
+	if (!scan_hex(&p, end, &map->start) || !skip_char(&p, end, '-') ||
+	    !scan_hex(&p, end, &map->end) || !skip_char(&p, end, ' '))
 		return false;
 	if (end - p < 5 || p[4] != ' ')
 		return false;
 	map->exec = p[2] == 'x';
 	p += 5;
-	if (!parse_hex(&p, end, &map->pgoff) || !skip_char(&p, end, ' ') ||
-	    !parse_hex(&p, end, &major) || !skip_char(&p, end, ':') ||
-	    !parse_hex(&p, end, &minor) || !skip_char(&p, end, ' ') ||
+	if (!scan_hex(&p, end, &map->pgoff) || !skip_char(&p, end, ' ') ||
+	    !scan_hex(&p, end, &major) || !skip_char(&p, end, ':') ||
+	    !scan_hex(&p, end, &minor) || !skip_char(&p, end, ' ') ||
 	    !parse_dec(&p, end, &map->ino))
 		return false;
 	if (map->end <= map->start || major > UINT32_MAX || minor > UINT32_MAX)

@@ -57,8 +57,7 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* A hex number of at most 16 digits, with or without 0x. */
-/* Hex with or without "0x", as perf map writers differ. */
+/* A hex number of at most 16 digits, with or without "0x": perf map writers differ. */
 static bool parse_hex(const char **pp, const char *end, uint64_t *val)
 {
 	if (end - *pp > 2 && (*pp)[0] == '0' && ((*pp)[1] == 'x' || (*pp)[1] == 'X'))

@@ -75,9 +75,11 @@ static bool folded__line_eq(const void *ctx, uint32_t id, const void *key)
 /*
  * Interns @name as it appears in a folded line: ';' would split the frame and control
  * characters (a newline above all) would split the line, so both become '_'; an empty name
- * becomes "[unknown]". Returns the name id or -errno.
+ * becomes "[unknown]". A frame (@is_frame; not the process name) is kept from reading back
+ * as another kind. Returns the name id or -errno.
  */
-static int64_t folded__intern_name(struct folded_writer *w, const char *name, const char *suffix)
+static int64_t folded__intern_name(struct folded_writer *w, const char *name, const char *suffix,
+				   bool is_frame)
 {
 	size_t len = strlen(name), slen = strlen(suffix), i;
 	unsigned char c;
@@ -97,6 +99,10 @@ static int64_t folded__intern_name(struct folded_writer *w, const char *name, co
 	/* Blanks before the count belong to the separator when read back: keep them inside. */
 	for (i = len; i > 0 && w->text[i - 1] == ' '; i--)
 		w->text[i - 1] = '_';
+	/* A user frame must not end like an annotation, or it reads back as another kind. */
+	if (is_frame && !slen && len >= 4 && !memcmp(w->text + len - 4, "_[", 2) &&
+	    strchr("kij", w->text[len - 2]) && w->text[len - 1] == ']')
+		w->text[len - 4] = '-';
 	memcpy(w->text + len, suffix, slen);
 	return string_pool__intern(w->names, w->text, len + slen);
 }
@@ -114,7 +120,7 @@ static int folded__name_frames(struct folded_writer *w)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		frame = profile__frame(w->prof, i);
-		id = folded__intern_name(w, frame->func, kind_suffix[frame->kind]);
+		id = folded__intern_name(w, frame->func, kind_suffix[frame->kind], true);
 		if (id < 0)
 			return id;
 		w->frame_names[i] = id;
@@ -137,7 +143,7 @@ static int folded__add_sample(struct folded_writer *w, const struct profile_samp
 	err = array__reserve(&w->ids, &w->ids_cap, sample->depth + 1, sizeof(*w->ids));
 	if (err)
 		return err;
-	id = folded__intern_name(w, sample->labels.comm, "");
+	id = folded__intern_name(w, sample->labels.comm, "", false);
 	if (id < 0)
 		return id;
 	w->ids[0] = id;

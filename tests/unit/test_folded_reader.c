@@ -185,6 +185,26 @@ static void test_trailing_blank_is_kept_inside_the_name(void **state)
 	profile__free(again);
 }
 
+/* A user frame that ends like an annotation must not read back as a kernel frame. */
+static void test_annotation_lookalike_stays_a_user_frame(void **state)
+{
+	struct folded_read_stats stats;
+	struct profile *prof = read_text("app;odd\x7f[k];leaf 1\n", &stats, 0), *again;
+	char *text = write_folded(prof), *text2;
+
+	(void)state;
+	assert_string_equal(text, "app;odd-[k];leaf 1\n");
+	again = read_text(text, &stats, 0);
+	assert_int_equal(profile__frame(again, profile__sample(again, 0)->frames[0])->kind,
+			 FRAME_USER);
+	text2 = write_folded(again);
+	assert_string_equal(text2, text);
+	free(text);
+	free(text2);
+	profile__free(prof);
+	profile__free(again);
+}
+
 static void test_sniff(void **state)
 {
 	(void)state;
@@ -204,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_no_valid_line_is_an_error),
 		cmocka_unit_test(test_merges_equal_lines),
 		cmocka_unit_test(test_trailing_blank_is_kept_inside_the_name),
+		cmocka_unit_test(test_annotation_lookalike_stays_a_user_frame),
 		cmocka_unit_test(test_sniff),
 	};
 

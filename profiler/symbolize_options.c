@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "number_scan.h"
 #include "options.h"
 
 #define PID_LIMIT 0x7fffffffu /* existence is checked later, with a clearer message */
@@ -51,31 +52,15 @@ void symbolize_opts__usage(FILE *out)
 
 int symbolize_address__parse(const char *s, uint64_t *out)
 {
-	uint64_t v = 0;
-	int digits = 0;
+	uint64_t v;
 
 	while (*s == ' ' || *s == '\t')
 		s++;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	for (; *s; s++, digits++) {
-		int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			break;
-		if (digits == 16)
-			return -EINVAL;
-		v = v << 4 | d;
-	}
+	if (!scan_hex_0x(&s, s + strlen(s), &v))
+		return -EINVAL;
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
 		s++;
-	if (!digits || *s)
+	if (*s)
 		return -EINVAL;
 	*out = v;
 	return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Numbers in the text lines of /proc/PID/maps and perf map files, read without copying. */
+/* Numbers in /proc/PID/maps lines, perf map lines and typed addresses, read without copying. */
 #ifndef PROF_NUMBER_SCAN_H
 #define PROF_NUMBER_SCAN_H
 
@@ -34,6 +34,14 @@ static inline bool scan_hex(const char **pp, const char *end, uint64_t *val)
 	*pp = p;
 	*val = v;
 	return digits > 0;
+}
+
+/* The same with an optional "0x" or "0X" before the digits, as people and perf maps write. */
+static inline bool scan_hex_0x(const char **pp, const char *end, uint64_t *val)
+{
+	if (end - *pp > 2 && (*pp)[0] == '0' && ((*pp)[1] == 'x' || (*pp)[1] == 'X'))
+		*pp += 2;
+	return scan_hex(pp, end, val);
 }
 
 #endif

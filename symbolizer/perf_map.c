@@ -57,14 +57,6 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* A hex number of at most 16 digits, with or without "0x": perf map writers differ. */
-static bool parse_hex(const char **pp, const char *end, uint64_t *val)
-{
-	if (end - *pp > 2 && (*pp)[0] == '0' && ((*pp)[1] == 'x' || (*pp)[1] == 'X'))
-		*pp += 2;
-	return scan_hex(pp, end, val);
-}
-
 /* Skips at least one blank; false when there is none. */
 static bool skip_blanks(const char **pp, const char *end)
 {
@@ -87,7 +79,7 @@ static enum line_kind parse_line(const char *p, const char *end, uint64_t *start
 		end--;
 	if (p == end)
 		return LINE_EMPTY;
-	if (!parse_hex(&p, end, start) || !skip_blanks(&p, end) || !parse_hex(&p, end, size) ||
+	if (!scan_hex_0x(&p, end, start) || !skip_blanks(&p, end) || !scan_hex_0x(&p, end, size) ||
 	    !skip_blanks(&p, end) || p == end)
 		return LINE_BAD;
 	/* A NUL would cut the name short where it is printed. */

@@ -12,10 +12,11 @@
 
 #include <cmocka.h>
 
+#include "golden.h"
+
 #include "folded.h"
 #include "profile.h"
 
-#define GOLDEN_DIR TEST_SOURCE_DIR "/golden"
 
 static int setup_profile(void **state)
 {
@@ -65,49 +66,6 @@ static char *write_to_string(const struct profile *prof)
 	return text;
 }
 
-static char *read_file(const char *path)
-{
-	char *text = NULL;
-	size_t cap = 0, len = 0, n;
-	FILE *in;
-
-	in = fopen(path, "r");
-	if (!in)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	do {
-		if (len + 4096 + 1 > cap) {
-			cap = (len + 4096 + 1) * 2;
-			text = realloc(text, cap);
-			assert_non_null(text);
-		}
-		n = fread(text + len, 1, 4096, in);
-		len += n;
-	} while (n);
-	text[len] = '\0';
-	fclose(in);
-	return text;
-}
-
-/* BPFPROF_UPDATE_GOLDEN=1 rewrites the golden file instead of comparing with it. */
-static void check_golden(const char *name, const char *text)
-{
-	char path[4096];
-	char *expected;
-	FILE *out;
-
-	snprintf(path, sizeof(path), "%s/%s", GOLDEN_DIR, name);
-	if (getenv("BPFPROF_UPDATE_GOLDEN")) {
-		out = fopen(path, "w");
-		assert_non_null(out);
-		fputs(text, out);
-		assert_int_equal(fclose(out), 0);
-		return;
-	}
-	expected = read_file(path);
-	assert_string_equal(text, expected);
-	free(expected);
-}
-
 static void test_golden(void **state)
 {
 	struct profile *prof = *state;
@@ -146,7 +104,7 @@ static void test_golden(void **state)
 	assert_int_equal(profile__sample_count(prof), 11);
 
 	text = write_to_string(prof);
-	check_golden("folded_basic.folded", text);
+	golden__check("folded_basic.folded", text);
 	/* The golden file is checked for order too, so a wrong golden file cannot pass. */
 	assert_non_null(strstr(text, "bash;main;do_work_[i];schedule_[k] 5\n"));
 	free(text);

@@ -11,29 +11,13 @@
 
 #include <cmocka.h>
 
+#include "golden.h"
+
 #include "folded.h"
 #include "folded_reader.h"
 #include "profile.h"
 
-#define GOLDEN TEST_SOURCE_DIR "/golden/folded_basic.folded"
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, n, f), (size_t)n);
-	fclose(f);
-	*len = n;
-	return buf;
-}
+#define GOLDEN GOLDEN_DIR "/folded_basic.folded"
 
 /* Writes @prof as folded text into a malloc'ed string. */
 static char *write_folded(const struct profile *prof)
@@ -62,7 +46,7 @@ static void test_golden_round_trip(void **state)
 	struct folded_read_stats stats;
 	struct profile *prof;
 	size_t len;
-	char *golden = read_file(GOLDEN, &len), *again;
+	char *golden = golden__read(GOLDEN, &len), *again;
 
 	(void)state;
 	prof = profile__new();

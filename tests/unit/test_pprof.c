@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "golden.h"
+
 #include "folded.h"
 #include "folded_reader.h"
 #include "pprof_reader.h"
@@ -25,7 +27,6 @@
 #include "profile.pb-c.h"
 #include "utf8.h"
 
-#define GOLDEN_DIR TEST_SOURCE_DIR "/golden"
 #define PERIOD 10101010ull /* 99 Hz */
 
 typedef Perftools__Profiles__Profile pb_profile;
@@ -440,45 +441,6 @@ static char *dump(const pb_profile *msg)
 	return text;
 }
 
-static char *read_text(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0, n;
-	char chunk[4096];
-	FILE *in, *out;
-
-	in = fopen(path, "r");
-	if (!in)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	out = open_memstream(&text, &len);
-	assert_non_null(out);
-	while ((n = fread(chunk, 1, sizeof(chunk), in)))
-		fwrite(chunk, 1, n, out);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-	return text;
-}
-
-/* BPFPROF_UPDATE_GOLDEN=1 rewrites the golden file instead of comparing with it. */
-static void check_golden(const char *name, const char *text)
-{
-	char path[4096];
-	char *expected;
-	FILE *out;
-
-	snprintf(path, sizeof(path), "%s/%s", GOLDEN_DIR, name);
-	if (getenv("BPFPROF_UPDATE_GOLDEN")) {
-		out = fopen(path, "w");
-		assert_non_null(out);
-		fputs(text, out);
-		assert_int_equal(fclose(out), 0);
-		return;
-	}
-	expected = read_text(path);
-	assert_string_equal(text, expected);
-	free(expected);
-}
-
 static void test_golden(void **state)
 {
 	struct profile *prof = *state;
@@ -488,7 +450,7 @@ static void test_golden(void **state)
 	build_profile(prof);
 	msg = decode(prof);
 	text = dump(msg);
-	check_golden("pprof_basic.txt", text);
+	golden__check("pprof_basic.txt", text);
 	free(text);
 	perftools__profiles__profile__free_unpacked(msg, NULL);
 }
@@ -683,7 +645,7 @@ static void check_folded_round_trip(const char *path)
 	size_t len = 0;
 	FILE *f;
 
-	text = read_text(path);
+	text = golden__read(path, NULL);
 	prof = profile__new();
 	assert_non_null(prof);
 	assert_int_equal(folded__read(text, strlen(text), prof, &stats), 0);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -20,6 +19,7 @@
 #include "profile_io.h"
 #include "progress.h"
 #include "sampler.h"
+#include "sampling_setup.h"
 #include "summary.h"
 #include "symbolizer.h"
 
@@ -48,53 +48,6 @@ struct recording {
 	double started;	/* CLOCK_MONOTONIC seconds */
 	uint64_t started_ns; /* CLOCK_REALTIME */
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * NSEC_PER_SEC + t.tv_nsec;
-}
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return t.tv_sec * NSEC_PER_SEC + t.tv_nsec;
-}
-
-/* -p takes thread ids too, as perf does: the filter works on their process. */
-static int pid_to_tgid(uint32_t pid, uint32_t *tgid)
-{
-	char path[64], line[256];
-	FILE *f;
-	int ret = -ESRCH;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -ESRCH;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %u", tgid) == 1) {
-			ret = 0;
-			break;
-		}
-	fclose(f);
-	return ret;
-}
-
-static int resolve_pids(const struct record_opts *opts, uint32_t *tgids)
-{
-	for (size_t i = 0; i < opts->npids; i++) {
-		if (pid_to_tgid(opts->pids[i], &tgids[i])) {
-			pr_err("no such process: %u\n", opts->pids[i]);
-			return -ESRCH;
-		}
-	}
-	return 0;
-}
 
 static int open_outputs(struct recording *r)
 {
@@ -141,24 +94,14 @@ static int start_sampling(struct recording *r, const uint32_t *tgids)
 {
 	const struct record_opts *o = r->opts;
 	struct sampler_opts so = {
-		.frequency = o->frequency,
-		.cpus = o->cpus,
-		.ncpus = o->ncpus,
-		.pids = tgids,
-		.npids = o->npids,
-		.filter_pids = o->npids > 0 || o->command,
-		.follow_forks = o->command != NULL,
-		.cgroup = o->cgroup,
-		.include_idle = o->include_idle,
-		.kernel_stacks = !o->user_only,
-		.user_stacks = !o->kernel_only,
-		.stack_map_size = o->stack_map_size,
-		.counts_map_size = o->counts_map_size,
 		.on_event = on_proc_event,
 		.event_ctx = r->procs,
 	};
 	int err;
 
+	sampling_setup__sampler_opts(&o->sampling, tgids, &so);
+	so.filter_pids = so.filter_pids || o->command;
+	so.follow_forks = o->command != NULL;
 	err = sampler__new(&so, &r->sampler);
 	if (err)
 		return err;
@@ -245,30 +188,19 @@ static int finish_sampling(struct recording *r)
 	meta = (struct profile_meta){
 		.time_ns = r->started_ns,
 		.duration_ns = duration * NSEC_PER_SEC,
-		.period_ns = NSEC_PER_SEC / r->opts->frequency,
+		.period_ns = NSEC_PER_SEC / r->opts->sampling.frequency,
 	};
 	profile__set_meta(r->prof, &meta);
-	err = profile_builder__build(r->sampler, r->sym, r->procs, r->prof, &r->summary.build);
+	err = profile_builder__build(r->sampler, r->sym, r->procs, NULL, r->prof, &r->summary.build);
 	if (err)
 		return err;
 	r->summary.duration_s = duration;
 	r->summary.ncpus = sampler__cpu_count(r->sampler);
-	r->summary.frequency = r->opts->frequency;
+	r->summary.frequency = r->opts->sampling.frequency;
 	sampler__counters(r->sampler, &r->summary.counters);
 	symbolizer__stats(r->sym, &r->summary.sym);
 	proc_table__stats(r->procs, &r->summary.procs);
 	return 0;
-}
-
-/* The symbolizer holds mapped files open until it reads them: allow as many as we may. */
-static void raise_file_limit(void)
-{
-	struct rlimit lim;
-
-	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
-		lim.rlim_cur = lim.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &lim);
-	}
 }
 
 static void install_signal_handlers(void)
@@ -294,18 +226,18 @@ int record__run(const struct record_opts *opts)
 		pr_err("%s\n", why);
 		return err;
 	}
-	tgids = calloc(opts->npids + 1, sizeof(*tgids));
+	tgids = calloc(opts->sampling.npids + 1, sizeof(*tgids));
 	if (!tgids)
 		return -ENOMEM;
-	err = resolve_pids(opts, tgids);
+	err = sampling_setup__resolve_pids(&opts->sampling, tgids);
 	if (err)
 		goto out_free;
 	err = open_outputs(&r);
 	if (err)
 		goto out_free;
-	raise_file_limit();
+	sampling_setup__raise_file_limit();
 	r.sym = symbolizer__new(&(struct symbolizer_opts){
-		.debuginfo_path = opts->debuginfo_path,
+		.debuginfo_path = opts->sampling.debuginfo_path,
 	});
 	r.procs = r.sym ? proc_table__new(r.sym) : NULL;
 	if (!r.procs) {

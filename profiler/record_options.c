@@ -7,44 +7,20 @@
 #include <string.h>
 
 #include "options.h"
+#include "sampling_options.h"
 #include "svg_options.h"
 
 #define DEFAULT_DURATION_S 10.0
 #define DEFAULT_FREQUENCY 99
-#define MAX_FREQUENCY 100000
-#define DEFAULT_STACK_MAP_SIZE 32768
-#define DEFAULT_COUNTS_MAP_SIZE 65536
-#define MAX_MAP_SIZE (1u << 24)
-#define PID_LIMIT 0x7fffffffu /* existence is checked later, with a clearer message */
-#define CPU_LIMIT 8192
-
-enum {
-	OPT_CGROUP = 256,
-	OPT_USER_ONLY,
-	OPT_KERNEL_ONLY,
-	OPT_INCLUDE_IDLE,
-	OPT_STACK_MAP_SIZE,
-	OPT_COUNTS_MAP_SIZE,
-	OPT_DEBUGINFO_PATH,
-};
 
 static const struct option long_options[] = {
 	{ "duration", required_argument, NULL, 'd' },
-	{ "frequency", required_argument, NULL, 'F' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "cpu", required_argument, NULL, 'C' },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
-	{ "user-only", no_argument, NULL, OPT_USER_ONLY },
-	{ "kernel-only", no_argument, NULL, OPT_KERNEL_ONLY },
-	{ "include-idle", no_argument, NULL, OPT_INCLUDE_IDLE },
-	{ "stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE },
-	{ "counts-map-size", required_argument, NULL, OPT_COUNTS_MAP_SIZE },
-	{ "debuginfo-path", required_argument, NULL, OPT_DEBUGINFO_PATH },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	SAMPLING_LONG_OPTIONS,
 	SVG_LONG_OPTIONS,
 	{ 0 },
 };
@@ -58,26 +34,15 @@ void record_opts__usage(FILE *out)
 	      "\n"
 	      "  -d, --duration SECS      how long to sample (default 10; with COMMAND: until it\n"
 	      "                           exits, or SECS if given)\n"
-	      "  -F, --frequency HZ       samples per second per CPU (default 99)\n"
-	      "  -p, --pid PID[,PID...]   only these processes\n"
-	      "  -C, --cpu LIST           only these CPUs, e.g. 0,2-3\n"
-	      "      --cgroup PATH        only tasks in this cgroup v2 folder and below it\n"
 	      "  -o, --output FILE        repeatable; format from the extension: .svg, .folded/.txt,\n"
 	      "                           .pb.gz/.pprof; \"-\" writes folded stacks to stdout\n"
 	      "                           (default profile.svg)\n"
 	      "  -f, --format FMT         svg, folded or pprof, for outputs without a known extension\n"
-	      "      --user-only          user stacks only\n"
-	      "      --kernel-only        kernel stacks only\n"
-	      "      --include-idle       keep samples of idle CPUs (the swapper task)\n"
-	      "      --stack-map-size N   distinct stacks the kernel can hold (default 32768)\n"
-	      "      --counts-map-size N  distinct (thread, stack) keys (default 65536)\n"
-	      "      --debuginfo-path DIR[:DIR...]\n"
-	      "                           roots of separate debug files (DIR/.build-id/xx/rest.debug),\n"
-	      "                           searched before /usr/lib/debug; repeatable\n"
 	      "  -q, --quiet              no progress line and no summary\n"
 	      "  -v, --verbose            more messages (repeat for debug output)\n"
 	      "  -h, --help               this help\n",
 	      out);
+	sampling_options__usage(out, DEFAULT_FREQUENCY);
 	svg_options__usage(out);
 	fputs("\nSIGINT or SIGTERM end the recording early; every output is still written.\n"
 	      "Needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE).\n",
@@ -105,45 +70,18 @@ static int resolve_output_formats(struct record_opts *opts, enum output_format f
 	return 0;
 }
 
-/* Appends the roots @dirs to opts->debuginfo_path. */
-static int add_debuginfo_path(struct record_opts *opts, const char *dirs, char *err,
-			      size_t errlen)
-{
-	size_t old = opts->debuginfo_path ? strlen(opts->debuginfo_path) : 0;
-	size_t len = strlen(dirs);
-	char *path;
-
-	if (!len || strspn(dirs, ":") == len) {
-		snprintf(err, errlen, "--debuginfo-path needs a folder, as in --debuginfo-path DIR");
-		return -EINVAL;
-	}
-	path = realloc(opts->debuginfo_path, old + len + 2);
-	if (!path) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	if (old)
-		path[old++] = ':';
-	memcpy(path + old, dirs, len + 1);
-	opts->debuginfo_path = path;
-	return 0;
-}
-
 static void set_defaults(struct record_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
 	flamegraph_opts__init(&opts->svg);
+	sampling_opts__init(&opts->sampling, DEFAULT_FREQUENCY);
 	opts->duration_s = DEFAULT_DURATION_S;
-	opts->frequency = DEFAULT_FREQUENCY;
-	opts->stack_map_size = DEFAULT_STACK_MAP_SIZE;
-	opts->counts_map_size = DEFAULT_COUNTS_MAP_SIZE;
 }
 
 enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, char **argv,
 					    char *err, size_t errlen)
 {
 	enum output_format fallback = OUTPUT_FORMAT_NONE;
-	uint64_t v;
 	int c;
 
 	set_defaults(opts);
@@ -151,36 +89,21 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so a command's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+:d:F:p:C:o:f:qvh", long_options, NULL)) != -1) {
-		int svg = svg_options__handle(c, optarg, &opts->svg, err, errlen);
+	while ((c = getopt_long(argc, argv, "+:d:o:f:qvh" SAMPLING_SHORT_OPTIONS, long_options,
+				NULL)) != -1) {
+		int handled = sampling_options__handle(c, optarg, &opts->sampling, err, errlen);
 
-		if (svg < 0)
+		if (!handled)
+			handled = svg_options__handle(c, optarg, &opts->svg, err, errlen);
+		if (handled < 0)
 			return RECORD_PARSE_ERROR;
-		if (svg)
+		if (handled)
 			continue;
 		switch (c) {
 		case 'd':
 			if (parse_seconds(optarg, "duration (-d)", &opts->duration_s, err, errlen))
 				return RECORD_PARSE_ERROR;
 			opts->duration_set = true;
-			break;
-		case 'F':
-			if (parse_uint(optarg, "frequency (-F)", 1, MAX_FREQUENCY, &v, err, errlen))
-				return RECORD_PARSE_ERROR;
-			opts->frequency = v;
-			break;
-		case 'p':
-			if (parse_number_list(optarg, "pid (-p)", PID_LIMIT, &opts->pids,
-					      &opts->npids, err, errlen))
-				return RECORD_PARSE_ERROR;
-			break;
-		case 'C':
-			if (parse_number_list(optarg, "cpu (-C)", CPU_LIMIT, &opts->cpus,
-					      &opts->ncpus, err, errlen))
-				return RECORD_PARSE_ERROR;
-			break;
-		case OPT_CGROUP:
-			opts->cgroup = optarg;
 			break;
 		case 'o':
 			if (opts->noutputs == RECORD_MAX_OUTPUTS) {
@@ -196,29 +119,6 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 					 optarg);
 				return RECORD_PARSE_ERROR;
 			}
-			break;
-		case OPT_USER_ONLY:
-			opts->user_only = true;
-			break;
-		case OPT_KERNEL_ONLY:
-			opts->kernel_only = true;
-			break;
-		case OPT_INCLUDE_IDLE:
-			opts->include_idle = true;
-			break;
-		case OPT_STACK_MAP_SIZE:
-		case OPT_COUNTS_MAP_SIZE:
-			if (parse_size(optarg, c == OPT_STACK_MAP_SIZE ? "--stack-map-size" :
-					       "--counts-map-size", 1024, MAX_MAP_SIZE, &v, err, errlen))
-				return RECORD_PARSE_ERROR;
-			if (c == OPT_STACK_MAP_SIZE)
-				opts->stack_map_size = v;
-			else
-				opts->counts_map_size = v;
-			break;
-		case OPT_DEBUGINFO_PATH:
-			if (add_debuginfo_path(opts, optarg, err, errlen))
-				return RECORD_PARSE_ERROR;
 			break;
 		case 'q':
 			opts->quiet = true;
@@ -240,11 +140,9 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 	}
 	if (optind < argc)
 		opts->command = &argv[optind];
-	if (opts->user_only && opts->kernel_only) {
-		snprintf(err, errlen, "--user-only and --kernel-only exclude each other");
+	if (sampling_options__check(&opts->sampling, err, errlen))
 		return RECORD_PARSE_ERROR;
-	}
-	if (opts->command && opts->npids) {
+	if (opts->command && opts->sampling.npids) {
 		snprintf(err, errlen, "give either -p or a command, not both");
 		return RECORD_PARSE_ERROR;
 	}
@@ -257,10 +155,5 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 
 void record_opts__release(struct record_opts *opts)
 {
-	free(opts->pids);
-	free(opts->cpus);
-	free(opts->debuginfo_path);
-	opts->pids = NULL;
-	opts->cpus = NULL;
-	opts->debuginfo_path = NULL;
+	sampling_opts__release(&opts->sampling);
 }

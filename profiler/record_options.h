@@ -10,6 +10,7 @@
 
 #include "flamegraph.h"
 #include "output_format.h"
+#include "sampling_options.h"
 
 #define RECORD_MAX_OUTPUTS 16
 
@@ -21,23 +22,11 @@ struct record_output {
 struct record_opts {
 	double duration_s;     /* how long to sample */
 	bool duration_set;     /* -d given (with a command, sampling ends at the earlier) */
-	uint32_t frequency;    /* samples per second per CPU */
-	uint32_t *pids;        /* owned; -p list */
-	size_t npids;
-	uint32_t *cpus;        /* owned; -C list, NULL for every online CPU */
-	size_t ncpus;
-	const char *cgroup;    /* borrowed; --cgroup path */
+	struct sampling_opts sampling; /* what to sample */
 	struct record_output outputs[RECORD_MAX_OUTPUTS];
 	size_t noutputs;
-	bool user_only;
-	bool kernel_only;
-	bool include_idle;
 	bool quiet;
 	int verbose;
-	uint32_t stack_map_size;  /* entries of the stack map */
-	uint32_t counts_map_size; /* entries of the counts hash */
-	char *debuginfo_path;     /* owned; --debuginfo-path roots, repeated ones joined by ':';
-				   * NULL without any */
 	char **command;           /* borrowed from argv, NULL-terminated; NULL without one */
 	struct flamegraph_opts svg; /* for .svg outputs; strings borrowed from argv */
 };

@@ -41,9 +41,9 @@ static void test_defaults(void **state)
 	assert_int_equal(p.result, RECORD_PARSE_OK);
 	assert_true(p.opts.duration_s == 10.0);
 	assert_false(p.opts.duration_set);
-	assert_int_equal(p.opts.frequency, 99);
-	assert_int_equal(p.opts.npids, 0);
-	assert_null(p.opts.cpus);
+	assert_int_equal(p.opts.sampling.frequency, 99);
+	assert_int_equal(p.opts.sampling.npids, 0);
+	assert_null(p.opts.sampling.cpus);
 	assert_int_equal(p.opts.noutputs, 1);
 	assert_string_equal(p.opts.outputs[0].path, "profile.svg");
 	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_SVG);
@@ -63,18 +63,18 @@ static void test_full_command_line(void **state)
 	assert_int_equal(p.result, RECORD_PARSE_OK);
 	assert_true(p.opts.duration_s == 2.5);
 	assert_true(p.opts.duration_set);
-	assert_int_equal(p.opts.frequency, 199);
-	assert_int_equal(p.opts.npids, 2); /* duplicates dropped */
-	assert_int_equal(p.opts.pids[0], 12);
-	assert_int_equal(p.opts.pids[1], 7);
-	assert_int_equal(p.opts.ncpus, 3);
-	assert_int_equal(p.opts.cpus[2], 3);
-	assert_string_equal(p.opts.cgroup, "/sys/fs/cgroup/x");
+	assert_int_equal(p.opts.sampling.frequency, 199);
+	assert_int_equal(p.opts.sampling.npids, 2); /* duplicates dropped */
+	assert_int_equal(p.opts.sampling.pids[0], 12);
+	assert_int_equal(p.opts.sampling.pids[1], 7);
+	assert_int_equal(p.opts.sampling.ncpus, 3);
+	assert_int_equal(p.opts.sampling.cpus[2], 3);
+	assert_string_equal(p.opts.sampling.cgroup, "/sys/fs/cgroup/x");
 	assert_int_equal(p.opts.noutputs, 2);
 	assert_string_equal(p.opts.outputs[1].path, "-");
-	assert_true(p.opts.include_idle && p.opts.user_only && p.opts.quiet);
+	assert_true(p.opts.sampling.include_idle && p.opts.sampling.user_only && p.opts.quiet);
 	assert_int_equal(p.opts.verbose, 2);
-	assert_int_equal(p.opts.stack_map_size, 65536);
+	assert_int_equal(p.opts.sampling.stack_map_size, 65536);
 	record_opts__release(&p.opts);
 }
 
@@ -87,7 +87,7 @@ static void test_command_keeps_its_options(void **state)
 	(void)state;
 	parse(&p, argv);
 	assert_int_equal(p.result, RECORD_PARSE_OK);
-	assert_int_equal(p.opts.frequency, 49);
+	assert_int_equal(p.opts.sampling.frequency, 49);
 	assert_non_null(p.opts.command);
 	assert_string_equal(p.opts.command[0], "ls");
 	assert_string_equal(p.opts.command[2], "-d");
@@ -114,18 +114,18 @@ static void test_debuginfo_path(void **state)
 	(void)state;
 	parse(&p, ARGV("-d", "1"));
 	assert_int_equal(p.result, RECORD_PARSE_OK);
-	assert_null(p.opts.debuginfo_path);
+	assert_null(p.opts.sampling.debuginfo_path);
 	record_opts__release(&p.opts);
 
 	parse(&p, one);
 	assert_int_equal(p.result, RECORD_PARSE_OK);
-	assert_string_equal(p.opts.debuginfo_path, "/a:/b");
+	assert_string_equal(p.opts.sampling.debuginfo_path, "/a:/b");
 	record_opts__release(&p.opts);
-	assert_null(p.opts.debuginfo_path);
+	assert_null(p.opts.sampling.debuginfo_path);
 
 	parse(&p, two);
 	assert_int_equal(p.result, RECORD_PARSE_OK);
-	assert_string_equal(p.opts.debuginfo_path, "/a:/b:/c");
+	assert_string_equal(p.opts.sampling.debuginfo_path, "/a:/b:/c");
 	assert_true(p.opts.duration_s == 1.0);
 	record_opts__release(&p.opts);
 

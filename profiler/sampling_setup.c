@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sampling_setup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "log.h"
+
+#define NSEC_PER_SEC 1000000000ull
+
+/* -p takes thread ids too, as perf does: the filter works on their process. */
+static int pid_to_tgid(uint32_t pid, uint32_t *tgid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int ret = -ESRCH;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", tgid) == 1) {
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t *tgids)
+{
+	for (size_t i = 0; i < opts->npids; i++) {
+		if (pid_to_tgid(opts->pids[i], &tgids[i])) {
+			pr_err("no such process: %u\n", opts->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32_t *tgids,
+				  struct sampler_opts *so)
+{
+	so->frequency = opts->frequency;
+	so->cpus = opts->cpus;
+	so->ncpus = opts->ncpus;
+	so->pids = tgids;
+	so->npids = opts->npids;
+	so->filter_pids = opts->npids > 0;
+	so->cgroup = opts->cgroup;
+	so->include_idle = opts->include_idle;
+	so->kernel_stacks = !opts->user_only;
+	so->user_stacks = !opts->kernel_only;
+	so->stack_map_size = opts->stack_map_size;
+	so->counts_map_size = opts->counts_map_size;
+}
+
+void sampling_setup__raise_file_limit(void)
+{
+	struct rlimit lim;
+
+	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * NSEC_PER_SEC + t.tv_nsec;
+}
+
+uint64_t realtime_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t.tv_sec * NSEC_PER_SEC + t.tv_nsec;
+}

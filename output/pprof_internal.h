@@ -35,6 +35,8 @@
 #define PPROF_LABEL_COMM "comm"	      /* string: process name */
 #define PPROF_LABEL_THREAD "thread"   /* string: thread name */
 #define PPROF_LABEL_ROOT "root_frame" /* string PPROF_ROOT_INLINED, or absent */
+#define PPROF_LABEL_TIME "time"	      /* number, unit nanoseconds: start of the sample's second */
+#define PPROF_TIME_LABEL_UNIT "nanoseconds"
 #define PPROF_ROOT_INLINED "inlined"
 
 /*

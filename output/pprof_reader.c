@@ -579,6 +579,8 @@ static bool pprof_reader__labels(const struct pprof_reader *r, const pb_sample *
 		else if (!strcmp(key, PPROF_LABEL_TID) && label->num >= 0 &&
 			 label->num <= UINT32_MAX)
 			labels->tid = label->num;
+		else if (!strcmp(key, PPROF_LABEL_TIME) && label->num > 0)
+			labels->time_ns = label->num;
 		else if (!strcmp(key, PPROF_LABEL_COMM))
 			labels->comm = r->strings[label->str];
 		else if (!strcmp(key, PPROF_LABEL_THREAD))

@@ -30,7 +30,7 @@
 #include "utf8.h"
 
 #define NO_MAPPING UINT32_MAX
-#define MAX_LABELS 5			  /* pid, tid, comm, thread, root_frame */
+#define MAX_LABELS 6			  /* pid, tid, comm, thread, root_frame, time */
 #define GZIP_WINDOW_BITS (16 + MAX_WBITS) /* 16: a gzip header and trailer, not zlib's */
 
 struct pw_mapping {
@@ -481,6 +481,25 @@ static int pprof_writer__label(struct pprof_writer *w, Perftools__Profiles__Labe
 	return 0;
 }
 
+/* Appends the number label of a sample's time, in nanoseconds. Returns 0 or -errno. */
+static int pprof_writer__time_label(struct pprof_writer *w, Perftools__Profiles__Label *labels,
+				    size_t *n, uint64_t time_ns)
+{
+	int64_t unit;
+	int err;
+
+	if (time_ns > INT64_MAX)
+		return -EOVERFLOW;
+	err = pprof_writer__label(w, labels, n, PPROF_LABEL_TIME, NULL, time_ns);
+	if (err)
+		return err;
+	unit = pprof_writer__str(w, PPROF_TIME_LABEL_UNIT);
+	if (unit < 0)
+		return unit;
+	labels[*n - 1].num_unit = unit;
+	return 0;
+}
+
 static int pprof_writer__build_samples(struct pprof_writer *w, Perftools__Profiles__Profile *msg,
 				       uint64_t period)
 {
@@ -534,6 +553,8 @@ static int pprof_writer__build_samples(struct pprof_writer *w, Perftools__Profil
 		if (!err && ps->root_inlined)
 			err = pprof_writer__label(w, labels, &n, PPROF_LABEL_ROOT,
 						  PPROF_ROOT_INLINED, 0);
+		if (!err && s->labels.time_ns)
+			err = pprof_writer__time_label(w, labels, &n, s->labels.time_ns);
 		if (err)
 			return err;
 		for (k = 0; k < n; k++)
@@ -731,31 +752,59 @@ static void pprof_writer__release(struct pprof_writer *w)
 	string_pool__free(w->strings);
 }
 
+/* Builds the message of @w->prof; release @w afterwards whatever it returns. */
+static int pprof_writer__prepare(struct pprof_writer *w, Perftools__Profiles__Profile *msg)
+{
+	w->strings = string_pool__new();
+	w->arena = arena__new();
+	w->mapping_index = hash_table__new(pprof_writer__mapping_eq, w);
+	w->function_index = hash_table__new(pprof_writer__function_eq, w);
+	w->location_index = hash_table__new(pprof_writer__location_eq, w);
+	if (!w->strings || !w->arena || !w->mapping_index || !w->function_index ||
+	    !w->location_index)
+		return -ENOMEM;
+	/* pprof requires string 0 to be "". */
+	if (string_pool__intern(w->strings, "", 0) != 0)
+		return -ENOMEM;
+	return pprof_writer__build(w, msg);
+}
+
 int pprof__write(const struct profile *prof, FILE *out)
 {
 	struct pprof_writer w = { .prof = prof };
 	Perftools__Profiles__Profile msg;
-	int err = -ENOMEM;
+	int err;
 
-	w.strings = string_pool__new();
-	w.arena = arena__new();
-	w.mapping_index = hash_table__new(pprof_writer__mapping_eq, &w);
-	w.function_index = hash_table__new(pprof_writer__function_eq, &w);
-	w.location_index = hash_table__new(pprof_writer__location_eq, &w);
-	if (!w.strings || !w.arena || !w.mapping_index || !w.function_index || !w.location_index)
-		goto out_release;
-	/* pprof requires string 0 to be "". */
-	if (string_pool__intern(w.strings, "", 0) != 0)
-		goto out_release;
-
-	err = pprof_writer__build(&w, &msg);
+	err = pprof_writer__prepare(&w, &msg);
 	if (!err)
 		err = pprof_writer__emit(&msg, out);
 	/* Also catches errors from writes stdio buffered before we were called. */
 	if (fflush(out) == EOF || ferror(out))
 		err = err ?: -EIO;
+	pprof_writer__release(&w);
+	return err;
+}
 
-out_release:
+int pprof__encode(const struct profile *prof, void **raw, size_t *len)
+{
+	struct pprof_writer w = { .prof = prof };
+	Perftools__Profiles__Profile msg;
+	uint8_t *buf = NULL;
+	size_t size;
+	int err;
+
+	err = pprof_writer__prepare(&w, &msg);
+	if (!err) {
+		size = protobuf_c_message_get_packed_size(&msg.base);
+		/* One more byte: malloc(0) may return NULL for an empty message. */
+		buf = malloc(size + 1);
+		if (buf) {
+			*len = protobuf_c_message_pack(&msg.base, buf);
+			*raw = buf;
+		} else {
+			err = -ENOMEM;
+		}
+	}
 	pprof_writer__release(&w);
 	return err;
 }

@@ -35,4 +35,10 @@ struct profile;
  */
 int pprof__write(const struct profile *prof, FILE *out);
 
+/*
+ * Encodes @prof as an uncompressed pprof message (the bytes pprof__write() compresses) into
+ * @*raw (malloc'ed, owned by the caller) and @*len. Returns 0 or -errno as pprof__write().
+ */
+int pprof__encode(const struct profile *prof, void **raw, size_t *len);
+
 #endif

@@ -117,7 +117,7 @@ static bool profile__sample_eq(const void *ctx, uint32_t id, const void *key)
 
 	return a->frames == b->frames && a->labels.pid == b->labels.pid &&
 	       a->labels.tid == b->labels.tid && a->labels.comm == b->labels.comm &&
-	       a->labels.thread == b->labels.thread;
+	       a->labels.thread == b->labels.thread && a->labels.time_ns == b->labels.time_ns;
 }
 
 struct profile *profile__new(void)
@@ -298,6 +298,7 @@ int profile__add_sample(struct profile *prof, const uint32_t *frames, size_t dep
 	key.depth = depth;
 	key.labels.pid = labels->pid;
 	key.labels.tid = labels->tid;
+	key.labels.time_ns = labels->time_ns;
 	err = profile__intern_str(prof, labels->comm, &key.labels.comm);
 	if (!err)
 		err = profile__intern_str(prof, labels->thread, &key.labels.thread);
@@ -308,6 +309,7 @@ int profile__add_sample(struct profile *prof, const uint32_t *frames, size_t dep
 	hash = hash__u64(HASH_SEED, (uintptr_t)key.frames);
 	hash = hash__u64(hash, (uint64_t)key.labels.pid << 32 | key.labels.tid);
 	hash = hash__u64(hash, (uintptr_t)key.labels.comm);
+	hash = hash__u64(hash, key.labels.time_ns);
 	hash = hash__final(hash__u64(hash, (uintptr_t)key.labels.thread));
 	id = hash_table__find(prof->sample_index, hash, &key);
 	if (id >= 0) {

@@ -38,6 +38,8 @@ struct profile_labels {
 	uint32_t tid;       /* thread id */
 	const char *comm;   /* process name, never NULL */
 	const char *thread; /* thread name, NULL when unknown */
+	uint64_t time_ns;   /* start of the second the samples were taken in (ns since the Unix
+			     * epoch), 0 when unknown; the agent's profiles have it */
 };
 
 struct profile_sample {
@@ -77,7 +79,7 @@ int64_t profile__intern_frame(struct profile *prof, const struct profile_frame *
 /*
  * Adds @count samples of the stack @frames[0..depth) (root first, ids from
  * profile__intern_frame) with @labels (strings copied). Merges with the sample whose stack,
- * pid, tid, comm and thread are equal. Returns 0 or -errno: -EINVAL for an unknown frame id,
+ * pid, tid, comm, thread and time are equal. Returns 0 or -errno: -EINVAL for an unknown frame id,
  * a zero count or a NULL comm; -EOVERFLOW when the total would wrap; -ENOMEM. On failure
  * the samples are unchanged.
  */

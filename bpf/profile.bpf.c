@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Samples kernel and user stacks on a perf event and aggregates them in the kernel:
- * counts[(tgid, pid, kernel stack, user stack, process image, comm)] += 1.
+ * counts[(tgid, pid, kernel stack, user stack, process image, time slot, comm)] += 1.
+ * Stacks and counts are double-buffered: user space flips active_buffer, waits for a
+ * grace period (no sample can still be writing the old pair), then reads and clears it.
  * A process table assigns every process image a generation and reports first sightings
  * and execs on a ring buffer, so that user space reads its mappings while it is alive.
  */
@@ -25,21 +27,31 @@ const volatile bool follow_forks = false;  /* children of filtered processes joi
 const volatile bool include_idle = false;  /* keep samples of the idle task (pid 0) */
 const volatile bool kernel_stacks = true;
 const volatile bool user_stacks = true;
+const volatile __u64 time_slot_ns = 0; /* width of a key's time slot; 0: no time in keys */
+
+/* The buffer samples go to (0 or 1); written by user space between intervals. */
+__u32 active_buffer = 0;
 
 /* Sizes below are defaults; user space sets them with bpf_map__set_max_entries(). */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PROF_MAX_STACK_DEPTH * sizeof(__u64));
-	__uint(max_entries, 32768);
-} stacks SEC(".maps");
+#define STACK_MAP(name)                                                            \
+	struct {                                                                   \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                            \
+		__uint(key_size, sizeof(__u32));                                   \
+		__uint(value_size, PROF_MAX_STACK_DEPTH * sizeof(__u64));          \
+		__uint(max_entries, 32768);                                        \
+	} name SEC(".maps")
+#define COUNTS_MAP(name)                                                           \
+	struct {                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                   \
+		__type(key, struct prof_sample_key);                               \
+		__type(value, __u64);                                              \
+		__uint(max_entries, 65536);                                        \
+	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct prof_sample_key);
-	__type(value, __u64);
-	__uint(max_entries, 65536);
-} counts SEC(".maps");
+STACK_MAP(stacks0);
+STACK_MAP(stacks1);
+COUNTS_MAP(counts0);
+COUNTS_MAP(counts1);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -136,10 +148,11 @@ static __always_inline bool task_selected(__u32 tgid)
 }
 
 /* A stack id, or -1 when there is none or it was lost (and then counted). */
-static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, __u64 flags,
+static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, __u32 buffer, __u64 flags,
 				      struct prof_sample_counters *c, bool *lost)
 {
-	long id = bpf_get_stackid(ctx, &stacks, flags);
+	long id = buffer ? bpf_get_stackid(ctx, &stacks1, flags) :
+			   bpf_get_stackid(ctx, &stacks0, flags);
 
 	if (id >= 0)
 		return id;
@@ -161,6 +174,28 @@ static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, __u64 fla
 	return -1;
 }
 
+/* counts[key] += 1 in @counts (one of counts0, counts1). */
+static __always_inline void count_sample(void *counts, struct prof_sample_key *key,
+					 struct prof_sample_counters *c)
+{
+	__u64 one = 1, *count;
+	long err;
+
+	count = bpf_map_lookup_elem(counts, key);
+	if (count) {
+		__sync_fetch_and_add(count, 1);
+		return;
+	}
+	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		count = bpf_map_lookup_elem(counts, key);
+		if (count)
+			__sync_fetch_and_add(count, 1);
+	} else if (err) {
+		c->counts_full++;
+	}
+}
+
 SEC("perf_event")
 int on_sample(struct bpf_perf_event_data *ctx)
 {
@@ -170,8 +205,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	struct prof_sample_counters *c;
 	struct prof_proc_state *st;
 	bool lost = false;
-	__u64 one = 1, *count;
-	long err;
+	__u32 buffer;
 
 	key.tgid = pid_tgid >> 32;
 	key.pid = (__u32)pid_tgid;
@@ -184,10 +218,12 @@ int on_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	c->samples++;
 
-	key.kstack_id = kernel_stacks ? stack_id(ctx, 0, c, &lost) : -1;
+	/* Read once: the stacks and the count of a sample go to the same buffer. */
+	buffer = *(volatile __u32 *)&active_buffer & 1;
+	key.kstack_id = kernel_stacks ? stack_id(ctx, buffer, 0, c, &lost) : -1;
 	key.ustack_id = -1;
 	if (user_stacks && key.pid != 0 && !(BPF_CORE_READ(task, flags) & PF_KTHREAD))
-		key.ustack_id = stack_id(ctx, BPF_F_USER_STACK, c, &lost);
+		key.ustack_id = stack_id(ctx, buffer, BPF_F_USER_STACK, c, &lost);
 	/* A sample with a lost stack would land in the wrong place in the graph: drop it. */
 	if (lost)
 		return 0;
@@ -195,20 +231,13 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	st = bpf_map_lookup_elem(&procs, &key.tgid);
 	key.proc_gen = st ? st->proc_gen : start_generation(PROF_PROC_SEEN, key.tgid, task);
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
+	if (time_slot_ns)
+		key.time_slot = bpf_ktime_get_ns() / time_slot_ns;
 
-	count = bpf_map_lookup_elem(&counts, &key);
-	if (count) {
-		__sync_fetch_and_add(count, 1);
-		return 0;
-	}
-	err = bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST);
-	if (err == -EEXIST) {
-		count = bpf_map_lookup_elem(&counts, &key);
-		if (count)
-			__sync_fetch_and_add(count, 1);
-	} else if (err) {
-		c->counts_full++;
-	}
+	if (buffer)
+		count_sample(&counts1, &key, c);
+	else
+		count_sample(&counts0, &key, c);
 	return 0;
 }
 

@@ -10,14 +10,18 @@
 #define PROF_COMM_LEN 16
 #define PROF_MAX_STACK_DEPTH 127 /* the kernel's PERF_MAX_STACK_DEPTH */
 
-/* Key of the counts hash: one entry per distinct (thread, stacks, process image). */
+/*
+ * Key of the counts maps: one entry per distinct (thread, stacks, process image, time slot).
+ * There are two counts maps and two stack maps, buffers 0 and 1: samples go to the pair
+ * active_buffer names, so that user space can read and clear the other.
+ */
 struct prof_sample_key {
 	__u32 tgid;	 /* process id */
 	__u32 pid;	 /* thread id */
 	__s32 kstack_id; /* id in the stacks map, or -1: no kernel stack */
 	__s32 ustack_id; /* id in the stacks map, or -1: no user stack */
 	__u32 proc_gen;	 /* process image generation (see struct prof_proc_event), 0 if unknown */
-	__u32 pad;
+	__u32 time_slot; /* CLOCK_MONOTONIC / time_slot_ns when that is set, else 0 */
 	char comm[PROF_COMM_LEN]; /* thread name */
 };
 _Static_assert(sizeof(struct prof_sample_key) == 40, "sample_key layout");

@@ -18,13 +18,24 @@ struct pending_refresh {
 	uint64_t due_ns;
 };
 
+/* A process image; exited_epoch is the epoch its exit was seen in, 0 while it runs. */
+struct proc_slot {
+	uint32_t gen;
+	uint32_t exited_epoch;
+	struct proc_entry *entry;
+};
+
 struct proc_table {
 	struct symbolizer *sym;
 	struct pending_refresh *pending; /* ordered by due time within each delay */
 	size_t nr_pending, pending_cap;
-	/* Generations are handed out densely from 1, so they index an array. */
-	struct proc_entry **by_gen;
-	size_t ngen;
+	/*
+	 * Sorted by generation. Generations are handed out in increasing order, so an image
+	 * is nearly always appended; exited ones are removed by proc_table__evict().
+	 */
+	struct proc_slot *slots;
+	size_t nslots, slots_cap;
+	uint32_t epoch;
 	/* Entries read late, for samples whose generation was never reported; searched linearly. */
 	struct proc_entry **late;
 	size_t nlate;
@@ -35,8 +46,10 @@ struct proc_table *proc_table__new(struct symbolizer *sym)
 {
 	struct proc_table *table = calloc(1, sizeof(*table));
 
-	if (table)
+	if (table) {
 		table->sym = sym;
+		table->epoch = 1;
+	}
 	return table;
 }
 
@@ -52,11 +65,11 @@ void proc_table__free(struct proc_table *table)
 {
 	if (!table)
 		return;
-	for (size_t i = 0; i < table->ngen; i++)
-		entry_free(table->by_gen[i]);
+	for (size_t i = 0; i < table->nslots; i++)
+		entry_free(table->slots[i].entry);
 	for (size_t i = 0; i < table->nlate; i++)
 		entry_free(table->late[i]);
-	free(table->by_gen);
+	free(table->slots);
 	free(table->late);
 	free(table->pending);
 	free(table);
@@ -85,20 +98,40 @@ static struct proc_entry *entry_read(struct proc_table *table, uint32_t tgid, co
 	return entry;
 }
 
-static int grow_to(struct proc_table *table, size_t ngen)
+/* The slot of @gen, or NULL. */
+static struct proc_slot *slot_find(struct proc_table *table, uint32_t gen)
 {
-	struct proc_entry **grown;
-	size_t cap = table->ngen ? table->ngen : 64;
+	size_t lo = 0, hi = table->nslots;
 
-	while (cap < ngen)
-		cap *= 2;
-	grown = realloc(table->by_gen, cap * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	memset(grown + table->ngen, 0, (cap - table->ngen) * sizeof(*grown));
-	table->by_gen = grown;
-	table->ngen = cap;
-	return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (table->slots[mid].gen == gen)
+			return &table->slots[mid];
+		if (table->slots[mid].gen < gen)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Inserts an empty slot for @gen (not in the table). Returns it, or NULL without memory. */
+static struct proc_slot *slot_insert(struct proc_table *table, uint32_t gen)
+{
+	size_t at = table->nslots;
+
+	if (array__reserve(&table->slots, &table->slots_cap, table->nslots + 1,
+			   sizeof(*table->slots)))
+		return NULL;
+	/* Events of different CPUs may arrive a little out of order. */
+	while (at > 0 && table->slots[at - 1].gen > gen)
+		at--;
+	memmove(&table->slots[at + 1], &table->slots[at],
+		(table->nslots - at) * sizeof(*table->slots));
+	table->nslots++;
+	table->slots[at] = (struct proc_slot){ .gen = gen };
+	return &table->slots[at];
 }
 
 /* Forgets the refreshes of @tgid's earlier images: they are not running any more. */
@@ -130,6 +163,7 @@ void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
 {
 	struct proc_maps *maps;
 	struct proc_entry *entry;
+	struct proc_slot *slot;
 	size_t kept = 0;
 
 	for (size_t i = 0; i < table->nr_pending; i++) {
@@ -142,7 +176,8 @@ void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
 		/* Reading everything at once, one read an image is enough. */
 		if (all && i + 1 < table->nr_pending && table->pending[i + 1].gen == p->gen)
 			continue;
-		entry = p->gen < table->ngen ? table->by_gen[p->gen] : NULL;
+		slot = slot_find(table, p->gen);
+		entry = slot ? slot->entry : NULL;
 		/* A process gone since keeps what was read at exec. */
 		if (!entry || symbolizer__snapshot(table->sym, p->tgid, &maps))
 			continue;
@@ -158,20 +193,29 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 {
 	char comm[PROF_COMM_LEN + 1] = { 0 };
 	uint32_t gen = event->proc_gen;
+	struct proc_slot *slot;
 
 	if (event->type != PROF_PROC_SEEN)
 		cancel_refreshes(table, event->tgid);
-	if (event->type == PROF_PROC_EXIT || gen == 0)
-		return; /* the snapshot stays: samples of the exited process still need it */
-	if (gen >= table->ngen && grow_to(table, gen + 1)) {
+	if (gen == 0)
+		return;
+	slot = slot_find(table, gen);
+	if (event->type == PROF_PROC_EXIT) {
+		/* The snapshot stays until proc_table__evict(): samples still need it. */
+		if (slot && !slot->exited_epoch)
+			slot->exited_epoch = table->epoch;
+		return;
+	}
+	if (slot)
+		return;
+	slot = slot_insert(table, gen);
+	if (!slot) {
 		pr_warn("out of memory recording process %u\n", event->tgid);
 		return;
 	}
-	if (table->by_gen[gen])
-		return;
 	memcpy(comm, event->comm, PROF_COMM_LEN);
-	table->by_gen[gen] = entry_read(table, event->tgid, comm);
-	if (event->type == PROF_PROC_EXEC && table->by_gen[gen] && table->by_gen[gen]->maps)
+	slot->entry = entry_read(table, event->tgid, comm);
+	if (event->type == PROF_PROC_EXEC && slot->entry && slot->entry->maps)
 		schedule_refreshes(table, event->tgid, gen, now_ns);
 }
 
@@ -179,9 +223,10 @@ const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t g
 					    uint32_t tgid)
 {
 	struct proc_entry *entry, **grown;
+	struct proc_slot *slot = gen ? slot_find(table, gen) : NULL;
 
-	if (gen && gen < table->ngen && table->by_gen[gen])
-		return table->by_gen[gen];
+	if (slot && slot->entry)
+		return slot->entry;
 	for (size_t i = 0; i < table->nlate; i++)
 		if (table->late[i]->tgid == tgid)
 			return table->late[i];
@@ -196,6 +241,32 @@ const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t g
 	table->stats.late++;
 	table->late[table->nlate++] = entry;
 	return entry;
+}
+
+void proc_table__evict(struct proc_table *table)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < table->nslots; i++) {
+		struct proc_slot *slot = &table->slots[i];
+
+		if (slot->exited_epoch && slot->exited_epoch < table->epoch) {
+			entry_free(slot->entry);
+			table->stats.evicted++;
+			continue;
+		}
+		table->slots[kept++] = *slot;
+	}
+	table->nslots = kept;
+	for (size_t i = 0; i < table->nlate; i++)
+		entry_free(table->late[i]);
+	table->nlate = 0;
+	table->epoch++;
+}
+
+size_t proc_table__count(const struct proc_table *table)
+{
+	return table->nslots + table->nlate;
 }
 
 void proc_table__stats(const struct proc_table *table, struct proc_table_stats *stats)

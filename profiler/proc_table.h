@@ -8,6 +8,7 @@
 #define PROF_PROC_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "profile_abi.h"
@@ -27,6 +28,7 @@ struct proc_table_stats {
 	uint64_t vanished;  /* images gone before their mappings could be read */
 	uint64_t late;      /* images read at the end because their event was lost */
 	uint64_t refreshed; /* images read again after exec, once their libraries were mapped */
+	uint64_t evicted;   /* images of exited processes forgotten (proc_table__evict) */
 };
 
 /* @sym is borrowed and must outlive the table. Returns NULL with errno set. */
@@ -55,6 +57,15 @@ void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all);
  */
 const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t gen,
 					    uint32_t tgid);
+
+/*
+ * For a table that lives for days: call it after each interval's profile is built. Forgets
+ * the images whose exit was seen before that interval began (their samples can be in no
+ * later interval) and the processes read late; entries borrowed so far become invalid.
+ */
+void proc_table__evict(struct proc_table *table);
+/* Images held now. */
+size_t proc_table__count(const struct proc_table *table);
 
 void proc_table__stats(const struct proc_table *table, struct proc_table_stats *stats);
 

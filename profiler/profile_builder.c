@@ -30,6 +30,7 @@ struct builder {
 	struct sampler *sampler;
 	struct symbolizer *sym;
 	struct proc_table *procs;
+	const struct sample_clock *clock;
 	struct profile *prof;
 	struct profile_builder_stats *stats;
 	struct count_entry *entries;
@@ -199,11 +200,15 @@ static int add_entry(struct builder *b, const struct count_entry *e, size_t *use
 	labels.tid = e->key.pid;
 	labels.thread = thread;
 	labels.comm = proc->comm[0] ? proc->comm : thread;
+	labels.time_ns = 0;
+	if (b->clock && e->key.time_slot)
+		labels.time_ns = e->key.time_slot * b->clock->slot_ns + b->clock->realtime_offset_ns;
 	return profile__add_sample(b->prof, b->scratch, len, &labels, e->count);
 }
 
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
-			   struct profile *prof, struct profile_builder_stats *stats)
+			   const struct sample_clock *clock, struct profile *prof,
+			   struct profile_builder_stats *stats)
 {
 	struct builder *b;
 	size_t user_len = 0;
@@ -216,6 +221,7 @@ int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct pro
 	b->sampler = s;
 	b->sym = sym;
 	b->procs = procs;
+	b->clock = clock;
 	b->prof = prof;
 	b->stats = stats;
 	err = sampler__for_each_count(s, collect, b);

@@ -12,16 +12,25 @@ struct proc_table;
 struct sampler;
 struct symbolizer;
 
+#include <stdint.h>
+
+/* How the time slots of keys (see sampler_opts.time_slot_ns) become times of samples. */
+struct sample_clock {
+	uint64_t slot_ns;	     /* width of a slot */
+	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC when the buffer was read */
+};
+
 struct profile_builder_stats {
 	unsigned long long keys;          /* entries of the counts hash */
 	unsigned long long missing_stacks; /* stack ids no longer in the stack map */
 };
 
 /*
- * Reads every count of @s into @prof. Everything is borrowed for the call.
- * Returns 0 or -errno.
+ * Reads every count of @s's read buffer into @prof; with @clock (NULL: none) samples get
+ * the time their slot started at. Everything is borrowed for the call. Returns 0 or -errno.
  */
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
-			   struct profile *prof, struct profile_builder_stats *stats);
+			   const struct sample_clock *clock, struct profile *prof,
+			   struct profile_builder_stats *stats);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/membarrier.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "array.h"
 #include "log.h"
 #include "options.h"
 #include "profile.skel.h"
@@ -22,6 +24,8 @@
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define ONLINE_CPUS "/sys/devices/system/cpu/online"
 #define MAX_CPUS 8192
+/* Far longer than a sample's program runs, for kernels without membarrier(GLOBAL). */
+#define GRACE_PERIOD_FALLBACK_US 50000
 
 struct sampler {
 	struct profile_bpf *skel;
@@ -33,6 +37,7 @@ struct sampler {
 	int ncpus_possible;
 	uint32_t frequency;
 	bool filter_pids;
+	uint32_t read_buffer; /* the buffer for_each_count, stack and clear work on */
 	sampler_event_fn on_event;
 	void *event_ctx;
 };
@@ -212,8 +217,13 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->include_idle = opts->include_idle;
 	s->skel->rodata->kernel_stacks = opts->kernel_stacks;
 	s->skel->rodata->user_stacks = opts->user_stacks;
-	bpf_map__set_max_entries(s->skel->maps.stacks, opts->stack_map_size);
-	bpf_map__set_max_entries(s->skel->maps.counts, opts->counts_map_size);
+	s->skel->rodata->time_slot_ns = opts->time_slot_ns;
+	bpf_map__set_max_entries(s->skel->maps.stacks0, opts->stack_map_size);
+	bpf_map__set_max_entries(s->skel->maps.counts0, opts->counts_map_size);
+	/* Buffer 1 is only used when buffers switch; a map cannot be empty. */
+	bpf_map__set_max_entries(s->skel->maps.stacks1, opts->double_buffer ? opts->stack_map_size : 1);
+	bpf_map__set_max_entries(s->skel->maps.counts1,
+				 opts->double_buffer ? opts->counts_map_size : 1);
 	/* The fork handler costs every fork on the host; load it only when it has work. */
 	bpf_program__set_autoload(s->skel->progs.on_fork, opts->follow_forks);
 
@@ -355,9 +365,19 @@ int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
 	return err;
 }
 
+static struct bpf_map *counts_map(struct sampler *s)
+{
+	return s->read_buffer ? s->skel->maps.counts1 : s->skel->maps.counts0;
+}
+
+static struct bpf_map *stacks_map(struct sampler *s)
+{
+	return s->read_buffer ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
+}
+
 int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
 {
-	int fd = bpf_map__fd(s->skel->maps.counts);
+	int fd = bpf_map__fd(counts_map(s));
 	struct prof_sample_key key, next;
 	void *prev = NULL;
 	__u64 count;
@@ -382,12 +402,84 @@ int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips)
 	if (id < 0)
 		return -ENOENT;
 	memset(ips, 0, PROF_MAX_STACK_DEPTH * sizeof(*ips));
-	if (bpf_map__lookup_elem(s->skel->maps.stacks, &id, sizeof(id), ips,
+	if (bpf_map__lookup_elem(stacks_map(s), &id, sizeof(id), ips,
 				 PROF_MAX_STACK_DEPTH * sizeof(*ips), 0))
 		return -ENOENT;
 	while (depth < PROF_MAX_STACK_DEPTH && ips[depth])
 		depth++;
 	return depth;
+}
+
+/*
+ * Waits until every sample program that started before now has returned. They run with
+ * RCU read-side protection, and membarrier(GLOBAL) is a synchronize_rcu().
+ */
+static void wait_for_running_samples(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return;
+	usleep(GRACE_PERIOD_FALLBACK_US);
+}
+
+int sampler__switch_buffer(struct sampler *s)
+{
+	uint32_t old = s->skel->bss->active_buffer & 1;
+
+	__atomic_store_n(&s->skel->bss->active_buffer, old ^ 1, __ATOMIC_SEQ_CST);
+	wait_for_running_samples();
+	s->read_buffer = old;
+	return 0;
+}
+
+/* Collects every key of @fd (key size @size) into a malloc'ed array. Returns a count or -errno. */
+static long collect_keys(int fd, size_t size, void **keys)
+{
+	size_t n = 0, cap = 0;
+	char *all = NULL;
+	void *prev = NULL;
+
+	for (;;) {
+		if (array__reserve(&all, &cap, (n + 1) * size, 1)) {
+			free(all);
+			return -ENOMEM;
+		}
+		if (bpf_map_get_next_key(fd, prev, all + n * size))
+			break;
+		prev = all + n * size;
+		n++;
+	}
+	if (errno != ENOENT) {
+		free(all);
+		return -errno;
+	}
+	*keys = all;
+	return n;
+}
+
+/* Deletes every entry of @map. Returns 0 or -errno. */
+static int clear_map(struct bpf_map *map)
+{
+	int fd = bpf_map__fd(map);
+	size_t size = bpf_map__key_size(map);
+	void *keys = NULL;
+	long n = collect_keys(fd, size, &keys);
+	int err = 0;
+
+	if (n < 0)
+		return n;
+	/* Deleting while walking would restart the walk: collect first. */
+	for (long i = 0; i < n && !err; i++)
+		if (bpf_map_delete_elem(fd, (char *)keys + i * size) && errno != ENOENT)
+			err = -errno;
+	free(keys);
+	return err;
+}
+
+int sampler__clear_read_buffer(struct sampler *s)
+{
+	int err = clear_map(counts_map(s));
+
+	return err ?: clear_map(stacks_map(s));
 }
 
 void sampler__free(struct sampler *s)

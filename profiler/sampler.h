@@ -32,6 +32,8 @@ struct sampler_opts {
 	bool user_stacks;
 	uint32_t stack_map_size;
 	uint32_t counts_map_size;
+	bool double_buffer;	  /* two pairs of maps, for sampler__switch_buffer() */
+	uint64_t time_slot_ns;	  /* keys carry CLOCK_MONOTONIC / this; 0: no time */
 	sampler_event_fn on_event; /* called from sampler__poll(); may be NULL */
 	void *event_ctx;
 };
@@ -54,7 +56,18 @@ int sampler__poll(struct sampler *s, int timeout_ms);
 size_t sampler__cpu_count(const struct sampler *s);
 /* Sums the per-CPU counters. */
 int sampler__counters(struct sampler *s, struct prof_sample_counters *sum);
-/* Calls @fn for every entry of the counts hash; stops at and returns its first nonzero. */
+/*
+ * The counts and stacks are read from the "read buffer": the maps samples go to, until
+ * sampler__switch_buffer() (needs double_buffer) sends samples to the other pair and makes
+ * the pair they went to so far the read buffer. It returns once no sample can still be
+ * adding to that pair, so an interval's counts are read whole and no sample counts twice.
+ * Returns 0 or -errno.
+ */
+int sampler__switch_buffer(struct sampler *s);
+/* Empties the read buffer's counts and stacks, for reuse after the next switch. */
+int sampler__clear_read_buffer(struct sampler *s);
+
+/* Calls @fn for every entry of the read buffer's counts; stops at and returns its first nonzero. */
 int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx);
 /*
  * Copies stack @id (innermost address first) into @ips (PROF_MAX_STACK_DEPTH entries).

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "array.h"
+#include "compress.h"
 #include "folded.h"
 #include "folded_reader.h"
 #include "log.h"
@@ -69,7 +70,30 @@ static int read_folded(const char *path, const char *data, size_t len, struct pr
 	return 0;
 }
 
-/* Parses @data[0..len) as folded or pprof, whichever it is. */
+/* The store's files: zstd around a raw pprof. */
+static int read_zstd_pprof(const char *path, const char *data, size_t len, struct profile *prof)
+{
+	char why[256];
+	size_t raw_len;
+	void *raw;
+	int err;
+
+	err = compress__unzstd(data, len, PPROF_MAX_DECODED_BYTES, &raw, &raw_len);
+	if (err) {
+		pr_err("%s: cannot decompress zstd: %s\n", path,
+		       err == -EINVAL ? "corrupt or truncated" :
+		       err == -E2BIG  ? "larger than a profile may be" :
+					strerror(-err));
+		return err;
+	}
+	err = pprof__read(raw, raw_len, prof, why, sizeof(why));
+	if (err)
+		pr_err("%s: zstd-compressed, but not a valid pprof profile: %s\n", path, why);
+	free(raw);
+	return err;
+}
+
+/* Parses @data[0..len) as folded, pprof or zstd-compressed pprof, whichever it is. */
 static int read_profile(const char *path, const char *data, size_t len, struct profile *prof)
 {
 	char why[256];
@@ -79,6 +103,8 @@ static int read_profile(const char *path, const char *data, size_t len, struct p
 		pr_err("'%s' is empty\n", path);
 		return -EINVAL;
 	}
+	if (compress__is_zstd(data, len))
+		return read_zstd_pprof(path, data, len, prof);
 	if (folded__sniff(data, len))
 		return read_folded(path, data, len, prof);
 	err = pprof__read(data, len, prof, why, sizeof(why));

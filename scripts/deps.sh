@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev libelf-dev libdw-dev
 	zlib1g-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler libiberty-dev liblzma-dev
-	libdebuginfod-dev)
+	libdebuginfod-dev libcurl4-openssl-dev)
 test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
 	elfutils llvm-14 libc6-dbg)
 

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "compress.h"
+#include "log.h"
+
+#define STORE_TEMP_PREFIX "."
+#define STORE_TEMP_SUFFIX ".tmp"
+#define STORE_DIR_MODE 0750
+#define STORE_FILE_MODE 0640
+/* YYYYMMDDTHHMMSS.mmmZ.pb.zst */
+#define STORE_NAME_LEN (sizeof("YYYYMMDDTHHMMSS.mmmZ") - 1 + sizeof(STORE_SUFFIX) - 1)
+/* Names taken within one millisecond: far more than two intervals can ever start in. */
+#define STORE_NAME_ATTEMPTS 1000
+#define NS_PER_MS 1000000ull
+#define NS_PER_SEC 1000000000ull
+#define SEC_PER_DAY 86400ull
+/* The last year whose every millisecond fits uint64_t nanoseconds since 1970. */
+#define STORE_MAX_YEAR 2554
+
+struct store {
+	char *dir; /* as given, for messages */
+	int dir_fd;
+	uint64_t max_size, max_age_ns;
+	/*
+	 * Interval files oldest first in entries[head..n): retention takes from the front by
+	 * moving head, so removing k files costs O(k); the gap is reclaimed when appending.
+	 */
+	struct store_entry *entries;
+	size_t head, n, cap;
+	struct store_stats stats;
+};
+
+static bool is_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static unsigned int parse_digits(const char *s, size_t n)
+{
+	unsigned int v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned int)(s[i] - '0');
+	return v;
+}
+
+static bool is_leap(unsigned int year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static unsigned int days_in_month(unsigned int year, unsigned int month)
+{
+	static const unsigned char days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return days[month - 1] + (month == 2 && is_leap(year));
+}
+
+/* Days from 1970-01-01 to @year-@month-@day (proleptic Gregorian, @year >= 1970). */
+static uint64_t days_since_epoch(unsigned int year, unsigned int month, unsigned int day)
+{
+	uint64_t days = 0;
+
+	/* At most a few hundred years: a loop is clearer than the closed form and cheap enough. */
+	for (unsigned int y = 1970; y < year; y++)
+		days += is_leap(y) ? 366 : 365;
+	for (unsigned int m = 1; m < month; m++)
+		days += days_in_month(year, m);
+	return days + day - 1;
+}
+
+void store__format_name(uint64_t start_ns, char *name)
+{
+	time_t secs = (time_t)(start_ns / NS_PER_SEC);
+	unsigned int ms = (unsigned int)(start_ns % NS_PER_SEC / NS_PER_MS);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(name, STORE_NAME_MAX, "%04d%02d%02dT%02d%02d%02d.%03uZ" STORE_SUFFIX,
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 ms);
+}
+
+int store__parse_name(const char *name, uint64_t *start_ns)
+{
+	unsigned int year, month, day, hour, min, sec, ms;
+	uint64_t secs;
+
+	/* Exactly the shape store__format_name() writes: no spaces, signs or other widths. */
+	if (strlen(name) != STORE_NAME_LEN || !is_digits(name, 8) || name[8] != 'T' ||
+	    !is_digits(name + 9, 6) || name[15] != '.' || !is_digits(name + 16, 3) ||
+	    strcmp(name + 19, "Z" STORE_SUFFIX))
+		return -EINVAL;
+	year = parse_digits(name, 4);
+	month = parse_digits(name + 4, 2);
+	day = parse_digits(name + 6, 2);
+	hour = parse_digits(name + 9, 2);
+	min = parse_digits(name + 11, 2);
+	sec = parse_digits(name + 13, 2);
+	ms = parse_digits(name + 16, 3);
+	/* Leap seconds (":60") are never written: UTC from the kernel clock has none. */
+	if (year < 1970 || year > STORE_MAX_YEAR || month < 1 || month > 12 || day < 1 ||
+	    day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 59)
+		return -EINVAL;
+	secs = days_since_epoch(year, month, day) * SEC_PER_DAY + hour * 3600ull + min * 60ull +
+	       sec;
+	if (secs > (UINT64_MAX - ms * NS_PER_MS) / NS_PER_SEC)
+		return -EINVAL;
+	*start_ns = secs * NS_PER_SEC + ms * NS_PER_MS;
+	return 0;
+}
+
+static bool is_temp_name(const char *name)
+{
+	size_t len = strlen(name), pre = strlen(STORE_TEMP_PREFIX), suf = strlen(STORE_TEMP_SUFFIX);
+
+	return len > pre + suf && !strncmp(name, STORE_TEMP_PREFIX, pre) &&
+	       !strcmp(name + len - suf, STORE_TEMP_SUFFIX);
+}
+
+static int entry__cmp(const void *a, const void *b)
+{
+	const struct store_entry *x = a, *y = b;
+
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Reads the interval files of the folder @dir_fd (not consumed) into a malloc'ed array,
+ * oldest first. With @leftovers, also removes temporary files and counts them there.
+ */
+static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **entries, size_t *n)
+{
+	struct store_entry *items = NULL;
+	size_t count = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	uint64_t start;
+	int fd, err;
+	DIR *d;
+
+	/* fdopendir() takes the descriptor over: give it one of its own. */
+	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			err = -errno;
+			if (err)
+				goto out_free;
+			break;
+		}
+		if (leftovers && is_temp_name(de->d_name)) {
+			if (!unlinkat(dir_fd, de->d_name, 0)) {
+				pr_debug("store: removed the leftover %s\n", de->d_name);
+				(*leftovers)++;
+			} else if (errno != ENOENT) {
+				pr_warn("cannot remove the leftover '%s': %s\n", de->d_name,
+					strerror(errno));
+			}
+			continue;
+		}
+		if (store__parse_name(de->d_name, &start))
+			continue;
+		if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			/* Removed since readdir(): not there, so not listed. */
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			goto out_free;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		err = array__reserve(&items, &cap, count + 1, sizeof(*items));
+		if (err)
+			goto out_free;
+		strcpy(items[count].name, de->d_name);
+		items[count].start_ns = start;
+		items[count].size = (uint64_t)st.st_size;
+		count++;
+	}
+	closedir(d);
+	if (count)
+		qsort(items, count, sizeof(*items), entry__cmp);
+	*entries = items;
+	*n = count;
+	return 0;
+
+out_free:
+	free(items);
+	closedir(d);
+	return err;
+}
+
+int store__list(const char *dir, struct store_entry **entries, size_t *n)
+{
+	int dir_fd, err;
+
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -errno;
+	err = store__scan(dir_fd, NULL, entries, n);
+	close(dir_fd);
+	return err;
+}
+
+/* mkdir -p @path with STORE_DIR_MODE for the folders it creates. */
+static int mkdir_parents(const char *path)
+{
+	char *copy, *p;
+	int err = 0;
+
+	if (!*path)
+		return -ENOENT;
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	/* Each '/' after the first character ends a parent; the string's end, the folder. */
+	for (p = copy + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		if (*p) {
+			*p = '\0';
+			err = mkdir(copy, STORE_DIR_MODE) && errno != EEXIST ? -errno : 0;
+			*p = '/';
+		} else {
+			err = mkdir(copy, STORE_DIR_MODE) && errno != EEXIST ? -errno : 0;
+		}
+		if (err || !*p)
+			break;
+	}
+	free(copy);
+	return err;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Removes the oldest files while the store is over max_size or they are older than
+ * max_age_ns, never the entry at index @keep (the file just written; SIZE_MAX for none):
+ * its caller was just told it is stored. It goes at the next write if still over a limit.
+ */
+static void store__apply_limits(struct store *store, size_t keep)
+{
+	uint64_t cutoff = 0, now = now_ns();
+	size_t i, kept_at = SIZE_MAX;
+	struct store_entry *e;
+	bool by_age;
+
+	if (store->max_age_ns && now > store->max_age_ns)
+		cutoff = now - store->max_age_ns;
+	for (i = store->head; i < store->n; i++) {
+		e = &store->entries[i];
+		by_age = e->start_ns < cutoff;
+		if (!by_age && !(store->max_size && store->stats.bytes > store->max_size))
+			break;
+		if (i == keep) {
+			kept_at = i;
+			continue;
+		}
+		if (!unlinkat(store->dir_fd, e->name, 0)) {
+			if (by_age)
+				store->stats.removed_age++;
+			else
+				store->stats.removed_size++;
+		} else if (errno != ENOENT) {
+			/* Stop here, not spam a line per file: the next write tries again. */
+			pr_warn("cannot remove '%s/%s' to keep the store's limits: %s\n",
+				store->dir, e->name, strerror(errno));
+			break;
+		}
+		/* ENOENT: someone else removed it; it simply leaves the list, uncounted. */
+		store->stats.files--;
+		store->stats.bytes -= e->size;
+	}
+	/*
+	 * entries[head..i) are gone but for the kept one: move it to the last free slot, just
+	 * before the first survivor, which keeps the list in order.
+	 */
+	if (kept_at != SIZE_MAX && i > store->head) {
+		store->entries[i - 1] = store->entries[kept_at];
+		i--;
+	}
+	store->head = i;
+}
+
+int store__open(const struct store_opts *opts, struct store **out)
+{
+	struct store *store;
+	int err;
+
+	store = calloc(1, sizeof(*store));
+	if (!store)
+		return -ENOMEM;
+	store->dir_fd = -1;
+	store->max_size = opts->max_size;
+	store->max_age_ns = opts->max_age_ns;
+	store->dir = strdup(opts->dir);
+	if (!store->dir) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = mkdir_parents(opts->dir);
+	if (err) {
+		pr_err("cannot create the store folder '%s': %s\n", opts->dir, strerror(-err));
+		goto out_free;
+	}
+	store->dir_fd = open(opts->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (store->dir_fd < 0) {
+		err = -errno;
+		pr_err("cannot open the store folder '%s': %s\n", opts->dir, strerror(errno));
+		goto out_free;
+	}
+	/*
+	 * The folder itself is locked: a lock file would be one more file in it for readers
+	 * to trip on. flock(), not fcntl() locks: a second open in this process is refused too.
+	 */
+	if (flock(store->dir_fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (err == -EBUSY)
+			pr_err("the store '%s' is in use by another agent: give each its own --store\n",
+			       opts->dir);
+		else
+			pr_err("cannot lock the store folder '%s': %s\n", opts->dir,
+			       strerror(-err));
+		goto out_close;
+	}
+	err = store__scan(store->dir_fd, &store->stats.leftovers, &store->entries, &store->n);
+	if (err) {
+		pr_err("cannot read the store folder '%s': %s\n", opts->dir, strerror(-err));
+		goto out_close;
+	}
+	store->cap = store->n;
+	for (size_t i = 0; i < store->n; i++)
+		store->stats.bytes += store->entries[i].size;
+	store->stats.files = store->n;
+	if (store->stats.leftovers)
+		pr_info("store '%s': removed %llu unfinished file%s of an interrupted writer\n",
+			opts->dir, (unsigned long long)store->stats.leftovers,
+			store->stats.leftovers == 1 ? "" : "s");
+	store__apply_limits(store, SIZE_MAX);
+	*out = store;
+	return 0;
+
+out_close:
+	close(store->dir_fd);
+out_free:
+	free(store->dir);
+	free(store);
+	return err;
+}
+
+void store__close(struct store *store)
+{
+	if (!store)
+		return;
+	/* Closing the folder releases the lock. */
+	close(store->dir_fd);
+	free(store->entries);
+	free(store->dir);
+	free(store);
+}
+
+const char *store__dir(const struct store *store)
+{
+	return store->dir;
+}
+
+void store__stats(const struct store *store, struct store_stats *stats)
+{
+	*stats = store->stats;
+}
+
+/*
+ * The first free name at or after @start_ns, in steps of 1 ms: the folder is asked, not the
+ * list, since anyone may have put a file there. Returns 0, -EEXIST or another -errno.
+ */
+static int store__pick_name(const struct store *store, uint64_t start_ns, char *name)
+{
+	struct stat st;
+
+	for (int i = 0; i < STORE_NAME_ATTEMPTS; i++, start_ns += NS_PER_MS) {
+		store__format_name(start_ns, name);
+		if (!fstatat(store->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		return errno == ENOENT ? 0 : -errno;
+	}
+	return -EEXIST;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Renames @temp to the first free name at or after @name's time and writes that name back
+ * to @name. RENAME_NOREPLACE makes "free" exact; file systems without it (some network
+ * ones) fall back to a plain rename after the check store__pick_name() made.
+ */
+static int store__publish(struct store *store, const char *temp, char *name)
+{
+	uint64_t start;
+	int err;
+
+	for (int i = 0; i < STORE_NAME_ATTEMPTS; i++) {
+		if (!renameat2(store->dir_fd, temp, store->dir_fd, name, RENAME_NOREPLACE))
+			return 0;
+		if (errno == EINVAL || errno == ENOSYS)
+			return renameat(store->dir_fd, temp, store->dir_fd, name) ? -errno : 0;
+		if (errno != EEXIST)
+			return -errno;
+		if (store__parse_name(name, &start))
+			return -EINVAL;
+		err = store__pick_name(store, start + NS_PER_MS, name);
+		if (err)
+			return err;
+	}
+	return -EEXIST;
+}
+
+/* Adds @entry to the in-memory list, in order. Returns its index or -ENOMEM. */
+static ssize_t store__insert(struct store *store, const struct store_entry *entry)
+{
+	size_t i, live = store->n - store->head;
+	int err;
+
+	/* Reclaim the slots retention freed at the front before growing. */
+	if (store->head && store->n == store->cap) {
+		memmove(store->entries, store->entries + store->head,
+			live * sizeof(*store->entries));
+		store->head = 0;
+		store->n = live;
+	}
+	err = array__reserve(&store->entries, &store->cap, store->n + 1, sizeof(*store->entries));
+	if (err)
+		return err;
+	/* Usually the newest: the loop stops at once. */
+	for (i = store->n; i > store->head && entry__cmp(&store->entries[i - 1], entry) > 0; i--)
+		;
+	memmove(store->entries + i + 1, store->entries + i,
+		(store->n - i) * sizeof(*store->entries));
+	store->entries[i] = *entry;
+	store->n++;
+	store->stats.files++;
+	store->stats.bytes += entry->size;
+	return (ssize_t)i;
+}
+
+int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t len,
+		 char *name)
+{
+	char temp[STORE_NAME_MAX + sizeof(STORE_TEMP_PREFIX STORE_TEMP_SUFFIX)];
+	struct store_entry entry;
+	size_t zlen = 0;
+	void *zbuf = NULL;
+	ssize_t index;
+	int fd, err;
+
+	err = compress__zstd(raw, len, &zbuf, &zlen);
+	if (err)
+		goto out_fail;
+	err = store__pick_name(store, start_ns, entry.name);
+	if (err)
+		goto out_free;
+	snprintf(temp, sizeof(temp), STORE_TEMP_PREFIX "%s" STORE_TEMP_SUFFIX, entry.name);
+	fd = openat(store->dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
+	if (fd < 0) {
+		err = -errno;
+		goto out_free;
+	}
+	err = write_all(fd, zbuf, zlen);
+	/* Some file systems (NFS, quotas) report a full disk only at fsync() or close(). */
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (err)
+		goto out_unlink_temp;
+	err = store__publish(store, temp, entry.name);
+	if (err)
+		goto out_unlink_temp;
+	/*
+	 * Without this the rename may not survive a crash, and the store would lose the file.
+	 * EINVAL: the file system cannot sync a folder (some FUSE ones); nothing more to do.
+	 */
+	if (fsync(store->dir_fd) && errno != EINVAL) {
+		err = -errno;
+		goto out_unlink_name;
+	}
+	if (store__parse_name(entry.name, &entry.start_ns)) {
+		err = -EINVAL;
+		goto out_unlink_name;
+	}
+	entry.size = zlen;
+	index = store__insert(store, &entry);
+	if (index < 0) {
+		/* Unlisted, the file would escape the limits: take it back instead. */
+		err = (int)index;
+		goto out_unlink_name;
+	}
+	free(zbuf);
+	store->stats.written++;
+	if (name)
+		strcpy(name, entry.name);
+	store__apply_limits(store, (size_t)index);
+	return 0;
+
+out_unlink_name:
+	unlinkat(store->dir_fd, entry.name, 0);
+	fsync(store->dir_fd);
+	goto out_free;
+out_unlink_temp:
+	unlinkat(store->dir_fd, temp, 0);
+out_free:
+	free(zbuf);
+out_fail:
+	store->stats.write_failures++;
+	pr_debug("store '%s': cannot write the interval at %llu ns: %s\n", store->dir,
+		 (unsigned long long)start_ns, strerror(-err));
+	return err;
+}

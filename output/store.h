@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The local store: the agent's history, one file per interval in one folder.
+ *
+ * A file holds one interval's profile as zstd-compressed pprof (raw protobuf inside) and is
+ * named by the interval's UTC start, to the millisecond: 20261121T100200.123Z.pb.zst, so
+ * names sort by time. Files are written under a temporary name starting with "." and
+ * ending in ".tmp", fsynced, renamed into place, and the folder fsynced: a reader sees a
+ * whole file or none. Oldest files are removed first to keep the size and age limits.
+ */
+#ifndef PROF_STORE_H
+#define PROF_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_NAME_MAX 64
+#define STORE_SUFFIX ".pb.zst"
+
+struct store;
+
+struct store_opts {
+	const char *dir;     /* created (with parents) when missing */
+	uint64_t max_size;   /* bytes of interval files kept; 0: no limit */
+	uint64_t max_age_ns; /* intervals older than this (by start) are removed; 0: no limit */
+};
+
+struct store_entry {
+	char name[STORE_NAME_MAX]; /* file name within the folder */
+	uint64_t start_ns;	   /* interval start, ns since the Unix epoch (from the name) */
+	uint64_t size;		   /* bytes on disk */
+};
+
+struct store_stats {
+	uint64_t files, bytes;	   /* what the store holds now */
+	uint64_t written;	   /* intervals written by this process */
+	uint64_t removed_size;	   /* files removed to keep max_size */
+	uint64_t removed_age;	   /* files removed to keep max_age */
+	uint64_t write_failures;   /* intervals that could not be written (full disk, ...) */
+	uint64_t leftovers;	   /* temporary files of an interrupted writer removed at open */
+};
+
+/*
+ * Opens (creating it when missing) the store at @opts->dir for writing: takes an exclusive
+ * lock on the folder (a second writer gets -EBUSY), removes the temporary files a crash left,
+ * reads what the folder holds and applies the limits. Errors are logged as one line.
+ * Returns 0 or -errno.
+ */
+int store__open(const struct store_opts *opts, struct store **out);
+/* NULL-safe; releases the lock. */
+void store__close(struct store *store);
+
+/*
+ * Stores @raw[0..len) (an uncompressed pprof) as the interval starting at @start_ns, then
+ * applies the limits. On failure nothing is left behind and the store holds what it held;
+ * -ENOSPC and -EDQUOT mean a full disk. Writes the file name to @name (STORE_NAME_MAX) when
+ * not NULL. Returns 0 or -errno.
+ */
+int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t len,
+		 char *name);
+
+const char *store__dir(const struct store *store);
+void store__stats(const struct store *store, struct store_stats *stats);
+
+/*
+ * The interval files in @dir, oldest first, without locking (for readers while an agent
+ * writes). Files whose names are not interval names are left out. @*entries is malloc'ed.
+ * Returns 0 or -errno (-ENOENT for a missing folder).
+ */
+int store__list(const char *dir, struct store_entry **entries, size_t *n);
+
+/* Formats the name of the interval starting at @start_ns into @name (STORE_NAME_MAX). */
+void store__format_name(uint64_t start_ns, char *name);
+/* Parses an interval file name. Returns 0 or -EINVAL. */
+int store__parse_name(const char *name, uint64_t *start_ns);
+
+#endif

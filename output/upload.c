@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The upload queue and its thread. upload_request.c makes the requests.
+ *
+ * One thread sends, oldest interval first, one at a time: a later interval never overtakes an
+ * earlier one, which is what lets a single cursor name stand for "everything up to here is
+ * done" in store mode. The lock covers the queue, counters and timing; it is never held
+ * across file or network I/O, so submitting from the agent's loop never waits for either.
+ */
+#include "upload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "log.h"
+#include "profile.pb-c.h"
+#include "store.h"
+#include "upload_internal.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_SEC 1000000000ull
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS (5 * 60 * 1000)
+/* Bounds for reading a store file: far above any interval's profile, below harm. */
+#define STORE_FILE_MAX (256u << 20)
+#define RAW_PROFILE_MAX (1024u << 20)
+
+/* Memory mode: one profile, gzip compressed. */
+struct upload_item {
+	void *gz;
+	size_t len;
+	uint64_t from_s, until_s;
+};
+
+struct uploader {
+	struct upload_client *client;
+	char *store_dir; /* NULL in memory mode */
+	char *cursor_path, *cursor_tmp;
+	unsigned int backoff_min_ms;
+	size_t queue_max;
+	pthread_t thread;
+	bool thread_started;
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* the thread: work arrived, or finish was asked */
+	pthread_cond_t idle; /* uploader__finish(): the thread stopped */
+
+	/* Below: under lock. */
+	/* Store mode: pending names, oldest first, in names[head..n); names[head] is in flight. */
+	char (*names)[STORE_NAME_MAX];
+	size_t names_head, names_n, names_cap;
+	char done_name[STORE_NAME_MAX]; /* the cursor: newest uploaded or given up on, or "" */
+	/* Memory mode: a ring of queue_max items from items_head, and one taken out to send. */
+	struct upload_item *items;
+	size_t items_head, items_n;
+	bool busy; /* an item is out of the ring, being sent */
+
+	struct upload_stats stats;
+	uint64_t next_try_ns; /* CLOCK_MONOTONIC; 0: now */
+	unsigned int backoff_ms;
+	bool failing;		 /* in an outage: its first failure was logged */
+	uint64_t outage_attempts; /* failed attempts since the outage began */
+	bool drop_logged;	  /* a full queue was reported in this outage */
+	bool finishing, stopped, finished;
+	uint64_t deadline_ns;
+	uint64_t abort_at_ns; /* read atomically by curl's progress callback */
+	unsigned int seed;
+
+	/* The thread's own (and uploader__new()'s before it starts). */
+	bool cursor_failing;   /* a cursor write failure was reported */
+	uint64_t vanished_run; /* store files found gone, in a row */
+};
+
+static size_t uploader__pending_locked(const struct uploader *up)
+{
+	return (up->store_dir ? up->names_n - up->names_head : 0) + up->items_n + up->busy;
+}
+
+/* from = floor(start), until = ceil(end), and until > from as Pyroscope wants a span. */
+static void interval_seconds(uint64_t start_ns, uint64_t end_ns, uint64_t *from_s,
+			     uint64_t *until_s)
+{
+	if (end_ns < start_ns)
+		end_ns = start_ns;
+	*from_s = start_ns / NS_PER_SEC;
+	*until_s = end_ns / NS_PER_SEC + (end_ns % NS_PER_SEC != 0);
+	if (*until_s <= *from_s)
+		*until_s = *from_s + 1;
+}
+
+/* Store mode: appends @name unless it is not newer than everything queued or done. */
+static int uploader__queue_name(struct uploader *up, const char *name)
+{
+	const char *newest = up->names_n > up->names_head ? up->names[up->names_n - 1] :
+							    up->done_name;
+	char(*grown)[STORE_NAME_MAX];
+	size_t cap;
+
+	if (strcmp(name, newest) <= 0)
+		return 0;
+	if (up->names_head && up->names_n == up->names_cap) {
+		/* Reclaim the room of names already sent before growing. */
+		memmove(up->names, up->names + up->names_head,
+			(up->names_n - up->names_head) * sizeof(*up->names));
+		up->names_n -= up->names_head;
+		up->names_head = 0;
+	}
+	if (up->names_n == up->names_cap) {
+		cap = up->names_cap ? 2 * up->names_cap : 64;
+		grown = realloc(up->names, cap * sizeof(*up->names));
+		if (!grown)
+			return -ENOMEM;
+		up->names = grown;
+		up->names_cap = cap;
+	}
+	snprintf(up->names[up->names_n++], STORE_NAME_MAX, "%s", name);
+	return 1;
+}
+
+static int read_whole_file(const char *path, size_t max, void **out, size_t *out_len)
+{
+	size_t len = 0;
+	struct stat st;
+	ssize_t n;
+	char *buf;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		err = -EFBIG;
+		goto out_close;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n ? -errno : -EINVAL; /* shrank under us: not a whole file */
+			free(buf);
+			goto out_close;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	*out = buf;
+	*out_len = len;
+	return 0;
+
+out_close:
+	close(fd);
+	return err;
+}
+
+/*
+ * Reads the store file @name and makes its upload: the gzip pprof and the interval's span,
+ * taken from the profile itself. Returns 0, -ENOENT for a file gone, -ENOMEM, or another
+ * -errno for a file that cannot be used (-EINVAL: corrupt), with the reason in @why.
+ */
+static int uploader__load(struct uploader *up, const char *name, struct upload_item *item,
+			  char *why, size_t whylen)
+{
+	Perftools__Profiles__Profile *msg;
+	void *zst = NULL, *raw = NULL;
+	size_t zst_len = 0, raw_len = 0;
+	uint64_t start_ns, dur_ns;
+	char *path;
+	int err;
+
+	if (asprintf(&path, "%s/%s", up->store_dir, name) < 0)
+		return -ENOMEM;
+	err = read_whole_file(path, STORE_FILE_MAX, &zst, &zst_len);
+	free(path);
+	if (err) {
+		snprintf(why, whylen, "%s", err == -EFBIG ? "too large" : strerror(-err));
+		return err;
+	}
+	err = compress__unzstd(zst, zst_len, RAW_PROFILE_MAX, &raw, &raw_len);
+	if (err) {
+		snprintf(why, whylen, "%s", err == -EINVAL ? "not zstd or truncated" :
+							     strerror(-err));
+		goto out_free;
+	}
+	msg = perftools__profiles__profile__unpack(NULL, raw_len, raw);
+	if (!msg || !raw_len) {
+		snprintf(why, whylen, "not a pprof profile");
+		err = -EINVAL;
+		goto out_free;
+	}
+	/* A profile without its own time (never written so by the agent) has its name's. */
+	if (msg->time_nanos > 0)
+		start_ns = (uint64_t)msg->time_nanos;
+	else if (store__parse_name(name, &start_ns))
+		start_ns = 0;
+	dur_ns = msg->duration_nanos > 0 ? (uint64_t)msg->duration_nanos : 0;
+	perftools__profiles__profile__free_unpacked(msg, NULL);
+	if (!start_ns) {
+		snprintf(why, whylen, "no start time");
+		err = -EINVAL;
+		goto out_free;
+	}
+	interval_seconds(start_ns, start_ns + dur_ns, &item->from_s, &item->until_s);
+	err = compress__gzip(raw, raw_len, &item->gz, &item->len);
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+out_free:
+	free(raw);
+	free(zst);
+	return err;
+}
+
+/* Records @name as done, for the next start. Called by the thread only, without the lock. */
+static void uploader__write_cursor(struct uploader *up, const char *name)
+{
+	char line[STORE_NAME_MAX + 1];
+	int fd, len, err = 0;
+
+	len = snprintf(line, sizeof(line), "%s\n", name);
+	fd = open(up->cursor_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	errno = 0;
+	if (write(fd, line, (size_t)len) != len || fsync(fd))
+		err = errno ? -errno : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(up->cursor_tmp, up->cursor_path))
+		err = -errno;
+	if (err)
+		unlink(up->cursor_tmp);
+out:
+	if (err && !up->cursor_failing)
+		pr_warn("cannot write the upload cursor '%s': %s (intervals may be sent again "
+			"after a restart)\n",
+			up->cursor_path, strerror(-err));
+	up->cursor_failing = err != 0;
+}
+
+/* Reads the cursor into @name. Returns 0, -ENOENT when there is none, or -EINVAL. */
+static int uploader__read_cursor(struct uploader *up, char *name)
+{
+	char buf[STORE_NAME_MAX + 2];
+	uint64_t ns;
+	ssize_t n;
+	int fd;
+
+	fd = open(up->cursor_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (store__parse_name(buf, &ns)) {
+		pr_warn("ignoring the upload cursor '%s': it holds no interval name\n",
+			up->cursor_path);
+		return -EINVAL;
+	}
+	memcpy(name, buf, strlen(buf) + 1); /* a valid name fits STORE_NAME_MAX */
+	return 0;
+}
+
+/*
+ * Queues the store's intervals after the cursor. Without a cursor, only those from
+ * @since_ns: a new server does not get the whole history. That choice is written down as a
+ * cursor at once, so a restart before the first upload does not make it again.
+ */
+static int uploader__load_store(struct uploader *up, uint64_t since_ns)
+{
+	struct store_entry *entries = NULL;
+	char cursor[STORE_NAME_MAX] = "";
+	bool have_cursor;
+	size_t n = 0, i;
+	int err;
+
+	have_cursor = uploader__read_cursor(up, cursor) == 0;
+	err = store__list(up->store_dir, &entries, &n);
+	if (err && err != -ENOENT) {
+		pr_err("cannot list the store '%s': %s\n", up->store_dir, strerror(-err));
+		return err;
+	}
+	if (!have_cursor) {
+		for (i = 0; i < n && entries[i].start_ns < since_ns; i++)
+			snprintf(cursor, sizeof(cursor), "%s", entries[i].name);
+		if (cursor[0])
+			uploader__write_cursor(up, cursor);
+	}
+	snprintf(up->done_name, sizeof(up->done_name), "%s", cursor);
+	for (i = 0, err = 0; i < n && err >= 0; i++)
+		err = uploader__queue_name(up, entries[i].name);
+	free(entries);
+	if (err < 0)
+		return err;
+	if (uploader__pending_locked(up))
+		pr_info("uploads to %s: %zu intervals of the store pending\n",
+			upload_client__url(up->client), uploader__pending_locked(up));
+	return 0;
+}
+
+static void uploader__account_failure(struct uploader *up, const char *why)
+{
+	uint64_t delay_ns;
+	unsigned int ms;
+
+	up->stats.attempts_failed++;
+	up->outage_attempts++;
+	if (!up->failing) {
+		up->failing = true;
+		pr_warn("upload to %s failing: %s%s\n", upload_client__url(up->client), why,
+			up->finishing ? "" : "; retrying with backoff");
+	} else {
+		pr_debug("upload to %s failed again: %s\n", upload_client__url(up->client), why);
+	}
+	/* Finishing does not wait out a long backoff, only the shortest. */
+	ms = up->finishing ? up->backoff_min_ms : up->backoff_ms;
+	/* Jitter of +-25%, so that many agents do not come back at the same instant. */
+	delay_ns = (uint64_t)ms * NS_PER_MS * (75 + (uint64_t)(rand_r(&up->seed) % 51)) / 100;
+	up->next_try_ns = upload__now_ns() + delay_ns;
+	if (!up->finishing)
+		up->backoff_ms = up->backoff_ms > BACKOFF_MAX_MS / 2 ? BACKOFF_MAX_MS :
+								       2 * up->backoff_ms;
+}
+
+/* The server answered (accepting or refusing): any outage is over. */
+static void uploader__account_reply(struct uploader *up)
+{
+	if (up->failing)
+		pr_warn("uploads to %s recovered after %llu failed attempts\n",
+			upload_client__url(up->client), (unsigned long long)up->outage_attempts);
+	up->failing = false;
+	up->drop_logged = false;
+	up->outage_attempts = 0;
+	up->backoff_ms = up->backoff_min_ms;
+	up->next_try_ns = 0;
+}
+
+/* The request's time limit: what is left before the deadline when finishing. */
+static unsigned int uploader__timeout_ms(const struct uploader *up)
+{
+	uint64_t now = upload__now_ns(), left;
+
+	if (!up->finishing)
+		return UPLOAD_REQUEST_TIMEOUT_MS;
+	left = up->deadline_ns > now ? (up->deadline_ns - now) / NS_PER_MS : 0;
+	return left < UPLOAD_REQUEST_TIMEOUT_MS ? (unsigned int)(left ? left : 1) :
+						  UPLOAD_REQUEST_TIMEOUT_MS;
+}
+
+static void uploader__pop_name(struct uploader *up)
+{
+	snprintf(up->done_name, sizeof(up->done_name), "%s", up->names[up->names_head]);
+	up->names_head++;
+	if (up->names_head == up->names_n)
+		up->names_head = up->names_n = 0;
+}
+
+/* Store mode: one attempt at the oldest pending interval. Called and returns locked. */
+static void uploader__attempt_stored(struct uploader *up)
+{
+	struct upload_item item = { 0 };
+	enum upload_result res;
+	char name[STORE_NAME_MAX], why[256];
+	unsigned int timeout_ms;
+	long status;
+	int err;
+
+	snprintf(name, sizeof(name), "%s", up->names[up->names_head]);
+	timeout_ms = uploader__timeout_ms(up);
+	pthread_mutex_unlock(&up->lock);
+
+	err = uploader__load(up, name, &item, why, sizeof(why));
+	if (err == -ENOMEM) {
+		pthread_mutex_lock(&up->lock);
+		uploader__account_failure(up, "out of memory");
+		return;
+	}
+	if (err) {
+		if (err != -ENOENT)
+			pr_warn("skipping the store file '%s/%s': %s\n", up->store_dir, name, why);
+		else if (!up->vanished_run)
+			pr_warn("skipping '%s': the store no longer holds it (removed for its "
+				"limits?)\n",
+				name);
+		uploader__write_cursor(up, name);
+		pthread_mutex_lock(&up->lock);
+		up->vanished_run = err == -ENOENT ? up->vanished_run + 1 : 0;
+		up->stats.skipped++;
+		uploader__pop_name(up);
+		return;
+	}
+	if (up->vanished_run > 1)
+		pr_warn("skipped %llu intervals the store no longer holds\n",
+			(unsigned long long)up->vanished_run);
+	up->vanished_run = 0;
+
+	res = upload_client__send(up->client, item.gz, item.len, item.from_s, item.until_s,
+				  timeout_ms, &up->abort_at_ns, &status, why, sizeof(why));
+	free(item.gz);
+	if (res == UPLOAD_REJECTED)
+		pr_warn("upload of '%s' rejected: %s; not retried\n", name, why);
+	if (res != UPLOAD_RETRY)
+		uploader__write_cursor(up, name);
+
+	pthread_mutex_lock(&up->lock);
+	if (res == UPLOAD_RETRY) {
+		uploader__account_failure(up, why);
+		return;
+	}
+	uploader__account_reply(up);
+	if (res == UPLOAD_OK)
+		up->stats.uploaded++;
+	else
+		up->stats.rejected++;
+	uploader__pop_name(up);
+}
+
+static void uploader__drop_oldest(struct uploader *up)
+{
+	free(up->items[up->items_head].gz);
+	up->items_head = (up->items_head + 1) % up->queue_max;
+	up->items_n--;
+	up->stats.dropped++;
+	if (!up->drop_logged)
+		pr_warn("upload queue full (%zu profiles): dropping the oldest\n", up->queue_max);
+	up->drop_logged = true;
+}
+
+/* Memory mode: one attempt at the oldest queued profile. Called and returns locked. */
+static void uploader__attempt_queued(struct uploader *up)
+{
+	struct upload_item item = up->items[up->items_head];
+	enum upload_result res;
+	unsigned int timeout_ms;
+	char why[256], when[32];
+	struct tm tm;
+	time_t t;
+	long status;
+
+	up->items_head = (up->items_head + 1) % up->queue_max;
+	up->items_n--;
+	up->busy = true;
+	timeout_ms = uploader__timeout_ms(up);
+	pthread_mutex_unlock(&up->lock);
+
+	res = upload_client__send(up->client, item.gz, item.len, item.from_s, item.until_s,
+				  timeout_ms, &up->abort_at_ns, &status, why, sizeof(why));
+	if (res == UPLOAD_REJECTED) {
+		t = (time_t)item.from_s;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		pr_warn("upload of the interval from %s rejected: %s; not retried\n", when, why);
+	}
+
+	pthread_mutex_lock(&up->lock);
+	up->busy = false;
+	if (res == UPLOAD_RETRY) {
+		uploader__account_failure(up, why);
+		/* Back at the front; if the queue filled meanwhile, it is the oldest to drop. */
+		if (up->items_n == up->queue_max) {
+			free(item.gz);
+			up->stats.dropped++;
+			return;
+		}
+		up->items_head = (up->items_head + up->queue_max - 1) % up->queue_max;
+		up->items[up->items_head] = item;
+		up->items_n++;
+		return;
+	}
+	free(item.gz);
+	uploader__account_reply(up);
+	if (res == UPLOAD_OK)
+		up->stats.uploaded++;
+	else
+		up->stats.rejected++;
+}
+
+static void uploader__wait_until(struct uploader *up, uint64_t when_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(when_ns / NS_PER_SEC),
+		.tv_nsec = (long)(when_ns % NS_PER_SEC),
+	};
+
+	pthread_cond_timedwait(&up->wake, &up->lock, &ts);
+}
+
+static void *uploader__run(void *arg)
+{
+	struct uploader *up = arg;
+	uint64_t now, until;
+
+	pthread_mutex_lock(&up->lock);
+	for (;;) {
+		now = upload__now_ns();
+		if (up->finishing && (!uploader__pending_locked(up) || now >= up->deadline_ns))
+			break;
+		if (!uploader__pending_locked(up)) {
+			pthread_cond_wait(&up->wake, &up->lock);
+			continue;
+		}
+		if (now < up->next_try_ns) {
+			until = up->next_try_ns;
+			if (up->finishing && up->deadline_ns < until)
+				until = up->deadline_ns;
+			uploader__wait_until(up, until);
+			continue;
+		}
+		/* Stored intervals first; queued ones are those the store could not take. */
+		if (up->store_dir && up->names_n > up->names_head)
+			uploader__attempt_stored(up);
+		else
+			uploader__attempt_queued(up);
+	}
+	if (up->vanished_run > 1)
+		pr_warn("skipped %llu intervals the store no longer holds\n",
+			(unsigned long long)up->vanished_run);
+	up->stopped = true;
+	pthread_cond_broadcast(&up->idle);
+	pthread_mutex_unlock(&up->lock);
+	return NULL;
+}
+
+static int uploader__init_sync(struct uploader *up)
+{
+	pthread_condattr_t attr;
+	int err;
+
+	err = -pthread_condattr_init(&attr);
+	if (err)
+		return err;
+	/* Backoff and deadlines are on the monotonic clock: wall clock jumps must not matter. */
+	err = -pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (!err)
+		err = -pthread_cond_init(&up->wake, &attr);
+	if (!err) {
+		err = -pthread_cond_init(&up->idle, &attr);
+		if (err)
+			pthread_cond_destroy(&up->wake);
+	}
+	pthread_condattr_destroy(&attr);
+	if (err)
+		return err;
+	pthread_mutex_init(&up->lock, NULL);
+	return 0;
+}
+
+int uploader__new(const struct upload_opts *opts, struct uploader **out)
+{
+	struct uploader *up;
+	int err;
+
+	up = calloc(1, sizeof(*up));
+	if (!up)
+		return -ENOMEM;
+	up->backoff_min_ms = opts->backoff_min_ms ? opts->backoff_min_ms : BACKOFF_MIN_MS;
+	up->backoff_ms = up->backoff_min_ms;
+	up->queue_max = opts->queue_max ? opts->queue_max : UPLOAD_QUEUE_DEFAULT;
+	up->seed = (unsigned int)(upload__now_ns() ^ (uint64_t)getpid());
+	err = uploader__init_sync(up);
+	if (err) {
+		free(up);
+		return err;
+	}
+	err = upload_client__new(opts, &up->client);
+	if (err)
+		goto out_free;
+	err = -ENOMEM;
+	if (opts->store_dir) {
+		up->store_dir = strdup(opts->store_dir);
+		if (!up->store_dir ||
+		    asprintf(&up->cursor_path, "%s/" UPLOAD_CURSOR_FILE, opts->store_dir) < 0 ||
+		    asprintf(&up->cursor_tmp, "%s/" UPLOAD_CURSOR_FILE ".tmp", opts->store_dir) < 0)
+			goto out_free;
+		err = uploader__load_store(up, opts->since_ns);
+		if (err)
+			goto out_free;
+	}
+	/* In store mode too: for intervals a full disk kept out of the store. */
+	err = -ENOMEM;
+	up->items = calloc(up->queue_max, sizeof(*up->items));
+	if (!up->items)
+		goto out_free;
+	err = -pthread_create(&up->thread, NULL, uploader__run, up);
+	if (err) {
+		pr_err("cannot start the upload thread: %s\n", strerror(-err));
+		goto out_free;
+	}
+	up->thread_started = true;
+	*out = up;
+	return 0;
+
+out_free:
+	uploader__free(up);
+	return err;
+}
+
+void uploader__submit_stored(struct uploader *up, const char *store_name)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&up->lock);
+	if (up->store_dir && !up->finished)
+		ret = uploader__queue_name(up, store_name);
+	if (ret > 0)
+		pthread_cond_signal(&up->wake);
+	pthread_mutex_unlock(&up->lock);
+	/* Not lost: the store keeps it, after the cursor, for the next start. */
+	if (ret < 0)
+		pr_warn("cannot queue '%s' for upload: %s\n", store_name, strerror(-ret));
+}
+
+void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,
+		      uint64_t end_ns)
+{
+	struct upload_item item = { 0 };
+	int err;
+
+	interval_seconds(start_ns, end_ns, &item.from_s, &item.until_s);
+	err = compress__gzip(raw, len, &item.gz, &item.len);
+	pthread_mutex_lock(&up->lock);
+	if (err || up->finished) {
+		if (err)
+			pr_warn("cannot compress a profile for upload: %s\n", strerror(-err));
+		up->stats.dropped++;
+		free(item.gz);
+		goto out_unlock;
+	}
+	if (up->items_n == up->queue_max)
+		uploader__drop_oldest(up);
+	up->items[(up->items_head + up->items_n) % up->queue_max] = item;
+	up->items_n++;
+	pthread_cond_signal(&up->wake);
+out_unlock:
+	pthread_mutex_unlock(&up->lock);
+}
+
+size_t uploader__finish(struct uploader *up, unsigned int timeout_ms)
+{
+	bool join = false;
+	size_t pending;
+
+	pthread_mutex_lock(&up->lock);
+	if (!up->finished && up->thread_started) {
+		up->finished = true;
+		up->finishing = true;
+		up->deadline_ns = upload__now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+		__atomic_store_n(&up->abort_at_ns, up->deadline_ns, __ATOMIC_RELEASE);
+		up->next_try_ns = 0;
+		pthread_cond_broadcast(&up->wake);
+		while (!up->stopped)
+			pthread_cond_wait(&up->idle, &up->lock);
+		join = true;
+	}
+	up->finished = true;
+	pending = uploader__pending_locked(up);
+	pthread_mutex_unlock(&up->lock);
+	if (join)
+		pthread_join(up->thread, NULL);
+	return pending;
+}
+
+void uploader__stats(struct uploader *up, struct upload_stats *stats)
+{
+	pthread_mutex_lock(&up->lock);
+	*stats = up->stats;
+	stats->pending = uploader__pending_locked(up);
+	pthread_mutex_unlock(&up->lock);
+}
+
+void uploader__free(struct uploader *up)
+{
+	size_t i;
+
+	if (!up)
+		return;
+	uploader__finish(up, 0);
+	if (up->items) {
+		for (i = 0; i < up->items_n; i++)
+			free(up->items[(up->items_head + i) % up->queue_max].gz);
+		free(up->items);
+	}
+	free(up->names);
+	free(up->cursor_tmp);
+	free(up->cursor_path);
+	free(up->store_dir);
+	upload_client__free(up->client);
+	pthread_cond_destroy(&up->idle);
+	pthread_cond_destroy(&up->wake);
+	pthread_mutex_destroy(&up->lock);
+	free(up);
+}

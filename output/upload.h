@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Uploads interval profiles to Pyroscope's ingest API, in a thread of its own.
+ *
+ * Each interval is one POST URL/ingest?name=APP{k=v,...}&from=S&until=S&format=pprof with the
+ * gzip pprof in the multipart/form-data field "profile". Pyroscope takes the sample types and
+ * the period from the pprof itself (our "samples" type shows as APP.cpu), so neither
+ * sampleRate nor units are sent.
+ *
+ * Failures that may go away (no connection, timeouts, HTTP 408, 429 and 5xx) are retried,
+ * oldest interval first, with exponential backoff from 0.5 s doubling up to 5 min, with
+ * jitter. Other replies (4xx, ...) reject the interval for good: one warning, counted. The
+ * first failure of an outage is logged once, and the recovery once.
+ *
+ * Two sources of intervals:
+ * - store mode (@store_dir set): intervals are files of the local store (store.h). Progress is
+ *   STORE_DIR/.upload-cursor, the name of the newest interval uploaded or given up on; as
+ *   uploads go oldest first, every interval after it is pending, and a restarted agent picks
+ *   them up. An outage loses nothing the store still holds.
+ * - memory mode: a bounded queue of gzip profiles; when full, the oldest is dropped (counted).
+ *   A store-mode uploader has the queue too, for intervals the store could not take (a full
+ *   disk); stored intervals go first.
+ *
+ * Secrets (token and basic-auth files, headers) are read once at start and never logged.
+ */
+#ifndef PROF_UPLOAD_H
+#define PROF_UPLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UPLOAD_CURSOR_FILE ".upload-cursor"
+#define UPLOAD_QUEUE_DEFAULT 64
+
+struct uploader;
+
+/* Everything is borrowed for the uploader__new() call only: the uploader keeps copies. */
+struct upload_opts {
+	const char *url;		  /* http(s) base URL; "/ingest" is appended */
+	const char *app_name;		  /* upload__valid_app_name() */
+	const char *const *labels;	  /* "k=v" (upload__check_label()), sent in this order */
+	size_t nlabels;
+	const char *tenant;		  /* X-Scope-OrgID; NULL for none */
+	const char *bearer_token_file;	  /* "Authorization: Bearer TOKEN"; NULL for none */
+	const char *basic_auth_file;	  /* "user:password"; NULL for none */
+	const char *const *headers;	  /* extra "Name: value" headers */
+	size_t nheaders;
+	const char *ca_file;		  /* CA bundle (CURLOPT_CAINFO); the CA path (Debian:
+					     /etc/ssl/certs) stays trusted; NULL: the system's */
+	const char *store_dir;		  /* the store's folder; NULL: memory mode */
+	size_t queue_max;		  /* memory mode: profiles held; 0: UPLOAD_QUEUE_DEFAULT */
+	uint64_t since_ns;		  /* store mode, no cursor: only intervals from here */
+	unsigned int backoff_min_ms;	  /* first retry delay; 0: 500 (tests use less) */
+};
+
+struct upload_stats {
+	uint64_t uploaded;	  /* intervals the server accepted */
+	uint64_t attempts_failed; /* attempts that will be retried (no connection, 5xx, ...) */
+	uint64_t rejected;	  /* intervals the server refused for good (4xx), not retried */
+	uint64_t skipped;	  /* store files gone (retention) or corrupt before upload */
+	uint64_t dropped;	  /* memory mode: oldest profiles dropped from a full queue */
+	uint64_t pending;	  /* intervals waiting, including one being sent */
+};
+
+/*
+ * True when @name is a name Pyroscope accepts for an application: [A-Za-z0-9_./-]+.
+ */
+bool upload__valid_app_name(const char *name);
+
+/*
+ * Checks one "key=value" label as Pyroscope accepts it: key [A-Za-z0-9_.]+ (not a reserved
+ * "__name__"), value non-empty, printable, without ',', '{', '}', ';'. Returns 0, or -EINVAL
+ * with the reason written to @err (@errlen bytes, may be 0).
+ */
+int upload__check_label(const char *kv, char *err, size_t errlen);
+
+/*
+ * Checks @opts, reads the secret files, and in store mode reads the cursor and lists the store
+ * to queue what is pending; then starts the upload thread. Problems are logged as one line
+ * each (bad URL or scheme, unreadable token file, bad label, ...). Returns 0 with an
+ * uploader owned by the caller in @out, or -errno (-EINVAL for bad options).
+ */
+int uploader__new(const struct upload_opts *opts, struct uploader **out);
+
+/*
+ * Store mode: the interval just stored under the file name @store_name (copied) is pending.
+ * Names older than what is already queued or done are ignored (they are not new).
+ */
+void uploader__submit_stored(struct uploader *up, const char *store_name);
+
+/*
+ * Memory mode, or an interval the store could not take: queues @raw[0..len) (an uncompressed pprof, copied after gzip compression) as
+ * the interval [@start_ns, @end_ns) (ns since the Unix epoch). A full queue drops its oldest
+ * profile. Compression happens on the caller's thread; nothing else waits for the network.
+ */
+void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,
+		      uint64_t end_ns);
+
+/*
+ * Tries everything pending now, without the backoff waits (a failure still ends that round;
+ * the next starts after the shortest backoff), until nothing is pending or @timeout_ms have
+ * passed; a request in flight is cut at the deadline. Then stops the thread: later submits
+ * are ignored (in store mode they stay pending in the store for the next start). Returns the
+ * number of intervals still pending. Calling it again returns that number at once.
+ */
+size_t uploader__finish(struct uploader *up, unsigned int timeout_ms);
+
+/* A consistent snapshot of the counters; callable from any thread. */
+void uploader__stats(struct uploader *up, struct upload_stats *stats);
+
+/* Finishes with timeout 0 if uploader__finish() was not called, and frees. NULL-safe. */
+void uploader__free(struct uploader *up);
+
+#endif

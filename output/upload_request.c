@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One ingest request through libcurl, and the checks of what goes into it.
+ *
+ * Secrets go into curl's header list or its user/password options only, never into a string
+ * that could be logged, and are wiped when the client is freed. Redirects are not followed:
+ * following one would hand the credentials to whatever host the reply names. The URL kept
+ * for messages has no user or password either.
+ */
+#include "upload_internal.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define SECRET_FILE_MAX 16384 /* a token is a few KiB at most: anything bigger is a wrong file */
+#define REPLY_KEEP 160	      /* bytes of an error reply quoted in the log line */
+
+struct upload_client {
+	CURL *curl;
+	struct curl_slist *headers; /* Authorization (a secret), tenant, extra headers */
+	char *basic;		    /* "user:password" or NULL; a secret */
+	char *ingest_url;	    /* BASE/ingest, as curl gets it (may hold user:password) */
+	char *log_url;		    /* BASE/ingest without user or password */
+	char *name;		    /* APP{k=v,...}, not yet escaped */
+	const uint64_t *abort_at_ns; /* during a send: the caller's deadline, read atomically */
+	size_t reply_len;
+	char reply[REPLY_KEEP + 1];
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void upload__curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+uint64_t upload__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool upload__valid_app_name(const char *name)
+{
+	const char *p;
+
+	if (!name || !*name)
+		return false;
+	for (p = name; *p; p++)
+		if (!is_alnum(*p) && *p != '_' && *p != '.' && *p != '/' && *p != '-')
+			return false;
+	return true;
+}
+
+static int label_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int label_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int upload__check_label(const char *kv, char *err, size_t errlen)
+{
+	const char *eq = strchr(kv, '='), *p;
+	int klen;
+
+	if (!eq)
+		return label_fail(err, errlen, "label '%s' is not KEY=VALUE", kv);
+	klen = (int)(eq - kv);
+	if (!klen)
+		return label_fail(err, errlen, "label '%s' has an empty key", kv);
+	for (p = kv; p < eq; p++)
+		if (!is_alnum(*p) && *p != '_' && *p != '.')
+			return label_fail(
+				err, errlen,
+				"label key '%.*s' may hold only letters, digits, '_' and '.'", klen,
+				kv);
+	/* Pyroscope keeps the application name under this key. */
+	if (klen == 8 && !strncmp(kv, "__name__", 8))
+		return label_fail(err, errlen, "label key '__name__' is reserved");
+	if (!eq[1])
+		return label_fail(err, errlen, "label '%s' has an empty value", kv);
+	for (p = eq + 1; *p; p++)
+		if (strchr(",{};", *p) || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return label_fail(err, errlen,
+					  "label value '%s' may not hold ',', '{', '}', ';' or "
+					  "control characters",
+					  eq + 1);
+	return 0;
+}
+
+/* A header line must not smuggle a second line in, nor be one curl treats as a deletion. */
+static bool header_value_ok(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 && *v != '\t')
+			return false;
+	return true;
+}
+
+/* RFC 9110 token characters. */
+static bool header_name_char(char c)
+{
+	return is_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Checks "Name: value". The value is not shown in messages: it may be a secret. */
+static int check_header(const char *h)
+{
+	const char *colon = strchr(h, ':'), *p, *v;
+
+	if (!colon || colon == h)
+		return -EINVAL;
+	for (p = h; p < colon; p++)
+		if (!header_name_char(*p))
+			return -EINVAL;
+	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+		;
+	if (!*v || !header_value_ok(v))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Reads a one-line secret file whole. A trailing newline (editors add one) is removed; more
+ * lines than one mean a wrong file. Messages name the file, never its contents.
+ */
+static int read_secret(const char *path, const char *what, char **out)
+{
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	char *buf;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("cannot open the %s file '%s': %s\n", what, path, strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > SECRET_FILE_MAX) {
+		pr_err("the %s file '%s' is not a regular file of at most %d bytes\n", what, path,
+		       SECRET_FILE_MAX);
+		err = -EINVAL;
+		goto out_close;
+	}
+	buf = malloc(SECRET_FILE_MAX + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	while (len < SECRET_FILE_MAX && (n = read(fd, buf + len, SECRET_FILE_MAX - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			pr_err("cannot read the %s file '%s': %s\n", what, path, strerror(errno));
+			goto out_free;
+		}
+		len += (size_t)n;
+	}
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	if (!len || strlen(buf) != len || !header_value_ok(buf)) {
+		pr_err("the %s file '%s' must hold one non-empty line\n", what, path);
+		err = -EINVAL;
+		goto out_free;
+	}
+	close(fd);
+	*out = buf;
+	return 0;
+
+out_free:
+	explicit_bzero(buf, SECRET_FILE_MAX + 1);
+	free(buf);
+out_close:
+	close(fd);
+	return err;
+}
+
+static void wipe_string(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+}
+
+/* Appends a header line built from @fmt to the client's list; the text may be a secret. */
+static int add_header(struct upload_client *client, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int add_header(struct upload_client *client, const char *fmt, ...)
+{
+	struct curl_slist *list;
+	char *line;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	list = curl_slist_append(client->headers, line);
+	wipe_string(line);
+	free(line);
+	if (!list)
+		return -ENOMEM;
+	client->headers = list;
+	return 0;
+}
+
+/* APP{k=v,...}: the application name with its labels, as Pyroscope's "name" parameter. */
+static int build_name(const struct upload_opts *opts, char **out)
+{
+	size_t i, j, len, cap;
+	char err[160], *name;
+
+	if (!upload__valid_app_name(opts->app_name)) {
+		pr_err("application name '%s' may hold only letters, digits, '_', '.', '/' and "
+		       "'-'\n",
+		       opts->app_name ? opts->app_name : "");
+		return -EINVAL;
+	}
+	cap = strlen(opts->app_name) + 3;
+	for (i = 0; i < opts->nlabels; i++) {
+		if (upload__check_label(opts->labels[i], err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return -EINVAL;
+		}
+		len = strcspn(opts->labels[i], "=") + 1;
+		for (j = 0; j < i; j++) {
+			if (!strncmp(opts->labels[i], opts->labels[j], len)) {
+				pr_err("label '%.*s' given twice\n", (int)len - 1,
+				       opts->labels[i]);
+				return -EINVAL;
+			}
+		}
+		cap += strlen(opts->labels[i]) + 1;
+	}
+	name = malloc(cap);
+	if (!name)
+		return -ENOMEM;
+	strcpy(name, opts->app_name);
+	if (opts->nlabels) {
+		strcat(name, "{");
+		for (i = 0; i < opts->nlabels; i++) {
+			if (i)
+				strcat(name, ",");
+			strcat(name, opts->labels[i]);
+		}
+		strcat(name, "}");
+	}
+	*out = name;
+	return 0;
+}
+
+/*
+ * Checks the base URL (http or https, no query or fragment) and makes BASE/ingest for curl
+ * and the same without user and password for messages.
+ */
+static int build_urls(struct upload_client *client, const char *url)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+	char *frag = NULL, *full = NULL, *newpath = NULL;
+	CURLUcode rc;
+	size_t plen;
+	CURLU *u;
+	int err = -EINVAL;
+
+	if (!url || !*url) {
+		pr_err("no upload URL given\n");
+		return -EINVAL;
+	}
+	u = curl_url();
+	if (!u)
+		return -ENOMEM;
+	/* The URL itself is not shown: it may carry a password. */
+	rc = curl_url_set(u, CURLUPART_URL, url, 0);
+	if (rc) {
+		pr_err("the upload URL is not valid: %s\n", curl_url_strerror(rc));
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+	    (strcasecmp(scheme, "http") && strcasecmp(scheme, "https"))) {
+		pr_err("the upload URL must start with http:// or https://\n");
+		goto out;
+	}
+	if (!curl_url_get(u, CURLUPART_QUERY, &query, 0) ||
+	    !curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0)) {
+		pr_err("the upload URL must not have a query or fragment: give the server's base "
+		       "URL\n");
+		goto out;
+	}
+	err = -ENOMEM;
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0))
+		goto out;
+	curl_url_get(u, CURLUPART_PORT, &port, 0); /* only when given */
+	plen = strlen(path);
+	while (plen && path[plen - 1] == '/')
+		plen--;
+	if (asprintf(&newpath, "%.*s/ingest", (int)plen, path) < 0) {
+		newpath = NULL;
+		goto out;
+	}
+	if (curl_url_set(u, CURLUPART_PATH, newpath, 0) ||
+	    curl_url_get(u, CURLUPART_URL, &full, 0))
+		goto out;
+	client->ingest_url = strdup(full);
+	if (!client->ingest_url ||
+	    asprintf(&client->log_url, "%s://%s%s%s%s", scheme, host, port ? ":" : "",
+		     port ? port : "", newpath) < 0) {
+		client->log_url = NULL;
+		goto out;
+	}
+	err = 0;
+out:
+	if (full)
+		wipe_string(full);
+	curl_free(full);
+	free(newpath);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_free(frag);
+	curl_url_cleanup(u);
+	return err;
+}
+
+static size_t client__keep_reply(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct upload_client *client = arg;
+	size_t n = size * nmemb, room = REPLY_KEEP - client->reply_len;
+
+	if (n < room)
+		room = n;
+	memcpy(client->reply + client->reply_len, data, room);
+	client->reply_len += room;
+	client->reply[client->reply_len] = '\0';
+	return n;
+}
+
+/* Called by curl about once a second, and more often while data moves. */
+static int client__progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			    curl_off_t ulnow)
+{
+	struct upload_client *client = arg;
+	uint64_t abort_at;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (!client->abort_at_ns)
+		return 0;
+	abort_at = __atomic_load_n(client->abort_at_ns, __ATOMIC_ACQUIRE);
+	return abort_at && upload__now_ns() >= abort_at;
+}
+
+static int client__setup(struct upload_client *client, const struct upload_opts *opts)
+{
+	CURL *c = client->curl;
+	int bad = 0;
+
+	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "bpfprof");
+	bad |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, client->errbuf);
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, client__keep_reply);
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, client);
+	bad |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	bad |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, client__progress);
+	bad |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, client);
+	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	bad |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, client->headers);
+	if (opts->ca_file)
+		bad |= curl_easy_setopt(c, CURLOPT_CAINFO, opts->ca_file);
+	if (client->basic) {
+		bad |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		bad |= curl_easy_setopt(c, CURLOPT_USERPWD, client->basic);
+	}
+	if (bad) {
+		pr_err("libcurl lacks an option uploads need (HTTP or TLS support?)\n");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+int upload_client__new(const struct upload_opts *opts, struct upload_client **out)
+{
+	struct upload_client *client;
+	char *token = NULL;
+	size_t i;
+	int err;
+
+	pthread_once(&curl_once, upload__curl_init);
+	if (curl_init_rc) {
+		pr_err("cannot initialize libcurl: %s\n", curl_easy_strerror(curl_init_rc));
+		return -EIO;
+	}
+	client = calloc(1, sizeof(*client));
+	if (!client)
+		return -ENOMEM;
+	err = build_urls(client, opts->url);
+	if (err)
+		goto out_free;
+	err = build_name(opts, &client->name);
+	if (err)
+		goto out_free;
+	err = -EINVAL;
+	if (opts->bearer_token_file && opts->basic_auth_file) {
+		pr_err("give a bearer token or basic authentication, not both\n");
+		goto out_free;
+	}
+	if (opts->ca_file && access(opts->ca_file, R_OK)) {
+		pr_err("cannot read the CA file '%s': %s\n", opts->ca_file, strerror(errno));
+		goto out_free;
+	}
+	if (opts->tenant && (!*opts->tenant || !header_value_ok(opts->tenant))) {
+		pr_err("the tenant id must be a non-empty line\n");
+		goto out_free;
+	}
+	for (i = 0; i < opts->nheaders; i++) {
+		if (check_header(opts->headers[i])) {
+			/* Only the name: the value may be a secret. */
+			pr_err("header '%.*s...' is not 'Name: value'\n",
+			       (int)strcspn(opts->headers[i], ":"), opts->headers[i]);
+			goto out_free;
+		}
+	}
+	if (opts->bearer_token_file) {
+		err = read_secret(opts->bearer_token_file, "bearer token", &token);
+		if (err)
+			goto out_free;
+		err = add_header(client, "Authorization: Bearer %s", token);
+		wipe_string(token);
+		free(token);
+		if (err)
+			goto out_free;
+	}
+	if (opts->basic_auth_file) {
+		err = read_secret(opts->basic_auth_file, "basic authentication", &client->basic);
+		if (err)
+			goto out_free;
+		if (!strchr(client->basic, ':')) {
+			pr_err("the basic authentication file '%s' must hold user:password\n",
+			       opts->basic_auth_file);
+			err = -EINVAL;
+			goto out_free;
+		}
+	}
+	err = 0;
+	if (opts->tenant)
+		err = add_header(client, "X-Scope-OrgID: %s", opts->tenant);
+	for (i = 0; !err && i < opts->nheaders; i++)
+		err = add_header(client, "%s", opts->headers[i]);
+	/* No "Expect: 100-continue": a second's wait on servers that do not answer it. */
+	if (!err)
+		err = add_header(client, "Expect:");
+	if (err)
+		goto out_free;
+
+	client->curl = curl_easy_init();
+	if (!client->curl) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = client__setup(client, opts);
+	if (err)
+		goto out_free;
+	*out = client;
+	return 0;
+
+out_free:
+	upload_client__free(client);
+	return err;
+}
+
+void upload_client__free(struct upload_client *client)
+{
+	struct curl_slist *h;
+
+	if (!client)
+		return;
+	if (client->curl)
+		curl_easy_cleanup(client->curl);
+	for (h = client->headers; h; h = h->next)
+		wipe_string(h->data);
+	curl_slist_free_all(client->headers);
+	wipe_string(client->basic);
+	free(client->basic);
+	wipe_string(client->ingest_url);
+	free(client->ingest_url);
+	free(client->log_url);
+	free(client->name);
+	free(client);
+}
+
+const char *upload_client__url(const struct upload_client *client)
+{
+	return client->log_url;
+}
+
+/* The start of the server's reply on one line, for a log message. */
+static void client__reply_text(struct upload_client *client, char *buf, size_t len)
+{
+	size_t i, o = 0;
+	bool space = false;
+
+	for (i = 0; i < client->reply_len && o + 1 < len; i++) {
+		unsigned char c = (unsigned char)client->reply[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			space = o > 0;
+			continue;
+		}
+		if (space && o + 2 < len)
+			buf[o++] = ' ';
+		space = false;
+		buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+}
+
+static enum upload_result client__classify(struct upload_client *client, CURLcode rc,
+					   long status, char *why, size_t whylen)
+{
+	char text[REPLY_KEEP + 1];
+	long os_errno = 0;
+
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		snprintf(why, whylen, "cut at the shutdown deadline");
+		return UPLOAD_RETRY;
+	}
+	if (rc != CURLE_OK) {
+		curl_easy_getinfo(client->curl, CURLINFO_OS_ERRNO, &os_errno);
+		if (rc == CURLE_COULDNT_CONNECT && os_errno)
+			snprintf(why, whylen, "%s", strerror((int)os_errno));
+		else
+			snprintf(why, whylen, "%s",
+				 client->errbuf[0] ? client->errbuf : curl_easy_strerror(rc));
+		return UPLOAD_RETRY;
+	}
+	if (status >= 200 && status < 300)
+		return UPLOAD_OK;
+	client__reply_text(client, text, sizeof(text));
+	snprintf(why, whylen, "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
+	if (status == 408 || status == 429 || status >= 500)
+		return UPLOAD_RETRY;
+	return UPLOAD_REJECTED;
+}
+
+enum upload_result upload_client__send(struct upload_client *client, const void *gz, size_t len,
+				       uint64_t from_s, uint64_t until_s, unsigned int timeout_ms,
+				       const uint64_t *abort_at_ns, long *status, char *why,
+				       size_t whylen)
+{
+	enum upload_result res = UPLOAD_RETRY;
+	char *escaped = NULL, *url = NULL;
+	curl_mimepart *part;
+	curl_mime *mime;
+	uint64_t t0;
+	CURLcode rc;
+	int bad = 0;
+
+	*status = 0;
+	snprintf(why, whylen, "out of memory");
+	mime = curl_mime_init(client->curl);
+	if (!mime)
+		return UPLOAD_RETRY;
+	part = curl_mime_addpart(mime);
+	if (!part || curl_mime_name(part, "profile") ||
+	    curl_mime_filename(part, "profile.pprof") ||
+	    curl_mime_type(part, "application/octet-stream") ||
+	    curl_mime_data(part, gz, len))
+		goto out;
+	escaped = curl_easy_escape(client->curl, client->name, 0);
+	if (!escaped ||
+	    asprintf(&url, "%s?name=%s&from=%llu&until=%llu&format=pprof", client->ingest_url,
+		     escaped, (unsigned long long)from_s, (unsigned long long)until_s) < 0) {
+		url = NULL;
+		goto out;
+	}
+	if (!timeout_ms)
+		timeout_ms = 1; /* 0 would mean no limit */
+	bad |= curl_easy_setopt(client->curl, CURLOPT_URL, url);
+	bad |= curl_easy_setopt(client->curl, CURLOPT_MIMEPOST, mime);
+	bad |= curl_easy_setopt(client->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	bad |= curl_easy_setopt(client->curl, CURLOPT_CONNECTTIMEOUT_MS,
+				(long)(timeout_ms < UPLOAD_CONNECT_TIMEOUT_MS ?
+					       timeout_ms :
+					       UPLOAD_CONNECT_TIMEOUT_MS));
+	if (bad)
+		goto out;
+	client->errbuf[0] = '\0';
+	client->reply_len = 0;
+	client->reply[0] = '\0';
+	client->abort_at_ns = abort_at_ns;
+	t0 = upload__now_ns();
+	rc = curl_easy_perform(client->curl);
+	client->abort_at_ns = NULL;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(client->curl, CURLINFO_RESPONSE_CODE, status);
+	res = client__classify(client, rc, *status, why, whylen);
+	pr_debug("upload: POST %s?name=%s&from=%llu&until=%llu (%zu bytes): %s in %llu ms\n",
+		 client->log_url, escaped, (unsigned long long)from_s,
+		 (unsigned long long)until_s, len, res == UPLOAD_OK ? "ok" : why,
+		 (unsigned long long)((upload__now_ns() - t0) / 1000000));
+out:
+	curl_easy_setopt(client->curl, CURLOPT_MIMEPOST, NULL);
+	curl_mime_free(mime);
+	if (url)
+		wipe_string(url);
+	free(url);
+	curl_free(escaped);
+	return res;
+}

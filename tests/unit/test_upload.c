@@ -1,0 +1,864 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Uploads against tests/tools/ingest_receiver.py on a local port: what a request holds (name,
+ * labels, span, body, authentication, headers), retries and rejections, deadlines that are
+ * kept whatever the server does, the bounded memory queue, and the store's cursor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "profile.pb-c.h"
+#include "store.h"
+#include "upload.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_SEC 1000000000ull
+/* 2023-11-14T22:13:20Z plus a half second: from/until must round outwards. */
+#define T0_NS (1700000000ull * NS_PER_SEC + 500 * NS_PER_MS)
+#define FAST_BACKOFF_MS 20
+#define WAIT_MS 10000
+
+struct fixture {
+	char dir[64];	  /* the receiver's folder */
+	char store[96];	  /* dir/store */
+	char path[160];	  /* scratch: a secret file */
+	char url[64];
+	pid_t receiver;
+	struct uploader *up;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	strcpy(fx->dir, "/tmp/bpfprof-upload-XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->store, sizeof(fx->store), "%s/store", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	uploader__free(fx->up);
+	if (fx->receiver > 0) {
+		kill(fx->receiver, SIGTERM);
+		waitpid(fx->receiver, NULL, 0);
+	}
+	nftw(fx->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+/* Starts the receiver with @args (NULL-terminated) and waits for its port. */
+static void start_receiver(struct fixture *fx, const char *const *args)
+{
+	const char *argv[16] = { "python3", TEST_SOURCE_DIR "/tools/ingest_receiver.py", fx->dir };
+	char port_path[128];
+	size_t n = 3;
+	uint64_t t0;
+	FILE *f;
+	int port = 0;
+
+	while (args && *args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	fx->receiver = fork();
+	assert_true(fx->receiver >= 0);
+	if (!fx->receiver) {
+		execvp("python3", (char *const *)argv);
+		_exit(127);
+	}
+	snprintf(port_path, sizeof(port_path), "%s/port", fx->dir);
+	for (t0 = now_ms(); now_ms() - t0 < WAIT_MS; sleep_ms(20)) {
+		f = fopen(port_path, "r");
+		if (f) {
+			assert_int_equal(fscanf(f, "%d", &port), 1);
+			fclose(f);
+			break;
+		}
+	}
+	assert_true(port > 0);
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%d", port);
+}
+
+/* A port nothing listens on: connections are refused at once. */
+static void dead_url(struct fixture *fx)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+}
+
+static struct upload_opts base_opts(const struct fixture *fx)
+{
+	return (struct upload_opts){
+		.url = fx->url,
+		.app_name = "test.app",
+		.backoff_min_ms = FAST_BACKOFF_MS,
+	};
+}
+
+/* A small valid pprof: @count samples of one stack, times as given. Malloc'ed. */
+static void *make_pprof(int64_t count, uint64_t time_ns, uint64_t dur_ns, size_t *len)
+{
+	Perftools__Profiles__Profile msg = PERFTOOLS__PROFILES__PROFILE__INIT;
+	Perftools__Profiles__ValueType vt = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
+	Perftools__Profiles__Sample sample = PERFTOOLS__PROFILES__SAMPLE__INIT;
+	Perftools__Profiles__ValueType *vts[1] = { &vt };
+	Perftools__Profiles__Sample *samples[1] = { &sample };
+	char *strings[3] = { "", "samples", "count" };
+	int64_t values[1] = { count };
+	void *buf;
+
+	vt.type = 1;
+	vt.unit = 2;
+	sample.n_value = 1;
+	sample.value = values;
+	msg.n_sample_type = 1;
+	msg.sample_type = vts;
+	msg.n_sample = 1;
+	msg.sample = samples;
+	msg.n_string_table = 3;
+	msg.string_table = strings;
+	msg.time_nanos = (int64_t)time_ns;
+	msg.duration_nanos = (int64_t)dur_ns;
+	*len = perftools__profiles__profile__get_packed_size(&msg);
+	buf = malloc(*len);
+	assert_non_null(buf);
+	perftools__profiles__profile__pack(&msg, buf);
+	return buf;
+}
+
+/* The lines of DIR/requests.jsonl, at least @n of them within WAIT_MS. Malloc'ed text. */
+static char *wait_requests(const struct fixture *fx, size_t n, size_t *lines)
+{
+	char path[128], *text = NULL;
+	size_t len = 0, i, count = 0;
+	uint64_t t0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/requests.jsonl", fx->dir);
+	for (t0 = now_ms();; sleep_ms(20)) {
+		free(text);
+		text = NULL;
+		count = 0;
+		f = fopen(path, "r");
+		if (f) {
+			assert_int_not_equal(getdelim(&text, &len, '\0', f), -1);
+			fclose(f);
+			for (i = 0; text[i]; i++)
+				count += text[i] == '\n';
+		}
+		if (count >= n || now_ms() - t0 > WAIT_MS)
+			break;
+	}
+	*lines = count;
+	return text ? text : strdup("");
+}
+
+/* The @i-th line (from 0) of @text, in a static buffer. */
+static const char *line_of(const char *text, size_t i)
+{
+	static char line[4096];
+	const char *end;
+
+	while (i-- && (text = strchr(text, '\n')))
+		text++;
+	assert_non_null(text);
+	end = strchr(text, '\n');
+	assert_non_null(end);
+	snprintf(line, sizeof(line), "%.*s", (int)(end - text), text);
+	return line;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("'%s' not in '%s'", needle, hay);
+}
+
+enum stat_field { ST_UPLOADED, ST_FAILED, ST_REJECTED, ST_SKIPPED };
+
+static uint64_t stat_of(const struct upload_stats *st, enum stat_field f)
+{
+	switch (f) {
+	case ST_UPLOADED:
+		return st->uploaded;
+	case ST_FAILED:
+		return st->attempts_failed;
+	case ST_REJECTED:
+		return st->rejected;
+	default:
+		return st->skipped;
+	}
+}
+
+/* Waits until counter @f reaches @n (WAIT_MS at most); returns the stats then. */
+static struct upload_stats wait_stat(struct uploader *up, enum stat_field f, uint64_t n)
+{
+	struct upload_stats st;
+	uint64_t t0 = now_ms();
+
+	do {
+		uploader__stats(up, &st);
+		if (stat_of(&st, f) >= n)
+			break;
+		sleep_ms(10);
+	} while (now_ms() - t0 < WAIT_MS);
+	return st;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Gunzips DIR/NAME. Malloc'ed. */
+static void *gunzip_file(const struct fixture *fx, const char *name, size_t *len)
+{
+	char path[160];
+	unsigned char in[65536];
+	unsigned char *out = malloc(1 << 20);
+	z_stream zs = { 0 };
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	n = fread(in, 1, sizeof(in), f);
+	fclose(f);
+	assert_non_null(out);
+	assert_int_equal(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+	zs.next_in = in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = 1 << 20;
+	assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+	*len = zs.total_out;
+	inflateEnd(&zs);
+	return out;
+}
+
+static void test_names_and_labels(void **state)
+{
+	char err[128];
+
+	(void)state;
+	assert_true(upload__valid_app_name("my-app.cpu/x_1"));
+	assert_false(upload__valid_app_name(""));
+	assert_false(upload__valid_app_name("a b"));
+	assert_false(upload__valid_app_name("app{x=y}"));
+	assert_int_equal(upload__check_label("host=web-1.example", err, sizeof(err)), 0);
+	assert_int_equal(upload__check_label("k.1_x=v=w", err, sizeof(err)), 0);
+	assert_int_equal(upload__check_label("novalue", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "KEY=VALUE");
+	assert_int_equal(upload__check_label("=v", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("k-x=v", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("k=", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("k=a,b", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("k={b}", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("k=a;b", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("__name__=x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("k=a\nb", NULL, 0), -EINVAL);
+}
+
+static void test_bad_options(void **state)
+{
+	struct fixture *fx = *state;
+	const char *bad_label[] = { "a=b", "a=c" };
+	const char *bad_header[] = { "NoColon" };
+	struct upload_opts o;
+	struct uploader *up = NULL;
+
+	snprintf(fx->url, sizeof(fx->url), "ftp://127.0.0.1:1");
+	o = base_opts(fx);
+	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:1/x?y=1");
+	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:1");
+	o.app_name = "bad name";
+	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	o = base_opts(fx);
+	o.labels = bad_label;
+	o.nlabels = 2;
+	assert_int_equal(uploader__new(&o, &up), -EINVAL); /* a key twice */
+	o = base_opts(fx);
+	o.headers = bad_header;
+	o.nheaders = 1;
+	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	o = base_opts(fx);
+	o.bearer_token_file = "/nonexistent/token";
+	assert_int_equal(uploader__new(&o, &up), -ENOENT);
+	snprintf(fx->path, sizeof(fx->path), "%s/empty", fx->dir);
+	write_file(fx->path, "\n");
+	o.bearer_token_file = fx->path;
+	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	write_file(fx->path, "two\nlines\n");
+	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	o = base_opts(fx);
+	write_file(fx->path, "nocolon\n");
+	o.basic_auth_file = fx->path;
+	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	assert_null(up);
+}
+
+/* One profile from memory: name with labels, from/until rounded outwards, gzip of the bytes. */
+static void test_memory_upload(void **state)
+{
+	struct fixture *fx = *state;
+	const char *labels[] = { "host=h1", "env=ci" };
+	struct upload_opts o;
+	struct upload_stats st;
+	size_t len, got_len, n;
+	void *raw, *got;
+	char *text;
+
+	start_receiver(fx, NULL);
+	o = base_opts(fx);
+	o.labels = labels;
+	o.nlabels = 2;
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(7, T0_NS, 9 * NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + 9 * NS_PER_SEC + 200 * NS_PER_MS);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.uploaded, 1);
+	assert_int_equal(st.attempts_failed + st.rejected + st.dropped + st.pending, 0);
+
+	text = wait_requests(fx, 1, &n);
+	assert_int_equal(n, 1);
+	assert_contains(text, "\"status\": 200");
+	assert_contains(text, "\"name\": \"test.app{host=h1,env=ci}\"");
+	assert_contains(text, "\"from\": \"1700000000\"");
+	assert_contains(text, "\"until\": \"1700000010\"");
+	assert_contains(text, "\"format\": \"pprof\"");
+	assert_contains(text, "\"sample_total\": 7");
+	assert_contains(text, "\"auth\": null");
+	got = gunzip_file(fx, "profile-00001.pb.gz", &got_len);
+	assert_int_equal(got_len, len);
+	assert_memory_equal(got, raw, len);
+	free(got);
+	free(text);
+	free(raw);
+}
+
+/* Submits one profile, waits for the first request, returns its log line (static buffer). */
+static const char *upload_one(struct fixture *fx, const struct upload_opts *o)
+{
+	size_t len, n;
+	void *raw;
+	char *text;
+	static char line[4096];
+
+	assert_int_equal(uploader__new(o, &fx->up), 0);
+	raw = make_pprof(1, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	free(raw);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	text = wait_requests(fx, 1, &n);
+	assert_true(n >= 1);
+	snprintf(line, sizeof(line), "%s", line_of(text, 0));
+	free(text);
+	return line;
+}
+
+/* Sends stderr to DIR/stderr at debug level, so a test can read every log line. */
+static int capture_log(const struct fixture *fx)
+{
+	char path[128];
+	int saved = dup(STDERR_FILENO), fd;
+
+	snprintf(path, sizeof(path), "%s/stderr", fx->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	log__set_level(LOG_DEBUG);
+	return saved;
+}
+
+/* Restores stderr; fails if the log holds @secret, and wants @expect (debug lines) in it. */
+static void check_log(const struct fixture *fx, int saved, const char *secret, const char *expect)
+{
+	char path[128], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	log__set_level(LOG_WARN);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	snprintf(path, sizeof(path), "%s/stderr", fx->dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	if (strstr(text, secret))
+		fail_msg("the log shows a secret: %s", text);
+	assert_contains(text, expect);
+	free(text);
+}
+
+static void test_bearer(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = { "--token", "s3cret-token", NULL };
+	struct upload_opts o;
+	struct upload_stats st;
+	const char *line;
+	int saved;
+
+	start_receiver(fx, args);
+	snprintf(fx->path, sizeof(fx->path), "%s/token", fx->dir);
+	write_file(fx->path, "s3cret-token\n");
+	o = base_opts(fx);
+	o.bearer_token_file = fx->path;
+	saved = capture_log(fx);
+	line = upload_one(fx, &o);
+	check_log(fx, saved, "s3cret", "upload: POST http://127.0.0.1:");
+	assert_contains(line, "\"status\": 200");
+	assert_contains(line, "\"auth\": \"Bearer\"");
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.uploaded, 1);
+}
+
+static void test_basic(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = { "--basic", "user:pa:ss", NULL };
+	struct upload_opts o;
+	const char *line;
+	int saved;
+
+	start_receiver(fx, args);
+	snprintf(fx->path, sizeof(fx->path), "%s/basic", fx->dir);
+	write_file(fx->path, "user:pa:ss\r\n");
+	o = base_opts(fx);
+	o.basic_auth_file = fx->path;
+	saved = capture_log(fx);
+	line = upload_one(fx, &o);
+	check_log(fx, saved, "pa:ss", "upload: POST http://127.0.0.1:");
+	assert_contains(line, "\"status\": 200");
+	assert_contains(line, "\"auth\": \"Basic\"");
+}
+
+/* Credentials in the URL work and stay out of the log; a trailing '/' is fine. */
+static void test_url_credentials(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = { "--basic", "u1:pw-in-url", NULL };
+	struct upload_opts o;
+	const char *line;
+	int port, saved;
+
+	start_receiver(fx, args);
+	assert_int_equal(sscanf(fx->url, "http://127.0.0.1:%d", &port), 1);
+	snprintf(fx->url, sizeof(fx->url), "http://u1:pw-in-url@127.0.0.1:%d/", port);
+	o = base_opts(fx);
+	saved = capture_log(fx);
+	line = upload_one(fx, &o);
+	check_log(fx, saved, "pw-in-url", "upload: POST http://127.0.0.1:");
+	assert_contains(line, "\"status\": 200");
+	assert_contains(line, "\"path\": \"/ingest\"");
+}
+
+static void test_tenant_and_headers(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = { "--tenant", "team-7", "--header", "X-Extra: one two", NULL };
+	const char *headers[] = { "X-Extra: one two" };
+	struct upload_opts o;
+	const char *line;
+
+	start_receiver(fx, args);
+	o = base_opts(fx);
+	o.tenant = "team-7";
+	o.headers = headers;
+	o.nheaders = 1;
+	line = upload_one(fx, &o);
+	assert_contains(line, "\"status\": 200");
+	assert_contains(line, "\"tenant\": \"team-7\"");
+}
+
+/* 503 twice, then accepted: retried with backoff, uploaded once. */
+static void test_retry_503(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = { "--fail-first", "2", NULL };
+	struct upload_opts o;
+	struct upload_stats st;
+	size_t len, n;
+	void *raw;
+	char *text;
+
+	start_receiver(fx, args);
+	o = base_opts(fx);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	free(raw);
+	st = wait_stat(fx->up, ST_UPLOADED, 1);
+	assert_int_equal(st.uploaded, 1);
+	assert_int_equal(st.attempts_failed, 2);
+	assert_int_equal(st.rejected, 0);
+	assert_int_equal(st.pending, 0);
+	text = wait_requests(fx, 3, &n);
+	assert_int_equal(n, 3);
+	assert_contains(line_of(text, 0), "\"status\": 503");
+	assert_contains(line_of(text, 1), "\"status\": 503");
+	assert_contains(line_of(text, 2), "\"status\": 200");
+	free(text);
+}
+
+/* A 4xx is final: counted as rejected, not retried, and the next interval goes on. */
+static void check_rejected(struct fixture *fx, const char *const *args, int status)
+{
+	struct upload_opts o;
+	struct upload_stats st;
+	char want[32];
+	size_t len, n;
+	void *raw;
+	char *text;
+
+	start_receiver(fx, args);
+	o = base_opts(fx);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	st = wait_stat(fx->up, ST_REJECTED, 1);
+	assert_int_equal(st.rejected, 1);
+	assert_int_equal(st.attempts_failed, 0);
+	assert_int_equal(st.pending, 0);
+	sleep_ms(5 * FAST_BACKOFF_MS);
+	text = wait_requests(fx, 1, &n);
+	assert_int_equal(n, 1);
+	snprintf(want, sizeof(want), "\"status\": %d", status);
+	assert_contains(text, want);
+	free(text);
+	if (status == 400) {
+		uploader__submit(fx->up, raw, len, T0_NS + NS_PER_SEC, T0_NS + 2 * NS_PER_SEC);
+		st = wait_stat(fx->up, ST_UPLOADED, 1);
+		assert_int_equal(st.uploaded, 1);
+		assert_int_equal(st.rejected, 1);
+	}
+	free(raw);
+}
+
+static void test_reject_400(void **state)
+{
+	const char *args[] = { "--fail-first", "1", "--fail-status", "400", NULL };
+
+	check_rejected(*state, args, 400);
+}
+
+static void test_reject_401(void **state)
+{
+	const char *args[] = { "--token", "wanted", NULL };
+
+	check_rejected(*state, args, 401);
+}
+
+/* Nothing listens: finish() gives up at its deadline and reports what is left. */
+static void test_dead_port(void **state)
+{
+	struct fixture *fx = *state;
+	struct upload_opts o;
+	struct upload_stats st;
+	size_t len;
+	uint64_t t0;
+	void *raw;
+
+	dead_url(fx);
+	o = base_opts(fx);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	free(raw);
+	st = wait_stat(fx->up, ST_FAILED, 1);
+	assert_true(st.attempts_failed >= 1);
+	t0 = now_ms();
+	assert_int_equal(uploader__finish(fx->up, 300), 1);
+	assert_true(now_ms() - t0 < 5000); /* not hung on the refused connection */
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.pending, 1);
+	assert_int_equal(st.uploaded, 0);
+	/* Later calls return at once with the same count. */
+	assert_int_equal(uploader__finish(fx->up, 10000), 1);
+}
+
+/* A server that does not answer: the request in flight is cut at finish()'s deadline. */
+static void test_slow_server(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = { "--delay", "20", NULL };
+	struct upload_opts o;
+	size_t len, n;
+	uint64_t t0;
+	void *raw;
+	char *text;
+
+	start_receiver(fx, args);
+	o = base_opts(fx);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	free(raw);
+	sleep_ms(300); /* the request is in flight */
+	t0 = now_ms();
+	assert_int_equal(uploader__finish(fx->up, 500), 1);
+	assert_true(now_ms() - t0 < 5000); /* not the receiver's 20 s */
+	text = wait_requests(fx, 0, &n);
+	assert_int_equal(n, 0);
+	free(text);
+}
+
+/* A full queue drops its oldest profiles and counts them. */
+static void test_queue_overflow(void **state)
+{
+	struct fixture *fx = *state;
+	struct upload_opts o;
+	struct upload_stats st;
+	size_t len;
+	void *raw;
+	int i;
+
+	dead_url(fx);
+	o = base_opts(fx);
+	o.queue_max = 3;
+	o.backoff_min_ms = 60000; /* one attempt, then a long wait */
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	st = wait_stat(fx->up, ST_FAILED, 1);
+	assert_int_equal(st.attempts_failed, 1);
+	for (i = 1; i < 5; i++)
+		uploader__submit(fx->up, raw, len, T0_NS + i * NS_PER_SEC,
+				 T0_NS + (i + 1) * NS_PER_SEC);
+	free(raw);
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.dropped, 2);
+	assert_int_equal(st.pending, 3);
+	assert_int_equal(uploader__finish(fx->up, 0), 3);
+}
+
+/* Writes intervals with @count samples each at T0 + i s into the store. Names to @names. */
+static void fill_store(struct fixture *fx, int first, int n, char names[][STORE_NAME_MAX])
+{
+	struct store_opts so = { .dir = fx->store };
+	struct store *store;
+	uint64_t start;
+	size_t len;
+	void *raw;
+	int i;
+
+	assert_int_equal(store__open(&so, &store), 0);
+	for (i = first; i < first + n; i++) {
+		start = T0_NS + (uint64_t)i * 10 * NS_PER_SEC;
+		raw = make_pprof(100 + i, start, 10 * NS_PER_SEC, &len);
+		assert_int_equal(store__write(store, start, raw, len, names[i]), 0);
+		free(raw);
+	}
+	store__close(store);
+}
+
+static void read_cursor(const struct fixture *fx, char *name)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" UPLOAD_CURSOR_FILE, fx->store);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%63s", name), 1);
+	fclose(f);
+}
+
+/*
+ * Store mode: what follows the cursor is sent at start, new intervals as they come; files
+ * gone or corrupt are skipped; the cursor follows.
+ */
+static void test_store_cursor(void **state)
+{
+	struct fixture *fx = *state;
+	char names[8][STORE_NAME_MAX], cursor[STORE_NAME_MAX], path[256];
+	struct upload_opts o;
+	struct upload_stats st;
+	size_t n;
+	char *text;
+
+	start_receiver(fx, NULL);
+	fill_store(fx, 0, 3, names);
+	snprintf(path, sizeof(path), "%s/" UPLOAD_CURSOR_FILE, fx->store);
+	write_file(path, names[0]);
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	o.since_ns = UINT64_MAX; /* a cursor overrides it */
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	st = wait_stat(fx->up, ST_UPLOADED, 2);
+	assert_int_equal(st.uploaded, 2);
+	text = wait_requests(fx, 2, &n);
+	assert_int_equal(n, 2);
+	/* Oldest first, the span from the pprof: T0 + 10 s, 10 s long. */
+	assert_contains(line_of(text, 0), "\"from\": \"1700000010\"");
+	assert_contains(line_of(text, 0), "\"until\": \"1700000021\"");
+	assert_contains(line_of(text, 0), "\"sample_total\": 101");
+	assert_contains(line_of(text, 1), "\"sample_total\": 102");
+	free(text);
+	read_cursor(fx, cursor);
+	assert_string_equal(cursor, names[2]);
+
+	/* New intervals: one vanishes, one is corrupt, one is fine. */
+	fill_store(fx, 3, 3, names);
+	snprintf(path, sizeof(path), "%s/%s", fx->store, names[3]);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/%s", fx->store, names[4]);
+	write_file(path, "not zstd");
+	uploader__submit_stored(fx->up, names[3]);
+	uploader__submit_stored(fx->up, names[4]);
+	uploader__submit_stored(fx->up, names[5]);
+	uploader__submit_stored(fx->up, names[1]); /* old: ignored */
+	st = wait_stat(fx->up, ST_UPLOADED, 3);
+	assert_int_equal(st.uploaded, 3);
+	assert_int_equal(st.skipped, 2);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	read_cursor(fx, cursor);
+	assert_string_equal(cursor, names[5]);
+	text = wait_requests(fx, 3, &n);
+	assert_int_equal(n, 3);
+	assert_contains(line_of(text, 2), "\"sample_total\": 105");
+	free(text);
+
+	/* A restart has nothing to send. */
+	uploader__free(fx->up);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.pending, 0);
+}
+
+/* No cursor: only intervals from since_ns; the older ones are marked done at once. */
+static void test_store_since(void **state)
+{
+	struct fixture *fx = *state;
+	char names[4][STORE_NAME_MAX], cursor[STORE_NAME_MAX];
+	struct upload_opts o;
+	struct upload_stats st;
+	size_t n;
+	char *text;
+
+	dead_url(fx);
+	fill_store(fx, 0, 4, names);
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	o.since_ns = T0_NS + 20 * NS_PER_SEC; /* names[2] on */
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	read_cursor(fx, cursor);
+	assert_string_equal(cursor, names[1]);
+	/* An outage loses nothing: pending stays in the store for the next start. */
+	assert_int_equal(uploader__finish(fx->up, 100), 2);
+	uploader__free(fx->up);
+	fx->up = NULL;
+
+	start_receiver(fx, NULL);
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	o.since_ns = UINT64_MAX;
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.uploaded, 2);
+	text = wait_requests(fx, 2, &n);
+	assert_int_equal(n, 2);
+	assert_contains(line_of(text, 0), "\"sample_total\": 102");
+	assert_contains(line_of(text, 1), "\"sample_total\": 103");
+	free(text);
+	read_cursor(fx, cursor);
+	assert_string_equal(cursor, names[3]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_and_labels),
+		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_upload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bearer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_basic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_url_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tenant_and_headers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject_400, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_since, setup, teardown),
+	};
+
+	/* The receiver's death must not kill us through a write to its socket. */
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "store_commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "compress.h"
+#include "log.h"
+#include "pprof_reader.h"
+#include "profile.h"
+#include "store.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+#define NS_PER_SEC 1000000000ull
+/* Linux's PID_MAX_LIMIT: no pid is larger. */
+#define PID_LIMIT 4194304
+/* A store file is one compressed interval; anything this large is not one. */
+#define MAX_STORE_FILE_SIZE (1ull << 30)
+
+void store_window__init(struct store_window *w, uint64_t now_ns)
+{
+	memset(w, 0, sizeof(*w));
+	w->to_ns = now_ns;
+	w->now_ns = now_ns;
+}
+
+void store_window__release(struct store_window *w)
+{
+	if (!w)
+		return;
+	free(w->pids);
+	w->pids = NULL;
+	w->npids = 0;
+}
+
+/* Appends the comma-separated pids in @arg to @w's list. */
+static int add_pids(struct store_window *w, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg;
+	unsigned long v;
+	uint32_t *pids;
+	char *end;
+
+	for (;;) {
+		errno = 0;
+		v = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : 0;
+		if (!v || errno || v > PID_LIMIT || (*end && *end != ',')) {
+			snprintf(err, errlen,
+				 "bad pid list '%s': give PID[,PID...], as in -p 1234,5678", arg);
+			return -EINVAL;
+		}
+		/* A handful of pids on a command line: one realloc each is fine. */
+		pids = realloc(w->pids, (w->npids + 1) * sizeof(*pids));
+		if (!pids) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		w->pids = pids;
+		w->pids[w->npids++] = v;
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+int store_window__handle(struct store_window *w, int opt, const char *arg, char *err,
+			 size_t errlen)
+{
+	int ret;
+
+	switch (opt) {
+	case STORE_OPT_STORE:
+		w->dir = arg;
+		return 1;
+	case STORE_OPT_FROM:
+	case STORE_OPT_TO:
+		ret = time_spec__parse(arg, w->now_ns,
+				       opt == STORE_OPT_FROM ? &w->from_ns : &w->to_ns, err, errlen);
+		if (ret)
+			return ret;
+		if (opt == STORE_OPT_FROM)
+			w->from_set = true;
+		else
+			w->to_set = true;
+		return 1;
+	case 'p':
+		ret = add_pids(w, arg, err, errlen);
+		return ret ? ret : 1;
+	case STORE_OPT_COMM:
+		w->comm = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int store_window__check(const struct store_window *w, char *err, size_t errlen)
+{
+	char a[TIME_SPEC_FORMAT_MAX], b[TIME_SPEC_FORMAT_MAX];
+
+	if (!w->dir && (w->from_set || w->to_set || w->npids || w->comm)) {
+		snprintf(err, errlen, "--from, --to, -p and --comm choose samples from a store: "
+				      "give --store DIR too");
+		return -EINVAL;
+	}
+	if (w->dir && !*w->dir) {
+		snprintf(err, errlen, "--store needs a folder, as in --store /var/lib/bpfprof");
+		return -EINVAL;
+	}
+	/* With --to left to "now", a FROM still to come is an empty window, not a mistake. */
+	if (w->from_set && w->to_set && w->from_ns >= w->to_ns) {
+		snprintf(err, errlen, "the window is empty: --from (%s) must come before --to (%s)",
+			 time_spec__format(w->from_ns, a), time_spec__format(w->to_ns, b));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void store_window__usage(FILE *out)
+{
+	fputs("\nFrom an agent's store (instead of INPUT...):\n"
+	      "      --store DIR          the folder bpfprof agent keeps its intervals in\n"
+	      "      --from TIME          window start (default: the store's beginning)\n"
+	      "      --to TIME            window end, not included (default: now)\n"
+	      "  -p, --pid PID[,PID...]   only these processes\n"
+	      "      --comm NAME          only processes of this name\n"
+	      "  TIME: RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time,\n"
+	      "  unix seconds, relative (-15m, -2h, -30s, -1d) or now.\n"
+	      "  Samples are timed to the second they were taken in; a sample is kept when that\n"
+	      "  second starts in [FROM, TO). Samples without a time (older store files) are kept\n"
+	      "  when their interval overlaps the window.\n\n",
+	      out);
+}
+
+/*
+ * Reads the store file @dir/@name (zstd-compressed pprof; plain or gzip pprof is taken too)
+ * into @prof. Returns 0 or -errno with a short reason in @why.
+ */
+static int read_store_file(const char *dir, const char *name, struct profile *prof, char *why,
+			   size_t whylen)
+{
+	void *raw = NULL, *data = NULL;
+	size_t raw_len = 0, len = 0;
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd, err;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		snprintf(why, whylen, "path too long");
+		return -ENAMETOOLONG;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, whylen, "%s",
+			 err == -ENOENT ? "vanished (removed by the agent's limits?)" :
+					  strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		snprintf(why, whylen, "%s", strerror(-err));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_STORE_FILE_SIZE) {
+		err = -EINVAL;
+		snprintf(why, whylen, "not a regular file of at most 1 GiB");
+		goto out_close;
+	}
+	data = malloc(st.st_size ? st.st_size : 1);
+	if (!data) {
+		err = -ENOMEM;
+		snprintf(why, whylen, "out of memory");
+		goto out_close;
+	}
+	/* The size at fstat is a bound, not a promise: a file cut short reads as truncated. */
+	while (len < (size_t)st.st_size) {
+		n = read(fd, (char *)data + len, st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			snprintf(why, whylen, "%s", strerror(-err));
+			goto out_free;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	if (!len) {
+		err = -EINVAL;
+		snprintf(why, whylen, "empty file");
+		goto out_free;
+	}
+	if (compress__is_zstd(data, len)) {
+		err = compress__unzstd(data, len, PPROF_MAX_DECODED_BYTES, &raw, &raw_len);
+		if (err) {
+			snprintf(why, whylen, "%s",
+				 err == -EINVAL ? "corrupt or truncated zstd data" :
+				 err == -E2BIG	? "decompresses past what a profile may hold" :
+						  strerror(-err));
+			goto out_free;
+		}
+		err = pprof__read(raw, raw_len, prof, why, whylen);
+		free(raw);
+	} else {
+		err = pprof__read(data, len, prof, why, whylen);
+	}
+out_free:
+	free(data);
+out_close:
+	close(fd);
+	return err;
+}
+
+/* Floor of @ns to its second. */
+static uint64_t second_of(uint64_t ns)
+{
+	return ns - ns % NS_PER_SEC;
+}
+
+static bool pid_wanted(const struct store_window *w, uint32_t pid)
+{
+	if (!w->npids)
+		return true;
+	for (size_t i = 0; i < w->npids; i++)
+		if (w->pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* Scratch space reused across files: frame id map and one stack. */
+struct merge_buf {
+	int64_t *map; /* input frame id -> output frame id, -1 until interned */
+	size_t map_cap;
+	uint32_t *stack;
+	size_t stack_cap;
+};
+
+/*
+ * Copies the samples of @in that @w keeps into @out, timeless. @untimed_ok says whether
+ * @in's interval overlaps the window. Adds the counts kept to @*kept. Returns 0 or -errno.
+ */
+static int merge_window(const struct store_window *w, const struct profile *in, bool untimed_ok,
+			struct profile *out, struct merge_buf *buf, uint64_t *kept)
+{
+	size_t nframes = profile__frame_count(in);
+	struct profile_labels labels;
+	int err;
+
+	if (array__reserve(&buf->map, &buf->map_cap, nframes, sizeof(*buf->map)))
+		return -ENOMEM;
+	for (size_t i = 0; i < nframes; i++)
+		buf->map[i] = -1;
+	for (size_t i = 0; i < profile__sample_count(in); i++) {
+		const struct profile_sample *s = profile__sample(in, i);
+		uint64_t t = s->labels.time_ns;
+
+		if (t ? t < w->from_ns || t >= w->to_ns : !untimed_ok)
+			continue;
+		if (!pid_wanted(w, s->labels.pid) || (w->comm && strcmp(s->labels.comm, w->comm)))
+			continue;
+		if (array__reserve(&buf->stack, &buf->stack_cap, s->depth ? s->depth : 1,
+				   sizeof(*buf->stack)))
+			return -ENOMEM;
+		for (size_t d = 0; d < s->depth; d++) {
+			uint32_t id = s->frames[d];
+
+			if (buf->map[id] < 0) {
+				buf->map[id] = profile__intern_frame(out, profile__frame(in, id));
+				if (buf->map[id] < 0)
+					return buf->map[id];
+			}
+			buf->stack[d] = buf->map[id];
+		}
+		labels = s->labels;
+		labels.time_ns = 0;
+		err = profile__add_sample(out, buf->stack, s->depth, &labels, s->count);
+		if (err)
+			return err;
+		*kept += s->count;
+	}
+	return 0;
+}
+
+int store_window__load(const struct store_window *w, struct profile *out,
+		       struct store_window_stats *stats)
+{
+	struct merge_buf buf = { 0 };
+	struct store_entry *entries = NULL;
+	struct profile_meta meta = { 0 };
+	uint64_t first_read = UINT64_MAX, last_end = 0;
+	bool last_read = false;
+	char why[256];
+	size_t n = 0;
+	int err;
+
+	memset(stats, 0, sizeof(*stats));
+	err = store__list(w->dir, &entries, &n);
+	if (err)
+		return err;
+	stats->files = n;
+	if (n) {
+		stats->store_first_ns = entries[0].start_ns;
+		stats->store_last_ns = entries[n - 1].start_ns;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t start = entries[i].start_ns;
+		uint64_t next = i + 1 < n ? entries[i + 1].start_ns : UINT64_MAX;
+		const struct profile_meta *in_meta;
+		struct profile *in;
+		uint64_t end;
+
+		/*
+		 * Intervals never overlap, so the names alone bound what a file holds: samples
+		 * taken from its start (in that start's second) until the next file's start.
+		 */
+		if (second_of(start) >= w->to_ns || w->from_ns >= w->to_ns)
+			break;
+		if (next <= w->from_ns)
+			continue;
+		in = profile__new();
+		if (!in) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		err = read_store_file(w->dir, entries[i].name, in, why, sizeof(why));
+		if (err == -ENOMEM) {
+			profile__free(in);
+			goto out_free;
+		}
+		if (err) {
+			pr_warn("store: skipped %s: %s\n", entries[i].name, why);
+			stats->unreadable++;
+			profile__free(in);
+			continue;
+		}
+		stats->read++;
+		in_meta = profile__meta(in);
+		end = in_meta->duration_ns ? start + in_meta->duration_ns :
+		      next != UINT64_MAX   ? next :
+					     w->to_ns;
+		if (i + 1 == n) {
+			last_read = true;
+			if (in_meta->duration_ns)
+				stats->store_last_ns = end;
+		}
+		if (!meta.period_ns && in_meta->period_ns)
+			meta.period_ns = in_meta->period_ns;
+		else if (in_meta->period_ns && in_meta->period_ns != meta.period_ns)
+			pr_info("store: %s was sampled at another frequency; its samples count as "
+				"the first file's\n",
+				entries[i].name);
+		err = merge_window(w, in, start < w->to_ns && end > w->from_ns, out, &buf,
+				   &stats->kept);
+		profile__free(in);
+		if (err)
+			goto out_free;
+		if (start < first_read)
+			first_read = start;
+		if (end > last_end)
+			last_end = end;
+	}
+	if (!stats->kept) {
+		/* Only for the message: what the store holds ends where its last interval ends. */
+		if (n && !last_read) {
+			struct profile *in = profile__new();
+
+			if (in &&
+			    !read_store_file(w->dir, entries[n - 1].name, in, why, sizeof(why)) &&
+			    profile__meta(in)->duration_ns)
+				stats->store_last_ns += profile__meta(in)->duration_ns;
+			profile__free(in);
+		}
+		err = -ENODATA;
+		goto out_free;
+	}
+	stats->start_ns = first_read > w->from_ns ? first_read : w->from_ns;
+	stats->end_ns = last_end < w->to_ns ? last_end : w->to_ns;
+	if (stats->end_ns < stats->start_ns)
+		stats->end_ns = stats->start_ns;
+	meta.time_ns = stats->start_ns;
+	meta.duration_ns = stats->end_ns - stats->start_ns;
+	profile__set_meta(out, &meta);
+	err = 0;
+out_free:
+	free(buf.map);
+	free(buf.stack);
+	free(entries);
+	return err;
+}
+
+/* Logs that @w's window holds nothing, and what the store holds instead. */
+static void report_empty(const struct store_window *w, const struct store_window_stats *stats)
+{
+	char from[TIME_SPEC_FORMAT_MAX], to[TIME_SPEC_FORMAT_MAX];
+	char first[TIME_SPEC_FORMAT_MAX], last[TIME_SPEC_FORMAT_MAX];
+	char window[96], filter[192] = "", skipped[64] = "";
+	size_t len = 0;
+
+	/* Name the window as it was given: an open end is "since" or "before", not a time. */
+	time_spec__format(w->from_ns, from);
+	time_spec__format(w->to_ns, to);
+	if (w->from_set && w->to_set)
+		snprintf(window, sizeof(window), " between %s and %s", from, to);
+	else if (w->from_set)
+		snprintf(window, sizeof(window), " since %s%s", from,
+			 w->from_ns >= w->now_ns ? " (a time still to come)" : "");
+	else if (w->to_set)
+		snprintf(window, sizeof(window), " before %s", to);
+	else
+		window[0] = 0;
+
+	/* Name the filters: they may be why nothing matched. */
+	for (size_t i = 0; i < w->npids && len < sizeof(filter) - 16; i++)
+		len += snprintf(filter + len, sizeof(filter) - len, "%s%u",
+				i ? "," : " for pid ", w->pids[i]);
+	if (w->npids && len >= sizeof(filter) - 16)
+		len += snprintf(filter + len, sizeof(filter) - len, ",...");
+	if (w->comm && len < sizeof(filter))
+		snprintf(filter + len, sizeof(filter) - len, "%s comm '%s'",
+			 w->npids ? " and" : " for", w->comm);
+	if (stats->unreadable)
+		snprintf(skipped, sizeof(skipped), "; %zu unreadable file%s skipped",
+			 stats->unreadable, stats->unreadable == 1 ? "" : "s");
+	if (!stats->files) {
+		pr_err("no samples%s: the store '%s' holds no intervals yet\n", window, w->dir);
+		return;
+	}
+	pr_err("no samples%s%s; the store holds %s .. %s (%zu interval%s)%s\n", window, filter,
+	       time_spec__format(stats->store_first_ns, first),
+	       time_spec__format(stats->store_last_ns, last), stats->files,
+	       stats->files == 1 ? "" : "s", skipped);
+}
+
+/* Logs that the store folder @dir cannot be listed. */
+static void report_list_error(const char *dir, int err)
+{
+	if (err == -ENOENT)
+		pr_err("no store at '%s': give the folder bpfprof agent --store writes to\n", dir);
+	else
+		pr_err("cannot read the store '%s': %s\n", dir, strerror(-err));
+}
+
+struct profile *store_window__profile(const struct store_window *w)
+{
+	struct store_window_stats stats;
+	struct profile *prof = profile__new();
+	int err;
+
+	if (!prof) {
+		pr_err("out of memory\n");
+		return NULL;
+	}
+	err = store_window__load(w, prof, &stats);
+	if (err == -ENODATA)
+		report_empty(w, &stats);
+	else if (err == -ENOMEM || err == -EOVERFLOW)
+		pr_err("cannot merge the store's samples: %s\n", strerror(-err));
+	else if (err)
+		report_list_error(w->dir, err);
+	if (err) {
+		profile__free(prof);
+		return NULL;
+	}
+	if (stats.unreadable)
+		pr_warn("store: %zu of %zu files in the window were unreadable and skipped\n",
+			stats.unreadable, stats.read + stats.unreadable);
+	return prof;
+}
+
+static void store_usage(FILE *out)
+{
+	fputs("usage: bpfprof store ls --store DIR [--from TIME] [--to TIME]\n\n"
+	      "Lists the intervals an agent's store holds (those overlapping the window), one a\n"
+	      "line: UTC start, duration, samples, file size, file name; then the totals. Files\n"
+	      "that cannot be read are listed as unreadable, with the reason.\n\n"
+	      "      --store DIR          the folder bpfprof agent keeps its intervals in\n"
+	      "      --from TIME          window start (default: the store's beginning)\n"
+	      "      --to TIME            window end, not included (default: now)\n"
+	      "  -v, --verbose            more messages\n"
+	      "  -h, --help               this help\n\n"
+	      "TIME: RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time, unix\n"
+	      "seconds, relative (-15m, -2h, -30s, -1d) or now.\n\n"
+	      "Flame graph of a window: bpfprof flamegraph --store DIR --from T --to T -o OUT\n",
+	      out);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+/* Prints one line per interval overlapping @w, then the totals. Returns 0 or -errno. */
+static int store_ls(const struct store_window *w, FILE *out)
+{
+	char start[TIME_SPEC_FORMAT_MAX], last[TIME_SPEC_FORMAT_MAX], why[256];
+	uint64_t samples = 0, bytes = 0, first_ns = 0, last_ns = 0;
+	size_t n = 0, listed = 0, unreadable = 0;
+	struct store_entry *entries = NULL;
+	int err;
+
+	err = store__list(w->dir, &entries, &n);
+	if (err) {
+		report_list_error(w->dir, err);
+		return err;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct store_entry *e = &entries[i];
+		uint64_t next = i + 1 < n ? entries[i + 1].start_ns : UINT64_MAX;
+		const struct profile_meta *meta;
+		struct profile *prof;
+		uint64_t total;
+
+		if (e->start_ns >= w->to_ns)
+			break;
+		if (next <= w->from_ns)
+			continue;
+		prof = profile__new();
+		if (!prof) {
+			err = -ENOMEM;
+			pr_err("out of memory\n");
+			goto out_free;
+		}
+		listed++;
+		bytes += e->size;
+		if (!first_ns)
+			first_ns = e->start_ns;
+		last_ns = e->start_ns;
+		time_spec__format(e->start_ns, start);
+		err = read_store_file(w->dir, e->name, prof, why, sizeof(why));
+		if (err) {
+			unreadable++;
+			fprintf(out, "%-24s  %10s  %14s  %12llu B  %s  unreadable: %s\n", start,
+				"? s", "? samples", (unsigned long long)e->size, e->name, why);
+			profile__free(prof);
+			continue;
+		}
+		meta = profile__meta(prof);
+		total = profile__total(prof);
+		samples += total;
+		if (meta->duration_ns)
+			last_ns = e->start_ns + meta->duration_ns;
+		fprintf(out, "%-24s  %8.3f s  %6llu samples  %12llu B  %s\n", start,
+			meta->duration_ns / 1e9, (unsigned long long)total,
+			(unsigned long long)e->size, e->name);
+		profile__free(prof);
+	}
+	err = 0;
+	if (!listed) {
+		fprintf(out, "0 intervals (the store holds %zu)\n", n);
+		goto out_free;
+	}
+	fprintf(out, "%zu interval%s, %s .. %s, %llu samples, %llu B", listed,
+		listed == 1 ? "" : "s", time_spec__format(first_ns, start),
+		time_spec__format(last_ns, last), (unsigned long long)samples,
+		(unsigned long long)bytes);
+	if (unreadable)
+		fprintf(out, "; %zu unreadable", unreadable);
+	fputc('\n', out);
+out_free:
+	free(entries);
+	if (!err && (fflush(out) || ferror(out))) {
+		pr_err("cannot write the listing: %s\n", strerror(errno));
+		err = -EIO;
+	}
+	return err;
+}
+
+int cmd_store(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "store", required_argument, NULL, STORE_OPT_STORE },
+		{ "from", required_argument, NULL, STORE_OPT_FROM },
+		{ "to", required_argument, NULL, STORE_OPT_TO },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct store_window w;
+	char err[512] = "";
+	int c, ret;
+
+	if (argc < 2) {
+		fprintf(stderr, "bpfprof store: say what to do: bpfprof store ls --store DIR "
+				"(see bpfprof store --help)\n");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		store_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "ls")) {
+		fprintf(stderr, "bpfprof store: unknown subcommand '%s' (the one there is: ls; see "
+				"bpfprof store --help)\n",
+			argv[1]);
+		return EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	store_window__init(&w, now_ns());
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			log__set_level(log__level() < LOG_INFO ? LOG_INFO : LOG_DEBUG);
+			break;
+		case 'h':
+			store_usage(stdout);
+			ret = 0;
+			goto out_release;
+		case ':':
+			snprintf(err, sizeof(err), "option '%s' needs a value", argv[optind - 1]);
+			goto out_usage;
+		case '?':
+			snprintf(err, sizeof(err), "unknown option '%s' (see bpfprof store --help)",
+				 argv[optind - 1]);
+			goto out_usage;
+		default:
+			if (store_window__handle(&w, c, optarg, err, sizeof(err)) < 0)
+				goto out_usage;
+			break;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, sizeof(err), "unexpected argument '%s' (see bpfprof store --help)",
+			 argv[optind]);
+		goto out_usage;
+	}
+	if (!w.dir) {
+		snprintf(err, sizeof(err), "say which store with --store DIR");
+		goto out_usage;
+	}
+	if (store_window__check(&w, err, sizeof(err)))
+		goto out_usage;
+	ret = store_ls(&w, stdout) ? EXIT_RUNTIME : 0;
+out_release:
+	store_window__release(&w);
+	return ret;
+
+out_usage:
+	fprintf(stderr, "bpfprof store: %s\n", err);
+	ret = EXIT_USAGE;
+	goto out_release;
+}

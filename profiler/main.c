@@ -5,10 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent.h"
+#include "agent_options.h"
 #include "log.h"
 #include "profile_commands.h"
 #include "record.h"
 #include "record_options.h"
+#include "store_commands.h"
 #include "symbolize.h"
 #include "symbolize_options.h"
 
@@ -44,6 +47,28 @@ static int cmd_record(int argc, char **argv)
 	return ret;
 }
 
+static int cmd_agent(int argc, char **argv)
+{
+	struct agent_opts opts;
+	char err[512];
+	int ret;
+
+	switch (agent_opts__parse(&opts, argc, argv, err, sizeof(err))) {
+	case AGENT_PARSE_HELP:
+		ret = 0;
+		break;
+	case AGENT_PARSE_ERROR:
+		fprintf(stderr, "bpfprof agent: %s\n", err);
+		ret = EXIT_USAGE;
+		break;
+	default:
+		ret = agent__run(&opts) ? EXIT_RUNTIME : 0;
+		break;
+	}
+	agent_opts__release(&opts);
+	return ret;
+}
+
 static int cmd_symbolize(int argc, char **argv)
 {
 	struct symbolize_opts opts;
@@ -70,12 +95,14 @@ static int cmd_symbolize(int argc, char **argv)
 static const struct command_entry commands[] = {
 	{ "record", "sample every CPU for a while (or while a command runs) and write a profile",
 	  cmd_record },
+	{ "agent", "sample continuously: a profile per interval, stored and uploaded", cmd_agent },
 	{ "flamegraph", "merge folded or pprof profiles into a flame graph (or another format)",
 	  cmd_flamegraph },
 	{ "diff", "a differential flame graph of two profiles", cmd_diff },
 	{ "convert", "convert a profile between folded, pprof and svg", cmd_convert },
 	{ "symbolize", "name addresses of a process, an ELF file or the kernel, as addr2line does",
 	  cmd_symbolize },
+	{ "store", "list the intervals in an agent's local store (store ls)", cmd_store },
 };
 
 static void usage(FILE *out)

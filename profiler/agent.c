@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "interval.h"
+#include "log.h"
+#include "pprof_writer.h"
+#include "privileges.h"
+#include "proc_table.h"
+#include "profile.h"
+#include "sampler.h"
+#include "sampling_setup.h"
+#include "store.h"
+#include "symbolizer.h"
+#include "upload.h"
+
+#define NSEC_PER_SEC 1000000000ull
+#define POLL_INTERVAL_MS 100
+#define TIME_SLOT_NS NSEC_PER_SEC /* samples are timed to the second */
+#define REPORT_EVERY_NS (3600 * NSEC_PER_SEC)
+#define HOST_LABEL_MAX 300
+
+/* Set by signal handlers; the only state they may touch. */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reopen_requested;
+
+static void request_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void request_reopen(int sig)
+{
+	(void)sig;
+	reopen_requested = 1;
+}
+
+/* What the hourly log line and the last one say. */
+struct agent_totals {
+	uint64_t intervals, samples, lost, not_stored;
+};
+
+struct agent {
+	const struct agent_opts *opts;
+	struct symbolizer *sym;
+	struct proc_table *procs;
+	struct sampler *sampler;
+	struct store *store;
+	struct uploader *uploader;
+	struct interval_source source;
+	struct prof_sample_counters counters;
+	struct agent_totals totals;   /* since the last hourly report */
+	struct agent_totals lifetime; /* since the start */
+	bool warned_losses;
+	uint64_t interval_start_ns; /* CLOCK_REALTIME */
+	uint64_t last_report_ns;    /* CLOCK_MONOTONIC */
+	bool store_paused;	    /* the last write failed: the disk is full */
+	char host_label[HOST_LABEL_MAX];
+};
+
+static void on_proc_event(const struct prof_proc_event *event, void *ctx)
+{
+	proc_table__on_event(ctx, event, monotonic_ns());
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = request_stop };
+
+	/* No SA_RESTART: a signal must wake the poll at once. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = request_reopen;
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void setup_logging(const struct agent_opts *opts)
+{
+	/* Under systemd, stderr goes to the journal, which wants priorities, not times. */
+	bool journal = !opts->log_file && getenv("JOURNAL_STREAM");
+
+	log__set_style(journal ? LOG_STYLE_JOURNAL : LOG_STYLE_TIMESTAMP);
+	log__set_level(opts->verbose >= 2 ? LOG_DEBUG : LOG_INFO);
+}
+
+static int open_store(struct agent *a)
+{
+	struct store_opts so = {
+		.dir = a->opts->store_dir,
+		.max_size = a->opts->store_max_size,
+		.max_age_ns = a->opts->store_max_age_ns,
+	};
+
+	if (!a->opts->store_dir)
+		return 0;
+	return store__open(&so, &a->store);
+}
+
+/* "hostname=NAME", unless the user gave a hostname label. */
+static void make_host_label(struct agent *a)
+{
+	char host[256] = "unknown";
+
+	for (size_t i = 0; i < a->opts->nlabels; i++)
+		if (!strncmp(a->opts->labels[i], "hostname=", 9))
+			return;
+	gethostname(host, sizeof(host) - 1);
+	/* A label value cannot hold these; a host name should not either. */
+	for (char *c = host; *c; c++)
+		if (strchr(",{}=; ", *c))
+			*c = '_';
+	snprintf(a->host_label, sizeof(a->host_label), "hostname=%s", host);
+}
+
+static int start_uploader(struct agent *a, uint64_t now_ns)
+{
+	const struct agent_opts *o = a->opts;
+	const char *labels[AGENT_MAX_LABELS + 1];
+	size_t n = 0;
+	struct upload_opts uo = {
+		.url = o->upload_url,
+		.app_name = o->app_name,
+		.labels = labels,
+		.tenant = o->tenant,
+		.bearer_token_file = o->bearer_token_file,
+		.basic_auth_file = o->basic_auth_file,
+		.headers = o->headers,
+		.nheaders = o->nheaders,
+		.ca_file = o->ca_file,
+		.store_dir = o->store_dir,
+		.since_ns = now_ns,
+	};
+
+	if (!o->upload_url)
+		return 0;
+	make_host_label(a);
+	if (a->host_label[0])
+		labels[n++] = a->host_label;
+	for (size_t i = 0; i < o->nlabels; i++)
+		labels[n++] = o->labels[i];
+	uo.nlabels = n;
+	return uploader__new(&uo, &a->uploader);
+}
+
+static int start_sampling(struct agent *a, const uint32_t *tgids)
+{
+	struct sampler_opts so = {
+		.double_buffer = true,
+		.time_slot_ns = TIME_SLOT_NS,
+		.on_event = on_proc_event,
+		.event_ctx = a->procs,
+	};
+	int err;
+
+	sampling_setup__sampler_opts(&a->opts->sampling, tgids, &so);
+	err = sampler__new(&so, &a->sampler);
+	if (!err)
+		err = sampler__start(a->sampler);
+	if (err)
+		return err;
+	a->source = (struct interval_source){
+		.sampler = a->sampler,
+		.sym = a->sym,
+		.procs = a->procs,
+		.slot_ns = TIME_SLOT_NS,
+		.frequency = a->opts->sampling.frequency,
+	};
+	a->interval_start_ns = realtime_ns();
+	return 0;
+}
+
+/* Stores @raw; a full disk pauses writing (one warning) until a write succeeds again. */
+static int store_interval(struct agent *a, const struct interval_result *r, const void *raw,
+			  size_t len, char *name)
+{
+	int err = store__write(a->store, r->start_ns, raw, len, name);
+
+	if (!err) {
+		if (a->store_paused)
+			pr_warn("the store is writable again: intervals are stored again\n");
+		a->store_paused = false;
+		return 0;
+	}
+	if (!a->store_paused)
+		pr_warn("cannot write to the store %s: %s; intervals are not stored until it "
+			"can be written again%s\n",
+			store__dir(a->store), strerror(-err),
+			err == -ENOSPC || err == -EDQUOT ? " (free some space)" : "");
+	a->store_paused = true;
+	return err;
+}
+
+/* Samples the interval lost: per interval in debug output, and the first time as a warning. */
+static uint64_t report_losses(struct agent *a, const struct interval_result *r)
+{
+	const struct prof_sample_counters *l = &r->lost;
+	uint64_t stacks = l->kstack_collision + l->ustack_collision + l->stack_errors;
+
+	if (!stacks && !l->counts_full && !l->events_lost)
+		return 0;
+	log__printf(a->warned_losses ? LOG_DEBUG : LOG_WARN,
+		    "interval lost samples: %llu to stack map collisions or errors (raise "
+		    "--stack-map-size), %llu to a full counts map (raise --counts-map-size), "
+		    "%llu process events%s\n",
+		    (unsigned long long)stacks, (unsigned long long)l->counts_full,
+		    (unsigned long long)l->events_lost,
+		    a->warned_losses ? "" : "; hourly totals follow at the info level");
+	a->warned_losses = true;
+	return stacks + l->counts_full;
+}
+
+static void add_totals(struct agent *a, uint64_t samples, uint64_t lost, bool stored)
+{
+	struct agent_totals *sets[] = { &a->totals, &a->lifetime };
+
+	for (size_t i = 0; i < 2; i++) {
+		sets[i]->intervals++;
+		sets[i]->samples += samples;
+		sets[i]->lost += lost;
+		sets[i]->not_stored += !stored;
+	}
+}
+
+/* Closes the current interval: its profile goes to the store and the uploader. */
+static void close_interval(struct agent *a)
+{
+	struct interval_result r;
+	char name[STORE_NAME_MAX];
+	void *raw = NULL;
+	size_t len = 0;
+	uint64_t total, lost;
+	bool stored;
+	int err;
+
+	err = interval__close(&a->source, a->interval_start_ns, &a->counters, &r);
+	a->interval_start_ns = r.end_ns;
+	lost = report_losses(a, &r);
+	if (err) {
+		pr_warn("cannot build the interval's profile: %s\n", strerror(-err));
+		add_totals(a, 0, lost, !a->store);
+		return;
+	}
+	total = profile__total(r.prof);
+	/* An empty interval says nothing: neither stored nor sent. */
+	if (!total) {
+		add_totals(a, 0, lost, true);
+		goto out_free;
+	}
+	err = pprof__encode(r.prof, &raw, &len);
+	if (err) {
+		pr_warn("cannot encode the interval's profile: %s\n", strerror(-err));
+		add_totals(a, total, lost, false);
+		goto out_free;
+	}
+	pr_debug("interval of %.1f s: %llu samples, %llu keys, %zu processes held\n",
+		 (r.end_ns - r.start_ns) * 1e-9, (unsigned long long)total,
+		 (unsigned long long)r.build.keys, proc_table__count(a->procs));
+	stored = a->store && !store_interval(a, &r, raw, len, name);
+	add_totals(a, total, lost, stored || !a->store);
+	if (stored) {
+		if (a->uploader)
+			uploader__submit_stored(a->uploader, name);
+	} else if (a->uploader) {
+		/* No store, or it is full: the memory queue keeps it until the server takes it. */
+		uploader__submit(a->uploader, raw, len, r.start_ns, r.end_ns);
+	}
+out_free:
+	free(raw);
+	profile__free(r.prof);
+}
+
+static void report_totals(struct agent *a, uint64_t now)
+{
+	struct upload_stats us = { 0 };
+	struct store_stats ss = { 0 };
+
+	if (a->uploader)
+		uploader__stats(a->uploader, &us);
+	if (a->store)
+		store__stats(a->store, &ss);
+	pr_info("last hour: %llu intervals, %llu samples, %llu lost, %llu not stored; store "
+		"%llu files, %llu bytes; uploads %llu done, %llu failed attempts, %llu "
+		"rejected, %llu pending; %zu processes held\n",
+		(unsigned long long)a->totals.intervals, (unsigned long long)a->totals.samples,
+		(unsigned long long)a->totals.lost, (unsigned long long)a->totals.not_stored,
+		(unsigned long long)ss.files, (unsigned long long)ss.bytes,
+		(unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
+		(unsigned long long)us.rejected, (unsigned long long)us.pending,
+		proc_table__count(a->procs));
+	memset(&a->totals, 0, sizeof(a->totals));
+	a->last_report_ns = now;
+}
+
+static void run_loop(struct agent *a)
+{
+	uint64_t interval_ns = a->opts->interval_s * NSEC_PER_SEC;
+	uint64_t next_close = monotonic_ns() + interval_ns, now;
+	int timeout;
+
+	a->last_report_ns = monotonic_ns();
+	while (!stop_requested) {
+		now = monotonic_ns();
+		timeout = next_close > now ? (next_close - now) / 1000000 + 1 : 0;
+		sampler__poll(a->sampler, timeout < POLL_INTERVAL_MS ? timeout : POLL_INTERVAL_MS);
+		now = monotonic_ns();
+		proc_table__refresh(a->procs, now, false);
+		if (reopen_requested) {
+			reopen_requested = 0;
+			if (log__reopen())
+				pr_warn("cannot reopen the log file %s\n", a->opts->log_file);
+		}
+		if (now >= next_close) {
+			close_interval(a);
+			/* After a stall (a suspended VM), start afresh rather than catch up. */
+			next_close = next_close + interval_ns > now ? next_close + interval_ns :
+								     now + interval_ns;
+		}
+		if (now - a->last_report_ns >= REPORT_EVERY_NS)
+			report_totals(a, now);
+	}
+}
+
+/* The partial interval is closed and stored; pending uploads get a bounded time. */
+static void shut_down(struct agent *a)
+{
+	struct prof_sample_counters c = { 0 };
+	size_t pending;
+
+	/* Stop first: every sample taken is then in the interval closed last. */
+	sampler__stop(a->sampler);
+	close_interval(a);
+	sampler__counters(a->sampler, &c);
+	pr_info("stopped after %llu intervals: %llu samples in profiles of the %llu taken, %llu "
+		"lost, %llu intervals not stored\n",
+		(unsigned long long)a->lifetime.intervals, (unsigned long long)a->lifetime.samples,
+		(unsigned long long)c.samples, (unsigned long long)a->lifetime.lost,
+		(unsigned long long)a->lifetime.not_stored);
+	if (!a->uploader)
+		return;
+	pending = uploader__finish(a->uploader, a->opts->upload_grace_s * 1000);
+	if (pending)
+		pr_warn("%zu interval%s not uploaded yet%s\n", pending, pending == 1 ? "" : "s",
+			a->store ? ": they stay in the store for the next start" : ": dropped");
+}
+
+/* @url without the user and password it may carry, for the log. */
+static void url_for_log(const char *url, char *out, size_t size)
+{
+	const char *host = strstr(url, "://");
+	const char *at = host ? strchr(host + 3, '@') : NULL;
+	size_t scheme = host ? (size_t)(host - url) + 3 : 0;
+
+	if (at && at < host + 3 + strcspn(host + 3, "/?#"))
+		snprintf(out, size, "%.*s%s", (int)scheme, url, at + 1);
+	else
+		snprintf(out, size, "%s", url);
+}
+
+static void log_start(const struct agent *a)
+{
+	const struct agent_opts *o = a->opts;
+	char url[512] = "none";
+
+	if (o->upload_url)
+		url_for_log(o->upload_url, url, sizeof(url));
+	pr_info("sampling %zu CPUs at %u Hz, one profile every %g s; store: %s; upload: %s\n",
+		sampler__cpu_count(a->sampler), o->sampling.frequency, o->interval_s,
+		o->store_dir ? o->store_dir : "none", url);
+}
+
+int agent__run(const struct agent_opts *opts)
+{
+	struct agent a = { .opts = opts };
+	uint32_t *tgids = NULL;
+	char why[256];
+	int err;
+
+	setup_logging(opts);
+	if (opts->log_file && (err = log__set_file(opts->log_file))) {
+		pr_err("cannot open the log file %s: %s\n", opts->log_file, strerror(-err));
+		return err;
+	}
+	err = privileges__check_sampling(why, sizeof(why));
+	if (err) {
+		pr_err("%s\n", why);
+		return err;
+	}
+	tgids = calloc(opts->sampling.npids + 1, sizeof(*tgids));
+	if (!tgids)
+		return -ENOMEM;
+	err = sampling_setup__resolve_pids(&opts->sampling, tgids);
+	if (err)
+		goto out_free;
+	err = open_store(&a);
+	if (err)
+		goto out_free;
+	err = start_uploader(&a, realtime_ns());
+	if (err)
+		goto out_free;
+	sampling_setup__raise_file_limit();
+	a.sym = symbolizer__new(&(struct symbolizer_opts){
+		.debuginfo_path = opts->sampling.debuginfo_path,
+	});
+	a.procs = a.sym ? proc_table__new(a.sym) : NULL;
+	if (!a.procs) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	stop_requested = 0;
+	install_signal_handlers();
+	err = start_sampling(&a, tgids);
+	if (err)
+		goto out_free;
+	log_start(&a);
+	run_loop(&a);
+	shut_down(&a);
+
+out_free:
+	uploader__free(a.uploader);
+	sampler__free(a.sampler);
+	proc_table__free(a.procs);
+	symbolizer__free(a.sym);
+	store__close(a.store);
+	free(tgids);
+	return err;
+}

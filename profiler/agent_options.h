@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The options of `bpfprof agent`, parsed and checked for form (not against the system). */
+#ifndef PROF_AGENT_OPTIONS_H
+#define PROF_AGENT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sampling_options.h"
+
+#define AGENT_MAX_LABELS 32
+#define AGENT_MAX_HEADERS 16
+
+struct agent_opts {
+	struct sampling_opts sampling; /* what to sample */
+	double interval_s;	       /* one profile per interval */
+	const char *store_dir;	       /* borrowed; NULL with --no-store */
+	uint64_t store_max_size;       /* bytes; 0: no limit */
+	uint64_t store_max_age_ns;     /* 0: no limit */
+	const char *upload_url;	       /* borrowed; NULL: no upload */
+	const char *app_name;
+	const char *labels[AGENT_MAX_LABELS]; /* borrowed "k=v" */
+	size_t nlabels;
+	const char *tenant;
+	const char *bearer_token_file;
+	const char *basic_auth_file;
+	const char *headers[AGENT_MAX_HEADERS]; /* borrowed "Name: value" */
+	size_t nheaders;
+	const char *ca_file;
+	double upload_grace_s; /* at exit, how long to try pending uploads */
+	const char *log_file;  /* borrowed; NULL: stderr */
+	int verbose;
+};
+
+enum agent_parse_result {
+	AGENT_PARSE_OK,
+	AGENT_PARSE_HELP,  /* --help was printed; exit 0 */
+	AGENT_PARSE_ERROR, /* a reason is in err; exit 2 */
+};
+
+/*
+ * Parses argv of `agent` (argv[0] is "agent"). Fills @opts with defaults first. Allocations
+ * in @opts are released by agent_opts__release(), whatever the result.
+ */
+enum agent_parse_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv,
+					  char *err, size_t errlen);
+void agent_opts__release(struct agent_opts *opts);
+void agent_opts__usage(FILE *out);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Closing one interval of continuous sampling: switches the sampler's buffers so that the
+ * next interval's samples go elsewhere, names the processes the closed buffer's samples
+ * belong to, builds its profile, then empties the buffer and forgets exited processes.
+ */
+#ifndef PROF_INTERVAL_H
+#define PROF_INTERVAL_H
+
+#include <stdint.h>
+
+#include "profile_abi.h"
+#include "profile_builder.h"
+
+struct proc_table;
+struct profile;
+struct sampler;
+struct symbolizer;
+
+struct interval_source {
+	struct sampler *sampler; /* created with double_buffer and time_slot_ns */
+	struct symbolizer *sym;
+	struct proc_table *procs;
+	uint64_t slot_ns;     /* the sampler's time_slot_ns */
+	uint32_t frequency;   /* Hz, for the period */
+};
+
+struct interval_result {
+	struct profile *prof;		     /* owned by the caller: profile__free() */
+	uint64_t start_ns, end_ns;	     /* CLOCK_REALTIME */
+	struct prof_sample_counters lost;    /* what went wrong in this interval (deltas) */
+	struct profile_builder_stats build;
+};
+
+/*
+ * Closes the interval that began at @start_ns (CLOCK_REALTIME) now. @counters holds the
+ * sampler's counters as of the previous close and is updated. Returns 0 or -errno (the
+ * buffer is emptied all the same, so the next interval starts clean).
+ */
+int interval__close(const struct interval_source *src, uint64_t start_ns,
+		    struct prof_sample_counters *counters, struct interval_result *out);
+
+#endif

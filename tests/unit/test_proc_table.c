@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The process table over a long run: images of exited processes are kept for the interval
+ * their exit was seen in and the next, then forgotten, so the table does not grow with
+ * process churn; running processes stay. Uses this test's own process as the image.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proc_table.h"
+#include "symbolizer.h"
+
+struct fixture {
+	struct symbolizer *sym;
+	struct proc_table *table;
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+
+	fx.sym = symbolizer__new(&(struct symbolizer_opts){ 0 });
+	fx.table = fx.sym ? proc_table__new(fx.sym) : NULL;
+	*state = &fx;
+	return fx.table ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	proc_table__free(fx->table);
+	symbolizer__free(fx->sym);
+	return 0;
+}
+
+static void event(struct proc_table *table, uint32_t type, uint32_t gen)
+{
+	struct prof_proc_event e = { .type = type, .tgid = getpid(), .proc_gen = gen };
+
+	strcpy(e.comm, "test");
+	proc_table__on_event(table, &e, 0);
+}
+
+static void test_exited_images_are_evicted(void **state)
+{
+	struct fixture *fx = *state;
+	const struct proc_entry *entry;
+
+	/* Generations may arrive a little out of order from different CPUs. */
+	event(fx->table, PROF_PROC_SEEN, 2);
+	event(fx->table, PROF_PROC_SEEN, 1);
+	event(fx->table, PROF_PROC_SEEN, 3);
+	assert_int_equal(proc_table__count(fx->table), 3);
+	entry = proc_table__lookup(fx->table, 1, getpid());
+	assert_non_null(entry);
+	assert_string_equal(entry->comm, "test");
+	assert_non_null(entry->maps);
+
+	event(fx->table, PROF_PROC_EXIT, 2);
+	/* The interval that saw the exit is built after it: the image must still be there. */
+	proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 3);
+	assert_string_equal(proc_table__lookup(fx->table, 2, getpid())->comm, "test");
+	/* Late samples may be in the next interval too; after that it goes. */
+	proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 2);
+	for (int i = 0; i < 5; i++)
+		proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 2);
+}
+
+static void test_churn_stays_bounded(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_table_stats stats;
+
+	/* A thousand short-lived processes, a few per interval: the table holds a few. */
+	for (uint32_t gen = 1; gen <= 1000; gen++) {
+		event(fx->table, PROF_PROC_SEEN, gen);
+		event(fx->table, PROF_PROC_EXIT, gen);
+		if (gen % 10 == 0) {
+			proc_table__evict(fx->table);
+			assert_true(proc_table__count(fx->table) <= 20);
+		}
+	}
+	proc_table__stats(fx->table, &stats);
+	assert_true(stats.evicted >= 980);
+}
+
+static void test_late_lookups_are_forgotten(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* An unknown generation is read now, and held until the interval ends. */
+	assert_non_null(proc_table__lookup(fx->table, 0, getpid()));
+	assert_int_equal(proc_table__count(fx->table), 1);
+	proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_exited_images_are_evicted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_churn_stays_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_lookups_are_forgotten, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -393,10 +393,7 @@ int agent__run(const struct agent_opts *opts)
 		pr_err("%s\n", why);
 		return err;
 	}
-	tgids = calloc(opts->sampling.npids + 1, sizeof(*tgids));
-	if (!tgids)
-		return -ENOMEM;
-	err = sampling_setup__resolve_pids(&opts->sampling, tgids);
+	err = sampling_setup__resolve_pids(&opts->sampling, &tgids);
 	if (err)
 		goto out_free;
 	err = open_store(&a);
@@ -405,15 +402,9 @@ int agent__run(const struct agent_opts *opts)
 	err = start_uploader(&a, realtime_ns());
 	if (err)
 		goto out_free;
-	sampling_setup__raise_file_limit();
-	a.sym = symbolizer__new(&(struct symbolizer_opts){
-		.debuginfo_path = opts->sampling.debuginfo_path,
-	});
-	a.procs = a.sym ? proc_table__new(a.sym) : NULL;
-	if (!a.procs) {
-		err = -ENOMEM;
+	err = sampling_setup__naming(&opts->sampling, &a.sym, &a.procs);
+	if (err)
 		goto out_free;
-	}
 	stop_requested = 0;
 	install_signal_handlers();
 	err = start_sampling(&a, tgids);

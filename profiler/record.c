@@ -226,24 +226,15 @@ int record__run(const struct record_opts *opts)
 		pr_err("%s\n", why);
 		return err;
 	}
-	tgids = calloc(opts->sampling.npids + 1, sizeof(*tgids));
-	if (!tgids)
-		return -ENOMEM;
-	err = sampling_setup__resolve_pids(&opts->sampling, tgids);
+	err = sampling_setup__resolve_pids(&opts->sampling, &tgids);
 	if (err)
 		goto out_free;
 	err = open_outputs(&r);
 	if (err)
 		goto out_free;
-	sampling_setup__raise_file_limit();
-	r.sym = symbolizer__new(&(struct symbolizer_opts){
-		.debuginfo_path = opts->sampling.debuginfo_path,
-	});
-	r.procs = r.sym ? proc_table__new(r.sym) : NULL;
-	if (!r.procs) {
-		err = -ENOMEM;
+	err = sampling_setup__naming(&opts->sampling, &r.sym, &r.procs);
+	if (err)
 		goto out_free;
-	}
 	stop_requested = 0;
 	install_signal_handlers();
 	err = start_sampling(&r, tgids);

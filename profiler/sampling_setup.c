@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "log.h"
+#include "proc_table.h"
+#include "symbolizer.h"
 
 #define NSEC_PER_SEC 1000000000ull
 
@@ -31,10 +34,13 @@ static int pid_to_tgid(uint32_t pid, uint32_t *tgid)
 	return ret;
 }
 
-int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t *tgids)
+int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t **tgids)
 {
+	*tgids = calloc(opts->npids + 1, sizeof(**tgids));
+	if (!*tgids)
+		return -ENOMEM;
 	for (size_t i = 0; i < opts->npids; i++) {
-		if (pid_to_tgid(opts->pids[i], &tgids[i])) {
+		if (pid_to_tgid(opts->pids[i], &(*tgids)[i])) {
 			pr_err("no such process: %u\n", opts->pids[i]);
 			return -ESRCH;
 		}
@@ -59,7 +65,7 @@ void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32
 	so->counts_map_size = opts->counts_map_size;
 }
 
-void sampling_setup__raise_file_limit(void)
+static void raise_file_limit(void)
 {
 	struct rlimit lim;
 
@@ -67,6 +73,17 @@ void sampling_setup__raise_file_limit(void)
 		lim.rlim_cur = lim.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &lim);
 	}
+}
+
+int sampling_setup__naming(const struct sampling_opts *opts, struct symbolizer **sym,
+			   struct proc_table **procs)
+{
+	raise_file_limit();
+	*sym = symbolizer__new(&(struct symbolizer_opts){
+		.debuginfo_path = opts->debuginfo_path,
+	});
+	*procs = *sym ? proc_table__new(*sym) : NULL;
+	return *procs ? 0 : -ENOMEM;
 }
 
 uint64_t monotonic_ns(void)

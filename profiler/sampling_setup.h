@@ -8,18 +8,28 @@
 #include "sampler.h"
 #include "sampling_options.h"
 
+struct proc_table;
+struct symbolizer;
+
 /*
- * The process ids of -p (thread ids become their process's) into @tgids (npids entries).
- * Returns 0, or -ESRCH after logging the pid that does not exist.
+ * The process ids of -p (thread ids become their process's) into @*tgids (malloc'ed, owned
+ * by the caller, npids + 1 entries). Returns 0, or -ESRCH after logging the pid that does
+ * not exist, or -ENOMEM.
  */
-int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t *tgids);
+int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t **tgids);
+
+/*
+ * What names the samples: a symbolizer with the options' debug-info roots and a process
+ * table over it, both owned by the caller (also on failure: free them). Allows as many open
+ * files as it may first: the symbolizer holds mapped files open until it reads them.
+ * Returns 0 or -ENOMEM.
+ */
+int sampling_setup__naming(const struct sampling_opts *opts, struct symbolizer **sym,
+			   struct proc_table **procs);
 
 /* Fills the fields of @so that @opts decides; @tgids are borrowed by @so. */
 void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32_t *tgids,
 				  struct sampler_opts *so);
-
-/* The symbolizer holds mapped files open until it reads them: allows as many as it may. */
-void sampling_setup__raise_file_limit(void);
 
 /* Now, in ns, on CLOCK_MONOTONIC and on CLOCK_REALTIME. */
 uint64_t monotonic_ns(void);

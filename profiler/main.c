@@ -96,7 +96,7 @@ static const struct command_entry commands[] = {
 	{ "record", "sample every CPU for a while (or while a command runs) and write a profile",
 	  cmd_record },
 	{ "agent", "sample continuously: a profile per interval, stored and uploaded", cmd_agent },
-	{ "flamegraph", "merge folded or pprof profiles into a flame graph (or another format)",
+	{ "flamegraph", "merge profiles, or a window of the agent's store, into a flame graph",
 	  cmd_flamegraph },
 	{ "diff", "a differential flame graph of two profiles", cmd_diff },
 	{ "convert", "convert a profile between folded, pprof and svg", cmd_convert },

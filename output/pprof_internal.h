@@ -29,6 +29,9 @@
 #define PPROF_TIME_TYPE "cpu"
 #define PPROF_TIME_UNIT "nanoseconds"
 
+/* A comment (profile-level note) that names the host sampled: "hostname=NAME". */
+#define PPROF_HOST_COMMENT "hostname="
+
 /* Sample labels. */
 #define PPROF_LABEL_PID "pid"	      /* number: process id (tgid) */
 #define PPROF_LABEL_TID "tid"	      /* number: thread id */

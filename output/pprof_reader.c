@@ -667,6 +667,12 @@ static int pprof_reader__convert(struct pprof_reader *r)
 	if (skipped)
 		pr_debug("pprof: %" PRIu64 " samples without a positive count skipped\n", skipped);
 
+	for (i = 0; i < msg->n_comment; i++) {
+		const char *c = r->strings[msg->comment[i]];
+
+		if (!strncmp(c, PPROF_HOST_COMMENT, strlen(PPROF_HOST_COMMENT)))
+			snprintf(meta.host, sizeof(meta.host), "%s", c + strlen(PPROF_HOST_COMMENT));
+	}
 	if (msg->time_nanos > 0)
 		meta.time_ns = msg->time_nanos;
 	if (msg->duration_nanos > 0)

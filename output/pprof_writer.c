@@ -592,6 +592,24 @@ static int pprof_writer__value_type(struct pprof_writer *w, Perftools__Profiles_
 }
 
 /* Fills @msg, whose parts live in the writer's arena. Returns 0 or -errno. */
+/* The host goes in a comment: pprof has no profile-level labels. Returns 0 or -errno. */
+static int pprof_writer__host_comment(struct pprof_writer *w, Perftools__Profiles__Profile *msg,
+				      const char *host)
+{
+	char text[sizeof(PPROF_HOST_COMMENT) + PROFILE_HOST_MAX];
+	int64_t *comments = pprof_writer__alloc(w, 1, sizeof(*comments));
+
+	if (!comments)
+		return -ENOMEM;
+	snprintf(text, sizeof(text), PPROF_HOST_COMMENT "%s", host);
+	comments[0] = pprof_writer__str(w, text);
+	if (comments[0] < 0)
+		return comments[0];
+	msg->comment = comments;
+	msg->n_comment = 1;
+	return 0;
+}
+
 static int pprof_writer__build(struct pprof_writer *w, Perftools__Profiles__Profile *msg)
 {
 	const struct profile_meta *meta = profile__meta(w->prof);
@@ -629,6 +647,11 @@ static int pprof_writer__build(struct pprof_writer *w, Perftools__Profiles__Prof
 	msg->sample_type = type_ptrs;
 	msg->time_nanos = meta->time_ns;
 	msg->duration_nanos = meta->duration_ns;
+	if (meta->host[0]) {
+		err = pprof_writer__host_comment(w, msg, meta->host);
+		if (err)
+			return err;
+	}
 
 	w->frame_functions = calloc(profile__frame_count(w->prof) + 1, sizeof(*w->frame_functions));
 	w->samples = calloc(nr + 1, sizeof(*w->samples));

@@ -49,11 +49,14 @@ struct profile_sample {
 	uint64_t count;
 };
 
+#define PROFILE_HOST_MAX 65 /* HOST_NAME_MAX and its terminator */
+
 /* Whole-profile facts that pprof and the summary carry. */
 struct profile_meta {
 	uint64_t time_ns;     /* start, ns since the Unix epoch; 0 if unknown */
 	uint64_t duration_ns; /* 0 if unknown */
 	uint64_t period_ns;   /* ns of CPU time one sample stands for; 0 if unknown */
+	char host[PROFILE_HOST_MAX]; /* the host sampled, "" if unknown */
 };
 
 struct profile;

@@ -62,6 +62,7 @@ struct agent {
 	uint64_t interval_start_ns; /* CLOCK_REALTIME */
 	uint64_t last_report_ns;    /* CLOCK_MONOTONIC */
 	bool store_paused;	    /* the last write failed: the disk is full */
+	char host[PROFILE_HOST_MAX];
 	char host_label[HOST_LABEL_MAX];
 };
 
@@ -107,12 +108,12 @@ static int open_store(struct agent *a)
 /* "hostname=NAME", unless the user gave a hostname label. */
 static void make_host_label(struct agent *a)
 {
-	char host[256] = "unknown";
+	char host[PROFILE_HOST_MAX];
 
 	for (size_t i = 0; i < a->opts->nlabels; i++)
 		if (!strncmp(a->opts->labels[i], "hostname=", 9))
 			return;
-	gethostname(host, sizeof(host) - 1);
+	snprintf(host, sizeof(host), "%s", a->host);
 	/* A label value cannot hold these; a host name should not either. */
 	for (char *c = host; *c; c++)
 		if (strchr(",{}=; ", *c))
@@ -172,6 +173,7 @@ static int start_sampling(struct agent *a, const uint32_t *tgids)
 		.procs = a->procs,
 		.slot_ns = TIME_SLOT_NS,
 		.frequency = a->opts->sampling.frequency,
+		.host = a->host,
 	};
 	a->interval_start_ns = realtime_ns();
 	return 0;
@@ -384,6 +386,7 @@ int agent__run(const struct agent_opts *opts)
 	int err;
 
 	setup_logging(opts);
+	sampling_setup__host_name(a.host);
 	if (opts->log_file && (err = log__set_file(opts->log_file))) {
 		pr_err("cannot open the log file %s: %s\n", opts->log_file, strerror(-err));
 		return err;

@@ -2,6 +2,7 @@
 #include "interval.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -57,6 +58,7 @@ int interval__close(const struct interval_source *src, uint64_t start_ns,
 		.duration_ns = out->end_ns - out->start_ns,
 		.period_ns = NSEC_PER_SEC / src->frequency,
 	};
+	snprintf(meta.host, sizeof(meta.host), "%s", src->host);
 	profile__set_meta(out->prof, &meta);
 	clock.slot_ns = src->slot_ns;
 	clock.realtime_offset_ns = (int64_t)(realtime_ns() - monotonic_ns());

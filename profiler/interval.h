@@ -23,6 +23,7 @@ struct interval_source {
 	struct proc_table *procs;
 	uint64_t slot_ns;     /* the sampler's time_slot_ns */
 	uint32_t frequency;   /* Hz, for the period */
+	const char *host;     /* the host's name, for the profiles' meta */
 };
 
 struct interval_result {

@@ -190,6 +190,7 @@ static int finish_sampling(struct recording *r)
 		.duration_ns = duration * NSEC_PER_SEC,
 		.period_ns = NSEC_PER_SEC / r->opts->sampling.frequency,
 	};
+	sampling_setup__host_name(meta.host);
 	profile__set_meta(r->prof, &meta);
 	err = profile_builder__build(r->sampler, r->sym, r->procs, NULL, r->prof, &r->summary.build);
 	if (err)

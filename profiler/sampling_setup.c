@@ -7,9 +7,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "proc_table.h"
+#include "profile.h"
 #include "symbolizer.h"
 
 #define NSEC_PER_SEC 1000000000ull
@@ -84,6 +86,13 @@ int sampling_setup__naming(const struct sampling_opts *opts, struct symbolizer *
 	});
 	*procs = *sym ? proc_table__new(*sym) : NULL;
 	return *procs ? 0 : -ENOMEM;
+}
+
+void sampling_setup__host_name(char *host)
+{
+	if (gethostname(host, PROFILE_HOST_MAX - 1) || !host[0])
+		strcpy(host, "unknown");
+	host[PROFILE_HOST_MAX - 1] = '\0';
 }
 
 uint64_t monotonic_ns(void)

@@ -75,6 +75,7 @@ static void build_profile(struct profile *prof)
 		.time_ns = 1700000000123456789ull,
 		.duration_ns = 5000000000ull,
 		.period_ns = PERIOD,
+		.host = "build-42.example",
 	};
 	struct profile_frame f_start = { .func = "_start", .module = "/usr/bin/app",
 					 .addr = 0x1040 };
@@ -519,8 +520,8 @@ static char *dump_model(const struct profile *prof)
 	qsort(lines, nr, sizeof(*lines), cmp_str);
 	f = open_memstream(&text, &total);
 	assert_non_null(f);
-	fprintf(f, "time %" PRIu64 " duration %" PRIu64 " period %" PRIu64 "\n", meta->time_ns,
-		meta->duration_ns, meta->period_ns);
+	fprintf(f, "time %" PRIu64 " duration %" PRIu64 " period %" PRIu64 " host %s\n",
+		meta->time_ns, meta->duration_ns, meta->period_ns, meta->host);
 	for (i = 0; i < nr; i++) {
 		fprintf(f, "%s\n", lines[i]);
 		free(lines[i]);

@@ -7,6 +7,8 @@ name=APP{k=v,...}, from and until (Unix seconds, until >= from), format=pprof, a
 multipart/form-data body whose field "profile" is a gzip pprof. Optional requirements
 (--token, --basic, --tenant, --header) answer 401 or 400 when missing; --fail-first N answers
 the first N requests with --fail-status whatever they hold, and --delay holds every reply.
+--tls-cert and --tls-key serve HTTPS instead of HTTP; a client that refuses the certificate
+ends the handshake before any request, so nothing is recorded for it.
 
 Writes DIR/port once listening, appends one JSON line per request to DIR/requests.jsonl
 (never a secret: only the authorization scheme) and saves accepted profiles as
@@ -18,6 +20,7 @@ import gzip
 import json
 import os
 import re
+import ssl
 import sys
 import threading
 import time
@@ -240,12 +243,22 @@ def main():
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
     p.add_argument("--fail-status", type=int, default=503, metavar="CODE")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECS")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate")
+    p.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
     args = p.parse_args()
+    if (args.tls_cert is None) != (args.tls_key is None):
+        p.error("--tls-cert and --tls-key go together")
 
     ThreadingHTTPServer.allow_reuse_address = True
     ThreadingHTTPServer.daemon_threads = True
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.args, srv.lock, srv.requests = args, threading.Lock(), 0
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        # The handshake runs in accept(); one that fails is an OSError, which socketserver
+        # drops without a request (or a traceback).
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     # Restarted on the same folder (an outage in a test): numbering goes on.
     srv.saved = len([n for n in os.listdir(args.dir) if re.fullmatch(r"profile-\d+\.pb\.gz", n)])
     tmp = os.path.join(args.dir, ".port.tmp")

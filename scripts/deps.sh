@@ -8,7 +8,7 @@ build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev lib
 	zlib1g-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler libiberty-dev liblzma-dev
 	libdebuginfod-dev libcurl4-openssl-dev)
 test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
-	elfutils llvm-14 libc6-dbg)
+	elfutils llvm-14 libc6-dbg openssl)
 
 packages=("${build_packages[@]}")
 [ "${1:-build}" = test ] && packages+=("${test_packages[@]}")

@@ -233,7 +233,7 @@ int record__run(const struct record_opts *opts)
 	err = open_outputs(&r);
 	if (err)
 		goto out_free;
-	err = sampling_setup__naming(&opts->sampling, &r.sym, &r.procs);
+	err = sampling_setup__naming(&opts->sampling, 0, &r.sym, &r.procs);
 	if (err)
 		goto out_free;
 	stop_requested = 0;

@@ -77,12 +77,13 @@ static void raise_file_limit(void)
 	}
 }
 
-int sampling_setup__naming(const struct sampling_opts *opts, struct symbolizer **sym,
-			   struct proc_table **procs)
+int sampling_setup__naming(const struct sampling_opts *opts, size_t idle_cache_bytes,
+			   struct symbolizer **sym, struct proc_table **procs)
 {
 	raise_file_limit();
 	*sym = symbolizer__new(&(struct symbolizer_opts){
 		.debuginfo_path = opts->debuginfo_path,
+		.idle_cache_bytes = idle_cache_bytes,
 	});
 	*procs = *sym ? proc_table__new(*sym) : NULL;
 	return *procs ? 0 : -ENOMEM;

@@ -3,6 +3,7 @@
 #ifndef PROF_SAMPLING_SETUP_H
 #define PROF_SAMPLING_SETUP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sampler.h"
@@ -19,13 +20,14 @@ struct symbolizer;
 int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t **tgids);
 
 /*
- * What names the samples: a symbolizer with the options' debug-info roots and a process
- * table over it, both owned by the caller (also on failure: free them). Allows as many open
- * files as it may first: the symbolizer holds mapped files open until it reads them.
+ * What names the samples: a symbolizer with the options' debug-info roots, keeping up to
+ * @idle_cache_bytes of files no process maps any more (0: its default), and a process table
+ * over it, both owned by the caller (also on failure: free them). Allows as many open files
+ * as it may first: the symbolizer holds mapped files open until it reads them.
  * Returns 0 or -ENOMEM.
  */
-int sampling_setup__naming(const struct sampling_opts *opts, struct symbolizer **sym,
-			   struct proc_table **procs);
+int sampling_setup__naming(const struct sampling_opts *opts, size_t idle_cache_bytes,
+			   struct symbolizer **sym, struct proc_table **procs);
 
 /* Fills the fields of @so that @opts decides; @tgids are borrowed by @so. */
 void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32_t *tgids,

@@ -120,6 +120,7 @@ struct dso_cache {
 	struct dso *idle_tail;
 	size_t nr_idle;
 	size_t idle_bytes;
+	size_t idle_max_bytes; /* DSO_IDLE_MAX_BYTES unless set */
 	size_t nr_fds; /* descriptors held by dsos not read yet */
 	uint64_t bad_files;
 	uint64_t bad_debuginfo;
@@ -156,7 +157,15 @@ struct dso_cache *dso_cache__new(void)
 		return NULL;
 	}
 	cache->nr_buckets = DSO_MIN_BUCKETS;
+	cache->idle_max_bytes = DSO_IDLE_MAX_BYTES;
 	return cache;
+}
+
+void dso_cache__set_idle_limit(struct dso_cache *cache, size_t bytes)
+{
+	cache->idle_max_bytes = bytes;
+	while (cache->idle_bytes > cache->idle_max_bytes)
+		cache__evict_oldest(cache);
 }
 
 void dso_cache__free(struct dso_cache *cache)
@@ -536,7 +545,7 @@ void dso__put(struct dso *dso)
 	cache->idle_head = dso;
 	cache->nr_idle++;
 	cache->idle_bytes += dso->bytes;
-	while (cache->nr_idle > DSO_IDLE_MAX_FILES || cache->idle_bytes > DSO_IDLE_MAX_BYTES)
+	while (cache->nr_idle > DSO_IDLE_MAX_FILES || cache->idle_bytes > cache->idle_max_bytes)
 		cache__evict_oldest(cache);
 }
 

@@ -44,6 +44,11 @@ struct dso_frame {
 
 /* Returns NULL with errno set. */
 struct dso_cache *dso_cache__new(void);
+/*
+ * Files no process maps any more stay cached, the most recently used first, up to @bytes of
+ * what they hold (64 MiB unless set); a long-running agent keeps less.
+ */
+void dso_cache__set_idle_limit(struct dso_cache *cache, size_t bytes);
 /* NULL-safe. Every dso taken from @cache must have been put first; idle ones are freed. */
 void dso_cache__free(struct dso_cache *cache);
 

@@ -101,6 +101,8 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	if (!sym->names)
 		goto out_free;
 	sym->dsos = dso_cache__new();
+	if (sym->dsos && opts && opts->idle_cache_bytes)
+		dso_cache__set_idle_limit(sym->dsos, opts->idle_cache_bytes);
 	if (!sym->dsos) {
 		err = errno;
 		goto out_free;

@@ -30,6 +30,8 @@ struct symbolizer_opts {
 	 * .build-id/xx/rest.debug), before /usr/lib/debug; NULL for none. See debuginfo.h.
 	 */
 	const char *debuginfo_path;
+	/* Bytes of files no process maps any more kept for reuse; 0 for the default (64 MiB). */
+	size_t idle_cache_bytes;
 };
 
 /* The module of frames named by a perf map (JIT code): one for every process and runtime. */

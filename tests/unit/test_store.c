@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "temp_dir.h"
+
 #include "compress.h"
 #include "store.h"
 
@@ -54,20 +56,12 @@ static int setup_dir(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown_dir(void **state)
 {
 	struct fixture *fx = *state;
 
 	umask(fx->old_umask);
-	nftw(fx->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	temp_dir__remove(fx->dir);
 	free(fx);
 	return 0;
 }

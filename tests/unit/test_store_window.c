@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "temp_dir.h"
+
 #include "pprof_writer.h"
 #include "profile.h"
 #include "store.h"
@@ -41,14 +43,6 @@ struct fixture {
 	struct store *store;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -71,7 +65,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	store__close(f->store);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	temp_dir__remove(f->dir);
 	free(f);
 	return 0;
 }

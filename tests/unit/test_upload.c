@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "temp_dir.h"
+
 #include "log.h"
 #include "profile.pb-c.h"
 #include "store.h"
@@ -78,14 +80,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
@@ -95,7 +89,7 @@ static int teardown(void **state)
 		kill(fx->receiver, SIGTERM);
 		waitpid(fx->receiver, NULL, 0);
 	}
-	nftw(fx->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	temp_dir__remove(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -7,13 +7,21 @@ bg "$(prog callgraph)" 10
 wl=$!
 sleep 0.3
 
+# CPU seconds the workload ran: on a busy machine it gets less than the 3 s of wall time.
+# They include the moments record spends loading BPF, hence the margin below.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$wl/stat"; }
+before=$(cpu_ticks)
 "$BPFPROF" record -q -p "$wl" -d 3 -F 199 -o "$WORK/pid.folded" || fail "record -p exited $?"
+ran=$(awk -v t=$(($(cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')
+expected=$(awk -v s="$ran" 'BEGIN { printf "%d", s * 199 }')
 n=$(total "$WORK/pid.folded" callgraph)
 all=$(total "$WORK/pid.folded")
 heavy=$(share "$WORK/pid.folded" callgraph "main;spin;heavy;heavy_leaf")
 light=$(share "$WORK/pid.folded" callgraph "main;spin;light;light_leaf")
-echo "samples $n of $all; heavy $heavy light $light"
-at_least "$n" 400 || fail "too few samples: $n (about 597 expected)"
+echo "samples $n of $all ($ran CPU seconds: about $expected expected); heavy $heavy light $light"
+at_least "$n" 100 || fail "too few samples: $n"
+at_least "$n" "$(awk -v e="$expected" 'BEGIN { print e * 0.7 }')" ||
+	fail "too few samples: $n for $ran CPU seconds at 199 Hz (about $expected)"
 [ "$n" = "$all" ] || fail "-p recorded $((all - n)) samples of other processes"
 at_least "$(awk -v a="$heavy" -v b="$light" 'BEGIN { print a + b }')" 0.95 ||
 	fail "complete stacks: heavy $heavy + light $light < 0.95"

@@ -246,7 +246,12 @@ int BPF_PROG(on_exec, struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 
-	if (!task_selected(tgid))
+	/*
+	 * Only a process already sampled needs a new generation: one never sampled gets its
+	 * first on its first sample. Most execs of a busy host are never sampled, and reading
+	 * each one's mappings would cost user space more than the sampling does.
+	 */
+	if (!bpf_map_lookup_elem(&procs, &tgid) || !task_selected(tgid))
 		return 0;
 	start_generation(PROF_PROC_EXEC, tgid, task);
 	return 0;

@@ -6,7 +6,7 @@
 need_bpf
 S=$WORK/store
 mkdir -p "$S"
-mount -t tmpfs -o size=192k tmpfs "$S" 2>"$WORK/mount.err" || skip "cannot mount a tmpfs: $(cat "$WORK/mount.err")"
+mount -t tmpfs -o size=64k tmpfs "$S" 2>"$WORK/mount.err" || skip "cannot mount a tmpfs: $(cat "$WORK/mount.err")"
 trap 'kill "${agent:-}" 2>/dev/null; wait; umount "$S" 2>/dev/null; cleanup' EXIT
 
 bg "$(prog callgraph)" 60
@@ -16,7 +16,7 @@ agent=$!
 sleep 1.5
 mv "$WORK/agent.log" "$WORK/agent.log.1"
 kill -HUP "$agent"
-for _ in $(seq 100); do grep -q 'cannot write to the store' "$WORK/agent.log" 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 200); do grep -q 'cannot write to the store' "$WORK/agent.log" 2>/dev/null && break; sleep 0.2; done
 [ -s "$WORK/agent.log" ] || fail "no new log file after SIGHUP"
 grep -q 'sampling' "$WORK/agent.log.1" || fail "the first log file lacks the start line"
 ok "SIGHUP reopened the log"

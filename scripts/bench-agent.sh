@@ -143,7 +143,6 @@ run() {
 		[ -z "$cpu0" ] && cpu0=$ticks
 		win=$(awk -v d=$((ticks - prev_ticks)) -v ms=$((t - prev_t)) -v tck="$tck" \
 			'BEGIN { printf "%.2f", d / tck / (ms / 1000) * 100 }')
-		awk -v w="$win" -v m="$max_win" 'BEGIN { exit !(w > m) }' && max_win=$win
 		wins+=("$win")
 		readings=$((readings + 1))
 		shared=$((shared + $(foreign "$load_pid" "$agent_pid")))
@@ -159,9 +158,10 @@ run() {
 	read -r _ churn_procs <"$dir/load/churn.count" || churn_procs=0
 	churn_procs=$((churn_procs - churn0))
 
+	# The first window holds start-up (kallsyms, BPF load): left out of median and maximum.
 	local med_win=0
-	((${#wins[@]} > 1)) && med_win=$(printf '%s\n' "${wins[@]:1}" | sort -n |
-		awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	((${#wins[@]} > 1)) && read -r med_win max_win < <(printf '%s\n' "${wins[@]:1}" | sort -n |
+		awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[NR] }')
 
 	local stop0 stop_ms
 	stop0=$(now_ms)

@@ -14,6 +14,8 @@ set -uo pipefail
 state=${1:?usage: agent_load.sh STATE_DIR}
 workers=${WORKERS:-$(nproc)}
 rate=${CHURN_RATE:-6}
+[[ $rate =~ ^[1-9][0-9]*$ && $workers =~ ^[0-9]+$ ]] ||
+	{ echo "agent_load: CHURN_RATE must be a whole number >= 1, WORKERS a whole number" >&2; exit 2; }
 mkdir -p "$state"
 rm -f "$state/ready" "$state/churn.count"
 

@@ -12,7 +12,6 @@
 #include "interval.h"
 #include "log.h"
 #include "pprof_writer.h"
-#include "privileges.h"
 #include "proc_table.h"
 #include "profile.h"
 #include "sampler.h"
@@ -68,11 +67,6 @@ struct agent {
 	char host[PROFILE_HOST_MAX];
 	char host_label[HOST_LABEL_MAX];
 };
-
-static void on_proc_event(const struct prof_proc_event *event, void *ctx)
-{
-	proc_table__on_event(ctx, event, monotonic_ns());
-}
 
 static void install_signal_handlers(void)
 {
@@ -159,12 +153,10 @@ static int start_sampling(struct agent *a, const uint32_t *tgids)
 	struct sampler_opts so = {
 		.double_buffer = true,
 		.time_slot_ns = TIME_SLOT_NS,
-		.on_event = on_proc_event,
-		.event_ctx = a->procs,
 	};
 	int err;
 
-	sampling_setup__sampler_opts(&a->opts->sampling, tgids, &so);
+	sampling_setup__sampler_opts(&a->opts->sampling, tgids, a->procs, &so);
 	err = sampler__new(&so, &a->sampler);
 	if (!err)
 		err = sampler__start(a->sampler);
@@ -387,7 +379,6 @@ int agent__run(const struct agent_opts *opts)
 {
 	struct agent a = { .opts = opts };
 	uint32_t *tgids = NULL;
-	char why[256];
 	int err;
 
 	setup_logging(opts);
@@ -396,12 +387,7 @@ int agent__run(const struct agent_opts *opts)
 		pr_err("cannot open the log file %s: %s\n", opts->log_file, strerror(-err));
 		return err;
 	}
-	err = privileges__check_sampling(why, sizeof(why));
-	if (err) {
-		pr_err("%s\n", why);
-		return err;
-	}
-	err = sampling_setup__resolve_pids(&opts->sampling, &tgids);
+	err = sampling_setup__begin(&opts->sampling, &tgids);
 	if (err)
 		goto out_free;
 	err = open_store(&a);

@@ -12,7 +12,6 @@
 #include "command.h"
 #include "log.h"
 #include "output_file.h"
-#include "privileges.h"
 #include "proc_table.h"
 #include "profile.h"
 #include "profile_builder.h"
@@ -85,21 +84,13 @@ static int write_outputs(struct recording *r)
 	return err;
 }
 
-static void on_proc_event(const struct prof_proc_event *event, void *ctx)
-{
-	proc_table__on_event(ctx, event, monotonic_ns());
-}
-
 static int start_sampling(struct recording *r, const uint32_t *tgids)
 {
 	const struct record_opts *o = r->opts;
-	struct sampler_opts so = {
-		.on_event = on_proc_event,
-		.event_ctx = r->procs,
-	};
+	struct sampler_opts so = { 0 };
 	int err;
 
-	sampling_setup__sampler_opts(&o->sampling, tgids, &so);
+	sampling_setup__sampler_opts(&o->sampling, tgids, r->procs, &so);
 	so.filter_pids = so.filter_pids || o->command;
 	so.follow_forks = o->command != NULL;
 	err = sampler__new(&so, &r->sampler);
@@ -219,15 +210,9 @@ int record__run(const struct record_opts *opts)
 	struct recording r = { .opts = opts };
 	const char *paths[RECORD_MAX_OUTPUTS];
 	uint32_t *tgids = NULL;
-	char why[256];
 	int err;
 
-	err = privileges__check_sampling(why, sizeof(why));
-	if (err) {
-		pr_err("%s\n", why);
-		return err;
-	}
-	err = sampling_setup__resolve_pids(&opts->sampling, &tgids);
+	err = sampling_setup__begin(&opts->sampling, &tgids);
 	if (err)
 		goto out_free;
 	err = open_outputs(&r);

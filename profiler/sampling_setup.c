@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "privileges.h"
 #include "proc_table.h"
 #include "profile.h"
 #include "symbolizer.h"
@@ -36,8 +37,17 @@ static int pid_to_tgid(uint32_t pid, uint32_t *tgid)
 	return ret;
 }
 
-int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t **tgids)
+int sampling_setup__begin(const struct sampling_opts *opts, uint32_t **tgids)
 {
+	char why[256];
+	int err;
+
+	*tgids = NULL;
+	err = privileges__check_sampling(why, sizeof(why));
+	if (err) {
+		pr_err("%s\n", why);
+		return err;
+	}
 	*tgids = calloc(opts->npids + 1, sizeof(**tgids));
 	if (!*tgids)
 		return -ENOMEM;
@@ -50,8 +60,13 @@ int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t **tg
 	return 0;
 }
 
+static void on_proc_event(const struct prof_proc_event *event, void *procs)
+{
+	proc_table__on_event(procs, event, monotonic_ns());
+}
+
 void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32_t *tgids,
-				  struct sampler_opts *so)
+				  struct proc_table *procs, struct sampler_opts *so)
 {
 	so->frequency = opts->frequency;
 	so->cpus = opts->cpus;
@@ -65,6 +80,8 @@ void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32
 	so->user_stacks = !opts->kernel_only;
 	so->stack_map_size = opts->stack_map_size;
 	so->counts_map_size = opts->counts_map_size;
+	so->on_event = on_proc_event;
+	so->event_ctx = procs;
 }
 
 static void raise_file_limit(void)

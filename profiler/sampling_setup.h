@@ -13,11 +13,12 @@ struct proc_table;
 struct symbolizer;
 
 /*
- * The process ids of -p (thread ids become their process's) into @*tgids (malloc'ed, owned
- * by the caller, npids + 1 entries). Returns 0, or -ESRCH after logging the pid that does
- * not exist, or -ENOMEM.
+ * What must hold before anything is opened: the privileges and BTF sampling needs, and the
+ * processes of -p, whose ids (thread ids become their process's) go to @*tgids (malloc'ed,
+ * owned by the caller also on failure, npids + 1 entries). Returns 0, or -EPERM / -ENOENT
+ * / -ESRCH after logging why, or -ENOMEM.
  */
-int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t **tgids);
+int sampling_setup__begin(const struct sampling_opts *opts, uint32_t **tgids);
 
 /*
  * What names the samples: a symbolizer with the options' debug-info roots, keeping up to
@@ -29,9 +30,12 @@ int sampling_setup__resolve_pids(const struct sampling_opts *opts, uint32_t **tg
 int sampling_setup__naming(const struct sampling_opts *opts, size_t idle_cache_bytes,
 			   struct symbolizer **sym, struct proc_table **procs);
 
-/* Fills the fields of @so that @opts decides; @tgids are borrowed by @so. */
+/*
+ * Fills the fields of @so that @opts decides, and sends process events to @procs; @tgids
+ * and @procs are borrowed by @so.
+ */
 void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32_t *tgids,
-				  struct sampler_opts *so);
+				  struct proc_table *procs, struct sampler_opts *so);
 
 /* This host's name into @host (PROFILE_HOST_MAX bytes); "unknown" when it has none. */
 void sampling_setup__host_name(char *host);

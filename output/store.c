@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -564,5 +565,87 @@ out_fail:
 	store->stats.write_failures++;
 	pr_debug("store '%s': cannot write the interval at %llu ns: %s\n", store->dir,
 		 (unsigned long long)start_ns, strerror(-err));
+	return err;
+}
+
+/* Reads all of the regular file @fd, at most @max bytes. Returns 0 or -errno with @why. */
+static int read_whole(int fd, size_t max, void **out, size_t *out_len, char *why, size_t whylen)
+{
+	size_t len = 0;
+	struct stat st;
+	ssize_t n;
+	char *buf;
+
+	if (fstat(fd, &st)) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		snprintf(why, whylen, "not a regular file of at most %zu MiB", max >> 20);
+		return -EFBIG;
+	}
+	if (!st.st_size) {
+		snprintf(why, whylen, "empty file");
+		return -EINVAL;
+	}
+	buf = malloc(st.st_size);
+	if (!buf) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* Shrank under us: not a whole file. */
+			snprintf(why, whylen, "%s", n ? strerror(errno) : "cut short while read");
+			free(buf);
+			return n ? -errno : -EINVAL;
+		}
+		len += (size_t)n;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+int store__read(const char *dir, const char *name, void **raw, size_t *len, char *why,
+		size_t whylen)
+{
+	char path[PATH_MAX];
+	void *data = NULL;
+	size_t data_len = 0;
+	int fd, err;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		snprintf(why, whylen, "path too long");
+		return -ENAMETOOLONG;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, whylen, "%s",
+			 err == -ENOENT ? "vanished (removed for the store's limits?)" :
+					  strerror(-err));
+		return err;
+	}
+	err = read_whole(fd, STORE_READ_MAX_FILE, &data, &data_len, why, whylen);
+	close(fd);
+	if (err)
+		return err;
+	if (!compress__is_zstd(data, data_len)) {
+		snprintf(why, whylen, "not zstd");
+		err = -EINVAL;
+		goto out_free;
+	}
+	err = compress__unzstd(data, data_len, STORE_READ_MAX_PROFILE, raw, len);
+	if (err)
+		snprintf(why, whylen, "%s",
+			 err == -EINVAL ? "corrupt or truncated zstd data" :
+			 err == -E2BIG	? "decompresses past what a profile may hold" :
+					  strerror(-err));
+out_free:
+	free(data);
 	return err;
 }

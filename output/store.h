@@ -69,6 +69,21 @@ void store__stats(const struct store *store, struct store_stats *stats);
  */
 int store__list(const char *dir, struct store_entry **entries, size_t *n);
 
+/* Bounds for reading an interval file: far above any interval's profile, below harm. */
+#define STORE_READ_MAX_FILE (256u << 20)
+#define STORE_READ_MAX_PROFILE (1024u << 20)
+
+/*
+ * Reads the interval file @dir/@name (without locking, as store__list) and decompresses it:
+ * its pprof, uncompressed, into @*raw (malloc'ed, owned by the caller) and @*len. Returns 0
+ * or -errno with a short reason in @why (@whylen bytes): -ENOENT for a file gone (removed
+ * for the limits, say), -EFBIG past STORE_READ_MAX_FILE, -E2BIG for content past
+ * STORE_READ_MAX_PROFILE, -EINVAL for an empty, shrinking, not zstd, corrupt or truncated
+ * file, -ENOMEM, or what reading failed with.
+ */
+int store__read(const char *dir, const char *name, void **raw, size_t *len, char *why,
+		size_t whylen);
+
 /* Formats the name of the interval starting at @start_ns into @name (STORE_NAME_MAX). */
 void store__format_name(uint64_t start_ns, char *name);
 /* Parses an interval file name. Returns 0 or -EINVAL. */

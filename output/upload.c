@@ -29,9 +29,6 @@
 #define NS_PER_SEC 1000000000ull
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
-/* Bounds for reading a store file: far above any interval's profile, below harm. */
-#define STORE_FILE_MAX (256u << 20)
-#define RAW_PROFILE_MAX (1024u << 20)
 
 /* Memory mode: one profile, gzip compressed. */
 struct upload_item {
@@ -125,51 +122,6 @@ static int uploader__queue_name(struct uploader *up, const char *name)
 	return 1;
 }
 
-static int read_whole_file(const char *path, size_t max, void **out, size_t *out_len)
-{
-	size_t len = 0;
-	struct stat st;
-	ssize_t n;
-	char *buf;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		err = -EFBIG;
-		goto out_close;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out_close;
-	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n ? -errno : -EINVAL; /* shrank under us: not a whole file */
-			free(buf);
-			goto out_close;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	*out = buf;
-	*out_len = len;
-	return 0;
-
-out_close:
-	close(fd);
-	return err;
-}
-
 /*
  * Reads the store file @name and makes its upload: the gzip pprof and the interval's span,
  * taken from the profile itself. Returns 0, -ENOENT for a file gone, -ENOMEM, or another
@@ -179,26 +131,14 @@ static int uploader__load(struct uploader *up, const char *name, struct upload_i
 			  char *why, size_t whylen)
 {
 	Perftools__Profiles__Profile *msg;
-	void *zst = NULL, *raw = NULL;
-	size_t zst_len = 0, raw_len = 0;
+	void *raw = NULL;
+	size_t raw_len = 0;
 	uint64_t start_ns, dur_ns;
-	char *path;
 	int err;
 
-	if (asprintf(&path, "%s/%s", up->store_dir, name) < 0)
-		return -ENOMEM;
-	err = read_whole_file(path, STORE_FILE_MAX, &zst, &zst_len);
-	free(path);
-	if (err) {
-		snprintf(why, whylen, "%s", err == -EFBIG ? "too large" : strerror(-err));
+	err = store__read(up->store_dir, name, &raw, &raw_len, why, whylen);
+	if (err)
 		return err;
-	}
-	err = compress__unzstd(zst, zst_len, RAW_PROFILE_MAX, &raw, &raw_len);
-	if (err) {
-		snprintf(why, whylen, "%s", err == -EINVAL ? "not zstd or truncated" :
-							     strerror(-err));
-		goto out_free;
-	}
 	msg = perftools__profiles__profile__unpack(NULL, raw_len, raw);
 	if (!msg || !raw_len) {
 		snprintf(why, whylen, "not a pprof profile");
@@ -223,7 +163,6 @@ static int uploader__load(struct uploader *up, const char *name, struct upload_i
 		snprintf(why, whylen, "%s", strerror(-err));
 out_free:
 	free(raw);
-	free(zst);
 	return err;
 }
 

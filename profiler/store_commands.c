@@ -2,17 +2,12 @@
 #include "store_commands.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "array.h"
-#include "compress.h"
 #include "log.h"
 #include "pprof_reader.h"
 #include "profile.h"
@@ -24,8 +19,6 @@
 #define NS_PER_SEC 1000000000ull
 /* Linux's PID_MAX_LIMIT: no pid is larger. */
 #define PID_LIMIT 4194304
-/* A store file is one compressed interval; anything this large is not one. */
-#define MAX_STORE_FILE_SIZE (1ull << 30)
 
 void store_window__init(struct store_window *w, uint64_t now_ns)
 {
@@ -142,85 +135,19 @@ void store_window__usage(FILE *out)
 	      out);
 }
 
-/*
- * Reads the store file @dir/@name (zstd-compressed pprof; plain or gzip pprof is taken too)
- * into @prof. Returns 0 or -errno with a short reason in @why.
- */
+/* Reads the store file @dir/@name into @prof. Returns 0 or -errno with a short reason in @why. */
 static int read_store_file(const char *dir, const char *name, struct profile *prof, char *why,
 			   size_t whylen)
 {
-	void *raw = NULL, *data = NULL;
-	size_t raw_len = 0, len = 0;
-	char path[PATH_MAX];
-	struct stat st;
-	ssize_t n;
-	int fd, err;
+	size_t raw_len;
+	void *raw;
+	int err;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
-		snprintf(why, whylen, "path too long");
-		return -ENAMETOOLONG;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(why, whylen, "%s",
-			 err == -ENOENT ? "vanished (removed by the agent's limits?)" :
-					  strerror(-err));
+	err = store__read(dir, name, &raw, &raw_len, why, whylen);
+	if (err)
 		return err;
-	}
-	if (fstat(fd, &st)) {
-		err = -errno;
-		snprintf(why, whylen, "%s", strerror(-err));
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_STORE_FILE_SIZE) {
-		err = -EINVAL;
-		snprintf(why, whylen, "not a regular file of at most 1 GiB");
-		goto out_close;
-	}
-	data = malloc(st.st_size ? st.st_size : 1);
-	if (!data) {
-		err = -ENOMEM;
-		snprintf(why, whylen, "out of memory");
-		goto out_close;
-	}
-	/* The size at fstat is a bound, not a promise: a file cut short reads as truncated. */
-	while (len < (size_t)st.st_size) {
-		n = read(fd, (char *)data + len, st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			snprintf(why, whylen, "%s", strerror(-err));
-			goto out_free;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	if (!len) {
-		err = -EINVAL;
-		snprintf(why, whylen, "empty file");
-		goto out_free;
-	}
-	if (compress__is_zstd(data, len)) {
-		err = compress__unzstd(data, len, PPROF_MAX_DECODED_BYTES, &raw, &raw_len);
-		if (err) {
-			snprintf(why, whylen, "%s",
-				 err == -EINVAL ? "corrupt or truncated zstd data" :
-				 err == -E2BIG	? "decompresses past what a profile may hold" :
-						  strerror(-err));
-			goto out_free;
-		}
-		err = pprof__read(raw, raw_len, prof, why, whylen);
-		free(raw);
-	} else {
-		err = pprof__read(data, len, prof, why, whylen);
-	}
-out_free:
-	free(data);
-out_close:
-	close(fd);
+	err = pprof__read(raw, raw_len, prof, why, whylen);
+	free(raw);
 	return err;
 }
 

@@ -100,29 +100,28 @@ while read -r t _ n name; do
 done <"$WORK/accepted1"
 ok "store mode: $nok intervals uploaded once through an outage, equal to the store's"
 
+# memory_run N CODE COUNT: an agent without a store for 3.5 s against a receiver whose
+# first COUNT answers are CODE; sets intervals (the agent's count) and the receiver summary.
+memory_run() {
+	receiver "$WORK/r$1" --fail-first "$3" --fail-status "$2"
+	"$BPFPROF" agent -v --interval 1 --no-store --upload "http://127.0.0.1:$PORT" 2>"$WORK/agent$1.err" &
+	agent=$!
+	sleep 3.5
+	stop_agent "$agent"
+	cat "$WORK/agent$1.err"
+	intervals=$(sed -n 's/.*stopped after \([0-9]*\) intervals.*/\1/p' "$WORK/agent$1.err")
+	read -r nreq nok n5xx n4xx auth tenant <<<"$(summary "$WORK/r$1")"
+}
+
 # 2. Memory mode: 503 twice, then the server takes everything.
-receiver "$WORK/r2" --fail-first 2 --fail-status 503
-"$BPFPROF" agent -v --interval 1 --no-store --upload "http://127.0.0.1:$PORT" 2>"$WORK/agent2.err" &
-agent=$!
-sleep 3.5
-stop_agent "$agent"
-cat "$WORK/agent2.err"
-intervals=$(sed -n 's/.*stopped after \([0-9]*\) intervals.*/\1/p' "$WORK/agent2.err")
-read -r nreq nok n5xx n4xx auth tenant <<<"$(summary "$WORK/r2")"
+memory_run 2 503 2
 echo "5xx: $intervals intervals, $nreq requests, $nok accepted, $n5xx failed"
 [ "$n5xx" = 2 ] && [ "$nok" = "$intervals" ] && [ "$nreq" = $((intervals + 2)) ] ||
 	fail "503s were not retried into one upload per interval"
 ok "5xx answers are retried"
 
 # 3. Memory mode: a 400 rejects that interval for good; the next ones go on.
-receiver "$WORK/r3" --fail-first 1 --fail-status 400
-"$BPFPROF" agent -v --interval 1 --no-store --upload "http://127.0.0.1:$PORT" 2>"$WORK/agent3.err" &
-agent=$!
-sleep 3.5
-stop_agent "$agent"
-cat "$WORK/agent3.err"
-intervals=$(sed -n 's/.*stopped after \([0-9]*\) intervals.*/\1/p' "$WORK/agent3.err")
-read -r nreq nok n5xx n4xx auth tenant <<<"$(summary "$WORK/r3")"
+memory_run 3 400 1
 echo "4xx: $intervals intervals, $nreq requests, $nok accepted, $n4xx rejected"
 [ "$n4xx" = 1 ] && [ "$nreq" = "$intervals" ] && [ "$nok" = $((intervals - 1)) ] ||
 	fail "a 400 was retried, or stopped later uploads"

@@ -90,9 +90,9 @@ int uploader__new(const struct upload_opts *opts, struct uploader **out);
 void uploader__submit_stored(struct uploader *up, const char *store_name);
 
 /*
- * Memory mode, or an interval the store could not take: queues @raw[0..len) (an uncompressed pprof, copied after gzip compression) as
- * the interval [@start_ns, @end_ns) (ns since the Unix epoch). A full queue drops its oldest
- * profile. Compression happens on the caller's thread; nothing else waits for the network.
+ * Memory mode, or an interval the store could not take: queues @raw[0..len) (an
+ * uncompressed pprof, copied after gzip compression) as the interval [@start_ns, @end_ns)
+ * (ns since the Unix epoch). A full queue drops its oldest profile. Compression happens on the caller's thread; nothing else waits for the network.
  */
 void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,
 		      uint64_t end_ns);

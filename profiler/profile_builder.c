@@ -202,7 +202,8 @@ static int add_entry(struct builder *b, const struct count_entry *e, size_t *use
 	labels.comm = proc->comm[0] ? proc->comm : thread;
 	labels.time_ns = 0;
 	if (b->clock && e->key.time_slot)
-		labels.time_ns = e->key.time_slot * b->clock->slot_ns + b->clock->realtime_offset_ns;
+		labels.time_ns = e->key.time_slot * b->clock->slot_ns +
+				 b->clock->realtime_offset_ns;
 	return profile__add_sample(b->prof, b->scratch, len, &labels, e->count);
 }
 

@@ -183,7 +183,8 @@ static int finish_sampling(struct recording *r)
 	};
 	sampling_setup__host_name(meta.host);
 	profile__set_meta(r->prof, &meta);
-	err = profile_builder__build(r->sampler, r->sym, r->procs, NULL, r->prof, &r->summary.build);
+	err = profile_builder__build(r->sampler, r->sym, r->procs, NULL, r->prof,
+				     &r->summary.build);
 	if (err)
 		return err;
 	r->summary.duration_s = duration;

@@ -221,7 +221,8 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 	bpf_map__set_max_entries(s->skel->maps.stacks0, opts->stack_map_size);
 	bpf_map__set_max_entries(s->skel->maps.counts0, opts->counts_map_size);
 	/* Buffer 1 is only used when buffers switch; a map cannot be empty. */
-	bpf_map__set_max_entries(s->skel->maps.stacks1, opts->double_buffer ? opts->stack_map_size : 1);
+	bpf_map__set_max_entries(s->skel->maps.stacks1,
+				 opts->double_buffer ? opts->stack_map_size : 1);
 	bpf_map__set_max_entries(s->skel->maps.counts1,
 				 opts->double_buffer ? opts->counts_map_size : 1);
 	/* The fork handler costs every fork on the host; load it only when it has work. */

@@ -21,8 +21,8 @@ struct sampling_opts {
 	bool include_idle;
 	uint32_t stack_map_size;  /* entries of a stack map */
 	uint32_t counts_map_size; /* entries of a counts hash */
-	char *debuginfo_path;	  /* owned; --debuginfo-path roots, repeated ones joined by ':';
-				   * NULL without any */
+	/* owned; --debuginfo-path roots, repeated ones joined by ':'; NULL without any */
+	char *debuginfo_path;
 };
 
 enum {

@@ -2,6 +2,7 @@
 /*
  * Samples kernel and user stacks on a perf event and aggregates them in the kernel:
  * counts[(tgid, pid, kernel stack, user stack, process image, time slot, comm)] += 1.
+ * Kernel stacks come from bpf_get_stackid(), user stacks from our walker (user_stack.bpf.h).
  * Stacks and counts are double-buffered: user space flips active_buffer, waits for a
  * grace period (no sample can still be writing the old pair), then reads and clears it.
  * A process table assigns every process image a generation and reports first sightings
@@ -138,6 +139,8 @@ static __always_inline __u32 start_generation(__u32 type, __u32 tgid, struct tas
 	return st.proc_gen;
 }
 
+#include "user_stack.bpf.h"
+
 static __always_inline bool task_selected(__u32 tgid)
 {
 	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
@@ -147,29 +150,21 @@ static __always_inline bool task_selected(__u32 tgid)
 	return true;
 }
 
-/* A stack id, or -1 when there is none or it was lost (and then counted). */
-static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, __u32 buffer, __u64 flags,
-				      struct prof_sample_counters *c, bool *lost)
+/* A kernel stack id, or -1 when there is none or it was lost (and then counted). */
+static __always_inline __s32 kernel_stack_id(struct bpf_perf_event_data *ctx, __u32 buffer,
+					     struct prof_sample_counters *c, bool *lost)
 {
-	long id = buffer ? bpf_get_stackid(ctx, &stacks1, flags) :
-			   bpf_get_stackid(ctx, &stacks0, flags);
+	long id = buffer ? bpf_get_stackid(ctx, &stacks1, 0) : bpf_get_stackid(ctx, &stacks0, 0);
 
 	if (id >= 0)
 		return id;
-	if (id == -EFAULT) {
-		/* Nothing to walk: kernel stack of a sample taken in user mode, or no user regs. */
-		if (flags & BPF_F_USER_STACK)
-			c->user_missing++;
+	/* Nothing to walk: the kernel stack of a sample taken in user mode. */
+	if (id == -EFAULT)
 		return -1;
-	}
-	if (id == -EEXIST) {
-		if (flags & BPF_F_USER_STACK)
-			c->ustack_collision++;
-		else
-			c->kstack_collision++;
-	} else {
+	if (id == -EEXIST)
+		c->kstack_collision++;
+	else
 		c->stack_errors++;
-	}
 	*lost = true;
 	return -1;
 }
@@ -220,10 +215,18 @@ int on_sample(struct bpf_perf_event_data *ctx)
 
 	/* Read once: the stacks and the count of a sample go to the same buffer. */
 	buffer = *(volatile __u32 *)&active_buffer & 1;
-	key.kstack_id = kernel_stacks ? stack_id(ctx, buffer, 0, c, &lost) : -1;
-	key.ustack_id = -1;
-	if (user_stacks && key.pid != 0 && !(BPF_CORE_READ(task, flags) & PF_KTHREAD))
-		key.ustack_id = stack_id(ctx, buffer, BPF_F_USER_STACK, c, &lost);
+	key.kstack_id = kernel_stacks ? kernel_stack_id(ctx, buffer, c, &lost) : -1;
+	if (user_stacks && key.pid != 0 && !(BPF_CORE_READ(task, flags) & PF_KTHREAD)) {
+		int got = walk_user_stack(ctx, task, key.tgid, key.pid,
+					  buffer ? (void *)&ustacks1 : (void *)&ustacks0, c,
+					  &key.ustack_hash);
+
+		if (got < 0)
+			lost = true;
+		else if (got == 0)
+			c->user_missing++;
+		key.has_ustack = got > 0;
+	}
 	/* A sample with a lost stack would land in the wrong place in the graph: drop it. */
 	if (lost)
 		return 0;

@@ -7,6 +7,8 @@
 #include <linux/types.h>
 #endif
 
+#include "unwind_abi.h"
+
 #define PROF_COMM_LEN 16
 #define PROF_MAX_STACK_DEPTH 127 /* the kernel's PERF_MAX_STACK_DEPTH */
 
@@ -19,12 +21,13 @@ struct prof_sample_key {
 	__u32 tgid;	 /* process id */
 	__u32 pid;	 /* thread id */
 	__s32 kstack_id; /* id in the stacks map, or -1: no kernel stack */
-	__s32 ustack_id; /* id in the stacks map, or -1: no user stack */
+	__u32 has_ustack; /* 1: ustack_hash keys a stack in the user stacks map */
+	__u64 ustack_hash; /* key in the user stacks map (ustacks0/1) */
 	__u32 proc_gen;	 /* process image generation (see struct prof_proc_event), 0 if unknown */
 	__u32 time_slot; /* CLOCK_MONOTONIC / time_slot_ns when that is set, else 0 */
 	char comm[PROF_COMM_LEN]; /* thread name */
 };
-_Static_assert(sizeof(struct prof_sample_key) == 40, "sample_key layout");
+_Static_assert(sizeof(struct prof_sample_key) == 48, "sample_key layout");
 
 /*
  * Why samples were not counted, and what was counted. Per CPU, summed by user space.
@@ -33,19 +36,24 @@ _Static_assert(sizeof(struct prof_sample_key) == 40, "sample_key layout");
 struct prof_sample_counters {
 	__u64 samples;		/* perf samples that passed the filters */
 	__u64 kstack_collision; /* kernel stack dropped: its stack-map bucket held another stack */
-	__u64 ustack_collision; /* user stack dropped: the same */
+	__u64 ustack_collision; /* user stack dropped: the user stacks map was full */
 	__u64 stack_errors;	/* bpf_get_stackid failed otherwise (e.g. -ENOMEM) */
 	__u64 counts_full;	/* the counts hash had no room for a new key */
 	__u64 procs_full;	/* the process table had no room: proc_gen 0 */
-	__u64 events_lost;	/* process events dropped: ring buffer full */
-	__u64 user_missing;	/* user process sampled without a user stack (-EFAULT) */
+	__u64 events_lost;	/* process events (or captures) dropped: ring buffer full */
+	__u64 user_missing;	/* user process sampled without user registers */
+	__u64 unwind_ends[PROF_UNWIND_NR_ENDS]; /* user stacks by how they ended */
+	__u64 unwind_fp_frames;	   /* frames walked by frame pointer for lack of a table */
+	__u64 unwind_table_frames; /* frames walked through an unwind table row */
 };
-_Static_assert(sizeof(struct prof_sample_counters) == 64, "sample_counters layout");
+_Static_assert(sizeof(struct prof_sample_counters) == 8 * (10 + PROF_UNWIND_NR_ENDS),
+	       "sample_counters layout");
 
 enum prof_proc_event_type {
 	PROF_PROC_SEEN = 1, /* first sample of a process not in the table */
 	PROF_PROC_EXEC = 2, /* the process replaced its image */
 	PROF_PROC_EXIT = 3, /* the last thread of a process in the table exited */
+	PROF_PROC_UNKNOWN_PC = 4, /* a user PC outside the mappings known to the walker */
 };
 
 /*

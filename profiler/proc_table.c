@@ -11,6 +11,8 @@
 
 /* When to read an exec'd image again: after ld.so mapped its libraries, and after a while. */
 static const uint64_t refresh_delays_ns[] = { 20000000, 1000000000 };
+/* When to read a process whose code outgrew its snapshot: soon, but not at every sample. */
+#define UNKNOWN_PC_DELAY_NS 100000000ull
 
 struct pending_refresh {
 	uint32_t gen;
@@ -40,6 +42,7 @@ struct proc_table {
 	struct proc_entry **late;
 	size_t nlate;
 	struct proc_table_stats stats;
+	struct proc_observer observer; /* callbacks NULL when none */
 };
 
 struct proc_table *proc_table__new(struct symbolizer *sym)
@@ -51,6 +54,20 @@ struct proc_table *proc_table__new(struct symbolizer *sym)
 		table->epoch = 1;
 	}
 	return table;
+}
+
+void proc_table__set_observer(struct proc_table *table, const struct proc_observer *observer)
+{
+	if (observer)
+		table->observer = *observer;
+	else
+		memset(&table->observer, 0, sizeof(table->observer));
+}
+
+static void observe_snapshot(struct proc_table *table, uint32_t tgid, const struct proc_maps *maps)
+{
+	if (table->observer.on_snapshot && maps)
+		table->observer.on_snapshot(table->observer.ctx, tgid, maps);
 }
 
 static void entry_free(struct proc_entry *entry)
@@ -159,6 +176,31 @@ static void schedule_refreshes(struct proc_table *table, uint32_t tgid, uint32_t
 		};
 }
 
+/*
+ * Schedules reading the running image of @tgid again: the newest one, that has not exited.
+ * One at a time: the walker asks once until the read gives it the process again.
+ */
+static void schedule_unknown_pc(struct proc_table *table, uint32_t tgid, uint64_t now_ns)
+{
+	for (size_t i = 0; i < table->nr_pending; i++)
+		if (table->pending[i].tgid == tgid)
+			return;
+	for (size_t i = table->nslots; i-- > 0;) {
+		struct proc_slot *slot = &table->slots[i];
+
+		if (!slot->entry || slot->entry->tgid != tgid)
+			continue;
+		if (slot->exited_epoch ||
+		    array__reserve(&table->pending, &table->pending_cap, table->nr_pending + 1,
+				   sizeof(*table->pending)))
+			return;
+		table->pending[table->nr_pending++] = (struct pending_refresh){
+			.gen = slot->gen, .tgid = tgid, .due_ns = now_ns + UNKNOWN_PC_DELAY_NS
+		};
+		return;
+	}
+}
+
 void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
 {
 	struct proc_maps *maps;
@@ -184,6 +226,7 @@ void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
 		proc_maps__free((struct proc_maps *)entry->maps);
 		entry->maps = maps;
 		table->stats.refreshed++;
+		observe_snapshot(table, p->tgid, maps);
 	}
 	table->nr_pending = kept;
 }
@@ -195,6 +238,10 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 	uint32_t gen = event->proc_gen;
 	struct proc_slot *slot;
 
+	if (event->type == PROF_PROC_UNKNOWN_PC) {
+		schedule_unknown_pc(table, event->tgid, now_ns);
+		return;
+	}
 	if (event->type != PROF_PROC_SEEN)
 		cancel_refreshes(table, event->tgid);
 	if (gen == 0)
@@ -204,6 +251,8 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 		/* The snapshot stays until proc_table__evict(): samples still need it. */
 		if (slot && !slot->exited_epoch)
 			slot->exited_epoch = table->epoch;
+		if (table->observer.on_exit)
+			table->observer.on_exit(table->observer.ctx, event->tgid);
 		return;
 	}
 	if (slot)
@@ -215,6 +264,8 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 	}
 	memcpy(comm, event->comm, PROF_COMM_LEN);
 	slot->entry = entry_read(table, event->tgid, comm);
+	if (slot->entry)
+		observe_snapshot(table, event->tgid, slot->entry->maps);
 	if (event->type == PROF_PROC_EXEC && slot->entry && slot->entry->maps)
 		schedule_refreshes(table, event->tgid, gen, now_ns);
 }

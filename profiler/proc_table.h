@@ -31,15 +31,28 @@ struct proc_table_stats {
 	uint64_t evicted;   /* images of exited processes forgotten (proc_table__evict) */
 };
 
+/*
+ * Told of every snapshot of a live process and of every exit, to keep other views of the
+ * processes (the stack walker's) in step. Callbacks run inside proc_table calls.
+ */
+struct proc_observer {
+	void (*on_snapshot)(void *ctx, uint32_t tgid, const struct proc_maps *maps);
+	void (*on_exit)(void *ctx, uint32_t tgid);
+	void *ctx;
+};
+
 /* @sym is borrowed and must outlive the table. Returns NULL with errno set. */
 struct proc_table *proc_table__new(struct symbolizer *sym);
 /* NULL-safe; frees every snapshot. */
 void proc_table__free(struct proc_table *table);
+/* Sets the observer (copied; its ctx borrowed), or removes it (NULL). */
+void proc_table__set_observer(struct proc_table *table, const struct proc_observer *observer);
 
 /*
  * Records a process event at @now_ns (CLOCK_MONOTONIC): reads the mappings now for SEEN and
  * EXEC. At exec only the binary and the dynamic loader are mapped, so an EXEC also
- * schedules reading them again a little later (see proc_table__refresh()).
+ * schedules reading them again a little later (see proc_table__refresh()); UNKNOWN_PC
+ * (code mapped since the last read) schedules one soon.
  */
 void proc_table__on_event(struct proc_table *table, const struct prof_proc_event *event,
 			  uint64_t now_ns);

@@ -12,7 +12,7 @@
 #include "symbolizer.h"
 
 #define MAX_INLINE_FRAMES 32
-#define MAX_FRAMES (2 * PROF_MAX_STACK_DEPTH * MAX_INLINE_FRAMES)
+#define MAX_FRAMES ((PROF_MAX_USER_DEPTH + PROF_MAX_STACK_DEPTH + 1) * MAX_INLINE_FRAMES)
 
 struct count_entry {
 	struct prof_sample_key key;
@@ -38,6 +38,7 @@ struct builder {
 	struct frame_list *kernel_stacks; /* indexed by kernel stack id */
 	size_t nkernel_stacks;
 	uint64_t ips[PROF_MAX_STACK_DEPTH];
+	struct prof_user_stack ustack;
 	uint32_t scratch[MAX_FRAMES];	/* the sample being built: user frames, then kernel */
 	uint32_t kscratch[MAX_FRAMES];	/* a kernel stack being resolved */
 };
@@ -65,6 +66,16 @@ static int cmp_u32(uint32_t a, uint32_t b)
 	return a < b ? -1 : a > b;
 }
 
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static bool same_user_stack(const struct prof_sample_key *a, const struct prof_sample_key *b)
+{
+	return a->has_ustack == b->has_ustack && a->ustack_hash == b->ustack_hash;
+}
+
 /* Groups the entries of one process image and one user stack, which resolve alike. */
 static int cmp_entries(const void *pa, const void *pb)
 {
@@ -72,7 +83,8 @@ static int cmp_entries(const void *pa, const void *pb)
 	const struct prof_sample_key *b = &((const struct count_entry *)pb)->key;
 
 	return cmp_u32(a->proc_gen, b->proc_gen) ?: cmp_u32(a->tgid, b->tgid) ?:
-	       cmp_u32(a->ustack_id, b->ustack_id) ?: cmp_u32(a->kstack_id, b->kstack_id);
+	       cmp_u32(a->has_ustack, b->has_ustack) ?: cmp_u64(a->ustack_hash, b->ustack_hash) ?:
+	       cmp_u32(a->kstack_id, b->kstack_id);
 }
 
 static int intern(struct builder *b, const struct sym_frame *sf, enum frame_kind kind)
@@ -91,31 +103,33 @@ static int intern(struct builder *b, const struct sym_frame *sf, enum frame_kind
 	return profile__intern_frame(b->prof, &frame);
 }
 
-/* Appends the frames of stack @id, root first, to out[*len..MAX_FRAMES). */
-static int resolve_stack(struct builder *b, int32_t id, bool kernel, const struct proc_maps *maps,
+/* Appends a frame named @name (a marker, not an address) to out[*len..MAX_FRAMES). */
+static int append_marker(struct builder *b, const char *name, enum frame_kind kind,
 			 uint32_t *out, size_t *len)
 {
+	struct sym_frame marker = { .func = name };
+	int64_t frame_id = intern(b, &marker, kind);
+
+	if (frame_id < 0)
+		return frame_id;
+	out[(*len)++] = frame_id;
+	return 0;
+}
+
+/* Appends the frames of @ips[0..depth) (innermost first), root first, to out[*len..). */
+static int resolve_ips(struct builder *b, const uint64_t *ips, int depth, bool kernel,
+		       const struct proc_maps *maps, uint32_t *out, size_t *len)
+{
 	struct sym_frame sf[MAX_INLINE_FRAMES];
-	int depth, n;
 	int64_t frame_id;
+	int n;
 
-	depth = sampler__stack(b->sampler, id, b->ips);
-	if (depth < 0) {
-		struct sym_frame lost = { .func = "[lost stack]" };
-
-		b->stats->missing_stacks++;
-		frame_id = intern(b, &lost, kernel ? FRAME_KERNEL : FRAME_USER);
-		if (frame_id < 0)
-			return frame_id;
-		out[(*len)++] = frame_id;
-		return 0;
-	}
 	for (int i = depth - 1; i >= 0; i--) {
 		/* Every address but the leaf is a return address. */
 		if (kernel)
-			n = symbolizer__resolve_kernel(b->sym, b->ips[i], i > 0, sf, MAX_INLINE_FRAMES);
+			n = symbolizer__resolve_kernel(b->sym, ips[i], i > 0, sf, MAX_INLINE_FRAMES);
 		else
-			n = symbolizer__resolve_user(b->sym, maps, b->ips[i], i > 0, sf,
+			n = symbolizer__resolve_user(b->sym, maps, ips[i], i > 0, sf,
 						     MAX_INLINE_FRAMES);
 		if (n < 0)
 			return n;
@@ -128,6 +142,50 @@ static int resolve_stack(struct builder *b, int32_t id, bool kernel, const struc
 		}
 	}
 	return 0;
+}
+
+/* Appends the frames of kernel stack @id, root first, to out[*len..MAX_FRAMES). */
+static int resolve_kernel_stack(struct builder *b, int32_t id, uint32_t *out, size_t *len)
+{
+	int depth = sampler__stack(b->sampler, id, b->ips);
+
+	if (depth < 0) {
+		b->stats->missing_stacks++;
+		return append_marker(b, "[lost stack]", FRAME_KERNEL, out, len);
+	}
+	return resolve_ips(b, b->ips, depth, true, NULL, out, len);
+}
+
+/*
+ * Appends the frames of the user stack @hash, root first, to out[*len..MAX_FRAMES). A stack
+ * whose walk ended early starts with a marker that says why, so that its frames are not
+ * mistaken for a root.
+ */
+static int resolve_user_stack(struct builder *b, uint64_t hash, const struct proc_maps *maps,
+			      uint32_t *out, size_t *len)
+{
+	static const char *const incomplete[PROF_UNWIND_NR_ENDS] = {
+		[PROF_UNWIND_NO_TABLE] = "[incomplete: no unwind table]",
+		[PROF_UNWIND_NO_ROW] = "[incomplete: no unwind row]",
+		[PROF_UNWIND_BAD_READ] = "[incomplete: stack unreadable]",
+		[PROF_UNWIND_DEPTH] = "[incomplete: too deep]",
+		[PROF_UNWIND_UNSUPPORTED] = "[incomplete: unsupported unwind rule]",
+		[PROF_UNWIND_BAD_FRAME] = "[incomplete: bad frame]",
+	};
+	struct prof_user_stack *st = &b->ustack;
+	int err;
+
+	if (sampler__user_stack(b->sampler, hash, st)) {
+		b->stats->missing_stacks++;
+		return append_marker(b, "[lost stack]", FRAME_USER, out, len);
+	}
+	if (st->end < PROF_UNWIND_NR_ENDS && incomplete[st->end]) {
+		b->stats->incomplete_stacks++;
+		err = append_marker(b, incomplete[st->end], FRAME_USER, out, len);
+		if (err)
+			return err;
+	}
+	return resolve_ips(b, (const uint64_t *)st->ips, st->nr, false, maps, out, len);
 }
 
 static int kernel_stack(struct builder *b, int32_t id, struct frame_list **out)
@@ -149,7 +207,7 @@ static int kernel_stack(struct builder *b, int32_t id, struct frame_list **out)
 	}
 	fl = &b->kernel_stacks[id];
 	if (!fl->resolved) {
-		err = resolve_stack(b, id, true, NULL, b->kscratch, &len);
+		err = resolve_kernel_stack(b, id, b->kscratch, &len);
 		if (err)
 			return err;
 		fl->ids = malloc(len * sizeof(*fl->ids) + 1);
@@ -178,11 +236,11 @@ static int add_entry(struct builder *b, const struct count_entry *e, size_t *use
 		return -ENOMEM;
 	/* Entries come grouped by image and user stack: reuse the user frames when they repeat. */
 	if (!prev || cmp_u32(prev->key.proc_gen, e->key.proc_gen) ||
-	    cmp_u32(prev->key.tgid, e->key.tgid) || prev->key.ustack_id != e->key.ustack_id) {
+	    cmp_u32(prev->key.tgid, e->key.tgid) || !same_user_stack(&prev->key, &e->key)) {
 		*user_len = 0;
-		if (e->key.ustack_id >= 0) {
-			err = resolve_stack(b, e->key.ustack_id, false, proc->maps, b->scratch,
-					    user_len);
+		if (e->key.has_ustack) {
+			err = resolve_user_stack(b, e->key.ustack_hash, proc->maps, b->scratch,
+						 user_len);
 			if (err)
 				return err;
 		}

@@ -23,6 +23,7 @@ struct sample_clock {
 struct profile_builder_stats {
 	unsigned long long keys;          /* entries of the counts hash */
 	unsigned long long missing_stacks; /* stack ids no longer in the stack map */
+	unsigned long long incomplete_stacks; /* distinct user stacks whose walk ended early */
 };
 
 /*

@@ -19,8 +19,10 @@
 #include "progress.h"
 #include "sampler.h"
 #include "sampling_setup.h"
+#include "stack_capture_file.h"
 #include "summary.h"
 #include "symbolizer.h"
+#include "unwind_loader.h"
 
 #define POLL_INTERVAL_MS 100
 #define TOP_FUNCTIONS 10
@@ -41,6 +43,8 @@ struct recording {
 	struct symbolizer *sym;
 	struct proc_table *procs;
 	struct sampler *sampler;
+	struct unwind_loader *unwinder;
+	struct stack_capture_file *capture;
 	struct command *cmd;
 	struct profile *prof;
 	struct record_summary summary;
@@ -93,7 +97,18 @@ static int start_sampling(struct recording *r, const uint32_t *tgids)
 	sampling_setup__sampler_opts(&o->sampling, tgids, r->procs, &so);
 	so.filter_pids = so.filter_pids || o->command;
 	so.follow_forks = o->command != NULL;
+	if (o->capture_path) {
+		err = stack_capture_file__open(o->capture_path, &r->capture);
+		if (err)
+			return err;
+		so.on_capture = stack_capture_file__write_fn;
+		so.capture_ctx = r->capture;
+	}
 	err = sampler__new(&so, &r->sampler);
+	if (err)
+		return err;
+	err = sampling_setup__unwinding(&o->sampling, tgids, r->sampler, r->sym, r->procs,
+					&r->unwinder);
 	if (err)
 		return err;
 	if (o->command) {
@@ -191,6 +206,9 @@ static int finish_sampling(struct recording *r)
 	r->summary.ncpus = sampler__cpu_count(r->sampler);
 	r->summary.frequency = r->opts->sampling.frequency;
 	sampler__counters(r->sampler, &r->summary.counters);
+	if (r->unwinder)
+		unwind_loader__stats(r->unwinder, &r->summary.unwind);
+	r->summary.dwarf_unwind = r->unwinder != NULL;
 	symbolizer__stats(r->sym, &r->summary.sym);
 	proc_table__stats(r->procs, &r->summary.procs);
 	return 0;
@@ -233,6 +251,12 @@ int record__run(const struct record_opts *opts)
 		goto out_free;
 	report_command_status(&r);
 	err = write_outputs(&r);
+	if (r.capture) {
+		int cerr = stack_capture_file__close(r.capture);
+
+		r.capture = NULL;
+		err = err ?: cerr;
+	}
 	if (!opts->quiet) {
 		for (size_t i = 0; i < opts->noutputs; i++)
 			paths[i] = opts->outputs[i].path;
@@ -246,9 +270,11 @@ out_free:
 	for (size_t i = 0; i < opts->noutputs; i++)
 		output_file__abort(r.outputs[i]);
 	command__free(r.cmd);
+	stack_capture_file__close(r.capture);
 	sampler__free(r.sampler);
 	profile__free(r.prof);
 	proc_table__free(r.procs);
+	unwind_loader__free(r.unwinder);
 	symbolizer__free(r.sym);
 	free(tgids);
 	return err;

@@ -12,6 +12,8 @@
 
 #define DEFAULT_DURATION_S 10.0
 #define DEFAULT_FREQUENCY 99
+/* Past the sampling and SVG option codes. */
+#define RECORD_OPT_DEBUG_CAPTURE 1024
 
 static const struct option long_options[] = {
 	{ "duration", required_argument, NULL, 'd' },
@@ -20,6 +22,7 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "debug-capture", required_argument, NULL, RECORD_OPT_DEBUG_CAPTURE },
 	SAMPLING_LONG_OPTIONS,
 	SVG_LONG_OPTIONS,
 	{ 0 },
@@ -40,7 +43,9 @@ void record_opts__usage(FILE *out)
 	      "  -f, --format FMT         svg, folded or pprof, for outputs without a known extension\n"
 	      "  -q, --quiet              no progress line and no summary\n"
 	      "  -v, --verbose            more messages (repeat for debug output)\n"
-	      "  -h, --help               this help\n",
+	      "  -h, --help               this help\n"
+	      "      --debug-capture FILE every user stack's registers, stack bytes and walk, raw,\n"
+	      "                           to check the unwinder against another one\n",
 	      out);
 	sampling_options__usage(out, DEFAULT_FREQUENCY);
 	svg_options__usage(out);
@@ -122,6 +127,9 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 			break;
 		case 'q':
 			opts->quiet = true;
+			break;
+		case RECORD_OPT_DEBUG_CAPTURE:
+			opts->capture_path = optarg;
 			break;
 		case 'v':
 			opts->verbose++;

@@ -28,6 +28,7 @@ struct record_opts {
 	bool quiet;
 	int verbose;
 	char **command;           /* borrowed from argv, NULL-terminated; NULL without one */
+	const char *capture_path; /* borrowed; --debug-capture: raw user stacks go there */
 	struct flamegraph_opts svg; /* for .svg outputs; strings borrowed from argv */
 };
 

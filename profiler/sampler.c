@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,10 +27,14 @@
 #define MAX_CPUS 8192
 /* Far longer than a sample's program runs, for kernels without membarrier(GLOBAL). */
 #define GRACE_PERIOD_FALLBACK_US 50000
+/* Room for a few hundred captures (36 KiB each) between polls. */
+#define CAPTURE_RING_BYTES (16u << 20)
 
 struct sampler {
 	struct profile_bpf *skel;
 	struct ring_buffer *events;
+	struct prof_unwind_row *rows; /* unwind_rows, mapped */
+	size_t rows_bytes;
 	uint32_t *cpus; /* owned */
 	size_t ncpus;
 	int *perf_fds;	/* one per CPU, -1 when closed */
@@ -40,6 +45,8 @@ struct sampler {
 	uint32_t read_buffer; /* the buffer for_each_count, stack and clear work on */
 	sampler_event_fn on_event;
 	void *event_ctx;
+	sampler_capture_fn on_capture;
+	void *capture_ctx;
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -174,6 +181,33 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int handle_capture(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+
+	if (size >= sizeof(struct prof_stack_capture))
+		s->on_capture(data, s->capture_ctx);
+	return 0;
+}
+
+/* Maps unwind_rows, which user space fills in place. */
+static int map_unwind_rows(struct sampler *s)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *rows;
+
+	s->rows_bytes = (bpf_map__max_entries(s->skel->maps.unwind_rows) *
+				 sizeof(struct prof_unwind_row) + page - 1) / page * page;
+	rows = mmap(NULL, s->rows_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    bpf_map__fd(s->skel->maps.unwind_rows), 0);
+	if (rows == MAP_FAILED) {
+		pr_err("cannot map the unwind table rows: %s\n", strerror(errno));
+		return -errno;
+	}
+	s->rows = rows;
+	return 0;
+}
+
 int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 {
 	struct sampler *s;
@@ -187,6 +221,8 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 	s->filter_pids = opts->filter_pids;
 	s->on_event = opts->on_event;
 	s->event_ctx = opts->event_ctx;
+	s->on_capture = opts->on_capture;
+	s->capture_ctx = opts->capture_ctx;
 	err = select_cpus(s, opts);
 	if (err)
 		goto out_free;
@@ -218,13 +254,22 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->kernel_stacks = opts->kernel_stacks;
 	s->skel->rodata->user_stacks = opts->user_stacks;
 	s->skel->rodata->time_slot_ns = opts->time_slot_ns;
+	s->skel->rodata->dwarf_unwind = opts->dwarf_unwind;
+	s->skel->rodata->capture_stacks = opts->on_capture != NULL;
 	bpf_map__set_max_entries(s->skel->maps.stacks0, opts->stack_map_size);
+	bpf_map__set_max_entries(s->skel->maps.ustacks0, opts->stack_map_size);
 	bpf_map__set_max_entries(s->skel->maps.counts0, opts->counts_map_size);
 	/* Buffer 1 is only used when buffers switch; a map cannot be empty. */
 	bpf_map__set_max_entries(s->skel->maps.stacks1,
 				 opts->double_buffer ? opts->stack_map_size : 1);
+	bpf_map__set_max_entries(s->skel->maps.ustacks1,
+				 opts->double_buffer ? opts->stack_map_size : 1);
 	bpf_map__set_max_entries(s->skel->maps.counts1,
 				 opts->double_buffer ? opts->counts_map_size : 1);
+	bpf_map__set_max_entries(s->skel->maps.unwind_rows,
+				 opts->dwarf_unwind && opts->unwind_rows ? opts->unwind_rows : 1);
+	if (opts->on_capture)
+		bpf_map__set_max_entries(s->skel->maps.captures, CAPTURE_RING_BYTES);
 	/* The fork handler costs every fork on the host; load it only when it has work. */
 	bpf_program__set_autoload(s->skel->progs.on_fork, opts->follow_forks);
 
@@ -236,8 +281,13 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 	err = set_filters(s, opts);
 	if (err)
 		goto out_free;
+	err = map_unwind_rows(s);
+	if (err)
+		goto out_free;
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
-	if (!s->events) {
+	if (!s->events ||
+	    (s->on_capture && ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.captures),
+					       handle_capture, s))) {
 		err = -errno;
 		pr_err("cannot open the event ring buffer: %s\n", strerror(-err));
 		goto out_free;
@@ -338,6 +388,15 @@ int sampler__poll(struct sampler *s, int timeout_ms)
 	return n == -EINTR ? 0 : n;
 }
 
+void sampler__unwind_maps(struct sampler *s, struct sampler_unwind_maps *maps)
+{
+	maps->procs_fd = bpf_map__fd(s->skel->maps.unwind_procs);
+	maps->tables_fd = bpf_map__fd(s->skel->maps.unwind_tables);
+	maps->max_tables = bpf_map__max_entries(s->skel->maps.unwind_tables);
+	maps->rows = s->rows;
+	maps->max_rows = bpf_map__max_entries(s->skel->maps.unwind_rows);
+}
+
 size_t sampler__cpu_count(const struct sampler *s)
 {
 	return s->ncpus;
@@ -376,6 +435,11 @@ static struct bpf_map *stacks_map(struct sampler *s)
 	return s->read_buffer ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
 }
 
+static struct bpf_map *user_stacks_map(struct sampler *s)
+{
+	return s->read_buffer ? s->skel->maps.ustacks1 : s->skel->maps.ustacks0;
+}
+
 int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
 {
 	int fd = bpf_map__fd(counts_map(s));
@@ -409,6 +473,16 @@ int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips)
 	while (depth < PROF_MAX_STACK_DEPTH && ips[depth])
 		depth++;
 	return depth;
+}
+
+int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack *stack)
+{
+	if (bpf_map__lookup_elem(user_stacks_map(s), &hash, sizeof(hash), stack, sizeof(*stack),
+				 0))
+		return -ENOENT;
+	if (stack->nr > PROF_MAX_USER_DEPTH)
+		stack->nr = PROF_MAX_USER_DEPTH;
+	return 0;
 }
 
 /*
@@ -480,7 +554,7 @@ int sampler__clear_read_buffer(struct sampler *s)
 {
 	int err = clear_map(counts_map(s));
 
-	return err ?: clear_map(stacks_map(s));
+	return err ?: clear_map(stacks_map(s)) ?: clear_map(user_stacks_map(s));
 }
 
 void sampler__free(struct sampler *s)
@@ -490,6 +564,8 @@ void sampler__free(struct sampler *s)
 	if (s->perf_fds && s->perf_links)
 		sampler__stop(s);
 	ring_buffer__free(s->events);
+	if (s->rows)
+		munmap(s->rows, s->rows_bytes);
 	profile_bpf__destroy(s->skel);
 	free(s->perf_links);
 	free(s->perf_fds);

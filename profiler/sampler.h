@@ -17,6 +17,7 @@ struct sampler;
 
 typedef void (*sampler_event_fn)(const struct prof_proc_event *event, void *ctx);
 typedef int (*sampler_count_fn)(const struct prof_sample_key *key, uint64_t count, void *ctx);
+typedef void (*sampler_capture_fn)(const struct prof_stack_capture *capture, void *ctx);
 
 struct sampler_opts {
 	uint32_t frequency;	  /* Hz per CPU */
@@ -34,8 +35,21 @@ struct sampler_opts {
 	uint32_t counts_map_size;
 	bool double_buffer;	  /* two pairs of maps, for sampler__switch_buffer() */
 	uint64_t time_slot_ns;	  /* keys carry CLOCK_MONOTONIC / this; 0: no time */
+	bool dwarf_unwind;	  /* follow unwind tables (else frame pointers only) */
+	uint32_t unwind_rows;	  /* rows the unwind tables may take in the kernel */
 	sampler_event_fn on_event; /* called from sampler__poll(); may be NULL */
 	void *event_ctx;
+	sampler_capture_fn on_capture; /* with it, every user stack is captured raw */
+	void *capture_ctx;
+};
+
+/* The maps user space fills for the stack walker (see unwind_abi.h); borrowed. */
+struct sampler_unwind_maps {
+	int procs_fd;			/* unwind_procs */
+	int tables_fd;			/* unwind_tables */
+	uint32_t max_tables;
+	struct prof_unwind_row *rows;	/* unwind_rows, mapped writable */
+	uint32_t max_rows;
 };
 
 /* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */
@@ -51,6 +65,9 @@ int sampler__start(struct sampler *s);
 void sampler__stop(struct sampler *s);
 /* Delivers pending process events; waits up to @timeout_ms. Returns events or -errno. */
 int sampler__poll(struct sampler *s, int timeout_ms);
+
+/* The unwind maps, valid until sampler__free(). */
+void sampler__unwind_maps(struct sampler *s, struct sampler_unwind_maps *maps);
 
 /* CPUs sampled. */
 size_t sampler__cpu_count(const struct sampler *s);
@@ -70,9 +87,11 @@ int sampler__clear_read_buffer(struct sampler *s);
 /* Calls @fn for every entry of the read buffer's counts; stops at and returns its first nonzero. */
 int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx);
 /*
- * Copies stack @id (innermost address first) into @ips (PROF_MAX_STACK_DEPTH entries).
+ * Copies kernel stack @id (innermost address first) into @ips (PROF_MAX_STACK_DEPTH entries).
  * Returns the depth, or -errno (-ENOENT for an id not in the map).
  */
 int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips);
+/* Copies the user stack of key @hash from the read buffer. Returns 0 or -ENOENT. */
+int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack *stack);
 
 #endif

@@ -13,6 +13,10 @@
 #define MAX_MAP_SIZE (1u << 24)
 #define PID_LIMIT 0x7fffffffu /* existence is checked later, with a clearer message */
 #define CPU_LIMIT 8192
+#define DEFAULT_UNWIND_TABLE_BYTES (32ull << 20)
+/* The walker's binary search covers 2^25 rows of a table. */
+#define MAX_UNWIND_TABLE_BYTES (256ull << 20)
+#define MIN_UNWIND_TABLE_BYTES (64ull << 10)
 
 void sampling_opts__init(struct sampling_opts *opts, uint32_t frequency)
 {
@@ -20,6 +24,8 @@ void sampling_opts__init(struct sampling_opts *opts, uint32_t frequency)
 	opts->frequency = frequency;
 	opts->stack_map_size = DEFAULT_STACK_MAP_SIZE;
 	opts->counts_map_size = DEFAULT_COUNTS_MAP_SIZE;
+	opts->unwind_table_bytes = DEFAULT_UNWIND_TABLE_BYTES;
+	opts->unwind_cache = SAMPLING_DEFAULT_UNWIND_CACHE;
 }
 
 void sampling_opts__release(struct sampling_opts *opts)
@@ -84,6 +90,16 @@ static int handle_value(int opt, const char *arg, struct sampling_opts *opts, ch
 		if (!ret)
 			opts->counts_map_size = v;
 		return ret;
+	case SAMPLING_OPT_UNWIND_TABLE_SIZE:
+		return parse_size(arg, "--unwind-table-size", MIN_UNWIND_TABLE_BYTES,
+				  MAX_UNWIND_TABLE_BYTES, &opts->unwind_table_bytes, err, errlen);
+	case SAMPLING_OPT_UNWIND:
+		if (strcmp(arg, "dwarf") && strcmp(arg, "fp")) {
+			snprintf(err, errlen, "--unwind takes dwarf or fp, not '%s'", arg);
+			return -EINVAL;
+		}
+		opts->frame_pointers_only = !strcmp(arg, "fp");
+		return 0;
 	default: /* SAMPLING_OPT_DEBUGINFO_PATH */
 		return add_debuginfo_path(opts, arg, err, errlen);
 	}
@@ -107,12 +123,17 @@ int sampling_options__handle(int opt, const char *arg, struct sampling_opts *opt
 	case SAMPLING_OPT_INCLUDE_IDLE:
 		opts->include_idle = true;
 		return 1;
+	case SAMPLING_OPT_UNWIND_CACHE:
+		opts->unwind_cache = strcmp(arg, "none") ? arg : NULL;
+		return 1;
 	case 'F':
 	case 'p':
 	case 'C':
 	case SAMPLING_OPT_STACK_MAP_SIZE:
 	case SAMPLING_OPT_COUNTS_MAP_SIZE:
 	case SAMPLING_OPT_DEBUGINFO_PATH:
+	case SAMPLING_OPT_UNWIND:
+	case SAMPLING_OPT_UNWIND_TABLE_SIZE:
 		ret = handle_value(opt, arg, opts, err, errlen);
 		return ret ? ret : 1;
 	default:
@@ -143,6 +164,14 @@ void sampling_options__usage(FILE *out, uint32_t default_frequency)
 		"      --counts-map-size N  distinct (thread, stack) keys (default %u)\n"
 		"      --debuginfo-path DIR[:DIR...]\n"
 		"                           roots of separate debug files (DIR/.build-id/xx/rest.debug),\n"
-		"                           searched before /usr/lib/debug; repeatable\n",
-		default_frequency, DEFAULT_STACK_MAP_SIZE, DEFAULT_COUNTS_MAP_SIZE);
+		"                           searched before /usr/lib/debug; repeatable\n"
+		"      --unwind dwarf|fp    user stacks through unwind tables built from .eh_frame,\n"
+		"                           frame pointers where there are none (dwarf, the default),\n"
+		"                           or through frame pointers only (fp)\n"
+		"      --unwind-table-size SIZE\n"
+		"                           kernel memory for unwind tables, 8 bytes a row (default %lluM)\n"
+		"      --unwind-cache DIR|none\n"
+		"                           where built tables are kept across runs (default %s)\n",
+		default_frequency, DEFAULT_STACK_MAP_SIZE, DEFAULT_COUNTS_MAP_SIZE,
+		DEFAULT_UNWIND_TABLE_BYTES >> 20, SAMPLING_DEFAULT_UNWIND_CACHE);
 }

@@ -23,6 +23,9 @@ struct sampling_opts {
 	uint32_t counts_map_size; /* entries of a counts hash */
 	/* owned; --debuginfo-path roots, repeated ones joined by ':'; NULL without any */
 	char *debuginfo_path;
+	bool frame_pointers_only; /* --unwind fp */
+	uint64_t unwind_table_bytes; /* kernel memory for unwind table rows */
+	const char *unwind_cache;    /* borrowed; folder of cached tables, NULL for none */
 };
 
 enum {
@@ -33,7 +36,12 @@ enum {
 	SAMPLING_OPT_STACK_MAP_SIZE,
 	SAMPLING_OPT_COUNTS_MAP_SIZE,
 	SAMPLING_OPT_DEBUGINFO_PATH,
+	SAMPLING_OPT_UNWIND,
+	SAMPLING_OPT_UNWIND_TABLE_SIZE,
+	SAMPLING_OPT_UNWIND_CACHE,
 };
+
+#define SAMPLING_DEFAULT_UNWIND_CACHE "/var/cache/bpfprof/unwind"
 
 /* Short options for a getopt string, and entries for a getopt_long table. */
 #define SAMPLING_SHORT_OPTIONS "F:p:C:"
@@ -47,7 +55,10 @@ enum {
 	{ "include-idle", no_argument, NULL, SAMPLING_OPT_INCLUDE_IDLE },                  \
 	{ "stack-map-size", required_argument, NULL, SAMPLING_OPT_STACK_MAP_SIZE },        \
 	{ "counts-map-size", required_argument, NULL, SAMPLING_OPT_COUNTS_MAP_SIZE },      \
-	{ "debuginfo-path", required_argument, NULL, SAMPLING_OPT_DEBUGINFO_PATH }
+	{ "debuginfo-path", required_argument, NULL, SAMPLING_OPT_DEBUGINFO_PATH },        \
+	{ "unwind", required_argument, NULL, SAMPLING_OPT_UNWIND },                        \
+	{ "unwind-table-size", required_argument, NULL, SAMPLING_OPT_UNWIND_TABLE_SIZE },  \
+	{ "unwind-cache", required_argument, NULL, SAMPLING_OPT_UNWIND_CACHE }
 
 /* Defaults, with @frequency Hz. */
 void sampling_opts__init(struct sampling_opts *opts, uint32_t frequency);

@@ -14,6 +14,7 @@
 #include "proc_table.h"
 #include "profile.h"
 #include "symbolizer.h"
+#include "unwind_loader.h"
 
 #define NSEC_PER_SEC 1000000000ull
 
@@ -80,8 +81,46 @@ void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32
 	so->user_stacks = !opts->kernel_only;
 	so->stack_map_size = opts->stack_map_size;
 	so->counts_map_size = opts->counts_map_size;
+	so->dwarf_unwind = !opts->frame_pointers_only;
+	so->unwind_rows = opts->unwind_table_bytes / sizeof(struct prof_unwind_row);
 	so->on_event = on_proc_event;
 	so->event_ctx = procs;
+}
+
+static void load_process(void *loader, uint32_t tgid, const struct proc_maps *maps)
+{
+	unwind_loader__add_process(loader, tgid, maps);
+}
+
+static void forget_process(void *loader, uint32_t tgid)
+{
+	unwind_loader__remove_process(loader, tgid);
+}
+
+int sampling_setup__unwinding(const struct sampling_opts *opts, const uint32_t *tgids,
+			      struct sampler *sampler, struct symbolizer *sym,
+			      struct proc_table *procs, struct unwind_loader **loader)
+{
+	struct sampler_unwind_maps maps;
+	struct proc_maps *snapshot;
+
+	*loader = NULL;
+	if (opts->frame_pointers_only)
+		return 0;
+	sampler__unwind_maps(sampler, &maps);
+	*loader = unwind_loader__new(&maps, opts->unwind_cache);
+	if (!*loader)
+		return -ENOMEM;
+	proc_table__set_observer(procs, &(struct proc_observer){
+		.on_snapshot = load_process, .on_exit = forget_process, .ctx = *loader });
+	for (size_t i = 0; i < opts->npids; i++) {
+		/* A process gone already is reported when sampling finds nothing of it. */
+		if (symbolizer__snapshot(sym, tgids[i], &snapshot))
+			continue;
+		unwind_loader__add_process(*loader, tgids[i], snapshot);
+		proc_maps__free(snapshot);
+	}
+	return 0;
 }
 
 static void raise_file_limit(void)

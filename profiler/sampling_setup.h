@@ -11,6 +11,7 @@
 
 struct proc_table;
 struct symbolizer;
+struct unwind_loader;
 
 /*
  * What must hold before anything is opened: the privileges and BTF sampling needs, and the
@@ -36,6 +37,16 @@ int sampling_setup__naming(const struct sampling_opts *opts, size_t idle_cache_b
  */
 void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32_t *tgids,
 				  struct proc_table *procs, struct sampler_opts *so);
+
+/*
+ * Starts loading unwind tables into @sampler's maps as @procs reads processes (nothing with
+ * --unwind fp: *@loader is then NULL), beginning with the -p processes @tgids[0..npids)
+ * now, so that their first samples already unwind. *@loader is owned by the caller (free it
+ * after @procs). Returns 0 or -ENOMEM.
+ */
+int sampling_setup__unwinding(const struct sampling_opts *opts, const uint32_t *tgids,
+			      struct sampler *sampler, struct symbolizer *sym,
+			      struct proc_table *procs, struct unwind_loader **loader);
 
 /* This host's name into @host (PROFILE_HOST_MAX bytes); "unknown" when it has none. */
 void sampling_setup__host_name(char *host);

@@ -92,7 +92,8 @@ static void print_lost(FILE *out, const struct prof_sample_counters *c)
 	fprintf(out, "%llu of %llu samples lost (%.2f%%):", (unsigned long long)lost,
 		(unsigned long long)c->samples, c->samples ? 100.0 * lost / c->samples : 0.0);
 	if (c->kstack_collision || c->ustack_collision)
-		fprintf(out, " %llu kernel and %llu user stack-map collisions (raise --stack-map-size);",
+		fprintf(out, " %llu kernel stack-map collisions and %llu user stacks with their "
+			"map full (raise --stack-map-size);",
 			(unsigned long long)c->kstack_collision,
 			(unsigned long long)c->ustack_collision);
 	if (c->counts_full)
@@ -100,6 +101,51 @@ static void print_lost(FILE *out, const struct prof_sample_counters *c)
 			(unsigned long long)c->counts_full);
 	if (c->stack_errors)
 		fprintf(out, " %llu stack walk errors;", (unsigned long long)c->stack_errors);
+	fputc('\n', out);
+}
+
+void summary__print_unwinding(FILE *out, const struct prof_sample_counters *c, bool dwarf,
+			      const struct unwind_loader_stats *u)
+{
+	static const char *const why[PROF_UNWIND_NR_ENDS] = {
+		[PROF_UNWIND_NO_TABLE] = "no table",
+		[PROF_UNWIND_NO_ROW] = "no row",
+		[PROF_UNWIND_BAD_READ] = "bad read",
+		[PROF_UNWIND_DEPTH] = "depth limit",
+		[PROF_UNWIND_UNSUPPORTED] = "unsupported rule",
+		[PROF_UNWIND_BAD_FRAME] = "bad frame",
+	};
+	uint64_t stacks = 0, early;
+
+	for (int i = 0; i < PROF_UNWIND_NR_ENDS; i++)
+		stacks += c->unwind_ends[i];
+	early = stacks - c->unwind_ends[PROF_UNWIND_COMPLETE];
+	fprintf(out, "unwinding%s: %llu user stacks, %llu complete (%.1f%%)",
+		dwarf ? "" : " (frame pointers only)", (unsigned long long)stacks,
+		(unsigned long long)c->unwind_ends[PROF_UNWIND_COMPLETE],
+		stacks ? 100.0 * c->unwind_ends[PROF_UNWIND_COMPLETE] / stacks : 0.0);
+	if (early) {
+		const char *sep = "";
+
+		fprintf(out, ", %llu ended early (", (unsigned long long)early);
+		for (int i = 1; i < PROF_UNWIND_NR_ENDS; i++) {
+			if (!c->unwind_ends[i])
+				continue;
+			fprintf(out, "%s%s %llu", sep, why[i], (unsigned long long)c->unwind_ends[i]);
+			sep = ", ";
+		}
+		fputc(')', out);
+	}
+	fprintf(out, "; frames: %llu through tables, %llu through frame pointers",
+		(unsigned long long)c->unwind_table_frames, (unsigned long long)c->unwind_fp_frames);
+	if (dwarf)
+		fprintf(out, "; tables: %llu binaries (%llu built, %llu from the cache, %llu without "
+			"CFI), %.1f of %.1f MiB (peak %.1f)%s",
+			(unsigned long long)u->tables, (unsigned long long)u->built,
+			(unsigned long long)u->from_cache, (unsigned long long)u->without_table,
+			u->rows * 8.0 / (1 << 20), u->max_rows * 8.0 / (1 << 20),
+			u->peak_rows * 8.0 / (1 << 20),
+			u->over_budget ? ", some left out: raise --unwind-table-size" : "");
 	fputc('\n', out);
 }
 
@@ -115,6 +161,7 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 	if (c->user_missing)
 		fprintf(out, "%llu samples of user processes had no user stack\n",
 			(unsigned long long)c->user_missing);
+	summary__print_unwinding(out, c, s->dwarf_unwind, &s->unwind);
 	if (c->events_lost || c->procs_full || s->procs.late)
 		fprintf(out, "process tracking: %llu events lost, %llu table full, %llu processes "
 			"read late (their frames may be unnamed)\n",

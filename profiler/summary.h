@@ -11,6 +11,7 @@
 #include "profile.h"
 #include "profile_builder.h"
 #include "symbolizer.h"
+#include "unwind_loader.h"
 
 struct profile;
 
@@ -22,6 +23,8 @@ struct record_summary {
 	struct symbolizer_stats sym;
 	struct proc_table_stats procs;
 	struct profile_builder_stats build;
+	bool dwarf_unwind;		   /* unwind tables in use (else frame pointers only) */
+	struct unwind_loader_stats unwind; /* when dwarf_unwind */
 	const struct profile *prof; /* borrowed */
 	const char *const *outputs; /* borrowed paths written */
 	size_t noutputs;
@@ -29,6 +32,10 @@ struct record_summary {
 
 /* Samples lost in the kernel, for the summary and for tests. */
 uint64_t summary__lost_samples(const struct prof_sample_counters *c);
+
+/* Prints how user stacks were unwound and how their walks ended (a line "unwinding: ..."). */
+void summary__print_unwinding(FILE *out, const struct prof_sample_counters *c, bool dwarf,
+			      const struct unwind_loader_stats *u);
 
 /* Prints the summary with the @top functions by self samples. */
 void summary__print(FILE *out, const struct record_summary *s, size_t top);

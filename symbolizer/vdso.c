@@ -113,20 +113,31 @@ static size_t maps__vdso_size(const char *self_maps, unsigned long start)
 	return size;
 }
 
-int vdso__read_self(const char *self_maps, struct vdso **out)
+int vdso__self_image(const char *self_maps, const void **image, size_t *size)
 {
 	unsigned long start = getauxval(AT_SYSINFO_EHDR);
-	size_t size;
-	int err;
 
 	if (!start)
 		return -ENOENT;
-	size = maps__vdso_size(self_maps, start);
-	if (!size) {
+	*size = maps__vdso_size(self_maps, start);
+	if (!*size) {
 		pr_debug("no [vdso] line at %#lx in %s\n", start, self_maps);
 		return -ENOENT;
 	}
-	err = vdso__from_image((const void *)start, size, out);
+	*image = (const void *)start;
+	return 0;
+}
+
+int vdso__read_self(const char *self_maps, struct vdso **out)
+{
+	const void *image;
+	size_t size;
+	int err;
+
+	err = vdso__self_image(self_maps, &image, &size);
+	if (err)
+		return err;
+	err = vdso__from_image(image, size, out);
 	if (err)
 		pr_debug("cannot read our vDSO: %s\n", strerror(-err));
 	return err;

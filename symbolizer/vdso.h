@@ -14,6 +14,13 @@
 struct vdso;
 
 /*
+ * Where this process's vDSO image is (getauxval(AT_SYSINFO_EHDR)) and its size, from the
+ * [vdso] line of @self_maps. *@image is borrowed for the life of the process. Returns 0 or
+ * -ENOENT.
+ */
+int vdso__self_image(const char *self_maps, const void **image, size_t *size);
+
+/*
  * Reads the vDSO of this process: its address from getauxval(AT_SYSINFO_EHDR), its size
  * from the [vdso] line of @self_maps (normally "/proc/self/maps"). Returns 0 and an owned
  * table in *@out, or -errno: -ENOENT without a vDSO, -ENOEXEC when the image is not ELF

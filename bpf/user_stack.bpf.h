@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The user-stack walker, included by profile.bpf.c. For each frame it finds the mapping of
+ * the PC in the process's list (unwind_procs), the row for it in that binary's unwind table
+ * (unwind_tables, unwind_rows: built by user space from .eh_frame), and from the row the
+ * caller's SP, PC and rbp. Code without a table (JIT code, processes not loaded yet, the
+ * whole walk with --unwind fp) is walked through its frame pointers. The frames go to the
+ * user stack maps (ustacks0/1) under a hash of their addresses; how the walk ended is kept
+ * with them and counted.
+ */
+#ifndef PROF_USER_STACK_BPF_H
+#define PROF_USER_STACK_BPF_H
+
+#include "unwind_abi.h"
+
+const volatile bool dwarf_unwind = true;   /* follow unwind tables where there are some */
+const volatile bool capture_stacks = false; /* send prof_stack_capture records */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32); /* tgid */
+	__type(value, struct prof_unwind_proc);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} unwind_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct prof_unwind_table);
+	__uint(max_entries, 4096);
+} unwind_tables SEC(".maps");
+
+/* Sized by user space (the unwind table budget) and written through mmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct prof_unwind_row);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} unwind_rows SEC(".maps");
+
+#define USTACK_MAP(name)                                                           \
+	struct {                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                   \
+		__type(key, __u64);                                                \
+		__type(value, struct prof_user_stack);                             \
+		__uint(max_entries, 16384);                                        \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                              \
+	} name SEC(".maps")
+
+USTACK_MAP(ustacks0);
+USTACK_MAP(ustacks1);
+
+/* Raw stacks for record --debug-capture; resized by user space when capturing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} captures SEC(".maps");
+
+/* The walk in progress on this CPU: too big for the BPF stack. */
+struct walk_state {
+	__u64 pc;
+	__u64 sp;
+	__u64 bp;
+	__u64 hash;
+	__u32 tgid;
+	bool return_address; /* pc was read from a frame: look it up at pc - 1 */
+	bool have_proc;	     /* unwind_procs has the process */
+	bool rescan_sent;
+	bool pc_trusted;     /* pc is the sampled one or came through a table, not a guess */
+	/* The mapping of the last frame, which the next one is likely in too. */
+	__u64 map_start;
+	__u64 map_end;
+	__u64 map_bias;
+	__u32 map_table;
+	__u32 fp_frames;    /* frames walked through frame pointers for lack of a table */
+	__u32 table_frames; /* frames walked through a table row */
+	struct prof_user_stack stack;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct walk_state);
+	__uint(max_entries, 1);
+} walk_states SEC(".maps");
+
+#define WALKING 0xff /* stack.end while the walk goes on */
+
+static __always_inline struct walk_state *walk_state_of_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&walk_states, &zero);
+}
+
+static __always_inline bool read_user_u64(__u64 addr, __u64 *val)
+{
+	return bpf_probe_read_user(val, sizeof(*val), (const void *)addr) == 0;
+}
+
+/* What find_mapping() found. */
+struct mapping_hit {
+	__u64 start;
+	__u64 end;
+	__u64 bias;
+	__u32 table_id;
+	__u32 asked; /* an UNKNOWN_PC event was sent */
+};
+
+/*
+ * Finds the mapping of @pc in process @tgid's list. Returns 1 and fills @hit, or 0 when no
+ * mapping holds it; then, if @may_ask, asks user space once to read the process again.
+ * Global (not inlined) so that the verifier checks it once, not once per caller's state.
+ */
+__noinline int find_mapping(__u32 tgid, __u64 pc, __u32 may_ask, struct mapping_hit *hit)
+{
+	struct prof_unwind_proc *proc;
+	__u32 lo = 0, hi, mid;
+
+	if (!hit)
+		return 0;
+	hit->asked = 0;
+	proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
+	if (!proc)
+		return 0;
+	hi = proc->nr_mappings;
+	if (hi > PROF_UNWIND_MAX_MAPPINGS)
+		hi = PROF_UNWIND_MAX_MAPPINGS;
+	/* The last mapping starting at or below pc. */
+	for (int i = 0; i < 8 && lo < hi; i++) {
+		mid = (lo + hi) / 2;
+		if (mid >= PROF_UNWIND_MAX_MAPPINGS)
+			return 0;
+		if (proc->mappings[mid].start <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || lo > PROF_UNWIND_MAX_MAPPINGS)
+		goto unknown;
+	mid = lo - 1;
+	if (pc >= proc->mappings[mid].end)
+		goto unknown;
+	hit->start = proc->mappings[mid].start;
+	hit->end = proc->mappings[mid].end;
+	hit->bias = proc->mappings[mid].bias;
+	hit->table_id = proc->mappings[mid].table_id;
+	return 1;
+unknown:
+	/* Code mapped since user space read the process (dlopen, new JIT code): ask once. */
+	if (may_ask && !proc->rescan) {
+		proc->rescan = 1;
+		hit->asked = 1;
+		emit_event(PROF_PROC_UNKNOWN_PC, tgid, 0,
+			   (struct task_struct *)bpf_get_current_task());
+	}
+	return 0;
+}
+
+/*
+ * The index in unwind_rows of the row for the ELF address @vaddr in table @table_id, or -1.
+ * Global for the same reason as find_mapping().
+ */
+__noinline long find_row(__u32 table_id, __u64 vaddr)
+{
+	struct prof_unwind_table *table = bpf_map_lookup_elem(&unwind_tables, &table_id);
+	struct prof_unwind_row *row;
+	__u32 lo, hi, mid, key;
+	__u64 rel;
+
+	if (!table || !table->nr_rows || vaddr < table->base)
+		return -1;
+	rel = vaddr - table->base;
+	if (rel > 0xffffffffull)
+		return -1;
+	/* The last row whose pc is at or below rel: 2^25 rows take 25 halvings. */
+	lo = 0;
+	hi = table->nr_rows;
+	for (int i = 0; i < 25 && lo < hi; i++) {
+		mid = (lo + hi) / 2;
+		key = table->first_row + mid;
+		row = bpf_map_lookup_elem(&unwind_rows, &key);
+		if (!row)
+			return -1;
+		if (row->pc <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	return table->first_row + lo - 1;
+}
+
+/* The row for st->pc, or NULL: through the mapping of the last frame when it holds pc. */
+static __always_inline struct prof_unwind_row *row_of_pc(struct walk_state *st, bool *no_table)
+{
+	struct mapping_hit hit;
+	__u32 key;
+	long index;
+
+	*no_table = false;
+	if (st->pc < st->map_start || st->pc >= st->map_end) {
+		if (!find_mapping(st->tgid, st->pc, st->pc_trusted && !st->rescan_sent, &hit)) {
+			st->rescan_sent |= hit.asked;
+			*no_table = true;
+			return NULL;
+		}
+		st->map_start = hit.start;
+		st->map_end = hit.end;
+		st->map_bias = hit.bias;
+		st->map_table = hit.table_id;
+	}
+	if (st->map_table == PROF_NO_TABLE) {
+		*no_table = true;
+		return NULL;
+	}
+	index = find_row(st->map_table, st->pc - st->map_bias - (st->return_address ? 1 : 0));
+	if (index < 0)
+		return NULL;
+	key = index;
+	return bpf_map_lookup_elem(&unwind_rows, &key);
+}
+
+/* One step through the frame pointer chain. Returns an end, or WALKING. */
+static __always_inline __u8 step_frame_pointer(struct walk_state *st)
+{
+	__u64 frame[2];
+
+	if (st->bp == 0)
+		return PROF_UNWIND_COMPLETE; /* the ABI's outermost frame has rbp = 0 */
+	if (st->bp < st->sp || bpf_probe_read_user(frame, sizeof(frame), (const void *)st->bp))
+		return PROF_UNWIND_NO_TABLE;
+	st->sp = st->bp + 16;
+	st->bp = frame[0];
+	st->pc = frame[1];
+	st->return_address = true;
+	st->pc_trusted = false;
+	st->fp_frames++;
+	return st->pc ? WALKING : PROF_UNWIND_COMPLETE;
+}
+
+/* One step through the row @row. Returns an end, or WALKING. */
+static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_row *row)
+{
+	__u8 type = row->cfa_type & PROF_CFA_TYPE_MASK;
+	__s64 offset = row->cfa_offset;
+	__u64 cfa, ra, bp = st->bp;
+
+	if (row->cfa_type & PROF_CFA_OFFSET_X8)
+		offset *= 8;
+	switch (type) {
+	case PROF_CFA_SP:
+		cfa = st->sp + offset;
+		break;
+	case PROF_CFA_FP:
+		if (st->bp == 0)
+			return PROF_UNWIND_BAD_READ;
+		cfa = st->bp + offset;
+		break;
+	case PROF_CFA_PLT:
+		cfa = st->sp + offset + ((st->pc & 15) >= (__u64)row->fp_offset ? 8 : 0);
+		break;
+	case PROF_CFA_SIGNAL:
+		/* The kernel's rt_sigframe: the interrupted registers are in its ucontext. */
+		if (!read_user_u64(st->sp + PROF_SIGFRAME_RIP, &st->pc) ||
+		    !read_user_u64(st->sp + PROF_SIGFRAME_RBP, &st->bp) ||
+		    !read_user_u64(st->sp + PROF_SIGFRAME_RSP, &cfa))
+			return PROF_UNWIND_BAD_READ;
+		st->sp = cfa;
+		st->return_address = false;
+		st->table_frames++;
+		return WALKING;
+	case PROF_CFA_END:
+		return PROF_UNWIND_COMPLETE;
+	case PROF_CFA_UNSUPPORTED:
+		return PROF_UNWIND_UNSUPPORTED;
+	default:
+		return PROF_UNWIND_NO_ROW;
+	}
+	/* The stack grows down: a caller's frame lies above its callee's. */
+	if (cfa <= st->sp)
+		return PROF_UNWIND_BAD_FRAME;
+	if (!read_user_u64(cfa - 8, &ra))
+		return PROF_UNWIND_BAD_READ;
+	if (row->fp_offset == PROF_FP_LOST)
+		bp = 0;
+	else if (row->fp_offset < 0 && !read_user_u64(cfa + row->fp_offset * 8, &bp))
+		return PROF_UNWIND_BAD_READ;
+	st->sp = cfa;
+	st->bp = bp;
+	st->pc = ra;
+	st->return_address = true;
+	st->pc_trusted = true;
+	st->table_frames++;
+	return ra ? WALKING : PROF_UNWIND_COMPLETE;
+}
+
+/* bpf_loop body: records st->pc, then finds its caller. Returns 1 to stop. */
+static long walk_one_frame(__u32 index, void *unused)
+{
+	struct walk_state *st = walk_state_of_cpu();
+	struct prof_unwind_row *row;
+	bool no_table = true;
+	__u8 end = WALKING;
+	__u16 nr;
+
+	if (!st)
+		return 1;
+	nr = st->stack.nr;
+	if (nr >= PROF_MAX_USER_DEPTH) {
+		st->stack.end = PROF_UNWIND_DEPTH;
+		return 1;
+	}
+	st->stack.ips[nr & (PROF_MAX_USER_DEPTH - 1)] = st->pc;
+	st->stack.nr = nr + 1;
+	st->hash = (st->hash ^ st->pc) * 0x100000001b3ull;
+	st->hash ^= st->hash >> 29;
+
+	row = dwarf_unwind ? row_of_pc(st, &no_table) : NULL;
+	if (row)
+		end = step_row(st, row);
+	else if (!dwarf_unwind || no_table)
+		end = step_frame_pointer(st);
+	else
+		end = PROF_UNWIND_NO_ROW;
+	if (end == WALKING)
+		return 0;
+	st->stack.end = end;
+	return 1;
+}
+
+/* Sends the registers, the stack bytes and the walk of this sample (capture_stacks). */
+static __always_inline void capture_stack(struct walk_state *st, __u32 pid, __u64 ip, __u64 sp,
+					  __u64 bp, struct prof_sample_counters *c)
+{
+	struct prof_stack_capture *e = bpf_ringbuf_reserve(&captures, sizeof(*e), 0);
+	__u32 first = PROF_CAPTURE_CHUNK - (sp & (PROF_CAPTURE_CHUNK - 1));
+	__u32 n = 0;
+
+	if (!e) {
+		c->events_lost++;
+		return;
+	}
+	e->tgid = st->tgid;
+	e->pid = pid;
+	e->ip = ip;
+	e->sp = sp;
+	e->bp = bp;
+	e->pad = 0;
+	bpf_probe_read_kernel(&e->walked, sizeof(e->walked), &st->stack);
+	/* Page by page from sp up: the read that crosses the top of the stack fails alone. */
+	if (first > PROF_CAPTURE_CHUNK)
+		first = PROF_CAPTURE_CHUNK;
+	if (!bpf_probe_read_user(e->stack, first, (const void *)sp)) {
+		n = first;
+#pragma unroll
+		for (int i = 0; i < PROF_CAPTURE_STACK_BYTES / PROF_CAPTURE_CHUNK - 1; i++) {
+			if (bpf_probe_read_user(e->stack + first + i * PROF_CAPTURE_CHUNK,
+						PROF_CAPTURE_CHUNK,
+						(const void *)(sp + first + i * PROF_CAPTURE_CHUNK)))
+				break;
+			n += PROF_CAPTURE_CHUNK;
+		}
+	}
+	e->stack_bytes = n;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Walks the user stack of the current task into @ustacks (one of ustacks0, ustacks1).
+ * Returns 1 and the stack's key in *@hash, 0 when the task has no user stack, or -1 when
+ * the stack was lost (counted).
+ */
+static __always_inline int walk_user_stack(struct bpf_perf_event_data *ctx,
+					   struct task_struct *task, __u32 tgid, __u32 pid,
+					   void *ustacks, struct prof_sample_counters *c,
+					   __u64 *hash)
+{
+	struct walk_state *st = walk_state_of_cpu();
+	struct pt_regs *regs;
+	__u64 ip, sp, bp;
+	__u8 end;
+	long err;
+
+	if (!st)
+		return -1;
+	/* The context allows only 8-byte reads of the registers: cs is read whole. */
+	if (*(__u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs)) & 3) {
+		ip = ctx->regs.ip;
+		sp = ctx->regs.sp;
+		bp = ctx->regs.bp;
+	} else {
+		/* Sampled in the kernel: the user registers were saved at its entry. */
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		if (!regs)
+			return 0;
+		ip = BPF_CORE_READ(regs, ip);
+		sp = BPF_CORE_READ(regs, sp);
+		bp = BPF_CORE_READ(regs, bp);
+	}
+	if (!ip)
+		return 0;
+	st->pc = ip;
+	st->sp = sp;
+	st->bp = bp;
+	st->hash = 0xcbf29ce484222325ull;
+	st->tgid = tgid;
+	st->return_address = false;
+	st->rescan_sent = false;
+	st->pc_trusted = true;
+	st->map_start = 0;
+	st->map_end = 0;
+	st->fp_frames = 0;
+	st->table_frames = 0;
+	st->stack.nr = 0;
+	st->stack.end = WALKING;
+	bpf_loop(PROF_MAX_USER_DEPTH + 1, walk_one_frame, NULL, 0);
+
+	end = st->stack.end;
+	if (end >= PROF_UNWIND_NR_ENDS)
+		end = PROF_UNWIND_DEPTH;
+	st->stack.end = end;
+	c->unwind_ends[end]++;
+	c->unwind_fp_frames += st->fp_frames;
+	c->unwind_table_frames += st->table_frames;
+	/* Stacks that differ only in how they ended are different stacks. */
+	st->hash ^= ((__u64)end << 56) ^ ((__u64)st->stack.nr << 40);
+	st->hash *= 0x9e3779b97f4a7c15ull;
+	*hash = st->hash;
+
+	if (!bpf_map_lookup_elem(ustacks, hash)) {
+		err = bpf_map_update_elem(ustacks, hash, &st->stack, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			c->ustack_collision++;
+			return -1;
+		}
+	}
+	if (capture_stacks)
+		capture_stack(st, pid, ip, sp, bp, c);
+	return 1;
+}
+
+#endif

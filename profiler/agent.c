@@ -17,7 +17,9 @@
 #include "sampler.h"
 #include "sampling_setup.h"
 #include "store.h"
+#include "summary.h"
 #include "symbolizer.h"
+#include "unwind_loader.h"
 #include "upload.h"
 
 #define NSEC_PER_SEC 1000000000ull
@@ -54,6 +56,7 @@ struct agent {
 	struct symbolizer *sym;
 	struct proc_table *procs;
 	struct sampler *sampler;
+	struct unwind_loader *unwinder; /* NULL with --unwind fp */
 	struct store *store;
 	struct uploader *uploader;
 	struct interval_source source;
@@ -158,6 +161,9 @@ static int start_sampling(struct agent *a, const uint32_t *tgids)
 
 	sampling_setup__sampler_opts(&a->opts->sampling, tgids, a->procs, &so);
 	err = sampler__new(&so, &a->sampler);
+	if (!err)
+		err = sampling_setup__unwinding(&a->opts->sampling, tgids, a->sampler, a->sym,
+						a->procs, &a->unwinder);
 	if (!err)
 		err = sampler__start(a->sampler);
 	if (err)
@@ -276,6 +282,28 @@ out_free:
 	malloc_trim(0);
 }
 
+/* Logs how stacks were unwound since the start, as the record summary's line says it. */
+static void report_unwinding(struct agent *a)
+{
+	struct prof_sample_counters c;
+	struct unwind_loader_stats u = { 0 };
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (sampler__counters(a->sampler, &c))
+		return;
+	if (a->unwinder)
+		unwind_loader__stats(a->unwinder, &u);
+	f = open_memstream(&line, &len);
+	if (!f)
+		return;
+	summary__print_unwinding(f, &c, a->unwinder != NULL, &u);
+	if (!fclose(f))
+		pr_info("%s", line);
+	free(line);
+}
+
 static void report_totals(struct agent *a, uint64_t now)
 {
 	struct upload_stats us = { 0 };
@@ -294,6 +322,7 @@ static void report_totals(struct agent *a, uint64_t now)
 		(unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
 		(unsigned long long)us.rejected, (unsigned long long)us.pending,
 		proc_table__count(a->procs));
+	report_unwinding(a);
 	memset(&a->totals, 0, sizeof(a->totals));
 	a->last_report_ns = now;
 }
@@ -342,6 +371,7 @@ static void shut_down(struct agent *a)
 		(unsigned long long)a->lifetime.intervals, (unsigned long long)a->lifetime.samples,
 		(unsigned long long)c.samples, (unsigned long long)a->lifetime.lost,
 		(unsigned long long)a->lifetime.not_stored);
+	report_unwinding(a);
 	if (!a->uploader)
 		return;
 	pending = uploader__finish(a->uploader, a->opts->upload_grace_s * 1000);
@@ -412,6 +442,7 @@ out_free:
 	uploader__free(a.uploader);
 	sampler__free(a.sampler);
 	proc_table__free(a.procs);
+	unwind_loader__free(a.unwinder);
 	symbolizer__free(a.sym);
 	store__close(a.store);
 	free(tgids);

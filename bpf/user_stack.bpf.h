@@ -100,6 +100,61 @@ static __always_inline bool read_user_u64(__u64 addr, __u64 *val)
 	return bpf_probe_read_user(val, sizeof(*val), (const void *)addr) == 0;
 }
 
+/*
+ * The binary searches are bpf_loop bodies: the verifier checks a body once, where a bounded
+ * loop would have it follow both ways of every halving.
+ */
+struct mapping_search {
+	struct prof_unwind_proc *proc;
+	__u64 pc;
+	__u32 lo; /* mappings[0 .. lo) start at or below pc */
+	__u32 hi; /* mappings[hi ..) start above it */
+};
+
+static long mapping_search_step(__u32 index, void *ctx)
+{
+	struct mapping_search *s = ctx;
+	__u32 mid;
+
+	if (s->lo >= s->hi)
+		return 1;
+	mid = (s->lo + s->hi) / 2;
+	if (mid >= PROF_UNWIND_MAX_MAPPINGS)
+		return 1;
+	if (s->proc->mappings[mid].start <= s->pc)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
+}
+
+struct row_search {
+	__u32 first; /* the table's first row in unwind_rows */
+	__u32 lo;    /* rows [0 .. lo) start at or below rel */
+	__u32 hi;    /* rows [hi ..) start above it */
+	__u64 rel;   /* the address, relative to the table's base */
+};
+
+static long row_search_step(__u32 index, void *ctx)
+{
+	struct row_search *s = ctx;
+	struct prof_unwind_row *row;
+	__u32 mid, key;
+
+	if (s->lo >= s->hi)
+		return 1;
+	mid = (s->lo + s->hi) / 2;
+	key = s->first + mid;
+	row = bpf_map_lookup_elem(&unwind_rows, &key);
+	if (!row)
+		return 1;
+	if (row->pc <= s->rel)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
+}
+
 /* What find_mapping() found. */
 struct mapping_hit {
 	__u64 start;
@@ -116,8 +171,9 @@ struct mapping_hit {
  */
 __noinline int find_mapping(__u32 tgid, __u64 pc, __u32 may_ask, struct mapping_hit *hit)
 {
+	struct mapping_search search;
 	struct prof_unwind_proc *proc;
-	__u32 lo = 0, hi, mid;
+	__u32 lo, mid;
 
 	if (!hit)
 		return 0;
@@ -125,19 +181,14 @@ __noinline int find_mapping(__u32 tgid, __u64 pc, __u32 may_ask, struct mapping_
 	proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
 	if (!proc)
 		return 0;
-	hi = proc->nr_mappings;
-	if (hi > PROF_UNWIND_MAX_MAPPINGS)
-		hi = PROF_UNWIND_MAX_MAPPINGS;
-	/* The last mapping starting at or below pc. */
-	for (int i = 0; i < 8 && lo < hi; i++) {
-		mid = (lo + hi) / 2;
-		if (mid >= PROF_UNWIND_MAX_MAPPINGS)
-			return 0;
-		if (proc->mappings[mid].start <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	search.proc = proc;
+	search.pc = pc;
+	search.lo = 0;
+	search.hi = proc->nr_mappings;
+	if (search.hi > PROF_UNWIND_MAX_MAPPINGS)
+		search.hi = PROF_UNWIND_MAX_MAPPINGS;
+	bpf_loop(8, mapping_search_step, &search, 0);
+	lo = search.lo;
 	if (lo == 0 || lo > PROF_UNWIND_MAX_MAPPINGS)
 		goto unknown;
 	mid = lo - 1;
@@ -166,8 +217,7 @@ unknown:
 __noinline long find_row(__u32 table_id, __u64 vaddr)
 {
 	struct prof_unwind_table *table = bpf_map_lookup_elem(&unwind_tables, &table_id);
-	struct prof_unwind_row *row;
-	__u32 lo, hi, mid, key;
+	struct row_search search;
 	__u64 rel;
 
 	if (!table || !table->nr_rows || vaddr < table->base)
@@ -176,22 +226,14 @@ __noinline long find_row(__u32 table_id, __u64 vaddr)
 	if (rel > 0xffffffffull)
 		return -1;
 	/* The last row whose pc is at or below rel: 2^25 rows take 25 halvings. */
-	lo = 0;
-	hi = table->nr_rows;
-	for (int i = 0; i < 25 && lo < hi; i++) {
-		mid = (lo + hi) / 2;
-		key = table->first_row + mid;
-		row = bpf_map_lookup_elem(&unwind_rows, &key);
-		if (!row)
-			return -1;
-		if (row->pc <= rel)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	search.first = table->first_row;
+	search.rel = rel;
+	search.lo = 0;
+	search.hi = table->nr_rows;
+	bpf_loop(25, row_search_step, &search, 0);
+	if (search.lo == 0)
 		return -1;
-	return table->first_row + lo - 1;
+	return table->first_row + search.lo - 1;
 }
 
 /* The row for st->pc, or NULL: through the mapping of the last frame when it holds pc. */
@@ -298,13 +340,30 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 	return ra ? WALKING : PROF_UNWIND_COMPLETE;
 }
 
+/*
+ * Finds the caller of the frame at st->pc and moves st to it. Returns an end, or WALKING.
+ * Global, so that the verifier checks it once rather than for every state of the loop.
+ */
+__noinline int step_frame(struct walk_state *st)
+{
+	struct prof_unwind_row *row;
+	bool no_table = true;
+
+	if (!st)
+		return PROF_UNWIND_NO_TABLE;
+	row = dwarf_unwind ? row_of_pc(st, &no_table) : NULL;
+	if (row)
+		return step_row(st, row);
+	if (!dwarf_unwind || no_table)
+		return step_frame_pointer(st);
+	return PROF_UNWIND_NO_ROW;
+}
+
 /* bpf_loop body: records st->pc, then finds its caller. Returns 1 to stop. */
 static long walk_one_frame(__u32 index, void *unused)
 {
 	struct walk_state *st = walk_state_of_cpu();
-	struct prof_unwind_row *row;
-	bool no_table = true;
-	__u8 end = WALKING;
+	int end;
 	__u16 nr;
 
 	if (!st)
@@ -319,13 +378,7 @@ static long walk_one_frame(__u32 index, void *unused)
 	st->hash = (st->hash ^ st->pc) * 0x100000001b3ull;
 	st->hash ^= st->hash >> 29;
 
-	row = dwarf_unwind ? row_of_pc(st, &no_table) : NULL;
-	if (row)
-		end = step_row(st, row);
-	else if (!dwarf_unwind || no_table)
-		end = step_frame_pointer(st);
-	else
-		end = PROF_UNWIND_NO_ROW;
+	end = step_frame(st);
 	if (end == WALKING)
 		return 0;
 	st->stack.end = end;

@@ -58,3 +58,36 @@ share() {
 at_least() { awk -v x="$1" -v y="$2" 'BEGIN { exit !(x >= y) }'; }
 # near X Y TOL: exits 0 when |X - Y| <= TOL.
 near() { awk -v x="$1" -v y="$2" -v t="$3" 'BEGIN { d = x - y; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+# complete_share FILE COMM ERE: share of COMM's samples whose stack, as ";f1;f2;...;fn;" with
+# the _[k] suffixes kept, matches the extended regular expression ERE and holds no
+# "[incomplete: ...]" frame (the mark of a stack whose unwinding stopped early).
+complete_share() {
+	awk -v c="$2" -v re="$3" '
+		index($0, c ";") == 1 {
+			n = $NF; stack = $0; sub(/ [0-9]+$/, "", stack); stack = substr(stack, length(c) + 1)
+			all += n
+			if ((stack ";") ~ re && index(stack, ";[incomplete") == 0) got += n
+		}
+		END { printf "%.4f\n", all ? got / all : 0 }' "$1"
+}
+
+# misses FILE COMM ERE: the three heaviest of COMM's stacks that complete_share does not
+# count, each cut to its last 300 characters, for failure messages.
+misses() {
+	awk -v c="$2" -v re="$3" '
+		index($0, c ";") == 1 {
+			stack = $0; sub(/ [0-9]+$/, "", stack)
+			s = substr(stack, length(c) + 1)
+			if (!((s ";") ~ re && index(s, ";[incomplete") == 0))
+				print $NF, (length(stack) <= 300 ? stack : "..." substr(stack, length(stack) - 299))
+		}' "$1" | sort -rn | head -n 3
+}
+
+# roots FILE COMM: COMM's root frames (the first after the process name) by share.
+roots() {
+	awk -v c="$2" '
+		index($0, c ";") == 1 { split($0, f, ";"); sub(/ [0-9]+$/, "", f[2]); r[f[2]] += $NF; all += $NF }
+		END { for (k in r) printf "%.3f\t%s\n", r[k] / all, k }' "$1" | sort -rn | head -n 4 |
+		awk -F '\t' '{ printf "%s%s %s", (NR == 1 ? "" : ", "), $2, $1 } END { print "" }'
+}

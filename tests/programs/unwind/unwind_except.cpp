@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * C++ exceptions in flight: main -> throw_round -> descend x DEPTH, which throws from the
+ * bottom; a Guard in every frame does work in its destructor while the exception passes,
+ * and throw_round catches it. Nearly all the time goes to libgcc_s's unwinder
+ * (_Unwind_RaiseException, _Unwind_Resume, the personality routine) and to cleanup_work in
+ * the destructors, all without frame pointers.
+ * Usage: unwind_except [SECONDS]   (default 5)
+ */
+#include <cstdint>
+#include <cstdlib>
+#include <ctime>
+
+#define NOINLINE __attribute__((noinline, noclone))
+#define DEPTH 40
+
+static volatile uint64_t sink;
+
+struct boom {
+	int depth;
+};
+
+/* C linkage only to keep the names in folded stacks plain; these still throw and unwind. */
+extern "C" NOINLINE void cleanup_work(int depth)
+{
+	uint64_t x = sink + depth;
+
+	for (int i = 0; i < 300; i++)
+		x = x * 2862933555777941757ULL + 3037000493ULL;
+	sink = x;
+}
+
+struct guard {
+	int depth;
+	~guard() { cleanup_work(depth); }
+};
+
+extern "C" NOINLINE void descend(int n)
+{
+	guard g{ n };
+
+	if (n <= 1)
+		throw boom{ n };
+	descend(n - 1);
+	sink = n;
+}
+
+extern "C" NOINLINE int throw_round(void)
+{
+	try {
+		descend(DEPTH);
+	} catch (const boom &e) {
+		return e.depth;
+	}
+	return -1;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+	double end = now() + (argc > 1 ? std::atof(argv[1]) : 5);
+	int caught = 0;
+
+	while (now() < end)
+		caught += throw_round();
+	sink = caught;
+	return 0;
+}

@@ -217,7 +217,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	buffer = *(volatile __u32 *)&active_buffer & 1;
 	key.kstack_id = kernel_stacks ? kernel_stack_id(ctx, buffer, c, &lost) : -1;
 	if (user_stacks && key.pid != 0 && !(BPF_CORE_READ(task, flags) & PF_KTHREAD)) {
-		int got = walk_user_stack(ctx, task, key.tgid, key.pid,
+		int got = walk_user_stack(ctx, key.tgid, key.pid,
 					  buffer ? (void *)&ustacks1 : (void *)&ustacks0, c,
 					  &key.ustack_hash);
 

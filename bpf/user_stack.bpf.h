@@ -427,9 +427,8 @@ static __always_inline void capture_stack(struct walk_state *st, __u32 pid, __u6
  * Returns 1 and the stack's key in *@hash, 0 when the task has no user stack, or -1 when
  * the stack was lost (counted).
  */
-static __always_inline int walk_user_stack(struct bpf_perf_event_data *ctx,
-					   struct task_struct *task, __u32 tgid, __u32 pid,
-					   void *ustacks, struct prof_sample_counters *c,
+static __always_inline int walk_user_stack(struct bpf_perf_event_data *ctx, __u32 tgid,
+					   __u32 pid, void *ustacks, struct prof_sample_counters *c,
 					   __u64 *hash)
 {
 	struct walk_state *st = walk_state_of_cpu();

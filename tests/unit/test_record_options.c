@@ -203,6 +203,33 @@ static void test_outputs_and_flame_graph_options(void **state)
 	record_opts__release(&p.opts);
 }
 
+static void test_unwind_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, ARGV("-d", "1"));
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_false(p.opts.sampling.frame_pointers_only);
+	assert_int_equal(p.opts.sampling.unwind_table_bytes, 32u << 20);
+	assert_string_equal(p.opts.sampling.unwind_cache, "/var/cache/bpfprof/unwind");
+	assert_null(p.opts.capture_path);
+	record_opts__release(&p.opts);
+
+	parse(&p, ARGV("--unwind", "fp", "--unwind-table-size", "8M", "--unwind-cache", "none",
+		       "--debug-capture", "cap.bin"));
+	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_true(p.opts.sampling.frame_pointers_only);
+	assert_int_equal(p.opts.sampling.unwind_table_bytes, 8u << 20);
+	assert_null(p.opts.sampling.unwind_cache);
+	assert_string_equal(p.opts.capture_path, "cap.bin");
+	record_opts__release(&p.opts);
+
+	expect_error(ARGV("--unwind", "lbr"), "--unwind takes dwarf or fp, not 'lbr'");
+	expect_error(ARGV("--unwind-table-size", "1K"), "--unwind-table-size");
+	expect_error(ARGV("--unwind-table-size", "1G"), "--unwind-table-size");
+}
+
 static void test_format_option_applies_to_unknown_extensions(void **state)
 {
 	char **argv = ARGV("-f", "folded", "-o", "out.dat");
@@ -272,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_debuginfo_path),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_outputs_and_flame_graph_options),
+		cmocka_unit_test(test_unwind_options),
 		cmocka_unit_test(test_format_option_applies_to_unknown_extensions),
 		cmocka_unit_test(test_output_format_from_path),
 		cmocka_unit_test(test_value_parsers),

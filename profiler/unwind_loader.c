@@ -2,40 +2,37 @@
 #include "unwind_loader.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 
 #include "array.h"
-#include "dso.h"
 #include "extent_allocator.h"
 #include "log.h"
 #include "proc_maps.h"
 #include "sampler.h"
+#include "unwind_binary.h"
 #include "unwind_table.h"
-#include "vdso.h"
-
-#define VDSO_KEY "[vdso]"
-#define KEY_MAX 80
 
 /*
  * A binary the walker may need: its table in the kernel, or the fact that it has none.
- * Entries keep their index while used (processes hold indexes); a free one has no key.
+ * Entries keep their index while used (processes hold indexes); a free one has no users.
  */
 struct loaded_table {
-	char key[KEY_MAX];  /* build id in hex, else "DEV:INODE" of the mapped file */
-	uint32_t users;	    /* processes mapping it */
-	uint32_t id;	    /* index in unwind_tables; PROF_NO_TABLE when it has none */
+	uint32_t users;	  /* processes mapping it; 0: a free entry */
+	uint64_t dev;	  /* the file it was first read from, as /proc/PID/maps says */
+	uint64_t ino;
+	bool vdso;
+	char build_id[UNWIND_BINARY_ID_MAX]; /* "" without one */
+	struct unwind_binary_segment segments[UNWIND_BINARY_MAX_SEGMENTS];
+	size_t nr_segments;
+	uint32_t id;	  /* index in unwind_tables; PROF_NO_TABLE when it has none */
 	uint32_t first_row;
 	uint32_t nr_rows;
-	uint64_t base;
 };
 
 /* What a process was given, to release when it is read again or forgotten. */
@@ -107,82 +104,30 @@ void unwind_loader__free(struct unwind_loader *l)
 	free(l);
 }
 
-/* Builds the table of our own vDSO: every process of this kernel maps the same one. */
-static int build_vdso_table(struct unwind_table **out)
+/* Reads the table of @bin from the disk cache, else builds it (and caches it). */
+static int get_table(struct unwind_loader *l, struct unwind_binary *bin, const char *path,
+		     struct unwind_table **out)
 {
-	const void *image;
-	size_t size;
-	char *copy;
-	Elf *elf;
-	int err;
-
-	err = vdso__self_image("/proc/self/maps", &image, &size);
-	if (err)
-		return err;
-	/* libelf may write into what elf_memory() is given; the vDSO is read-only. */
-	copy = malloc(size);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, image, size);
-	elf = elf_memory(copy, size);
-	err = elf ? unwind_table__build(elf, NULL, out) : -ENOEXEC;
-	elf_end(elf);
-	free(copy);
-	return err;
-}
-
-/* Opens the file mapped at @map in process @tgid, as the process sees it. */
-static int open_mapped_file(uint32_t tgid, const struct proc_map *map)
-{
-	char path[4200];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx", tgid,
-		 (unsigned long long)map->start, (unsigned long long)map->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	snprintf(path, sizeof(path), "/proc/%u/root%s", tgid, map->path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd >= 0 ? fd : -errno;
-}
-
-/* Builds (or reads from the cache) the table of the binary @map maps. Returns 0 or -errno. */
-static int get_table(struct unwind_loader *l, uint32_t tgid, const struct proc_map *map,
-		     const char *build_id, struct unwind_table **out)
-{
+	bool cache = l->cache_dir && bin->build_id[0] && bin->fd >= 0;
 	uint64_t start = now_ns();
-	bool cached = false;
-	int fd, err;
+	int err = 0;
 
-	if (map->kind == PROC_MAP_VDSO) {
-		err = build_vdso_table(out);
+	if (cache && !unwind_cache__load(l->cache_dir, bin->build_id, out)) {
+		l->stats.from_cache++;
 		goto out;
 	}
-	if (build_id && l->cache_dir && !unwind_cache__load(l->cache_dir, build_id, out)) {
-		cached = true;
-		err = 0;
+	err = unwind_table__build(bin->elf, NULL, out);
+	if (err)
 		goto out;
-	}
-	fd = open_mapped_file(tgid, map);
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
-	err = unwind_table__build_fd(fd, out);
-	close(fd);
-	if (!err && build_id && l->cache_dir) {
-		int cerr = unwind_cache__store(l->cache_dir, build_id, *out);
+	l->stats.built++;
+	if (cache) {
+		int cerr = unwind_cache__store(l->cache_dir, bin->build_id, *out);
 
 		if (cerr)
-			pr_debug("cannot cache the unwind table of %s in %s: %s\n", map->path,
+			pr_debug("cannot cache the unwind table of %s in %s: %s\n", path,
 				 l->cache_dir, strerror(-cerr));
 	}
 out:
-	if (!err && cached)
-		l->stats.from_cache++;
-	else if (!err)
-		l->stats.built++;
 	l->stats.build_ns += now_ns() - start;
 	return err;
 }
@@ -210,7 +155,6 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 	lt->id = l->free_ids[--l->nfree_ids];
 	lt->first_row = first;
 	lt->nr_rows = t->nr_rows;
-	lt->base = t->base;
 	value = (struct prof_unwind_table){ .base = t->base, .first_row = first,
 					    .nr_rows = t->nr_rows };
 	/* A syscall, so the rows written above are visible before the table is. */
@@ -243,52 +187,51 @@ static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
 	lt->id = PROF_NO_TABLE;
 }
 
-/* The key naming the binary of @map: its build id, else the file's device and inode. */
-static void table_key(const struct proc_map *map, const char *build_id, char *key)
+/*
+ * A used entry naming the binary @map maps: with @build_id, the entry of that build id;
+ * without, the entry read from the same file (or the vDSO's).
+ */
+static long find_table(struct unwind_loader *l, const struct proc_map *map, const char *build_id)
 {
-	if (map->kind == PROC_MAP_VDSO)
-		snprintf(key, KEY_MAX, "%s", VDSO_KEY);
-	else if (build_id)
-		snprintf(key, KEY_MAX, "%s", build_id);
-	else
-		snprintf(key, KEY_MAX, "%llx:%llx", (unsigned long long)map->dev,
-			 (unsigned long long)map->ino);
+	bool vdso = map->kind == PROC_MAP_VDSO;
+
+	for (size_t i = 0; i < l->ntables; i++) {
+		const struct loaded_table *lt = &l->tables[i];
+
+		if (!lt->users || lt->vdso != vdso)
+			continue;
+		if (vdso || (build_id ? build_id[0] && !strcmp(lt->build_id, build_id) :
+					lt->dev == map->dev && lt->ino == map->ino))
+			return i;
+	}
+	return -1;
 }
 
-/*
- * The index in l->tables of the binary @map maps, loading it on first use, with one more
- * user. Returns the index or -errno.
- */
-static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_map *map)
+/* A free entry of l->tables, or -ENOMEM. */
+static long new_table_entry(struct unwind_loader *l)
 {
-	const char *build_id = NULL;
+	for (size_t i = 0; i < l->ntables; i++)
+		if (!l->tables[i].users)
+			return i;
+	if (array__reserve(&l->tables, &l->tables_cap, l->ntables + 1, sizeof(*l->tables)))
+		return -ENOMEM;
+	return l->ntables++;
+}
+
+/* Reads the binary @bin and loads its table into the free entry @index. */
+static void add_table(struct unwind_loader *l, long index, const struct proc_map *map,
+		      struct unwind_binary *bin)
+{
+	struct loaded_table *lt = &l->tables[index];
 	struct unwind_table *t = NULL;
-	struct loaded_table *lt;
-	size_t index = l->ntables;
-	char key[KEY_MAX];
 	int err;
 
-	if (map->dso && !dso__load(map->dso))
-		build_id = dso__build_id(map->dso);
-	table_key(map, build_id, key);
-	for (size_t i = 0; i < l->ntables; i++) {
-		if (!strcmp(l->tables[i].key, key)) {
-			l->tables[i].users++;
-			return i;
-		}
-		if (!l->tables[i].key[0] && index == l->ntables)
-			index = i;
-	}
-	if (index == l->ntables) {
-		if (array__reserve(&l->tables, &l->tables_cap, l->ntables + 1,
-				   sizeof(*l->tables)))
-			return -ENOMEM;
-		l->ntables++;
-	}
-	lt = &l->tables[index];
-	*lt = (struct loaded_table){ .users = 1, .id = PROF_NO_TABLE };
-	memcpy(lt->key, key, sizeof(key));
-	err = get_table(l, tgid, map, build_id, &t);
+	*lt = (struct loaded_table){ .dev = map->dev, .ino = map->ino,
+				     .vdso = map->kind == PROC_MAP_VDSO,
+				     .nr_segments = bin->nr_segments, .id = PROF_NO_TABLE };
+	memcpy(lt->build_id, bin->build_id, sizeof(lt->build_id));
+	memcpy(lt->segments, bin->segments, sizeof(lt->segments));
+	err = get_table(l, bin, map->path, &t);
 	if (err) {
 		pr_debug("no unwind table for %s: %s\n", map->path, strerror(-err));
 		l->stats.without_table++;
@@ -296,6 +239,43 @@ static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_
 		pr_debug("unwind table of %s not loaded\n", map->path);
 	}
 	unwind_table__free(t);
+}
+
+/*
+ * The index in l->tables of the binary @map maps, read and loaded on first use, with one
+ * more user; the mapping's bias into *@bias. Returns the index or -errno.
+ */
+static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_map *map,
+		      uint64_t *bias)
+{
+	struct unwind_binary bin;
+	struct loaded_table *lt;
+	long index;
+	int err;
+
+	/* A file known already needs no open(): the common case, libc in every process. */
+	index = find_table(l, map, NULL);
+	if (index < 0) {
+		err = map->kind == PROC_MAP_VDSO ? unwind_binary__open_vdso(&bin) :
+						   unwind_binary__open(tgid, map, &bin);
+		if (err)
+			return err;
+		/* A copy of a binary known already (another container's) shares its table. */
+		index = find_table(l, map, bin.build_id);
+		if (index < 0) {
+			index = new_table_entry(l);
+			if (index >= 0)
+				add_table(l, index, map, &bin);
+		}
+		unwind_binary__close(&bin);
+		if (index < 0)
+			return index;
+	}
+	lt = &l->tables[index];
+	lt->users++;
+	if (unwind_binary__bias(lt->segments, lt->nr_segments, map->start,
+				lt->vdso ? 0 : map->pgoff, bias))
+		*bias = map->start;
 	return index;
 }
 
@@ -304,10 +284,8 @@ static void put_table(struct unwind_loader *l, uint32_t index)
 {
 	struct loaded_table *lt = &l->tables[index];
 
-	if (--lt->users)
-		return;
-	unload_table(l, lt);
-	lt->key[0] = '\0';
+	if (!--lt->users)
+		unload_table(l, lt);
 }
 
 static struct loaded_proc *find_proc(struct unwind_loader *l, uint32_t tgid)
@@ -333,16 +311,6 @@ static bool walker_wants(const struct proc_map *map)
 	return map->exec && map->end > map->start;
 }
 
-/* The bias that turns @map's ELF virtual addresses into addresses: start - vaddr(pgoff). */
-static uint64_t map_bias(const struct proc_map *map)
-{
-	uint64_t vaddr;
-
-	if (map->kind == PROC_MAP_FILE && map->dso && !dso__vaddr(map->dso, map->pgoff, &vaddr))
-		return map->start - vaddr;
-	return map->start; /* the vDSO is linked at 0 */
-}
-
 int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid,
 			       const struct proc_maps *maps)
 {
@@ -358,6 +326,7 @@ int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid,
 	for (size_t i = 0; i < n; i++) {
 		const struct proc_map *map = proc_maps__get(maps, i);
 		struct prof_unwind_mapping *m;
+		uint64_t bias;
 		long index;
 
 		if (!walker_wants(map))
@@ -372,12 +341,12 @@ int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid,
 		m->table_id = PROF_NO_TABLE;
 		if (map->kind != PROC_MAP_FILE && map->kind != PROC_MAP_VDSO)
 			continue; /* JIT code and the like: frame pointers */
-		index = use_table(l, tgid, map);
+		index = use_table(l, tgid, map, &bias);
 		if (index < 0)
 			continue;
+		m->bias = bias;
 		fresh.tables[fresh.ntables++] = index;
 		m->table_id = l->tables[index].id;
-		m->bias = map_bias(map);
 	}
 	if (bpf_map_update_elem(l->maps.procs_fd, &tgid, value, BPF_ANY))
 		err = -errno;

@@ -101,58 +101,17 @@ static __always_inline bool read_user_u64(__u64 addr, __u64 *val)
 }
 
 /*
- * The binary searches are bpf_loop bodies: the verifier checks a body once, where a bounded
- * loop would have it follow both ways of every halving.
+ * All ones when a <= b, else 0 (both below 2^63), without a branch: the binary searches
+ * below have none but their exits, so the verifier follows one path through them, and
+ * they need no bpf_loop. The empty asm keeps the compiler from turning the mask back
+ * into a branch.
  */
-struct mapping_search {
-	struct prof_unwind_proc *proc;
-	__u64 pc;
-	__u32 lo; /* mappings[0 .. lo) start at or below pc */
-	__u32 hi; /* mappings[hi ..) start above it */
-};
-
-static long mapping_search_step(__u32 index, void *ctx)
+static __always_inline __u64 le_mask(__u64 a, __u64 b)
 {
-	struct mapping_search *s = ctx;
-	__u32 mid;
+	__u64 mask = ((b - a) >> 63) - 1;
 
-	if (s->lo >= s->hi)
-		return 1;
-	mid = (s->lo + s->hi) / 2;
-	if (mid >= PROF_UNWIND_MAX_MAPPINGS)
-		return 1;
-	if (s->proc->mappings[mid].start <= s->pc)
-		s->lo = mid + 1;
-	else
-		s->hi = mid;
-	return 0;
-}
-
-struct row_search {
-	__u32 first; /* the table's first row in unwind_rows */
-	__u32 lo;    /* rows [0 .. lo) start at or below rel */
-	__u32 hi;    /* rows [hi ..) start above it */
-	__u64 rel;   /* the address, relative to the table's base */
-};
-
-static long row_search_step(__u32 index, void *ctx)
-{
-	struct row_search *s = ctx;
-	struct prof_unwind_row *row;
-	__u32 mid, key;
-
-	if (s->lo >= s->hi)
-		return 1;
-	mid = (s->lo + s->hi) / 2;
-	key = s->first + mid;
-	row = bpf_map_lookup_elem(&unwind_rows, &key);
-	if (!row)
-		return 1;
-	if (row->pc <= s->rel)
-		s->lo = mid + 1;
-	else
-		s->hi = mid;
-	return 0;
+	asm volatile("" : "+r"(mask));
+	return mask;
 }
 
 /* What find_mapping() found. */
@@ -171,9 +130,8 @@ struct mapping_hit {
  */
 __noinline int find_mapping(__u32 tgid, __u64 pc, __u32 may_ask, struct mapping_hit *hit)
 {
-	struct mapping_search search;
 	struct prof_unwind_proc *proc;
-	__u32 lo, mid;
+	__u32 base = 0, n, half, mid;
 
 	if (!hit)
 		return 0;
@@ -181,23 +139,25 @@ __noinline int find_mapping(__u32 tgid, __u64 pc, __u32 may_ask, struct mapping_
 	proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
 	if (!proc)
 		return 0;
-	search.proc = proc;
-	search.pc = pc;
-	search.lo = 0;
-	search.hi = proc->nr_mappings;
-	if (search.hi > PROF_UNWIND_MAX_MAPPINGS)
-		search.hi = PROF_UNWIND_MAX_MAPPINGS;
-	bpf_loop(8, mapping_search_step, &search, 0);
-	lo = search.lo;
-	if (lo == 0 || lo > PROF_UNWIND_MAX_MAPPINGS)
+	/* The last mapping starting at or below pc: base, if any does. */
+	n = proc->nr_mappings;
+	if (n == 0 || n > PROF_UNWIND_MAX_MAPPINGS)
+		return 0;
+	for (int i = 0; i < 8; i++) {
+		half = n >> 1;
+		mid = base + half;
+		if (mid >= PROF_UNWIND_MAX_MAPPINGS)
+			return 0;
+		base += half & le_mask(proc->mappings[mid].start, pc);
+		n -= half;
+	}
+	if (base >= PROF_UNWIND_MAX_MAPPINGS || proc->mappings[base].start > pc ||
+	    pc >= proc->mappings[base].end)
 		goto unknown;
-	mid = lo - 1;
-	if (pc >= proc->mappings[mid].end)
-		goto unknown;
-	hit->start = proc->mappings[mid].start;
-	hit->end = proc->mappings[mid].end;
-	hit->bias = proc->mappings[mid].bias;
-	hit->table_id = proc->mappings[mid].table_id;
+	hit->start = proc->mappings[base].start;
+	hit->end = proc->mappings[base].end;
+	hit->bias = proc->mappings[base].bias;
+	hit->table_id = proc->mappings[base].table_id;
 	return 1;
 unknown:
 	/* Code mapped since user space read the process (dlopen, new JIT code): ask once. */
@@ -217,7 +177,8 @@ unknown:
 __noinline long find_row(__u32 table_id, __u64 vaddr)
 {
 	struct prof_unwind_table *table = bpf_map_lookup_elem(&unwind_tables, &table_id);
-	struct row_search search;
+	struct prof_unwind_row *row;
+	__u32 base = 0, n, half, key;
 	__u64 rel;
 
 	if (!table || !table->nr_rows || vaddr < table->base)
@@ -225,15 +186,22 @@ __noinline long find_row(__u32 table_id, __u64 vaddr)
 	rel = vaddr - table->base;
 	if (rel > 0xffffffffull)
 		return -1;
-	/* The last row whose pc is at or below rel: 2^25 rows take 25 halvings. */
-	search.first = table->first_row;
-	search.rel = rel;
-	search.lo = 0;
-	search.hi = table->nr_rows;
-	bpf_loop(25, row_search_step, &search, 0);
-	if (search.lo == 0)
+	/* The last row whose pc is at or below rel: base, if any is. 2^25 rows, 25 halvings. */
+	n = table->nr_rows;
+	for (int i = 0; i < 25; i++) {
+		half = n >> 1;
+		key = table->first_row + base + half;
+		row = bpf_map_lookup_elem(&unwind_rows, &key);
+		if (!row)
+			return -1;
+		base += half & le_mask(row->pc, rel);
+		n -= half;
+	}
+	key = table->first_row + base;
+	row = bpf_map_lookup_elem(&unwind_rows, &key);
+	if (!row || row->pc > rel)
 		return -1;
-	return table->first_row + search.lo - 1;
+	return key;
 }
 
 /* The row for st->pc, or NULL: through the mapping of the last frame when it holds pc. */

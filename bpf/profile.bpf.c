@@ -191,6 +191,35 @@ static __always_inline void count_sample(void *counts, struct prof_sample_key *k
 	}
 }
 
+/* The end of every sample: its process image, name and time into @key, and the count. */
+static __always_inline void count_key(struct prof_sample_key *key, __u32 buffer,
+				      struct prof_sample_counters *c)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct prof_proc_state *st = bpf_map_lookup_elem(&procs, &key->tgid);
+
+	key->proc_gen = st ? st->proc_gen : start_generation(PROF_PROC_SEEN, key->tgid, task);
+	bpf_get_current_comm(&key->comm, sizeof(key->comm));
+	if (time_slot_ns)
+		key->time_slot = bpf_ktime_get_ns() / time_slot_ns;
+	if (buffer)
+		count_sample(&counts1, key, c);
+	else
+		count_sample(&counts0, key, c);
+}
+
+/* Without bpf_loop, the walk goes on here: a tail call walks FRAMES_PER_TAIL_CALL frames. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} walk_programs SEC(".maps");
+
+#define FRAMES_PER_TAIL_CALL 20
+/* The kernel allows 33 tail calls in a row: 26 walk PROF_MAX_USER_DEPTH frames. */
+#define MAX_TAIL_CALLS ((PROF_MAX_USER_DEPTH + FRAMES_PER_TAIL_CALL) / FRAMES_PER_TAIL_CALL)
+
 SEC("perf_event")
 int on_sample(struct bpf_perf_event_data *ctx)
 {
@@ -198,7 +227,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct prof_sample_key key = {};
 	struct prof_sample_counters *c;
-	struct prof_proc_state *st;
+	struct walk_state *st;
 	bool lost = false;
 	__u32 buffer;
 
@@ -216,31 +245,54 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	/* Read once: the stacks and the count of a sample go to the same buffer. */
 	buffer = *(volatile __u32 *)&active_buffer & 1;
 	key.kstack_id = kernel_stacks ? kernel_stack_id(ctx, buffer, c, &lost) : -1;
-	if (user_stacks && key.pid != 0 && !(BPF_CORE_READ(task, flags) & PF_KTHREAD)) {
-		int got = walk_user_stack(ctx, key.tgid, key.pid,
-					  buffer ? (void *)&ustacks1 : (void *)&ustacks0, c,
-					  &key.ustack_hash);
-
-		if (got < 0)
-			lost = true;
-		else if (got == 0)
-			c->user_missing++;
-		key.has_ustack = got > 0;
-	}
 	/* A sample with a lost stack would land in the wrong place in the graph: drop it. */
 	if (lost)
 		return 0;
+	if (!user_stacks || key.pid == 0 || (BPF_CORE_READ(task, flags) & PF_KTHREAD))
+		goto count;
+	st = begin_user_walk(ctx, key.tgid, key.pid);
+	if (!st) {
+		c->user_missing++;
+		goto count;
+	}
+	st->buffer = buffer;
+	if (!use_bpf_loop) {
+		st->key = key;
+		bpf_tail_call(ctx, &walk_programs, 0);
+		c->stack_errors++; /* the walk program is not there */
+		return 0;
+	}
+	bpf_loop(PROF_MAX_USER_DEPTH + 1, walk_one_frame, NULL, 0);
+	if (end_user_walk(st, c, &key.ustack_hash))
+		return 0;
+	key.has_ustack = 1;
+count:
+	count_key(&key, buffer, c);
+	return 0;
+}
 
-	st = bpf_map_lookup_elem(&procs, &key.tgid);
-	key.proc_gen = st ? st->proc_gen : start_generation(PROF_PROC_SEEN, key.tgid, task);
-	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	if (time_slot_ns)
-		key.time_slot = bpf_ktime_get_ns() / time_slot_ns;
+/* The user-stack walk of on_sample, continued in tail calls where there is no bpf_loop. */
+SEC("perf_event")
+int walk_more(struct bpf_perf_event_data *ctx)
+{
+	struct walk_state *st = walk_state_of_cpu();
+	struct prof_sample_counters *c = counters_of_cpu();
+	struct prof_sample_key key;
 
-	if (buffer)
-		count_sample(&counts1, &key, c);
-	else
-		count_sample(&counts0, &key, c);
+	if (!st || !c)
+		return 0;
+	for (int i = 0; i < FRAMES_PER_TAIL_CALL; i++)
+		if (walk_one_frame(i, NULL))
+			goto done;
+	if (++st->tail_calls < MAX_TAIL_CALLS)
+		bpf_tail_call(ctx, &walk_programs, 0);
+	st->stack.end = PROF_UNWIND_DEPTH;
+done:
+	key = st->key;
+	if (end_user_walk(st, c, &key.ustack_hash))
+		return 0;
+	key.has_ustack = 1;
+	count_key(&key, st->buffer, c);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 const volatile bool dwarf_unwind = true;   /* follow unwind tables where there are some */
 const volatile bool capture_stacks = false; /* send prof_stack_capture records */
+const volatile bool use_bpf_loop = true;    /* else the walk goes on in tail calls */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -76,6 +77,13 @@ struct walk_state {
 	__u32 map_table;
 	__u32 fp_frames;    /* frames walked through frame pointers for lack of a table */
 	__u32 table_frames; /* frames walked through a table row */
+	__u32 tail_calls;   /* walk_more calls so far (without bpf_loop) */
+	__u32 buffer;	    /* the sample's buffer (0 or 1) */
+	__u32 pid;
+	__u64 ip;	    /* the registers the walk started from */
+	__u64 first_sp;
+	__u64 first_bp;
+	struct prof_sample_key key; /* the sample's, while tail calls walk its stack */
 	struct prof_user_stack stack;
 };
 
@@ -354,10 +362,10 @@ static long walk_one_frame(__u32 index, void *unused)
 }
 
 /* Sends the registers, the stack bytes and the walk of this sample (capture_stacks). */
-static __always_inline void capture_stack(struct walk_state *st, __u32 pid, __u64 ip, __u64 sp,
-					  __u64 bp, struct prof_sample_counters *c)
+static __always_inline void capture_stack(struct walk_state *st, struct prof_sample_counters *c)
 {
 	struct prof_stack_capture *e = bpf_ringbuf_reserve(&captures, sizeof(*e), 0);
+	__u64 sp = st->first_sp;
 	__u32 first = PROF_CAPTURE_CHUNK - (sp & (PROF_CAPTURE_CHUNK - 1));
 	__u32 n = 0;
 
@@ -366,10 +374,10 @@ static __always_inline void capture_stack(struct walk_state *st, __u32 pid, __u6
 		return;
 	}
 	e->tgid = st->tgid;
-	e->pid = pid;
-	e->ip = ip;
+	e->pid = st->pid;
+	e->ip = st->ip;
 	e->sp = sp;
-	e->bp = bp;
+	e->bp = st->first_bp;
 	e->pad = 0;
 	bpf_probe_read_kernel(&e->walked, sizeof(e->walked), &st->stack);
 	/* Page by page from sp up: the read that crosses the top of the stack fails alone. */
@@ -391,43 +399,39 @@ static __always_inline void capture_stack(struct walk_state *st, __u32 pid, __u6
 }
 
 /*
- * Walks the user stack of the current task into @ustacks (one of ustacks0, ustacks1).
- * Returns 1 and the stack's key in *@hash, 0 when the task has no user stack, or -1 when
- * the stack was lost (counted).
+ * Starts walking the user stack of the current task: its registers into the walk state.
+ * Returns the walk state, or NULL when the task has no user registers.
  */
-static __always_inline int walk_user_stack(struct bpf_perf_event_data *ctx, __u32 tgid,
-					   __u32 pid, void *ustacks, struct prof_sample_counters *c,
-					   __u64 *hash)
+static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_data *ctx,
+							  __u32 tgid, __u32 pid)
 {
 	struct walk_state *st = walk_state_of_cpu();
 	struct pt_regs *regs;
-	__u64 ip, sp, bp;
-	__u8 end;
-	long err;
 
 	if (!st)
-		return -1;
+		return NULL;
 	/* The context allows only 8-byte reads of the registers: cs is read whole. */
 	if (*(__u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs)) & 3) {
-		ip = ctx->regs.ip;
-		sp = ctx->regs.sp;
-		bp = ctx->regs.bp;
+		st->ip = ctx->regs.ip;
+		st->first_sp = ctx->regs.sp;
+		st->first_bp = ctx->regs.bp;
 	} else {
 		/* Sampled in the kernel: the user registers were saved at its entry. */
 		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 		if (!regs)
-			return 0;
-		ip = BPF_CORE_READ(regs, ip);
-		sp = BPF_CORE_READ(regs, sp);
-		bp = BPF_CORE_READ(regs, bp);
+			return NULL;
+		st->ip = BPF_CORE_READ(regs, ip);
+		st->first_sp = BPF_CORE_READ(regs, sp);
+		st->first_bp = BPF_CORE_READ(regs, bp);
 	}
-	if (!ip)
-		return 0;
-	st->pc = ip;
-	st->sp = sp;
-	st->bp = bp;
+	if (!st->ip)
+		return NULL;
+	st->pc = st->ip;
+	st->sp = st->first_sp;
+	st->bp = st->first_bp;
 	st->hash = 0xcbf29ce484222325ull;
 	st->tgid = tgid;
+	st->pid = pid;
 	st->return_address = false;
 	st->rescan_sent = false;
 	st->pc_trusted = true;
@@ -435,11 +439,23 @@ static __always_inline int walk_user_stack(struct bpf_perf_event_data *ctx, __u3
 	st->map_end = 0;
 	st->fp_frames = 0;
 	st->table_frames = 0;
+	st->tail_calls = 0;
 	st->stack.nr = 0;
 	st->stack.end = WALKING;
-	bpf_loop(PROF_MAX_USER_DEPTH + 1, walk_one_frame, NULL, 0);
+	return st;
+}
 
-	end = st->stack.end;
+/*
+ * Ends the walk: counts how it ended and stores the stack in the buffer's user stacks map.
+ * Returns 0 and the stack's key in *@hash, or -1 when the stack was lost (counted).
+ */
+static __always_inline int end_user_walk(struct walk_state *st, struct prof_sample_counters *c,
+					 __u64 *hash)
+{
+	void *ustacks = st->buffer ? (void *)&ustacks1 : (void *)&ustacks0;
+	__u8 end = st->stack.end;
+	long err;
+
 	if (end >= PROF_UNWIND_NR_ENDS)
 		end = PROF_UNWIND_DEPTH;
 	st->stack.end = end;
@@ -459,8 +475,8 @@ static __always_inline int walk_user_stack(struct bpf_perf_event_data *ctx, __u3
 		}
 	}
 	if (capture_stacks)
-		capture_stack(st, pid, ip, sp, bp, c);
-	return 1;
+		capture_stack(st, c);
+	return 0;
 }
 
 #endif

@@ -190,6 +190,20 @@ static int handle_capture(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Puts walk_more where on_sample tail-calls it. */
+static int set_walk_program(struct sampler *s)
+{
+	__u32 zero = 0;
+	int fd = bpf_program__fd(s->skel->progs.walk_more);
+	int err;
+
+	err = bpf_map__update_elem(s->skel->maps.walk_programs, &zero, sizeof(zero), &fd,
+				   sizeof(fd), BPF_ANY);
+	if (err)
+		pr_err("cannot set up the user stack walk: %s\n", strerror(-err));
+	return err;
+}
+
 /* Maps unwind_rows, which user space fills in place. */
 static int map_unwind_rows(struct sampler *s)
 {
@@ -256,6 +270,12 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->time_slot_ns = opts->time_slot_ns;
 	s->skel->rodata->dwarf_unwind = opts->dwarf_unwind;
 	s->skel->rodata->capture_stacks = opts->on_capture != NULL;
+	/* bpf_loop came in Linux 5.17; before it, the walk goes on in tail calls. */
+	s->skel->rodata->use_bpf_loop =
+		!opts->tail_call_walk &&
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, NULL) == 1;
+	if (!s->skel->rodata->use_bpf_loop)
+		pr_debug("walking user stacks in tail calls (no bpf_loop)\n");
 	bpf_map__set_max_entries(s->skel->maps.stacks0, opts->stack_map_size);
 	bpf_map__set_max_entries(s->skel->maps.ustacks0, opts->stack_map_size);
 	bpf_map__set_max_entries(s->skel->maps.counts0, opts->counts_map_size);
@@ -279,6 +299,9 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 		goto out_free;
 	}
 	err = set_filters(s, opts);
+	if (err)
+		goto out_free;
+	err = set_walk_program(s);
 	if (err)
 		goto out_free;
 	err = map_unwind_rows(s);

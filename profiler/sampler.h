@@ -37,6 +37,7 @@ struct sampler_opts {
 	uint64_t time_slot_ns;	  /* keys carry CLOCK_MONOTONIC / this; 0: no time */
 	bool dwarf_unwind;	  /* follow unwind tables (else frame pointers only) */
 	uint32_t unwind_rows;	  /* rows the unwind tables may take in the kernel */
+	bool tail_call_walk;	  /* walk in tail calls even where bpf_loop is (for tests) */
 	sampler_event_fn on_event; /* called from sampler__poll(); may be NULL */
 	void *event_ctx;
 	sampler_capture_fn on_capture; /* with it, every user stack is captured raw */

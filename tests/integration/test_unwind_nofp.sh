@@ -3,7 +3,8 @@
 # Unwinding without frame pointers: gcc -fomit-frame-pointer builds (a call chain, a qsort
 # callback under libc, read(2) under libc's wrapper, 300 frames of recursion) and frameless
 # leaves under frame pointers give complete user stacks, from the leaf up to main and the
-# libc entry; --unwind fp on the same program visibly does not.
+# libc entry; --unwind fp on the same program visibly does not; the walk in tail calls (for
+# kernels without bpf_loop) gives the same stacks.
 . "$(dirname "$0")/lib.sh"
 need_bpf
 for p in unwind_nofp unwind_fpleaf unwind_qsort unwind_syscall unwind_recurse; do
@@ -58,5 +59,19 @@ if ! at_least "$(awk -v a="$full" -v b="$fp" 'BEGIN { print a - b }')" 0.5; then
 	echo "  --unwind fp is not visibly worse: $fp against $full"
 	failed=1
 fi
+
+# Kernels without bpf_loop (before 5.17) walk in tail calls, 20 frames each: the 300-deep
+# recursion takes 16 of them.
+BPFPROF_TAIL_CALL_WALK=1 "$BPFPROF" record -vv -p "${BG_PIDS[0]},${BG_PIDS[4]}" -d 1.5 -F 199 \
+	-o "$WORK/tail.folded" 2>"$WORK/tail.err" ||
+	fail "record in tail calls exited $?: $(grep -v libbpf "$WORK/tail.err" | head -n 3)"
+grep -q 'walking user stacks in tail calls' "$WORK/tail.err" ||
+	{ echo "  BPFPROF_TAIL_CALL_WALK did not make the walk use tail calls"; failed=1; }
+mv "$WORK/all.folded" "$WORK/loop.folded"
+mv "$WORK/tail.folded" "$WORK/all.folded"
+echo "in tail calls:"
+expect unwind_nofp "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
+expect unwind_recurse "${entry}$(printf 'recurse;%.0s' $(seq 300))deep_leaf;" 0.95 \
+	"main;300 x recurse;deep_leaf"
 [ "$failed" = 0 ] || fail "incomplete stacks without frame pointers (see above)"
 ok "complete stacks without frame pointers"

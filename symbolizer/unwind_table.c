@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Call-frame information to unwind rows. The FDEs are listed by reading the section
- * ourselves (libdw has no iterator that decodes their addresses), and each FDE's rows come
- * from libdw: dwarf_cfi_addrframe() at its start gives the rule and where the rule ends,
- * and so on up to the FDE's end. Each rule is then reduced to what the BPF walker follows
+ * Call-frame information to unwind rows. libdw's dwarf_next_cfi() splits the section into
+ * CIEs and FDEs; each FDE's program then runs here, once, from its CIE's initial state,
+ * emitting a row at each advance. Each state is reduced to what the BPF walker follows
  * (bpf/unwind_abi.h): CFA = rsp or rbp + offset, the return address at CFA - 8, and where
  * rbp was saved; anything else is marked so that the walker stops there and says why.
+ *
+ * Why not dwarf_cfi_addrframe() for each row: it replays the FDE from its start every time
+ * (quadratic), finds the FDE through .eh_frame_hdr, which may name another FDE than the one
+ * being read, and sizes each frame state by the largest register number it meets (up to
+ * 2^28 registers: gigabytes from a few bytes of crafted CFI). The rules here are libdw's,
+ * and the unit tests check the rows against it on real binaries.
  */
 #include "unwind_table.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +32,51 @@
 /* Where x86-64 calls leave the return address: just below the CFA. */
 #define X86_64_RA_CFA_OFFSET (-8)
 
-/*
- * The CFI of a real binary fits in far less; beyond this the section is garbage, and the
- * cost of reading it (libdw replays an FDE's instructions for each of its rows) is bounded.
- */
+/* The CFI of a real binary fits in far less; beyond this the section is garbage. */
 #define CFI_MAX_SECTION_SIZE (1ull << 30)
+
+/* DW_CFA_remember_state nesting; compilers nest once or twice. */
+#define CFI_MAX_REMEMBER_DEPTH 16
+
+/* Where the caller's value of a register is, for the two registers the walker restores. */
+enum reg_rule_kind {
+	REG_SAME,      /* unchanged, or no rule: libdw's x86-64 default (see add_cie) */
+	REG_UNDEFINED, /* cannot be recovered */
+	REG_AT_CFA,    /* saved at CFA + offset */
+	REG_OTHER,     /* any other rule (register, value, expression) */
+};
+
+struct reg_rule {
+	uint8_t kind; /* enum reg_rule_kind */
+	int64_t offset;
+};
+
+enum cfa_rule_kind {
+	CFA_INVALID, /* not defined, or an offset changed while CFA was an expression */
+	CFA_REG_OFFSET,
+	CFA_EXPRESSION,
+};
+
+/* One row of the CFI table, as far as the walker needs it. */
+struct cfa_state {
+	uint8_t cfa_kind; /* enum cfa_rule_kind */
+	uint64_t cfa_reg;
+	int64_t cfa_offset;
+	const uint8_t *cfa_expr; /* in the section's data */
+	uint64_t cfa_expr_len;
+	struct reg_rule rbp;
+	struct reg_rule ra;
+};
 
 /* A CIE, as far as its FDEs need it. */
 struct cie_entry {
-	uint64_t offset; /* in the section */
-	int fde_encoding; /* DW_EH_PE_* of FDE addresses, or -1: not understood */
+	uint64_t offset;  /* in the section */
+	int fde_encoding; /* DW_EH_PE_* of FDE addresses, or -1: FDEs are unusable */
+	bool z;		  /* FDEs have augmentation data, sized */
+	bool signal;	  /* 'S': FDEs describe signal trampolines */
+	uint64_t code_align;
+	int64_t data_align;
+	struct cfa_state initial; /* after the initial instructions */
 };
 
 /* An FDE's address range, and its place in the section to order FDEs that start together. */
@@ -45,7 +84,9 @@ struct fde_entry {
 	uint64_t start;
 	uint64_t end;
 	uint64_t offset;
-	uint64_t insn_bytes; /* the size of its entry: bounds the rows it can have */
+	uint32_t cie; /* index in cfi_reader.cies */
+	const uint8_t *insns; /* its program, in the section's data */
+	const uint8_t *insns_end;
 };
 
 /* A row before it is made relative to the table's base. */
@@ -62,7 +103,6 @@ struct cfi_reader {
 	Elf_Data *data;		/* borrowed from @elf */
 	uint64_t sh_addr;	/* the section's vaddr, for pc-relative addresses */
 	bool eh_frame;		/* .eh_frame format (else .debug_frame) */
-	Dwarf_CFI *cfi;		/* borrowed */
 	const GElf_Phdr *segs;	/* executable PT_LOAD segments of the binary; borrowed */
 	size_t nr_segs;
 
@@ -79,8 +119,8 @@ struct cfi_reader {
 static int read_encoded(const uint8_t **p, const uint8_t *end, int enc, uint64_t *out)
 {
 	const uint8_t *q = *p;
-	uint64_t v = 0;
 	unsigned int shift = 0, size = 0;
+	uint64_t v = 0;
 	int i;
 
 	switch (enc & 0x0f) {
@@ -119,7 +159,7 @@ static int read_encoded(const uint8_t **p, const uint8_t *end, int enc, uint64_t
 	}
 	if ((size_t)(end - q) < size)
 		return -EINVAL;
-	/* Little-endian: build_fd and build check the file is. */
+	/* Little-endian: check_elf made sure. */
 	for (i = size - 1; i >= 0; i--)
 		v = v << 8 | q[i];
 	if ((enc & 0x0f) == DW_EH_PE_sdata2)
@@ -131,8 +171,23 @@ static int read_encoded(const uint8_t **p, const uint8_t *end, int enc, uint64_t
 	return 0;
 }
 
+static bool read_uleb(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	return !read_encoded(p, end, DW_EH_PE_uleb128, out);
+}
+
+static bool read_sleb(const uint8_t **p, const uint8_t *end, int64_t *out)
+{
+	uint64_t v;
+
+	if (read_encoded(p, end, DW_EH_PE_sleb128, &v))
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
 /* The encoding of a CIE's FDE addresses (DW_EH_PE_*), or -1 when it cannot be told. */
-static int cie__fde_encoding(const Dwarf_CIE *cie, bool eh_frame)
+static int cie__fde_encoding(const Dwarf_CIE *cie, bool eh_frame, bool *signal)
 {
 	const uint8_t *p = cie->augmentation_data;
 	const uint8_t *end = p ? p + cie->augmentation_data_size : NULL;
@@ -140,6 +195,7 @@ static int cie__fde_encoding(const Dwarf_CIE *cie, bool eh_frame)
 	int enc = DW_EH_PE_absptr;
 	uint64_t skip;
 
+	*signal = false;
 	if (!eh_frame || !aug || !*aug)
 		return DW_EH_PE_absptr;
 	/* Without 'z' the data's size is unknown; GCC has not written those in decades. */
@@ -165,7 +221,9 @@ static int cie__fde_encoding(const Dwarf_CIE *cie, bool eh_frame)
 			if (read_encoded(&p, end, (int)skip, &skip))
 				return -1;
 			break;
-		case 'S': /* signal frame: dwarf_frame_info says so */
+		case 'S':
+			*signal = true;
+			break;
 		case 'B': /* AArch64 BTI, harmless */
 		case 'G': /* MTE tagged frames, harmless */
 			break;
@@ -181,6 +239,238 @@ static int cie__fde_encoding(const Dwarf_CIE *cie, bool eh_frame)
 	return enc;
 }
 
+/* A CFA program to run: a CIE's initial instructions, or an FDE's. */
+struct cfa_program {
+	const struct cie_entry *cie;	 /* the CIE, or the FDE's CIE */
+	const struct cfa_state *initial; /* the CIE's initial state; NULL for the CIE itself */
+	uint64_t section_vaddr;		 /* of the section's first byte, for DW_CFA_set_loc */
+	const uint8_t *section;
+	uint64_t start, end; /* the FDE's range */
+	/* Called for each row [loc, next loc) starting inside [start, end); 0 or -errno. */
+	int (*emit)(void *ctx, uint64_t loc, const struct cfa_state *s);
+	void *ctx;
+};
+
+/* Records a register's rule when it is one the walker restores. */
+static void reg_rule__set(struct cfa_state *s, uint64_t reg, uint8_t kind, int64_t offset)
+{
+	struct reg_rule *rule;
+
+	if (reg == X86_64_REG_RBP)
+		rule = &s->rbp;
+	else if (reg == X86_64_REG_RA)
+		rule = &s->ra;
+	else
+		return;
+	rule->kind = kind;
+	rule->offset = offset;
+}
+
+/* Multiplies by a data alignment factor in two's complement, as libdw does. */
+static int64_t factored(uint64_t v, int64_t factor)
+{
+	return (int64_t)(v * (uint64_t)factor);
+}
+
+/*
+ * Runs the program [@p, @end) of @prog from the state *@s, which it leaves as the last row's.
+ * Returns 0, -EINVAL for a malformed program, or emit's error; *@reached is where the row
+ * being read when it stopped starts.
+ */
+static int cfa_program__run(const struct cfa_program *prog, const uint8_t *p,
+			    const uint8_t *end, struct cfa_state *s, uint64_t *reached)
+{
+	struct cfa_state saved[CFI_MAX_REMEMBER_DEPTH];
+	const struct cie_entry *cie = prog->cie;
+	uint64_t loc = prog->start, reg, v;
+	unsigned int depth = 0;
+	int64_t sv;
+	int err;
+
+	*reached = loc;
+	while (p < end) {
+		uint8_t op = *p++;
+		uint64_t next = loc, delta = 0;
+
+		/* The three opcodes with an operand in their low 6 bits. */
+		if ((op & 0xc0) == DW_CFA_offset) {
+			if (!read_uleb(&p, end, &v))
+				return -EINVAL;
+			reg_rule__set(s, op & 0x3f, REG_AT_CFA, factored(v, cie->data_align));
+			continue;
+		}
+		if ((op & 0xc0) == DW_CFA_restore) {
+			reg = op & 0x3f;
+			goto restore;
+		}
+		if ((op & 0xc0) == DW_CFA_advance_loc) {
+			delta = op & 0x3f;
+			op = DW_CFA_advance_loc;
+		}
+		switch (op) {
+		case DW_CFA_advance_loc:
+			break;
+		case DW_CFA_nop:
+		case DW_CFA_GNU_window_save: /* SPARC's shorthand; not rbp, not rip */
+			continue;
+		case DW_CFA_set_loc:
+			v = prog->section_vaddr + (uint64_t)(p - prog->section);
+			if (read_encoded(&p, end, cie->fde_encoding, &next))
+				return -EINVAL;
+			if ((cie->fde_encoding & 0x70) == DW_EH_PE_pcrel)
+				next += v;
+			/* The program runs forwards. */
+			if (next < loc)
+				return -EINVAL;
+			break;
+		case DW_CFA_advance_loc1:
+			if (p >= end)
+				return -EINVAL;
+			delta = *p++;
+			break;
+		case DW_CFA_advance_loc2:
+		case DW_CFA_advance_loc4:
+		case DW_CFA_MIPS_advance_loc8:
+			v = op == DW_CFA_advance_loc2	? DW_EH_PE_udata2 :
+			    op == DW_CFA_advance_loc4	? DW_EH_PE_udata4 :
+							  DW_EH_PE_udata8;
+			if (read_encoded(&p, end, (int)v, &delta))
+				return -EINVAL;
+			break;
+		case DW_CFA_def_cfa:
+			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v))
+				return -EINVAL;
+			s->cfa_kind = CFA_REG_OFFSET;
+			s->cfa_reg = reg;
+			s->cfa_offset = (int64_t)v;
+			continue;
+		case DW_CFA_def_cfa_sf:
+			if (!read_uleb(&p, end, &reg) || !read_sleb(&p, end, &sv))
+				return -EINVAL;
+			s->cfa_kind = CFA_REG_OFFSET;
+			s->cfa_reg = reg;
+			s->cfa_offset = factored((uint64_t)sv, cie->data_align);
+			continue;
+		case DW_CFA_def_cfa_register:
+			if (!read_uleb(&p, end, &reg))
+				return -EINVAL;
+			if (s->cfa_kind != CFA_REG_OFFSET)
+				s->cfa_kind = CFA_INVALID;
+			s->cfa_reg = reg;
+			continue;
+		case DW_CFA_def_cfa_offset:
+		case DW_CFA_def_cfa_offset_sf:
+			if (op == DW_CFA_def_cfa_offset ? !read_uleb(&p, end, &v) :
+							  !read_sleb(&p, end, &sv))
+				return -EINVAL;
+			if (s->cfa_kind != CFA_REG_OFFSET)
+				s->cfa_kind = CFA_INVALID;
+			s->cfa_offset = op == DW_CFA_def_cfa_offset ?
+						(int64_t)v :
+						factored((uint64_t)sv, cie->data_align);
+			continue;
+		case DW_CFA_def_cfa_expression:
+			if (!read_uleb(&p, end, &v) || v > (uint64_t)(end - p))
+				return -EINVAL;
+			s->cfa_kind = CFA_EXPRESSION;
+			s->cfa_expr = p;
+			s->cfa_expr_len = v;
+			p += v;
+			continue;
+		case DW_CFA_undefined:
+		case DW_CFA_same_value:
+			if (!read_uleb(&p, end, &reg))
+				return -EINVAL;
+			reg_rule__set(s, reg, op == DW_CFA_undefined ? REG_UNDEFINED : REG_SAME, 0);
+			continue;
+		case DW_CFA_offset_extended:
+		case DW_CFA_val_offset:
+			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v))
+				return -EINVAL;
+			reg_rule__set(s, reg, op == DW_CFA_offset_extended ? REG_AT_CFA : REG_OTHER,
+				      factored(v, cie->data_align));
+			continue;
+		case DW_CFA_offset_extended_sf:
+		case DW_CFA_val_offset_sf:
+			if (!read_uleb(&p, end, &reg) || !read_sleb(&p, end, &sv))
+				return -EINVAL;
+			reg_rule__set(s, reg,
+				      op == DW_CFA_offset_extended_sf ? REG_AT_CFA : REG_OTHER,
+				      factored((uint64_t)sv, cie->data_align));
+			continue;
+		case DW_CFA_GNU_negative_offset_extended:
+			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v))
+				return -EINVAL;
+			reg_rule__set(s, reg, REG_AT_CFA, factored(-v, cie->data_align));
+			continue;
+		case DW_CFA_register:
+			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v))
+				return -EINVAL;
+			reg_rule__set(s, reg, REG_OTHER, 0);
+			continue;
+		case DW_CFA_expression:
+		case DW_CFA_val_expression:
+			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v) ||
+			    v > (uint64_t)(end - p))
+				return -EINVAL;
+			p += v;
+			reg_rule__set(s, reg, REG_OTHER, 0);
+			continue;
+		case DW_CFA_restore_extended:
+			if (!read_uleb(&p, end, &reg))
+				return -EINVAL;
+restore:
+			/* Back to the CIE's rule; in the CIE itself there is none yet. */
+			if (!prog->initial)
+				return -EINVAL;
+			if (reg == X86_64_REG_RBP)
+				s->rbp = prog->initial->rbp;
+			else if (reg == X86_64_REG_RA)
+				s->ra = prog->initial->ra;
+			continue;
+		case DW_CFA_remember_state:
+			if (depth == CFI_MAX_REMEMBER_DEPTH)
+				return -EINVAL;
+			saved[depth++] = *s;
+			continue;
+		case DW_CFA_restore_state:
+			if (!depth)
+				return -EINVAL;
+			*s = saved[--depth];
+			continue;
+		case DW_CFA_GNU_args_size:
+			if (!read_uleb(&p, end, &v))
+				return -EINVAL;
+			continue;
+		default:
+			return -EINVAL;
+		}
+		/* Only the advances get here. A CIE's program has none: it has no rows. */
+		if (!prog->initial)
+			return -EINVAL;
+		if (delta) {
+			if (cie->code_align && delta > (UINT64_MAX - loc) / cie->code_align)
+				return -EINVAL;
+			next = loc + delta * cie->code_align;
+		}
+		if (next == loc)
+			continue;
+		if (loc < prog->end) {
+			err = prog->emit(prog->ctx, loc, s);
+			if (err)
+				return err;
+		}
+		loc = next;
+		*reached = loc;
+		/* Rows past the FDE's end describe nothing. */
+		if (loc >= prog->end)
+			return 0;
+	}
+	if (prog->initial && loc < prog->end)
+		return prog->emit(prog->ctx, loc, s);
+	return 0;
+}
+
 static int cie_entry__cmp(const void *a, const void *b)
 {
 	const struct cie_entry *x = a, *y = b;
@@ -192,7 +482,44 @@ static const struct cie_entry *cfi_reader__find_cie(const struct cfi_reader *r, 
 {
 	struct cie_entry key = { .offset = offset };
 
+	if (!r->nr_cies)
+		return NULL;
 	return bsearch(&key, r->cies, r->nr_cies, sizeof(key), cie_entry__cmp);
+}
+
+/* Records the CIE @entry at section offset @offset; an unusable one makes its FDEs bad. */
+static int cfi_reader__add_cie(struct cfi_reader *r, const Dwarf_CIE *entry, uint64_t offset)
+{
+	struct cfa_program prog = { .end = 0 };
+	struct cie_entry *cie;
+	uint64_t reached;
+	int err;
+
+	err = array__reserve(&r->cies, &r->cap_cies, r->nr_cies + 1, sizeof(*r->cies));
+	if (err)
+		return err;
+	cie = &r->cies[r->nr_cies++];
+	memset(cie, 0, sizeof(*cie));
+	cie->offset = offset;
+	cie->fde_encoding = cie__fde_encoding(entry, r->eh_frame, &cie->signal);
+	cie->z = r->eh_frame && entry->augmentation && entry->augmentation[0] == 'z';
+	cie->code_align = entry->code_alignment_factor;
+	cie->data_align = entry->data_alignment_factor;
+	/* x86-64 code always returns through rip; another column is not code we know. */
+	if (entry->return_address_register != X86_64_REG_RA)
+		cie->fde_encoding = -1;
+	/*
+	 * Before the initial instructions, libdw's x86-64 ABI defaults: callee-saved registers,
+	 * the return address among them, keep their value. Only an explicit DW_CFA_undefined
+	 * marks the outermost frame.
+	 */
+	cie->initial.rbp.kind = REG_SAME;
+	cie->initial.ra.kind = REG_SAME;
+	prog.cie = cie;
+	if (cfa_program__run(&prog, entry->initial_instructions, entry->initial_instructions_end,
+			     &cie->initial, &reached))
+		cie->fde_encoding = -1;
+	return 0;
 }
 
 /* Whether [start, end) lies in one executable segment: FDEs of discarded code do not. */
@@ -211,13 +538,12 @@ static bool cfi_reader__in_text(const struct cfi_reader *r, uint64_t start, uint
 	return false;
 }
 
-/* Decodes the address range of the FDE @fde at section offset @offset and records it. */
-static int cfi_reader__add_fde(struct cfi_reader *r, const Dwarf_FDE *fde, uint64_t offset,
-			       uint64_t next_offset)
+/* Decodes the address range and program of the FDE @fde at section offset @offset. */
+static int cfi_reader__add_fde(struct cfi_reader *r, const Dwarf_FDE *fde, uint64_t offset)
 {
 	const uint8_t *buf = r->data->d_buf, *p = fde->start, *end = fde->end;
 	const struct cie_entry *cie;
-	uint64_t start, len;
+	uint64_t start, len, aug_len;
 	struct fde_entry *e;
 	int err;
 
@@ -231,6 +557,10 @@ static int cfi_reader__add_fde(struct cfi_reader *r, const Dwarf_FDE *fde, uint6
 	/* The range has the same size but is never relative. */
 	if (read_encoded(&p, end, cie->fde_encoding & 0x0f, &len))
 		goto out_bad;
+	if (cie->z && (!read_uleb(&p, end, &aug_len) || aug_len > (uint64_t)(end - p)))
+		goto out_bad;
+	if (cie->z)
+		p += aug_len;
 	if (!len || start + len < start || !cfi_reader__in_text(r, start, start + len)) {
 		r->stats.outside++;
 		return 0;
@@ -242,7 +572,9 @@ static int cfi_reader__add_fde(struct cfi_reader *r, const Dwarf_FDE *fde, uint6
 	e->start = start;
 	e->end = start + len;
 	e->offset = offset;
-	e->insn_bytes = next_offset - offset;
+	e->cie = (uint32_t)(cie - r->cies);
+	e->insns = p;
+	e->insns_end = end;
 	return 0;
 
 out_bad:
@@ -289,29 +621,26 @@ static int cfi_reader__list_fdes(struct cfi_reader *r)
 			if (next <= off)
 				break;
 			if (dwarf_cfi_cie_p(&entry)) {
-				if (pass == 1)
-					continue;
-				err = array__reserve(&r->cies, &r->cap_cies, r->nr_cies + 1,
-						     sizeof(*r->cies));
-				if (err)
-					return err;
-				r->cies[r->nr_cies].offset = off;
-				r->cies[r->nr_cies++].fde_encoding =
-					cie__fde_encoding(&entry.cie, r->eh_frame);
+				if (pass == 0) {
+					err = cfi_reader__add_cie(r, &entry.cie, off);
+					if (err)
+						return err;
+				}
 				continue;
 			}
 			if (pass == 0)
 				continue;
 			r->stats.fdes++;
-			err = cfi_reader__add_fde(r, &entry.fde, off, next);
+			err = cfi_reader__add_fde(r, &entry.fde, off);
 			if (err)
 				return err;
 		}
 		/* In section order, so sorted already, unless the section lies. */
-		if (pass == 0)
+		if (pass == 0 && r->nr_cies)
 			qsort(r->cies, r->nr_cies, sizeof(*r->cies), cie_entry__cmp);
 	}
-	qsort(r->fdes, r->nr_fdes, sizeof(*r->fdes), fde_entry__cmp);
+	if (r->nr_fdes)
+		qsort(r->fdes, r->nr_fdes, sizeof(*r->fdes), fde_entry__cmp);
 	return 0;
 }
 
@@ -367,75 +696,31 @@ static bool row__set_cfa(struct wide_row *row, uint64_t reg, int64_t offset)
  *   DW_OP_breg7 K; DW_OP_breg16 0; DW_OP_lit15; DW_OP_and; DW_OP_litN; DW_OP_ge;
  *   DW_OP_lit3; DW_OP_shl; DW_OP_plus
  */
-static bool row__set_plt(struct wide_row *row, const Dwarf_Op *ops, size_t nops)
+static bool row__set_plt(struct wide_row *row, const uint8_t *p, uint64_t len)
 {
-	int64_t k;
+	static const uint8_t tail[] = { DW_OP_ge, DW_OP_lit3, DW_OP_shl, DW_OP_plus };
+	const uint8_t *end = p + len;
+	int64_t k, zero;
+	uint8_t n;
 
-	if (nops != 9 || ops[0].atom != DW_OP_breg7 || ops[1].atom != DW_OP_breg16 ||
-	    ops[1].number || ops[2].atom != DW_OP_lit15 || ops[3].atom != DW_OP_and ||
-	    ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit15 || ops[5].atom != DW_OP_ge ||
-	    ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl || ops[8].atom != DW_OP_plus)
+	if (p >= end || *p++ != DW_OP_breg7 || !read_sleb(&p, end, &k) || p >= end ||
+	    *p++ != DW_OP_breg16 || !read_sleb(&p, end, &zero) || zero ||
+	    end - p != 3 + (ptrdiff_t)sizeof(tail) || p[0] != DW_OP_lit15 || p[1] != DW_OP_and ||
+	    p[2] < DW_OP_lit0 || p[2] > DW_OP_lit15 || memcmp(p + 3, tail, sizeof(tail)))
 		return false;
-	k = (int64_t)ops[0].number;
+	n = p[2] - DW_OP_lit0;
 	if (k < INT16_MIN || k > INT16_MAX)
 		return false;
 	row->cfa_type = PROF_CFA_PLT;
 	row->cfa_offset = (int16_t)k;
-	row->fp_offset = (int8_t)(ops[4].atom - DW_OP_lit0);
+	row->fp_offset = (int8_t)n;
 	return true;
 }
 
-/* The CFA rule of @frame into @row; false when the walker cannot follow it. */
-static bool row__read_cfa(struct wide_row *row, Dwarf_Frame *frame)
+/* The rule of the CFI state @s as the walker follows it. */
+static void row__from_state(struct wide_row *row, const struct cfa_state *s, bool signal)
 {
-	Dwarf_Op *ops;
-	size_t nops;
-
-	if (dwarf_frame_cfa(frame, &ops, &nops) || !nops)
-		return false;
-	/* "register + offset" comes as one DW_OP_bregx, an expression as itself. */
-	if (nops == 1 && ops[0].atom == DW_OP_bregx)
-		return row__set_cfa(row, ops[0].number, (int64_t)ops[0].number2);
-	if (nops == 1 && ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31)
-		return row__set_cfa(row, ops[0].atom - DW_OP_breg0, (int64_t)ops[0].number);
-	return row__set_plt(row, ops, nops);
-}
-
-/*
- * Where the caller's register @regno is: 1 "at CFA + *@offset", 0 same value or undefined
- * (*@undefined says which), -1 any other rule.
- */
-static int frame__saved_at(Dwarf_Frame *frame, int regno, int64_t *offset, bool *undefined)
-{
-	Dwarf_Op ops_mem[3], *ops;
-	size_t nops;
-
-	if (dwarf_frame_register(frame, regno, ops_mem, &ops, &nops))
-		return -1;
-	if (!nops) {
-		*undefined = ops == ops_mem;
-		return 0;
-	}
-	/* reg_offset: call_frame_cfa, plus_uconst N (N two's complement, omitted when 0). */
-	if (ops[0].atom != DW_OP_call_frame_cfa)
-		return -1;
-	if (nops == 1) {
-		*offset = 0;
-		return 1;
-	}
-	if (nops == 2 && ops[1].atom == DW_OP_plus_uconst) {
-		*offset = (int64_t)ops[1].number;
-		return 1;
-	}
-	return -1;
-}
-
-/* The rule of @frame as the walker follows it. */
-static void row__from_frame(struct wide_row *row, Dwarf_Frame *frame, bool signal)
-{
-	bool undefined = false;
-	int64_t offset = 0;
-	int ret;
+	bool ok;
 
 	row->cfa_type = PROF_CFA_UNSUPPORTED;
 	row->fp_offset = 0;
@@ -445,12 +730,18 @@ static void row__from_frame(struct wide_row *row, Dwarf_Frame *frame, bool signa
 		row->cfa_type = PROF_CFA_SIGNAL;
 		return;
 	}
-	ret = frame__saved_at(frame, X86_64_REG_RA, &offset, &undefined);
-	if (ret == 0 && undefined) {
+	if (s->ra.kind == REG_UNDEFINED) {
 		row->cfa_type = PROF_CFA_END;
 		return;
 	}
-	if (ret != 1 || offset != X86_64_RA_CFA_OFFSET || !row__read_cfa(row, frame)) {
+	ok = s->ra.kind == REG_AT_CFA && s->ra.offset == X86_64_RA_CFA_OFFSET;
+	if (ok && s->cfa_kind == CFA_REG_OFFSET)
+		ok = row__set_cfa(row, s->cfa_reg, s->cfa_offset);
+	else if (ok && s->cfa_kind == CFA_EXPRESSION)
+		ok = row__set_plt(row, s->cfa_expr, s->cfa_expr_len);
+	else
+		ok = false;
+	if (!ok) {
 		row->cfa_type = PROF_CFA_UNSUPPORTED;
 		row->cfa_offset = 0;
 		row->fp_offset = 0;
@@ -458,64 +749,71 @@ static void row__from_frame(struct wide_row *row, Dwarf_Frame *frame, bool signa
 	}
 	if (row->cfa_type == PROF_CFA_PLT)
 		return;
-	ret = frame__saved_at(frame, X86_64_REG_RBP, &offset, &undefined);
-	if (ret == 0)
-		row->fp_offset = 0;
 	/* Saved below the CFA, 8-aligned, within reach (-128 is PROF_FP_LOST). */
-	else if (ret == 1 && offset < 0 && offset % 8 == 0 && offset / 8 > PROF_FP_LOST)
-		row->fp_offset = (int8_t)(offset / 8);
+	if (s->rbp.kind == REG_SAME || s->rbp.kind == REG_UNDEFINED)
+		row->fp_offset = 0;
+	else if (s->rbp.kind == REG_AT_CFA && s->rbp.offset < 0 && s->rbp.offset % 8 == 0 &&
+		 s->rbp.offset / 8 > PROF_FP_LOST)
+		row->fp_offset = (int8_t)(s->rbp.offset / 8);
 	else
 		row->fp_offset = PROF_FP_LOST;
+}
+
+/* An FDE being turned into rows: what cfa_program's emit needs. */
+struct fde_rows {
+	struct cfi_reader *r;
+	const struct fde_entry *fde;
+	bool signal;
+	bool first;
+};
+
+static int fde_rows__emit(void *ctx, uint64_t loc, const struct cfa_state *s)
+{
+	struct fde_rows *f = ctx;
+	struct cfi_reader *r = f->r;
+	const struct wide_row *last = r->nr_rows ? &r->rows[r->nr_rows - 1] : NULL;
+	struct wide_row row;
+
+	row__from_state(&row, s, f->signal);
+	/*
+	 * Return addresses are looked up at pc - 1, and the kernel's return address into a
+	 * signal trampoline is its first instruction: the byte before must say signal too,
+	 * unless another FDE has it.
+	 */
+	row.pc = loc;
+	if (f->first && f->signal && loc && (!last || last->cfa_type == PROF_CFA_NONE))
+		row.pc = loc - 1;
+	f->first = false;
+	return cfi_reader__push(r, &row);
 }
 
 /* Appends the rows of @fde, the rows so far ending at or before its start. */
 static int cfi_reader__fde_rows(struct cfi_reader *r, const struct fde_entry *fde)
 {
-	struct wide_row row = { .pc = fde->start };
-	uint64_t addr = fde->start, rows = 0;
-	bool first = true;
+	const struct cie_entry *cie = &r->cies[fde->cie];
+	struct fde_rows f = { .r = r, .fde = fde, .signal = cie->signal, .first = true };
+	struct cfa_program prog = {
+		.cie = cie,
+		.initial = &cie->initial,
+		.section_vaddr = r->sh_addr,
+		.section = r->data->d_buf,
+		.start = fde->start,
+		.end = fde->end,
+		.emit = fde_rows__emit,
+		.ctx = &f,
+	};
+	struct cfa_state s = cie->initial;
+	struct wide_row none = { .cfa_type = PROF_CFA_NONE };
+	uint64_t reached;
 	int err;
 
-	/*
-	 * libdw replays the FDE's instructions for each row, so rows cost their number times
-	 * the FDE's size; an FDE has at most one row per byte of instructions.
-	 */
-	while (addr < fde->end) {
-		Dwarf_Addr start, end;
-		Dwarf_Frame *frame;
-		const struct wide_row *last = r->nr_rows ? &r->rows[r->nr_rows - 1] : NULL;
-		bool signal = false;
-
-		if (rows++ > fde->insn_bytes || dwarf_cfi_addrframe(r->cfi, addr, &frame))
-			goto out_bad;
-		if (dwarf_frame_info(frame, &start, &end, &signal) < 0 || start > addr ||
-		    end <= addr) {
-			free(frame);
-			goto out_bad;
-		}
-		row__from_frame(&row, frame, signal);
-		free(frame);
-		/*
-		 * Return addresses are looked up at pc - 1, and the kernel's return address into
-		 * a signal trampoline is its first instruction: the byte before must say signal
-		 * too, unless another FDE has it.
-		 */
-		row.pc = addr;
-		if (first && signal && addr && (!last || last->cfa_type == PROF_CFA_NONE))
-			row.pc = addr - 1;
-		err = cfi_reader__push(r, &row);
-		if (err)
-			return err;
-		first = false;
-		addr = end < fde->end ? end : fde->end;
-	}
-	return 0;
-
-out_bad:
-	/* What follows has no rule we can trust. */
+	err = cfa_program__run(&prog, fde->insns, fde->insns_end, &s, &reached);
+	if (err != -EINVAL)
+		return err;
+	/* The rows before the one that could not be read stand; from it on, nothing. */
 	r->stats.bad_fdes++;
-	row = (struct wide_row){ .pc = addr, .cfa_type = PROF_CFA_NONE };
-	return cfi_reader__push(r, &row);
+	none.pc = reached;
+	return reached < fde->end ? cfi_reader__push(r, &none) : 0;
 }
 
 /*
@@ -586,25 +884,31 @@ static void table__count(struct unwind_table_stats *stats, const struct prof_unw
 static int cfi_reader__to_table(struct cfi_reader *r, const char *source,
 				struct unwind_table **out)
 {
+	const struct wide_row *rows = r->rows;
 	struct unwind_table *table;
+	size_t i, nr = r->nr_rows;
 	uint64_t base;
-	size_t i;
 
-	if (!r->nr_rows)
+	/* FDEs that could not be read leave NONE rows: those before the first rule say nothing. */
+	while (nr && rows[0].cfa_type == PROF_CFA_NONE) {
+		rows++;
+		nr--;
+	}
+	if (!nr)
 		return -ENOENT;
-	base = r->rows[0].pc;
-	if (r->rows[r->nr_rows - 1].pc - base > UINT32_MAX || r->nr_rows > UINT32_MAX)
+	base = rows[0].pc;
+	if (rows[nr - 1].pc - base > UINT32_MAX || nr > UINT32_MAX)
 		return -EFBIG;
 	table = calloc(1, sizeof(*table));
 	if (!table)
 		return -ENOMEM;
-	table->rows = malloc(r->nr_rows * sizeof(*table->rows));
+	table->rows = malloc(nr * sizeof(*table->rows));
 	if (!table->rows) {
 		free(table);
 		return -ENOMEM;
 	}
-	for (i = 0; i < r->nr_rows; i++) {
-		const struct wide_row *w = &r->rows[i];
+	for (i = 0; i < nr; i++) {
+		const struct wide_row *w = &rows[i];
 
 		table->rows[i] = (struct prof_unwind_row){ .pc = (uint32_t)(w->pc - base),
 							   .cfa_type = w->cfa_type,
@@ -612,19 +916,12 @@ static int cfi_reader__to_table(struct cfi_reader *r, const char *source,
 							   .cfa_offset = w->cfa_offset };
 	}
 	table->base = base;
-	table->nr_rows = (uint32_t)r->nr_rows;
+	table->nr_rows = (uint32_t)nr;
 	table->stats = r->stats;
 	table__count(&table->stats, table->rows, table->nr_rows);
 	table->source = source;
 	*out = table;
 	return 0;
-}
-
-static void cfi_reader__release(struct cfi_reader *r)
-{
-	free(r->cies);
-	free(r->fdes);
-	free(r->rows);
 }
 
 /* The section called @name with contents in @elf, or NULL. */
@@ -655,45 +952,32 @@ static int table__from_section(Elf *elf, const char *name, const GElf_Phdr *segs
 			       size_t nr_segs, struct unwind_table **out)
 {
 	struct cfi_reader r = { .elf = elf, .segs = segs, .nr_segs = nr_segs };
-	Dwarf *dwarf = NULL;
 	GElf_Shdr shdr;
 	Elf_Scn *scn;
 	int err;
 
 	r.eh_frame = !strcmp(name, ".eh_frame");
-	if (!find_section(elf, name, &shdr))
-		return -ENOENT;
-	if (r.eh_frame) {
-		r.cfi = dwarf_getcfi_elf(elf);
-	} else {
-		/* libdw decompresses .debug_frame in place, so open it before reading it. */
-		dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
-		r.cfi = dwarf ? dwarf_getcfi(dwarf) : NULL;
-	}
-	if (!r.cfi) {
-		pr_debug("unwind table: %s: %s\n", name, dwarf_errmsg(-1));
-		err = -ENOENT;
-		goto out_end;
-	}
 	scn = find_section(elf, name, &shdr);
-	r.data = scn ? elf_getdata(scn, NULL) : NULL;
-	if (!r.data || !r.data->d_buf || !r.data->d_size || r.data->d_size > CFI_MAX_SECTION_SIZE ||
-	    (shdr.sh_flags & SHF_COMPRESSED)) {
-		err = -ENOENT;
-		goto out_end;
+	if (!scn)
+		return -ENOENT;
+	/* Debug files compress .debug_frame; libdw inflates it in place the same way. */
+	if ((shdr.sh_flags & SHF_COMPRESSED) &&
+	    (elf_compress(scn, 0, 0) < 0 || !gelf_getshdr(scn, &shdr))) {
+		pr_debug("unwind table: %s: %s\n", name, elf_errmsg(-1));
+		return -ENOENT;
 	}
+	r.data = elf_getdata(scn, NULL);
+	if (!r.data || !r.data->d_buf || !r.data->d_size || r.data->d_size > CFI_MAX_SECTION_SIZE)
+		return -ENOENT;
 	r.sh_addr = shdr.sh_addr;
 	err = cfi_reader__list_fdes(&r);
 	if (!err)
 		err = cfi_reader__rows(&r);
 	if (!err)
 		err = cfi_reader__to_table(&r, r.eh_frame ? ".eh_frame" : ".debug_frame", out);
-	cfi_reader__release(&r);
-out_end:
-	if (r.eh_frame && r.cfi)
-		dwarf_cfi_end(r.cfi);
-	if (dwarf)
-		dwarf_end(dwarf);
+	free(r.cies);
+	free(r.fdes);
+	free(r.rows);
 	return err;
 }
 
@@ -711,10 +995,10 @@ static int check_elf(Elf *elf, GElf_Ehdr *ehdr)
 	return 0;
 }
 
-/* The executable PT_LOAD segments of @elf, malloc'ed into *@out (NULL when none). */
+/* The executable PT_LOAD segments of @elf, malloc'ed into *@out (NULL without phdrs). */
 static int exec_segments(Elf *elf, GElf_Phdr **out, size_t *nr)
 {
-	GElf_Phdr *segs = NULL, phdr;
+	GElf_Phdr *segs, phdr;
 	size_t phnum, i, n = 0;
 
 	*out = NULL;

@@ -16,7 +16,8 @@
 /* What building a table found; each a count of rows unless said otherwise. */
 struct unwind_table_stats {
 	uint32_t fdes;	      /* FDEs read */
-	uint32_t bad_fdes;    /* FDEs skipped (or cut short): libdw could not read them */
+	uint32_t bad_fdes;    /* FDEs skipped or cut short: unreadable entries, unknown
+			       * augmentations, malformed instructions */
 	uint32_t outside;     /* FDEs skipped: empty, or outside every executable segment
 			       * (the leftovers of code the linker discarded) */
 	uint32_t unsupported; /* rows of PROF_CFA_UNSUPPORTED (expressions, odd RA rules) */
@@ -26,10 +27,16 @@ struct unwind_table_stats {
 	uint32_t fp_lost;     /* rows whose saved rbp cannot be found */
 };
 
+/*
+ * Rows hold from their pc up to the next row's; the last is always PROF_CFA_NONE (where the
+ * last FDE ends), and no two neighbours have the same rule. Where FDEs overlap, the one that
+ * starts later has its range (then NONE up to the next FDE).
+ */
 struct unwind_table {
-	uint64_t base;	  /* ELF vaddr that row pcs are relative to */
+	uint64_t base; /* ELF vaddr that row pcs are relative to: the lowest FDE's start (a byte
+			* before it when that is a signal trampoline's) */
 	uint32_t nr_rows;
-	struct prof_unwind_row *rows; /* sorted by pc, distinct pcs */
+	struct prof_unwind_row *rows; /* sorted by pc, distinct pcs; owned */
 	struct unwind_table_stats stats;
 	const char *source; /* ".eh_frame" or ".debug_frame" (static) */
 };
@@ -43,7 +50,10 @@ struct unwind_table {
  */
 int unwind_table__build(Elf *elf, Elf *debug_elf, struct unwind_table **out);
 
-/* Opens the file on @fd (not closed, not moved) with libelf and builds its table. */
+/*
+ * Opens the file on @fd (not closed; read with pread, so its offset does not move) with
+ * libelf and builds its table; a file truncated while it is read gives an error, not SIGBUS.
+ */
 int unwind_table__build_fd(int fd, struct unwind_table **out);
 
 /* NULL-safe. */

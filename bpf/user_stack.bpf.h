@@ -59,6 +59,8 @@ struct {
 	__uint(max_entries, 4096);
 } captures SEC(".maps");
 
+#define STACK_PAGE_SIZE 4096
+
 /* The walk in progress on this CPU: too big for the BPF stack. */
 struct walk_state {
 	__u64 pc;
@@ -85,6 +87,8 @@ struct walk_state {
 	__u64 first_bp;
 	struct prof_sample_key key; /* the sample's, while tail calls walk its stack */
 	struct prof_user_stack stack;
+	__u64 page_addr; /* the user stack page in page, 0 for none */
+	__u8 page[STACK_PAGE_SIZE];
 };
 
 struct {
@@ -103,9 +107,26 @@ static __always_inline struct walk_state *walk_state_of_cpu(void)
 	return bpf_map_lookup_elem(&walk_states, &zero);
 }
 
-static __always_inline bool read_user_u64(__u64 addr, __u64 *val)
+/*
+ * Reads the user word at @addr through a copy of its stack page: frames are close together,
+ * and one read of a page costs about what one read of a word does.
+ */
+static __always_inline bool read_user_u64(struct walk_state *st, __u64 addr, __u64 *val)
 {
-	return bpf_probe_read_user(val, sizeof(*val), (const void *)addr) == 0;
+	__u64 page = addr & ~(__u64)(STACK_PAGE_SIZE - 1);
+	__u32 off = addr & (STACK_PAGE_SIZE - 1);
+
+	if (off > STACK_PAGE_SIZE - sizeof(*val))
+		return bpf_probe_read_user(val, sizeof(*val), (const void *)addr) == 0;
+	if (page != st->page_addr) {
+		if (bpf_probe_read_user(st->page, STACK_PAGE_SIZE, (const void *)page)) {
+			st->page_addr = 0;
+			return bpf_probe_read_user(val, sizeof(*val), (const void *)addr) == 0;
+		}
+		st->page_addr = page;
+	}
+	*val = *(__u64 *)&st->page[off & (STACK_PAGE_SIZE - 1)];
+	return true;
 }
 
 /*
@@ -151,7 +172,7 @@ __noinline int find_mapping(__u32 tgid, __u64 pc, __u32 may_ask, struct mapping_
 	n = proc->nr_mappings;
 	if (n == 0 || n > PROF_UNWIND_MAX_MAPPINGS)
 		return 0;
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 8 && n > 1; i++) {
 		half = n >> 1;
 		mid = base + half;
 		if (mid >= PROF_UNWIND_MAX_MAPPINGS)
@@ -196,7 +217,7 @@ __noinline long find_row(__u32 table_id, __u64 vaddr)
 		return -1;
 	/* The last row whose pc is at or below rel: base, if any is. 2^25 rows, 25 halvings. */
 	n = table->nr_rows;
-	for (int i = 0; i < 25; i++) {
+	for (int i = 0; i < 25 && n > 1; i++) {
 		half = n >> 1;
 		key = table->first_row + base + half;
 		row = bpf_map_lookup_elem(&unwind_rows, &key);
@@ -212,14 +233,46 @@ __noinline long find_row(__u32 table_id, __u64 vaddr)
 	return key;
 }
 
+/*
+ * Rows found lately, per CPU, by (process, address): a sample's frames are mostly the last
+ * samples' frames, and one cache line beats two binary searches over cold memory. Entries
+ * hold only while unwind_generation, which user space bumps whenever it changes a process's
+ * mappings or unloads a table, stays what it was.
+ */
+#define ROW_CACHE_SIZE 1024
+
+struct row_cache_entry {
+	__u64 addr; /* the address looked up (pc, or pc - 1 for a return address) */
+	__u32 tgid;
+	__u32 generation;
+	struct prof_unwind_row row;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct row_cache_entry);
+	__uint(max_entries, ROW_CACHE_SIZE);
+} row_cache SEC(".maps");
+
+__u32 unwind_generation = 0;
+
 /* The row for st->pc, or NULL: through the mapping of the last frame when it holds pc. */
 static __always_inline struct prof_unwind_row *row_of_pc(struct walk_state *st, bool *no_table)
 {
+	__u64 addr = st->pc - (st->return_address ? 1 : 0);
+	__u32 generation = *(volatile __u32 *)&unwind_generation;
+	__u32 slot = ((addr ^ ((__u64)st->tgid << 40)) * 0x9e3779b97f4a7c15ull) >> 54;
+	struct row_cache_entry *cached = bpf_map_lookup_elem(&row_cache, &slot);
+	struct prof_unwind_row *row;
 	struct mapping_hit hit;
 	__u32 key;
 	long index;
 
 	*no_table = false;
+	if (cached && cached->addr == addr && cached->tgid == st->tgid &&
+	    cached->generation == generation)
+		return &cached->row;
 	if (st->pc < st->map_start || st->pc >= st->map_end) {
 		if (!find_mapping(st->tgid, st->pc, st->pc_trusted && !st->rescan_sent, &hit)) {
 			st->rescan_sent |= hit.asked;
@@ -235,11 +288,18 @@ static __always_inline struct prof_unwind_row *row_of_pc(struct walk_state *st, 
 		*no_table = true;
 		return NULL;
 	}
-	index = find_row(st->map_table, st->pc - st->map_bias - (st->return_address ? 1 : 0));
+	index = find_row(st->map_table, addr - st->map_bias);
 	if (index < 0)
 		return NULL;
 	key = index;
-	return bpf_map_lookup_elem(&unwind_rows, &key);
+	row = bpf_map_lookup_elem(&unwind_rows, &key);
+	if (row && cached) {
+		cached->addr = addr;
+		cached->tgid = st->tgid;
+		cached->generation = generation;
+		cached->row = *row;
+	}
+	return row;
 }
 
 /* One step through the frame pointer chain. Returns an end, or WALKING. */
@@ -249,7 +309,8 @@ static __always_inline __u8 step_frame_pointer(struct walk_state *st)
 
 	if (st->bp == 0)
 		return PROF_UNWIND_COMPLETE; /* the ABI's outermost frame has rbp = 0 */
-	if (st->bp < st->sp || bpf_probe_read_user(frame, sizeof(frame), (const void *)st->bp))
+	if (st->bp < st->sp || !read_user_u64(st, st->bp, &frame[0]) ||
+	    !read_user_u64(st, st->bp + 8, &frame[1]))
 		return PROF_UNWIND_NO_TABLE;
 	st->sp = st->bp + 16;
 	st->bp = frame[0];
@@ -283,9 +344,9 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 		break;
 	case PROF_CFA_SIGNAL:
 		/* The kernel's rt_sigframe: the interrupted registers are in its ucontext. */
-		if (!read_user_u64(st->sp + PROF_SIGFRAME_RIP, &st->pc) ||
-		    !read_user_u64(st->sp + PROF_SIGFRAME_RBP, &st->bp) ||
-		    !read_user_u64(st->sp + PROF_SIGFRAME_RSP, &cfa))
+		if (!read_user_u64(st, st->sp + PROF_SIGFRAME_RIP, &st->pc) ||
+		    !read_user_u64(st, st->sp + PROF_SIGFRAME_RBP, &st->bp) ||
+		    !read_user_u64(st, st->sp + PROF_SIGFRAME_RSP, &cfa))
 			return PROF_UNWIND_BAD_READ;
 		st->sp = cfa;
 		st->return_address = false;
@@ -301,11 +362,11 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 	/* The stack grows down: a caller's frame lies above its callee's. */
 	if (cfa <= st->sp)
 		return PROF_UNWIND_BAD_FRAME;
-	if (!read_user_u64(cfa - 8, &ra))
+	if (!read_user_u64(st, cfa - 8, &ra))
 		return PROF_UNWIND_BAD_READ;
 	if (row->fp_offset == PROF_FP_LOST)
 		bp = 0;
-	else if (row->fp_offset < 0 && !read_user_u64(cfa + row->fp_offset * 8, &bp))
+	else if (row->fp_offset < 0 && !read_user_u64(st, cfa + row->fp_offset * 8, &bp))
 		return PROF_UNWIND_BAD_READ;
 	st->sp = cfa;
 	st->bp = bp;
@@ -440,6 +501,7 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 	st->fp_frames = 0;
 	st->table_frames = 0;
 	st->tail_calls = 0;
+	st->page_addr = 0;
 	st->stack.nr = 0;
 	st->stack.end = WALKING;
 	return st;

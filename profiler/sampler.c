@@ -418,6 +418,7 @@ void sampler__unwind_maps(struct sampler *s, struct sampler_unwind_maps *maps)
 	maps->max_tables = bpf_map__max_entries(s->skel->maps.unwind_tables);
 	maps->rows = s->rows;
 	maps->max_rows = bpf_map__max_entries(s->skel->maps.unwind_rows);
+	maps->generation = &s->skel->bss->unwind_generation;
 }
 
 size_t sampler__cpu_count(const struct sampler *s)

@@ -51,6 +51,7 @@ struct sampler_unwind_maps {
 	uint32_t max_tables;
 	struct prof_unwind_row *rows;	/* unwind_rows, mapped writable */
 	uint32_t max_rows;
+	uint32_t *generation;		/* bumped after every change the walker may have cached */
 };
 
 /* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */

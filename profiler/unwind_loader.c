@@ -173,6 +173,12 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 	return 0;
 }
 
+/* Makes the walker forget the rows it cached: mappings or tables changed. */
+static void bump_generation(struct unwind_loader *l)
+{
+	__atomic_add_fetch(l->maps.generation, 1, __ATOMIC_SEQ_CST);
+}
+
 static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
 {
 	struct prof_unwind_table empty = { 0 };
@@ -182,6 +188,7 @@ static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
 	bpf_map_update_elem(l->maps.tables_fd, &lt->id, &empty, BPF_ANY);
 	extent_allocator__free_range(l->rows, lt->first_row, lt->nr_rows);
 	l->free_ids[l->nfree_ids++] = lt->id;
+	bump_generation(l);
 	l->stats.tables--;
 	l->stats.rows -= lt->nr_rows;
 	lt->id = PROF_NO_TABLE;
@@ -350,6 +357,7 @@ int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid,
 	}
 	if (bpf_map_update_elem(l->maps.procs_fd, &tgid, value, BPF_ANY))
 		err = -errno;
+	bump_generation(l);
 
 	/* Release what the process had only now, so that tables it still maps stay loaded. */
 	p = find_proc(l, tgid);
@@ -379,6 +387,7 @@ void unwind_loader__remove_process(struct unwind_loader *l, uint32_t tgid)
 	if (!p)
 		return;
 	bpf_map_delete_elem(l->maps.procs_fd, &tgid);
+	bump_generation(l);
 	release_proc(l, p);
 	*p = l->procs[--l->nprocs];
 	l->stats.processes = l->nprocs;

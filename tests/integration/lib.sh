@@ -91,3 +91,21 @@ roots() {
 		END { for (k in r) printf "%.3f\t%s\n", r[k] / all, k }' "$1" | sort -rn | head -n 4 |
 		awk -F '\t' '{ printf "%s%s %s", (NR == 1 ? "" : ", "), $2, $1 } END { print "" }'
 }
+
+# expect_complete FILE COMM ERE MIN WHAT: checks that at least MIN of COMM's samples in FILE
+# (and 50 samples or more) are complete stacks matching ERE; says so, and sets failed=1 and
+# shows the heaviest other stacks when not.
+expect_complete() {
+	local n got
+	n=$(total "$1" "$2")
+	got=$(complete_share "$1" "$2" "$3")
+	echo "$2: $n samples, $got $5; roots: $(roots "$1" "$2")"
+	if ! at_least "$n" 50; then
+		echo "  too few samples: $n"
+		failed=1
+	elif ! at_least "$got" "$4"; then
+		echo "  $5: $got < $4; heaviest other stacks:"
+		misses "$1" "$2" "$3" | sed 's/^/    /'
+		failed=1
+	fi
+}

@@ -16,32 +16,18 @@ pids=$(IFS=,; echo "${BG_PIDS[*]}")
 "$BPFPROF" record -p "$pids" -d 3 -F 199 -o "$WORK/all.folded" 2>"$WORK/all.err" ||
 	fail "record exited $?: $(head -n 3 "$WORK/all.err")"
 
-# expect COMM ERE MIN WHAT: at least MIN of COMM's samples are complete and match ERE.
+all=$WORK/all.folded
 failed=0
-expect() {
-	local n got
-	n=$(total "$WORK/all.folded" "$1")
-	got=$(complete_share "$WORK/all.folded" "$1" "$2")
-	echo "$1: $n samples, $got $4; roots: $(roots "$WORK/all.folded" "$1")"
-	if ! at_least "$n" 50; then
-		echo "  too few samples: $n"
-		failed=1
-	elif ! at_least "$got" "$3"; then
-		echo "  $4: $got < $3; heaviest other stacks:"
-		misses "$WORK/all.folded" "$1" "$2" | sed 's/^/    /'
-		failed=1
-	fi
-}
 entry=';__libc_start_call_main;main;'
-expect unwind_nofp "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
-expect unwind_fpleaf "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
-expect unwind_qsort "${entry}sort_round;([^;]+;)+compare_items;" 0.95 \
+deep="${entry}$(printf 'recurse;%.0s' $(seq 300))deep_leaf;"
+expect_complete "$all" unwind_nofp "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
+expect_complete "$all" unwind_fpleaf "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
+expect_complete "$all" unwind_qsort "${entry}sort_round;([^;]+;)+compare_items;" 0.95 \
 	"main;sort_round;(libc);compare_items"
 # The frame after pump is libc's wrapper (a user frame), then the kernel's read path.
-expect unwind_syscall "${entry}pump;[^;]*[^];];([^;]+;)*(ksys_read|vfs_read)_\\[k\\];" 0.90 \
-	"main;pump;(libc);...;a kernel read frame"
-expect unwind_recurse "${entry}$(printf 'recurse;%.0s' $(seq 300))deep_leaf;" 0.95 \
-	"main;300 x recurse;deep_leaf"
+read_path="${entry}pump;[^;]*[^];];([^;]+;)*(ksys_read|vfs_read)_\\[k\\];"
+expect_complete "$all" unwind_syscall "$read_path" 0.90 "main;pump;(libc);...;a kernel read frame"
+expect_complete "$all" unwind_recurse "$deep" 0.95 "main;300 x recurse;deep_leaf"
 
 line=$(grep '^unwinding:' "$WORK/all.err")
 echo "summary: ${line:-(no unwinding: line)}"
@@ -67,11 +53,8 @@ BPFPROF_TAIL_CALL_WALK=1 "$BPFPROF" record -vv -p "${BG_PIDS[0]},${BG_PIDS[4]}" 
 	fail "record in tail calls exited $?: $(grep -v libbpf "$WORK/tail.err" | head -n 3)"
 grep -q 'walking user stacks in tail calls' "$WORK/tail.err" ||
 	{ echo "  BPFPROF_TAIL_CALL_WALK did not make the walk use tail calls"; failed=1; }
-mv "$WORK/all.folded" "$WORK/loop.folded"
-mv "$WORK/tail.folded" "$WORK/all.folded"
 echo "in tail calls:"
-expect unwind_nofp "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
-expect unwind_recurse "${entry}$(printf 'recurse;%.0s' $(seq 300))deep_leaf;" 0.95 \
-	"main;300 x recurse;deep_leaf"
+expect_complete "$WORK/tail.folded" unwind_nofp "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
+expect_complete "$WORK/tail.folded" unwind_recurse "$deep" 0.95 "main;300 x recurse;deep_leaf"
 [ "$failed" = 0 ] || fail "incomplete stacks without frame pointers (see above)"
 ok "complete stacks without frame pointers"

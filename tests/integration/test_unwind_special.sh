@@ -15,22 +15,8 @@ pids=$(IFS=,; echo "${BG_PIDS[*]}")
 "$BPFPROF" record -q -p "$pids" -d 3 -F 199 -o "$WORK/all.folded" 2>"$WORK/all.err" ||
 	fail "record exited $?: $(head -n 3 "$WORK/all.err")"
 
-# expect COMM ERE MIN WHAT: at least MIN of COMM's samples are complete and match ERE.
+all=$WORK/all.folded
 failed=0
-expect() {
-	local n got
-	n=$(total "$WORK/all.folded" "$1")
-	got=$(complete_share "$WORK/all.folded" "$1" "$2")
-	echo "$1: $n samples, $got $4; roots: $(roots "$WORK/all.folded" "$1")"
-	if ! at_least "$n" 50; then
-		echo "  too few samples: $n"
-		failed=1
-	elif ! at_least "$got" "$3"; then
-		echo "  $4: $got < $3; heaviest other stacks:"
-		misses "$WORK/all.folded" "$1" "$2" | sed 's/^/    /'
-		failed=1
-	fi
-}
 # least WHAT X MIN: X >= MIN, a check that the workload does what the test needs.
 least() {
 	at_least "$2" "$3" && return
@@ -42,7 +28,7 @@ entry=';__libc_start_call_main;main;'
 # The signal handler: the sampled part of a stack runs in_handler <- the signal trampoline
 # (one frame, whatever the symbolizer calls it) <- interrupted_fn, at the instruction the
 # signal stopped it at, <- run <- main.
-expect unwind_signal "${entry}run;interrupted_fn;" 0.95 "main;run;interrupted_fn"
+expect_complete "$all" unwind_signal "${entry}run;interrupted_fn;" 0.95 "main;run;interrupted_fn"
 grep -E '^unwind_signal;(.*;)?in_handler[; ]' "$WORK/all.folded" >"$WORK/handler.folded"
 h=$(awk -v a="$(total "$WORK/handler.folded")" -v b="$(total "$WORK/all.folded" unwind_signal)" \
 	'BEGIN { printf "%.4f\n", b ? a / b : 0 }')
@@ -59,7 +45,7 @@ if ! at_least "$hc" 0.95; then
 fi
 
 # Threads: every stack starts at the thread entry; main only waits.
-expect unwind_threads ';start_thread;worker;spin;' 0.95 "start_thread;worker;spin"
+expect_complete "$all" unwind_threads ';start_thread;worker;spin;' 0.95 "start_thread;worker;spin"
 grep -q '^unwind_threads;.*;main;' "$WORK/all.folded" && {
 	echo "  a thread's stack reaches main"
 	failed=1
@@ -67,7 +53,7 @@ grep -q '^unwind_threads;.*;main;' "$WORK/all.folded" && {
 
 # Exceptions: nearly every sample falls while one propagates, and all reach main; the
 # landing pads may sit in gcc's .cold parts of the functions.
-expect unwind_except "${entry}throw_round(\\.cold)?;" 0.95 "main;throw_round"
+expect_complete "$all" unwind_except "${entry}throw_round(\\.cold)?;" 0.95 "main;throw_round"
 in_unwinder=$(complete_share "$WORK/all.folded" unwind_except \
 	"${entry}throw_round(\\.cold)?;.*;_Unwind_(RaiseException|Resume);")
 in_cleanup=$(complete_share "$WORK/all.folded" unwind_except \

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/eh_frame_elf.h"
 #include "unwind_table.h"
 
 #define EH_FRAME_VADDR 0x100000
@@ -28,54 +29,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The ELF file around @eh, malloc'ed; its size in *@len. */
 static uint8_t *wrap_elf(const uint8_t *eh, size_t eh_len, size_t *len)
 {
-	static const char shstrtab[] = "\0.text\0.eh_frame\0.shstrtab";
-	size_t eh_off = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
-	size_t str_off = eh_off + eh_len;
-	size_t shoff = (str_off + sizeof(shstrtab) + 7) & ~(size_t)7;
-	size_t total = shoff + 4 * sizeof(Elf64_Shdr);
-	Elf64_Ehdr *ehdr;
-	Elf64_Phdr *phdr;
-	Elf64_Shdr *sh;
+	const struct eh_frame_elf_layout layout = {
+		.machine = EM_X86_64, .type = ET_DYN,
+		.eh_offset = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr), .eh_vaddr = EH_FRAME_VADDR,
+		.text_vaddr = 0x1000, .text_size = EH_FRAME_VADDR - 0x1000,
+		.segment_size = SEGMENT_SIZE,
+	};
 	uint8_t *out;
 
-	out = calloc(1, total);
+	*len = eh_frame_elf__size(&layout, eh_len);
+	out = calloc(1, *len);
 	if (!out)
 		abort();
-	ehdr = (Elf64_Ehdr *)out;
-	phdr = (Elf64_Phdr *)(out + sizeof(*ehdr));
-	sh = (Elf64_Shdr *)(out + shoff);
-	memcpy(ehdr->e_ident, ELFMAG, SELFMAG);
-	ehdr->e_ident[EI_CLASS] = ELFCLASS64;
-	ehdr->e_ident[EI_DATA] = ELFDATA2LSB;
-	ehdr->e_ident[EI_VERSION] = EV_CURRENT;
-	ehdr->e_type = ET_DYN;
-	ehdr->e_machine = EM_X86_64;
-	ehdr->e_version = EV_CURRENT;
-	ehdr->e_phoff = sizeof(*ehdr);
-	ehdr->e_shoff = shoff;
-	ehdr->e_ehsize = sizeof(*ehdr);
-	ehdr->e_phentsize = sizeof(*phdr);
-	ehdr->e_phnum = 1;
-	ehdr->e_shentsize = sizeof(*sh);
-	ehdr->e_shnum = 4;
-	ehdr->e_shstrndx = 3;
-	phdr->p_type = PT_LOAD;
-	phdr->p_flags = PF_R | PF_X;
-	phdr->p_filesz = total;
-	phdr->p_memsz = SEGMENT_SIZE;
-	phdr->p_align = 0x1000;
-	memcpy(out + eh_off, eh, eh_len);
-	memcpy(out + str_off, shstrtab, sizeof(shstrtab));
-	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_NOBITS,
-			      .sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = 0x1000,
-			      .sh_offset = eh_off, .sh_size = EH_FRAME_VADDR - 0x1000,
-			      .sh_addralign = 16 };
-	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
-			      .sh_addr = EH_FRAME_VADDR, .sh_offset = eh_off, .sh_size = eh_len,
-			      .sh_addralign = 8 };
-	sh[3] = (Elf64_Shdr){ .sh_name = 17, .sh_type = SHT_STRTAB, .sh_offset = str_off,
-			      .sh_size = sizeof(shstrtab), .sh_addralign = 1 };
-	*len = total;
+	eh_frame_elf__write(out, &layout, eh, eh_len);
 	return out;
 }
 

@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "eh_frame_elf.h"
 #include "temp_dir.h"
 
 #include "unwind_table.h"
@@ -623,47 +624,16 @@ static void def_cfa_expression(struct cfi_buf *c, const uint8_t *expr, size_t le
 static size_t craft_elf(uint8_t *out, uint16_t machine, uint16_t type, const uint8_t *eh,
 			size_t eh_len)
 {
-	static const char shstrtab[] = "\0.text\0.eh_frame\0.shstrtab";
-	Elf64_Ehdr *ehdr = (Elf64_Ehdr *)out;
-	Elf64_Phdr *phdr = (Elf64_Phdr *)(out + sizeof(*ehdr));
-	size_t strtab_off = CRAFT_EH_ADDR + eh_len;
-	size_t shoff = (strtab_off + sizeof(shstrtab) + 7) & ~(size_t)7;
-	Elf64_Shdr *sh = (Elf64_Shdr *)(out + shoff);
-	size_t size = shoff + 4 * sizeof(*sh);
+	const struct eh_frame_elf_layout layout = {
+		.machine = machine, .type = type, .eh_offset = CRAFT_EH_ADDR,
+		.eh_vaddr = CRAFT_EH_ADDR, .text_vaddr = CRAFT_TEXT, .text_size = 0x1000,
+		.segment_size = CRAFT_SEGMENT_SIZE,
+	};
+	size_t size = eh_frame_elf__size(&layout, eh_len);
 
 	assert_true(size <= CRAFT_MAX);
 	memset(out, 0, size);
-	memcpy(ehdr->e_ident, ELFMAG, SELFMAG);
-	ehdr->e_ident[EI_CLASS] = ELFCLASS64;
-	ehdr->e_ident[EI_DATA] = ELFDATA2LSB;
-	ehdr->e_ident[EI_VERSION] = EV_CURRENT;
-	ehdr->e_type = type;
-	ehdr->e_machine = machine;
-	ehdr->e_version = EV_CURRENT;
-	ehdr->e_entry = CRAFT_TEXT;
-	ehdr->e_phoff = sizeof(*ehdr);
-	ehdr->e_shoff = shoff;
-	ehdr->e_ehsize = sizeof(*ehdr);
-	ehdr->e_phentsize = sizeof(*phdr);
-	ehdr->e_phnum = 1;
-	ehdr->e_shentsize = sizeof(*sh);
-	ehdr->e_shnum = 4;
-	ehdr->e_shstrndx = 3;
-	phdr->p_type = PT_LOAD;
-	phdr->p_flags = PF_R | PF_X;
-	phdr->p_filesz = size;
-	phdr->p_memsz = CRAFT_SEGMENT_SIZE;
-	phdr->p_align = 0x1000;
-	memcpy(out + CRAFT_EH_ADDR, eh, eh_len);
-	memcpy(out + strtab_off, shstrtab, sizeof(shstrtab));
-	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_NOBITS,
-			      .sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = CRAFT_TEXT,
-			      .sh_offset = CRAFT_EH_ADDR, .sh_size = 0x1000, .sh_addralign = 16 };
-	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
-			      .sh_addr = CRAFT_EH_ADDR, .sh_offset = CRAFT_EH_ADDR,
-			      .sh_size = eh_len, .sh_addralign = 8 };
-	sh[3] = (Elf64_Shdr){ .sh_name = 17, .sh_type = SHT_STRTAB, .sh_offset = strtab_off,
-			      .sh_size = sizeof(shstrtab), .sh_addralign = 1 };
+	eh_frame_elf__write(out, &layout, eh, eh_len);
 	return size;
 }
 

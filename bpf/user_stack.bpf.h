@@ -32,13 +32,12 @@ struct {
 	__uint(max_entries, 4096);
 } unwind_tables SEC(".maps");
 
-/* Sized by user space (the unwind table budget) and written through mmap. */
+/* Sized by user space (the unwind table budget). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct prof_unwind_row);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
 } unwind_rows SEC(".maps");
 
 #define USTACK_MAP(name)                                                           \

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,8 +32,6 @@
 struct sampler {
 	struct profile_bpf *skel;
 	struct ring_buffer *events;
-	struct prof_unwind_row *rows; /* unwind_rows, mapped */
-	size_t rows_bytes;
 	uint32_t *cpus; /* owned */
 	size_t ncpus;
 	int *perf_fds;	/* one per CPU, -1 when closed */
@@ -204,24 +201,6 @@ static int set_walk_program(struct sampler *s)
 	return err;
 }
 
-/* Maps unwind_rows, which user space fills in place. */
-static int map_unwind_rows(struct sampler *s)
-{
-	size_t page = sysconf(_SC_PAGESIZE);
-	void *rows;
-
-	s->rows_bytes = (bpf_map__max_entries(s->skel->maps.unwind_rows) *
-				 sizeof(struct prof_unwind_row) + page - 1) / page * page;
-	rows = mmap(NULL, s->rows_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    bpf_map__fd(s->skel->maps.unwind_rows), 0);
-	if (rows == MAP_FAILED) {
-		pr_err("cannot map the unwind table rows: %s\n", strerror(errno));
-		return -errno;
-	}
-	s->rows = rows;
-	return 0;
-}
-
 int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 {
 	struct sampler *s;
@@ -302,9 +281,6 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 	if (err)
 		goto out_free;
 	err = set_walk_program(s);
-	if (err)
-		goto out_free;
-	err = map_unwind_rows(s);
 	if (err)
 		goto out_free;
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
@@ -416,7 +392,7 @@ void sampler__unwind_maps(struct sampler *s, struct sampler_unwind_maps *maps)
 	maps->procs_fd = bpf_map__fd(s->skel->maps.unwind_procs);
 	maps->tables_fd = bpf_map__fd(s->skel->maps.unwind_tables);
 	maps->max_tables = bpf_map__max_entries(s->skel->maps.unwind_tables);
-	maps->rows = s->rows;
+	maps->rows_fd = bpf_map__fd(s->skel->maps.unwind_rows);
 	maps->max_rows = bpf_map__max_entries(s->skel->maps.unwind_rows);
 	maps->generation = &s->skel->bss->unwind_generation;
 }
@@ -588,8 +564,6 @@ void sampler__free(struct sampler *s)
 	if (s->perf_fds && s->perf_links)
 		sampler__stop(s);
 	ring_buffer__free(s->events);
-	if (s->rows)
-		munmap(s->rows, s->rows_bytes);
 	profile_bpf__destroy(s->skel);
 	free(s->perf_links);
 	free(s->perf_fds);

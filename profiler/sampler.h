@@ -49,7 +49,7 @@ struct sampler_unwind_maps {
 	int procs_fd;			/* unwind_procs */
 	int tables_fd;			/* unwind_tables */
 	uint32_t max_tables;
-	struct prof_unwind_row *rows;	/* unwind_rows, mapped writable */
+	int rows_fd;			/* unwind_rows */
 	uint32_t max_rows;
 	uint32_t *generation;		/* bumped after every change the walker may have cached */
 };

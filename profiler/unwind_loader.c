@@ -18,6 +18,8 @@
 #include "unwind_binary.h"
 #include "unwind_table.h"
 
+#define ROW_BATCH 65536 /* rows written to the kernel at a time */
+
 /*
  * A binary the walker may need: its table in the kernel, or the fact that it has none.
  * Entries keep their index while used (processes hold indexes); a free one has no users.
@@ -132,12 +134,35 @@ out:
 	return err;
 }
 
+/*
+ * Writes @rows[0..n) to unwind_rows from index @first, in batches. (The array is not
+ * mapped into our memory: a mapping would count the whole budget in our RSS.)
+ */
+static int write_rows(struct unwind_loader *l, uint32_t first, const struct prof_unwind_row *rows,
+		      uint32_t n)
+{
+	uint32_t *keys = malloc(ROW_BATCH * sizeof(*keys));
+	int err = keys ? 0 : -ENOMEM;
+
+	for (uint32_t done = 0; !err && done < n;) {
+		__u32 count = n - done < ROW_BATCH ? n - done : ROW_BATCH;
+
+		for (uint32_t i = 0; i < count; i++)
+			keys[i] = first + done + i;
+		err = bpf_map_update_batch(l->maps.rows_fd, keys, rows + done, &count, NULL);
+		done += count;
+	}
+	free(keys);
+	return err;
+}
+
 /* Copies @t into the kernel: rows, then the table entry. Returns 0 or -errno. */
 static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 		      const struct unwind_table *t, const char *path)
 {
 	struct prof_unwind_table value;
 	int64_t first;
+	int err;
 
 	if (!t->nr_rows || !l->nfree_ids)
 		return -ENOSPC;
@@ -151,16 +176,19 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 		l->warned_budget = true;
 		return -ENOSPC;
 	}
-	memcpy(l->maps.rows + first, t->rows, t->nr_rows * sizeof(*t->rows));
+	err = write_rows(l, first, t->rows, t->nr_rows);
+	if (err) {
+		extent_allocator__free_range(l->rows, first, t->nr_rows);
+		return err;
+	}
 	lt->id = l->free_ids[--l->nfree_ids];
 	lt->first_row = first;
 	lt->nr_rows = t->nr_rows;
 	value = (struct prof_unwind_table){ .base = t->base, .first_row = first,
 					    .nr_rows = t->nr_rows };
-	/* A syscall, so the rows written above are visible before the table is. */
+	/* After the rows: a walker that finds the table finds its rows. */
 	if (bpf_map_update_elem(l->maps.tables_fd, &lt->id, &value, BPF_ANY)) {
-		int err = -errno;
-
+		err = -errno;
 		extent_allocator__free_range(l->rows, first, t->nr_rows);
 		l->free_ids[l->nfree_ids++] = lt->id;
 		lt->id = PROF_NO_TABLE;

@@ -19,13 +19,18 @@
 #include "unwind_table.h"
 
 #define ROW_BATCH 65536 /* rows written to the kernel at a time */
+#define IDLE_KEEP_NS (30 * 1000000000ull)
 
 /*
  * A binary the walker may need: its table in the kernel, or the fact that it has none.
- * Entries keep their index while used (processes hold indexes); a free one has no users.
+ * Entries keep their index while used (processes hold indexes). One that no process maps
+ * stays a while (IDLE_KEEP_NS, or until its rows are wanted): hosts run the same short
+ * programs again and again.
  */
 struct loaded_table {
-	uint32_t users;	  /* processes mapping it; 0: a free entry */
+	bool in_use;	  /* false: a free entry */
+	uint32_t users;	  /* processes mapping it */
+	uint64_t idle_since_ns; /* when its last user went */
 	uint64_t dev;	  /* the file it was first read from, as /proc/PID/maps says */
 	uint64_t ino;
 	bool vdso;
@@ -134,6 +139,44 @@ out:
 	return err;
 }
 
+/* Makes the walker forget the rows it cached: mappings or tables changed. */
+static void bump_generation(struct unwind_loader *l)
+{
+	__atomic_add_fetch(l->maps.generation, 1, __ATOMIC_SEQ_CST);
+}
+
+static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
+{
+	struct prof_unwind_table empty = { 0 };
+
+	if (lt->id == PROF_NO_TABLE)
+		return;
+	bpf_map_update_elem(l->maps.tables_fd, &lt->id, &empty, BPF_ANY);
+	extent_allocator__free_range(l->rows, lt->first_row, lt->nr_rows);
+	l->free_ids[l->nfree_ids++] = lt->id;
+	bump_generation(l);
+	l->stats.tables--;
+	l->stats.rows -= lt->nr_rows;
+	lt->id = PROF_NO_TABLE;
+}
+
+/* Unloads and forgets the tables idle since before @before_ns. Returns how many. */
+static size_t expire_idle(struct unwind_loader *l, uint64_t before_ns)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->ntables; i++) {
+		struct loaded_table *lt = &l->tables[i];
+
+		if (!lt->in_use || lt->users || lt->idle_since_ns >= before_ns)
+			continue;
+		unload_table(l, lt);
+		lt->in_use = false;
+		n++;
+	}
+	return n;
+}
+
 /*
  * Writes @rows[0..n) to unwind_rows from index @first, in batches. (The array is not
  * mapped into our memory: a mapping would count the whole budget in our RSS.)
@@ -164,9 +207,14 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 	int64_t first;
 	int err;
 
-	if (!t->nr_rows || !l->nfree_ids)
+	if (!t->nr_rows)
+		return -ENOSPC;
+	if (!l->nfree_ids && !expire_idle(l, UINT64_MAX))
 		return -ENOSPC;
 	first = extent_allocator__alloc(l->rows, t->nr_rows);
+	/* Idle tables make room for one in use. */
+	if (first < 0 && expire_idle(l, UINT64_MAX))
+		first = extent_allocator__alloc(l->rows, t->nr_rows);
 	if (first < 0) {
 		l->stats.over_budget++;
 		if (!l->warned_budget)
@@ -201,27 +249,6 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 	return 0;
 }
 
-/* Makes the walker forget the rows it cached: mappings or tables changed. */
-static void bump_generation(struct unwind_loader *l)
-{
-	__atomic_add_fetch(l->maps.generation, 1, __ATOMIC_SEQ_CST);
-}
-
-static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
-{
-	struct prof_unwind_table empty = { 0 };
-
-	if (lt->id == PROF_NO_TABLE)
-		return;
-	bpf_map_update_elem(l->maps.tables_fd, &lt->id, &empty, BPF_ANY);
-	extent_allocator__free_range(l->rows, lt->first_row, lt->nr_rows);
-	l->free_ids[l->nfree_ids++] = lt->id;
-	bump_generation(l);
-	l->stats.tables--;
-	l->stats.rows -= lt->nr_rows;
-	lt->id = PROF_NO_TABLE;
-}
-
 /*
  * A used entry naming the binary @map maps: with @build_id, the entry of that build id;
  * without, the entry read from the same file (or the vDSO's).
@@ -233,7 +260,7 @@ static long find_table(struct unwind_loader *l, const struct proc_map *map, cons
 	for (size_t i = 0; i < l->ntables; i++) {
 		const struct loaded_table *lt = &l->tables[i];
 
-		if (!lt->users || lt->vdso != vdso)
+		if (!lt->in_use || lt->vdso != vdso)
 			continue;
 		if (vdso || (build_id ? build_id[0] && !strcmp(lt->build_id, build_id) :
 					lt->dev == map->dev && lt->ino == map->ino))
@@ -246,7 +273,7 @@ static long find_table(struct unwind_loader *l, const struct proc_map *map, cons
 static long new_table_entry(struct unwind_loader *l)
 {
 	for (size_t i = 0; i < l->ntables; i++)
-		if (!l->tables[i].users)
+		if (!l->tables[i].in_use)
 			return i;
 	if (array__reserve(&l->tables, &l->tables_cap, l->ntables + 1, sizeof(*l->tables)))
 		return -ENOMEM;
@@ -261,7 +288,7 @@ static void add_table(struct unwind_loader *l, long index, const struct proc_map
 	struct unwind_table *t = NULL;
 	int err;
 
-	*lt = (struct loaded_table){ .dev = map->dev, .ino = map->ino,
+	*lt = (struct loaded_table){ .in_use = true, .users = 1, .dev = map->dev, .ino = map->ino,
 				     .vdso = map->kind == PROC_MAP_VDSO,
 				     .nr_segments = bin->nr_segments, .id = PROF_NO_TABLE };
 	memcpy(lt->build_id, bin->build_id, sizeof(lt->build_id));
@@ -300,27 +327,30 @@ static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_
 		if (index < 0) {
 			index = new_table_entry(l);
 			if (index >= 0)
-				add_table(l, index, map, &bin);
+				add_table(l, index, map, &bin); /* with its first user */
+		} else {
+			l->tables[index].users++;
 		}
 		unwind_binary__close(&bin);
 		if (index < 0)
 			return index;
+	} else {
+		l->tables[index].users++;
 	}
 	lt = &l->tables[index];
-	lt->users++;
 	if (unwind_binary__bias(lt->segments, lt->nr_segments, map->start,
 				lt->vdso ? 0 : map->pgoff, bias))
 		*bias = map->start;
 	return index;
 }
 
-/* Drops one use of table @index; unloads and forgets it with its last user. */
+/* Drops one use of table @index; without users it becomes idle. */
 static void put_table(struct unwind_loader *l, uint32_t index)
 {
 	struct loaded_table *lt = &l->tables[index];
 
 	if (!--lt->users)
-		unload_table(l, lt);
+		lt->idle_since_ns = now_ns();
 }
 
 static struct loaded_proc *find_proc(struct unwind_loader *l, uint32_t tgid)
@@ -354,6 +384,7 @@ int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid,
 	size_t n = proc_maps__count(maps);
 	int err = 0;
 
+	expire_idle(l, now_ns() - IDLE_KEEP_NS);
 	fresh.tables = calloc(n ? n : 1, sizeof(*fresh.tables));
 	if (!fresh.tables)
 		return -ENOMEM;

@@ -2,7 +2,6 @@
 #include "unwind_binary.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +10,6 @@
 #include "debuginfo.h"
 #include "proc_maps.h"
 #include "vdso.h"
-
-static int open_mapped_file(uint32_t tgid, const struct proc_map *map)
-{
-	char path[4200];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx", tgid,
-		 (unsigned long long)map->start, (unsigned long long)map->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	snprintf(path, sizeof(path), "/proc/%u/root%s", tgid, map->path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd >= 0 ? fd : -errno;
-}
 
 /* Reads the build id and the PT_LOAD segments of bin->elf. */
 static int read_identity(struct unwind_binary *bin)
@@ -57,7 +41,7 @@ int unwind_binary__open(uint32_t tgid, const struct proc_map *map, struct unwind
 	int err;
 
 	memset(bin, 0, sizeof(*bin));
-	bin->fd = open_mapped_file(tgid, map);
+	bin->fd = proc_map__open("/proc", tgid, map);
 	if (bin->fd < 0)
 		return bin->fd;
 	if (elf_version(EV_CURRENT) == EV_NONE)

@@ -32,8 +32,8 @@ struct unwind_binary {
 };
 
 /*
- * Opens the file process @tgid maps at @map, as the process sees it (/proc/PID/map_files,
- * else /proc/PID/root/PATH), and reads its build id and segments. Returns 0 or -errno
+ * Opens the file process @tgid maps at @map, as the process sees it (proc_map__open()),
+ * and reads its build id and segments. Returns 0 or -errno
  * (-ENOEXEC: not an ELF file).
  */
 int unwind_binary__open(uint32_t tgid, const struct proc_map *map, struct unwind_binary *bin);

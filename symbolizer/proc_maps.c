@@ -214,8 +214,7 @@ static bool proc__is_dead(const char *proc_root, int pid)
 	return paren && (paren[1] == ' ') && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
-/* Opens the file of @map as the process sees it. Returns an fd or -errno. */
-static int proc_map__open(const struct proc_maps_env *env, int pid, const struct proc_map *map)
+int proc_map__open(const char *proc_root, int pid, const struct proc_map *map)
 {
 	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	char path[PATH_MAX + 64];
@@ -226,7 +225,7 @@ static int proc_map__open(const struct proc_maps_env *env, int pid, const struct
 	 * namespace, but needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE); root/ works for
 	 * files still linked in the process's namespace; the plain path is the last resort.
 	 */
-	n = snprintf(path, sizeof(path), "%s/%d/map_files/%llx-%llx", env->proc_root, pid,
+	n = snprintf(path, sizeof(path), "%s/%d/map_files/%llx-%llx", proc_root, pid,
 		     (unsigned long long)map->start, (unsigned long long)map->end);
 	if (n > 0 && (size_t)n < sizeof(path)) {
 		fd = open(path, flags);
@@ -234,7 +233,7 @@ static int proc_map__open(const struct proc_maps_env *env, int pid, const struct
 			return fd;
 	}
 	if (!map->deleted) {
-		n = snprintf(path, sizeof(path), "%s/%d/root%s", env->proc_root, pid, map->path);
+		n = snprintf(path, sizeof(path), "%s/%d/root%s", proc_root, pid, map->path);
 		if (n > 0 && (size_t)n < sizeof(path)) {
 			fd = open(path, flags);
 			if (fd >= 0)
@@ -278,7 +277,7 @@ static int proc_map__get_dso(const struct proc_maps_env *env, int pid, struct pr
 		/* Replaced in place or the inode was reused: read it again. */
 		dso__put(dso);
 	}
-	fd = proc_map__open(env, pid, map);
+	fd = proc_map__open(env->proc_root, pid, map);
 	if (fd < 0) {
 		/*
 		 * Out of descriptors, or the process exited while being read (its files are

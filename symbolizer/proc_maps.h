@@ -63,6 +63,12 @@ struct proc_maps_env {
  */
 int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps **out);
 
+/*
+ * Opens the file of @map (of process @pid under @proc_root) as the process sees it: through
+ * PROC/PID/map_files, else PROC/PID/root/PATH, else PATH. Returns an fd or -errno.
+ */
+int proc_map__open(const char *proc_root, int pid, const struct proc_map *map);
+
 /* The mapping containing @addr, borrowed from @maps, or NULL. */
 const struct proc_map *proc_maps__find(const struct proc_maps *maps, uint64_t addr);
 

@@ -68,7 +68,6 @@ struct walk_state {
 	__u64 hash;
 	__u32 tgid;
 	bool return_address; /* pc was read from a frame: look it up at pc - 1 */
-	bool have_proc;	     /* unwind_procs has the process */
 	bool rescan_sent;
 	bool pc_trusted;     /* pc is the sampled one or came through a table, not a guess */
 	/* The mapping of the last frame, which the next one is likely in too. */

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <bpf/bpf.h>
 
@@ -15,6 +14,7 @@
 #include "log.h"
 #include "proc_maps.h"
 #include "sampler.h"
+#include "sampling_setup.h"
 #include "unwind_binary.h"
 #include "unwind_table.h"
 
@@ -64,14 +64,6 @@ struct unwind_loader {
 	struct unwind_loader_stats stats;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000ull + t.tv_nsec;
-}
-
 struct unwind_loader *unwind_loader__new(const struct sampler_unwind_maps *maps,
 					 const char *cache_dir)
 {
@@ -116,7 +108,7 @@ static int get_table(struct unwind_loader *l, struct unwind_binary *bin, const c
 		     struct unwind_table **out)
 {
 	bool cache = l->cache_dir && bin->build_id[0] && bin->fd >= 0;
-	uint64_t start = now_ns();
+	uint64_t start = monotonic_ns();
 	int err = 0;
 
 	if (cache && !unwind_cache__load(l->cache_dir, bin->build_id, out)) {
@@ -135,7 +127,7 @@ static int get_table(struct unwind_loader *l, struct unwind_binary *bin, const c
 				 l->cache_dir, strerror(-cerr));
 	}
 out:
-	l->stats.build_ns += now_ns() - start;
+	l->stats.build_ns += monotonic_ns() - start;
 	return err;
 }
 
@@ -350,7 +342,7 @@ static void put_table(struct unwind_loader *l, uint32_t index)
 	struct loaded_table *lt = &l->tables[index];
 
 	if (!--lt->users)
-		lt->idle_since_ns = now_ns();
+		lt->idle_since_ns = monotonic_ns();
 }
 
 static struct loaded_proc *find_proc(struct unwind_loader *l, uint32_t tgid)
@@ -384,7 +376,7 @@ int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid,
 	size_t n = proc_maps__count(maps);
 	int err = 0;
 
-	expire_idle(l, now_ns() - IDLE_KEEP_NS);
+	expire_idle(l, monotonic_ns() - IDLE_KEEP_NS);
 	fresh.tables = calloc(n ? n : 1, sizeof(*fresh.tables));
 	if (!fresh.tables)
 		return -ENOMEM;

@@ -10,7 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LINE_MAX_BYTES 4096
+/* Most lines fit on the stack; longer ones are allocated. */
+#define LINE_BYTES 1024
 
 /* The logger's process-wide state: set up by main(), used by every thread. */
 static enum log_level current_level = LOG_WARN;
@@ -88,6 +89,22 @@ int log__reopen(void)
 	return err;
 }
 
+/* write(2) until all of @buf is written. Returns 0 or -errno. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Writes the line's prefix into @buf; returns its length. */
 static int format_prefix(enum log_level level, char *buf, size_t size)
 {
@@ -111,26 +128,42 @@ static int format_prefix(enum log_level level, char *buf, size_t size)
 
 void log__vprintf(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[LINE_MAX_BYTES];
+	char line[LINE_BYTES], *buf = line;
 	int len, n;
+	va_list again;
 
 	if (level > current_level)
 		return;
 	len = format_prefix(level, line, sizeof(line));
+	va_copy(again, ap);
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
-	if (n < 0)
-		return;
-	len += n;
-	if (len >= (int)sizeof(line)) {
-		/* Cut, but keep the line a line. */
-		len = sizeof(line) - 1;
-		line[len - 1] = '\n';
+	/*
+	 * Longer messages (libbpf hands over the verifier's whole log as one) are written
+	 * whole: a log cut short loses its end, where the error is.
+	 */
+	if (n >= (int)sizeof(line) - len) {
+		buf = malloc((size_t)len + n + 1);
+		if (buf) {
+			memcpy(buf, line, len);
+			n = vsnprintf(buf + len, (size_t)n + 1, fmt, again);
+		} else {
+			buf = line;
+			n = sizeof(line) - len - 1;
+			line[sizeof(line) - 2] = '\n';
+		}
 	}
+	va_end(again);
+	if (n < 0)
+		goto out_free;
+	len += n;
 	pthread_mutex_lock(&log_lock);
 	/* Nowhere to report a failed write to the log. */
-	if (write(log_fd, line, len) < 0)
+	if (write_all(log_fd, buf, len) < 0)
 		(void)0;
 	pthread_mutex_unlock(&log_lock);
+out_free:
+	if (buf != line)
+		free(buf);
 }
 
 void log__printf(enum log_level level, const char *fmt, ...)

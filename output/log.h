@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Diagnostics for every layer: one line per message, gated by a level, written whole with
- * one write(2) so that lines of different threads never interleave. stderr by default; a
- * long-running agent may log to a file instead (and reopen it after rotation) and add
- * timestamps, or speak journald's priority prefixes.
+ * Diagnostics for every layer: one line per message, gated by a level, written whole (however
+ * long: the verifier's log is one message) under a lock, so that lines of different threads
+ * never interleave. stderr by default; a long-running agent may log to a file instead (and
+ * reopen it after rotation) and add timestamps, or speak journald's priority prefixes.
  */
 #ifndef PROF_LOG_H
 #define PROF_LOG_H

@@ -87,8 +87,38 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-/* Last generation handed out; 0 is never used, it means "unknown". */
-__u32 last_gen = 0;
+/* Possible CPUs (their ids are below it), set by user space. */
+const volatile __u32 nr_cpus = 1;
+
+/*
+ * Generations handed out on this CPU, in two lanes: samples, and the exec tracepoint a
+ * sample may interrupt. Nothing else runs a lane, so a plain increment cannot race.
+ */
+struct generation_lanes {
+	__u32 next[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct generation_lanes);
+	__uint(max_entries, 1);
+} generations SEC(".maps");
+
+/* A new generation: lane's count * lanes + lane + 1, never 0 (0 means "unknown"). */
+static __always_inline __u32 new_generation(bool in_sample)
+{
+	__u32 zero = 0, lane = bpf_get_smp_processor_id() * 2 + in_sample;
+	struct generation_lanes *lanes = bpf_map_lookup_elem(&generations, &zero);
+	__u32 gen;
+
+	if (!lanes)
+		return 0;
+	gen = lanes->next[in_sample & 1]++ * (nr_cpus * 2) + lane + 1;
+	if (gen == 0) /* wrapped */
+		gen = lanes->next[in_sample & 1]++ * (nr_cpus * 2) + lane + 1;
+	return gen;
+}
 
 static __always_inline struct prof_sample_counters *counters_of_cpu(void)
 {
@@ -121,7 +151,7 @@ static __always_inline void emit_event(__u32 type, __u32 tgid, __u32 gen,
 /* Starts a new image generation for @tgid and reports it. Returns it, or 0 if the table is full. */
 static __always_inline __u32 start_generation(__u32 type, __u32 tgid, struct task_struct *task)
 {
-	struct prof_proc_state st = { .proc_gen = __sync_fetch_and_add(&last_gen, 1) + 1 };
+	struct prof_proc_state st = { .proc_gen = new_generation(type == PROF_PROC_SEEN) };
 	struct prof_sample_counters *c;
 
 	if (bpf_map_update_elem(&procs, &tgid, &st, type == PROF_PROC_SEEN ? BPF_NOEXIST : BPF_ANY)) {
@@ -220,8 +250,11 @@ struct {
 /* The kernel allows 33 tail calls in a row: 26 walk PROF_MAX_USER_DEPTH frames. */
 #define MAX_TAIL_CALLS ((PROF_MAX_USER_DEPTH + FRAMES_PER_TAIL_CALL) / FRAMES_PER_TAIL_CALL)
 
-SEC("perf_event")
-int on_sample(struct bpf_perf_event_data *ctx)
+/*
+ * One sample: filters, the kernel stack, the user stack walk and the count. With
+ * @tail_calls, the walk goes on in walk_more and the count is made there.
+ */
+static __always_inline int sample(struct bpf_perf_event_data *ctx, bool tail_calls)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -256,7 +289,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 		goto count;
 	}
 	st->buffer = buffer;
-	if (!use_bpf_loop) {
+	if (tail_calls) {
 		st->key = key;
 		bpf_tail_call(ctx, &walk_programs, 0);
 		c->stack_errors++; /* the walk program is not there */
@@ -271,7 +304,24 @@ count:
 	return 0;
 }
 
-/* The user-stack walk of on_sample, continued in tail calls where there is no bpf_loop. */
+/*
+ * User space loads one of the two: on_sample where the kernel has bpf_loop (5.17), else
+ * on_sample_tail with walk_more. A program that merely names a bpf_loop callback is
+ * refused before 5.13, even where that code can never run.
+ */
+SEC("perf_event")
+int on_sample(struct bpf_perf_event_data *ctx)
+{
+	return sample(ctx, false);
+}
+
+SEC("perf_event")
+int on_sample_tail(struct bpf_perf_event_data *ctx)
+{
+	return sample(ctx, true);
+}
+
+/* The user-stack walk of on_sample_tail, continued in tail calls. */
 SEC("perf_event")
 int walk_more(struct bpf_perf_event_data *ctx)
 {

@@ -57,9 +57,11 @@ enum prof_proc_event_type {
 };
 
 /*
- * A process image is identified by a generation number, unique for the whole run and
- * assigned on first sight and on every exec, so that samples taken before and after an
- * exec, or of a reused pid, are named with the right mappings.
+ * A process image is identified by its process id and a generation number, assigned on
+ * first sight and on every exec, so that samples taken before and after an exec, or of a
+ * reused pid, are named with the right mappings. Each CPU hands out generations of its own
+ * (no shared counter: kernels before 5.12 have no atomic fetch-and-add); they wrap after
+ * 2^32, and the pair (tgid, generation) stays unique.
  */
 struct prof_proc_event {
 	__u32 type;	/* enum prof_proc_event_type */

@@ -100,9 +100,8 @@ enum prof_unwind_end {
 #define PROF_SIGFRAME_RIP 168
 
 /*
- * Value of the user stack maps (ustacks0/1), keyed by a 64-bit hash of the frames: the
- * frames innermost first. Frame 0 is the sampled PC, the others return addresses (or,
- * after a signal frame, the interrupted PC).
+ * A user stack: the frames innermost first. Frame 0 is the sampled PC, the others return
+ * addresses (or, after a signal frame, the interrupted PC).
  */
 struct prof_user_stack {
 	__u16 nr; /* frames used in ips */
@@ -112,6 +111,26 @@ struct prof_user_stack {
 	__u64 ips[PROF_MAX_USER_DEPTH];
 };
 _Static_assert(sizeof(struct prof_user_stack) == 8 + 8 * PROF_MAX_USER_DEPTH, "user_stack layout");
+
+/*
+ * The user stack maps (ustacks0/1) hold a stack in chunks of PROF_USTACK_CHUNK_FRAMES frames,
+ * so that a short stack takes a small entry (and kernels that want the map preallocated
+ * can have it). Chunk c of the stack whose hash is H (low bits 0) is under the key H | c;
+ * its value is bytes [c * 256, c * 256 + 264) of the stack's struct prof_user_stack: chunk 0
+ * starts with nr and end, and a later chunk's head is the frame before its first, ignored.
+ */
+#define PROF_USTACK_CHUNK_FRAMES 32
+#define PROF_USTACK_CHUNKS (PROF_MAX_USER_DEPTH / PROF_USTACK_CHUNK_FRAMES)
+#define PROF_USTACK_HASH_MASK (~(__u64)(PROF_USTACK_CHUNKS - 1))
+
+struct prof_user_stack_chunk {
+	__u64 head;
+	__u64 ips[PROF_USTACK_CHUNK_FRAMES];
+};
+_Static_assert(sizeof(struct prof_user_stack_chunk) == 8 + 8 * PROF_USTACK_CHUNK_FRAMES,
+	       "user_stack_chunk layout");
+_Static_assert(PROF_USTACK_CHUNKS * PROF_USTACK_CHUNK_FRAMES == PROF_MAX_USER_DEPTH,
+	       "whole chunks");
 
 /*
  * With capture_stacks set (a debugging aid, record --debug-capture), every sample of a user

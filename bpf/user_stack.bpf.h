@@ -15,7 +15,8 @@
 
 const volatile bool dwarf_unwind = true;   /* follow unwind tables where there are some */
 const volatile bool capture_stacks = false; /* send prof_stack_capture records */
-const volatile bool use_bpf_loop = true;    /* else the walk goes on in tail calls */
+/* bpf_task_pt_regs() (Linux 5.15); else the registers saved on the task's kernel stack. */
+const volatile bool use_task_pt_regs = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -44,7 +45,7 @@ struct {
 	struct {                                                                   \
 		__uint(type, BPF_MAP_TYPE_HASH);                                   \
 		__type(key, __u64);                                                \
-		__type(value, struct prof_user_stack);                             \
+		__type(value, struct prof_user_stack_chunk);                       \
 		__uint(max_entries, 16384);                                        \
 		__uint(map_flags, BPF_F_NO_PREALLOC);                              \
 	} name SEC(".maps")
@@ -141,29 +142,24 @@ static __always_inline __u64 le_mask(__u64 a, __u64 b)
 	return mask;
 }
 
-/* What find_mapping() found. */
-struct mapping_hit {
-	__u64 start;
-	__u64 end;
-	__u64 bias;
-	__u32 table_id;
-	__u32 asked; /* an UNKNOWN_PC event was sent */
-};
-
 /*
- * Finds the mapping of @pc in process @tgid's list. Returns 1 and fills @hit, or 0 when no
- * mapping holds it; then, if @may_ask, asks user space once to read the process again.
- * Global (not inlined) so that the verifier checks it once, not once per caller's state.
+ * Finds the mapping of st->pc in the process's list and keeps it in st->map_*. Returns 1, or
+ * 0 when no mapping holds it; then, if the PC is trusted, asks user space once per walk to
+ * read the process again.
+ * Global (not inlined) so that the verifier checks it once, not once per caller's state; it
+ * takes no pointer because kernels before 5.12 allow global functions scalars only.
  */
-__noinline int find_mapping(__u32 tgid, __u64 pc, __u32 may_ask, struct mapping_hit *hit)
+__noinline int find_mapping(void)
 {
+	struct walk_state *st = walk_state_of_cpu();
 	struct prof_unwind_proc *proc;
 	__u32 base = 0, n, half, mid;
+	__u64 pc;
 
-	if (!hit)
+	if (!st)
 		return 0;
-	hit->asked = 0;
-	proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
+	pc = st->pc;
+	proc = bpf_map_lookup_elem(&unwind_procs, &st->tgid);
 	if (!proc)
 		return 0;
 	/* The last mapping starting at or below pc: base, if any does. */
@@ -181,17 +177,17 @@ __noinline int find_mapping(__u32 tgid, __u64 pc, __u32 may_ask, struct mapping_
 	if (base >= PROF_UNWIND_MAX_MAPPINGS || proc->mappings[base].start > pc ||
 	    pc >= proc->mappings[base].end)
 		goto unknown;
-	hit->start = proc->mappings[base].start;
-	hit->end = proc->mappings[base].end;
-	hit->bias = proc->mappings[base].bias;
-	hit->table_id = proc->mappings[base].table_id;
+	st->map_start = proc->mappings[base].start;
+	st->map_end = proc->mappings[base].end;
+	st->map_bias = proc->mappings[base].bias;
+	st->map_table = proc->mappings[base].table_id;
 	return 1;
 unknown:
 	/* Code mapped since user space read the process (dlopen, new JIT code): ask once. */
-	if (may_ask && !proc->rescan) {
+	if (st->pc_trusted && !st->rescan_sent && !proc->rescan) {
 		proc->rescan = 1;
-		hit->asked = 1;
-		emit_event(PROF_PROC_UNKNOWN_PC, tgid, 0,
+		st->rescan_sent = true;
+		emit_event(PROF_PROC_UNKNOWN_PC, st->tgid, 0,
 			   (struct task_struct *)bpf_get_current_task());
 	}
 	return 0;
@@ -263,7 +259,6 @@ static __always_inline struct prof_unwind_row *row_of_pc(struct walk_state *st, 
 	__u32 slot = ((addr ^ ((__u64)st->tgid << 40)) * 0x9e3779b97f4a7c15ull) >> 54;
 	struct row_cache_entry *cached = bpf_map_lookup_elem(&row_cache, &slot);
 	struct prof_unwind_row *row;
-	struct mapping_hit hit;
 	__u32 key;
 	long index;
 
@@ -271,16 +266,9 @@ static __always_inline struct prof_unwind_row *row_of_pc(struct walk_state *st, 
 	if (cached && cached->addr == addr && cached->tgid == st->tgid &&
 	    cached->generation == generation)
 		return &cached->row;
-	if (st->pc < st->map_start || st->pc >= st->map_end) {
-		if (!find_mapping(st->tgid, st->pc, st->pc_trusted && !st->rescan_sent, &hit)) {
-			st->rescan_sent |= hit.asked;
-			*no_table = true;
-			return NULL;
-		}
-		st->map_start = hit.start;
-		st->map_end = hit.end;
-		st->map_bias = hit.bias;
-		st->map_table = hit.table_id;
+	if ((st->pc < st->map_start || st->pc >= st->map_end) && !find_mapping()) {
+		*no_table = true;
+		return NULL;
 	}
 	if (st->map_table == PROF_NO_TABLE) {
 		*no_table = true;
@@ -377,10 +365,12 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 
 /*
  * Finds the caller of the frame at st->pc and moves st to it. Returns an end, or WALKING.
- * Global, so that the verifier checks it once rather than for every state of the loop.
+ * Global, so that the verifier checks it once rather than for every state of the loop;
+ * without a pointer argument, as find_mapping().
  */
-__noinline int step_frame(struct walk_state *st)
+__noinline int step_frame(void)
 {
+	struct walk_state *st = walk_state_of_cpu();
 	struct prof_unwind_row *row;
 	bool no_table = true;
 
@@ -413,7 +403,7 @@ static long walk_one_frame(__u32 index, void *unused)
 	st->hash = (st->hash ^ st->pc) * 0x100000001b3ull;
 	st->hash ^= st->hash >> 29;
 
-	end = step_frame(st);
+	end = step_frame();
 	if (end == WALKING)
 		return 0;
 	st->stack.end = end;
@@ -457,6 +447,35 @@ static __always_inline void capture_stack(struct walk_state *st, struct prof_sam
 	bpf_ringbuf_submit(e, 0);
 }
 
+#ifdef __TARGET_ARCH_x86
+/*
+ * The user registers of the current task, saved at the top of its kernel stack on entry
+ * (x86-64's task_pt_regs()), for kernels without bpf_task_pt_regs(). The stack is 16 KiB, or
+ * 32 KiB with KASAN: the first place whose segment registers are user ones is taken.
+ */
+static __always_inline struct pt_regs *saved_user_regs(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 size = bpf_core_type_size(struct pt_regs);
+	void *stack = BPF_CORE_READ(task, stack);
+	struct pt_regs *regs;
+
+	if (!stack)
+		return NULL;
+	for (int shift = 14; shift <= 15; shift++) {
+		regs = stack + (1u << shift) - size;
+		if ((BPF_CORE_READ(regs, cs) & 3) == 3 && (BPF_CORE_READ(regs, ss) & 3) == 3)
+			return regs;
+	}
+	return NULL;
+}
+#else
+static __always_inline struct pt_regs *saved_user_regs(void)
+{
+	return NULL;
+}
+#endif
+
 /*
  * Starts walking the user stack of the current task: its registers into the walk state.
  * Returns the walk state, or NULL when the task has no user registers.
@@ -476,7 +495,10 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 		st->first_bp = ctx->regs.bp;
 	} else {
 		/* Sampled in the kernel: the user registers were saved at its entry. */
-		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		if (use_task_pt_regs)
+			regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		else
+			regs = saved_user_regs();
 		if (!regs)
 			return NULL;
 		st->ip = BPF_CORE_READ(regs, ip);
@@ -506,6 +528,31 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 }
 
 /*
+ * Stores the walked stack in @ustacks under @hash, chunk by chunk, the last first: once
+ * chunk 0 is there, so are the others. Returns 0, or -1 when the map had no room.
+ */
+static __always_inline int store_user_stack(struct walk_state *st, void *ustacks, __u64 hash)
+{
+	__u32 chunks = (st->stack.nr + PROF_USTACK_CHUNK_FRAMES - 1) / PROF_USTACK_CHUNK_FRAMES;
+	__u64 key;
+	long err;
+
+	if (bpf_map_lookup_elem(ustacks, &hash))
+		return 0;
+	for (int i = PROF_USTACK_CHUNKS - 1; i >= 0; i--) {
+		if (i > 0 && (__u32)i >= chunks)
+			continue;
+		key = hash | i;
+		err = bpf_map_update_elem(ustacks, &key,
+					  (char *)&st->stack + i * 8 * PROF_USTACK_CHUNK_FRAMES,
+					  BPF_NOEXIST);
+		if (err && err != -EEXIST)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Ends the walk: counts how it ended and stores the stack in the buffer's user stacks map.
  * Returns 0 and the stack's key in *@hash, or -1 when the stack was lost (counted).
  */
@@ -514,7 +561,6 @@ static __always_inline int end_user_walk(struct walk_state *st, struct prof_samp
 {
 	void *ustacks = st->buffer ? (void *)&ustacks1 : (void *)&ustacks0;
 	__u8 end = st->stack.end;
-	long err;
 
 	if (end >= PROF_UNWIND_NR_ENDS)
 		end = PROF_UNWIND_DEPTH;
@@ -525,14 +571,10 @@ static __always_inline int end_user_walk(struct walk_state *st, struct prof_samp
 	/* Stacks that differ only in how they ended are different stacks. */
 	st->hash ^= ((__u64)end << 56) ^ ((__u64)st->stack.nr << 40);
 	st->hash *= 0x9e3779b97f4a7c15ull;
-	*hash = st->hash;
-
-	if (!bpf_map_lookup_elem(ustacks, hash)) {
-		err = bpf_map_update_elem(ustacks, hash, &st->stack, BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			c->ustack_collision++;
-			return -1;
-		}
+	*hash = st->hash & PROF_USTACK_HASH_MASK;
+	if (store_user_stack(st, ustacks, *hash)) {
+		c->ustack_collision++;
+		return -1;
 	}
 	if (capture_stacks)
 		capture_stack(st, c);

@@ -20,10 +20,16 @@ struct pending_refresh {
 	uint64_t due_ns;
 };
 
-/* A process image; exited_epoch is the epoch its exit was seen in, 0 while it runs. */
+/*
+ * A process image, by generation and process: generations are handed out by each CPU on its
+ * own and wrap after 2^32, so the pair tells images apart. exited_epoch is the epoch its exit
+ * was seen in, 0 while it runs; order tells which of a process's images came last.
+ */
 struct proc_slot {
 	uint32_t gen;
+	uint32_t tgid;
 	uint32_t exited_epoch;
+	uint32_t order;
 	struct proc_entry *entry;
 };
 
@@ -31,12 +37,10 @@ struct proc_table {
 	struct symbolizer *sym;
 	struct pending_refresh *pending; /* ordered by due time within each delay */
 	size_t nr_pending, pending_cap;
-	/*
-	 * Sorted by generation. Generations are handed out in increasing order, so an image
-	 * is nearly always appended; exited ones are removed by proc_table__evict().
-	 */
+	/* Sorted by (generation, process); exited ones are removed by proc_table__evict(). */
 	struct proc_slot *slots;
 	size_t nslots, slots_cap;
+	uint32_t next_order;
 	uint32_t epoch;
 	/* Entries read late, for samples whose generation was never reported; searched linearly. */
 	struct proc_entry **late;
@@ -115,39 +119,54 @@ static struct proc_entry *entry_read(struct proc_table *table, uint32_t tgid, co
 	return entry;
 }
 
-/* The slot of @gen, or NULL. */
-static struct proc_slot *slot_find(struct proc_table *table, uint32_t gen)
+static int slot_cmp(const struct proc_slot *slot, uint32_t gen, uint32_t tgid)
+{
+	if (slot->gen != gen)
+		return slot->gen < gen ? -1 : 1;
+	if (slot->tgid != tgid)
+		return slot->tgid < tgid ? -1 : 1;
+	return 0;
+}
+
+/* The index of the first slot at or after (@gen, @tgid). */
+static size_t slot_search(const struct proc_table *table, uint32_t gen, uint32_t tgid)
 {
 	size_t lo = 0, hi = table->nslots;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (table->slots[mid].gen == gen)
-			return &table->slots[mid];
-		if (table->slots[mid].gen < gen)
+		if (slot_cmp(&table->slots[mid], gen, tgid) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The slot of image (@gen, @tgid), or NULL. */
+static struct proc_slot *slot_find(struct proc_table *table, uint32_t gen, uint32_t tgid)
+{
+	size_t at = slot_search(table, gen, tgid);
+
+	if (at < table->nslots && slot_cmp(&table->slots[at], gen, tgid) == 0)
+		return &table->slots[at];
 	return NULL;
 }
 
-/* Inserts an empty slot for @gen (not in the table). Returns it, or NULL without memory. */
-static struct proc_slot *slot_insert(struct proc_table *table, uint32_t gen)
+/* Inserts an empty slot for (@gen, @tgid), not in the table. Returns it, or NULL without memory. */
+static struct proc_slot *slot_insert(struct proc_table *table, uint32_t gen, uint32_t tgid)
 {
-	size_t at = table->nslots;
+	size_t at = slot_search(table, gen, tgid);
 
 	if (array__reserve(&table->slots, &table->slots_cap, table->nslots + 1,
 			   sizeof(*table->slots)))
 		return NULL;
-	/* Events of different CPUs may arrive a little out of order. */
-	while (at > 0 && table->slots[at - 1].gen > gen)
-		at--;
 	memmove(&table->slots[at + 1], &table->slots[at],
 		(table->nslots - at) * sizeof(*table->slots));
 	table->nslots++;
-	table->slots[at] = (struct proc_slot){ .gen = gen };
+	table->slots[at] = (struct proc_slot){ .gen = gen, .tgid = tgid,
+					       .order = table->next_order++ };
 	return &table->slots[at];
 }
 
@@ -182,23 +201,26 @@ static void schedule_refreshes(struct proc_table *table, uint32_t tgid, uint32_t
  */
 static void schedule_unknown_pc(struct proc_table *table, uint32_t tgid, uint64_t now_ns)
 {
+	struct proc_slot *newest = NULL;
+
 	for (size_t i = 0; i < table->nr_pending; i++)
 		if (table->pending[i].tgid == tgid)
 			return;
-	for (size_t i = table->nslots; i-- > 0;) {
+	for (size_t i = 0; i < table->nslots; i++) {
 		struct proc_slot *slot = &table->slots[i];
 
-		if (!slot->entry || slot->entry->tgid != tgid)
-			continue;
-		if (slot->exited_epoch ||
-		    array__reserve(&table->pending, &table->pending_cap, table->nr_pending + 1,
-				   sizeof(*table->pending)))
-			return;
-		table->pending[table->nr_pending++] = (struct pending_refresh){
-			.gen = slot->gen, .tgid = tgid, .due_ns = now_ns + UNKNOWN_PC_DELAY_NS
-		};
-		return;
+		/* Orders wrap too: the distance from the next one tells which came last. */
+		if (slot->entry && slot->tgid == tgid &&
+		    (!newest || table->next_order - slot->order < table->next_order - newest->order))
+			newest = slot;
 	}
+	if (!newest || newest->exited_epoch ||
+	    array__reserve(&table->pending, &table->pending_cap, table->nr_pending + 1,
+			   sizeof(*table->pending)))
+		return;
+	table->pending[table->nr_pending++] = (struct pending_refresh){
+		.gen = newest->gen, .tgid = tgid, .due_ns = now_ns + UNKNOWN_PC_DELAY_NS
+	};
 }
 
 void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
@@ -216,9 +238,10 @@ void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
 			continue;
 		}
 		/* Reading everything at once, one read an image is enough. */
-		if (all && i + 1 < table->nr_pending && table->pending[i + 1].gen == p->gen)
+		if (all && i + 1 < table->nr_pending && table->pending[i + 1].gen == p->gen &&
+		    table->pending[i + 1].tgid == p->tgid)
 			continue;
-		slot = slot_find(table, p->gen);
+		slot = slot_find(table, p->gen, p->tgid);
 		entry = slot ? slot->entry : NULL;
 		/* A process gone since keeps what was read at exec. */
 		if (!entry || symbolizer__snapshot(table->sym, p->tgid, &maps))
@@ -246,7 +269,7 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 		cancel_refreshes(table, event->tgid);
 	if (gen == 0)
 		return;
-	slot = slot_find(table, gen);
+	slot = slot_find(table, gen, event->tgid);
 	if (event->type == PROF_PROC_EXIT) {
 		/* The snapshot stays until proc_table__evict(): samples still need it. */
 		if (slot && !slot->exited_epoch)
@@ -257,7 +280,7 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 	}
 	if (slot)
 		return;
-	slot = slot_insert(table, gen);
+	slot = slot_insert(table, gen, event->tgid);
 	if (!slot) {
 		pr_warn("out of memory recording process %u\n", event->tgid);
 		return;
@@ -274,7 +297,7 @@ const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t g
 					    uint32_t tgid)
 {
 	struct proc_entry *entry, **grown;
-	struct proc_slot *slot = gen ? slot_find(table, gen) : NULL;
+	struct proc_slot *slot = gen ? slot_find(table, gen, tgid) : NULL;
 
 	if (slot && slot->entry)
 		return slot->entry;

@@ -64,7 +64,7 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all);
 
 /*
- * The entry of generation @gen; when there is none (its event was lost, or @gen is 0)
+ * The entry of image (@gen, @tgid); when there is none (its event was lost, or @gen is 0)
  * the process @tgid is read now, if it still exists. Borrowed until proc_table__free().
  * Never NULL except on allocation failure.
  */

@@ -17,6 +17,8 @@
 #include <bpf/libbpf.h>
 
 #include "array.h"
+#include "bpf_features.h"
+#include "bpf_load_report.h"
 #include "log.h"
 #include "options.h"
 #include "profile.skel.h"
@@ -28,9 +30,12 @@
 #define GRACE_PERIOD_FALLBACK_US 50000
 /* Room for a few hundred captures (36 KiB each) between polls. */
 #define CAPTURE_RING_BYTES (16u << 20)
+/* Processes the walker knows at once where its map must be preallocated (8 MiB). */
+#define PREALLOCATED_UNWIND_PROCS 1024
 
 struct sampler {
 	struct profile_bpf *skel;
+	struct bpf_program *on_sample; /* the skeleton's sample program this kernel runs */
 	struct ring_buffer *events;
 	uint32_t *cpus; /* owned */
 	size_t ncpus;
@@ -45,12 +50,6 @@ struct sampler {
 	sampler_capture_fn on_capture;
 	void *capture_ctx;
 };
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	log__vprintf(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, fmt, ap);
-	return 0;
-}
 
 static int read_online_cpus(uint32_t **cpus, size_t *ncpus)
 {
@@ -159,16 +158,6 @@ static int set_filters(struct sampler *s, const struct sampler_opts *opts)
 	return ret;
 }
 
-static void report_load_error(int err)
-{
-	if (err == -EPERM || err == -EACCES)
-		pr_err("cannot load the BPF program: permission denied "
-		       "(run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE)\n");
-	else
-		pr_err("cannot load the BPF program: %s (run with -vv to see the verifier's log)\n",
-		       strerror(-err));
-}
-
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct sampler *s = ctx;
@@ -187,13 +176,15 @@ static int handle_capture(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Puts walk_more where on_sample tail-calls it. */
+/* Puts walk_more where on_sample_tail tail-calls it, if that is the program loaded. */
 static int set_walk_program(struct sampler *s)
 {
 	__u32 zero = 0;
 	int fd = bpf_program__fd(s->skel->progs.walk_more);
 	int err;
 
+	if (s->on_sample != s->skel->progs.on_sample_tail)
+		return 0;
 	err = bpf_map__update_elem(s->skel->maps.walk_programs, &zero, sizeof(zero), &fd,
 				   sizeof(fd), BPF_ANY);
 	if (err)
@@ -201,12 +192,48 @@ static int set_walk_program(struct sampler *s)
 	return err;
 }
 
+/*
+ * Picks the ways of the BPF program this kernel can run (bpf_features.h): the user stack
+ * walk in bpf_loop or in tail calls, the user registers of a sample taken in the kernel from
+ * bpf_task_pt_regs() or from the task's kernel stack, and hash maps allocated as they fill
+ * or preallocated. @fallbacks takes the older ways everywhere (for tests).
+ */
+static void choose_kernel_paths(struct sampler *s, bool fallbacks)
+{
+	struct bpf_features f;
+	struct bpf_map *dynamic[] = { s->skel->maps.unwind_procs, s->skel->maps.ustacks0,
+				      s->skel->maps.ustacks1 };
+
+	bpf_features__probe(&f);
+	if (fallbacks)
+		f = (struct bpf_features){ 0 };
+	s->on_sample = f.loop ? s->skel->progs.on_sample : s->skel->progs.on_sample_tail;
+	bpf_program__set_autoload(s->skel->progs.on_sample, f.loop);
+	bpf_program__set_autoload(s->skel->progs.on_sample_tail, !f.loop);
+	bpf_program__set_autoload(s->skel->progs.walk_more, !f.loop);
+	s->skel->rodata->use_task_pt_regs = f.task_pt_regs;
+	if (!f.dynamic_hash) {
+		for (size_t i = 0; i < sizeof(dynamic) / sizeof(dynamic[0]); i++)
+			bpf_map__set_map_flags(dynamic[i], bpf_map__map_flags(dynamic[i]) &
+								   ~BPF_F_NO_PREALLOC);
+		/* Preallocated, 8 KiB a process: the walker knows fewer processes at once. */
+		bpf_map__set_max_entries(s->skel->maps.unwind_procs, PREALLOCATED_UNWIND_PROCS);
+	}
+	pr_info("%s; user registers %s; %s\n",
+		f.loop ? "walking user stacks in bpf_loop" :
+			 "walking user stacks in tail calls (no bpf_loop)",
+		f.task_pt_regs ? "from bpf_task_pt_regs" :
+				 "from the task's kernel stack (no bpf_task_pt_regs)",
+		f.dynamic_hash ? "hash maps filled on demand" :
+				 "hash maps preallocated (perf-event programs need them so here)");
+}
+
 int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 {
 	struct sampler *s;
 	int err;
 
-	libbpf_set_print(libbpf_log);
+	bpf_load_report__start();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -240,6 +267,7 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 		pr_err("cannot open the BPF program: %s\n", strerror(-err));
 		goto out_free;
 	}
+	s->skel->rodata->nr_cpus = s->ncpus_possible;
 	s->skel->rodata->filter_pids = opts->filter_pids;
 	s->skel->rodata->filter_cgroup = opts->cgroup != NULL;
 	s->skel->rodata->follow_forks = opts->follow_forks;
@@ -249,12 +277,7 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->time_slot_ns = opts->time_slot_ns;
 	s->skel->rodata->dwarf_unwind = opts->dwarf_unwind;
 	s->skel->rodata->capture_stacks = opts->on_capture != NULL;
-	/* bpf_loop came in Linux 5.17; before it, the walk goes on in tail calls. */
-	s->skel->rodata->use_bpf_loop =
-		!opts->tail_call_walk &&
-		libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, NULL) == 1;
-	if (!s->skel->rodata->use_bpf_loop)
-		pr_debug("walking user stacks in tail calls (no bpf_loop)\n");
+	choose_kernel_paths(s, opts->fallback_paths);
 	bpf_map__set_max_entries(s->skel->maps.stacks0, opts->stack_map_size);
 	bpf_map__set_max_entries(s->skel->maps.ustacks0, opts->stack_map_size);
 	bpf_map__set_max_entries(s->skel->maps.counts0, opts->counts_map_size);
@@ -274,7 +297,7 @@ int sampler__new(const struct sampler_opts *opts, struct sampler **out)
 
 	err = profile_bpf__load(s->skel);
 	if (err) {
-		report_load_error(err);
+		bpf_load_report__failed(err, opts->dwarf_unwind);
 		goto out_free;
 	}
 	err = set_filters(s, opts);
@@ -311,6 +334,31 @@ int sampler__add_pid(struct sampler *s, uint32_t tgid)
 	return err;
 }
 
+/*
+ * Why perf_event_open() was refused. Above 2, kernel.perf_event_paranoid (Debian's and
+ * Ubuntu's default is 3, a patch of theirs) allows perf events to CAP_SYS_ADMIN only, so
+ * CAP_PERFMON alone (the systemd unit) is not enough.
+ */
+static void report_perf_denied(uint32_t cpu)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	int paranoid = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = -1;
+		fclose(f);
+	}
+	if (paranoid > 2)
+		pr_err("cannot open a perf event on CPU %u: permission denied: "
+		       "kernel.perf_event_paranoid is %d, which allows them to CAP_SYS_ADMIN only "
+		       "(run as root, or set it to 2: sysctl -w kernel.perf_event_paranoid=2)\n",
+		       cpu, paranoid);
+	else
+		pr_err("cannot open a perf event on CPU %u: permission denied "
+		       "(run as root, or grant CAP_PERFMON)\n", cpu);
+}
+
 static int open_perf_event(uint32_t cpu, uint32_t frequency)
 {
 	struct perf_event_attr attr = {
@@ -327,8 +375,7 @@ static int open_perf_event(uint32_t cpu, uint32_t frequency)
 		return fd;
 	fd = -errno;
 	if (fd == -EACCES || fd == -EPERM)
-		pr_err("cannot open a perf event on CPU %u: permission denied "
-		       "(run as root, or grant CAP_PERFMON)\n", cpu);
+		report_perf_denied(cpu);
 	else if (fd == -EINVAL)
 		pr_err("cannot sample CPU %u at %u Hz: check kernel.perf_event_max_sample_rate\n",
 		       cpu, frequency);
@@ -353,8 +400,7 @@ int sampler__start(struct sampler *s)
 			err = s->perf_fds[i];
 			goto out_stop;
 		}
-		s->perf_links[i] = bpf_program__attach_perf_event(s->skel->progs.on_sample,
-								  s->perf_fds[i]);
+		s->perf_links[i] = bpf_program__attach_perf_event(s->on_sample, s->perf_fds[i]);
 		if (!s->perf_links[i]) {
 			err = -errno;
 			pr_err("cannot attach the sampler to CPU %u: %s\n", s->cpus[i],
@@ -477,11 +523,25 @@ int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips)
 
 int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack *stack)
 {
-	if (bpf_map__lookup_elem(user_stacks_map(s), &hash, sizeof(hash), stack, sizeof(*stack),
-				 0))
-		return -ENOENT;
-	if (stack->nr > PROF_MAX_USER_DEPTH)
-		stack->nr = PROF_MAX_USER_DEPTH;
+	struct bpf_map *map = user_stacks_map(s);
+	struct prof_user_stack_chunk chunk;
+	unsigned int chunks = 1;
+	uint64_t key;
+
+	/* Chunk c is bytes [c * 256, c * 256 + 264) of the stack (unwind_abi.h). */
+	for (unsigned int c = 0; c < chunks; c++) {
+		key = (hash & PROF_USTACK_HASH_MASK) | c;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &chunk, sizeof(chunk), 0))
+			return -ENOENT;
+		if (c == 0) {
+			memcpy(stack, &chunk.head, sizeof(chunk.head));
+			if (stack->nr > PROF_MAX_USER_DEPTH)
+				stack->nr = PROF_MAX_USER_DEPTH;
+			chunks = (stack->nr + PROF_USTACK_CHUNK_FRAMES - 1) / PROF_USTACK_CHUNK_FRAMES;
+			chunks = chunks ? chunks : 1;
+		}
+		memcpy(&stack->ips[c * PROF_USTACK_CHUNK_FRAMES], chunk.ips, sizeof(chunk.ips));
+	}
 	return 0;
 }
 

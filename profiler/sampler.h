@@ -37,7 +37,8 @@ struct sampler_opts {
 	uint64_t time_slot_ns;	  /* keys carry CLOCK_MONOTONIC / this; 0: no time */
 	bool dwarf_unwind;	  /* follow unwind tables (else frame pointers only) */
 	uint32_t unwind_rows;	  /* rows the unwind tables may take in the kernel */
-	bool tail_call_walk;	  /* walk in tail calls even where bpf_loop is (for tests) */
+	bool fallback_paths;	  /* take the ways of kernels without bpf_loop and
+				     bpf_task_pt_regs everywhere (for tests) */
 	sampler_event_fn on_event; /* called from sampler__poll(); may be NULL */
 	void *event_ctx;
 	sampler_capture_fn on_capture; /* with it, every user stack is captured raw */

@@ -83,8 +83,8 @@ void sampling_setup__sampler_opts(const struct sampling_opts *opts, const uint32
 	so->counts_map_size = opts->counts_map_size;
 	so->dwarf_unwind = !opts->frame_pointers_only;
 	so->unwind_rows = opts->unwind_table_bytes / sizeof(struct prof_unwind_row);
-	/* How kernels without bpf_loop walk, tried on one that has it. */
-	so->tail_call_walk = getenv("BPFPROF_TAIL_CALL_WALK") != NULL;
+	/* How kernels without bpf_loop and bpf_task_pt_regs sample, tried on one that has them. */
+	so->fallback_paths = getenv("BPFPROF_FALLBACK_PATHS") != NULL;
 	so->on_event = on_proc_event;
 	so->event_ctx = procs;
 }

@@ -48,11 +48,11 @@ fi
 
 # Kernels without bpf_loop (before 5.17) walk in tail calls, 20 frames each: the 300-deep
 # recursion takes 16 of them.
-BPFPROF_TAIL_CALL_WALK=1 "$BPFPROF" record -vv -p "${BG_PIDS[0]},${BG_PIDS[4]}" -d 1.5 -F 199 \
+BPFPROF_FALLBACK_PATHS=1 "$BPFPROF" record -vv -p "${BG_PIDS[0]},${BG_PIDS[4]}" -d 1.5 -F 199 \
 	-o "$WORK/tail.folded" 2>"$WORK/tail.err" ||
 	fail "record in tail calls exited $?: $(grep -v libbpf "$WORK/tail.err" | head -n 3)"
 grep -q 'walking user stacks in tail calls' "$WORK/tail.err" ||
-	{ echo "  BPFPROF_TAIL_CALL_WALK did not make the walk use tail calls"; failed=1; }
+	{ echo "  BPFPROF_FALLBACK_PATHS did not make the walk use tail calls"; failed=1; }
 echo "in tail calls:"
 expect_complete "$WORK/tail.folded" unwind_nofp "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
 expect_complete "$WORK/tail.folded" unwind_recurse "$deep" 0.95 "main;300 x recurse;deep_leaf"

@@ -76,6 +76,30 @@ static void test_exited_images_are_evicted(void **state)
 	assert_int_equal(proc_table__count(fx->table), 2);
 }
 
+/*
+ * Each CPU hands out generations of its own, and they wrap: two processes may be given the
+ * same number, and stay two images.
+ */
+static void test_same_generation_other_process(void **state)
+{
+	struct fixture *fx = *state;
+	struct prof_proc_event e = { .type = PROF_PROC_SEEN, .tgid = getppid(), .proc_gen = 7 };
+
+	event(fx->table, PROF_PROC_SEEN, 7);
+	strcpy(e.comm, "parent");
+	proc_table__on_event(fx->table, &e, 0);
+	assert_int_equal(proc_table__count(fx->table), 2);
+	assert_string_equal(proc_table__lookup(fx->table, 7, getpid())->comm, "test");
+	assert_string_equal(proc_table__lookup(fx->table, 7, getppid())->comm, "parent");
+	assert_int_equal(proc_table__lookup(fx->table, 7, getppid())->tgid, getppid());
+	e.type = PROF_PROC_EXIT;
+	proc_table__on_event(fx->table, &e, 0);
+	proc_table__evict(fx->table);
+	proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 1);
+	assert_string_equal(proc_table__lookup(fx->table, 7, getpid())->comm, "test");
+}
+
 static void test_churn_stays_bounded(void **state)
 {
 	struct fixture *fx = *state;
@@ -109,6 +133,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exited_images_are_evicted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_generation_other_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_churn_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_lookups_are_forgotten, setup, teardown),
 	};

@@ -357,8 +357,8 @@ static void uploader__attempt_stored(struct uploader *up)
 	res = upload_client__send(up->client, item.gz, item.len, item.from_s, item.until_s,
 				  timeout_ms, &up->abort_at_ns, &status, why, sizeof(why));
 	free(item.gz);
-	if (res == UPLOAD_REJECTED)
-		pr_warn("upload of '%s' rejected: %s; not retried\n", name, why);
+	if (res == UPLOAD_REFUSED)
+		pr_warn("upload of '%s' refused: %s; not retried\n", name, why);
 	if (res != UPLOAD_RETRY)
 		uploader__write_cursor(up, name);
 
@@ -371,7 +371,7 @@ static void uploader__attempt_stored(struct uploader *up)
 	if (res == UPLOAD_OK)
 		up->stats.uploaded++;
 	else
-		up->stats.rejected++;
+		up->stats.refused++;
 	uploader__pop_name(up);
 }
 
@@ -405,11 +405,11 @@ static void uploader__attempt_queued(struct uploader *up)
 
 	res = upload_client__send(up->client, item.gz, item.len, item.from_s, item.until_s,
 				  timeout_ms, &up->abort_at_ns, &status, why, sizeof(why));
-	if (res == UPLOAD_REJECTED) {
+	if (res == UPLOAD_REFUSED) {
 		t = (time_t)item.from_s;
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		pr_warn("upload of the interval from %s rejected: %s; not retried\n", when, why);
+		pr_warn("upload of the interval from %s refused: %s; not retried\n", when, why);
 	}
 
 	pthread_mutex_lock(&up->lock);
@@ -432,7 +432,7 @@ static void uploader__attempt_queued(struct uploader *up)
 	if (res == UPLOAD_OK)
 		up->stats.uploaded++;
 	else
-		up->stats.rejected++;
+		up->stats.refused++;
 }
 
 static void uploader__wait_until(struct uploader *up, uint64_t when_ns)

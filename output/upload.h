@@ -2,14 +2,14 @@
 /*
  * Uploads interval profiles to Pyroscope's ingest API, in a thread of its own.
  *
- * Each interval is one POST URL/ingest?name=APP{k=v,...}&from=S&until=S&format=pprof with the
- * gzip pprof in the multipart/form-data field "profile". Pyroscope takes the sample types and
- * the period from the pprof itself (our "samples" type shows as APP.cpu), so neither
- * sampleRate nor units are sent.
+ * Each interval is one POST URL/ingest?name=APP{k=v,...}&from=S&until=S&format=pprof
+ * &spyName=bpfprof whose body is the gzip pprof (upload_request.c says why this form).
+ * Pyroscope takes the sample types and the period from the pprof itself: our samples/count
+ * and cpu/nanoseconds make the series process_cpu, which its UI shows as CPU time.
  *
  * Failures that may go away (no connection, timeouts, HTTP 408, 429 and 5xx) are retried,
  * oldest interval first, with exponential backoff from 0.5 s doubling up to 5 min, with
- * jitter. Other replies (4xx, ...) reject the interval for good: one warning, counted. The
+ * jitter. Other replies (4xx, ...) refuse the interval for good: one warning, counted. The
  * first failure of an outage is logged once, and the recovery once.
  *
  * Two sources of intervals:
@@ -57,7 +57,7 @@ struct upload_opts {
 struct upload_stats {
 	uint64_t uploaded;	  /* intervals the server accepted */
 	uint64_t attempts_failed; /* attempts that will be retried (no connection, 5xx, ...) */
-	uint64_t rejected;	  /* intervals the server refused for good (4xx), not retried */
+	uint64_t refused;	  /* intervals the server refused (4xx but 408, 429), not retried */
 	uint64_t skipped;	  /* store files gone (retention) or corrupt before upload */
 	uint64_t dropped;	  /* memory mode: oldest profiles dropped from a full queue */
 	uint64_t pending;	  /* intervals waiting, including one being sent */

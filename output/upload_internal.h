@@ -14,13 +14,15 @@
 
 #define UPLOAD_CONNECT_TIMEOUT_MS 5000
 #define UPLOAD_REQUEST_TIMEOUT_MS 30000
+/* spyName: the series label pyroscope_spy, how Pyroscope users tell which client sent it. */
+#define UPLOAD_SPY_NAME "bpfprof"
 
 struct upload_client;
 
 enum upload_result {
-	UPLOAD_OK,	 /* 2xx */
-	UPLOAD_RETRY,	 /* no connection, timeout, cut at the deadline, 408, 429, 5xx */
-	UPLOAD_REJECTED, /* any other reply: sending it again would not help */
+	UPLOAD_OK,	/* 2xx */
+	UPLOAD_RETRY,	/* no connection, timeout, cut at the deadline, 408, 429, 5xx */
+	UPLOAD_REFUSED, /* any other reply: the same request would be refused again */
 };
 
 /*
@@ -33,6 +35,13 @@ void upload_client__free(struct upload_client *client);
 
 /* The URL for messages: scheme, host, port and path, never user or password. Borrowed. */
 const char *upload_client__url(const struct upload_client *client);
+
+/*
+ * The query string of the request for [@from_s, @until_s] (Unix seconds), escaped and without
+ * the "?", into @query (malloc'ed, owned by the caller). Returns 0 or -ENOMEM.
+ */
+int upload_client__query(const struct upload_client *client, uint64_t from_s, uint64_t until_s,
+			 char **query);
 
 /*
  * Sends the gzip pprof @gz[0..len) for the interval [@from_s, @until_s] (Unix seconds), the

@@ -2,6 +2,22 @@
 /*
  * One ingest request through libcurl, and the checks of what goes into it.
  *
+ * The request is the one Pyroscope's handler reads as a pprof (grafana/pyroscope
+ * pkg/ingester/pyroscope/ingest_handler.go): POST BASE/ingest?name=APP{k=v,...}&from=S&until=S
+ * &format=pprof&spyName=bpfprof, the body one gzip pprof and nothing else. With format=pprof,
+ * readInputRawDataFromRequest hands the whole body to the pprof parser
+ * (pkg/og/convert/pprof/profile.go, handleRawData; pkg/pprof/pprof.go, RawFromBytesWithLimit,
+ * which takes gzip or raw): a multipart body there is parsed as a pprof and refused (422).
+ * The other form the server knows, multipart without a format, was not chosen: its field is
+ * read only from a part with a file name (pkg/og/util/form/form.go, ReadField), anything
+ * else in it is accepted with a 200 and stored nowhere, and the framing buys nothing.
+ *
+ * sampleRate, units and aggregationType are not sent: parseInputMetadataFromRequest reads
+ * them, but the pprof path (ParseToPprof) takes the sample types, period and times from the
+ * profile itself. spyName becomes the series label pyroscope_spy; "bpfprof" is none of the
+ * names that make the server rewrite function names (pyspy, rbspy, scripting) or fix sample
+ * types (dotnetspy).
+ *
  * Secrets go into curl's header list or its user/password options only, never into a string
  * that could be logged, and are wiped when the client is freed. Redirects are not followed:
  * following one would hand the credentials to whatever host the reply names. The URL kept
@@ -494,6 +510,12 @@ int upload_client__new(const struct upload_opts *opts, struct upload_client **ou
 	/* No "Expect: 100-continue": a second's wait on servers that do not answer it. */
 	if (!err)
 		err = add_header(client, "Expect:");
+	/*
+	 * Without it curl says application/x-www-form-urlencoded. The server's switch tests two
+	 * content types (binary/octet-stream+trie and +tree) before format=pprof: this is neither.
+	 */
+	if (!err)
+		err = add_header(client, "Content-Type: application/octet-stream");
 	if (err)
 		goto out_free;
 
@@ -559,6 +581,14 @@ static void client__reply_text(struct upload_client *client, char *buf, size_t l
 	buf[o] = '\0';
 }
 
+/*
+ * What a reply means for the interval. The server's own answers (ingest_handler.go, ServeHTTP):
+ * 400 for a name it cannot parse, 413 past its body limit (pkg/util/body/limit.go), 422 for a
+ * profile it cannot parse or refuses (pkg/validation/validate.go, ValidateProfile: too big, too
+ * old, ...), 401 from its authentication middleware: sending the same again gets the same.
+ * 408 (its body could not be read), 429 (ResourceExhausted: rate and ingest limits) and 5xx
+ * (proxies, gateways, a server starting) pass.
+ */
 static enum upload_result client__classify(struct upload_client *client, CURLcode rc,
 					   long status, char *why, size_t whylen)
 {
@@ -584,7 +614,25 @@ static enum upload_result client__classify(struct upload_client *client, CURLcod
 	snprintf(why, whylen, "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
 	if (status == 408 || status == 429 || status >= 500)
 		return UPLOAD_RETRY;
-	return UPLOAD_REJECTED;
+	return UPLOAD_REFUSED;
+}
+
+int upload_client__query(const struct upload_client *client, uint64_t from_s, uint64_t until_s,
+			 char **query)
+{
+	char *escaped = curl_easy_escape(client->curl, client->name, 0);
+	int n;
+
+	if (!escaped)
+		return -ENOMEM;
+	n = asprintf(query, "name=%s&from=%llu&until=%llu&format=pprof&spyName=" UPLOAD_SPY_NAME,
+		     escaped, (unsigned long long)from_s, (unsigned long long)until_s);
+	curl_free(escaped);
+	if (n < 0) {
+		*query = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 enum upload_result upload_client__send(struct upload_client *client, const void *gz, size_t len,
@@ -593,37 +641,27 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 				       size_t whylen)
 {
 	enum upload_result res = UPLOAD_RETRY;
-	char *escaped = NULL, *url = NULL;
-	curl_mimepart *part;
-	curl_mime *mime;
+	char *query = NULL, *url = NULL;
+	CURL *c = client->curl;
 	uint64_t t0;
 	CURLcode rc;
 	int bad = 0;
 
 	*status = 0;
 	snprintf(why, whylen, "out of memory");
-	mime = curl_mime_init(client->curl);
-	if (!mime)
-		return UPLOAD_RETRY;
-	part = curl_mime_addpart(mime);
-	if (!part || curl_mime_name(part, "profile") ||
-	    curl_mime_filename(part, "profile.pprof") ||
-	    curl_mime_type(part, "application/octet-stream") ||
-	    curl_mime_data(part, gz, len))
-		goto out;
-	escaped = curl_easy_escape(client->curl, client->name, 0);
-	if (!escaped ||
-	    asprintf(&url, "%s?name=%s&from=%llu&until=%llu&format=pprof", client->ingest_url,
-		     escaped, (unsigned long long)from_s, (unsigned long long)until_s) < 0) {
+	if (upload_client__query(client, from_s, until_s, &query) ||
+	    asprintf(&url, "%s?%s", client->ingest_url, query) < 0) {
 		url = NULL;
 		goto out;
 	}
 	if (!timeout_ms)
 		timeout_ms = 1; /* 0 would mean no limit */
-	bad |= curl_easy_setopt(client->curl, CURLOPT_URL, url);
-	bad |= curl_easy_setopt(client->curl, CURLOPT_MIMEPOST, mime);
-	bad |= curl_easy_setopt(client->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	bad |= curl_easy_setopt(client->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	bad |= curl_easy_setopt(c, CURLOPT_URL, url);
+	/* The body is the gzip pprof itself: borrowed, it outlives the request. */
+	bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDS, gz);
+	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 				(long)(timeout_ms < UPLOAD_CONNECT_TIMEOUT_MS ?
 					       timeout_ms :
 					       UPLOAD_CONNECT_TIMEOUT_MS));
@@ -634,21 +672,19 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 	client->reply[0] = '\0';
 	client->abort_at_ns = abort_at_ns;
 	t0 = upload__now_ns();
-	rc = curl_easy_perform(client->curl);
+	rc = curl_easy_perform(c);
 	client->abort_at_ns = NULL;
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(client->curl, CURLINFO_RESPONSE_CODE, status);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	res = client__classify(client, rc, *status, why, whylen);
-	pr_debug("upload: POST %s?name=%s&from=%llu&until=%llu (%zu bytes): %s in %llu ms\n",
-		 client->log_url, escaped, (unsigned long long)from_s,
-		 (unsigned long long)until_s, len, res == UPLOAD_OK ? "ok" : why,
+	pr_debug("upload: POST %s?%s (%zu bytes): %s in %llu ms\n", client->log_url, query, len,
+		 res == UPLOAD_OK ? "ok" : why,
 		 (unsigned long long)((upload__now_ns() - t0) / 1000000));
 out:
-	curl_easy_setopt(client->curl, CURLOPT_MIMEPOST, NULL);
-	curl_mime_free(mime);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
 	if (url)
 		wipe_string(url);
 	free(url);
-	curl_free(escaped);
+	free(query);
 	return res;
 }

@@ -315,12 +315,12 @@ static void report_totals(struct agent *a, uint64_t now)
 		store__stats(a->store, &ss);
 	pr_info("last hour: %llu intervals, %llu samples, %llu lost, %llu not stored; store "
 		"%llu files, %llu bytes; uploads %llu done, %llu failed attempts, %llu "
-		"rejected, %llu pending; %zu processes held\n",
+		"refused, %llu pending; %zu processes held\n",
 		(unsigned long long)a->totals.intervals, (unsigned long long)a->totals.samples,
 		(unsigned long long)a->totals.lost, (unsigned long long)a->totals.not_stored,
 		(unsigned long long)ss.files, (unsigned long long)ss.bytes,
 		(unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
-		(unsigned long long)us.rejected, (unsigned long long)us.pending,
+		(unsigned long long)us.refused, (unsigned long long)us.pending,
 		proc_table__count(a->procs));
 	report_unwinding(a);
 	memset(&a->totals, 0, sizeof(a->totals));

@@ -125,5 +125,5 @@ memory_run 3 400 1
 echo "4xx: $intervals intervals, $nreq requests, $nok accepted, $n4xx rejected"
 [ "$n4xx" = 1 ] && [ "$nreq" = "$intervals" ] && [ "$nok" = $((intervals - 1)) ] ||
 	fail "a 400 was retried, or stopped later uploads"
-grep -q "rejected: HTTP 400" "$WORK/agent3.err" || fail "the rejection was not logged"
+grep -q "refused: HTTP 400" "$WORK/agent3.err" || fail "the rejection was not logged"
 ok "4xx answers are not retried"

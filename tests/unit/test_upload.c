@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Uploads against tests/tools/ingest_receiver.py on a local port: what a request holds (name,
- * labels, span, body, authentication, headers), retries and rejections, deadlines that are
- * kept whatever the server does, the bounded memory queue, the store's cursor, and https with
- * a CA made at test time.
+ * Uploads against tests/tools/ingest_receiver.py on a local port, which reads requests as
+ * Pyroscope's ingest handler does: what a request holds (its query, a raw gzip pprof body,
+ * authentication, headers) and what the server makes of it (series labels, profile types),
+ * retries (5xx, 429) and refusals (400, 401, 413, 422), deadlines that are kept whatever the
+ * server does, the bounded memory queue, the store's cursor and refused list (directly and
+ * across restarts), and https with a CA made at test time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +33,7 @@
 #include "profile.pb-c.h"
 #include "store.h"
 #include "upload.h"
+#include "upload_internal.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_SEC 1000000000ull
@@ -40,9 +43,9 @@
 #define WAIT_MS 10000
 
 struct fixture {
-	char dir[64];	  /* the receiver's folder */
-	char store[96];	  /* dir/store */
-	char path[160];	  /* scratch: a secret file */
+	char dir[64];	/* the receiver's folder */
+	char store[96]; /* dir/store */
+	char path[160]; /* scratch: a secret file */
 	char url[64];
 	pid_t receiver;
 	struct uploader *up;
@@ -93,12 +96,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Starts the receiver with @args (NULL-terminated) and waits for its port. */
+/*
+ * Starts the receiver with @args (NULL-terminated) and waits for its port. Profiles here are
+ * from 2023: the server's window for old profiles is off unless @args set it again.
+ */
 static void start_receiver(struct fixture *fx, const char *const *args)
 {
-	const char *argv[16] = { "python3", TEST_SOURCE_DIR "/tools/ingest_receiver.py", fx->dir };
+	const char *argv[16] = { "python3", TEST_SOURCE_DIR "/tools/ingest_receiver.py", fx->dir,
+				 "--reject-older-than", "0" };
 	char port_path[128];
-	size_t n = 3;
+	size_t n = 5;
 	uint64_t t0;
 	FILE *f;
 	int port = 0;
@@ -113,6 +120,7 @@ static void start_receiver(struct fixture *fx, const char *const *args)
 		_exit(127);
 	}
 	snprintf(port_path, sizeof(port_path), "%s/port", fx->dir);
+	unlink(port_path); /* a receiver started again writes it anew */
 	for (t0 = now_ms(); now_ms() - t0 < WAIT_MS; sleep_ms(20)) {
 		f = fopen(port_path, "r");
 		if (f) {
@@ -148,27 +156,39 @@ static struct upload_opts base_opts(const struct fixture *fx)
 	};
 }
 
-/* A small valid pprof: @count samples of one stack, times as given. Malloc'ed. */
+/* The agent's period at 100 Hz. */
+#define PERIOD_NS 10000000
+
+/*
+ * A small valid pprof shaped as the agent's: sample types samples/count and cpu/nanoseconds,
+ * period type cpu/nanoseconds; @count samples of one stack, times as given. Malloc'ed.
+ */
 static void *make_pprof(int64_t count, uint64_t time_ns, uint64_t dur_ns, size_t *len)
 {
 	Perftools__Profiles__Profile msg = PERFTOOLS__PROFILES__PROFILE__INIT;
-	Perftools__Profiles__ValueType vt = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
+	Perftools__Profiles__ValueType vt[3] = { PERFTOOLS__PROFILES__VALUE_TYPE__INIT,
+						 PERFTOOLS__PROFILES__VALUE_TYPE__INIT,
+						 PERFTOOLS__PROFILES__VALUE_TYPE__INIT };
 	Perftools__Profiles__Sample sample = PERFTOOLS__PROFILES__SAMPLE__INIT;
-	Perftools__Profiles__ValueType *vts[1] = { &vt };
+	Perftools__Profiles__ValueType *vts[2] = { &vt[0], &vt[1] };
 	Perftools__Profiles__Sample *samples[1] = { &sample };
-	char *strings[3] = { "", "samples", "count" };
-	int64_t values[1] = { count };
+	char *strings[5] = { "", "samples", "count", "cpu", "nanoseconds" };
+	int64_t values[2] = { count, count * PERIOD_NS };
 	void *buf;
 
-	vt.type = 1;
-	vt.unit = 2;
-	sample.n_value = 1;
+	vt[0].type = 1;
+	vt[0].unit = 2;
+	vt[1].type = vt[2].type = 3;
+	vt[1].unit = vt[2].unit = 4;
+	sample.n_value = 2;
 	sample.value = values;
-	msg.n_sample_type = 1;
+	msg.n_sample_type = 2;
 	msg.sample_type = vts;
+	msg.period_type = &vt[2];
+	msg.period = PERIOD_NS;
 	msg.n_sample = 1;
 	msg.sample = samples;
-	msg.n_string_table = 3;
+	msg.n_string_table = 5;
 	msg.string_table = strings;
 	msg.time_nanos = (int64_t)time_ns;
 	msg.duration_nanos = (int64_t)dur_ns;
@@ -227,7 +247,7 @@ static void assert_contains(const char *hay, const char *needle)
 		fail_msg("'%s' not in '%s'", needle, hay);
 }
 
-enum stat_field { ST_UPLOADED, ST_FAILED, ST_REJECTED, ST_SKIPPED };
+enum stat_field { ST_UPLOADED, ST_FAILED, ST_REFUSED, ST_SKIPPED };
 
 static uint64_t stat_of(const struct upload_stats *st, enum stat_field f)
 {
@@ -236,8 +256,8 @@ static uint64_t stat_of(const struct upload_stats *st, enum stat_field f)
 		return st->uploaded;
 	case ST_FAILED:
 		return st->attempts_failed;
-	case ST_REJECTED:
-		return st->rejected;
+	case ST_REFUSED:
+		return st->refused;
 	default:
 		return st->skipped;
 	}
@@ -357,7 +377,36 @@ static void test_bad_options(void **state)
 	assert_null(up);
 }
 
-/* One profile from memory: name with labels, from/until rounded outwards, gzip of the bytes. */
+/*
+ * The request's query, exactly: the name with its labels escaped, the span, the format that
+ * makes Pyroscope read the body as one pprof, and our client's name.
+ */
+static void test_query_form(void **state)
+{
+	struct fixture *fx = *state;
+	const char *labels[] = { "host=h1", "env=ci" };
+	struct upload_client *client;
+	struct upload_opts o;
+	char *query;
+
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:1");
+	o = base_opts(fx);
+	o.labels = labels;
+	o.nlabels = 2;
+	assert_int_equal(upload_client__new(&o, &client), 0);
+	assert_int_equal(upload_client__query(client, 1700000000, 1700000010, &query), 0);
+	assert_string_equal(query, "name=test.app%7Bhost%3Dh1%2Cenv%3Dci%7D&from=1700000000"
+				   "&until=1700000010&format=pprof&spyName=bpfprof");
+	assert_string_equal(upload_client__url(client), "http://127.0.0.1:1/ingest");
+	free(query);
+	upload_client__free(client);
+}
+
+/*
+ * One profile from memory, as the server sees it: the body is the gzip of the bytes, read as
+ * one pprof (not multipart), and stored as process_cpu under the application's name, with
+ * the CPU time profile type Pyroscope's UI shows; from/until are rounded outwards.
+ */
 static void test_memory_upload(void **state)
 {
 	struct fixture *fx = *state;
@@ -378,17 +427,25 @@ static void test_memory_upload(void **state)
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
 	uploader__stats(fx->up, &st);
 	assert_int_equal(st.uploaded, 1);
-	assert_int_equal(st.attempts_failed + st.rejected + st.dropped + st.pending, 0);
+	assert_int_equal(st.attempts_failed + st.refused + st.dropped + st.pending, 0);
 
 	text = wait_requests(fx, 1, &n);
 	assert_int_equal(n, 1);
 	assert_contains(text, "\"status\": 200");
+	assert_contains(text, "\"raw_query\": \"name=test.app%7Bhost%3Dh1%2Cenv%3Dci%7D&from="
+			      "1700000000&until=1700000010&format=pprof&spyName=bpfprof\"");
 	assert_contains(text, "\"name\": \"test.app{host=h1,env=ci}\"");
-	assert_contains(text, "\"from\": \"1700000000\"");
-	assert_contains(text, "\"until\": \"1700000010\"");
-	assert_contains(text, "\"format\": \"pprof\"");
+	assert_contains(text, "\"content_type\": \"application/octet-stream\"");
+	assert_contains(text, "\"form\": \"pprof\"");
+	assert_contains(text, "\"gzip\": true");
+	assert_contains(text, "\"ingested\": true");
 	assert_contains(text, "\"sample_total\": 7");
 	assert_contains(text, "\"auth\": null");
+	assert_contains(text, "\"labels\": {\"__delta__\": \"false\", \"__name__\": "
+			      "\"process_cpu\", \"env\": \"ci\", \"host\": \"h1\", "
+			      "\"pyroscope_spy\": \"bpfprof\", \"service_name\": \"test.app\"}");
+	assert_contains(text, "\"profile_types\": [\"process_cpu:samples:count:cpu:nanoseconds\", "
+			      "\"process_cpu:cpu:nanoseconds:cpu:nanoseconds\"]");
 	got = gunzip_file(fx, "profile-00001.pb.gz", &got_len);
 	assert_int_equal(got_len, len);
 	assert_memory_equal(got, raw, len);
@@ -557,7 +614,7 @@ static void test_retry_503(void **state)
 	st = wait_stat(fx->up, ST_UPLOADED, 1);
 	assert_int_equal(st.uploaded, 1);
 	assert_int_equal(st.attempts_failed, 2);
-	assert_int_equal(st.rejected, 0);
+	assert_int_equal(st.refused, 0);
 	assert_int_equal(st.pending, 0);
 	text = wait_requests(fx, 3, &n);
 	assert_int_equal(n, 3);
@@ -567,12 +624,13 @@ static void test_retry_503(void **state)
 	free(text);
 }
 
-/* A 4xx is final: counted as rejected, not retried, and the next interval goes on. */
-static void check_rejected(struct fixture *fx, const char *const *args, int status)
+/* 429 twice (the server's rate limit), then accepted: retried with backoff, uploaded once. */
+static void test_retry_429(void **state)
 {
+	struct fixture *fx = *state;
+	const char *args[] = { "--fail-first", "2", "--fail-status", "429", NULL };
 	struct upload_opts o;
 	struct upload_stats st;
-	char want[32];
 	size_t len, n;
 	void *raw;
 	char *text;
@@ -582,8 +640,38 @@ static void check_rejected(struct fixture *fx, const char *const *args, int stat
 	assert_int_equal(uploader__new(&o, &fx->up), 0);
 	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
 	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
-	st = wait_stat(fx->up, ST_REJECTED, 1);
-	assert_int_equal(st.rejected, 1);
+	free(raw);
+	st = wait_stat(fx->up, ST_UPLOADED, 1);
+	assert_int_equal(st.uploaded, 1);
+	assert_int_equal(st.attempts_failed, 2);
+	assert_int_equal(st.refused, 0);
+	text = wait_requests(fx, 3, &n);
+	assert_int_equal(n, 3);
+	assert_contains(line_of(text, 1), "\"status\": 429");
+	assert_contains(line_of(text, 2), "\"status\": 200");
+	free(text);
+}
+
+/* A refusal is final: counted as refused, not retried, and the next interval goes on. */
+static void check_refused(struct fixture *fx, const char *const *args, int status,
+			  const char *message)
+{
+	struct upload_opts o;
+	struct upload_stats st;
+	char want[32];
+	size_t len, n;
+	void *raw;
+	char *text;
+	int saved;
+
+	start_receiver(fx, args);
+	o = base_opts(fx);
+	saved = capture_log(fx);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	st = wait_stat(fx->up, ST_REFUSED, 1);
+	assert_int_equal(st.refused, 1);
 	assert_int_equal(st.attempts_failed, 0);
 	assert_int_equal(st.pending, 0);
 	sleep_ms(5 * FAST_BACKOFF_MS);
@@ -591,28 +679,56 @@ static void check_rejected(struct fixture *fx, const char *const *args, int stat
 	assert_int_equal(n, 1);
 	snprintf(want, sizeof(want), "\"status\": %d", status);
 	assert_contains(text, want);
+	assert_contains(text, message);
 	free(text);
 	if (status == 400) {
 		uploader__submit(fx->up, raw, len, T0_NS + NS_PER_SEC, T0_NS + 2 * NS_PER_SEC);
 		st = wait_stat(fx->up, ST_UPLOADED, 1);
 		assert_int_equal(st.uploaded, 1);
-		assert_int_equal(st.rejected, 1);
+		assert_int_equal(st.refused, 1);
 	}
 	free(raw);
+	uploader__finish(fx->up, 0);
+	snprintf(want, sizeof(want), "refused: HTTP %d", status);
+	check_log(fx, saved, "no secret here", want);
 }
 
-static void test_reject_400(void **state)
+static void test_refused_400(void **state)
 {
 	const char *args[] = { "--fail-first", "1", "--fail-status", "400", NULL };
 
-	check_rejected(*state, args, 400);
+	check_refused(*state, args, 400, "scripted failure");
 }
 
-static void test_reject_401(void **state)
+static void test_refused_401(void **state)
 {
 	const char *args[] = { "--token", "wanted", NULL };
 
-	check_rejected(*state, args, 401);
+	check_refused(*state, args, 401, "bad or missing bearer token");
+}
+
+/* Past the server's body limit: 413. */
+static void test_refused_413(void **state)
+{
+	const char *args[] = { "--body-limit", "16", NULL };
+
+	check_refused(*state, args, 413, "request body too large");
+}
+
+/* Past its limit of a decompressed profile: 422. */
+static void test_refused_422_size(void **state)
+{
+	const char *args[] = { "--max-profile-size", "16", NULL };
+
+	check_refused(*state, args, 422, "decompressed size exceeds maximum allowed size of 16");
+}
+
+/* Older than the server's window (an hour by default): 422. */
+static void test_refused_422_old(void **state)
+{
+	const char *args[] = { "--reject-older-than", "3600", NULL };
+
+	check_refused(*state, args, 422, "outside of ingestion window");
 }
 
 /* Nothing listens: finish() gives up at its deadline and reports what is left. */
@@ -930,7 +1046,7 @@ static void test_https(void **state)
 	check_log(fx, saved, "PRIVATE KEY", "certificate");
 	uploader__stats(fx->up, &st);
 	assert_int_equal(st.uploaded, 0);
-	assert_int_equal(st.rejected, 0);
+	assert_int_equal(st.refused, 0);
 	assert_int_equal(st.pending, 1);
 	assert_true(st.attempts_failed >= 1);
 	text = wait_requests(fx, 1, &n);
@@ -943,14 +1059,19 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_labels),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bearer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_basic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_url_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tenant_and_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_503, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reject_400, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reject_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_429, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_400, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_413, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_422_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_422_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_overflow, setup, teardown),

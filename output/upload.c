@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The upload queue and its thread. upload_request.c makes the requests.
+ * The upload queue and its thread. upload_request.c makes the requests; upload_state.c keeps
+ * the progress in the store.
  *
  * One thread sends, oldest interval first, one at a time: a later interval never overtakes an
  * earlier one, which is what lets a single cursor name stand for "everything up to here is
- * done" in store mode. The lock covers the queue, counters and timing; it is never held
- * across file or network I/O, so submitting from the agent's loop never waits for either.
+ * done" in store mode. Refused intervals, kept on a list of their own, are queued again at
+ * start before the rest: the queued names at or before the cursor are those. The lock covers
+ * the queue, counters and timing; it is never held across file or network I/O, so submitting
+ * from the agent's loop never waits for either.
  */
 #include "upload.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,7 +41,6 @@ struct upload_item {
 struct uploader {
 	struct upload_client *client;
 	char *store_dir; /* NULL in memory mode */
-	char *cursor_path, *cursor_tmp;
 	unsigned int backoff_min_ms;
 	size_t queue_max;
 	pthread_t thread;
@@ -51,10 +51,13 @@ struct uploader {
 	pthread_cond_t idle; /* uploader__finish(): the thread stopped */
 
 	/* Below: under lock. */
-	/* Store mode: pending names, oldest first, in names[head..n); names[head] is in flight. */
+	/*
+	 * Store mode: pending names, oldest first, in names[head..n); names[head] is in flight.
+	 * Those at or before done_name are refused intervals sent again.
+	 */
 	char (*names)[STORE_NAME_MAX];
 	size_t names_head, names_n, names_cap;
-	char done_name[STORE_NAME_MAX]; /* the cursor: newest uploaded or given up on, or "" */
+	char done_name[STORE_NAME_MAX]; /* the cursor's copy, for submits */
 	/* Memory mode: a ring of queue_max items from items_head, and one taken out to send. */
 	struct upload_item *items;
 	size_t items_head, items_n;
@@ -63,7 +66,7 @@ struct uploader {
 	struct upload_stats stats;
 	uint64_t next_try_ns; /* CLOCK_MONOTONIC; 0: now */
 	unsigned int backoff_ms;
-	bool failing;		 /* in an outage: its first failure was logged */
+	bool failing;		  /* in an outage: its first failure was logged */
 	uint64_t outage_attempts; /* failed attempts since the outage began */
 	bool drop_logged;	  /* a full queue was reported in this outage */
 	bool finishing, stopped, finished;
@@ -72,8 +75,11 @@ struct uploader {
 	unsigned int seed;
 
 	/* The thread's own (and uploader__new()'s before it starts). */
-	bool cursor_failing;   /* a cursor write failure was reported */
-	uint64_t vanished_run; /* store files found gone, in a row */
+	struct upload_state *state; /* store mode */
+	uint64_t vanished_run;	    /* store files found gone, in a row */
+	bool pushed_out_logged;	    /* a full refused list was reported */
+	long refusing;		    /* the status of the refusals in a row (logged once), or 0 */
+	uint64_t refusals_run;	    /* refusals in that row */
 };
 
 static size_t uploader__pending_locked(const struct uploader *up)
@@ -166,95 +172,66 @@ out_free:
 	return err;
 }
 
-/* Records @name as done, for the next start. Called by the thread only, without the lock. */
-static void uploader__write_cursor(struct uploader *up, const char *name)
+/* Store mode: appends a refused name to send again, whatever is queued (at start only). */
+static int uploader__queue_again(struct uploader *up, const char *name)
 {
-	char line[STORE_NAME_MAX + 1];
-	int fd, len, err = 0;
+	char(*grown)[STORE_NAME_MAX];
+	size_t cap;
 
-	len = snprintf(line, sizeof(line), "%s\n", name);
-	fd = open(up->cursor_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
+	if (up->names_n == up->names_cap) {
+		cap = up->names_cap ? 2 * up->names_cap : 64;
+		grown = realloc(up->names, cap * sizeof(*up->names));
+		if (!grown)
+			return -ENOMEM;
+		up->names = grown;
+		up->names_cap = cap;
 	}
-	errno = 0;
-	if (write(fd, line, (size_t)len) != len || fsync(fd))
-		err = errno ? -errno : -EIO;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(up->cursor_tmp, up->cursor_path))
-		err = -errno;
-	if (err)
-		unlink(up->cursor_tmp);
-out:
-	if (err && !up->cursor_failing)
-		pr_warn("cannot write the upload cursor '%s': %s (intervals may be sent again "
-			"after a restart)\n",
-			up->cursor_path, strerror(-err));
-	up->cursor_failing = err != 0;
-}
-
-/* Reads the cursor into @name. Returns 0, -ENOENT when there is none, or -EINVAL. */
-static int uploader__read_cursor(struct uploader *up, char *name)
-{
-	char buf[STORE_NAME_MAX + 2];
-	uint64_t ns;
-	ssize_t n;
-	int fd;
-
-	fd = open(up->cursor_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	if (store__parse_name(buf, &ns)) {
-		pr_warn("ignoring the upload cursor '%s': it holds no interval name\n",
-			up->cursor_path);
-		return -EINVAL;
-	}
-	memcpy(name, buf, strlen(buf) + 1); /* a valid name fits STORE_NAME_MAX */
+	snprintf(up->names[up->names_n++], STORE_NAME_MAX, "%s", name);
 	return 0;
 }
 
 /*
- * Queues the store's intervals after the cursor. Without a cursor, only those from
- * @since_ns: a new server does not get the whole history. That choice is written down as a
- * cursor at once, so a restart before the first upload does not make it again.
+ * Queues the refused intervals the store still holds, then those after the cursor. Without a
+ * cursor, only those from @since_ns: a new server does not get the whole history. That choice
+ * is written down as a cursor at once, so a restart before the first upload does not make it
+ * again.
  */
 static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 {
 	struct store_entry *entries = NULL;
-	char cursor[STORE_NAME_MAX] = "";
-	bool have_cursor;
-	size_t n = 0, i;
+	const struct upload_refused *refused;
+	size_t n = 0, nrefused, i;
 	int err;
 
-	have_cursor = uploader__read_cursor(up, cursor) == 0;
+	err = upload_state__open(up->store_dir, &up->state);
+	if (err)
+		return err;
 	err = store__list(up->store_dir, &entries, &n);
 	if (err && err != -ENOENT) {
 		pr_err("cannot list the store '%s': %s\n", up->store_dir, strerror(-err));
 		return err;
 	}
-	if (!have_cursor) {
+	if (!upload_state__cursor(up->state)[0]) {
 		for (i = 0; i < n && entries[i].start_ns < since_ns; i++)
-			snprintf(cursor, sizeof(cursor), "%s", entries[i].name);
-		if (cursor[0])
-			uploader__write_cursor(up, cursor);
+			;
+		if (i)
+			upload_state__advance(up->state, entries[i - 1].name);
 	}
-	snprintf(up->done_name, sizeof(up->done_name), "%s", cursor);
-	for (i = 0, err = 0; i < n && err >= 0; i++)
+	snprintf(up->done_name, sizeof(up->done_name), "%s", upload_state__cursor(up->state));
+	up->stats.skipped += upload_state__prune(up->state, entries, n);
+	refused = upload_state__refused(up->state, &nrefused);
+	for (i = 0, err = 0; i < nrefused && !err; i++)
+		err = uploader__queue_again(up, refused[i].name);
+	for (i = 0; i < n && err >= 0; i++)
 		err = uploader__queue_name(up, entries[i].name);
 	free(entries);
 	if (err < 0)
 		return err;
+	up->stats.refused_kept = nrefused;
 	if (uploader__pending_locked(up))
-		pr_info("uploads to %s: %zu intervals of the store pending\n",
-			upload_client__url(up->client), uploader__pending_locked(up));
+		pr_info("uploads to %s: %zu intervals of the store pending, %zu of them refused "
+			"before\n",
+			upload_client__url(up->client), uploader__pending_locked(up), nrefused);
 	return 0;
 }
 
@@ -283,7 +260,7 @@ static void uploader__account_failure(struct uploader *up, const char *why)
 }
 
 /* The server answered (accepting or refusing): any outage is over. */
-static void uploader__account_reply(struct uploader *up)
+static void uploader__account_reply(struct uploader *up, enum upload_result res)
 {
 	if (up->failing)
 		pr_warn("uploads to %s recovered after %llu failed attempts\n",
@@ -293,6 +270,33 @@ static void uploader__account_reply(struct uploader *up)
 	up->outage_attempts = 0;
 	up->backoff_ms = up->backoff_min_ms;
 	up->next_try_ns = 0;
+	if (res == UPLOAD_OK) {
+		up->stats.uploaded++;
+		if (up->refusing)
+			pr_warn("uploads to %s accepted again after %llu refused\n",
+				upload_client__url(up->client),
+				(unsigned long long)up->refusals_run);
+		up->refusing = 0;
+		up->refusals_run = 0;
+	} else {
+		up->stats.refused++;
+		up->refusals_run++;
+	}
+}
+
+/*
+ * Logs a refusal: the first of a row as a warning (the configuration, a limit or the profile
+ * is wrong, and every interval may meet the same), the next ones with the same status at the
+ * debug level; the hourly line counts them. Called by the thread without the lock.
+ */
+static void uploader__log_refusal(struct uploader *up, long status, const char *what,
+				  const char *why, const char *fate)
+{
+	long was = up->refusing;
+
+	up->refusing = status;
+	log__printf(was == status ? LOG_DEBUG : LOG_WARN, "upload of %s refused: %s; %s\n", what,
+		    why, fate);
 }
 
 /* The request's time limit: what is left before the deadline when finishing. */
@@ -309,10 +313,48 @@ static unsigned int uploader__timeout_ms(const struct uploader *up)
 
 static void uploader__pop_name(struct uploader *up)
 {
-	snprintf(up->done_name, sizeof(up->done_name), "%s", up->names[up->names_head]);
+	if (strcmp(up->names[up->names_head], up->done_name) > 0)
+		snprintf(up->done_name, sizeof(up->done_name), "%s", up->names[up->names_head]);
 	up->names_head++;
 	if (up->names_head == up->names_n)
 		up->names_head = up->names_n = 0;
+}
+
+static size_t uploader__refused_kept(const struct uploader *up)
+{
+	size_t n;
+
+	upload_state__refused(up->state, &n);
+	return n;
+}
+
+/*
+ * Store mode, the server refused @name: it stays listed for the next start, or is given up.
+ * Returns the number of intervals given up (@name, or the oldest pushed out of a full list).
+ */
+static unsigned int uploader__refused(struct uploader *up, const char *name, long status,
+				      const char *why)
+{
+	char pushed_out[STORE_NAME_MAX], fate[160], what[STORE_NAME_MAX + 2];
+	bool kept;
+
+	kept = upload_state__refuse(up->state, name, pushed_out);
+	if (kept)
+		snprintf(fate, sizeof(fate), "kept in the store, sent again at the next start");
+	else
+		snprintf(fate, sizeof(fate), "given up: refused at %d starts",
+			 UPLOAD_REFUSED_TRIES);
+	snprintf(what, sizeof(what), "'%s'", name);
+	uploader__log_refusal(up, status, what, why, fate);
+	if (pushed_out[0]) {
+		log__printf(
+			up->pushed_out_logged ? LOG_DEBUG : LOG_WARN,
+			"%d refused intervals kept for the next start: giving up on the oldest, "
+			"'%s'\n",
+			UPLOAD_REFUSED_MAX, pushed_out);
+		up->pushed_out_logged = true;
+	}
+	return !kept + (pushed_out[0] != '\0');
 }
 
 /* Store mode: one attempt at the oldest pending interval. Called and returns locked. */
@@ -321,11 +363,13 @@ static void uploader__attempt_stored(struct uploader *up)
 	struct upload_item item = { 0 };
 	enum upload_result res;
 	char name[STORE_NAME_MAX], why[256];
-	unsigned int timeout_ms;
+	unsigned int timeout_ms, given_up = 0;
+	bool again;
 	long status;
 	int err;
 
 	snprintf(name, sizeof(name), "%s", up->names[up->names_head]);
+	again = strcmp(name, up->done_name) <= 0; /* refused at an earlier start */
 	timeout_ms = uploader__timeout_ms(up);
 	pthread_mutex_unlock(&up->lock);
 
@@ -342,10 +386,14 @@ static void uploader__attempt_stored(struct uploader *up)
 			pr_warn("skipping '%s': the store no longer holds it (removed for its "
 				"limits?)\n",
 				name);
-		uploader__write_cursor(up, name);
+		if (again)
+			upload_state__forget(up->state, name);
+		else
+			upload_state__advance(up->state, name);
 		pthread_mutex_lock(&up->lock);
 		up->vanished_run = err == -ENOENT ? up->vanished_run + 1 : 0;
 		up->stats.skipped++;
+		up->stats.refused_kept = uploader__refused_kept(up);
 		uploader__pop_name(up);
 		return;
 	}
@@ -357,21 +405,22 @@ static void uploader__attempt_stored(struct uploader *up)
 	res = upload_client__send(up->client, item.gz, item.len, item.from_s, item.until_s,
 				  timeout_ms, &up->abort_at_ns, &status, why, sizeof(why));
 	free(item.gz);
+	/* The refused list first: a crash between the two writes then loses nothing. */
 	if (res == UPLOAD_REFUSED)
-		pr_warn("upload of '%s' refused: %s; not retried\n", name, why);
-	if (res != UPLOAD_RETRY)
-		uploader__write_cursor(up, name);
+		given_up = uploader__refused(up, name, status, why);
+	else if (res == UPLOAD_OK && again)
+		upload_state__forget(up->state, name);
+	if (res != UPLOAD_RETRY && !again)
+		upload_state__advance(up->state, name);
 
 	pthread_mutex_lock(&up->lock);
 	if (res == UPLOAD_RETRY) {
 		uploader__account_failure(up, why);
 		return;
 	}
-	uploader__account_reply(up);
-	if (res == UPLOAD_OK)
-		up->stats.uploaded++;
-	else
-		up->stats.refused++;
+	uploader__account_reply(up, res);
+	up->stats.given_up += given_up;
+	up->stats.refused_kept = uploader__refused_kept(up);
 	uploader__pop_name(up);
 }
 
@@ -392,7 +441,7 @@ static void uploader__attempt_queued(struct uploader *up)
 	struct upload_item item = up->items[up->items_head];
 	enum upload_result res;
 	unsigned int timeout_ms;
-	char why[256], when[32];
+	char why[256], when[48];
 	struct tm tm;
 	time_t t;
 	long status;
@@ -408,8 +457,9 @@ static void uploader__attempt_queued(struct uploader *up)
 	if (res == UPLOAD_REFUSED) {
 		t = (time_t)item.from_s;
 		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		pr_warn("upload of the interval from %s refused: %s; not retried\n", when, why);
+		strftime(when, sizeof(when), "the interval from %Y-%m-%dT%H:%M:%SZ", &tm);
+		/* Not in the store: nothing to send it from later. */
+		uploader__log_refusal(up, status, when, why, "given up (not in the store)");
 	}
 
 	pthread_mutex_lock(&up->lock);
@@ -428,11 +478,8 @@ static void uploader__attempt_queued(struct uploader *up)
 		return;
 	}
 	free(item.gz);
-	uploader__account_reply(up);
-	if (res == UPLOAD_OK)
-		up->stats.uploaded++;
-	else
-		up->stats.refused++;
+	uploader__account_reply(up, res);
+	up->stats.given_up += res == UPLOAD_REFUSED;
 }
 
 static void uploader__wait_until(struct uploader *up, uint64_t when_ns)
@@ -475,6 +522,8 @@ static void *uploader__run(void *arg)
 	if (up->vanished_run > 1)
 		pr_warn("skipped %llu intervals the store no longer holds\n",
 			(unsigned long long)up->vanished_run);
+	if (up->state)
+		upload_state__flush(up->state);
 	up->stopped = true;
 	pthread_cond_broadcast(&up->idle);
 	pthread_mutex_unlock(&up->lock);
@@ -528,9 +577,7 @@ int uploader__new(const struct upload_opts *opts, struct uploader **out)
 	err = -ENOMEM;
 	if (opts->store_dir) {
 		up->store_dir = strdup(opts->store_dir);
-		if (!up->store_dir ||
-		    asprintf(&up->cursor_path, "%s/" UPLOAD_CURSOR_FILE, opts->store_dir) < 0 ||
-		    asprintf(&up->cursor_tmp, "%s/" UPLOAD_CURSOR_FILE ".tmp", opts->store_dir) < 0)
+		if (!up->store_dir)
 			goto out_free;
 		err = uploader__load_store(up, opts->since_ns);
 		if (err)
@@ -641,8 +688,7 @@ void uploader__free(struct uploader *up)
 		free(up->items);
 	}
 	free(up->names);
-	free(up->cursor_tmp);
-	free(up->cursor_path);
+	upload_state__free(up->state);
 	free(up->store_dir);
 	upload_client__free(up->client);
 	pthread_cond_destroy(&up->idle);

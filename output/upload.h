@@ -9,17 +9,25 @@
  *
  * Failures that may go away (no connection, timeouts, HTTP 408, 429 and 5xx) are retried,
  * oldest interval first, with exponential backoff from 0.5 s doubling up to 5 min, with
- * jitter. Other replies (4xx, ...) refuse the interval for good: one warning, counted. The
- * first failure of an outage is logged once, and the recovery once.
+ * jitter. Other replies (400, 401, 413, 422, ...) refuse the interval: the same request would
+ * be refused again, so it is not retried in this run. The first failure of an outage is
+ * logged once, and the recovery once; so is the first refusal of a run of them.
  *
  * Two sources of intervals:
  * - store mode (@store_dir set): intervals are files of the local store (store.h). Progress is
- *   STORE_DIR/.upload-cursor, the name of the newest interval uploaded or given up on; as
+ *   STORE_DIR/.upload-cursor, the name of the newest interval uploaded, refused or skipped; as
  *   uploads go oldest first, every interval after it is pending, and a restarted agent picks
- *   them up. An outage loses nothing the store still holds.
+ *   them up. An outage loses nothing the store still holds. Refused intervals stay in the
+ *   store, listed in STORE_DIR/.upload-refused (name and the number of starts that saw it
+ *   refused, at most UPLOAD_REFUSED_MAX names): the next start sends them again first, so
+ *   that fixing the configuration (a token, a size limit) and restarting delivers them. One
+ *   accepted leaves the list; one refused at UPLOAD_REFUSED_TRIES starts, pushed out of a
+ *   full list or gone from the store is given up. Each file is written whole (a temporary
+ *   name, fsync, rename) after the reply and before the next request, so an interval is
+ *   sent again after an acceptance only if the agent dies between the two.
  * - memory mode: a bounded queue of gzip profiles; when full, the oldest is dropped (counted).
- *   A store-mode uploader has the queue too, for intervals the store could not take (a full
- *   disk); stored intervals go first.
+ *   A refused profile is given up. A store-mode uploader has the queue too, for intervals the
+ *   store could not take (a full disk); stored intervals go first.
  *
  * Secrets (token and basic-auth files, headers) are read once at start and never logged.
  */
@@ -31,7 +39,12 @@
 #include <stdint.h>
 
 #define UPLOAD_CURSOR_FILE ".upload-cursor"
+#define UPLOAD_REFUSED_FILE ".upload-refused"
 #define UPLOAD_QUEUE_DEFAULT 64
+/* Refused intervals kept: more than an hour of 10 s intervals, Pyroscope's default window. */
+#define UPLOAD_REFUSED_MAX 512
+/* Starts that may see an interval refused (the first included) before it is given up. */
+#define UPLOAD_REFUSED_TRIES 4
 
 struct uploader;
 
@@ -57,7 +70,9 @@ struct upload_opts {
 struct upload_stats {
 	uint64_t uploaded;	  /* intervals the server accepted */
 	uint64_t attempts_failed; /* attempts that will be retried (no connection, 5xx, ...) */
-	uint64_t refused;	  /* intervals the server refused (4xx but 408, 429), not retried */
+	uint64_t refused;	  /* refusals (4xx but 408 and 429): not retried in this run */
+	uint64_t refused_kept;	  /* now: refused intervals the store keeps for the next start */
+	uint64_t given_up;	  /* refused intervals that will not be sent again */
 	uint64_t skipped;	  /* store files gone (retention) or corrupt before upload */
 	uint64_t dropped;	  /* memory mode: oldest profiles dropped from a full queue */
 	uint64_t pending;	  /* intervals waiting, including one being sent */
@@ -76,8 +91,9 @@ bool upload__valid_app_name(const char *name);
 int upload__check_label(const char *kv, char *err, size_t errlen);
 
 /*
- * Checks @opts, reads the secret files, and in store mode reads the cursor and lists the store
- * to queue what is pending; then starts the upload thread. Problems are logged as one line
+ * Checks @opts, reads the secret files, and in store mode reads the cursor and the refused
+ * list and lists the store to queue what is pending (refused intervals first); then starts
+ * the upload thread. Problems are logged as one line
  * each (bad URL or scheme, unreadable token file, bad label, ...). Returns 0 with an
  * uploader owned by the caller in @out, or -errno (-EINVAL for bad options).
  */
@@ -92,7 +108,8 @@ void uploader__submit_stored(struct uploader *up, const char *store_name);
 /*
  * Memory mode, or an interval the store could not take: queues @raw[0..len) (an
  * uncompressed pprof, copied after gzip compression) as the interval [@start_ns, @end_ns)
- * (ns since the Unix epoch). A full queue drops its oldest profile. Compression happens on the caller's thread; nothing else waits for the network.
+ * (ns since the Unix epoch). A full queue drops its oldest profile. Compression happens on
+ * the caller's thread; nothing else waits for the network.
  */
 void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,
 		      uint64_t end_ns);

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The HTTP side of uploads (upload_request.c), used by the queue and thread (upload.c): one
- * client holds the curl handle, the headers and the secrets; it is used by one thread at a
- * time.
+ * What the queue and thread (upload.c) use: the HTTP side (upload_request.c), where one client
+ * holds the curl handle, the headers and the secrets and is used by one thread at a time; and
+ * the progress kept in the store (upload_state.c), owned by that thread.
  */
 #ifndef PROF_UPLOAD_INTERNAL_H
 #define PROF_UPLOAD_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
 #include "upload.h"
 
 #define UPLOAD_CONNECT_TIMEOUT_MS 5000
@@ -55,6 +57,52 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 				       uint64_t from_s, uint64_t until_s, unsigned int timeout_ms,
 				       const uint64_t *abort_at_ns, long *status, char *why,
 				       size_t whylen);
+
+/* Store mode's progress: STORE_DIR/.upload-cursor and STORE_DIR/.upload-refused. */
+struct upload_state;
+
+struct upload_refused {
+	char name[STORE_NAME_MAX]; /* the interval's store file */
+	unsigned int starts;	   /* starts that saw it refused, 1..UPLOAD_REFUSED_TRIES-1 */
+};
+
+/*
+ * Opens the store folder @dir and reads the cursor and the refused list; files that do not
+ * parse are ignored with a warning (as if absent). Returns 0 with the state in @out (owned by
+ * the caller), or -errno (logged) when the folder cannot be opened.
+ */
+int upload_state__open(const char *dir, struct upload_state **out);
+/* NULL-safe. */
+void upload_state__free(struct upload_state *st);
+
+/* The newest interval done (uploaded, refused or skipped), "" for none. Borrowed. */
+const char *upload_state__cursor(const struct upload_state *st);
+
+/* Moves the cursor to @name when it is newer, and writes it. Returns 0 or -errno (logged). */
+int upload_state__advance(struct upload_state *st, const char *name);
+
+/*
+ * Records that the server refused @name. Listed already (sent again at this start), it counts
+ * one more start, and is given up at UPLOAD_REFUSED_TRIES; new, it is listed, pushing the
+ * oldest out of a full list (its name to @pushed_out, STORE_NAME_MAX bytes, else ""). Writes
+ * the list. Returns true when @name stays listed, false when it is given up.
+ */
+bool upload_state__refuse(struct upload_state *st, const char *name, char *pushed_out);
+
+/* Takes @name off the list (accepted, or gone) and writes it. False if it was not listed. */
+bool upload_state__forget(struct upload_state *st, const char *name);
+
+/*
+ * At start: keeps on the list only the names the store holds (@entries[0..n), sorted) at or
+ * before the cursor (those after it are pending anyway). Returns how many were gone.
+ */
+size_t upload_state__prune(struct upload_state *st, const struct store_entry *entries, size_t n);
+
+/* The refused list, oldest first, @n entries. Borrowed until the next change. */
+const struct upload_refused *upload_state__refused(const struct upload_state *st, size_t *n);
+
+/* Writes the list again if a write failed since. Returns 0 or -errno (logged once). */
+int upload_state__flush(struct upload_state *st);
 
 /* CLOCK_MONOTONIC in ns. */
 uint64_t upload__now_ns(void);

@@ -313,14 +313,17 @@ static void report_totals(struct agent *a, uint64_t now)
 		uploader__stats(a->uploader, &us);
 	if (a->store)
 		store__stats(a->store, &ss);
+	/* Upload counters are since the start, like the store's: one line shows the backlog. */
 	pr_info("last hour: %llu intervals, %llu samples, %llu lost, %llu not stored; store "
 		"%llu files, %llu bytes; uploads %llu done, %llu failed attempts, %llu "
-		"refused, %llu pending; %zu processes held\n",
+		"refused (%llu kept for the next start, %llu given up), %llu pending; %zu "
+		"processes held\n",
 		(unsigned long long)a->totals.intervals, (unsigned long long)a->totals.samples,
 		(unsigned long long)a->totals.lost, (unsigned long long)a->totals.not_stored,
 		(unsigned long long)ss.files, (unsigned long long)ss.bytes,
 		(unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
-		(unsigned long long)us.refused, (unsigned long long)us.pending,
+		(unsigned long long)us.refused, (unsigned long long)us.refused_kept,
+		(unsigned long long)us.given_up, (unsigned long long)us.pending,
 		proc_table__count(a->procs));
 	report_unwinding(a);
 	memset(&a->totals, 0, sizeof(a->totals));
@@ -360,6 +363,7 @@ static void run_loop(struct agent *a)
 static void shut_down(struct agent *a)
 {
 	struct prof_sample_counters c = { 0 };
+	struct upload_stats us;
 	size_t pending;
 
 	/* Stop first: every sample taken is then in the interval closed last. */
@@ -375,9 +379,20 @@ static void shut_down(struct agent *a)
 	if (!a->uploader)
 		return;
 	pending = uploader__finish(a->uploader, a->opts->upload_grace_s * 1000);
+	uploader__stats(a->uploader, &us);
+	pr_info("uploads: %llu done, %llu failed attempts, %llu refused (%llu kept for the next "
+		"start, %llu given up), %zu pending\n",
+		(unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
+		(unsigned long long)us.refused, (unsigned long long)us.refused_kept,
+		(unsigned long long)us.given_up, pending);
 	if (pending)
 		pr_warn("%zu interval%s not uploaded yet%s\n", pending, pending == 1 ? "" : "s",
 			a->store ? ": they stay in the store for the next start" : ": dropped");
+	if (us.refused_kept)
+		pr_warn("%llu interval%s refused by the server stay%s in the store: fix what the "
+			"refusal said and restart to send %s\n",
+			(unsigned long long)us.refused_kept, us.refused_kept == 1 ? "" : "s",
+			us.refused_kept == 1 ? "s" : "", us.refused_kept == 1 ? "it" : "them");
 }
 
 /* @url without the user and password it may carry, for the log. */

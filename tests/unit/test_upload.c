@@ -7,6 +7,7 @@
  * server does, the bounded memory queue, the store's cursor and refused list (directly and
  * across restarts), and https with a CA made at test time.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -427,7 +428,8 @@ static void test_memory_upload(void **state)
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
 	uploader__stats(fx->up, &st);
 	assert_int_equal(st.uploaded, 1);
-	assert_int_equal(st.attempts_failed + st.refused + st.dropped + st.pending, 0);
+	assert_int_equal(st.attempts_failed + st.refused + st.given_up + st.dropped + st.pending,
+			 0);
 
 	text = wait_requests(fx, 1, &n);
 	assert_int_equal(n, 1);
@@ -652,7 +654,10 @@ static void test_retry_429(void **state)
 	free(text);
 }
 
-/* A refusal is final: counted as refused, not retried, and the next interval goes on. */
+/*
+ * Memory mode: a refusal is final (nothing to send it from later): counted as refused and
+ * given up, not retried, and the next interval goes on. The server's message is quoted.
+ */
 static void check_refused(struct fixture *fx, const char *const *args, int status,
 			  const char *message)
 {
@@ -672,6 +677,8 @@ static void check_refused(struct fixture *fx, const char *const *args, int statu
 	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
 	st = wait_stat(fx->up, ST_REFUSED, 1);
 	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.given_up, 1);
+	assert_int_equal(st.refused_kept, 0);
 	assert_int_equal(st.attempts_failed, 0);
 	assert_int_equal(st.pending, 0);
 	sleep_ms(5 * FAST_BACKOFF_MS);
@@ -948,6 +955,248 @@ static void test_store_since(void **state)
 	assert_string_equal(cursor, names[3]);
 }
 
+/* The text of STORE/@file, or "" when it does not exist. Malloc'ed. */
+static char *read_state_file(const struct fixture *fx, const char *file)
+{
+	char path[160], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fx->store, file);
+	f = fopen(path, "r");
+	if (!f)
+		return strdup("");
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	return text;
+}
+
+/* Runs a store-mode uploader to the end of what it has to send; returns its stats. */
+static struct upload_stats store_run(struct fixture *fx, const char *token_file)
+{
+	struct upload_opts o = base_opts(fx);
+	struct upload_stats st;
+
+	o.store_dir = fx->store;
+	o.bearer_token_file = token_file;
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	uploader__finish(fx->up, WAIT_MS);
+	uploader__stats(fx->up, &st);
+	uploader__free(fx->up);
+	fx->up = NULL;
+	return st;
+}
+
+/*
+ * Store mode: intervals refused for a wrong token stay in the store, listed; the cursor passes
+ * them. A restart with the right token sends them again, oldest first, and empties the list;
+ * the next restart sends nothing: no interval reaches the server twice.
+ */
+static void test_store_refused(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = { "--token", "good", NULL };
+	char names[3][STORE_NAME_MAX], cursor[STORE_NAME_MAX], want[256], bad[160];
+	struct upload_stats st;
+	size_t n;
+	char *text;
+	int i;
+
+	start_receiver(fx, args);
+	fill_store(fx, 0, 3, names);
+	snprintf(fx->path, sizeof(fx->path), "%s/good", fx->dir);
+	write_file(fx->path, "good\n");
+	snprintf(bad, sizeof(bad), "%s/bad", fx->dir);
+	write_file(bad, "bad\n");
+
+	st = store_run(fx, bad);
+	assert_int_equal(st.refused, 3);
+	assert_int_equal(st.refused_kept, 3);
+	assert_int_equal(st.uploaded + st.given_up + st.pending, 0);
+	read_cursor(fx, cursor);
+	assert_string_equal(cursor, names[2]);
+	text = read_state_file(fx, UPLOAD_REFUSED_FILE);
+	for (i = 0; i < 3; i++) {
+		snprintf(want, sizeof(want), "%s 1\n", names[i]);
+		assert_contains(text, want);
+	}
+	free(text);
+
+	st = store_run(fx, fx->path);
+	assert_int_equal(st.uploaded, 3);
+	assert_int_equal(st.refused + st.refused_kept + st.pending, 0);
+	text = read_state_file(fx, UPLOAD_REFUSED_FILE);
+	assert_string_equal(text, ""); /* no list left */
+	free(text);
+	read_cursor(fx, cursor);
+	assert_string_equal(cursor, names[2]);
+
+	st = store_run(fx, fx->path);
+	assert_int_equal(st.uploaded + st.refused + st.pending, 0);
+	text = wait_requests(fx, 6, &n);
+	assert_int_equal(n, 6);
+	for (i = 0; i < 3; i++) {
+		assert_contains(line_of(text, (size_t)i), "\"status\": 401");
+		snprintf(want, sizeof(want), "\"sample_total\": %d", 100 + i);
+		assert_contains(line_of(text, 3 + (size_t)i), want);
+		assert_contains(line_of(text, 3 + (size_t)i), "\"status\": 200");
+	}
+	free(text);
+}
+
+/*
+ * A refusal that lasts: counted per start in the list, given up at the UPLOAD_REFUSED_TRIES-th
+ * start; one whose file the store lost meanwhile is dropped without a request.
+ */
+static void test_store_refused_tries(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = { "--max-profile-size", "16", NULL };
+	char names[2][STORE_NAME_MAX], want[256], path[256];
+	struct upload_stats st;
+	size_t n;
+	char *text;
+	int start;
+
+	start_receiver(fx, args);
+	fill_store(fx, 0, 2, names);
+	for (start = 1; start < UPLOAD_REFUSED_TRIES; start++) {
+		st = store_run(fx, NULL);
+		assert_int_equal(st.refused, 2);
+		assert_int_equal(st.refused_kept, 2);
+		assert_int_equal(st.given_up, 0);
+		text = read_state_file(fx, UPLOAD_REFUSED_FILE);
+		snprintf(want, sizeof(want), "%s %d\n%s %d\n", names[0], start, names[1], start);
+		assert_string_equal(text, want);
+		free(text);
+	}
+	/* The store lost one (its limits): not sent, not listed. */
+	snprintf(path, sizeof(path), "%s/%s", fx->store, names[1]);
+	assert_int_equal(unlink(path), 0);
+	st = store_run(fx, NULL);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.given_up, 1);
+	assert_int_equal(st.skipped, 1);
+	assert_int_equal(st.refused_kept, 0);
+	text = read_state_file(fx, UPLOAD_REFUSED_FILE);
+	assert_string_equal(text, "");
+	free(text);
+	/* Given up: the next start sends nothing. */
+	st = store_run(fx, NULL);
+	assert_int_equal(st.refused + st.pending, 0);
+	text = wait_requests(fx, 2 * UPLOAD_REFUSED_TRIES - 1, &n);
+	assert_int_equal(n, 2 * UPLOAD_REFUSED_TRIES - 1);
+	assert_contains(line_of(text, n - 1), "\"status\": 422");
+	free(text);
+}
+
+/* Fails if the store folder holds a temporary file. */
+static void ls_no_temp(const struct fixture *fx)
+{
+	struct dirent *de;
+	DIR *d = opendir(fx->store);
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".tmp"))
+			fail_msg("temporary file '%s' left in the store", de->d_name);
+	closedir(d);
+}
+
+/*
+ * The state files directly: the list survives a reopen, in order, with its counts; lines that
+ * name no interval are ignored; a full list pushes its oldest out; a link in place of the
+ * file is replaced, never written through; a crash's temporary file does not block writing.
+ */
+static void test_state_files(void **state)
+{
+	struct fixture *fx = *state;
+	char names[3][STORE_NAME_MAX], pushed[STORE_NAME_MAX], path[256], target[160];
+	const struct upload_refused *r;
+	struct upload_state *st;
+	struct stat sb;
+	size_t n, i;
+	FILE *f;
+	char *text;
+
+	assert_int_equal(mkdir(fx->store, 0700), 0);
+	for (i = 0; i < 3; i++)
+		store__format_name(T0_NS + i * NS_PER_SEC, names[i]);
+	/* A link planted where the list goes, and a leftover temporary file. */
+	snprintf(target, sizeof(target), "%s/target", fx->dir);
+	write_file(target, "untouched\n");
+	snprintf(path, sizeof(path), "%s/" UPLOAD_REFUSED_FILE, fx->store);
+	assert_int_equal(symlink(target, path), 0);
+	snprintf(path, sizeof(path), "%s/" UPLOAD_REFUSED_FILE ".tmp", fx->store);
+	write_file(path, "leftover");
+
+	assert_int_equal(upload_state__open(fx->store, &st), 0);
+	assert_string_equal(upload_state__cursor(st), "");
+	upload_state__refused(st, &n);
+	assert_int_equal(n, 0);
+	assert_true(upload_state__refuse(st, names[2], pushed));
+	assert_true(upload_state__refuse(st, names[0], pushed));
+	assert_string_equal(pushed, "");
+	assert_int_equal(upload_state__advance(st, names[2]), 0);
+	assert_int_equal(upload_state__advance(st, names[1]), 0); /* older: kept as it was */
+	assert_true(upload_state__refuse(st, names[0], pushed));  /* sent again, refused again */
+	upload_state__free(st);
+	f = fopen(target, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(path, sizeof(path), f));
+	fclose(f);
+	assert_string_equal(path, "untouched\n");
+	snprintf(path, sizeof(path), "%s/" UPLOAD_REFUSED_FILE, fx->store);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+
+	/* Reopened: the same list, oldest first; a junk line and a name twice are ignored. */
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "junk 1\n%s 1\n%s 9\n", names[2], names[1]);
+	fclose(f);
+	assert_int_equal(upload_state__open(fx->store, &st), 0);
+	assert_string_equal(upload_state__cursor(st), names[2]);
+	r = upload_state__refused(st, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(r[0].name, names[0]);
+	assert_int_equal(r[0].starts, 2);
+	assert_string_equal(r[1].name, names[2]);
+	assert_int_equal(r[1].starts, 1);
+	assert_true(upload_state__forget(st, names[2]));
+	assert_false(upload_state__forget(st, names[2]));
+	upload_state__free(st);
+	text = read_state_file(fx, UPLOAD_REFUSED_FILE);
+	snprintf(target, sizeof(target), "%s 2\n", names[0]);
+	assert_string_equal(text, target);
+	free(text);
+
+	/* A full list: the next refusal pushes the oldest out. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < UPLOAD_REFUSED_MAX; i++) {
+		store__format_name(T0_NS + 10 * NS_PER_SEC + i * NS_PER_MS, target);
+		fprintf(f, "%s 1\n", target);
+	}
+	fclose(f);
+	assert_int_equal(upload_state__open(fx->store, &st), 0);
+	upload_state__refused(st, &n);
+	assert_int_equal(n, UPLOAD_REFUSED_MAX);
+	store__format_name(T0_NS + 20 * NS_PER_SEC, target);
+	assert_true(upload_state__refuse(st, target, pushed));
+	store__format_name(T0_NS + 10 * NS_PER_SEC, target);
+	assert_string_equal(pushed, target);
+	r = upload_state__refused(st, &n);
+	assert_int_equal(n, UPLOAD_REFUSED_MAX);
+	store__format_name(T0_NS + 10 * NS_PER_SEC + NS_PER_MS, target);
+	assert_string_equal(r[0].name, target);
+	upload_state__free(st);
+	ls_no_temp(fx);
+}
+
 /* Runs "openssl ARGS" (printf-style) in DIR; fails with its output if it fails. */
 static void run_openssl(const struct fixture *fx, const char *fmt, ...)
 {
@@ -1077,6 +1326,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_since, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_refused_tries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_https, setup, teardown),
 	};
 

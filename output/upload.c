@@ -99,16 +99,12 @@ static void interval_seconds(uint64_t start_ns, uint64_t end_ns, uint64_t *from_
 		*until_s = *from_s + 1;
 }
 
-/* Store mode: appends @name unless it is not newer than everything queued or done. */
-static int uploader__queue_name(struct uploader *up, const char *name)
+/* Store mode: appends @name to the pending names, whatever they hold. Returns 0 or -ENOMEM. */
+static int uploader__append_name(struct uploader *up, const char *name)
 {
-	const char *newest = up->names_n > up->names_head ? up->names[up->names_n - 1] :
-							    up->done_name;
 	char(*grown)[STORE_NAME_MAX];
 	size_t cap;
 
-	if (strcmp(name, newest) <= 0)
-		return 0;
 	if (up->names_head && up->names_n == up->names_cap) {
 		/* Reclaim the room of names already sent before growing. */
 		memmove(up->names, up->names + up->names_head,
@@ -125,7 +121,20 @@ static int uploader__queue_name(struct uploader *up, const char *name)
 		up->names_cap = cap;
 	}
 	snprintf(up->names[up->names_n++], STORE_NAME_MAX, "%s", name);
-	return 1;
+	return 0;
+}
+
+/* Store mode: appends @name unless it is not newer than everything queued or done. */
+static int uploader__queue_name(struct uploader *up, const char *name)
+{
+	const char *newest = up->names_n > up->names_head ? up->names[up->names_n - 1] :
+							    up->done_name;
+	int err;
+
+	if (strcmp(name, newest) <= 0)
+		return 0;
+	err = uploader__append_name(up, name);
+	return err ? err : 1;
 }
 
 /*
@@ -172,24 +181,6 @@ out_free:
 	return err;
 }
 
-/* Store mode: appends a refused name to send again, whatever is queued (at start only). */
-static int uploader__queue_again(struct uploader *up, const char *name)
-{
-	char(*grown)[STORE_NAME_MAX];
-	size_t cap;
-
-	if (up->names_n == up->names_cap) {
-		cap = up->names_cap ? 2 * up->names_cap : 64;
-		grown = realloc(up->names, cap * sizeof(*up->names));
-		if (!grown)
-			return -ENOMEM;
-		up->names = grown;
-		up->names_cap = cap;
-	}
-	snprintf(up->names[up->names_n++], STORE_NAME_MAX, "%s", name);
-	return 0;
-}
-
 /*
  * Queues the refused intervals the store still holds, then those after the cursor. Without a
  * cursor, only those from @since_ns: a new server does not get the whole history. That choice
@@ -220,8 +211,9 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 	snprintf(up->done_name, sizeof(up->done_name), "%s", upload_state__cursor(up->state));
 	up->stats.skipped += upload_state__prune(up->state, entries, n);
 	refused = upload_state__refused(up->state, &nrefused);
+	/* Older than the cursor, so before every other name: the queue stays in order. */
 	for (i = 0, err = 0; i < nrefused && !err; i++)
-		err = uploader__queue_again(up, refused[i].name);
+		err = uploader__append_name(up, refused[i].name);
 	for (i = 0; i < n && err >= 0; i++)
 		err = uploader__queue_name(up, entries[i].name);
 	free(entries);

@@ -340,7 +340,7 @@ bool upload_state__refuse(struct upload_state *st, const char *name, char *pushe
 		memcpy(pushed_out, st->refused[0].name, STORE_NAME_MAX);
 		state__remove(st, &st->refused[0]);
 	}
-	/* Usually the newest; a name older than the cursor comes from a full disk's queue. */
+	/* Refusals come oldest first, so this is the end; the order holds whatever comes. */
 	for (i = st->nrefused; i > 0 && strcmp(st->refused[i - 1].name, name) > 0; i--)
 		;
 	memmove(&st->refused[i + 1], &st->refused[i], (st->nrefused - i) * sizeof(*st->refused));

@@ -596,13 +596,13 @@ static void test_tenant_and_headers(void **state)
 	assert_contains(line, "\"tenant\": \"team-7\"");
 }
 
-/* 503 twice, then accepted: retried with backoff, uploaded once. */
-static void test_retry_503(void **state)
+/* @status twice, then accepted: retried with backoff, uploaded once. */
+static void check_retried(struct fixture *fx, const char *status)
 {
-	struct fixture *fx = *state;
-	const char *args[] = { "--fail-first", "2", NULL };
+	const char *args[] = { "--fail-first", "2", "--fail-status", status, NULL };
 	struct upload_opts o;
 	struct upload_stats st;
+	char want[32];
 	size_t len, n;
 	void *raw;
 	char *text;
@@ -620,38 +620,22 @@ static void test_retry_503(void **state)
 	assert_int_equal(st.pending, 0);
 	text = wait_requests(fx, 3, &n);
 	assert_int_equal(n, 3);
-	assert_contains(line_of(text, 0), "\"status\": 503");
-	assert_contains(line_of(text, 1), "\"status\": 503");
+	snprintf(want, sizeof(want), "\"status\": %s", status);
+	assert_contains(line_of(text, 0), want);
+	assert_contains(line_of(text, 1), want);
 	assert_contains(line_of(text, 2), "\"status\": 200");
 	free(text);
 }
 
-/* 429 twice (the server's rate limit), then accepted: retried with backoff, uploaded once. */
+static void test_retry_503(void **state)
+{
+	check_retried(*state, "503");
+}
+
+/* The server's rate limit (ResourceExhausted). */
 static void test_retry_429(void **state)
 {
-	struct fixture *fx = *state;
-	const char *args[] = { "--fail-first", "2", "--fail-status", "429", NULL };
-	struct upload_opts o;
-	struct upload_stats st;
-	size_t len, n;
-	void *raw;
-	char *text;
-
-	start_receiver(fx, args);
-	o = base_opts(fx);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
-	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
-	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
-	free(raw);
-	st = wait_stat(fx->up, ST_UPLOADED, 1);
-	assert_int_equal(st.uploaded, 1);
-	assert_int_equal(st.attempts_failed, 2);
-	assert_int_equal(st.refused, 0);
-	text = wait_requests(fx, 3, &n);
-	assert_int_equal(n, 3);
-	assert_contains(line_of(text, 1), "\"status\": 429");
-	assert_contains(line_of(text, 2), "\"status\": 200");
-	free(text);
+	check_retried(*state, "429");
 }
 
 /*

@@ -618,9 +618,12 @@ class Handler(BaseHTTPRequestHandler):
             # A plain error from the pprof path: ServeHTTP's "failed to ingest" 422.
             raise Refusal(422, "parsing IngestInput-pprof failed %s" % e)
         record["gzip"] = data[:3] == b"\x1f\x8b\x08"
-        # convert/pprof/profile.go, fixTime: a profile without a time gets the query's.
-        if prof["time_nanos"] <= 0 or time.gmtime(prof["time_nanos"] // 10**9).tm_year == 1970:
+        # convert/pprof/profile.go, fixTime: a profile timed in 1970 (no time, or one in
+        # microseconds) gets the query's; ValidateProfile gives one before 1970 "now".
+        if time.gmtime(prof["time_nanos"] // 10**9).tm_year == 1970:
             prof["time_nanos"] = record["from_ns"]
+        elif prof["time_nanos"] < 0:
+            prof["time_nanos"] = now_ns
         record.update(
             time_nanos=prof["time_nanos"], duration_nanos=prof["duration_nanos"],
             samples=len(prof["sample"]),
@@ -688,6 +691,16 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_GET
 
 
+class Server(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client hanging up between two requests on a kept-alive connection is no error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("dir", help="where port, requests.jsonl and profiles go")
@@ -712,9 +725,7 @@ def main():
     if (args.tls_cert is None) != (args.tls_key is None):
         p.error("--tls-cert and --tls-key go together")
 
-    ThreadingHTTPServer.allow_reuse_address = True
-    ThreadingHTTPServer.daemon_threads = True
-    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    srv = Server(("127.0.0.1", args.port), Handler)
     srv.args, srv.lock, srv.requests = args, threading.Lock(), 0
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -722,6 +733,7 @@ def main():
         # The handshake runs in accept(); one that fails is an OSError, which socketserver
         # drops without a request (or a traceback).
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    os.makedirs(args.dir, exist_ok=True)
     # Restarted on the same folder (an outage in a test): numbering goes on.
     srv.saved = len([n for n in os.listdir(args.dir) if re.fullmatch(r"profile-\d+\.pb\.gz", n)])
     tmp = os.path.join(args.dir, ".port.tmp")

@@ -87,7 +87,8 @@ void agent_opts__usage(FILE *out)
 	sampling_options__usage(out, DEFAULT_FREQUENCY);
 	fputs("\nSIGTERM or SIGINT close the current interval, store it, try pending uploads for\n"
 	      "--upload-grace seconds and exit 0. Failed uploads are retried from the store with\n"
-	      "exponential backoff (0.5 s up to 5 min), oldest first.\n"
+	      "exponential backoff (0.5 s up to 5 min), oldest first; intervals the server\n"
+	      "refuses (4xx) stay in the store and are sent again at the next start.\n"
 	      "Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH).\n",
 	      out);
 }

@@ -38,6 +38,65 @@ bg() {
 
 prog() { echo "$TEST_PROGRAM_DIR/$1"; }
 
+# Samples follow CPU time, not the clock: on a machine busy with other work a workload gets
+# a fraction of each second, so the recordings below last until the workloads have run long
+# enough rather than for a fixed time. CPU_WAIT_CAP (seconds) only ends a wait that would
+# never end (a workload that stopped running); the checks on samples then say what is short.
+CPU_WAIT_CAP=${CPU_WAIT_CAP:-120}
+
+# cpu_ticks PID: the CPU time PID (all its threads, user and kernel) has run, in clock
+# ticks; nothing once it has exited.
+cpu_ticks() {
+	sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null | awk '$1 != "Z" { print $12 + $13 }'
+}
+
+# wait_cpu SECS PIDS [WHILE_PID]: waits until each of PIDS (comma-separated) has run SECS
+# seconds of CPU time more than when called, or has exited; or until WHILE_PID, if given,
+# has exited. Returns 1 when CPU_WAIT_CAP ends the wait.
+wait_cpu() {
+	local want pids=${2//,/ } while=${3:-} p t i short end=$((SECONDS + CPU_WAIT_CAP))
+	local start=()
+	want=$(awk -v s="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%d", s * hz + 0.5 }')
+	for p in $pids; do start+=("$(cpu_ticks "$p")"); done
+	while [ "$SECONDS" -lt "$end" ]; do
+		[ -z "$while" ] || kill -0 "$while" 2>/dev/null || return 0
+		short=0 i=0
+		for p in $pids; do
+			t=$(cpu_ticks "$p")
+			[ -z "$t" ] || [ -z "${start[i]}" ] || [ $((t - start[i])) -ge "$want" ] || short=1
+			i=$((i + 1))
+		done
+		[ "$short" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_sampling PID: waits until the bpfprof PID samples (its perf events are open), or has
+# exited. Returns 1 when CPU_WAIT_CAP ends the wait.
+wait_sampling() {
+	local end=$((SECONDS + CPU_WAIT_CAP))
+	while kill -0 "$1" 2>/dev/null; do
+		ls -l "/proc/$1/fd" 2>/dev/null | grep -q '\[perf_event\]' && return 0
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# record_cpu SECS PIDS ARGS...: "$BPFPROF record ARGS..." (with no -d of its own) until each
+# of PIDS (comma-separated) has run SECS seconds of CPU time since sampling began, then
+# SIGINT, which ends a recording with every output written. Returns record's exit status.
+record_cpu() {
+	local secs=$1 pids=$2 rec
+	shift 2
+	"$BPFPROF" record -d 3600 "$@" &
+	rec=$!
+	wait_sampling "$rec" && wait_cpu "$secs" "$pids" "$rec" ||
+		echo "note: $pids did not run $secs s of CPU time within $CPU_WAIT_CAP s" >&2
+	kill -INT "$rec" 2>/dev/null
+	wait "$rec"
+}
+
 # total FILE [COMM]: samples in a folded file, of one process name if given.
 total() {
 	awk -v c="${2:-}" 'c == "" || index($0, c ";") == 1 || $0 ~ "^" c " " { s += $NF } END { print s + 0 }' "$1"

@@ -11,12 +11,12 @@ compare=$TEST_TOOL_DIR/unwind_compare
 [ -x "$compare" ] || fail "$compare is missing"
 
 # Two processes, two threads each; they must outlive the comparison, which reads their maps.
-bg "$load" 30
+bg "$load" 3600
 a=$!
-bg "$load" 30
+bg "$load" 3600
 b=$!
 sleep 0.3
-"$BPFPROF" record -q -p "$a,$b" -d 3 -F 99 --debug-capture "$WORK/cap" \
+record_cpu 1 "$a,$b" -q -p "$a,$b" -F 99 --debug-capture "$WORK/cap" \
 	-o "$WORK/out.folded" 2>"$WORK/record.err" ||
 	fail "record --debug-capture exited $?: $(head -n 3 "$WORK/record.err")"
 [ -s "$WORK/cap" ] || fail "no capture file"

@@ -9,11 +9,13 @@
 need_bpf
 for p in unwind_nofp unwind_fpleaf unwind_qsort unwind_syscall unwind_recurse; do
 	[ -x "$(prog $p)" ] || skip "$p was not built (no gcc)"
-	bg "$(prog $p)" 20
+	# They run until the test ends; each recording lasts until they have had the CPU time
+	# their samples need.
+	bg "$(prog $p)" 3600
 done
 sleep 0.3
 pids=$(IFS=,; echo "${BG_PIDS[*]}")
-"$BPFPROF" record -p "$pids" -d 3 -F 199 -o "$WORK/all.folded" 2>"$WORK/all.err" ||
+record_cpu 1 "$pids" -p "$pids" -F 199 -o "$WORK/all.folded" 2>"$WORK/all.err" ||
 	fail "record exited $?: $(head -n 3 "$WORK/all.err")"
 
 all=$WORK/all.folded
@@ -35,7 +37,7 @@ echo "summary: ${line:-(no unwinding: line)}"
 
 # Frame pointers only: the chain breaks at the first function that keeps none, so few
 # stacks reach main. This proves the expectations above can fail.
-"$BPFPROF" record -q --unwind fp -p "${BG_PIDS[0]}" -d 1.5 -F 199 -o "$WORK/fp.folded" \
+record_cpu 0.5 "${BG_PIDS[0]}" -q --unwind fp -p "${BG_PIDS[0]}" -F 199 -o "$WORK/fp.folded" \
 	2>"$WORK/fp.err" || fail "record --unwind fp exited $?: $(head -n 3 "$WORK/fp.err")"
 full=$(complete_share "$WORK/all.folded" unwind_nofp "${entry}run;a;b;c;leaf;")
 fp=$(complete_share "$WORK/fp.folded" unwind_nofp "${entry}run;a;b;c;leaf;")
@@ -48,7 +50,8 @@ fi
 
 # Kernels without bpf_loop (before 5.17) walk in tail calls, 20 frames each: the 300-deep
 # recursion takes 16 of them.
-BPFPROF_FALLBACK_PATHS=1 "$BPFPROF" record -vv -p "${BG_PIDS[0]},${BG_PIDS[4]}" -d 1.5 -F 199 \
+tail_pids=${BG_PIDS[0]},${BG_PIDS[4]}
+BPFPROF_FALLBACK_PATHS=1 record_cpu 0.5 "$tail_pids" -vv -p "$tail_pids" -F 199 \
 	-o "$WORK/tail.folded" 2>"$WORK/tail.err" ||
 	fail "record in tail calls exited $?: $(grep -v libbpf "$WORK/tail.err" | head -n 3)"
 grep -q 'walking user stacks in tail calls' "$WORK/tail.err" ||

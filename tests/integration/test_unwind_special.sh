@@ -8,11 +8,11 @@
 need_bpf
 for p in unwind_signal unwind_threads unwind_except; do
 	[ -x "$(prog $p)" ] || skip "$p was not built (no gcc or g++)"
-	bg "$(prog $p)" 20
+	bg "$(prog $p)" 3600
 done
 sleep 0.3
 pids=$(IFS=,; echo "${BG_PIDS[*]}")
-"$BPFPROF" record -q -p "$pids" -d 3 -F 199 -o "$WORK/all.folded" 2>"$WORK/all.err" ||
+record_cpu 1 "$pids" -q -p "$pids" -F 199 -o "$WORK/all.folded" 2>"$WORK/all.err" ||
 	fail "record exited $?: $(head -n 3 "$WORK/all.err")"
 
 all=$WORK/all.folded

@@ -18,12 +18,16 @@ trap 'cleanup; cleanup_cgroup' EXIT
 
 cp "$(prog callgraph)" "$WORK/inside"
 cp "$(prog callgraph)" "$WORK/outside"
-bg "$WORK/inside" 10
-echo $! >"$cg/child/cgroup.procs" || skip "cannot move a process into $cg/child"
-bg "$WORK/outside" 10
+bg "$WORK/inside" 3600
+inside=$!
+echo "$inside" >"$cg/child/cgroup.procs" || skip "cannot move a process into $cg/child"
+bg "$WORK/outside" 3600
+outside=$!
 sleep 0.3
 
-"$BPFPROF" record -q --cgroup "$cg" -d 2 -o "$WORK/cg.folded" || fail "record --cgroup exited $?"
+# Both have run a second when it ends: the outside one had its chance to be sampled too.
+record_cpu 1 "$inside,$outside" -q --cgroup "$cg" -o "$WORK/cg.folded" ||
+	fail "record --cgroup exited $?"
 in=$(total "$WORK/cg.folded" inside)
 out=$(total "$WORK/cg.folded" outside)
 all=$(total "$WORK/cg.folded")

@@ -3,10 +3,11 @@
 # Whole-host recording to stdout and to two files at once; CPU selection.
 . "$(dirname "$0")/lib.sh"
 need_bpf
-bg "$(prog callgraph)" 10
+bg "$(prog callgraph)" 3600
+wl=$!
 sleep 0.3
 
-"$BPFPROF" record -d 2 -F 99 -o - -o "$WORK/a.folded" -o "$WORK/b.txt" >"$WORK/stdout.folded" 2>"$WORK/summary" ||
+record_cpu 1 "$wl" -F 99 -o - -o "$WORK/a.folded" -o "$WORK/b.txt" >"$WORK/stdout.folded" 2>"$WORK/summary" ||
 	fail "whole-host record exited $?"
 n=$(total "$WORK/stdout.folded" callgraph)
 c=$(share "$WORK/stdout.folded" callgraph "main;spin")

@@ -7,10 +7,10 @@
 need_bpf
 [ "$(uname -m)" = x86_64 ] || skip "the JIT fixture generates x86-64 code only"
 
-bg "$(prog jit_fixture)" spin 6 >/dev/null
+bg "$(prog jit_fixture)" spin 3600 >/dev/null
 wl=$!
 sleep 0.5
-"$BPFPROF" record -q -p "$wl" -d 2 -F 199 -o "$WORK/jit.folded" || fail "record -p exited $?"
+record_cpu 1 "$wl" -q -p "$wl" -F 199 -o "$WORK/jit.folded" || fail "record -p exited $?"
 n=$(total "$WORK/jit.folded" jit_fixture)
 jit=$(awk '{ if ($0 ~ /;jit_fixture_hot_loop_\[j\]( |;)/) got += $NF; all += $NF }
 	END { printf "%.4f\n", all ? got / all : 0 }' "$WORK/jit.folded")
@@ -29,17 +29,21 @@ if command -v unshare >/dev/null && unshare --pid --fork --mount true 2>/dev/nul
 	mkdir "$WORK/ctmp"
 	cp "$(prog jit_fixture)" "$WORK/ctmp/jit_fixture"
 	bg unshare --pid --fork --kill-child --mount --propagation private sh -c \
-		"mount --bind '$WORK/ctmp' /tmp && exec /tmp/jit_fixture spin 6" >"$WORK/ctr.out"
+		"mount --bind '$WORK/ctmp' /tmp && exec /tmp/jit_fixture spin 3600" >"$WORK/ctr.out"
 	ns_parent=$!
 	sleep 0.5
 	ctr=$(pgrep -P "$ns_parent" | head -n 1)
 	[ -n "$ctr" ] || fail "the namespaced JIT fixture did not start"
+	# unshare ignores SIGTERM while it waits for its child: the cleanup ends the fixture
+	# itself (its handler unlinks the map and exits), and unshare with it.
+	BG_PIDS+=("$ctr")
 	[ -e "$WORK/ctmp/perf-1.map" ] || fail "the namespaced fixture did not write /tmp/perf-1.map"
 	[ -e "/tmp/perf-$ctr.map" ] && fail "/tmp/perf-$ctr.map exists: the check proves nothing"
 	addr=$(awk '$1 == "jit" && $4 == "jit_fixture_hot_loop" { print "0x" $2 }' "$WORK/ctr.out")
 	got=$("$BPFPROF" symbolize --pid "$ctr" "$addr" 2>/dev/null | head -n 1)
 	[ "$got" = jit_fixture_hot_loop ] || fail "JIT code of the namespaced process named '$got'"
-	"$BPFPROF" record -q -p "$ctr" -d 2 -F 199 -o "$WORK/ctr.folded" || fail "record of the namespaced fixture exited $?"
+	record_cpu 1 "$ctr" -q -p "$ctr" -F 199 -o "$WORK/ctr.folded" ||
+		fail "record of the namespaced fixture exited $?"
 	cjit=$(awk '{ if ($0 ~ /;jit_fixture_hot_loop_\[j\]( |;)/) got += $NF; all += $NF }
 		END { printf "%.4f\n", all ? got / all : 0 }' "$WORK/ctr.folded")
 	echo "namespaced (pid 1 in its namespace, $ctr here): JIT frames $cjit"
@@ -52,14 +56,14 @@ fi
 if command -v node >/dev/null; then
 	cat >"$WORK/hot.js" <<'EOF'
 function hotLoop(n) { let s = 0; for (let i = 0; i < n; i++) s = (s * 31 + i) % 1000003; return s; }
-const end = Date.now() + 6000; let t = 0;
-while (Date.now() < end) t += hotLoop(1e6);
-console.log(t);
+let t = 0;
+for (;;) t = (t + hotLoop(1e6)) % 1000003;
 EOF
+	# It runs until killed below; V8 compiles hotLoop once it has run a while.
 	bg node --perf-basic-prof "$WORK/hot.js"
 	node_pid=$!
-	sleep 1.5
-	"$BPFPROF" record -q -p "$node_pid" -d 2 -F 199 -o "$WORK/node.folded"
+	wait_cpu 1 "$node_pid"
+	record_cpu 1 "$node_pid" -q -p "$node_pid" -F 199 -o "$WORK/node.folded"
 	rc=$?
 	# node leaves its perf map behind.
 	kill "$node_pid" 2>/dev/null

@@ -3,10 +3,10 @@
 # Kernel frames: time spent in read(2) shows named kernel frames under the user frames.
 . "$(dirname "$0")/lib.sh"
 need_bpf
-bg "$(prog readloop)" 10
+bg "$(prog readloop)" 3600
 wl=$!
 sleep 0.3
-"$BPFPROF" record -q -p "$wl" -d 2 -F 199 -o "$WORK/k.folded" || fail "record exited $?"
+record_cpu 2 "$wl" -q -p "$wl" -F 199 -o "$WORK/k.folded" || fail "record exited $?"
 n=$(total "$WORK/k.folded" readloop)
 k=$(awk '/^readloop;/ { all += $NF; if ($0 ~ /;main;.*;(vfs_read|ksys_read|__x64_sys_read)_\[k\]/) got += $NF }
 	END { printf "%.4f\n", all ? got / all : 0 }' "$WORK/k.folded")
@@ -18,9 +18,9 @@ awk '{ sub(/ [0-9]+$/, ""); n = split($0, f, ";"); k = 0
 	for (i = 2; i <= n; i++) { if (f[i] ~ /_\[k\]$/) k = 1; else if (k) { print; exit 1 } } }' \
 	"$WORK/k.folded" || fail "a user frame follows a kernel frame"
 
-"$BPFPROF" record -q -p "$wl" -d 1 --user-only -o "$WORK/u.folded" || fail "--user-only exited $?"
+record_cpu 0.5 "$wl" -q -p "$wl" --user-only -o "$WORK/u.folded" || fail "--user-only exited $?"
 grep -q '_\[k\]' "$WORK/u.folded" && fail "--user-only recorded kernel frames"
-"$BPFPROF" record -q -p "$wl" -d 1 --kernel-only -o "$WORK/konly.folded" || fail "--kernel-only exited $?"
+record_cpu 0.5 "$wl" -q -p "$wl" --kernel-only -o "$WORK/konly.folded" || fail "--kernel-only exited $?"
 grep -q ';main;' "$WORK/konly.folded" && fail "--kernel-only recorded user frames"
 grep -q '_\[k\]' "$WORK/konly.folded" || fail "--kernel-only recorded no kernel frames"
 ok "kernel read path in $k of samples; --user-only and --kernel-only hold"

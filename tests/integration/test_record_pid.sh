@@ -3,16 +3,15 @@
 # record -p: complete frame-pointer stacks and the 75/25 split of callgraph, nothing else.
 . "$(dirname "$0")/lib.sh"
 need_bpf
-bg "$(prog callgraph)" 10
+bg "$(prog callgraph)" 3600
 wl=$!
 sleep 0.3
 
-# CPU seconds the workload ran: on a busy machine it gets less than the 3 s of wall time.
-# They include the moments record spends loading BPF, hence the margin below.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$wl/stat"; }
-before=$(cpu_ticks)
-"$BPFPROF" record -q -p "$wl" -d 3 -F 199 -o "$WORK/pid.folded" || fail "record -p exited $?"
-ran=$(awk -v t=$(($(cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')
+# CPU seconds the workload ran while record ran: 1.5 s of sampling and the moments record
+# spends loading BPF, hence the margin below.
+before=$(cpu_ticks "$wl")
+record_cpu 1.5 "$wl" -q -p "$wl" -F 199 -o "$WORK/pid.folded" || fail "record -p exited $?"
+ran=$(awk -v t=$(($(cpu_ticks "$wl") - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')
 expected=$(awk -v s="$ran" 'BEGIN { printf "%d", s * 199 }')
 n=$(total "$WORK/pid.folded" callgraph)
 all=$(total "$WORK/pid.folded")

@@ -23,9 +23,12 @@ store_total() {
 cp "$(prog callgraph)" "$WORK/as_callgraph"
 cp "$(prog readloop)" "$WORK/as_readloop"
 
-# 1. Two phases, one program each, one-second intervals; SIGTERM ends it.
+# 1. Two phases, one program each, one-second intervals; SIGTERM ends it. Each program runs
+# 3 s of CPU time (callgraph.c, readloop.c), so a busy machine lengthens the phases rather
+# than thinning them.
 "$BPFPROF" agent --interval 1 -F 199 --store "$S" --log-file "$WORK/agent.log" -v &
 agent=$!
+wait_sampling "$agent" || fail "the agent did not start sampling: $(tail -n 3 "$WORK/agent.log")"
 sleep 1
 t0=$(date +%s.%N)
 "$WORK/as_callgraph" 3
@@ -74,7 +77,8 @@ ok "empty window: $(head -n 1 "$WORK/err")"
 # 3. One agent per store.
 "$BPFPROF" agent --interval 1 --store "$S" 2>"$WORK/first.err" &
 first=$!
-sleep 1
+# It holds the store before it samples.
+wait_sampling "$first" || fail "the first agent did not start: $(head -n 3 "$WORK/first.err")"
 if "$BPFPROF" agent --interval 1 --store "$S" 2>"$WORK/second.err"; then
 	fail "a second agent ran on the same store"
 fi

@@ -1,39 +1,72 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Installs the Debian packages bpfprof needs that are missing. Quiet when none is.
-# Usage: scripts/deps.sh [build|test]   (test adds what the test suite needs)
+# Installs what bpfprof needs that is missing, from Debian's packages. Quiet when nothing is.
+# Usage: scripts/deps.sh [build|test]
+#   build  what building and running the profiler needs
+#   test   also everything the test suite uses, so that no test skips for want of a tool:
+#          cmocka, compilers and binutils for the test programs, go (pprof), Node.js, npm and
+#          Chromium with playwright-core from tests/browser/package-lock.json (the browser
+#          test), clang's fuzzing runtime, bc, zstd, openssl, and what the kernel tests boot
+#          their guests with (qemu, a static busybox, cpio, kmod, the archive keyring)
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev libelf-dev libdw-dev
 	zlib1g-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler libiberty-dev liblzma-dev
 	libdebuginfod-dev libcurl4-openssl-dev)
 test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
-	elfutils llvm-14 libc6-dbg openssl)
+	elfutils llvm-14 libc6-dbg openssl bc zstd chromium libclang-rt-14-dev
+	qemu-system-x86 busybox-static cpio kmod debian-archive-keyring)
 
-packages=("${build_packages[@]}")
-[ "${1:-build}" = test ] && packages+=("${test_packages[@]}")
+mode=${1:-build}
+case $mode in
+build) packages=("${build_packages[@]}") ;;
+test) packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+*) echo "usage: scripts/deps.sh [build|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js and npm by their commands: a machine with its own (nodesource, nvm) keeps it.
+if [ "$mode" = test ] && ! { command -v node && command -v npm; } >/dev/null; then
+	missing+=(nodejs npm)
+fi
 
-if [ "$(id -u)" != 0 ]; then
-	echo "bpfprof: missing packages: ${missing[*]}; run this script as root to install them" >&2
-	exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "bpfprof: missing packages: ${missing[*]}; run this script as root to install them" >&2
+		exit 1
+	fi
+	echo "installing: ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# Wait for another apt or dpkg (an unattended upgrade, say) instead of failing at once.
+	apt_wait=(-o DPkg::Lock::Timeout=300)
+	# One update per machine is enough, unless the lists are gone.
+	if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls /var/lib/apt/lists/*_Packages 2>/dev/null | head -n 1)" ]; then
+		apt-get "${apt_wait[@]}" update -qq >/dev/null
+	fi
+	if ! apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1; then
+		apt-get "${apt_wait[@]}" update -qq >/dev/null
+		apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1 ||
+			{ tail -n 20 /tmp/bpfprof-apt.log >&2; exit 1; }
+	fi
 fi
-echo "installing: ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-# Wait for another apt or dpkg (an unattended upgrade, say) instead of failing at once.
-apt_wait=(-o DPkg::Lock::Timeout=300)
-# One update per machine is enough, unless the lists are gone.
-if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls /var/lib/apt/lists/*_Packages 2>/dev/null | head -n 1)" ]; then
-	apt-get "${apt_wait[@]}" update -qq >/dev/null
-fi
-if ! apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1; then
-	apt-get "${apt_wait[@]}" update -qq >/dev/null
-	apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1 ||
-		{ tail -n 20 /tmp/bpfprof-apt.log >&2; exit 1; }
+[ "$mode" = test ] || exit 0
+
+# playwright-core, at the version the lock file pins, unless that one is there already.
+browser=$root/tests/browser
+version() { node -e 'try { console.log(require(process.argv[1]).version) } catch { }' "$1"; }
+want=$(node -e 'console.log(require(process.argv[1]).packages["node_modules/playwright-core"].version)' \
+	"$browser/package-lock.json")
+if [ "$(version "$browser/node_modules/playwright-core/package.json")" != "$want" ]; then
+	echo "installing: playwright-core $want (npm ci in tests/browser)" >&2
+	# Node trusts only its own certificate list unless told otherwise: the system's as well,
+	# so that npm reaches the registry wherever apt does (a local CA, a proxy's).
+	ca=/etc/ssl/certs/ca-certificates.crt
+	[ -n "${NODE_EXTRA_CA_CERTS:-}" ] || [ ! -f "$ca" ] || export NODE_EXTRA_CA_CERTS=$ca
+	(cd "$browser" && npm ci --no-audit --no-fund --loglevel=error >/tmp/bpfprof-npm.log 2>&1) ||
+		{ tail -n 20 /tmp/bpfprof-npm.log >&2; exit 1; }
 fi

@@ -19,13 +19,14 @@ fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "SKIP: $*"; exit $SKIP; }
 ok() { echo "ok: $*"; }
 
-# Skips unless this process may load BPF programs and the kernel can run them.
+# Skips unless this process may load BPF programs and the kernel can run them. The reasons
+# start "not root:" or "no BPF:", the only skips scripts/test.sh lets pass in CI.
 need_bpf() {
-	[ "$(id -u)" = 0 ] || skip "needs root to load BPF programs"
-	[ -r /sys/kernel/btf/vmlinux ] || skip "the kernel has no BTF"
+	[ "$(id -u)" = 0 ] || skip "not root: loading BPF programs needs root"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "no BPF: the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 	if ! "$BPFPROF" record -q -d 0.2 -o "$WORK/probe.folded" 2>"$WORK/probe.err"; then
 		grep -qi 'permission\|not permitted' "$WORK/probe.err" &&
-			skip "BPF refused here: $(head -n 1 "$WORK/probe.err")"
+			skip "no BPF: refused here: $(head -n 1 "$WORK/probe.err")"
 		fail "a minimal recording failed: $(head -n 1 "$WORK/probe.err")"
 	fi
 }

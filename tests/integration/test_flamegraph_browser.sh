@@ -8,11 +8,11 @@ work=$(mktemp -d /tmp/bpfprof-browser.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
-[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "SKIP: chromium is not installed"; exit 77; }
-if [ ! -d "$here/browser/node_modules/playwright-core" ]; then
-	(cd "$here/browser" && npm ci --no-audit --no-fund --silent) || fail "npm ci failed in tests/browser"
-fi
+# scripts/deps.sh test installs all three.
+skip() { echo "SKIP: $* (scripts/deps.sh test installs it)"; exit 77; }
+command -v node >/dev/null || skip "node is not installed"
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || skip "chromium is not installed"
+[ -d "$here/browser/node_modules/playwright-core" ] || skip "playwright-core is not installed"
 
 printf '%s\n' "app;main;spin;heavy;heavy_leaf 75" "app;main;spin;light;light_leaf 25" \
 	"app;main;wait;read_[k] 20" >"$work/graph.folded"

@@ -76,5 +76,5 @@ EOF
 	at_least "$hot" 0.5 || fail "V8's JIT frames not named: $hot"
 	ok "node --perf-basic-prof: $hot"
 else
-	echo "node is not installed: V8 part skipped"
+	echo "node is not installed (scripts/deps.sh test installs it): V8 part skipped"
 fi

@@ -6,7 +6,7 @@
 # tests/unit/test_store_window.c covers timed samples.
 . "$(dirname "$0")/lib.sh"
 
-command -v zstd >/dev/null || skip "no zstd command to build a store with"
+command -v zstd >/dev/null || skip "no zstd command to build a store with (scripts/deps.sh test installs zstd)"
 command -v gzip >/dev/null || skip "no gzip command"
 
 STORE=$WORK/store

@@ -27,7 +27,7 @@ skips=$(
 	sed -nE 's/^[[:space:]]+[0-9]+ - ([^ ]+) \(Skipped\)$/\1/p' ctest.log | while read -r t; do
 		grep -qF "$t: SKIP: " <<<"$notes" || echo "$t: skipped without a reason"
 	done
-	grep -E 'not built|left out' configure.log 2>/dev/null | sed -E 's/^(-- )?/configure: /'
+	grep -E 'not built|left out' configure.log 2>/dev/null | sed -E 's/^(-- )?/configure: /' || true
 )
 if [ -n "$skips" ]; then
 	echo "skipped:"

@@ -425,8 +425,10 @@ static void test_deleted_binary(void **state)
 
 	(void)state;
 	/* Following map_files links needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE). */
-	if (geteuid())
+	if (geteuid()) {
+		printf("skipping: not root: map_files links need CAP_CHECKPOINT_RESTORE\n");
 		skip();
+	}
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);

@@ -19,15 +19,15 @@ fact kernel "$(uname -r)"
 fact btf "$([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
 fact perf_event_paranoid "$(cat /proc/sys/kernel/perf_event_paranoid)"
 
-# load [OPTIONS]: the verdict of a one-second whole-host recording, with its -vv log kept,
-# and the seconds it took (BPF loading is most of them).
+# load [OPTIONS]: the verdict of a one-second whole-host recording, with its -vv log kept;
+# sets the fact record_secs, how long that recording took (a measure of the guest's speed).
 load() {
-	local log=$OUT/load${1:+-fp}.log t0 secs
+	local log=$OUT/load${1:+-fp}.log t0 ds
 	t0=$(date +%s%N)
 	if "$B" record -vv -d 1 "$@" -o /tmp/load.folded >"$log" 2>&1; then
-		secs=$(( ($(date +%s%N) - t0) / 100000000 ))
-		secs="$((secs / 10)).$((secs % 10)) s"
-		if grep -q 'walking user stacks in tail calls' "$log"; then echo "yes, tail calls, $secs"; else echo "yes, $secs"; fi
+		ds=$((($(date +%s%N) - t0) / 100000000))
+		[ $# = 0 ] && fact record_secs "$((ds / 10)).$((ds % 10))"
+		if grep -q 'walking user stacks in tail calls' "$log"; then echo "yes, tail calls"; else echo "yes"; fi
 	else
 		# What bpfprof says, the program libbpf names, and the verifier's last word (lost when
 		# the log was cut short).
@@ -43,7 +43,8 @@ load() {
 		echo "no: ${why#bpfprof: }${prog:+; $prog}${verifier:+; verifier: $verifier}"
 	fi
 }
-fact load "$(load)"
+load=$(load)
+fact load "$load"
 # Frame pointers only: a smaller program, which may load where the table walker does not.
 fact load_fp "$(load --unwind fp)"
 

@@ -68,8 +68,9 @@ archive_version() { # archive_version PKG: the version the lists offer
 }
 
 # archive_unpack PKG: downloads PKG (unless its .deb of the listed version is cached) and
-# unpacks it into $KCACHE/k/PKG-VERSION; prints that folder. Half-done work from an
-# interrupted run is redone: files appear under their final names only when complete.
+# unpacks it into $KCACHE/k/PKG-VERSION, then drops the .deb; prints that folder. Half-done
+# work from an interrupted run is redone: files appear under their final names only when
+# complete.
 archive_unpack() {
 	local pkg=$1 ver deb dir
 	ver=$(archive_version "$pkg")
@@ -91,13 +92,13 @@ archive_unpack() {
 			rm -rf "$deb" "$dir.tmp"
 			return 1
 		fi
-		touch "$dir.tmp/.complete" && mv "$dir.tmp" "$dir" || return 1
+		touch "$dir.tmp/.complete" && mv "$dir.tmp" "$dir" && rm -f "$deb" || return 1
 	fi
 	echo "$dir"
 }
 
-# archive_prune KEEP...: removes cached kernels (folders and .debs) other than KEEP (folders
-# archive_unpack printed), so that the cache holds one kernel per series.
+# archive_prune KEEP...: removes cached kernels other than KEEP (folders archive_unpack
+# printed), and .debs an interrupted run left, so that the cache holds one kernel per series.
 archive_prune() {
 	local d keep
 	for d in "$KCACHE"/k/*/; do
@@ -106,14 +107,5 @@ archive_prune() {
 		for keep; do [ "$d" = "$keep" ] && continue 2; done
 		rm -rf "$d"
 	done
-	for d in "$KCACHE"/debs/*.deb; do
-		[ -e "$d" ] || continue
-		keep=$(basename "$d" .deb)
-		# PKG_VERSION_amd64 against the folder PKG-VERSION (with : and ~ replaced).
-		keep=${keep%_amd64}
-		keep=${keep/_/-}
-		keep=${keep//%3a/_}
-		keep=${keep//\~/_}
-		[ -d "$KCACHE/k/$keep" ] || rm -f "$d"
-	done
+	rm -f "$KCACHE"/debs/*.deb
 }

@@ -87,14 +87,23 @@ wait_sampling() {
 # record_cpu SECS PIDS ARGS...: "$BPFPROF record ARGS..." (with no -d of its own) until each
 # of PIDS (comma-separated) has run SECS seconds of CPU time since sampling began, then
 # SIGINT, which ends a recording with every output written. Returns record's exit status.
+# RECORD_CPU_SECS is then the CPU time the first of PIDS ran while sampling (loading the
+# program, seconds on a slow machine, is not in it).
 record_cpu() {
-	local secs=$1 pids=$2 rec
+	local secs=$1 pids=$2 rec first from=0 to
 	shift 2
+	first=${pids%%,*}
 	"$BPFPROF" record -d 3600 "$@" &
 	rec=$!
-	wait_sampling "$rec" && wait_cpu "$secs" "$pids" "$rec" ||
-		echo "note: $pids did not run $secs s of CPU time within $CPU_WAIT_CAP s" >&2
+	if wait_sampling "$rec"; then
+		from=$(cpu_ticks "$first")
+		wait_cpu "$secs" "$pids" "$rec" ||
+			echo "note: $pids did not run $secs s of CPU time within $CPU_WAIT_CAP s" >&2
+	fi
+	to=$(cpu_ticks "$first")
 	kill -INT "$rec" 2>/dev/null
+	RECORD_CPU_SECS=$(awk -v t=$((${to:-0} - ${from:-0})) -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { print (t > 0 ? t : 0) / hz }')
 	wait "$rec"
 }
 

@@ -7,11 +7,9 @@ bg "$(prog callgraph)" 3600
 wl=$!
 sleep 0.3
 
-# CPU seconds the workload ran while record ran: 1.5 s of sampling and the moments record
-# spends loading BPF, hence the margin below.
-before=$(cpu_ticks "$wl")
+# The samples expected: 199 a second of the CPU time the workload ran while sampling.
 record_cpu 1.5 "$wl" -q -p "$wl" -F 199 -o "$WORK/pid.folded" || fail "record -p exited $?"
-ran=$(awk -v t=$(($(cpu_ticks "$wl") - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')
+ran=$RECORD_CPU_SECS
 expected=$(awk -v s="$ran" 'BEGIN { printf "%d", s * 199 }')
 n=$(total "$WORK/pid.folded" callgraph)
 all=$(total "$WORK/pid.folded")

@@ -352,7 +352,8 @@ static void report_perf_denied(uint32_t cpu)
 	if (paranoid > 2)
 		pr_err("cannot open a perf event on CPU %u: permission denied: "
 		       "kernel.perf_event_paranoid is %d, which allows them to CAP_SYS_ADMIN only "
-		       "(run as root, or set it to 2: sysctl -w kernel.perf_event_paranoid=2)\n",
+		       "(run as root, or set it to 2: sysctl -w kernel.perf_event_paranoid=2, kept "
+		       "across boots by the agent's /etc/sysctl.d/60-bpfprof.conf)\n",
 		       cpu, paranoid);
 	else
 		pr_err("cannot open a perf event on CPU %u: permission denied "

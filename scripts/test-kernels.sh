@@ -41,7 +41,7 @@ SYSTEMD_SERIES=6.12
 # The tests run in every guest, when not --all-tests: sampling a pid and the whole host,
 # kernel frames, the cgroup filter, -- COMMAND and its children (the fork tracepoint), both
 # user-stack walks (bpf_loop where the kernel has it, tail calls forced by
-# BPFPROF_TAIL_CALL_WALK=1 in test_unwind_nofp everywhere), frame pointers and unwind tables,
+# BPFPROF_FALLBACK_PATHS=1 in test_unwind_nofp everywhere), frame pointers and unwind tables,
 # programs without frame pointers, signal frames, threads and exceptions, the table walker
 # against libdw, and the agent with its store. The rest (outputs, store, symbolization) does
 # not depend on the kernel, and all of them would take 13 minutes a kernel under TCG.
@@ -204,7 +204,7 @@ why_unfinished() {
 
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 ROWS=() NOTES=() failed=0
-row() { ROWS+=("$(printf '%-28s %-20s %6s %6s %7s %8s' "$@")"); }
+row() { ROWS+=("$(printf '%-28s %-36s %6s %6s %7s %8s' "$@")"); }
 note() { NOTES+=("$*"); failed=1; }
 
 run_tests() { # run_tests SERIES
@@ -266,7 +266,7 @@ fi
 # The summary, also kept beside the logs.
 {
 	echo
-	printf '%-28s %-20s %6s %6s %7s %8s\n' kernel "BPF program loads" passed failed skipped time
+	printf '%-28s %-36s %6s %6s %7s %8s\n' kernel "BPF program loads (older ways)" passed failed skipped time
 	printf '%s\n' "${ROWS[@]}"
 	d=$RUNS/${KVER[$SYSTEMD_SERIES]:-none}-systemd
 	if [ -s "$d/figures" ] && [ "$systemd" = 1 ]; then

@@ -27,7 +27,14 @@ load() {
 	if "$B" record -vv -d 1 "$@" -o /tmp/load.folded >"$log" 2>&1; then
 		ds=$((($(date +%s%N) - t0) / 100000000))
 		[ $# = 0 ] && fact record_secs "$((ds / 10)).$((ds % 10))"
-		if grep -q 'walking user stacks in tail calls' "$log"; then echo "yes, tail calls"; else echo "yes"; fi
+		# The older ways the program took here (sampler.c prints them at -v).
+		local older=()
+		grep -q 'no bpf_loop' "$log" && older+=("tail calls")
+		grep -q 'no bpf_task_pt_regs' "$log" && older+=("saved regs")
+		grep -q 'hash maps preallocated' "$log" && older+=("prealloc")
+		local list
+		list=$(printf '%s, ' "${older[@]}")
+		echo "yes${older[*]:+: ${list%, }}"
 	else
 		# What bpfprof says, the program libbpf names, and the verifier's last word (lost when
 		# the log was cut short).

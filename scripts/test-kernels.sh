@@ -239,7 +239,7 @@ run_tests() { # run_tests SERIES
 	[ -s "$d/started" ] && echo "  booted in $(($(cat "$d/started") - BOOT_T0)) s;" \
 		"kernel.perf_event_paranoid=$(sed -n 's/^perf_event_paranoid=//p' "$d/facts");" \
 		"record -d 1 of the whole guest took $(sed -n 's/^record_secs=//p' "$d/facts") s"
-	[ "${load%%[ ,]*}" = yes ] &&
+	[ "${load%%[ ,:]*}" = yes ] &&
 		echo "  without CAP_SYS_ADMIN: at kernel.perf_event_paranoid=3: $(sed -n 's/^without_sys_admin_at_3=//p' "$d/facts");" \
 			"at 2: $(sed -n 's/^without_sys_admin_at_2=//p' "$d/facts")"
 }

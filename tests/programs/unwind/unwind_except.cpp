@@ -25,7 +25,7 @@ extern "C" NOINLINE void cleanup_work(int depth)
 {
 	uint64_t x = sink + depth;
 
-	for (int i = 0; i < 300; i++)
+	for (int i = 0; i < 1000; i++)
 		x = x * 2862933555777941757ULL + 3037000493ULL;
 	sink = x;
 }

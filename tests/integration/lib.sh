@@ -178,3 +178,25 @@ expect_complete() {
 		failed=1
 	fi
 }
+
+# through WHAT FILE COMM PART ERE: COMM's samples in FILE taken in PART (an ERE matching
+# somewhere in the stack, however complete) must be 10 or more, and 0.95 of them complete
+# stacks matching ERE; sets failed=1 otherwise. How much of its time a workload spends in
+# PART depends on the machine (an emulated one runs some instructions much slower than
+# others); how its stacks unwind does not.
+through() {
+	local n got
+	awk -v c="$3" -v part="$4" 'index($0, c ";") == 1 { s = $0; sub(/ [0-9]+$/, "", s)
+		if ((s ";") ~ part) print }' "$2" >"$WORK/part.folded"
+	n=$(total "$WORK/part.folded" "$3")
+	got=$(complete_share "$WORK/part.folded" "$3" "$5")
+	echo "  $1: $n samples, $got complete"
+	if [ "$n" -lt 10 ]; then
+		echo "  $1: $n samples < 10"
+		failed=1
+	elif ! at_least "$got" 0.95; then
+		echo "  $1: $got complete < 0.95; heaviest other stacks:"
+		misses "$WORK/part.folded" "$3" "$5" | sed 's/^/    /'
+		failed=1
+	fi
+}

@@ -24,8 +24,11 @@ entry=';__libc_start_call_main;main;'
 deep="${entry}$(printf 'recurse;%.0s' $(seq 300))deep_leaf;"
 expect_complete "$all" unwind_nofp "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
 expect_complete "$all" unwind_fpleaf "${entry}run;a;b;c;leaf;" 0.95 "main;run;a;b;c;leaf"
-expect_complete "$all" unwind_qsort "${entry}sort_round;([^;]+;)+compare_items;" 0.95 \
-	"main;sort_round;(libc);compare_items"
+# Every sample reaches main, and those in the callback through libc's sort frames (how many
+# fall in the callback rather than in libc's merging depends on the machine).
+expect_complete "$all" unwind_qsort "${entry}sort_round;" 0.95 "main;sort_round"
+through "in the callback" "$all" unwind_qsort ';compare_items;' \
+	"${entry}sort_round;([^;]+;)+compare_items;"
 # The frame after pump is libc's wrapper (a user frame), then the kernel's read path.
 read_path="${entry}pump;[^;]*[^];];([^;]+;)*(ksys_read|vfs_read)_\\[k\\];"
 expect_complete "$all" unwind_syscall "$read_path" 0.90 "main;pump;(libc);...;a kernel read frame"

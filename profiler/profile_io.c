@@ -184,6 +184,8 @@ int profile_io__write(const struct profile *prof, const char *path, enum output_
 	}
 	err = profile_io__write_stream(prof, output_file__stream(file), format, svg);
 	if (err) {
+		/* A writer sees only that stdio failed; the file knows why. */
+		err = output_file__error(file) ?: err;
 		output_file__abort(file);
 	} else {
 		err = output_file__commit(file);

@@ -278,28 +278,39 @@ static void output_file__release(struct output_file *file)
 	free(file);
 }
 
+/* Whether @st is the file standard output writes to. */
+static bool path__is_stdout(const struct stat *st)
+{
+	struct stat out;
+
+	return !fstat(STDOUT_FILENO, &out) && out.st_dev == st->st_dev && out.st_ino == st->st_ino;
+}
+
 /* Where the data goes: standard output, a device or FIFO in place, or a temporary file. */
 static int output_file__open_fd(struct output_file *file)
 {
+	bool exists = false;
 	struct stat st;
-	bool exists;
 	mode_t mode;
 	int err;
 
-	if (!strcmp(file->path, "-")) {
+	if (strcmp(file->path, "-")) {
+		/* "dir/" names a folder, whatever is there. */
+		if (file->path[strlen(file->path) - 1] == '/')
+			return -EISDIR;
+		err = output_file__resolve(file, &st, &exists);
+		if (err)
+			return err;
+		if (exists && S_ISDIR(st.st_mode))
+			return -EISDIR;
+	}
+	/* "-", or /dev/stdout on a file: through stdout, at its offset (">>" appends). */
+	if (!strcmp(file->path, "-") || (exists && S_ISREG(st.st_mode) && path__is_stdout(&st))) {
 		/* Whatever stdio holds for stdout goes first. */
 		fflush(stdout);
 		file->fd = STDOUT_FILENO;
 		return 0;
 	}
-	/* "dir/" names a folder, whatever is there. */
-	if (file->path[strlen(file->path) - 1] == '/')
-		return -EISDIR;
-	err = output_file__resolve(file, &st, &exists);
-	if (err)
-		return err;
-	if (exists && S_ISDIR(st.st_mode))
-		return -EISDIR;
 	if (exists && !S_ISREG(st.st_mode)) {
 		file->fd = output_file__open_in_place(file, &st);
 		return file->fd < 0 ? file->fd : 0;

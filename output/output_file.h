@@ -2,8 +2,9 @@
 /*
  * An output file that appears only when complete: written under a temporary name in the
  * target's folder and renamed over the target on commit. What is not a regular file (a
- * device such as /dev/null, a FIFO, "-" for standard output) is written in place instead,
- * and stays what it is. A symbolic link is followed, as a shell's ">" does: the file it
+ * device such as /dev/null, a FIFO, "-" for standard output, and /dev/stdout when it is a
+ * file, written at stdout's offset as ">>" asked) is written in place instead, and stays
+ * what it is. A symbolic link is followed, as a shell's ">" does: the file it
  * leads to is replaced (or created) and the link stays. Paths other users may have planted
  * are refused (see output_file__open).
  */

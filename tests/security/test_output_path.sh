@@ -47,6 +47,10 @@ ln -s /proc/self/fd/1 stdout-link
 conv folded stdout-link | cat >from-pipe
 [ -L stdout-link ] || fail "a link to standard output was replaced"
 cmp -s from-pipe expected.folded || fail "a link to standard output (a pipe) was not written"
+echo first >appended
+conv folded stdout-link >>appended || fail "writing to a link to standard output (a file) failed"
+[ "$(head -n 1 appended)" = first ] || fail "-o /dev/stdout >>FILE replaced FILE"
+tail -n +2 appended | cmp -s - expected.folded || fail "-o /dev/stdout >>FILE did not append"
 ok "links are followed and stay links"
 
 mkfifo fifo

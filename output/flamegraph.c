@@ -16,6 +16,7 @@
 #include "hash_table.h"
 #include "profile.h"
 #include "string_pool.h"
+#include "utf8.h"
 
 #define FG_DEFAULT_WIDTH 1200
 #define FG_DEFAULT_MIN_WIDTH 0.1
@@ -278,10 +279,27 @@ static double fg_delta(const struct fg_writer *w, const struct fg_node *n)
 	return n->total - n->base * w->base_scale;
 }
 
-static void xml_escaped(FILE *out, const char *s)
+/*
+ * Writes @s[0..len) as XML character data. Names are bytes as the system gave them, and one
+ * that is not UTF-8, or holds a character XML 1.0 forbids (controls, U+FFFE, U+FFFF), makes
+ * the whole document fail to parse: each such byte or character becomes U+FFFD.
+ */
+static void xml_text(FILE *out, const char *s, size_t len)
 {
-	for (; *s; s++) {
-		switch (*s) {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = utf8__char_len(s + i, len - i);
+		if (n > 1) {
+			if (n == 3 && p[i] == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe)
+				fputs(UTF8_REPLACEMENT, out);
+			else
+				fwrite(s + i, 1, n, out);
+			continue;
+		}
+		n = 1;
+		switch (p[i]) {
 		case '<':
 			fputs("&lt;", out);
 			break;
@@ -295,10 +313,17 @@ static void xml_escaped(FILE *out, const char *s)
 			fputs("&quot;", out);
 			break;
 		default:
-			/* Control characters are not allowed in XML 1.0. */
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
+			if (p[i] < 0x20 || p[i] >= 0x80)
+				fputs(UTF8_REPLACEMENT, out);
+			else
+				fputc(p[i], out);
 		}
 	}
+}
+
+static void xml_escaped(FILE *out, const char *s)
+{
+	xml_text(out, s, strlen(s));
 }
 
 /* Three numbers in [0, 1) from a name: stable colours, the same in every graph. */
@@ -396,24 +421,30 @@ static void write_title(const struct fg_writer *w, const struct fg_node *n, cons
 	fputc(')', w->out);
 }
 
-/* Writes the label that fits @width pixels, cut with ".." as the script does on zoom. */
+/*
+ * Writes the label that fits @width pixels, cut with ".." as the script cuts it on zoom.
+ * Lengths are the script's: UTF-16 units of the text as xml_text writes it. A cut never
+ * splits a character.
+ */
 static void write_label(FILE *out, const char *name, double width)
 {
 	long fit = (long)((width - 6) / (FG_FONT_SIZE * 0.59));
-	size_t len = strlen(name);
-	char cut[512];
+	size_t len = strlen(name), units = 0, cut = 0, i, n;
 
 	if (fit < 3)
 		return;
-	if ((size_t)fit >= len) {
-		xml_escaped(out, name);
-		return;
+	for (i = 0; i < len; i += n) {
+		n = utf8__char_len(name + i, len - i) ?: 1;
+		units += n == 4 ? 2 : 1;
+		if (units > (size_t)fit) {
+			xml_text(out, name, cut);
+			fputs("..", out);
+			return;
+		}
+		if (units <= (size_t)fit - 2)
+			cut = i + n;
 	}
-	if ((size_t)fit > sizeof(cut) - 1)
-		fit = sizeof(cut) - 1;
-	memcpy(cut, name, fit - 2);
-	memcpy(cut + fit - 2, "..", 3);
-	xml_escaped(out, cut);
+	xml_text(out, name, len);
 }
 
 static double frame_y(const struct fg_writer *w, uint32_t depth)
@@ -428,8 +459,12 @@ static void write_frame(const struct fg_writer *w, const struct fg_node *n, doub
 	const char *name = n->parent == FG_NO_PARENT ? FG_ROOT_NAME :
 						       string_pool__str(w->tree->names, n->name);
 	double y = frame_y(w, n->depth);
+	char width_text[32];
 	int rgb[3];
 
+	/* The script cuts labels from the width as written: so does write_label. */
+	snprintf(width_text, sizeof(width_text), "%.1f", width);
+	width = strtod(width_text, NULL);
 	if (w->opts->base)
 		diff_color(w, n, rgb);
 	else if (n->parent == FG_NO_PARENT)
@@ -441,9 +476,9 @@ static void write_frame(const struct fg_writer *w, const struct fg_node *n, doub
 	fputs("<g><title>", w->out);
 	write_title(w, n, name);
 	fprintf(w->out,
-		"</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+		"</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%s\" height=\"%d\" "
 		"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/><text x=\"%.1f\" y=\"%.1f\">",
-		x, y, width, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], x + 3,
+		x, y, width_text, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], x + 3,
 		y + FG_FRAME_HEIGHT - 5.0);
 	write_label(w->out, name, width);
 	fputs("</text></g>\n", w->out);

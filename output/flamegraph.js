@@ -59,16 +59,21 @@ function fg_place(g, x, w) {
 	fg_label(g, t, w);
 }
 
-// Fits the name into @w pixels, cutting it with ".." when it is too long.
+// Fits the name into @w pixels, cutting it with ".." when it is too long, as the writer
+// does: never between the two halves (UTF-16 surrogates) of a character beyond U+FFFF.
 function fg_label(g, t, w) {
 	var fit = Math.floor((w - 6) / (fg_fontsize * 0.59));
-	var name = g.fg_name;
-	if (fit < 3)
+	var name = g.fg_name, cut = fit - 2, c;
+	if (fit < 3) {
 		t.textContent = "";
-	else if (name.length <= fit)
+	} else if (name.length <= fit) {
 		t.textContent = name;
-	else
-		t.textContent = name.substring(0, fit - 2) + "..";
+	} else {
+		c = name.charCodeAt(cut - 1);
+		if (c >= 0xd800 && c <= 0xdbff)
+			cut--;
+		t.textContent = name.substring(0, cut) + "..";
+	}
 }
 
 function fg_zoom(node) {

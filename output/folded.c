@@ -21,6 +21,8 @@
 #include "string_pool.h"
 
 #define FOLDED_UNKNOWN "[unknown]"
+/* pprof's counts are int64, and readers (ours too) take at most 19 digits. */
+#define FOLDED_MAX_COUNT INT64_MAX
 
 struct folded_line {
 	const uint32_t *names; /* name ids, comm first; in the writer's arena */
@@ -230,14 +232,15 @@ static int folded__line_cmp(const void *a, const void *b, void *ctx)
 	return (cx > cy) - (cx < cy);
 }
 
-static int folded__write_line(struct folded_writer *w, const struct folded_line *line, FILE *out)
+static int folded__write_line(struct folded_writer *w, const struct folded_line *line,
+			      uint64_t count, FILE *out)
 {
 	const struct folded_name *name;
 	size_t len = 0, need, clen, i;
-	char count[24];
+	char count_text[24];
 	int err;
 
-	clen = snprintf(count, sizeof(count), " %" PRIu64 "\n", line->count);
+	clen = snprintf(count_text, sizeof(count_text), " %" PRIu64 "\n", count);
 	need = clen;
 	for (i = 0; i < line->len; i++)
 		need += w->name_list[line->names[i]].len + 1;
@@ -251,7 +254,7 @@ static int folded__write_line(struct folded_writer *w, const struct folded_line 
 		memcpy(w->text + len, name->str, name->len);
 		len += name->len;
 	}
-	memcpy(w->text + len, count, clen);
+	memcpy(w->text + len, count_text, clen);
 	len += clen;
 	if (fwrite(w->text, 1, len, out) != len)
 		return -EIO;
@@ -293,8 +296,16 @@ int folded__write(const struct profile *prof, FILE *out)
 		goto out_release;
 	if (w.nr_lines)
 		qsort_r(w.lines, w.nr_lines, sizeof(*w.lines), folded__line_cmp, w.name_list);
-	for (i = 0; !err && i < w.nr_lines; i++)
-		err = folded__write_line(&w, &w.lines[i], out);
+	for (i = 0; !err && i < w.nr_lines; i++) {
+		/* A larger count (merged samples) goes as several lines, which readers add up. */
+		uint64_t left = w.lines[i].count, part;
+
+		do {
+			part = left < FOLDED_MAX_COUNT ? left : FOLDED_MAX_COUNT;
+			err = folded__write_line(&w, &w.lines[i], part, out);
+			left -= part;
+		} while (!err && left);
+	}
 	/* Also catches errors from writes stdio buffered before we were called. */
 	if (fflush(out) == EOF || ferror(out))
 		err = -EIO;

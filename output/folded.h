@@ -15,7 +15,9 @@ struct profile;
  * Writes @prof to @out: samples with the same folded line are merged, lines are sorted
  * bytewise so output is deterministic. ';', control characters and trailing blanks in names
  * become '_', and a user frame ending like an annotation ("x_[k]") gets a '-' ("x-[k]").
- * Returns 0 or -errno (-EIO when writing fails).
+ * A count above INT64_MAX (pprof's limit, and the readers') is split over several lines
+ * of the same stack, which read back as the one sample. Returns 0 or -errno (-EIO when
+ * writing fails).
  */
 int folded__write(const struct profile *prof, FILE *out);
 

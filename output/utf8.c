@@ -6,11 +6,9 @@
 
 #include "array.h"
 
-#define UTF8_REPLACEMENT "\xef\xbf\xbd"
-
 /*
- * The length of the valid sequence at @s[0..len), or 0. The second byte's range excludes
- * overlong forms (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
+ * The second byte's range excludes overlong forms (E0, F0), surrogates (ED) and code
+ * points above U+10FFFF (F4).
  */
 static size_t utf8__seq_len(const unsigned char *s, size_t len)
 {
@@ -42,6 +40,11 @@ static size_t utf8__seq_len(const unsigned char *s, size_t len)
 			return 0;
 	}
 	return n;
+}
+
+size_t utf8__char_len(const char *s, size_t len)
+{
+	return utf8__seq_len((const unsigned char *)s, len);
 }
 
 size_t utf8__valid_len(const char *s, size_t len)

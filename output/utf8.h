@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * UTF-8 checks for formats that require it (protobuf strings, hence pprof). Names in the
+ * UTF-8 checks for formats that require it (protobuf strings, hence pprof; XML). Names in the
  * model are bytes as the system gave them, and a file name or a process name need not be
  * valid UTF-8.
  */
@@ -9,6 +9,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* What replaces bytes that are not UTF-8: U+FFFD REPLACEMENT CHARACTER. */
+#define UTF8_REPLACEMENT "\xef\xbf\xbd"
+
+/*
+ * The length (1 to 4) of the valid UTF-8 sequence that starts @s[0..len), or 0 when @s
+ * starts none (a stray byte, an overlong form, a surrogate, a cut sequence). @len > 0.
+ */
+size_t utf8__char_len(const char *s, size_t len);
 
 /* The length of the longest prefix of @s[0..len) that is valid UTF-8 (RFC 3629). */
 size_t utf8__valid_len(const char *s, size_t len);

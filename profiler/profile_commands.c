@@ -68,7 +68,8 @@ static void usage(const struct command_spec *spec, enum command_kind kind, FILE 
 		      out);
 	fprintf(out, "\n%s\n", spec->description);
 	fputs("  -o, --output FILE        where to write; format from the extension\n"
-	      "                           (.svg, .folded/.txt, .pb.gz/.pprof); \"-\" is stdout\n"
+	      "                           (.svg, .folded/.txt, .pb.gz/.pprof); \"-\" is stdout;\n"
+	      "                           a link is followed, a device or FIFO written in place\n"
 	      "  -f, --format FMT         folded, pprof or svg, for a name without one of those\n",
 	      out);
 	if (kind == COMMAND_DIFF)

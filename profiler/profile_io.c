@@ -2,11 +2,13 @@
 #include "profile_io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "compress.h"
@@ -22,31 +24,38 @@
 /* A profile larger than this is not one anybody meant to load. */
 #define MAX_INPUT_SIZE (16ull << 30)
 
-/* Reads all of @f into a malloc'ed buffer. Returns 0 or -errno. */
-static int slurp(FILE *f, char **data, size_t *len)
+/* Reads all of @fd into a malloc'ed buffer. Returns 0 or -errno (read()'s own). */
+static int slurp(int fd, char **data, size_t *len)
 {
-	size_t cap = 0, n;
+	size_t cap = 0;
 	char *buf = NULL;
+	ssize_t n;
+	int err;
 
 	*len = 0;
-	do {
-		if (array__reserve(&buf, &cap, *len + READ_CHUNK, 1)) {
-			free(buf);
-			return -ENOMEM;
-		}
-		n = fread(buf + *len, 1, cap - *len, f);
+	for (;;) {
+		err = -ENOMEM;
+		if (array__reserve(&buf, &cap, *len + READ_CHUNK, 1))
+			goto out_free;
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		*len += n;
-		if (*len > MAX_INPUT_SIZE) {
-			free(buf);
-			return -EFBIG;
-		}
-	} while (n > 0);
-	if (ferror(f)) {
-		free(buf);
-		return -EIO;
+		err = -EFBIG;
+		if (*len > MAX_INPUT_SIZE)
+			goto out_free;
 	}
+	err = n < 0 ? -errno : 0;
+	if (err)
+		goto out_free;
 	*data = buf;
 	return 0;
+
+out_free:
+	free(buf);
+	return err;
 }
 
 static int read_folded(const char *path, const char *data, size_t len, struct profile *prof)
@@ -113,40 +122,50 @@ static int read_profile(const char *path, const char *data, size_t len, struct p
 	return err;
 }
 
-int profile_io__read(const char *path, struct profile *prof)
+/* Reads the profile in @fd, reporting what goes wrong. Returns 0 or -errno. */
+static int read_fd(const char *path, int fd, struct profile *prof)
 {
-	bool is_stdin = !strcmp(path, "-");
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	struct stat st;
 	size_t len;
 	char *data;
 	int err;
 
-	if (!f) {
-		err = -errno;
-		pr_err("cannot open '%s': %s\n", path, strerror(errno));
-		return err;
-	}
+	err = fstat(fd, &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
 	/* A regular file is mapped: no copy of a large profile through read(). */
-	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
-		data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+	if (!err && S_ISREG(st.st_mode) && st.st_size > 0) {
+		data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (data != MAP_FAILED) {
 			madvise(data, st.st_size, MADV_SEQUENTIAL);
 			err = read_profile(path, data, st.st_size, prof);
 			munmap(data, st.st_size);
-			fclose(f);
 			return err;
 		}
 	}
-	err = slurp(f, &data, &len);
-	if (!is_stdin)
-		fclose(f);
+	if (!err)
+		err = slurp(fd, &data, &len);
 	if (err) {
 		pr_err("cannot read '%s': %s\n", path, strerror(-err));
 		return err;
 	}
 	err = read_profile(path, data, len, prof);
 	free(data);
+	return err;
+}
+
+int profile_io__read(const char *path, struct profile *prof)
+{
+	bool is_stdin = !strcmp(path, "-");
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int err;
+
+	if (fd < 0) {
+		err = -errno;
+		pr_err("cannot open '%s': %s\n", path, strerror(-err));
+		return err;
+	}
+	err = read_fd(path, fd, prof);
+	if (!is_stdin)
+		close(fd);
 	return err;
 }
 
@@ -184,6 +203,8 @@ int profile_io__write(const struct profile *prof, const char *path, enum output_
 	}
 	err = profile_io__write_stream(prof, output_file__stream(file), format, svg);
 	if (err) {
+		/* A writer sees only that stdio failed; the file knows why. */
+		err = output_file__error(file) ?: err;
 		output_file__abort(file);
 	} else {
 		err = output_file__commit(file);

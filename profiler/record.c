@@ -75,10 +75,13 @@ static int write_outputs(struct recording *r)
 
 		ret = profile_io__write_stream(r->prof, output_file__stream(r->outputs[i]), o->format,
 					       &r->opts->svg);
-		if (!ret)
+		if (!ret) {
 			ret = output_file__commit(r->outputs[i]);
-		else
+		} else {
+			/* A writer sees only that stdio failed; the file knows why. */
+			ret = output_file__error(r->outputs[i]) ?: ret;
 			output_file__abort(r->outputs[i]);
+		}
 		r->outputs[i] = NULL;
 		if (ret) {
 			pr_err("cannot write '%s': %s\n", o->path, strerror(-ret));

@@ -13,11 +13,18 @@
 
 struct stack_capture_file;
 
-/* Creates @path and writes the header. Returns 0 and an owned file in *@out, or -errno. */
+/*
+ * Opens @path as output_file__open_private() does (a new file is 0600: it holds other
+ * processes' stack memory) and writes the header; the file appears complete on close.
+ * Returns 0 and an owned file in *@out, or -errno (reported).
+ */
 int stack_capture_file__open(const char *path, struct stack_capture_file **out);
 /* Appends @capture; a sampler_capture_fn, @file being the stack_capture_file. */
 void stack_capture_file__write_fn(const struct prof_stack_capture *capture, void *file);
-/* NULL-safe. Returns 0, or -errno when a write failed (logged once). */
+/*
+ * Commits the file, or removes it when a write failed. NULL-safe. Returns 0, or -errno
+ * when a write failed (logged once).
+ */
 int stack_capture_file__close(struct stack_capture_file *file);
 
 #endif

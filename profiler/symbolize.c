@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -239,6 +240,8 @@ out_free:
 static int session__open(struct session *s)
 {
 	const struct symbolize_opts *o = s->opts;
+	struct symbolizer_stats stats;
+	struct stat st;
 	int err;
 
 	switch (o->target) {
@@ -254,9 +257,17 @@ static int session__open(struct session *s)
 		/* Opens the file, so that a wrong name fails before the first address. */
 		err = symbolizer__resolve_elf(s->sym, o->elf, 0, false, s->frames,
 					      SYMBOLIZE_MAX_FRAMES);
+		if (err >= 0 && !stat(o->elf, &st) && S_ISDIR(st.st_mode))
+			err = -EISDIR;
 		if (err < 0) {
 			pr_err("cannot open %s: %s\n", o->elf, strerror(-err));
 			return err;
+		}
+		/* The file cache gives up on what it cannot parse: every answer would be "??". */
+		symbolizer__stats(s->sym, &stats);
+		if (stats.bad_files) {
+			pr_err("%s is not an ELF file, or a damaged one\n", o->elf);
+			return -ENOEXEC;
 		}
 		return 0;
 	default:

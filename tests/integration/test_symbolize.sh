@@ -129,9 +129,21 @@ printf '%s\nbogus\n%s\n' "${some[0]}" "${some[1]}" | "$BPFPROF" symbolize -e "$f
 [ "$(wc -l <"$WORK/mixed.txt")" -ge 6 ] || fail "bad input line: the other addresses were not answered"
 sed -n 3,4p "$WORK/mixed.txt" | tr '\n' ' ' | grep -q '^?? ??:0 $' || fail "bad input line not answered with ??"
 grep -q "'bogus' is not an address" "$WORK/err" || fail "bad input line not reported"
-# Garbage instead of an ELF file: unknown answers, no crash.
+# Not an ELF file (garbage, text, empty, cut short) or a folder: one line of error, exit
+# status 1, no answers that look like unnamed addresses.
 head -c 4096 /dev/urandom >"$WORK/garbage"
-"$BPFPROF" symbolize -e "$WORK/garbage" 0x10 >"$WORK/g.txt" || fail "garbage file: exit status $?"
-[ "$(tr '\n' ' ' <"$WORK/g.txt")" = "?? ??:0 " ] || fail "garbage file: $(cat "$WORK/g.txt")"
+echo hello >"$WORK/text"
+: >"$WORK/empty"
+head -c 200 "$fx" >"$WORK/cut"
+mkdir "$WORK/folder"
+for f in garbage text empty cut folder; do
+	"$BPFPROF" symbolize -e "$WORK/$f" 0x10 >"$WORK/g.txt" 2>"$WORK/err"
+	[ $? -eq 1 ] || fail "$f instead of an ELF file: exit status not 1: $(cat "$WORK/g.txt")"
+	[ ! -s "$WORK/g.txt" ] || fail "$f instead of an ELF file: answered $(cat "$WORK/g.txt")"
+	[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "$f instead of an ELF file: $(cat "$WORK/err")"
+done
+grep -q "cannot open $WORK/folder: Is a directory" "$WORK/err" || fail "folder: $(cat "$WORK/err")"
+"$BPFPROF" symbolize -e "$WORK/text" 0x10 2>&1 | grep -q "is not an ELF file" ||
+	fail "a text file is not reported as not ELF"
 ok "errors"
 echo "PASS"

@@ -15,6 +15,7 @@
 #include "golden.h"
 
 #include "folded.h"
+#include "folded_reader.h"
 #include "profile.h"
 
 
@@ -137,7 +138,8 @@ static void test_repeatable(void **state)
 	add(prof, "p", 2, NULL, (uint32_t[]){ a }, 1, 18446744073709551615ull - 3);
 	first = write_to_string(prof);
 	second = write_to_string(prof);
-	assert_string_equal(first, "p;a 18446744073709551612\np;a;b_[k] 3\n");
+	assert_string_equal(first, "p;a 9223372036854775807\np;a 9223372036854775805\n"
+				   "p;a;b_[k] 3\n");
 	assert_string_equal(first, second);
 	free(first);
 	free(second);
@@ -252,6 +254,40 @@ static void test_sort_matches_text_order(void **state)
 	free(expected);
 }
 
+/*
+ * Samples merged past INT64_MAX: written as lines the readers take (19 digits at most),
+ * which read back to the same total.
+ */
+static void test_count_above_int64(void **state)
+{
+	struct profile *prof = *state, *again = profile__new();
+	uint32_t a = frame(prof, "a", FRAME_USER, 0);
+	struct folded_read_stats stats;
+	char *text;
+
+	assert_non_null(again);
+	/* Two processes of one name: one line of folded text. */
+	add(prof, "p", 1, NULL, &a, 1, 9000000000000000000ull);
+	add(prof, "p", 2, NULL, &a, 1, 9000000000000000000ull);
+	text = write_to_string(prof);
+	assert_string_equal(text, "p;a 9223372036854775807\np;a 8776627963145224193\n");
+	assert_int_equal(folded__read(text, strlen(text), again, &stats), 0);
+	assert_int_equal(stats.malformed, 0);
+	assert_int_equal(profile__total(again), 18000000000000000000ull);
+	free(text);
+	profile__free(again);
+
+	/* The largest total there can be: three lines. */
+	prof = profile__new();
+	assert_non_null(prof);
+	a = frame(prof, "a", FRAME_USER, 0);
+	add(prof, "p", 1, NULL, &a, 1, UINT64_MAX);
+	text = write_to_string(prof);
+	assert_string_equal(text, "p;a 9223372036854775807\np;a 9223372036854775807\np;a 1\n");
+	free(text);
+	profile__free(prof);
+}
+
 static void add_one_line(struct profile *prof)
 {
 	uint32_t a = frame(prof, "main", FRAME_USER, 0);
@@ -297,6 +333,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup_profile, teardown_profile),
 		cmocka_unit_test_setup_teardown(test_repeatable, setup_profile, teardown_profile),
 		cmocka_unit_test_setup_teardown(test_sort_matches_text_order, setup_profile,
+						teardown_profile),
+		cmocka_unit_test_setup_teardown(test_count_above_int64, setup_profile,
 						teardown_profile),
 		cmocka_unit_test_setup_teardown(test_write_error_full, setup_profile,
 						teardown_profile),

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -211,6 +212,106 @@ static void test_mode(void **state)
 	assert_int_equal(committed_mode(fx->path, 002), 0664);
 }
 
+/* Writes @text to @path through an output file and commits it. */
+static void write_committed(const char *path, const char *text, bool private)
+{
+	struct output_file *file;
+
+	file = private ? output_file__open_private(path) : output_file__open(path);
+	assert_non_null(file);
+	fputs(text, output_file__stream(file));
+	assert_int_equal(output_file__commit(file), 0);
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A file replaced keeps its permissions, whatever the umask says of new files. */
+static void test_keeps_mode(void **state)
+{
+	struct fixture *fx = *state;
+
+	write_committed(fx->path, "old\n", false);
+	assert_int_equal(chmod(fx->path, 0640), 0);
+	write_committed(fx->path, "new\n", false);
+	assert_content(fx->path, "new\n");
+	assert_int_equal(mode_of(fx->path), 0640);
+	assert_int_equal(chmod(fx->path, 0664), 0);
+	write_committed(fx->path, "newer\n", false);
+	assert_int_equal(mode_of(fx->path), 0664);
+}
+
+static void test_private(void **state)
+{
+	struct fixture *fx = *state;
+
+	write_committed(fx->path, "secret\n", true);
+	assert_int_equal(mode_of(fx->path), 0600);
+	/* An existing file readable by others is not left so. */
+	assert_int_equal(chmod(fx->path, 0644), 0);
+	write_committed(fx->path, "secret\n", true);
+	assert_int_equal(mode_of(fx->path), 0600);
+}
+
+/* A link is followed: what it leads to is replaced or created, and the link stays. */
+static void test_symlink(void **state)
+{
+	struct fixture *fx = *state;
+	char real[256], made[256];
+	struct stat st;
+
+	snprintf(real, sizeof(real), "%s/real.txt", fx->dir);
+	write_committed(real, "old\n", false);
+	assert_int_equal(symlink("real.txt", fx->path), 0);
+	write_committed(fx->path, "new\n", false);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_content(real, "new\n");
+
+	/* Dangling: the file it names is created. */
+	snprintf(made, sizeof(made), "%s/made.txt", fx->dir);
+	assert_int_equal(unlink(fx->path), 0);
+	assert_int_equal(symlink(made, fx->path), 0);
+	write_committed(fx->path, "made\n", false);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_content(made, "made\n");
+	assert_int_equal(count_entries(fx->dir, NULL, 0), 3);
+
+	/* A loop is an error, not a hang. */
+	assert_int_equal(unlink(fx->path), 0);
+	assert_int_equal(symlink("out.txt", fx->path), 0);
+	errno = 0;
+	assert_null(output_file__open(fx->path));
+	assert_int_equal(errno, ELOOP);
+}
+
+/* A FIFO is written in place: the reader gets the data and the FIFO stays. */
+static void test_fifo(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	char buf[16];
+	int reader;
+
+	assert_int_equal(mkfifo(fx->path, 0600), 0);
+	/* A reader first, so that opening for writing does not wait. */
+	reader = open(fx->path, O_RDONLY | O_NONBLOCK);
+	assert_true(reader >= 0);
+	write_committed(fx->path, "piped\n", false);
+	assert_int_equal(read(reader, buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "piped\n", 6);
+	close(reader);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(count_entries(fx->dir, NULL, 0), 1);
+}
+
 /* A path without a folder lives in the current one. */
 static void test_relative(void **state)
 {
@@ -241,7 +342,7 @@ static void test_stdout(void **state)
 	(void)state;
 	file = output_file__open("-");
 	assert_non_null(file);
-	assert_ptr_equal(output_file__stream(file), stdout);
+	assert_non_null(output_file__stream(file));
 	assert_string_equal(output_file__path(file), "-");
 	assert_int_equal(output_file__commit(file), 0);
 	/* stdout is still open and usable. */
@@ -293,6 +394,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_abort, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_mode, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_keeps_mode, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_private, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_symlink, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_fifo, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_relative, setup_dir, teardown_dir),
 		cmocka_unit_test(test_stdout),
 		cmocka_unit_test(test_stdout_error),

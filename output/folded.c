@@ -19,6 +19,7 @@
 #include "hash_table.h"
 #include "profile.h"
 #include "string_pool.h"
+#include "utf8.h"
 
 #define FOLDED_UNKNOWN "[unknown]"
 /* pprof's counts are int64, and readers (ours too) take at most 19 digits. */
@@ -50,6 +51,8 @@ struct folded_writer {
 	size_t ids_cap;
 	char *text; /* a name being sanitised, or a line being written */
 	size_t text_cap;
+	char *utf8; /* a name made valid UTF-8, before the rest of sanitising */
+	size_t utf8_cap;
 };
 
 struct line_key {
@@ -75,8 +78,9 @@ static bool folded__line_eq(const void *ctx, uint32_t id, const void *key)
 }
 
 /*
- * Interns @name as it appears in a folded line: ';' would split the frame and control
- * characters (a newline above all) would split the line, so both become '_'; an empty name
+ * Interns @name as it appears in a folded line: bytes that are not UTF-8 (a process may
+ * name itself anything) become U+FFFD, as in pprof and SVG; ';' would split the frame and
+ * control characters (a newline above all) would split the line, so both become '_'; an empty name
  * becomes "[unknown]". A frame (@is_frame; not the process name) is kept from reading back
  * as another kind. Returns the name id or -errno.
  */
@@ -85,11 +89,19 @@ static int64_t folded__intern_name(struct folded_writer *w, const char *name, co
 {
 	size_t len = strlen(name), slen = strlen(suffix), i;
 	unsigned char c;
+	int64_t valid;
 	int err;
 
 	if (!len) {
 		name = FOLDED_UNKNOWN;
 		len = strlen(FOLDED_UNKNOWN);
+	}
+	if (utf8__valid_len(name, len) < len) {
+		valid = utf8__sanitize(name, len, &w->utf8, &w->utf8_cap);
+		if (valid < 0)
+			return valid;
+		name = w->utf8;
+		len = valid;
 	}
 	err = array__reserve(&w->text, &w->text_cap, len + slen, 1);
 	if (err)
@@ -271,6 +283,7 @@ static void folded__writer_release(struct folded_writer *w)
 	free(w->lines);
 	free(w->ids);
 	free(w->text);
+	free(w->utf8);
 }
 
 int folded__write(const struct profile *prof, FILE *out)

@@ -127,6 +127,23 @@ static void test_empty(void **state)
 	free(text);
 }
 
+/*
+ * A process may name itself any bytes: what is not UTF-8 becomes U+FFFD, as in pprof and SVG,
+ * and a sequence cut short is replaced, never passed on half.
+ */
+static void test_invalid_utf8(void **state)
+{
+	struct profile *prof = *state;
+	uint32_t f;
+	char *text;
+
+	f = frame(prof, "ok\xc3\xa9\xe2\x82", FRAME_USER, 0x10);
+	add(prof, "!\xff<svg>", 1, NULL, (uint32_t[]){ f }, 1, 3);
+	text = write_to_string(prof);
+	assert_string_equal(text, "!\xef\xbf\xbd<svg>;ok\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd 3\n");
+	free(text);
+}
+
 /* The writer must not depend on the profile: writing twice gives the same text. */
 static void test_repeatable(void **state)
 {
@@ -331,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_golden, setup_profile, teardown_profile),
 		cmocka_unit_test_setup_teardown(test_empty, setup_profile, teardown_profile),
+		cmocka_unit_test_setup_teardown(test_invalid_utf8, setup_profile, teardown_profile),
 		cmocka_unit_test_setup_teardown(test_repeatable, setup_profile, teardown_profile),
 		cmocka_unit_test_setup_teardown(test_sort_matches_text_order, setup_profile,
 						teardown_profile),

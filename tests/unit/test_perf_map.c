@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -248,27 +249,43 @@ static void write_file(const char *path, const char *text, const char *mode)
 	fclose(f);
 }
 
-/* A growing file is read again from where it was left, a half-written line included. */
+/* Overwrites @text at @off in @path, the file's size unchanged when it fits. */
+static void write_at(const char *path, off_t off, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, text, strlen(text), off), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static char *temp_file(char *path)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return path;
+}
+
+/* A growing file is read on from where it was left; a line is used once it is complete. */
 static void test_file_grows(void **state)
 {
 	char path[] = "/tmp/perf_map_test.XXXXXX";
 	struct perf_map *map;
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	temp_file(path);
 	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
 	assert_int_equal(perf_map__count(map), 0);
 	assert_string_equal(perf_map__path(map), path);
 
 	write_file(path, "1000 10 first\nbad line\n2000 10 half_wri", "a");
-	assert_int_equal(perf_map__update(map), 2);
+	assert_int_equal(perf_map__update(map), 1);
 	assert_int_equal(perf_map__bad_lines(map), 1);
 	assert_name(map, 0x1000, "first");
-	/* a good-looking half line is used until the rest comes */
-	assert_name(map, 0x2000, "half_wri");
+	/* the writer may be in the middle of the line */
+	assert_name(map, 0x2000, NULL);
 	/* nothing new: nothing read */
 	assert_int_equal(perf_map__update(map), 0);
 
@@ -279,7 +296,7 @@ static void test_file_grows(void **state)
 	assert_int_equal(perf_map__bad_lines(map), 1);
 	assert_int_equal(perf_map__count(map), 3);
 
-	/* Replaced by a shorter file: read from the start, old lines gone. */
+	/* Cut to a shorter file in place: read from the start, old lines gone. */
 	write_file(path, "4000 10 new\n", "w");
 	assert_int_equal(perf_map__update(map), 1);
 	assert_name(map, 0x4000, "new");
@@ -291,6 +308,143 @@ static void test_file_grows(void **state)
 	assert_int_equal(perf_map__update(map), -ENOENT);
 	assert_name(map, 0x4000, "new");
 	perf_map__free(map);
+}
+
+/* A file replaced by another (a new inode), even a longer one, is read from its start. */
+static void test_file_replaced(void **state)
+{
+	char path[] = "/tmp/perf_map_test.XXXXXX", other[] = "/tmp/perf_map_new.XXXXXX";
+	struct perf_map *map;
+
+	(void)state;
+	temp_file(path);
+	temp_file(other);
+	write_file(path, "1000 10 old\n", "w");
+	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
+	assert_name(map, 0x1000, "old");
+	write_file(other, "1000 10 new_first\n2000 10 new_second\nbad\n", "w");
+	assert_int_equal(rename(other, path), 0);
+	assert_int_equal(perf_map__update(map), 2);
+	assert_name(map, 0x1000, "new_first");
+	assert_name(map, 0x2000, "new_second");
+	assert_int_equal(perf_map__count(map), 2);
+	assert_int_equal(perf_map__bad_lines(map), 1);
+	perf_map__free(map);
+	unlink(path);
+}
+
+/*
+ * Bytes read once are not read again: what is rewritten in place behind the point reached
+ * is not seen, a file that did not grow is not read, and a line too long is skipped to its
+ * end, however slowly it grows.
+ */
+static void test_file_not_read_again(void **state)
+{
+	char path[] = "/tmp/perf_map_test.XXXXXX", *text;
+	size_t i, long_len = 3 * PERF_MAP_MAX_LINE;
+	struct perf_map *map;
+
+	(void)state;
+	temp_file(path);
+	write_file(path, "1000 10 first\n2000 10 unfinish", "w");
+	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
+	assert_int_equal(perf_map__count(map), 1);
+	/* Same size: a rewrite of what was read stays unseen. */
+	write_at(path, 0, "3000 10 sneak\n");
+	assert_int_equal(perf_map__update(map), 0);
+	assert_name(map, 0x3000, NULL);
+	assert_name(map, 0x1000, "first");
+
+	/* A line longer than any allowed, written a little at a time, without its newline. */
+	write_file(path, "ed\n", "a");
+	assert_int_equal(perf_map__update(map), 1);
+	assert_name(map, 0x2000, "unfinished");
+	text = malloc(long_len + 1);
+	assert_non_null(text);
+	for (i = 0; i < long_len; i++)
+		text[i] = 'x';
+	text[long_len] = '\0';
+	for (i = 0; i < 3; i++) {
+		text[(i + 1) * PERF_MAP_MAX_LINE] = '\0';
+		write_file(path, text + i * PERF_MAP_MAX_LINE, "a");
+		text[(i + 1) * PERF_MAP_MAX_LINE] = 'x';
+		assert_int_equal(perf_map__update(map), 0);
+	}
+	/* Good lines planted in the skipped part are not read: it is not read again. */
+	write_at(path, 40, "\n5000 10 planted\n");
+	write_file(path, "xx\n6000 10 after\n", "a");
+	assert_int_equal(perf_map__update(map), 1);
+	assert_name(map, 0x5000, NULL);
+	assert_name(map, 0x6000, "after");
+	/* the long line, once */
+	assert_int_equal(perf_map__bad_lines(map), 1);
+	assert_false(perf_map__truncated(map));
+	perf_map__free(map);
+	free(text);
+	unlink(path);
+}
+
+/* Lines up to PERF_MAP_MAX_LINE bytes are read; longer ones are malformed. */
+static void test_long_lines(void **state)
+{
+	size_t len = 2 * PERF_MAP_MAX_LINE + 100, n;
+	char *text = malloc(len), *p = text;
+	struct perf_map *map;
+
+	(void)state;
+	assert_non_null(text);
+	p += sprintf(p, "1000 10 ");
+	n = PERF_MAP_MAX_LINE - (p - text);
+	memset(p, 'a', n);
+	p += n;
+	*p++ = '\n';
+	p += sprintf(p, "2000 10 ");
+	memset(p, 'b', n + 1);
+	p += n + 1;
+	p += sprintf(p, "\n3000 10 short\n");
+	assert_int_equal(perf_map__parse(text, p - text, &map), 0);
+	assert_int_equal(strlen(perf_map__find(map, 0x1000)), PERF_MAP_MAX_LINE - 8);
+	assert_name(map, 0x2000, NULL);
+	assert_name(map, 0x3000, "short");
+	assert_int_equal(perf_map__bad_lines(map), 1);
+	perf_map__free(map);
+	free(text);
+}
+
+/*
+ * A sparse file of 10 GB: read only up to PERF_MAP_MAX_FILE, in chunks (memory does not
+ * grow with it), and not again when it grows further.
+ */
+static void test_sparse_file(void **state)
+{
+	char path[] = "/tmp/perf_map_test.XXXXXX";
+	struct rusage before, after;
+	struct perf_map *map;
+	int fd;
+
+	(void)state;
+	temp_file(path);
+	write_file(path, "1000 10 before_the_hole\n", "w");
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 10ll << 30), 0);
+	assert_int_equal(getrusage(RUSAGE_SELF, &before), 0);
+	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
+	assert_int_equal(getrusage(RUSAGE_SELF, &after), 0);
+	/* peak RSS, KiB: a chunk, not the file */
+	if (after.ru_maxrss - before.ru_maxrss > 4096)
+		fail_msg("reading the file took %ld KiB", after.ru_maxrss - before.ru_maxrss);
+	assert_name(map, 0x1000, "before_the_hole");
+	assert_true(perf_map__truncated(map));
+	/* NULs without a newline: one line being written, not a bad one yet */
+	assert_int_equal(perf_map__bad_lines(map), 0);
+	assert_int_equal(ftruncate(fd, 20ll << 30), 0);
+	assert_int_equal(perf_map__update(map), 0);
+	assert_true(perf_map__truncated(map));
+	assert_int_equal(perf_map__count(map), 1);
+	close(fd);
+	perf_map__free(map);
+	unlink(path);
 }
 
 /* Only regular files, not through a symlink, owned by root or the process's user. */
@@ -341,7 +495,10 @@ int main(void)
 		cmocka_unit_test(test_good_lines),   cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_unsorted),     cmocka_unit_test(test_overlapping),
 		cmocka_unit_test(test_huge_sizes),   cmocka_unit_test(test_many_lines),
-		cmocka_unit_test(test_file_grows),   cmocka_unit_test(test_file_refused),
+		cmocka_unit_test(test_file_grows),   cmocka_unit_test(test_file_replaced),
+		cmocka_unit_test(test_file_not_read_again),
+		cmocka_unit_test(test_long_lines),   cmocka_unit_test(test_sparse_file),
+		cmocka_unit_test(test_file_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

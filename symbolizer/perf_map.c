@@ -21,6 +21,11 @@
  * shadow every other name in the process.
  */
 #define PERF_MAP_MAX_SIZE (1ull << 32)
+/*
+ * The memory a kept line is charged: its name, and its range twice, as a later line may
+ * cut it in two. The table is trimmed to no more after each read.
+ */
+#define LINE_COST(name_len) (2 * sizeof(struct perf_sym) + (name_len) + 1)
 
 /* A named range; in the table they are disjoint and sorted by start. */
 struct perf_sym {
@@ -36,7 +41,11 @@ struct perf_map {
 	size_t cap;
 	struct name_buffer names; /* also holds names of lines overridden since */
 	uint32_t next_seq;
+	size_t lines;  /* lines kept */
+	size_t memory; /* bytes charged for them (see LINE_COST) */
 	size_t bad_lines;
+	size_t dropped;
+	struct perf_map_totals *totals; /* borrowed, or NULL */
 	bool warned;
 	/* The file behind the table; path is NULL for a table from perf_map__parse(). */
 	char *path;
@@ -48,6 +57,7 @@ struct perf_map {
 	bool skipping;	   /* that line is too long already: skipped up to its newline */
 	bool truncated;	   /* the file is longer than PERF_MAP_MAX_FILE */
 	bool warned_truncated;
+	bool warned_dropped;
 };
 
 enum line_kind {
@@ -96,7 +106,17 @@ static enum line_kind parse_line(const char *p, const char *end, uint64_t *start
 	return LINE_GOOD;
 }
 
-/* Returns 1 when a range was added, 0 for an empty range, -errno. */
+/* Whether a line whose name is @name_len bytes long is within the limits. */
+static bool perf_map__fits(const struct perf_map *map, size_t name_len)
+{
+	const struct perf_map_totals *t = map->totals;
+	size_t cost = LINE_COST(name_len);
+
+	return map->lines < PERF_MAP_MAX_LINES && map->memory + cost <= PERF_MAP_MAX_MEMORY &&
+	       (!t || !t->memory_limit || t->memory + cost <= t->memory_limit);
+}
+
+/* Returns 1 when a range was added, 0 for an empty range or one past the limits, -errno. */
 static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, const char *name,
 			 size_t name_len)
 {
@@ -105,6 +125,10 @@ static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, co
 
 	if (!size)
 		return 0;
+	if (!perf_map__fits(map, name_len)) {
+		map->dropped++;
+		return 0;
+	}
 	err = array__reserve(&map->syms, &map->cap, map->nr_syms + 1, sizeof(*map->syms));
 	if (err)
 		return err;
@@ -116,6 +140,10 @@ static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, co
 	sym->end = start + size;
 	sym->seq = map->next_seq++;
 	map->nr_syms++;
+	map->lines++;
+	map->memory += LINE_COST(name_len);
+	if (map->totals)
+		map->totals->memory += LINE_COST(name_len);
 	return 1;
 }
 
@@ -338,7 +366,62 @@ out_drop:
 	return err;
 }
 
-int perf_map__parse(const char *buf, size_t len, struct perf_map **out)
+/* Gives back what growing took beyond the table: it holds no more than it was charged. */
+static void perf_map__trim(struct perf_map *map)
+{
+	struct perf_sym *syms;
+	char *names;
+
+	if (map->nr_syms && map->cap > map->nr_syms) {
+		syms = realloc(map->syms, map->nr_syms * sizeof(*syms));
+		if (syms) {
+			map->syms = syms;
+			map->cap = map->nr_syms;
+		}
+	}
+	if (map->names.len && map->names.cap > map->names.len) {
+		names = realloc(map->names.data, map->names.len);
+		if (names) {
+			map->names.data = names;
+			map->names.cap = map->names.len;
+		}
+	}
+}
+
+/* Counts what a read since @before found in the totals. */
+static void perf_map__commit(struct perf_map *map, const struct perf_map *before)
+{
+	struct perf_map_totals *t = map->totals;
+
+	perf_map__trim(map);
+	if (!t)
+		return;
+	t->bad_lines += map->bad_lines - before->bad_lines;
+	t->dropped += map->dropped - before->dropped;
+	t->truncated += map->truncated && !before->truncated;
+}
+
+/* Takes back a failed read: the table as it was @before. */
+static void perf_map__undo(struct perf_map *map, const struct perf_map *before)
+{
+	if (map->totals)
+		map->totals->memory -= map->memory - before->memory;
+	/* Before normalize the new ranges are the last ones; after a failed one, gone. */
+	if (map->nr_syms > before->nr_syms)
+		map->nr_syms = before->nr_syms;
+	map->names.len = before->names.len;
+	map->next_seq = before->next_seq;
+	map->lines = before->lines;
+	map->memory = before->memory;
+	map->bad_lines = before->bad_lines;
+	map->dropped = before->dropped;
+	map->consumed = before->consumed;
+	map->read_end = before->read_end;
+	map->skipping = before->skipping;
+}
+
+int perf_map__parse(const char *buf, size_t len, struct perf_map_totals *totals,
+		    struct perf_map **out)
 {
 	struct perf_map *map;
 	ssize_t complete;
@@ -347,6 +430,7 @@ int perf_map__parse(const char *buf, size_t len, struct perf_map **out)
 	map = calloc(1, sizeof(*map));
 	if (!map)
 		return -ENOMEM;
+	map->totals = totals;
 	complete = perf_map__add_lines(map, buf, len);
 	if (complete < 0) {
 		err = complete;
@@ -361,6 +445,7 @@ int perf_map__parse(const char *buf, size_t len, struct perf_map **out)
 	err = perf_map__normalize(map, 0, 0);
 	if (err)
 		goto out_free;
+	perf_map__commit(map, &(const struct perf_map){ 0 });
 	*out = map;
 	return 0;
 
@@ -448,12 +533,19 @@ static int perf_map__read_lines(struct perf_map *map, int fd, uint64_t size)
 	return err;
 }
 
+/* Warns once per table of each limit, whatever the writer does next (replacing the file). */
 static void perf_map__report(struct perf_map *map, size_t bad_before)
 {
 	if (map->truncated && !map->warned_truncated) {
 		pr_warn("perf map %s: only the first %u MiB are read\n", map->path,
 			PERF_MAP_MAX_FILE >> 20);
 		map->warned_truncated = true;
+	}
+	if (map->dropped && !map->warned_dropped) {
+		pr_warn("perf map %s: lines past the limits dropped (%u lines or %u MiB a map, "
+			"%zu MiB in all)\n", map->path, PERF_MAP_MAX_LINES, PERF_MAP_MAX_MEMORY >> 20,
+			map->totals ? map->totals->memory_limit >> 20 : 0);
+		map->warned_dropped = true;
 	}
 	if (map->bad_lines == bad_before)
 		return;
@@ -479,23 +571,17 @@ static int perf_map__load(struct perf_map *map, int fd, uint64_t size)
 	if (!err)
 		err = perf_map__normalize(map, before.nr_syms, before.next_seq);
 	if (err) {
-		/* Before normalize the new ranges are the last ones; after a failed one, gone. */
-		if (map->nr_syms > before.nr_syms)
-			map->nr_syms = before.nr_syms;
-		map->names.len = before.names.len;
-		map->next_seq = before.next_seq;
-		map->bad_lines = before.bad_lines;
-		map->consumed = before.consumed;
-		map->read_end = before.read_end;
-		map->skipping = before.skipping;
+		perf_map__undo(map, &before);
 		return err;
 	}
 	map->truncated = size > PERF_MAP_MAX_FILE && map->read_end == PERF_MAP_MAX_FILE;
+	perf_map__commit(map, &before);
 	perf_map__report(map, before.bad_lines);
 	return map->next_seq - before.next_seq;
 }
 
-static struct perf_map *perf_map__new_file(const char *path, uid_t owner, const struct stat *st)
+static struct perf_map *perf_map__new_file(const char *path, uid_t owner,
+					   struct perf_map_totals *totals, const struct stat *st)
 {
 	struct perf_map *map = calloc(1, sizeof(*map));
 
@@ -506,13 +592,15 @@ static struct perf_map *perf_map__new_file(const char *path, uid_t owner, const 
 		free(map);
 		return NULL;
 	}
+	map->totals = totals;
 	map->owner = owner;
 	map->dev = st->st_dev;
 	map->ino = st->st_ino;
 	return map;
 }
 
-int perf_map__read(const char *path, uid_t owner, struct perf_map **out)
+int perf_map__read(const char *path, uid_t owner, struct perf_map_totals *totals,
+		   struct perf_map **out)
 {
 	struct perf_map *map;
 	struct stat st;
@@ -521,7 +609,7 @@ int perf_map__read(const char *path, uid_t owner, struct perf_map **out)
 	fd = perf_map__open(path, owner, &st);
 	if (fd < 0)
 		return fd;
-	map = perf_map__new_file(path, owner, &st);
+	map = perf_map__new_file(path, owner, totals, &st);
 	if (!map) {
 		err = -ENOMEM;
 		goto out_close;
@@ -540,12 +628,18 @@ out_close:
 	return err;
 }
 
-/* Forgets the lines of the file, replaced by the one of @st. */
+/* Frees the lines of the file, replaced by the one of @st. */
 static void perf_map__reset(struct perf_map *map, const struct stat *st)
 {
-	map->nr_syms = 0;
-	map->names.len = 0;
-	map->bad_lines = 0;
+	if (map->totals)
+		map->totals->memory -= map->memory;
+	free(map->syms);
+	free(map->names.data);
+	map->syms = NULL;
+	map->nr_syms = map->cap = 0;
+	memset(&map->names, 0, sizeof(map->names));
+	map->lines = map->memory = 0;
+	map->bad_lines = map->dropped = 0;
 	map->dev = st->st_dev;
 	map->ino = st->st_ino;
 	map->consumed = 0;
@@ -579,6 +673,8 @@ void perf_map__free(struct perf_map *map)
 {
 	if (!map)
 		return;
+	if (map->totals)
+		map->totals->memory -= map->memory;
 	free(map->syms);
 	free(map->names.data);
 	free(map->path);
@@ -612,6 +708,11 @@ size_t perf_map__count(const struct perf_map *map)
 size_t perf_map__bad_lines(const struct perf_map *map)
 {
 	return map->bad_lines;
+}
+
+size_t perf_map__dropped(const struct perf_map *map)
+{
+	return map->dropped;
 }
 
 bool perf_map__truncated(const struct perf_map *map)

@@ -33,7 +33,7 @@ struct proc_jits {
 	const char *proc_root;
 	struct proc_jit **items; /* the shared ones, by (pid, start_time, owner) */
 	size_t nr_items, items_cap;
-	uint64_t bad_lines;
+	struct perf_map_totals totals; /* of every perf map read */
 };
 
 /*
@@ -119,13 +119,14 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-struct proc_jits *proc_jits__new(const char *proc_root)
+struct proc_jits *proc_jits__new(const char *proc_root, size_t memory_limit)
 {
 	struct proc_jits *jits = calloc(1, sizeof(*jits));
 
 	if (!jits)
 		return NULL;
 	jits->proc_root = proc_root;
+	jits->totals.memory_limit = memory_limit;
 	return jits;
 }
 
@@ -173,7 +174,7 @@ static int proc_jit__open(struct proc_jit *jit)
 	char *path;
 	int err;
 
-	err = perf_map__read(jit->path, jit->owner, &jit->map);
+	err = perf_map__read(jit->path, jit->owner, &jits->totals, &jit->map);
 	/*
 	 * Without access to the process's root (no CAP_SYS_PTRACE over it), the host's /tmp
 	 * is the process's own for most processes. Not when the file is merely missing there:
@@ -182,7 +183,7 @@ static int proc_jit__open(struct proc_jit *jit)
 	 */
 	if (err == -EACCES && !strcmp(jits->proc_root, "/proc")) {
 		snprintf(fallback, sizeof(fallback), "/tmp/perf-%d.map", jit->pid);
-		err = perf_map__read(fallback, jit->owner, &jit->map);
+		err = perf_map__read(fallback, jit->owner, &jits->totals, &jit->map);
 		if (!err) {
 			path = strdup(fallback);
 			if (path) {
@@ -193,7 +194,6 @@ static int proc_jit__open(struct proc_jit *jit)
 	}
 	switch (err) {
 	case 0:
-		jits->bad_lines += perf_map__bad_lines(jit->map);
 		pr_debug("pid %d: %zu JIT symbols from %s\n", jit->pid, perf_map__count(jit->map),
 			 perf_map__path(jit->map));
 		return 0;
@@ -217,22 +217,15 @@ static int proc_jit__open(struct proc_jit *jit)
 static int proc_jit__look(struct proc_jit *jit)
 {
 	uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID), wait;
-	size_t bad;
 	int ret;
 
 	if (!jit->map) {
 		ret = proc_jit__open(jit);
 	} else {
-		bad = perf_map__bad_lines(jit->map);
 		ret = perf_map__update(jit->map);
 		if (ret < 0)
 			pr_debug("pid %d: cannot read %s again: %s\n", jit->pid, jit->path,
 				 strerror(-ret));
-		/* A replaced file starts counting again. */
-		else if (perf_map__bad_lines(jit->map) >= bad)
-			jit->jits->bad_lines += perf_map__bad_lines(jit->map) - bad;
-		else
-			jit->jits->bad_lines += perf_map__bad_lines(jit->map);
 	}
 	/* A file costly to read is read seldom: at most one part in PROC_JIT_DUTY of a CPU. */
 	wait = (clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu) * PROC_JIT_DUTY;
@@ -343,7 +336,7 @@ const char *proc_jit__name(struct proc_jit *jit, uint64_t addr)
 	return jit->map ? perf_map__find(jit->map, addr) : NULL;
 }
 
-uint64_t proc_jits__bad_lines(const struct proc_jits *jits)
+const struct perf_map_totals *proc_jits__totals(const struct proc_jits *jits)
 {
-	return jits->bad_lines;
+	return &jits->totals;
 }

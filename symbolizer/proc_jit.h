@@ -14,8 +14,10 @@
 #ifndef PROF_PROC_JIT_H
 #define PROF_PROC_JIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+struct perf_map_totals;
 struct proc_jits;
 struct proc_jit;
 
@@ -23,8 +25,11 @@ struct proc_jit;
 /* CPU time spent reading a process's perf map: at most one part in this many. */
 #define PROC_JIT_DUTY 20
 
-/* @proc_root is borrowed and must outlive the set. Returns NULL with errno set. */
-struct proc_jits *proc_jits__new(const char *proc_root);
+/*
+ * @proc_root is borrowed and must outlive the set. The perf maps of all processes take at
+ * most @memory_limit bytes together (0: no limit). Returns NULL with errno set.
+ */
+struct proc_jits *proc_jits__new(const char *proc_root, size_t memory_limit);
 /* NULL-safe. Every proc_jit taken from @jits must be put first. */
 void proc_jits__free(struct proc_jits *jits);
 
@@ -43,7 +48,7 @@ void proc_jit__put(struct proc_jit *jit);
  */
 const char *proc_jit__name(struct proc_jit *jit, uint64_t addr);
 
-/* Malformed lines skipped in every perf map read so far. */
-uint64_t proc_jits__bad_lines(const struct proc_jits *jits);
+/* What the perf maps hold, and lost, together; borrowed until proc_jits__free(). */
+const struct perf_map_totals *proc_jits__totals(const struct proc_jits *jits);
 
 #endif

@@ -16,6 +16,7 @@
 #include "hash_table.h"
 #include "kallsyms.h"
 #include "log.h"
+#include "perf_map.h"
 #include "proc_jit.h"
 #include "proc_maps.h"
 #include "symbolizer_internal.h"
@@ -111,7 +112,9 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	}
 	sym->finder = debuginfo_finder__new(opts ? opts->debuginfo_path : NULL);
 	sym->addrs = hash_table__new(addr_entry__eq, sym);
-	sym->jits = proc_jits__new(sym->proc_root);
+	sym->jits = proc_jits__new(sym->proc_root, opts && opts->perf_map_memory ?
+							    opts->perf_map_memory :
+							    PERF_MAP_TOTAL_MEMORY);
 	if (!sym->finder || !sym->addrs || !sym->jits)
 		goto out_free;
 	dso_cache__set_debuginfo(sym->dsos, sym->finder);
@@ -563,8 +566,13 @@ int symbolizer__resolve_elf(struct symbolizer *sym, const char *path, uint64_t v
 
 void symbolizer__stats(const struct symbolizer *sym, struct symbolizer_stats *stats)
 {
+	const struct perf_map_totals *perf_maps;
+
 	*stats = sym->stats;
 	stats->bad_files = dso_cache__bad_files(sym->dsos);
 	stats->bad_debuginfo = dso_cache__bad_debuginfo(sym->dsos);
-	stats->bad_perf_map_lines = proc_jits__bad_lines(sym->jits);
+	perf_maps = proc_jits__totals(sym->jits);
+	stats->bad_perf_map_lines = perf_maps->bad_lines;
+	stats->dropped_perf_map_lines = perf_maps->dropped;
+	stats->truncated_perf_maps = perf_maps->truncated;
 }

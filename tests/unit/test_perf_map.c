@@ -24,7 +24,7 @@ static struct perf_map *parse(const char *text)
 {
 	struct perf_map *map = NULL;
 
-	assert_int_equal(perf_map__parse(text, strlen(text), &map), 0);
+	assert_int_equal(perf_map__parse(text, strlen(text), NULL, &map), 0);
 	assert_non_null(map);
 	return map;
 }
@@ -97,7 +97,7 @@ static void test_bad_lines(void **state)
 	struct perf_map *map = NULL;
 
 	(void)state;
-	assert_int_equal(perf_map__parse(text, sizeof(text) - 1, &map), 0);
+	assert_int_equal(perf_map__parse(text, sizeof(text) - 1, NULL, &map), 0);
 	assert_int_equal(perf_map__count(map), 2);
 	/* every line but the good, empty and zero-size ones; a bad last line counts too */
 	assert_int_equal(perf_map__bad_lines(map), 13);
@@ -216,7 +216,7 @@ static void test_huge_sizes(void **state)
 /* Many lines: sorted and searched, not scanned. */
 static void test_many_lines(void **state)
 {
-	const size_t n = 200000;
+	const size_t n = 100000;
 	struct perf_map *map;
 	char *text, *p;
 	size_t i;
@@ -230,7 +230,7 @@ static void test_many_lines(void **state)
 		p += sprintf(p, "%zx 40 f%zu\n", 0x10000 + i * 0x40, i);
 	for (i = 0; i < n; i += 10)
 		p += sprintf(p, "%zx 20 g%zu\n", 0x10000 + i * 0x40 + 0x20, i);
-	assert_int_equal(perf_map__parse(text, p - text, &map), 0);
+	assert_int_equal(perf_map__parse(text, p - text, NULL, &map), 0);
 	assert_int_equal(perf_map__count(map), n + n / 10);
 	assert_string_equal(perf_map__find(map, 0x10000 + 12345 * 0x40 + 0x3f), "f12345");
 	assert_string_equal(perf_map__find(map, 0x10000 + 12340 * 0x40 + 0x3f), "g12340");
@@ -276,7 +276,7 @@ static void test_file_grows(void **state)
 
 	(void)state;
 	temp_file(path);
-	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
+	assert_int_equal(perf_map__read(path, (uid_t)-1, NULL, &map), 0);
 	assert_int_equal(perf_map__count(map), 0);
 	assert_string_equal(perf_map__path(map), path);
 
@@ -320,7 +320,7 @@ static void test_file_replaced(void **state)
 	temp_file(path);
 	temp_file(other);
 	write_file(path, "1000 10 old\n", "w");
-	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
+	assert_int_equal(perf_map__read(path, (uid_t)-1, NULL, &map), 0);
 	assert_name(map, 0x1000, "old");
 	write_file(other, "1000 10 new_first\n2000 10 new_second\nbad\n", "w");
 	assert_int_equal(rename(other, path), 0);
@@ -347,7 +347,7 @@ static void test_file_not_read_again(void **state)
 	(void)state;
 	temp_file(path);
 	write_file(path, "1000 10 first\n2000 10 unfinish", "w");
-	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
+	assert_int_equal(perf_map__read(path, (uid_t)-1, NULL, &map), 0);
 	assert_int_equal(perf_map__count(map), 1);
 	/* Same size: a rewrite of what was read stays unseen. */
 	write_at(path, 0, "3000 10 sneak\n");
@@ -402,7 +402,7 @@ static void test_long_lines(void **state)
 	memset(p, 'b', n + 1);
 	p += n + 1;
 	p += sprintf(p, "\n3000 10 short\n");
-	assert_int_equal(perf_map__parse(text, p - text, &map), 0);
+	assert_int_equal(perf_map__parse(text, p - text, NULL, &map), 0);
 	assert_int_equal(strlen(perf_map__find(map, 0x1000)), PERF_MAP_MAX_LINE - 8);
 	assert_name(map, 0x2000, NULL);
 	assert_name(map, 0x3000, "short");
@@ -429,7 +429,7 @@ static void test_sparse_file(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 10ll << 30), 0);
 	assert_int_equal(getrusage(RUSAGE_SELF, &before), 0);
-	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), 0);
+	assert_int_equal(perf_map__read(path, (uid_t)-1, NULL, &map), 0);
 	assert_int_equal(getrusage(RUSAGE_SELF, &after), 0);
 	/* peak RSS, KiB: a chunk, not the file */
 	if (after.ru_maxrss - before.ru_maxrss > 4096)
@@ -447,6 +447,95 @@ static void test_sparse_file(void **state)
 	unlink(path);
 }
 
+/* @n lines "ADDR 10 NAME" with names of @name_len bytes; the caller frees it. */
+static char *many_lines(size_t n, size_t name_len, size_t *len)
+{
+	char *text = malloc(n * (name_len + 32)), *p = text;
+	size_t i;
+
+	assert_non_null(text);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%zx 10 %0*zu\n", 0x10000 + i * 0x10, (int)name_len, i);
+	*len = p - text;
+	return text;
+}
+
+/* A table keeps PERF_MAP_MAX_LINES lines and PERF_MAP_MAX_MEMORY bytes: the first ones. */
+static void test_table_limits(void **state)
+{
+	struct perf_map_totals totals = { 0 };
+	size_t n = PERF_MAP_MAX_LINES + 1000, len, kept;
+	struct perf_map *map;
+	char *text;
+
+	(void)state;
+	text = many_lines(n, 8, &len);
+	assert_int_equal(perf_map__parse(text, len, &totals, &map), 0);
+	free(text);
+	assert_int_equal(perf_map__count(map), PERF_MAP_MAX_LINES);
+	assert_int_equal(perf_map__dropped(map), 1000);
+	assert_int_equal(totals.dropped, 1000);
+	assert_name(map, 0x10000, "00000000");
+	assert_name(map, 0x10000 + (PERF_MAP_MAX_LINES - 1) * 0x10, "00131071");
+	assert_name(map, 0x10000 + PERF_MAP_MAX_LINES * 0x10, NULL);
+	assert_true(totals.memory <= PERF_MAP_MAX_MEMORY);
+	perf_map__free(map);
+	assert_int_equal(totals.memory, 0);
+
+	/* Long names: the memory is the limit. */
+	n = 2 * PERF_MAP_MAX_MEMORY / 4000;
+	text = many_lines(n, 4000, &len);
+	assert_int_equal(perf_map__parse(text, len, &totals, &map), 0);
+	free(text);
+	kept = perf_map__count(map);
+	assert_true(kept > n / 3 && kept < n / 2 + 1);
+	assert_int_equal(perf_map__dropped(map), n - kept);
+	assert_true(totals.memory <= PERF_MAP_MAX_MEMORY);
+	assert_true(totals.memory > PERF_MAP_MAX_MEMORY - 8192);
+	perf_map__free(map);
+	assert_int_equal(totals.memory, 0);
+}
+
+/*
+ * Tables charged to one struct perf_map_totals take no more than its memory_limit
+ * together; what one gives back (freed, or its file replaced) the others may take.
+ */
+static void test_totals(void **state)
+{
+	struct perf_map_totals totals = { .memory_limit = 1 << 20 };
+	char path[] = "/tmp/perf_map_test.XXXXXX", other[] = "/tmp/perf_map_new.XXXXXX";
+	struct perf_map *first, *second;
+	size_t len, n = 10000;
+	char *text;
+
+	(void)state;
+	/* 10000 lines charged about 70 bytes each: 700 KiB, twice more than 1 MiB */
+	text = many_lines(n, 20, &len);
+	temp_file(path);
+	temp_file(other);
+	write_file(path, text, "w");
+	assert_int_equal(perf_map__read(path, (uid_t)-1, &totals, &first), 0);
+	assert_int_equal(perf_map__count(first), n);
+	assert_int_equal(perf_map__parse(text, len, &totals, &second), 0);
+	assert_true(perf_map__count(second) < n * 6 / 10);
+	assert_true(totals.memory <= totals.memory_limit);
+	assert_int_equal(totals.dropped, n - perf_map__count(second));
+
+	/* Its file replaced by a short one, the first gives back what it held. */
+	write_file(other, "1000 10 short\n", "w");
+	assert_int_equal(rename(other, path), 0);
+	assert_int_equal(perf_map__update(first), 1);
+	assert_true(totals.memory < 4096 + (1 << 20) / 2);
+	perf_map__free(second);
+	assert_int_equal(perf_map__parse(text, len, &totals, &second), 0);
+	assert_int_equal(perf_map__count(second), n);
+	perf_map__free(second);
+	perf_map__free(first);
+	assert_int_equal(totals.memory, 0);
+	free(text);
+	unlink(path);
+}
+
 /* Only regular files, not through a symlink, owned by root or the process's user. */
 static void test_file_refused(void **state)
 {
@@ -459,28 +548,28 @@ static void test_file_refused(void **state)
 	snprintf(link, sizeof(link), "%s/perf-2.map", dir);
 	snprintf(fifo, sizeof(fifo), "%s/perf-3.map", dir);
 
-	assert_int_equal(perf_map__read(path, (uid_t)-1, &map), -ENOENT);
+	assert_int_equal(perf_map__read(path, (uid_t)-1, NULL, &map), -ENOENT);
 	write_file(path, "1000 10 f\n", "w");
 	assert_int_equal(symlink(path, link), 0);
-	assert_int_equal(perf_map__read(link, (uid_t)-1, &map), -EINVAL);
+	assert_int_equal(perf_map__read(link, (uid_t)-1, NULL, &map), -EINVAL);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
-	assert_int_equal(perf_map__read(fifo, (uid_t)-1, &map), -EINVAL);
-	assert_int_equal(perf_map__read(dir, (uid_t)-1, &map), -EINVAL);
+	assert_int_equal(perf_map__read(fifo, (uid_t)-1, NULL, &map), -EINVAL);
+	assert_int_equal(perf_map__read(dir, (uid_t)-1, NULL, &map), -EINVAL);
 	assert_null(map);
 
 	/* Owned by us: fine for us as the owner, and for root-owned files anyone. */
-	assert_int_equal(perf_map__read(path, geteuid(), &map), 0);
+	assert_int_equal(perf_map__read(path, geteuid(), NULL, &map), 0);
 	perf_map__free(map);
 	if (geteuid() == 0) {
-		assert_int_equal(perf_map__read(path, 4242, &map), 0);
+		assert_int_equal(perf_map__read(path, 4242, NULL, &map), 0);
 		perf_map__free(map);
 		/* another user's file is not the process's */
 		assert_int_equal(chown(path, 4343, 4343), 0);
-		assert_int_equal(perf_map__read(path, 4242, &map), -EPERM);
-		assert_int_equal(perf_map__read(path, 4343, &map), 0);
+		assert_int_equal(perf_map__read(path, 4242, NULL, &map), -EPERM);
+		assert_int_equal(perf_map__read(path, 4343, NULL, &map), 0);
 		perf_map__free(map);
 	} else {
-		assert_int_equal(perf_map__read(path, geteuid() + 1, &map), -EPERM);
+		assert_int_equal(perf_map__read(path, geteuid() + 1, NULL, &map), -EPERM);
 	}
 
 	unlink(path);
@@ -498,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_file_grows),   cmocka_unit_test(test_file_replaced),
 		cmocka_unit_test(test_file_not_read_again),
 		cmocka_unit_test(test_long_lines),   cmocka_unit_test(test_sparse_file),
+		cmocka_unit_test(test_table_limits), cmocka_unit_test(test_totals),
 		cmocka_unit_test(test_file_refused),
 	};
 

@@ -20,6 +20,7 @@ struct proc_jit {
 	struct proc_jits *jits;	/* the set it came from */
 	unsigned int refs;
 	bool shared;		/* in jits->items: another snapshot of the process finds it */
+	uint64_t idle_since_ns; /* CLOCK_MONOTONIC, when the last reference went; 0: held */
 	int pid;
 	uint64_t start_time;	/* of the process, to tell it from a later one with its pid */
 	uid_t owner;		/* the process's fsuid, which owns the files it creates */
@@ -33,6 +34,7 @@ struct proc_jits {
 	const char *proc_root;
 	struct proc_jit **items; /* the shared ones, by (pid, start_time, owner) */
 	size_t nr_items, items_cap;
+	uint64_t next_evict_ns; /* CLOCK_MONOTONIC: no look for idle states before */
 	struct perf_map_totals totals; /* of every perf map read */
 };
 
@@ -130,12 +132,42 @@ struct proc_jits *proc_jits__new(const char *proc_root, size_t memory_limit)
 	return jits;
 }
 
+static void proc_jit__free(struct proc_jit *jit)
+{
+	perf_map__free(jit->map);
+	free(jit->path);
+	free(jit);
+}
+
 void proc_jits__free(struct proc_jits *jits)
 {
 	if (!jits)
 		return;
+	/* Idle ones: every reference was put. */
+	for (size_t i = 0; i < jits->nr_items; i++)
+		proc_jit__free(jits->items[i]);
 	free(jits->items);
 	free(jits);
+}
+
+/* Frees the states no snapshot has held for PROC_JIT_IDLE_MS, looking once a second. */
+static void proc_jits__evict(struct proc_jits *jits)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	size_t i, kept = 0;
+
+	if (now < jits->next_evict_ns)
+		return;
+	jits->next_evict_ns = now + 1000000000;
+	for (i = 0; i < jits->nr_items; i++) {
+		struct proc_jit *jit = jits->items[i];
+
+		if (!jit->refs && now - jit->idle_since_ns >= PROC_JIT_IDLE_MS * 1000000ull)
+			proc_jit__free(jit);
+		else
+			jits->items[kept++] = jit;
+	}
+	jits->nr_items = kept;
 }
 
 static int proc_jit__cmp(const struct proc_jit *a, int pid, uint64_t start_time, uid_t owner)
@@ -246,6 +278,7 @@ int proc_jits__get(struct proc_jits *jits, int pid, struct proc_jit **out)
 	size_t i;
 
 	*out = NULL;
+	proc_jits__evict(jits);
 	/* Gone already: the maps just read say whether that matters. */
 	if (proc__status(jits->proc_root, pid, &nspid, &owner))
 		return 0;
@@ -255,6 +288,7 @@ int proc_jits__get(struct proc_jits *jits, int pid, struct proc_jit **out)
 	if (!gone && i < jits->nr_items && !proc_jit__cmp(jits->items[i], pid, start_time, owner)) {
 		jit = jits->items[i];
 		jit->refs++;
+		jit->idle_since_ns = 0;
 		*out = jit;
 		return 0;
 	}
@@ -295,21 +329,13 @@ int proc_jits__get(struct proc_jits *jits, int pid, struct proc_jit **out)
 
 void proc_jit__put(struct proc_jit *jit)
 {
-	struct proc_jits *jits;
-	size_t i;
-
 	if (!jit || --jit->refs)
 		return;
-	jits = jit->jits;
-	if (jit->shared) {
-		i = proc_jits__lower_bound(jits, jit->pid, jit->start_time, jit->owner);
-		memmove(&jits->items[i], &jits->items[i + 1],
-			(jits->nr_items - i - 1) * sizeof(*jits->items));
-		jits->nr_items--;
-	}
-	perf_map__free(jit->map);
-	free(jit->path);
-	free(jit);
+	/* The next snapshot may come soon (one is taken and dropped before sampling). */
+	if (jit->shared)
+		jit->idle_since_ns = clock_ns(CLOCK_MONOTONIC);
+	else
+		proc_jit__free(jit);
 }
 
 const char *proc_jit__name(struct proc_jit *jit, uint64_t addr)

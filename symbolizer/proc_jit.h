@@ -22,6 +22,8 @@ struct proc_jits;
 struct proc_jit;
 
 #define PROC_JIT_RECHECK_MS 100
+/* A state no snapshot holds is kept this long (ms) for the next snapshot of the process. */
+#define PROC_JIT_IDLE_MS 10000
 /* CPU time spent reading a process's perf map: at most one part in this many. */
 #define PROC_JIT_DUTY 20
 
@@ -35,7 +37,8 @@ void proc_jits__free(struct proc_jits *jits);
 
 /*
  * The JIT state of the process @pid, with its perf map read now unless the set holds it
- * already. Returns 0 and a reference in *@out (NULL when the process is gone), or -ENOMEM.
+ * already (for another snapshot, or one dropped less than PROC_JIT_IDLE_MS ago). Returns 0
+ * and a reference in *@out (NULL when the process is gone), or -ENOMEM.
  */
 int proc_jits__get(struct proc_jits *jits, int pid, struct proc_jit **out);
 /* Drops a reference from proc_jits__get(). NULL-safe. */

@@ -106,6 +106,22 @@ static enum line_kind parse_line(const char *p, const char *end, uint64_t *start
 	return LINE_GOOD;
 }
 
+/*
+ * Control characters would forge lines or terminal escapes where the name is printed:
+ * a tab becomes a space, the others '?'.
+ */
+static void name__sanitize(char *name, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = name[i];
+
+		if (c == '\t')
+			name[i] = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			name[i] = '?';
+	}
+}
+
 /* Whether a line whose name is @name_len bytes long is within the limits. */
 static bool perf_map__fits(const struct perf_map *map, size_t name_len)
 {
@@ -136,6 +152,7 @@ static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, co
 	err = name_buffer__add(&map->names, name, name_len, UINT32_MAX, &sym->name);
 	if (err)
 		return err;
+	name__sanitize(map->names.data + sym->name, name_len);
 	sym->start = start;
 	sym->end = start + size;
 	sym->seq = map->next_seq++;

@@ -84,7 +84,8 @@ void perf_map__free(struct perf_map *map);
 
 /*
  * The name of the code at @addr, borrowed and valid until the next perf_map__update() or
- * perf_map__free(), or NULL when no line covers @addr.
+ * perf_map__free(), or NULL when no line covers @addr. Control characters in it are
+ * replaced (a tab by a space, the others by '?'): names go to terminals and line formats.
  */
 const char *perf_map__find(const struct perf_map *map, uint64_t addr);
 

@@ -62,7 +62,8 @@ static void test_good_lines(void **state)
 	assert_name(map, 0x7f0000000fff, NULL);
 	assert_name(map, 0x7f0000002008, "py::compute:/app/x.py");
 	assert_name(map, 0x7f0000003007, "Interpreter");
-	assert_name(map, 0x7f000000401f, "name\twith\ttabs");
+	/* tabs inside the name are spaces */
+	assert_name(map, 0x7f000000401f, "name with tabs");
 	assert_name(map, 0x7f0000005000, "last line without newline");
 	assert_name(map, 0, NULL);
 	assert_name(map, UINT64_MAX, NULL);
@@ -210,6 +211,21 @@ static void test_huge_sizes(void **state)
 	/* ffffffffffffffff + 1 wraps to 0: refused */
 	map = parse("ffffffffffffffff 1 last_byte\n");
 	assert_int_equal(perf_map__bad_lines(map), 1);
+	perf_map__free(map);
+}
+
+/* Control characters in a name would forge output lines or terminal escapes. */
+static void test_control_characters(void **state)
+{
+	struct perf_map *map;
+
+	(void)state;
+	map = parse("1000 10 \x1b[2J\x1b]0;title\acr\rdel\x7f end\r\n"
+		    "2000 10 caf\xc3\xa9\n");
+	assert_int_equal(perf_map__count(map), 2);
+	assert_name(map, 0x1000, "?[2J?]0;title?cr?del? end");
+	/* not control characters: bytes of UTF-8 */
+	assert_name(map, 0x2000, "caf\xc3\xa9");
 	perf_map__free(map);
 }
 
@@ -583,7 +599,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_lines),   cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_unsorted),     cmocka_unit_test(test_overlapping),
-		cmocka_unit_test(test_huge_sizes),   cmocka_unit_test(test_many_lines),
+		cmocka_unit_test(test_huge_sizes),   cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_many_lines),
 		cmocka_unit_test(test_file_grows),   cmocka_unit_test(test_file_replaced),
 		cmocka_unit_test(test_file_not_read_again),
 		cmocka_unit_test(test_long_lines),   cmocka_unit_test(test_sparse_file),

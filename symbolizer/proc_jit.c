@@ -150,26 +150,6 @@ void proc_jits__free(struct proc_jits *jits)
 	free(jits);
 }
 
-/* Frees the states no snapshot has held for PROC_JIT_IDLE_MS, looking once a second. */
-static void proc_jits__evict(struct proc_jits *jits)
-{
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	size_t i, kept = 0;
-
-	if (now < jits->next_evict_ns)
-		return;
-	jits->next_evict_ns = now + 1000000000;
-	for (i = 0; i < jits->nr_items; i++) {
-		struct proc_jit *jit = jits->items[i];
-
-		if (!jit->refs && now - jit->idle_since_ns >= PROC_JIT_IDLE_MS * 1000000ull)
-			proc_jit__free(jit);
-		else
-			jits->items[kept++] = jit;
-	}
-	jits->nr_items = kept;
-}
-
 static int proc_jit__cmp(const struct proc_jit *a, int pid, uint64_t start_time, uid_t owner)
 {
 	if (a->pid != pid)
@@ -196,6 +176,39 @@ static size_t proc_jits__lower_bound(const struct proc_jits *jits, int pid, uint
 			hi = mid;
 	}
 	return lo;
+}
+
+/* Whether the process is still alive: not gone, and not another one with its pid. */
+static bool proc_jit__alive(const struct proc_jit *jit)
+{
+	uint64_t start_time;
+
+	return !proc__start_time(jit->jits->proc_root, jit->pid, &start_time) &&
+	       start_time == jit->start_time;
+}
+
+/*
+ * Frees the states no snapshot has held for PROC_JIT_IDLE_MS, or whose process is gone
+ * (no snapshot of it can come), looking once a second.
+ */
+static void proc_jits__evict(struct proc_jits *jits)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	size_t i, kept = 0;
+
+	if (now < jits->next_evict_ns)
+		return;
+	jits->next_evict_ns = now + 1000000000;
+	for (i = 0; i < jits->nr_items; i++) {
+		struct proc_jit *jit = jits->items[i];
+
+		if (jit->refs || (now - jit->idle_since_ns < PROC_JIT_IDLE_MS * 1000000ull &&
+				  proc_jit__alive(jit)))
+			jits->items[kept++] = jit;
+		else
+			proc_jit__free(jit);
+	}
+	jits->nr_items = kept;
 }
 
 /* Looks for the perf map file of the process. Returns 0 (found or not) or -ENOMEM. */
@@ -340,7 +353,6 @@ void proc_jit__put(struct proc_jit *jit)
 
 const char *proc_jit__name(struct proc_jit *jit, uint64_t addr)
 {
-	uint64_t start_time;
 	const char *name;
 
 	if (jit->map) {
@@ -351,9 +363,8 @@ const char *proc_jit__name(struct proc_jit *jit, uint64_t addr)
 	/* Each look costs a few system calls, or a read: bounded however many addresses miss. */
 	if (jit->final || clock_ns(CLOCK_MONOTONIC) < jit->next_look_ns)
 		return NULL;
-	if (proc__start_time(jit->jits->proc_root, jit->pid, &start_time) ||
-	    start_time != jit->start_time) {
-		/* Gone, or another process has its pid now: the file is no longer its. */
+	/* The file is no longer the process's: gone, or another has its pid now. */
+	if (!proc_jit__alive(jit)) {
 		jit->final = true;
 		return NULL;
 	}

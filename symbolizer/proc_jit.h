@@ -22,7 +22,10 @@ struct proc_jits;
 struct proc_jit;
 
 #define PROC_JIT_RECHECK_MS 100
-/* A state no snapshot holds is kept this long (ms) for the next snapshot of the process. */
+/*
+ * A state no snapshot holds is kept this long (ms) for the next snapshot of the process,
+ * while the process lives.
+ */
 #define PROC_JIT_IDLE_MS 10000
 /* CPU time spent reading a process's perf map: at most one part in this many. */
 #define PROC_JIT_DUTY 20

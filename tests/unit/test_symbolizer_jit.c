@@ -429,6 +429,21 @@ static void test_shared_perf_map(void **state)
 	proc_maps__free(first);
 	symbolizer__stats(sym, &stats);
 	assert_int_equal(stats.bad_perf_map_lines, 1);
+
+	/*
+	 * Held by none, its process gone: freed when idle states are next looked at (a
+	 * second on), as the snapshot of another process does. Back to life as a test's
+	 * process can be, it is read anew.
+	 */
+	write_stat(root, 4300, 'Z', 4242);
+	usleep(1100 * 1000);
+	make_process(root, 4301, 4301, FAKE_MAPS);
+	assert_int_equal(symbolizer__snapshot(sym, 4301, &second), 0);
+	proc_maps__free(second);
+	write_stat(root, 4300, 'S', 4242);
+	assert_int_equal(symbolizer__snapshot(sym, 4300, &first), 0);
+	assert_jit(sym, first, 0x7f0000001000, false, "JS:other");
+	proc_maps__free(first);
 	symbolizer__free(sym);
 	remove_tree(root);
 }

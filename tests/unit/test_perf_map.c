@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Perf map files: the line format, bad lines, order, overlaps (the later line wins), huge
- * sizes, and files that grow, are replaced, or are not what they claim to be.
+ * Perf map files: the line format, bad lines, control characters, order, overlaps (the
+ * later line wins), huge sizes, files that grow (read once, complete lines only), are
+ * replaced, are huge or are not what they claim to be, and the limits on a table and on
+ * all tables together.
  */
 #include <errno.h>
 #include <fcntl.h>

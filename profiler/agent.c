@@ -304,6 +304,24 @@ static void report_unwinding(struct agent *a)
 	free(line);
 }
 
+/* Logs what perf maps lost since the start, if anything, as the record summary says it. */
+static void report_perf_maps(struct agent *a)
+{
+	struct symbolizer_stats stats;
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	symbolizer__stats(a->sym, &stats);
+	f = open_memstream(&line, &len);
+	if (!f)
+		return;
+	summary__print_perf_maps(f, &stats);
+	if (!fclose(f) && len)
+		pr_info("%s", line);
+	free(line);
+}
+
 static void report_totals(struct agent *a, uint64_t now)
 {
 	struct upload_stats us = { 0 };
@@ -326,6 +344,7 @@ static void report_totals(struct agent *a, uint64_t now)
 		(unsigned long long)us.given_up, (unsigned long long)us.pending,
 		proc_table__count(a->procs));
 	report_unwinding(a);
+	report_perf_maps(a);
 	memset(&a->totals, 0, sizeof(a->totals));
 	a->last_report_ns = now;
 }

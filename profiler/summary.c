@@ -149,6 +149,17 @@ void summary__print_unwinding(FILE *out, const struct prof_sample_counters *c, b
 	fputc('\n', out);
 }
 
+void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym)
+{
+	if (!sym->bad_perf_map_lines && !sym->dropped_perf_map_lines && !sym->truncated_perf_maps)
+		return;
+	fprintf(out, "perf maps: %llu malformed lines skipped, %llu lines dropped past the "
+		"limits, %llu files read only in part (the JIT code they describe stays unnamed)\n",
+		(unsigned long long)sym->bad_perf_map_lines,
+		(unsigned long long)sym->dropped_perf_map_lines,
+		(unsigned long long)sym->truncated_perf_maps);
+}
+
 void summary__print(FILE *out, const struct record_summary *s, size_t top)
 {
 	const struct prof_sample_counters *c = &s->counters;
@@ -176,9 +187,7 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 			(unsigned long long)s->sym.unnamed_kernel,
 			(unsigned long long)s->procs.vanished, (unsigned long long)s->sym.bad_files,
 			(unsigned long long)s->sym.bad_debuginfo);
-	if (s->sym.bad_perf_map_lines)
-		fprintf(out, "%llu malformed perf map lines skipped (JIT code they describe stays "
-			"unnamed)\n", (unsigned long long)s->sym.bad_perf_map_lines);
+	summary__print_perf_maps(out, &s->sym);
 	if (s->build.missing_stacks)
 		fprintf(out, "%llu stacks were missing from the stack map\n",
 			(unsigned long long)s->build.missing_stacks);

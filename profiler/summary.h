@@ -37,6 +37,9 @@ uint64_t summary__lost_samples(const struct prof_sample_counters *c);
 void summary__print_unwinding(FILE *out, const struct prof_sample_counters *c, bool dwarf,
 			      const struct unwind_loader_stats *u);
 
+/* Prints what perf maps lost (a line "perf maps: ..."), or nothing when they lost nothing. */
+void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym);
+
 /* Prints the summary with the @top functions by self samples. */
 void summary__print(FILE *out, const struct record_summary *s, size_t top);
 

@@ -304,9 +304,10 @@ int symbolize__run(const struct symbolize_opts *opts, int in_fd, FILE *out)
 		err = -EINVAL;
 	symbolizer__stats(s.sym, &stats);
 	pr_info("unnamed: %llu user, %llu kernel addresses; %llu unreadable files; "
-		"%llu malformed perf map lines\n",
+		"%llu malformed perf map lines, %llu dropped past the limits\n",
 		(unsigned long long)stats.unnamed_user, (unsigned long long)stats.unnamed_kernel,
-		(unsigned long long)stats.bad_files, (unsigned long long)stats.bad_perf_map_lines);
+		(unsigned long long)stats.bad_files, (unsigned long long)stats.bad_perf_map_lines,
+		(unsigned long long)stats.dropped_perf_map_lines);
 
 out_free:
 	proc_maps__free(s.maps);

@@ -14,12 +14,18 @@
 #include "symbol_names.h"
 #include "number_scan.h"
 
+/* Bytes read at once; with an unfinished line carried over, the most a read holds. */
 #define PERF_MAP_READ_CHUNK (64 * 1024)
 /*
  * No JIT emits a function this big; a bigger size is a corrupt line, and taking it would
  * shadow every other name in the process.
  */
 #define PERF_MAP_MAX_SIZE (1ull << 32)
+/*
+ * The memory a kept line is charged: its name, and its range twice, as a later line may
+ * cut it in two. The table is trimmed to no more after each read.
+ */
+#define LINE_COST(name_len) (2 * sizeof(struct perf_sym) + (name_len) + 1)
 
 /* A named range; in the table they are disjoint and sorted by start. */
 struct perf_sym {
@@ -35,7 +41,11 @@ struct perf_map {
 	size_t cap;
 	struct name_buffer names; /* also holds names of lines overridden since */
 	uint32_t next_seq;
+	size_t lines;  /* lines kept */
+	size_t memory; /* bytes charged for them (see LINE_COST) */
 	size_t bad_lines;
+	size_t dropped;
+	struct perf_map_totals *totals; /* borrowed, or NULL */
 	bool warned;
 	/* The file behind the table; path is NULL for a table from perf_map__parse(). */
 	char *path;
@@ -43,7 +53,11 @@ struct perf_map {
 	dev_t dev;
 	ino_t ino;
 	uint64_t consumed; /* bytes of complete lines read */
-	uint64_t read_end; /* bytes read, a partial last line included */
+	uint64_t read_end; /* bytes read: the line from consumed on is unfinished there */
+	bool skipping;	   /* that line is too long already: skipped up to its newline */
+	bool truncated;	   /* the file is longer than PERF_MAP_MAX_FILE */
+	bool warned_truncated;
+	bool warned_dropped;
 };
 
 enum line_kind {
@@ -92,7 +106,33 @@ static enum line_kind parse_line(const char *p, const char *end, uint64_t *start
 	return LINE_GOOD;
 }
 
-/* Returns 1 when a range was added, 0 for an empty range, -errno. */
+/*
+ * Control characters would forge lines or terminal escapes where the name is printed:
+ * a tab becomes a space, the others '?'.
+ */
+static void name__sanitize(char *name, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = name[i];
+
+		if (c == '\t')
+			name[i] = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			name[i] = '?';
+	}
+}
+
+/* Whether a line whose name is @name_len bytes long is within the limits. */
+static bool perf_map__fits(const struct perf_map *map, size_t name_len)
+{
+	const struct perf_map_totals *t = map->totals;
+	size_t cost = LINE_COST(name_len);
+
+	return map->lines < PERF_MAP_MAX_LINES && map->memory + cost <= PERF_MAP_MAX_MEMORY &&
+	       (!t || !t->memory_limit || t->memory + cost <= t->memory_limit);
+}
+
+/* Returns 1 when a range was added, 0 for an empty range or one past the limits, -errno. */
 static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, const char *name,
 			 size_t name_len)
 {
@@ -101,6 +141,10 @@ static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, co
 
 	if (!size)
 		return 0;
+	if (!perf_map__fits(map, name_len)) {
+		map->dropped++;
+		return 0;
+	}
 	err = array__reserve(&map->syms, &map->cap, map->nr_syms + 1, sizeof(*map->syms));
 	if (err)
 		return err;
@@ -108,48 +152,64 @@ static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, co
 	err = name_buffer__add(&map->names, name, name_len, UINT32_MAX, &sym->name);
 	if (err)
 		return err;
+	name__sanitize(map->names.data + sym->name, name_len);
 	sym->start = start;
 	sym->end = start + size;
 	sym->seq = map->next_seq++;
 	map->nr_syms++;
+	map->lines++;
+	map->memory += LINE_COST(name_len);
+	if (map->totals)
+		map->totals->memory += LINE_COST(name_len);
 	return 1;
 }
 
-/*
- * Adds the lines of @buf[0..@len). A last line without a newline is added when good but
- * not counted when bad, and left out of *@complete (the bytes of complete lines): a writer
- * may be in the middle of it. Returns the ranges added, or -errno.
- */
-static int perf_map__add_lines(struct perf_map *map, const char *buf, size_t len,
-			       size_t *complete)
+/* Adds the line @line[0..@end) (without its newline). Returns 0 or -errno. */
+static int perf_map__add_line(struct perf_map *map, const char *line, const char *end)
 {
-	const char *line = buf, *end = buf + len, *nl, *name;
+	const char *name;
 	uint64_t start, size;
 	size_t name_len;
-	int added = 0, ret;
+	int ret;
 
-	*complete = 0;
-	for (; line < end; line = nl + 1) {
-		nl = memchr(line, '\n', end - line);
-		switch (parse_line(line, nl ? nl : end, &start, &size, &name, &name_len)) {
-		case LINE_GOOD:
-			ret = perf_map__add(map, start, size, name, name_len);
-			if (ret < 0)
-				return ret;
-			added += ret;
-			break;
-		case LINE_BAD:
-			if (nl)
-				map->bad_lines++;
-			break;
-		case LINE_EMPTY:
-			break;
-		}
-		if (!nl)
-			break;
-		*complete = nl + 1 - buf;
+	if (end - line > PERF_MAP_MAX_LINE) {
+		map->bad_lines++;
+		return 0;
 	}
-	return added;
+	switch (parse_line(line, end, &start, &size, &name, &name_len)) {
+	case LINE_GOOD:
+		ret = perf_map__add(map, start, size, name, name_len);
+		return ret < 0 ? ret : 0;
+	case LINE_BAD:
+		map->bad_lines++;
+		return 0;
+	case LINE_EMPTY:
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Adds the complete lines of @buf[0..@len). A line left too long by the last call
+ * (map->skipping) ends at the first newline, one malformed line. Returns the bytes of the
+ * complete lines (up to the last newline), or -errno.
+ */
+static ssize_t perf_map__add_lines(struct perf_map *map, const char *buf, size_t len)
+{
+	const char *line = buf, *end = buf + len, *nl;
+	int err;
+
+	for (; (nl = memchr(line, '\n', end - line)); line = nl + 1) {
+		if (map->skipping) {
+			map->skipping = false;
+			map->bad_lines++;
+			continue;
+		}
+		err = perf_map__add_line(map, line, nl);
+		if (err)
+			return err;
+	}
+	return line - buf;
 }
 
 static int perf_sym__cmp(const void *a, const void *b)
@@ -206,9 +266,10 @@ static void heap__pop(struct seq_heap *h)
 /*
  * Cuts overlapping ranges (sorted by start) into disjoint ones, each piece of the address
  * space going to the latest line that covers it: a sweep over every range boundary with
- * the covering lines in a heap. At most 2n - 1 pieces.
+ * the covering lines in a heap. Each line cuts at most one piece in two besides adding
+ * its own, so the pieces of m disjoint ones and k new ones are at most @max = m + 2k.
  */
-static int perf_map__sweep(struct perf_map *map)
+static int perf_map__sweep(struct perf_map *map, size_t max)
 {
 	size_t n = map->nr_syms, nb = 0, i, k, next = 0, nout = 0;
 	struct seq_heap heap = { .syms = map->syms };
@@ -218,7 +279,7 @@ static int perf_map__sweep(struct perf_map *map)
 
 	bounds = malloc(2 * n * sizeof(*bounds));
 	heap.items = malloc(n * sizeof(*heap.items));
-	out = malloc(2 * n * sizeof(*out));
+	out = malloc(max * sizeof(*out));
 	if (!bounds || !heap.items || !out)
 		goto out_free;
 	for (i = 0; i < n; i++) {
@@ -247,6 +308,10 @@ static int perf_map__sweep(struct perf_map *map)
 			last->end = bounds[k + 1];
 			continue;
 		}
+		if (nout == max) {
+			err = -EOVERFLOW;
+			goto out_free;
+		}
 		out[nout] = *top;
 		out[nout].start = x;
 		out[nout].end = bounds[k + 1];
@@ -255,7 +320,7 @@ static int perf_map__sweep(struct perf_map *map)
 	free(map->syms);
 	map->syms = out;
 	map->nr_syms = nout;
-	map->cap = 2 * n;
+	map->cap = max;
 	out = NULL;
 	err = 0;
 
@@ -267,59 +332,137 @@ out_free:
 }
 
 /*
- * Sorts the table and makes its ranges disjoint. On failure, ranges of lines from
- * @first_seq on are dropped, which leaves the table as it was before they were added.
+ * Sorts the ranges added from @first on into the ones before (sorted and disjoint), and
+ * makes them all disjoint. On failure, ranges of lines from @first_seq on are dropped,
+ * which leaves the table as it was before they were added.
  */
-static int perf_map__normalize(struct perf_map *map, uint32_t first_seq)
+static int perf_map__normalize(struct perf_map *map, size_t first, uint32_t first_seq)
 {
+	size_t n = map->nr_syms, k = n - first, i, j, w;
+	struct perf_sym *added;
 	uint64_t max_end = 0;
-	size_t i, n = 0;
 	int err;
 
-	qsort(map->syms, map->nr_syms, sizeof(*map->syms), perf_sym__cmp);
-	for (i = 0; i < map->nr_syms; i++) {
+	if (!k)
+		return 0;
+	/* Only the new ranges are sorted: a table read again and again is merged, not sorted. */
+	qsort(map->syms + first, k, sizeof(*map->syms), perf_sym__cmp);
+	if (first && perf_sym__cmp(&map->syms[first - 1], &map->syms[first]) > 0) {
+		added = malloc(k * sizeof(*added));
+		if (!added) {
+			err = -ENOMEM;
+			goto out_drop;
+		}
+		memcpy(added, map->syms + first, k * sizeof(*added));
+		/* From the back: every slot is read before it is written. */
+		for (i = first, j = k, w = n; j;) {
+			if (i && perf_sym__cmp(&map->syms[i - 1], &added[j - 1]) > 0)
+				map->syms[--w] = map->syms[--i];
+			else
+				map->syms[--w] = added[--j];
+		}
+		free(added);
+	}
+	for (i = 0; i < n; i++) {
 		if (i && map->syms[i].start < max_end)
 			break;
 		if (map->syms[i].end > max_end)
 			max_end = map->syms[i].end;
 	}
-	if (i == map->nr_syms)
+	if (i == n)
 		return 0;
-	err = perf_map__sweep(map);
+	err = perf_map__sweep(map, first + 2 * k);
 	if (!err)
 		return 0;
-	for (i = 0; i < map->nr_syms; i++)
+
+out_drop:
+	for (i = j = 0; i < map->nr_syms; i++)
 		if (map->syms[i].seq < first_seq)
-			map->syms[n++] = map->syms[i];
-	map->nr_syms = n;
+			map->syms[j++] = map->syms[i];
+	map->nr_syms = j;
 	return err;
 }
 
-int perf_map__parse(const char *buf, size_t len, struct perf_map **out)
+/* Gives back what growing took beyond the table: it holds no more than it was charged. */
+static void perf_map__trim(struct perf_map *map)
+{
+	struct perf_sym *syms;
+	char *names;
+
+	if (map->nr_syms && map->cap > map->nr_syms) {
+		syms = realloc(map->syms, map->nr_syms * sizeof(*syms));
+		if (syms) {
+			map->syms = syms;
+			map->cap = map->nr_syms;
+		}
+	}
+	if (map->names.len && map->names.cap > map->names.len) {
+		names = realloc(map->names.data, map->names.len);
+		if (names) {
+			map->names.data = names;
+			map->names.cap = map->names.len;
+		}
+	}
+}
+
+/* Counts what a read since @before found in the totals. */
+static void perf_map__commit(struct perf_map *map, const struct perf_map *before)
+{
+	struct perf_map_totals *t = map->totals;
+
+	perf_map__trim(map);
+	if (!t)
+		return;
+	t->bad_lines += map->bad_lines - before->bad_lines;
+	t->dropped += map->dropped - before->dropped;
+	t->truncated += map->truncated && !before->truncated;
+}
+
+/* Takes back a failed read: the table as it was @before. */
+static void perf_map__undo(struct perf_map *map, const struct perf_map *before)
+{
+	if (map->totals)
+		map->totals->memory -= map->memory - before->memory;
+	/* Before normalize the new ranges are the last ones; after a failed one, gone. */
+	if (map->nr_syms > before->nr_syms)
+		map->nr_syms = before->nr_syms;
+	map->names.len = before->names.len;
+	map->next_seq = before->next_seq;
+	map->lines = before->lines;
+	map->memory = before->memory;
+	map->bad_lines = before->bad_lines;
+	map->dropped = before->dropped;
+	map->consumed = before->consumed;
+	map->read_end = before->read_end;
+	map->skipping = before->skipping;
+}
+
+int perf_map__parse(const char *buf, size_t len, struct perf_map_totals *totals,
+		    struct perf_map **out)
 {
 	struct perf_map *map;
-	size_t complete;
+	ssize_t complete;
 	int err;
 
 	map = calloc(1, sizeof(*map));
 	if (!map)
 		return -ENOMEM;
-	err = perf_map__add_lines(map, buf, len, &complete);
-	if (err < 0)
+	map->totals = totals;
+	complete = perf_map__add_lines(map, buf, len);
+	if (complete < 0) {
+		err = complete;
 		goto out_free;
-	/* Nothing will be appended: a bad last line is as bad as any. */
-	if (complete < len) {
-		const char *name;
-		uint64_t start, size;
-		size_t name_len;
-
-		if (parse_line(buf + complete, buf + len, &start, &size, &name, &name_len) ==
-		    LINE_BAD)
-			map->bad_lines++;
 	}
-	err = perf_map__normalize(map, 0);
+	/* Nothing will be appended: the last line is complete too. */
+	if ((size_t)complete < len) {
+		err = perf_map__add_line(map, buf + complete, buf + len);
+		if (err)
+			goto out_free;
+	}
+	err = perf_map__normalize(map, 0, 0);
 	if (err)
 		goto out_free;
+	perf_map__commit(map, &(const struct perf_map){ 0 });
 	*out = map;
 	return 0;
 
@@ -354,93 +497,108 @@ static int perf_map__open(const char *path, uid_t owner, struct stat *st)
 	return fd;
 }
 
-/* Reads @fd from @off to its end, or to PERF_MAP_MAX_BYTES. Returns the length or -errno. */
-static ssize_t read_from(int fd, uint64_t off, char **out)
+/*
+ * Adds the lines of @fd completed since the last read, reading on from there up to @size
+ * (the file's size now) or PERF_MAP_MAX_FILE, a chunk at a time: memory does not grow
+ * with the file. Returns 0 or -errno.
+ */
+static int perf_map__read_lines(struct perf_map *map, int fd, uint64_t size)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	ssize_t n;
-	int err;
+	uint64_t end = size < PERF_MAP_MAX_FILE ? size : PERF_MAP_MAX_FILE;
+	/* An unfinished line is read again, unless it is being skipped. */
+	uint64_t off = map->skipping ? map->read_end : map->consumed;
+	size_t carry = 0, len, want;
+	ssize_t n, done;
+	char *buf;
+	int err = 0;
 
-	for (;;) {
-		if (off + len >= PERF_MAP_MAX_BYTES)
-			break;
-		err = array__reserve(&buf, &cap, len + PERF_MAP_READ_CHUNK, 1);
-		if (err)
-			goto out_free;
-		n = pread(fd, buf + len, cap - len, off + len);
+	/* buf[0..carry) is the unfinished line, at offset off - carry in the file. */
+	buf = malloc(PERF_MAP_READ_CHUNK + PERF_MAP_MAX_LINE);
+	if (!buf)
+		return -ENOMEM;
+	while (off < end) {
+		want = end - off < PERF_MAP_READ_CHUNK ? end - off : PERF_MAP_READ_CHUNK;
+		n = pread(fd, buf + carry, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			err = -errno;
-			goto out_free;
+			break;
 		}
+		/* Cut short since it was measured. */
 		if (!n)
 			break;
-		len += n;
+		off += n;
+		len = carry + n;
+		done = perf_map__add_lines(map, buf, len);
+		if (done < 0) {
+			err = done;
+			break;
+		}
+		if (done)
+			map->consumed = off - len + done;
+		carry = len - done;
+		if (map->skipping || carry > PERF_MAP_MAX_LINE) {
+			map->skipping = true;
+			carry = 0;
+		} else {
+			memmove(buf, buf + done, carry);
+		}
 	}
-	if (off + len > PERF_MAP_MAX_BYTES)
-		len = PERF_MAP_MAX_BYTES - off;
-	*out = buf;
-	return len;
-
-out_free:
+	map->read_end = off;
 	free(buf);
 	return err;
 }
 
-static void perf_map__report_bad(struct perf_map *map, size_t before)
+/* Warns once per table of each limit, whatever the writer does next (replacing the file). */
+static void perf_map__report(struct perf_map *map, size_t bad_before)
 {
-	if (map->bad_lines == before)
+	if (map->truncated && !map->warned_truncated) {
+		pr_warn("perf map %s: only the first %u MiB are read\n", map->path,
+			PERF_MAP_MAX_FILE >> 20);
+		map->warned_truncated = true;
+	}
+	if (map->dropped && !map->warned_dropped) {
+		pr_warn("perf map %s: lines past the limits dropped (%u lines or %u MiB a map, "
+			"%zu MiB in all)\n", map->path, PERF_MAP_MAX_LINES, PERF_MAP_MAX_MEMORY >> 20,
+			map->totals ? map->totals->memory_limit >> 20 : 0);
+		map->warned_dropped = true;
+	}
+	if (map->bad_lines == bad_before)
 		return;
 	/* Once per file at warning level: a writer that keeps writing bad lines is one problem. */
 	if (!map->warned)
 		pr_warn("perf map %s: %zu malformed lines skipped\n", map->path, map->bad_lines);
 	else
 		pr_debug("perf map %s: %zu malformed lines skipped\n", map->path,
-			 map->bad_lines - before);
+			 map->bad_lines - bad_before);
 	map->warned = true;
 }
 
-/* Adds the bytes of @fd from map->consumed on. Returns the ranges added or -errno. */
-static int perf_map__load(struct perf_map *map, int fd)
+/*
+ * Adds the lines of @fd, of @size bytes now, completed since the last read. Returns the
+ * lines added or -errno; on failure the table is as it was.
+ */
+static int perf_map__load(struct perf_map *map, int fd, uint64_t size)
 {
-	size_t complete, bad_before = map->bad_lines, nr_before = map->nr_syms;
-	uint32_t first_seq = map->next_seq;
-	char *buf = NULL;
-	ssize_t len;
-	int added, err;
+	const struct perf_map before = *map;
+	int err;
 
-	len = read_from(fd, map->consumed, &buf);
-	if (len < 0)
-		return len;
-	if (map->consumed + len >= PERF_MAP_MAX_BYTES && map->read_end < PERF_MAP_MAX_BYTES)
-		pr_warn("perf map %s: only the first %u MiB are read\n", map->path,
-			PERF_MAP_MAX_BYTES >> 20);
-	added = perf_map__add_lines(map, buf, len, &complete);
-	free(buf);
-	if (added < 0) {
-		err = added;
-		goto out_undo;
+	err = perf_map__read_lines(map, fd, size);
+	if (!err)
+		err = perf_map__normalize(map, before.nr_syms, before.next_seq);
+	if (err) {
+		perf_map__undo(map, &before);
+		return err;
 	}
-	err = perf_map__normalize(map, first_seq);
-	if (err)
-		goto out_undo;
-	map->read_end = map->consumed + len;
-	map->consumed += complete;
-	perf_map__report_bad(map, bad_before);
-	return added;
-
-out_undo:
-	/* Before normalize the new ranges are the last ones; after a failed one, dropped. */
-	if (map->nr_syms > nr_before)
-		map->nr_syms = nr_before;
-	map->bad_lines = bad_before;
-	map->next_seq = first_seq;
-	return err;
+	map->truncated = size > PERF_MAP_MAX_FILE && map->read_end == PERF_MAP_MAX_FILE;
+	perf_map__commit(map, &before);
+	perf_map__report(map, before.bad_lines);
+	return map->next_seq - before.next_seq;
 }
 
-static struct perf_map *perf_map__new_file(const char *path, uid_t owner, const struct stat *st)
+static struct perf_map *perf_map__new_file(const char *path, uid_t owner,
+					   struct perf_map_totals *totals, const struct stat *st)
 {
 	struct perf_map *map = calloc(1, sizeof(*map));
 
@@ -451,13 +609,15 @@ static struct perf_map *perf_map__new_file(const char *path, uid_t owner, const 
 		free(map);
 		return NULL;
 	}
+	map->totals = totals;
 	map->owner = owner;
 	map->dev = st->st_dev;
 	map->ino = st->st_ino;
 	return map;
 }
 
-int perf_map__read(const char *path, uid_t owner, struct perf_map **out)
+int perf_map__read(const char *path, uid_t owner, struct perf_map_totals *totals,
+		   struct perf_map **out)
 {
 	struct perf_map *map;
 	struct stat st;
@@ -466,12 +626,12 @@ int perf_map__read(const char *path, uid_t owner, struct perf_map **out)
 	fd = perf_map__open(path, owner, &st);
 	if (fd < 0)
 		return fd;
-	map = perf_map__new_file(path, owner, &st);
+	map = perf_map__new_file(path, owner, totals, &st);
 	if (!map) {
 		err = -ENOMEM;
 		goto out_close;
 	}
-	err = perf_map__load(map, fd);
+	err = perf_map__load(map, fd, st.st_size);
 	if (err < 0)
 		goto out_free;
 	close(fd);
@@ -485,47 +645,44 @@ out_close:
 	return err;
 }
 
-static void perf_map__swap(struct perf_map *a, struct perf_map *b)
+/* Frees the lines of the file, replaced by the one of @st. */
+static void perf_map__reset(struct perf_map *map, const struct stat *st)
 {
-	struct perf_map tmp = *a;
-
-	*a = *b;
-	*b = tmp;
+	if (map->totals)
+		map->totals->memory -= map->memory;
+	free(map->syms);
+	free(map->names.data);
+	map->syms = NULL;
+	map->nr_syms = map->cap = 0;
+	memset(&map->names, 0, sizeof(map->names));
+	map->lines = map->memory = 0;
+	map->bad_lines = map->dropped = 0;
+	map->dev = st->st_dev;
+	map->ino = st->st_ino;
+	map->consumed = 0;
+	map->read_end = 0;
+	map->skipping = false;
+	map->truncated = false;
 }
 
 int perf_map__update(struct perf_map *map)
 {
-	struct perf_map *fresh;
 	struct stat st;
-	int fd, ret;
+	int fd, ret = 0;
 
 	if (!map->path)
 		return 0;
 	fd = perf_map__open(map->path, map->owner, &st);
 	if (fd < 0)
 		return fd;
-	if (st.st_dev == map->dev && st.st_ino == map->ino &&
-	    (uint64_t)st.st_size >= map->consumed) {
-		ret = 0;
-		if ((uint64_t)st.st_size != map->read_end)
-			ret = perf_map__load(map, fd);
-		close(fd);
-		return ret;
-	}
-	/* Replaced or truncated: the old lines describe code that may be gone. */
-	fresh = perf_map__new_file(map->path, map->owner, &st);
-	if (!fresh) {
-		close(fd);
-		return -ENOMEM;
-	}
-	ret = perf_map__load(fresh, fd);
+	/* Shrunk or replaced: the old lines describe code that may be gone. */
+	if (st.st_dev != map->dev || st.st_ino != map->ino ||
+	    (uint64_t)st.st_size < map->read_end)
+		perf_map__reset(map, &st);
+	/* Grown since: an unchanged file costs no read, a file past the limit none either. */
+	if ((uint64_t)st.st_size > map->read_end && map->read_end < PERF_MAP_MAX_FILE)
+		ret = perf_map__load(map, fd, st.st_size);
 	close(fd);
-	if (ret < 0) {
-		perf_map__free(fresh);
-		return ret;
-	}
-	perf_map__swap(map, fresh);
-	perf_map__free(fresh);
 	return ret;
 }
 
@@ -533,6 +690,8 @@ void perf_map__free(struct perf_map *map)
 {
 	if (!map)
 		return;
+	if (map->totals)
+		map->totals->memory -= map->memory;
 	free(map->syms);
 	free(map->names.data);
 	free(map->path);
@@ -566,6 +725,16 @@ size_t perf_map__count(const struct perf_map *map)
 size_t perf_map__bad_lines(const struct perf_map *map)
 {
 	return map->bad_lines;
+}
+
+size_t perf_map__dropped(const struct perf_map *map)
+{
+	return map->dropped;
+}
+
+bool perf_map__truncated(const struct perf_map *map)
+{
+	return map->truncated;
 }
 
 const char *perf_map__path(const struct perf_map *map)

@@ -9,12 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dso.h"
 #include "log.h"
-#include "perf_map.h"
+#include "proc_jit.h"
 #include "symbolizer_internal.h"
 #include "symbolizer.h"
 #include "number_scan.h"
@@ -22,26 +21,11 @@
 #define MAPS_READ_SIZE (64 * 1024)
 #define DELETED_SUFFIX " (deleted)"
 
-/*
- * The process's perf map and what looking at it again needs. Apart from the snapshot so
- * that lookups through a const snapshot may re-read the file.
- */
-struct proc_jit {
-	struct perf_map *map;	 /* NULL while no readable file was found */
-	char *path;		 /* where the process writes it, as seen from here; owned */
-	const char *proc_root;	 /* borrowed from the symbolizer */
-	uint64_t *bad_lines;	 /* the symbolizer's counter, or NULL */
-	uint64_t start_time;	 /* of the process, to tell it from a later one with its pid */
-	uid_t owner;		 /* the process's fsuid, which owns the files it creates */
-	bool final;		 /* the process is gone: the file will not change */
-	struct timespec checked; /* last look at the file */
-};
-
 struct proc_maps {
 	int pid;
 	struct proc_map *maps;
 	size_t nr_maps;
-	struct proc_jit *jit; /* NULL for kernel threads, or without PROC/PID/status */
+	struct proc_jit *jit; /* a reference; NULL for kernel threads, or without perf maps */
 };
 
 /* Reads a whole small procfs file. Returns its length, or -errno. */
@@ -326,237 +310,9 @@ static int proc_maps__get_dsos(const struct proc_maps_env *env, struct proc_maps
 	return 0;
 }
 
-/*
- * The start time of process @pid (field 22 of PROC/PID/stat, clock ticks since boot; 0 in
- * a test's copy too short to hold it). Returns 0, or -ESRCH when it is gone or a zombie.
- */
-static int proc__start_time(const char *proc_root, int pid, uint64_t *start_time)
-{
-	char path[PATH_MAX], buf[1024], *p;
-	ssize_t n;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = '\0';
-	/* "PID (COMM) STATE ...": COMM may hold spaces and parentheses. */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return -ESRCH;
-	p += 2;
-	*start_time = 0;
-	for (field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return 0;
-		p++;
-	}
-	*start_time = strtoull(p, NULL, 10);
-	return 0;
-}
-
-/*
- * The pid of process @pid in its own (innermost) pid namespace and its fsuid, from
- * PROC/PID/status. Returns 0, or -ESRCH when the file cannot be read.
- */
-static int proc__status(const char *proc_root, int pid, int *nspid, uid_t *fsuid)
-{
-	unsigned int ruid, euid, suid, fs;
-	char path[PATH_MAX], line[512];
-	bool have_uid = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%d/status", proc_root, pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -ESRCH;
-	*nspid = pid;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Uid:", 4) &&
-		    sscanf(line + 4, "%u %u %u %u", &ruid, &euid, &suid, &fs) == 4) {
-			*fsuid = fs;
-			have_uid = true;
-		} else if (!strncmp(line, "NSpid:", 6)) {
-			/* One pid per nested namespace, outermost first: the last is its own. */
-			char *p = line + 6, *end;
-			long v;
-
-			for (;;) {
-				v = strtol(p, &end, 10);
-				if (end == p)
-					break;
-				if (v > 0 && v <= INT_MAX)
-					*nspid = v;
-				p = end;
-			}
-		}
-	}
-	fclose(f);
-	return have_uid ? 0 : -ESRCH;
-}
-
-static void proc_jit__count_bad(struct proc_jit *jit, size_t n)
-{
-	if (jit->bad_lines)
-		*jit->bad_lines += n;
-}
-
-static void proc_jit__free(struct proc_jit *jit)
-{
-	if (!jit)
-		return;
-	perf_map__free(jit->map);
-	free(jit->path);
-	free(jit);
-}
-
-/* Looks for the perf map file of process @pid. Returns 0 (found or not) or -ENOMEM. */
-static int proc_jit__open(struct proc_jit *jit, int pid)
-{
-	char fallback[64];
-	char *path;
-	int err;
-
-	err = perf_map__read(jit->path, jit->owner, &jit->map);
-	/*
-	 * Without access to the process's root (no CAP_SYS_PTRACE over it), the host's /tmp
-	 * is the process's own for most processes. Not when the file is merely missing there:
-	 * a /tmp/perf-PID.map of ours would then be another /tmp's, or a stale file of an
-	 * earlier process with this pid. Pids are host pids only in the real /proc.
-	 */
-	if (err == -EACCES && !strcmp(jit->proc_root, "/proc")) {
-		snprintf(fallback, sizeof(fallback), "/tmp/perf-%d.map", pid);
-		err = perf_map__read(fallback, jit->owner, &jit->map);
-		if (!err) {
-			path = strdup(fallback);
-			if (path) {
-				free(jit->path);
-				jit->path = path;
-			}
-		}
-	}
-	switch (err) {
-	case 0:
-		proc_jit__count_bad(jit, perf_map__bad_lines(jit->map));
-		pr_debug("pid %d: %zu JIT symbols from %s\n", pid, perf_map__count(jit->map),
-			 perf_map__path(jit->map));
-		return 0;
-	case -ENOMEM:
-		return err;
-	case -ENOENT:
-	case -EACCES:
-	case -ESRCH:
-		return 0;
-	default:
-		/* Refused (a foreign owner, not a regular file): once, then never looked at. */
-		pr_warn("perf map %s ignored: %s\n", jit->path,
-			err == -EPERM ? "owned by another user than the process's" :
-			err == -EINVAL ? "not a regular file" : strerror(-err));
-		jit->final = true;
-		return 0;
-	}
-}
-
-/* A snapshot's JIT state, with the perf map as it is now. Returns 0 or -ENOMEM. */
-static int proc_jit__new(const struct proc_maps_env *env, int pid, struct proc_jit **out)
-{
-	char path[PATH_MAX];
-	struct proc_jit *jit;
-	int nspid, err;
-	uid_t owner;
-
-	*out = NULL;
-	/* Gone already: the maps just read say whether that matters. */
-	if (proc__status(env->proc_root, pid, &nspid, &owner))
-		return 0;
-	jit = calloc(1, sizeof(*jit));
-	if (!jit)
-		return -ENOMEM;
-	jit->proc_root = env->proc_root;
-	jit->bad_lines = env->bad_perf_map_lines;
-	jit->owner = owner;
-	if (proc__start_time(env->proc_root, pid, &jit->start_time))
-		jit->final = true;
-	clock_gettime(CLOCK_MONOTONIC, &jit->checked);
-	/* The file name holds the pid the process knows itself by, in its /tmp. */
-	snprintf(path, sizeof(path), "%s/%d/root/tmp/perf-%d.map", env->proc_root, pid, nspid);
-	jit->path = strdup(path);
-	if (!jit->path) {
-		free(jit);
-		return -ENOMEM;
-	}
-	err = proc_jit__open(jit, pid);
-	if (err) {
-		proc_jit__free(jit);
-		return err;
-	}
-	*out = jit;
-	return 0;
-}
-
-static int64_t elapsed_ms(const struct timespec *from, const struct timespec *to)
-{
-	return (to->tv_sec - from->tv_sec) * 1000 + (to->tv_nsec - from->tv_nsec) / 1000000;
-}
-
-/* Reads what the process added to its perf map since, if it is still alive. */
-static void proc_jit__refresh(struct proc_jit *jit, int pid)
-{
-	uint64_t start_time;
-	struct timespec now;
-	size_t bad;
-	int ret;
-
-	if (jit->final)
-		return;
-	/* Each look costs a few system calls: bounded however many addresses miss. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (elapsed_ms(&jit->checked, &now) < PROC_MAPS_PERF_MAP_RECHECK_MS)
-		return;
-	jit->checked = now;
-	if (proc__start_time(jit->proc_root, pid, &start_time) ||
-	    start_time != jit->start_time) {
-		/* Gone, or another process has its pid now: the file is no longer its. */
-		jit->final = true;
-		return;
-	}
-	if (!jit->map) {
-		proc_jit__open(jit, pid);
-		return;
-	}
-	bad = perf_map__bad_lines(jit->map);
-	ret = perf_map__update(jit->map);
-	if (ret < 0) {
-		pr_debug("pid %d: cannot read %s again: %s\n", pid, jit->path, strerror(-ret));
-		return;
-	}
-	/* A replaced file starts counting again. */
-	if (perf_map__bad_lines(jit->map) >= bad)
-		proc_jit__count_bad(jit, perf_map__bad_lines(jit->map) - bad);
-	else
-		proc_jit__count_bad(jit, perf_map__bad_lines(jit->map));
-}
-
 const char *proc_maps__jit_name(const struct proc_maps *maps, uint64_t addr)
 {
-	struct proc_jit *jit = maps->jit;
-	const char *name;
-
-	if (!jit)
-		return NULL;
-	if (jit->map) {
-		name = perf_map__find(jit->map, addr);
-		if (name)
-			return name;
-	}
-	proc_jit__refresh(jit, maps->pid);
-	return jit->map ? perf_map__find(jit->map, addr) : NULL;
+	return maps->jit ? proc_jit__name(maps->jit, addr) : NULL;
 }
 
 int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps **out)
@@ -607,8 +363,8 @@ int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps *
 	err = proc_maps__get_dsos(env, pm);
 	if (err)
 		goto out_free;
-	if (pm->nr_maps) {
-		err = proc_jit__new(env, pid, &pm->jit);
+	if (pm->nr_maps && env->jits) {
+		err = proc_jits__get(env->jits, pid, &pm->jit);
 		if (err)
 			goto out_free;
 	}
@@ -632,7 +388,7 @@ void proc_maps__free(struct proc_maps *maps)
 		return;
 	for (i = 0; i < maps->nr_maps; i++)
 		dso__put(maps->maps[i].dso);
-	proc_jit__free(maps->jit);
+	proc_jit__put(maps->jit);
 	free(maps->maps);
 	free(maps);
 }

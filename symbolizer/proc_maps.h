@@ -13,6 +13,7 @@
 
 struct dso;
 struct dso_cache;
+struct proc_jits;
 struct proc_maps;
 struct string_pool;
 
@@ -44,8 +45,8 @@ struct proc_maps_env {
 	struct dso_cache *dsos;	    /* outlives the snapshot */
 	struct string_pool *names;  /* interns paths; outlives the snapshot */
 	uint64_t *vanished;	    /* counter of processes gone before they were read */
-	uint64_t *bad_perf_map_lines; /* counter of malformed perf map lines, or NULL;
-				       * outlives the snapshot */
+	struct proc_jits *jits;	    /* the processes' perf maps, or NULL for none; outlives
+				     * the snapshot */
 };
 
 /*
@@ -53,10 +54,8 @@ struct proc_maps_env {
  * mapping (and for the other mappings of the same files): found in the cache by the maps
  * (dev, inode) and checked by mtime, or opened through PROC/PID/map_files/START-END, then
  * PROC/PID/root/PATH, then PATH. Files that cannot be opened become bad dsos, so they
- * count once. Also reads the process's perf map: PROC/PID/root/tmp/perf-NSPID.map, NSPID
- * being its pid in its own pid namespace (the NSpid line of PROC/PID/status), or
- * /tmp/perf-PID.map when the process's root cannot be entered; a missing one is looked
- * for again by proc_maps__jit_name().
+ * count once. Also takes the process's perf map from env->jits (see proc_jit.h), read now
+ * unless another snapshot of the process has it.
  * Returns 0 and an owned snapshot in *@out (empty for kernel threads), or -errno: -ESRCH
  * when the process does not exist or exits while being read (counted in *env->vanished),
  * -ENOMEM.
@@ -82,11 +81,9 @@ int proc_maps__pid(const struct proc_maps *maps);
  * The name the process's perf map gives the code at @addr, or NULL. When no line covers
  * @addr and the process is still alive (the same process: its start time is checked),
  * the file is read again for what was appended, or looked for again if there was none, at
- * most every PROC_MAPS_PERF_MAP_RECHECK_MS: JIT code is named after it is written. The
- * name is borrowed until the next call on @maps or proc_maps__free().
+ * most every PROC_JIT_RECHECK_MS: JIT code is named after it is written. The name is
+ * borrowed until the next call on any snapshot of the process or proc_maps__free().
  */
 const char *proc_maps__jit_name(const struct proc_maps *maps, uint64_t addr);
-
-#define PROC_MAPS_PERF_MAP_RECHECK_MS 100
 
 #endif

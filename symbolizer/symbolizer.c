@@ -16,6 +16,8 @@
 #include "hash_table.h"
 #include "kallsyms.h"
 #include "log.h"
+#include "perf_map.h"
+#include "proc_jit.h"
 #include "proc_maps.h"
 #include "symbolizer_internal.h"
 #include "vdso.h"
@@ -56,6 +58,7 @@ struct symbolizer {
 	 */
 	struct string_pool *names;
 	struct dso_cache *dsos;
+	struct proc_jits *jits; /* the perf maps of processes, shared by their snapshots */
 	struct debuginfo_finder *finder; /* outlives dsos: their roots come from it */
 	/* Addresses of files named so far, by (dso id, vaddr); emptied when full. */
 	struct hash_table *addrs;
@@ -109,7 +112,10 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	}
 	sym->finder = debuginfo_finder__new(opts ? opts->debuginfo_path : NULL);
 	sym->addrs = hash_table__new(addr_entry__eq, sym);
-	if (!sym->finder || !sym->addrs)
+	sym->jits = proc_jits__new(sym->proc_root, opts && opts->perf_map_memory ?
+							    opts->perf_map_memory :
+							    PERF_MAP_TOTAL_MEMORY);
+	if (!sym->finder || !sym->addrs || !sym->jits)
 		goto out_free;
 	dso_cache__set_debuginfo(sym->dsos, sym->finder);
 	return sym;
@@ -127,6 +133,7 @@ void symbolizer__free(struct symbolizer *sym)
 	dso__put(sym->elf_dso);
 	vdso__free(sym->vdso);
 	dso_cache__free(sym->dsos);
+	proc_jits__free(sym->jits);
 	debuginfo_finder__free(sym->finder);
 	hash_table__free(sym->addrs);
 	free(sym->addr_entries);
@@ -146,7 +153,7 @@ int symbolizer__snapshot(struct symbolizer *sym, int pid, struct proc_maps **out
 		.dsos = sym->dsos,
 		.names = sym->names,
 		.vanished = &sym->stats.vanished,
-		.bad_perf_map_lines = &sym->stats.bad_perf_map_lines,
+		.jits = sym->jits,
 	};
 
 	struct debuginfo_root *root = NULL;
@@ -559,7 +566,13 @@ int symbolizer__resolve_elf(struct symbolizer *sym, const char *path, uint64_t v
 
 void symbolizer__stats(const struct symbolizer *sym, struct symbolizer_stats *stats)
 {
+	const struct perf_map_totals *perf_maps;
+
 	*stats = sym->stats;
 	stats->bad_files = dso_cache__bad_files(sym->dsos);
 	stats->bad_debuginfo = dso_cache__bad_debuginfo(sym->dsos);
+	perf_maps = proc_jits__totals(sym->jits);
+	stats->bad_perf_map_lines = perf_maps->bad_lines;
+	stats->dropped_perf_map_lines = perf_maps->dropped;
+	stats->truncated_perf_maps = perf_maps->truncated;
 }

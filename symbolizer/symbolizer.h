@@ -32,6 +32,11 @@ struct symbolizer_opts {
 	const char *debuginfo_path;
 	/* Bytes of files no process maps any more kept for reuse; 0 for the default (64 MiB). */
 	size_t idle_cache_bytes;
+	/*
+	 * Bytes the perf maps of all processes may take together (their users write them);
+	 * 0 for the default, PERF_MAP_TOTAL_MEMORY (64 MiB). See perf_map.h.
+	 */
+	size_t perf_map_memory;
 };
 
 /* The module of frames named by a perf map (JIT code): one for every process and runtime. */
@@ -66,6 +71,8 @@ struct symbolizer_stats {
 				  * debug files with the wrong build id or CRC), once per file */
 	uint64_t vanished;       /* processes gone before their mappings were read */
 	uint64_t bad_perf_map_lines; /* malformed lines skipped in perf maps */
+	uint64_t dropped_perf_map_lines; /* good perf map lines not kept: past the limits */
+	uint64_t truncated_perf_maps;    /* perf maps read only in part (too big) */
 };
 
 /* Returns NULL with errno set. Kernel symbols are loaded lazily on first use. */

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "proc_jit.h"
 #include "proc_maps.h"
 #include "symbolizer.h"
 #include "vdso.h"
@@ -164,7 +165,7 @@ static void assert_not_jit(struct symbolizer *sym, const struct proc_maps *maps,
 /* Past the perf map's rate limit, so that the next miss looks at the file again. */
 static void wait_recheck(void)
 {
-	usleep(PROC_MAPS_PERF_MAP_RECHECK_MS * 1000 * 3 / 2);
+	usleep(PROC_JIT_RECHECK_MS * 1000 * 3 / 2);
 }
 
 static void assert_vdso_name(const struct sym_frame *f)
@@ -389,6 +390,64 @@ static void test_container_perf_map(void **state)
 	remove_tree(root);
 }
 
+/*
+ * Snapshots of one process share its perf map: the process is snapshotted again after
+ * exec and whenever it runs code mapped since, which must not read the file again.
+ */
+static void test_shared_perf_map(void **state)
+{
+	char root[] = "/tmp/sym_jit_share.XXXXXX";
+	struct proc_maps *first, *second;
+	struct symbolizer_stats stats;
+	struct symbolizer *sym;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	make_process(root, 4300, 4300, FAKE_MAPS);
+	write_rel(root, "4300/root/tmp/perf-4300.map", "7f0000001000 100 JS:first\nbad\n", "w");
+	sym = new_symbolizer(root);
+	assert_int_equal(symbolizer__snapshot(sym, 4300, &first), 0);
+	/* Rewritten in place, its size unchanged: what reading it again would find. */
+	write_rel(root, "4300/root/tmp/perf-4300.map", "7f0000001000 100 JS:other", "r+");
+	assert_int_equal(symbolizer__snapshot(sym, 4300, &second), 0);
+	assert_jit(sym, second, 0x7f0000001000, false, "JS:first");
+	symbolizer__stats(sym, &stats);
+	assert_int_equal(stats.bad_perf_map_lines, 1);
+
+	/* What the process adds is seen through either snapshot. */
+	write_rel(root, "4300/root/tmp/perf-4300.map", "7f0000002000 100 JS:added\n", "a");
+	wait_recheck();
+	assert_jit(sym, first, 0x7f0000002000, false, "JS:added");
+	assert_jit(sym, second, 0x7f0000002010, false, "JS:added");
+	proc_maps__free(first);
+	assert_jit(sym, second, 0x7f0000001000, false, "JS:first");
+	proc_maps__free(second);
+
+	/* Held by no snapshot, for a while: the next one finds it still. */
+	assert_int_equal(symbolizer__snapshot(sym, 4300, &first), 0);
+	assert_jit(sym, first, 0x7f0000001000, false, "JS:first");
+	proc_maps__free(first);
+	symbolizer__stats(sym, &stats);
+	assert_int_equal(stats.bad_perf_map_lines, 1);
+
+	/*
+	 * Held by none, its process gone: freed when idle states are next looked at (a
+	 * second on), as the snapshot of another process does. Back to life as a test's
+	 * process can be, it is read anew.
+	 */
+	write_stat(root, 4300, 'Z', 4242);
+	usleep(1100 * 1000);
+	make_process(root, 4301, 4301, FAKE_MAPS);
+	assert_int_equal(symbolizer__snapshot(sym, 4301, &second), 0);
+	proc_maps__free(second);
+	write_stat(root, 4300, 'S', 4242);
+	assert_int_equal(symbolizer__snapshot(sym, 4300, &first), 0);
+	assert_jit(sym, first, 0x7f0000001000, false, "JS:other");
+	proc_maps__free(first);
+	symbolizer__free(sym);
+	remove_tree(root);
+}
+
 /* Maps files cut short, processes without status, and a map that is a directory. */
 static void test_vanishing(void **state)
 {
@@ -553,6 +612,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jit_child),  cmocka_unit_test(test_container_perf_map),
+		cmocka_unit_test(test_shared_perf_map),
 		cmocka_unit_test(test_vanishing),  cmocka_unit_test(test_exit_races),
 		cmocka_unit_test(test_vdso_own),   cmocka_unit_test(test_vdso_image),
 	};

@@ -27,6 +27,9 @@ enum upload_result {
 	UPLOAD_REFUSED, /* any other reply: the same request would be refused again */
 };
 
+/* The most of a server's reply quoted in a log line, in bytes. */
+#define UPLOAD_REPLY_LOG_MAX 200
+
 /*
  * Checks the URL, the name and labels, headers and tenant, and reads the secret files. Logs
  * one line for what is wrong. Returns 0 with a client owned by the caller, or -errno.
@@ -57,6 +60,18 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 				       uint64_t from_s, uint64_t until_s, unsigned int timeout_ms,
 				       const uint64_t *abort_at_ns, long *status, char *why,
 				       size_t whylen);
+
+/*
+ * Writes @reply[0..len), a server's reply, as one line for a log message into @out (@outlen
+ * bytes, at most UPLOAD_REPLY_LOG_MAX of text and "..."): each of @secrets[0..nsecrets)
+ * (matched as bytes) becomes "[redacted]", and so does whatever follows a header name of
+ * @names[0..nnames) (any case, then ':' or '=') to the end of its line; control characters
+ * become a space (a run of them one), bytes that are not UTF-8 '?'. "..." ends a line cut
+ * short, or one whose reply was (@cut: @reply holds only the start of a longer reply).
+ */
+void upload_reply__text(const char *reply, size_t len, bool cut, const char *const *secrets,
+			size_t nsecrets, const char *const *names, size_t nnames, char *out,
+			size_t outlen);
 
 /* Store mode's progress: STORE_DIR/.upload-cursor and STORE_DIR/.upload-refused. */
 struct upload_state;

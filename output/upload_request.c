@@ -21,7 +21,9 @@
  * Secrets go into curl's header list or its user/password options only, never into a string
  * that could be logged, and are wiped when the client is freed. Redirects are not followed:
  * following one would hand the credentials to whatever host the reply names. The URL kept
- * for messages has no user or password either.
+ * for messages has no user or password either. A reply is quoted in the log only through
+ * upload_reply__text(), with every secret this client sends cut out of it: a gateway that
+ * echoes the request would otherwise put the token in the log.
  */
 #include "upload_internal.h"
 
@@ -42,7 +44,14 @@
 #include "log.h"
 
 #define SECRET_FILE_MAX 16384 /* a token is a few KiB at most: anything bigger is a wrong file */
-#define REPLY_KEEP 160	      /* bytes of an error reply quoted in the log line */
+/* Bytes of an error reply kept: the log shows less, what is left once secrets are cut out. */
+#define REPLY_KEEP 4096
+
+/* Strings, each malloc'ed. */
+struct string_list {
+	char **v;
+	size_t n;
+};
 
 struct upload_client {
 	CURL *curl;
@@ -51,9 +60,12 @@ struct upload_client {
 	char *ingest_url;	    /* BASE/ingest, as curl gets it (may hold user:password) */
 	char *log_url;		    /* BASE/ingest without user or password */
 	char *name;		    /* APP{k=v,...}, not yet escaped */
+	struct string_list secrets; /* as sent, which a reply must not bring into the log */
+	struct string_list secret_headers; /* names of the headers that carry them */
 	const uint64_t *abort_at_ns; /* during a send: the caller's deadline, read atomically */
 	size_t reply_len;
-	char reply[REPLY_KEEP + 1];
+	bool reply_cut; /* the reply went on past REPLY_KEEP */
+	char reply[REPLY_KEEP];
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -232,6 +244,72 @@ static void wipe_string(char *s)
 		explicit_bzero(s, strlen(s));
 }
 
+/* Appends a copy of @s[0..len) to @list. Returns 0 or -ENOMEM. */
+static int string_list__add(struct string_list *list, const char *s, size_t len)
+{
+	char **grown, *copy;
+
+	if (!len)
+		return 0; /* an empty secret is in every reply, and tells nothing */
+	grown = realloc(list->v, (list->n + 1) * sizeof(*list->v));
+	if (!grown)
+		return -ENOMEM;
+	list->v = grown;
+	copy = strndup(s, len);
+	if (!copy)
+		return -ENOMEM;
+	list->v[list->n++] = copy;
+	return 0;
+}
+
+/* Wipes (they may be secrets) and frees the strings. */
+static void string_list__free(struct string_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		wipe_string(list->v[i]);
+		free(list->v[i]);
+	}
+	free(list->v);
+}
+
+static const char base64_digits[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/*
+ * Adds "user:password" at @s (the password from its first ':'): the pair, the password, and
+ * the pair as basic authentication sends it, in base64. Returns 0 or -ENOMEM.
+ */
+static int client__add_user_password(struct upload_client *client, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i, o = 0;
+	const char *colon = strchr(s, ':');
+	char *b64;
+	int err;
+
+	err = string_list__add(&client->secrets, s, len);
+	if (!err && colon)
+		err = string_list__add(&client->secrets, colon + 1, strlen(colon + 1));
+	if (err)
+		return err;
+	b64 = malloc((len + 2) / 3 * 4 + 1);
+	if (!b64)
+		return -ENOMEM;
+	for (i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) |
+			     (i + 2 < len ? p[i + 2] : 0);
+
+		b64[o++] = base64_digits[v >> 18 & 63];
+		b64[o++] = base64_digits[v >> 12 & 63];
+		b64[o++] = i + 1 < len ? base64_digits[v >> 6 & 63] : '=';
+		b64[o++] = i + 2 < len ? base64_digits[v & 63] : '=';
+	}
+	err = string_list__add(&client->secrets, b64, o);
+	explicit_bzero(b64, o);
+	free(b64);
+	return err;
+}
+
 /* Appends a header line built from @fmt to the client's list; the text may be a secret. */
 static int add_header(struct upload_client *client, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -255,6 +333,26 @@ static int add_header(struct upload_client *client, const char *fmt, ...)
 		return -ENOMEM;
 	client->headers = list;
 	return 0;
+}
+
+/*
+ * An extra "Name: value" header: sent, and its value taken for a secret (it may be a key),
+ * unless it is too short to be one ("1", "on"): those would be cut out of every word of a
+ * reply. An echo of the header is cut out by its name anyway.
+ */
+static int client__add_extra_header(struct upload_client *client, const char *h)
+{
+	size_t name_len = strcspn(h, ":");
+	const char *v = h + name_len + 1;
+	int err;
+
+	v += strspn(v, " \t");
+	err = add_header(client, "%s", h);
+	if (!err && strlen(v) >= 4)
+		err = string_list__add(&client->secrets, v, strlen(v));
+	if (!err)
+		err = string_list__add(&client->secret_headers, h, name_len);
+	return err;
 }
 
 /* APP{k=v,...}: the application name with its labels, as Pyroscope's "name" parameter. */
@@ -309,7 +407,8 @@ static int build_name(const struct upload_opts *opts, char **out)
 static int build_urls(struct upload_client *client, const char *url)
 {
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
-	char *frag = NULL, *full = NULL, *newpath = NULL;
+	char *frag = NULL, *full = NULL, *newpath = NULL, *user = NULL, *password = NULL;
+	char *pair = NULL;
 	CURLUcode rc;
 	size_t plen;
 	CURLU *u;
@@ -344,6 +443,16 @@ static int build_urls(struct upload_client *client, const char *url)
 	    curl_url_get(u, CURLUPART_PATH, &path, 0))
 		goto out;
 	curl_url_get(u, CURLUPART_PORT, &port, 0); /* only when given */
+	/* curl sends them as basic authentication: a reply may echo them. */
+	if (!curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE)) {
+		curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE);
+		if (asprintf(&pair, "%s:%s", user ? user : "", password) < 0) {
+			pair = NULL;
+			goto out;
+		}
+		if (client__add_user_password(client, pair))
+			goto out;
+	}
 	plen = strlen(path);
 	while (plen && path[plen - 1] == '/')
 		plen--;
@@ -366,6 +475,11 @@ out:
 	if (full)
 		wipe_string(full);
 	curl_free(full);
+	wipe_string(password);
+	curl_free(password);
+	curl_free(user);
+	wipe_string(pair);
+	free(pair);
 	free(newpath);
 	curl_free(scheme);
 	curl_free(host);
@@ -382,11 +496,12 @@ static size_t client__keep_reply(char *data, size_t size, size_t nmemb, void *ar
 	struct upload_client *client = arg;
 	size_t n = size * nmemb, room = REPLY_KEEP - client->reply_len;
 
+	if (n > room)
+		client->reply_cut = true;
 	if (n < room)
 		room = n;
 	memcpy(client->reply + client->reply_len, data, room);
 	client->reply_len += room;
-	client->reply[client->reply_len] = '\0';
 	return n;
 }
 
@@ -486,6 +601,8 @@ int upload_client__new(const struct upload_opts *opts, struct upload_client **ou
 		if (err)
 			goto out_free;
 		err = add_header(client, "Authorization: Bearer %s", token);
+		if (!err)
+			err = string_list__add(&client->secrets, token, strlen(token));
 		wipe_string(token);
 		free(token);
 		if (err)
@@ -501,12 +618,16 @@ int upload_client__new(const struct upload_opts *opts, struct upload_client **ou
 			err = -EINVAL;
 			goto out_free;
 		}
+		err = client__add_user_password(client, client->basic);
+		if (err)
+			goto out_free;
 	}
-	err = 0;
-	if (opts->tenant)
+	/* "Proxy-Authorization:" holds it too. */
+	err = string_list__add(&client->secret_headers, "Authorization", strlen("Authorization"));
+	if (!err && opts->tenant)
 		err = add_header(client, "X-Scope-OrgID: %s", opts->tenant);
 	for (i = 0; !err && i < opts->nheaders; i++)
-		err = add_header(client, "%s", opts->headers[i]);
+		err = client__add_extra_header(client, opts->headers[i]);
 	/* No "Expect: 100-continue": a second's wait on servers that do not answer it. */
 	if (!err)
 		err = add_header(client, "Expect:");
@@ -548,6 +669,8 @@ void upload_client__free(struct upload_client *client)
 	curl_slist_free_all(client->headers);
 	wipe_string(client->basic);
 	free(client->basic);
+	string_list__free(&client->secrets);
+	string_list__free(&client->secret_headers);
 	wipe_string(client->ingest_url);
 	free(client->ingest_url);
 	free(client->log_url);
@@ -560,25 +683,13 @@ const char *upload_client__url(const struct upload_client *client)
 	return client->log_url;
 }
 
-/* The start of the server's reply on one line, for a log message. */
-static void client__reply_text(struct upload_client *client, char *buf, size_t len)
+/* @text (a reply, or a part of one) as a log line may show it. */
+static void client__log_text(const struct upload_client *client, const char *text, size_t len,
+			     bool cut, char *out, size_t outlen)
 {
-	size_t i, o = 0;
-	bool space = false;
-
-	for (i = 0; i < client->reply_len && o + 1 < len; i++) {
-		unsigned char c = (unsigned char)client->reply[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			space = o > 0;
-			continue;
-		}
-		if (space && o + 2 < len)
-			buf[o++] = ' ';
-		space = false;
-		buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
+	upload_reply__text(text, len, cut, (const char *const *)client->secrets.v,
+			   client->secrets.n, (const char *const *)client->secret_headers.v,
+			   client->secret_headers.n, out, outlen);
 }
 
 /*
@@ -592,7 +703,7 @@ static void client__reply_text(struct upload_client *client, char *buf, size_t l
 static enum upload_result client__classify(struct upload_client *client, CURLcode rc,
 					   long status, char *why, size_t whylen)
 {
-	char text[REPLY_KEEP + 1];
+	size_t n;
 	long os_errno = 0;
 
 	if (rc == CURLE_ABORTED_BY_CALLBACK) {
@@ -610,8 +721,12 @@ static enum upload_result client__classify(struct upload_client *client, CURLcod
 	}
 	if (status >= 200 && status < 300)
 		return UPLOAD_OK;
-	client__reply_text(client, text, sizeof(text));
-	snprintf(why, whylen, "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
+	n = (size_t)snprintf(why, whylen, "HTTP %ld: ", status);
+	if (n < whylen)
+		client__log_text(client, client->reply, client->reply_len, client->reply_cut,
+				 why + n, whylen - n);
+	if (n < whylen && !why[n])
+		why[n - 2] = '\0'; /* no reply text: no ": " */
 	if (status == 408 || status == 429 || status >= 500)
 		return UPLOAD_RETRY;
 	return UPLOAD_REFUSED;
@@ -669,7 +784,7 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 		goto out;
 	client->errbuf[0] = '\0';
 	client->reply_len = 0;
-	client->reply[0] = '\0';
+	client->reply_cut = false;
 	client->abort_at_ns = abort_at_ns;
 	t0 = upload__now_ns();
 	rc = curl_easy_perform(c);

@@ -35,6 +35,7 @@
 #include "store.h"
 #include "upload.h"
 #include "upload_internal.h"
+#include "utf8.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_SEC 1000000000ull
@@ -336,6 +337,59 @@ static void test_names_and_labels(void **state)
 	assert_int_equal(upload__check_label("k=a;b", err, sizeof(err)), -EINVAL);
 	assert_int_equal(upload__check_label("__name__=x", err, sizeof(err)), -EINVAL);
 	assert_int_equal(upload__check_label("k=a\nb", NULL, 0), -EINVAL);
+}
+
+/*
+ * What of a reply reaches the log: secrets cut out (as sent, and after a header name that
+ * carries one, to the end of its line, whatever its encoding there), control characters,
+ * C1 controls and bytes that are not UTF-8 made harmless, the length bounded on a character
+ * boundary, and a secret cut at the end of a reply cut short hidden too.
+ */
+static void test_reply_text(void **state)
+{
+	const char *secrets[] = { "tok3n", "user:pw", "dXNlcjpwdw==" };
+	const char *names[] = { "Authorization", "X-Key" };
+	char out[UPLOAD_REPLY_LOG_MAX + 8], big[1024];
+	size_t i;
+
+	(void)state;
+#define REPLY_TEXT(s, cut)                                                                         \
+	upload_reply__text(s, sizeof(s) - 1, cut, secrets, 3, names, 2, out, sizeof(out))
+	REPLY_TEXT("{\"message\":\"bad token tok3n for user:pw\"}\r\n", false);
+	assert_string_equal(out, "{\"message\":\"bad token [redacted] for [redacted]\"}");
+	/* Echoed headers, as a gateway's text and as JSON, in other encodings too. */
+	REPLY_TEXT("got:\r\nauthorization: Basic dXNlcjpwdw==\r\nx-key:  v@lue\r\nHost: h\r\n",
+		   false);
+	assert_string_equal(out, "got: authorization: [redacted] x-key: [redacted] Host: h");
+	REPLY_TEXT("{\"headers\":{\"Authorization\" : \"Bearer tok\\/3n\",\"Host\":\"h\"}}", false);
+	assert_string_equal(out, "{\"headers\":{\"Authorization\" : [redacted]");
+	REPLY_TEXT("Authorization Required", false);
+	assert_string_equal(out, "Authorization Required");
+	/* Terminal escapes, a C1 CSI, bytes that are not UTF-8; valid UTF-8 stays. */
+	REPLY_TEXT("\x1b[2J\x1b]0;owned\x07"
+		   "a\xc2\x9b"
+		   "31mb\xff\xc3-c \xc3\xa9\xe2\x82\xac\n\n",
+		   false);
+	assert_string_equal(out, "[2J ]0;owned a 31mb?"
+				 "?-c \xc3\xa9\xe2\x82\xac");
+	assert_int_equal(utf8__valid_len(out, strlen(out)), strlen(out));
+	/* A reply cut short may end in the start of a secret: that end is not shown. */
+	REPLY_TEXT("refused for tok3", true);
+	assert_null(strstr(out, "tok"));
+	assert_string_equal(out + strlen(out) - 3, "...");
+	/* Bounded, cut between characters. */
+	for (i = 0; i + 2 < sizeof(big); i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[i] = '\0';
+	upload_reply__text(big, strlen(big), false, secrets, 3, names, 2, out, sizeof(out));
+	assert_true(strlen(out) <= UPLOAD_REPLY_LOG_MAX);
+	assert_int_equal(utf8__valid_len(out, strlen(out)), strlen(out));
+	assert_string_equal(out + strlen(out) - 3, "...");
+	upload_reply__text(big, strlen(big), false, secrets, 3, names, 2, out, 4);
+	assert_string_equal(out, "...");
+	upload_reply__text(big, strlen(big), false, secrets, 3, names, 2, out, 1);
+	assert_string_equal(out, "");
+#undef REPLY_TEXT
 }
 
 static void test_bad_options(void **state)
@@ -696,6 +750,32 @@ static void test_refused_401(void **state)
 	const char *args[] = { "--token", "wanted", NULL };
 
 	check_refused(*state, args, 401, "bad or missing bearer token");
+}
+
+/*
+ * A gateway that quotes the request's headers in its error replies: neither the token nor
+ * an extra header's value reaches the log, and the rest of the reply does.
+ */
+static void test_echoed_secrets(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = {
+		"--fail-first", "1", "--fail-status", "400", "--echo-headers", NULL
+	};
+	const char *headers[] = { "X-Api-Key: s3cret-key" };
+	struct upload_opts o;
+	int saved;
+
+	start_receiver(fx, args);
+	snprintf(fx->path, sizeof(fx->path), "%s/token", fx->dir);
+	write_file(fx->path, "s3cret-token\n");
+	o = base_opts(fx);
+	o.bearer_token_file = fx->path;
+	o.headers = headers;
+	o.nheaders = 1;
+	saved = capture_log(fx);
+	upload_one(fx, &o);
+	check_log(fx, saved, "s3cret", "refused: HTTP 400: request headers: Host: 127.0.0.1:");
 }
 
 /* Past the server's body limit: 413. */
@@ -1291,6 +1371,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_labels),
+		cmocka_unit_test(test_reply_text),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_upload, setup, teardown),
@@ -1302,6 +1383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_429, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echoed_secrets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_413, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_422_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_422_old, setup, teardown),

@@ -191,6 +191,7 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 {
 	struct store_entry *entries = NULL;
 	const struct upload_refused *refused;
+	char before[STORE_NAME_MAX];
 	size_t n = 0, nrefused, i;
 	int err;
 
@@ -205,8 +206,17 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 	if (!upload_state__cursor(up->state)[0]) {
 		for (i = 0; i < n && entries[i].start_ns < since_ns; i++)
 			;
-		if (i)
+		/*
+		 * With nothing before @since_ns, the name of the millisecond before it, which sorts
+		 * before every interval from it: else a start that uploads nothing would leave no
+		 * cursor, and the next one would take what this one stores for old history.
+		 */
+		if (i) {
 			upload_state__advance(up->state, entries[i - 1].name);
+		} else if (since_ns >= NS_PER_MS) {
+			store__format_name(since_ns - NS_PER_MS, before);
+			upload_state__advance(up->state, before);
+		}
 	}
 	snprintf(up->done_name, sizeof(up->done_name), "%s", upload_state__cursor(up->state));
 	up->stats.skipped += upload_state__prune(up->state, entries, n);

@@ -1019,6 +1019,42 @@ static void test_store_since(void **state)
 	assert_string_equal(cursor, names[3]);
 }
 
+/*
+ * A first start on an empty store that uploads nothing (the server is away) still writes
+ * down where its uploads begin: the next start sends what the first one stored instead of
+ * taking it for history that was there before.
+ */
+static void test_store_first_start(void **state)
+{
+	struct fixture *fx = *state;
+	char names[2][STORE_NAME_MAX];
+	struct upload_opts o;
+	struct upload_stats st;
+	int i;
+
+	dead_url(fx);
+	assert_int_equal(mkdir(fx->store, 0700), 0); /* the agent opens the store first */
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	o.since_ns = T0_NS;
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	fill_store(fx, 0, 2, names);
+	for (i = 0; i < 2; i++)
+		uploader__submit_stored(fx->up, names[i]);
+	assert_int_equal(uploader__finish(fx->up, 100), 2);
+	uploader__free(fx->up);
+	fx->up = NULL;
+
+	start_receiver(fx, NULL);
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	o.since_ns = UINT64_MAX; /* a later start */
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.uploaded, 2);
+}
+
 /* The text of STORE/@file, or "" when it does not exist. Malloc'ed. */
 static char *read_state_file(const struct fixture *fx, const char *file)
 {
@@ -1392,6 +1428,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_since, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_first_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused_tries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),

@@ -25,6 +25,12 @@ enum upload_result {
 	UPLOAD_OK,	/* 2xx */
 	UPLOAD_RETRY,	/* no connection, timeout, cut at the deadline, 408, 429, 5xx */
 	UPLOAD_REFUSED, /* any other reply: the same request would be refused again */
+	/*
+	 * Refused for now: 3xx (not followed), 401, 403, 407. The server or a gateway refuses
+	 * this client (its credentials, its URL), not the profile: every interval meets the
+	 * same until the configuration or the server changes, so none is given up for it.
+	 */
+	UPLOAD_DENIED,
 };
 
 /* The most of a server's reply quoted in a log line, in bytes. */

@@ -696,13 +696,16 @@ static void client__log_text(const struct upload_client *client, const char *tex
  * What a reply means for the interval. The server's own answers (ingest_handler.go, ServeHTTP):
  * 400 for a name it cannot parse, 413 past its body limit (pkg/util/body/limit.go), 422 for a
  * profile it cannot parse or refuses (pkg/validation/validate.go, ValidateProfile: too big, too
- * old, ...), 401 from its authentication middleware: sending the same again gets the same.
- * 408 (its body could not be read), 429 (ResourceExhausted: rate and ingest limits) and 5xx
- * (proxies, gateways, a server starting) pass.
+ * old, ...): sending the same again gets the same. 401 from its authentication middleware, or
+ * 401, 403, 407 and redirects (to a login page, to https) from a gateway before it refuse the
+ * client, whatever it sends: refused for now. 408 (its body could not be read), 429
+ * (ResourceExhausted: rate and ingest limits) and 5xx (proxies, gateways, a server starting)
+ * pass.
  */
 static enum upload_result client__classify(struct upload_client *client, CURLcode rc,
 					   long status, char *why, size_t whylen)
 {
+	const char *location = NULL;
 	size_t n;
 	long os_errno = 0;
 
@@ -721,12 +724,28 @@ static enum upload_result client__classify(struct upload_client *client, CURLcod
 	}
 	if (status >= 200 && status < 300)
 		return UPLOAD_OK;
+	/* The server's words last, cut to the room left: they are the longest part. */
+	if (status >= 300 && status < 400) {
+		curl_easy_getinfo(client->curl, CURLINFO_REDIRECT_URL, &location);
+		n = (size_t)snprintf(why, whylen,
+				     "HTTP %ld: a redirect, not followed (it would take the "
+				     "credentials along): give --upload the URL it names: ",
+				     status);
+		if (!location)
+			location = "(no Location)";
+		if (n < whylen)
+			client__log_text(client, location, strlen(location), false, why + n,
+					 whylen - n);
+		return UPLOAD_DENIED;
+	}
 	n = (size_t)snprintf(why, whylen, "HTTP %ld: ", status);
 	if (n < whylen)
 		client__log_text(client, client->reply, client->reply_len, client->reply_cut,
 				 why + n, whylen - n);
 	if (n < whylen && !why[n])
 		why[n - 2] = '\0'; /* no reply text: no ": " */
+	if (status == 401 || status == 403 || status == 407)
+		return UPLOAD_DENIED;
 	if (status == 408 || status == 429 || status >= 500)
 		return UPLOAD_RETRY;
 	return UPLOAD_REFUSED;

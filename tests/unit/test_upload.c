@@ -745,11 +745,66 @@ static void test_refused_400(void **state)
 	check_refused(*state, args, 400, "scripted failure");
 }
 
-static void test_refused_401(void **state)
+/*
+ * Refused for now: the server refuses this client (credentials, URL), not the profile. Counted
+ * as a refusal and logged with @expect, but kept pending, not retried at once nor while
+ * finishing: nothing reaches the server twice in a row.
+ */
+static void check_denied(struct fixture *fx, const char *const *args, const char *expect)
+{
+	struct upload_opts o;
+	struct upload_stats st;
+	size_t len, n;
+	uint64_t t0;
+	void *raw;
+	char *text;
+	int saved;
+
+	start_receiver(fx, args);
+	o = base_opts(fx);
+	saved = capture_log(fx);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	free(raw);
+	st = wait_stat(fx->up, ST_REFUSED, 1);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.given_up + st.attempts_failed + st.dropped, 0);
+	assert_int_equal(st.pending, 1);
+	sleep_ms(5 * FAST_BACKOFF_MS);
+	t0 = now_ms();
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 1);
+	assert_true(now_ms() - t0 < WAIT_MS / 2);
+	text = wait_requests(fx, 2, &n);
+	assert_int_equal(n, 1);
+	free(text);
+	check_log(fx, saved, "no secret here", expect);
+}
+
+static void test_denied_401(void **state)
 {
 	const char *args[] = { "--token", "wanted", NULL };
 
-	check_refused(*state, args, 401, "bad or missing bearer token");
+	check_denied(*state, args,
+		     "refused: HTTP 401: {\"code\": \"unauthenticated\", "
+		     "\"message\": \"bad or missing bearer token\"}; kept in the queue");
+}
+
+/* A redirect is not followed, and the log names where it pointed. */
+static void test_denied_redirect(void **state)
+{
+	const char *args[] = { "--fail-first",
+			       "1",
+			       "--fail-status",
+			       "308",
+			       "--location",
+			       "https://elsewhere.example/ingest",
+			       NULL };
+
+	check_denied(*state, args,
+		     "HTTP 308: a redirect, not followed (it would take the "
+		     "credentials along): give --upload the URL it names: "
+		     "https://elsewhere.example/ingest; kept in the queue");
 }
 
 /*
@@ -1091,58 +1146,61 @@ static struct upload_stats store_run(struct fixture *fx, const char *token_file)
 }
 
 /*
- * Store mode: intervals refused for a wrong token stay in the store, listed; the cursor passes
- * them. A restart with the right token sends them again, oldest first, and empties the list;
- * the next restart sends nothing: no interval reaches the server twice.
+ * Store mode: intervals refused for a wrong token are refused for now, not for what they
+ * hold: they stay pending in the store, neither listed nor passed by the cursor, at as many
+ * starts as it takes (more than UPLOAD_REFUSED_TRIES), one request each. A restart with the
+ * right token sends them all, oldest first; the next restart sends nothing: no interval
+ * reaches the server twice.
  */
 static void test_store_refused(void **state)
 {
 	struct fixture *fx = *state;
-	const char *args[] = { "--token", "good", NULL };
+	const char *args[] = { "--token", "good-token", NULL };
 	char names[3][STORE_NAME_MAX], cursor[STORE_NAME_MAX], want[256], bad[160];
 	struct upload_stats st;
 	size_t n;
 	char *text;
-	int i;
+	int i, start;
 
 	start_receiver(fx, args);
 	fill_store(fx, 0, 3, names);
 	snprintf(fx->path, sizeof(fx->path), "%s/good", fx->dir);
-	write_file(fx->path, "good\n");
+	write_file(fx->path, "good-token\n");
 	snprintf(bad, sizeof(bad), "%s/bad", fx->dir);
-	write_file(bad, "bad\n");
+	write_file(bad, "bad-token\n");
 
-	st = store_run(fx, bad);
-	assert_int_equal(st.refused, 3);
-	assert_int_equal(st.refused_kept, 3);
-	assert_int_equal(st.uploaded + st.given_up + st.pending, 0);
-	read_cursor(fx, cursor);
-	assert_string_equal(cursor, names[2]);
-	text = read_state_file(fx, UPLOAD_REFUSED_FILE);
-	for (i = 0; i < 3; i++) {
-		snprintf(want, sizeof(want), "%s 1\n", names[i]);
-		assert_contains(text, want);
+	for (start = 0; start <= UPLOAD_REFUSED_TRIES; start++) {
+		st = store_run(fx, bad);
+		assert_int_equal(st.refused, 1);
+		assert_int_equal(st.pending, 3);
+		assert_int_equal(st.refused_kept + st.given_up + st.uploaded, 0);
+		text = read_state_file(fx, UPLOAD_REFUSED_FILE);
+		assert_string_equal(text, "");
+		free(text);
+		text = read_state_file(fx, UPLOAD_CURSOR_FILE);
+		assert_string_equal(text, "");
+		free(text);
 	}
-	free(text);
 
 	st = store_run(fx, fx->path);
 	assert_int_equal(st.uploaded, 3);
 	assert_int_equal(st.refused + st.refused_kept + st.pending, 0);
-	text = read_state_file(fx, UPLOAD_REFUSED_FILE);
-	assert_string_equal(text, ""); /* no list left */
-	free(text);
 	read_cursor(fx, cursor);
 	assert_string_equal(cursor, names[2]);
 
 	st = store_run(fx, fx->path);
 	assert_int_equal(st.uploaded + st.refused + st.pending, 0);
-	text = wait_requests(fx, 6, &n);
-	assert_int_equal(n, 6);
-	for (i = 0; i < 3; i++) {
+	text = wait_requests(fx, UPLOAD_REFUSED_TRIES + 4, &n);
+	assert_int_equal(n, UPLOAD_REFUSED_TRIES + 4);
+	for (i = 0; i <= UPLOAD_REFUSED_TRIES; i++) {
 		assert_contains(line_of(text, (size_t)i), "\"status\": 401");
+		assert_contains(line_of(text, (size_t)i), "&from=1700000000&"); /* the oldest */
+	}
+	for (i = 0; i < 3; i++) {
 		snprintf(want, sizeof(want), "\"sample_total\": %d", 100 + i);
-		assert_contains(line_of(text, 3 + (size_t)i), want);
-		assert_contains(line_of(text, 3 + (size_t)i), "\"status\": 200");
+		assert_contains(line_of(text, UPLOAD_REFUSED_TRIES + 1 + (size_t)i), want);
+		assert_contains(line_of(text, UPLOAD_REFUSED_TRIES + 1 + (size_t)i),
+				"\"status\": 200");
 	}
 	free(text);
 }
@@ -1418,7 +1476,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_429, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_400, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_denied_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_denied_redirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echoed_secrets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_413, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_422_size, setup, teardown),

@@ -180,8 +180,44 @@ static int check_header(const char *h)
 }
 
 /*
+ * Warns, as ssh does for a private key, when users other than its owner and root may read or
+ * change the secret file opened as @st: it is still used (a Kubernetes secret volume makes
+ * its files 0644 unless told otherwise), but the message says how to close it.
+ */
+static void check_secret_access(const char *path, const char *what, const struct stat *st)
+{
+	const char *how = (st->st_mode & S_IROTH) ? "read" : "changed";
+
+	if ((st->st_mode & S_IROTH) && (st->st_mode & S_IWOTH))
+		how = "read and changed";
+	if (st->st_mode & (S_IROTH | S_IWOTH))
+		pr_warn("the %s file '%s' can be %s by every user (mode %04o): chmod 600 it\n",
+			what, path, how, (unsigned int)(st->st_mode & 07777));
+	if (st->st_uid && st->st_uid != geteuid())
+		pr_warn("the %s file '%s' is owned by uid %u, who can read and change it: "
+			"chown it\n",
+			what, path, (unsigned int)st->st_uid);
+}
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISDIR(mode))
+		return "a folder";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
+/*
  * Reads a one-line secret file whole. A trailing newline (editors add one) is removed; more
  * lines than one mean a wrong file. Messages name the file, never its contents.
+ *
+ * Symbolic links are followed: Kubernetes mounts a secret as links through "..data" to the
+ * current version. What they lead to must be a regular file: a FIFO would block the start
+ * until someone writes to it (O_NONBLOCK keeps the open from waiting), a device could be
+ * endless. The read stops past SECRET_FILE_MAX whatever the file says its size is.
  */
 static int read_secret(const char *path, const char *what, char **out)
 {
@@ -191,24 +227,32 @@ static int read_secret(const char *path, const char *what, char **out)
 	char *buf;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		err = -errno;
 		pr_err("cannot open the %s file '%s': %s\n", what, path, strerror(errno));
 		return err;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > SECRET_FILE_MAX) {
-		pr_err("the %s file '%s' is not a regular file of at most %d bytes\n", what, path,
-		       SECRET_FILE_MAX);
+	if (fstat(fd, &st)) {
+		err = -errno;
+		pr_err("cannot read the %s file '%s': %s\n", what, path, strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pr_err("the %s file '%s' is %s: give the regular file that holds it\n", what, path,
+		       file_kind(st.st_mode));
 		err = -EINVAL;
 		goto out_close;
 	}
-	buf = malloc(SECRET_FILE_MAX + 1);
+	check_secret_access(path, what, &st);
+	buf = malloc(SECRET_FILE_MAX + 2);
 	if (!buf) {
 		err = -ENOMEM;
 		goto out_close;
 	}
-	while (len < SECRET_FILE_MAX && (n = read(fd, buf + len, SECRET_FILE_MAX - len)) != 0) {
+	/* One byte more than allowed: a longer file is refused, not cut. */
+	while (len <= SECRET_FILE_MAX &&
+	       (n = read(fd, buf + len, SECRET_FILE_MAX + 1 - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -217,6 +261,12 @@ static int read_secret(const char *path, const char *what, char **out)
 			goto out_free;
 		}
 		len += (size_t)n;
+	}
+	if (len > SECRET_FILE_MAX) {
+		pr_err("the %s file '%s' is larger than %d bytes: not the right file?\n", what,
+		       path, SECRET_FILE_MAX);
+		err = -EINVAL;
+		goto out_free;
 	}
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
@@ -231,7 +281,7 @@ static int read_secret(const char *path, const char *what, char **out)
 	return 0;
 
 out_free:
-	explicit_bzero(buf, SECRET_FILE_MAX + 1);
+	explicit_bzero(buf, SECRET_FILE_MAX + 2);
 	free(buf);
 out_close:
 	close(fd);

@@ -43,6 +43,8 @@
 #define T0_NS (1700000000ull * NS_PER_SEC + 500 * NS_PER_MS)
 #define FAST_BACKOFF_MS 20
 #define WAIT_MS 10000
+/* Past the longest secret file read: 16 KiB. */
+#define SECRET_TEST_BIG 16385
 
 struct fixture {
 	char dir[64];	/* the receiver's folder */
@@ -567,6 +569,105 @@ static void check_log(const struct fixture *fx, int saved, const char *secret, c
 		fail_msg("the log shows a secret: %s", text);
 	assert_contains(text, expect);
 	free(text);
+}
+
+/*
+ * upload_client__new() with @o in a child process: its result, or 1 when it had not returned
+ * within 5 s (the child is then killed), so that a test of something that blocks fails.
+ */
+static int client_new_in_child(const struct upload_opts *o)
+{
+	struct upload_client *client = NULL;
+	uint64_t t0 = now_ms();
+	int status, err;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		err = upload_client__new(o, &client);
+		upload_client__free(client);
+		_exit(-err & 0xff);
+	}
+	while (!waitpid(pid, &status, WNOHANG)) {
+		if (now_ms() - t0 > 5000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 1;
+		}
+		sleep_ms(10);
+	}
+	assert_true(WIFEXITED(status));
+	return -WEXITSTATUS(status);
+}
+
+/*
+ * Credential files: a FIFO (directly or through a link), a folder or an oversized file is
+ * refused at once with a one-line error, never waited on; a file that every user may read
+ * or change is used with a warning that says how to close it, as is one another user owns;
+ * links are followed, as Kubernetes mounts its secrets (FILE -> ..data/FILE, ..data -> the
+ * current version), and a 0600 file there draws no warning.
+ */
+static void test_secret_files(void **state)
+{
+	struct fixture *fx = *state;
+	char path[3][160], big[SECRET_TEST_BIG + 1];
+	struct upload_client *client;
+	struct upload_opts o;
+	int saved;
+
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:1");
+	o = base_opts(fx);
+	o.bearer_token_file = fx->path;
+
+	snprintf(fx->path, sizeof(fx->path), "%s/fifo", fx->dir);
+	assert_int_equal(mkfifo(fx->path, 0600), 0);
+	assert_int_equal(client_new_in_child(&o), -EINVAL);
+	snprintf(path[0], sizeof(path[0]), "%s/fifo", fx->dir);
+	snprintf(fx->path, sizeof(fx->path), "%s/link-to-fifo", fx->dir);
+	assert_int_equal(symlink(path[0], fx->path), 0);
+	assert_int_equal(client_new_in_child(&o), -EINVAL);
+	snprintf(fx->path, sizeof(fx->path), "%s", fx->dir);
+	assert_int_equal(client_new_in_child(&o), -EINVAL);
+	snprintf(fx->path, sizeof(fx->path), "%s/big", fx->dir);
+	memset(big, 'x', SECRET_TEST_BIG);
+	big[SECRET_TEST_BIG] = '\0';
+	write_file(fx->path, big);
+	assert_int_equal(client_new_in_child(&o), -EINVAL);
+
+	/* A Kubernetes secret volume: token -> ..data/token, ..data -> ..2026_v1. */
+	snprintf(path[0], sizeof(path[0]), "%s/..2026_v1", fx->dir);
+	assert_int_equal(mkdir(path[0], 0700), 0);
+	snprintf(path[1], sizeof(path[1]), "%s/..2026_v1/token", fx->dir);
+	write_file(path[1], "t0ken-in-a-volume\n");
+	assert_int_equal(chmod(path[1], 0600), 0);
+	snprintf(path[2], sizeof(path[2]), "%s/..data", fx->dir);
+	assert_int_equal(symlink("..2026_v1", path[2]), 0);
+	snprintf(fx->path, sizeof(fx->path), "%s/token", fx->dir);
+	assert_int_equal(symlink("..data/token", fx->path), 0);
+	saved = capture_log(fx);
+	assert_int_equal(upload_client__new(&o, &client), 0);
+	upload_client__free(client);
+	check_log(fx, saved, "every user", "");
+
+	/* Its default mode, 0644: used, with a warning. */
+	assert_int_equal(chmod(path[1], 0644), 0);
+	saved = capture_log(fx);
+	assert_int_equal(upload_client__new(&o, &client), 0);
+	upload_client__free(client);
+	snprintf(big, sizeof(big),
+		 "the bearer token file '%s' can be read by every user (mode "
+		 "0644): chmod 600 it",
+		 fx->path);
+	check_log(fx, saved, "t0ken", big);
+	if (geteuid())
+		return; /* handing the file to another user takes root */
+	assert_int_equal(chmod(path[1], 0600), 0);
+	assert_int_equal(chown(path[1], 65534, 65534), 0);
+	saved = capture_log(fx);
+	assert_int_equal(upload_client__new(&o, &client), 0);
+	upload_client__free(client);
+	check_log(fx, saved, "every user", "is owned by uid 65534, who can read and change it");
 }
 
 static void test_bearer(void **state)
@@ -1467,6 +1568,7 @@ int main(void)
 		cmocka_unit_test(test_names_and_labels),
 		cmocka_unit_test(test_reply_text),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bearer, setup, teardown),

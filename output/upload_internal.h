@@ -16,6 +16,9 @@
 
 #define UPLOAD_CONNECT_TIMEOUT_MS 5000
 #define UPLOAD_REQUEST_TIMEOUT_MS 30000
+/* Pyroscope's -validation.max-length-label-name and -value defaults (pkg/validation/limits.go). */
+#define UPLOAD_LABEL_KEY_MAX 1024
+#define UPLOAD_LABEL_VALUE_MAX 2048
 /* spyName: the series label pyroscope_spy, how Pyroscope users tell which client sent it. */
 #define UPLOAD_SPY_NAME "bpfprof"
 

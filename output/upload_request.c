@@ -27,6 +27,7 @@
  */
 #include "upload_internal.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +43,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pprof_internal.h"
+#include "utf8.h"
 
+#define LABEL_KEY_SHOWN 64    /* bytes of a label key in a message */
 #define SECRET_FILE_MAX 16384 /* a token is a few KiB at most: anything bigger is a wrong file */
 /* Bytes of an error reply kept: the log shows less, what is left once secrets are cut out. */
 #define REPLY_KEEP 4096
@@ -117,33 +121,116 @@ static int label_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/*
+ * @s[0..len) for a message into @buf (LABEL_KEY_SHOWN + 4 bytes), cut short, unless control
+ * characters would break its line. Returns @buf or a constant.
+ */
+static const char *shown(const char *s, size_t len, char *buf)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return "(with control characters)";
+	snprintf(buf, LABEL_KEY_SHOWN + 4, "%.*s%s",
+		 (int)(len > LABEL_KEY_SHOWN ? LABEL_KEY_SHOWN : len), s,
+		 len > LABEL_KEY_SHOWN ? "..." : "");
+	return buf;
+}
+
+/* Label keys Pyroscope reads as the same: it turns '.' into '_' (see below). */
+static bool label_keys_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (a[i] != b[i] && !(strchr("._", a[i]) && strchr("._", b[i])))
+			return false;
+	return true;
+}
+
+/*
+ * Why the key @k[0..len) (well-formed) is not the user's to set, or NULL. Names starting with
+ * "__" are the server's own: pkg/model/labels.go, IsLabelAllowedForIngestion drops them from
+ * what is stored (__name__ holds the application name in the ingest name). In
+ * pkg/og/convert/pprof/profile.go, createLabels, service_name stands for the application name
+ * and pyroscope_spy comes from spyName (a second one is a duplicate, refused). Our profiles'
+ * string sample labels become series labels only where the series has no label of that name
+ * (pkg/model/pprofsplit/pprof_split.go, addSampleLabelsToLabelsBuilder): one set here would
+ * stand for every sample's.
+ */
+static const char *label_key_reserved(const char *k, size_t len)
+{
+	static const struct {
+		const char *name, *why;
+	} reserved[] = {
+		{ "service_name", "it is the application name" },
+		{ "pyroscope_spy", "the server sets it" },
+		{ PPROF_LABEL_COMM, "each sample carries its own" },
+		{ PPROF_LABEL_THREAD, "each sample carries its own" },
+		{ PPROF_LABEL_ROOT, "samples carry it" },
+	};
+
+	if (len >= 2 && strchr("._", k[0]) && strchr("._", k[1]))
+		return "names starting with '__' are the server's own";
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (label_keys_equal(k, len, reserved[i].name, strlen(reserved[i].name)))
+			return reserved[i].why;
+	return NULL;
+}
+
+/*
+ * The rules are the server's for the ingest name (grafana/pyroscope):
+ * api/model/labelset/validate.go, ValidateLabelName: a key of [A-Za-z0-9_.]+;
+ * api/model/labelset/labelset.go, Parse: ',' and '}' end a value, spaces around it are
+ * trimmed; pkg/validation/validate.go, ValidateLabels: SanitizeLegacyLabelName refuses a key
+ * that starts with a digit and turns '.' into '_', model.LabelValue.IsValid wants UTF-8,
+ * and pkg/validation/limits.go bounds keys to 1024 bytes (-validation.max-length-label-name)
+ * and values to 2048 (-validation.max-length-label-value). ';' would split the query
+ * (Go's ParseQuery drops such a pair).
+ */
 int upload__check_label(const char *kv, char *err, size_t errlen)
 {
-	const char *eq = strchr(kv, '='), *p;
-	int klen;
+	const char *eq = strchr(kv, '='), *v, *p, *why, *key;
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv), vlen;
+	char buf[LABEL_KEY_SHOWN + 4];
 
+	key = shown(kv, klen, buf);
 	if (!eq)
-		return label_fail(err, errlen, "label '%s' is not KEY=VALUE", kv);
-	klen = (int)(eq - kv);
+		return label_fail(err, errlen, "label '%s' is not KEY=VALUE", key);
+	v = eq + 1;
+	vlen = strlen(v);
 	if (!klen)
-		return label_fail(err, errlen, "label '%s' has an empty key", kv);
+		return label_fail(err, errlen, "label '=%s' has an empty key", shown(v, vlen, buf));
 	for (p = kv; p < eq; p++)
 		if (!is_alnum(*p) && *p != '_' && *p != '.')
 			return label_fail(
 				err, errlen,
-				"label key '%.*s' may hold only letters, digits, '_' and '.'", klen,
-				kv);
-	/* Pyroscope keeps the application name under this key. */
-	if (klen == 8 && !strncmp(kv, "__name__", 8))
-		return label_fail(err, errlen, "label key '__name__' is reserved");
-	if (!eq[1])
-		return label_fail(err, errlen, "label '%s' has an empty value", kv);
-	for (p = eq + 1; *p; p++)
+				"label key '%s' may hold only letters, digits, '_' and '.'", key);
+	if (*kv >= '0' && *kv <= '9')
+		return label_fail(err, errlen, "label key '%s' may not start with a digit", key);
+	if (klen > UPLOAD_LABEL_KEY_MAX)
+		return label_fail(err, errlen, "label key '%s' is longer than %d bytes", key,
+				  UPLOAD_LABEL_KEY_MAX);
+	why = label_key_reserved(kv, klen);
+	if (why)
+		return label_fail(err, errlen, "label key '%s' is reserved: %s", key, why);
+	if (!vlen)
+		return label_fail(err, errlen, "label '%s' has an empty value", key);
+	if (vlen > UPLOAD_LABEL_VALUE_MAX)
+		return label_fail(err, errlen, "the value of label '%s' is longer than %d bytes",
+				  key, UPLOAD_LABEL_VALUE_MAX);
+	for (p = v; *p; p++)
 		if (strchr(",{};", *p) || (unsigned char)*p < 0x20 || *p == 0x7f)
 			return label_fail(err, errlen,
-					  "label value '%s' may not hold ',', '{', '}', ';' or "
-					  "control characters",
-					  eq + 1);
+					  "the value of label '%s' may not hold ',', '{', '}', ';' "
+					  "or control characters",
+					  key);
+	if (utf8__valid_len(v, vlen) != vlen)
+		return label_fail(err, errlen, "the value of label '%s' is not UTF-8", key);
+	if (isspace((unsigned char)v[0]) || isspace((unsigned char)v[vlen - 1]))
+		return label_fail(err, errlen,
+				  "the value of label '%s' may not start or end with a space (the "
+				  "server would drop it)",
+				  key);
 	return 0;
 }
 
@@ -409,7 +496,7 @@ static int client__add_extra_header(struct upload_client *client, const char *h)
 static int build_name(const struct upload_opts *opts, char **out)
 {
 	size_t i, j, len, cap;
-	char err[160], *name;
+	char err[256], *name;
 
 	if (!upload__valid_app_name(opts->app_name)) {
 		pr_err("application name '%s' may hold only letters, digits, '_', '.', '/' and "
@@ -423,11 +510,12 @@ static int build_name(const struct upload_opts *opts, char **out)
 			pr_err("%s\n", err);
 			return -EINVAL;
 		}
-		len = strcspn(opts->labels[i], "=") + 1;
+		len = strcspn(opts->labels[i], "=");
 		for (j = 0; j < i; j++) {
-			if (!strncmp(opts->labels[i], opts->labels[j], len)) {
-				pr_err("label '%.*s' given twice\n", (int)len - 1,
-				       opts->labels[i]);
+			if (label_keys_equal(opts->labels[i], len, opts->labels[j],
+					     strcspn(opts->labels[j], "="))) {
+				pr_err("label '%.*s' given twice (the server reads '.' as '_')\n",
+				       (int)len, opts->labels[i]);
 				return -EINVAL;
 			}
 		}

@@ -339,6 +339,44 @@ static void test_names_and_labels(void **state)
 	assert_int_equal(upload__check_label("k=a;b", err, sizeof(err)), -EINVAL);
 	assert_int_equal(upload__check_label("__name__=x", err, sizeof(err)), -EINVAL);
 	assert_int_equal(upload__check_label("k=a\nb", NULL, 0), -EINVAL);
+	/* The server's rules beyond the characters: */
+	assert_int_equal(upload__check_label("9k=v", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "may not start with a digit");
+	assert_int_equal(upload__check_label("_k9=v", err, sizeof(err)), 0);
+	assert_int_equal(upload__check_label("__k=v", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "'__k' is reserved: names starting with '__' are the server's own");
+	assert_int_equal(upload__check_label("._k=v", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("service_name=x", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "it is the application name");
+	assert_int_equal(upload__check_label("root.frame=x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("k=v ", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "label 'k' may not start or end with a space");
+	assert_int_equal(upload__check_label("k=caf\xc3", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "not UTF-8");
+	assert_int_equal(upload__check_label("k=caf\xc3\xa9 au lait", err, sizeof(err)), 0);
+	assert_int_equal(upload__check_label("k=a\nb", err, sizeof(err)), -EINVAL);
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(upload__check_label("a\nb", err, sizeof(err)), -EINVAL);
+	assert_null(strchr(err, '\n'));
+}
+
+/* Keys and values at the server's length limits, and past them. */
+static void test_label_lengths(void **state)
+{
+	char kv[UPLOAD_LABEL_KEY_MAX + UPLOAD_LABEL_VALUE_MAX + 4], err[128];
+
+	(void)state;
+	memset(kv, 'k', UPLOAD_LABEL_KEY_MAX);
+	kv[UPLOAD_LABEL_KEY_MAX] = '=';
+	memset(kv + UPLOAD_LABEL_KEY_MAX + 1, 'v', UPLOAD_LABEL_VALUE_MAX);
+	kv[UPLOAD_LABEL_KEY_MAX + 1 + UPLOAD_LABEL_VALUE_MAX] = '\0';
+	assert_int_equal(upload__check_label(kv, err, sizeof(err)), 0);
+	strcat(kv, "v");
+	assert_int_equal(upload__check_label(kv, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "longer than 2048 bytes");
+	memmove(kv + 1, kv, strlen(kv) + 1);
+	assert_int_equal(upload__check_label(kv, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "longer than 1024 bytes");
 }
 
 /*
@@ -398,6 +436,7 @@ static void test_bad_options(void **state)
 {
 	struct fixture *fx = *state;
 	const char *bad_label[] = { "a=b", "a=c" };
+	const char *dup_label[] = { "a.b=1", "a_b=2" };
 	const char *bad_header[] = { "NoColon" };
 	struct upload_opts o;
 	struct uploader *up = NULL;
@@ -414,6 +453,8 @@ static void test_bad_options(void **state)
 	o.labels = bad_label;
 	o.nlabels = 2;
 	assert_int_equal(uploader__new(&o, &up), -EINVAL); /* a key twice */
+	o.labels = dup_label;
+	assert_int_equal(uploader__new(&o, &up), -EINVAL); /* the same to the server */
 	o = base_opts(fx);
 	o.headers = bad_header;
 	o.nheaders = 1;
@@ -1566,6 +1607,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_labels),
+		cmocka_unit_test(test_label_lengths),
 		cmocka_unit_test(test_reply_text),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secret_files, setup, teardown),

@@ -30,6 +30,11 @@
 #define NS_PER_SEC 1000000000ull
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
+/* What becomes of intervals refused for now (UPLOAD_DENIED), for the log. */
+#define DENIED_FATE_STORED                                                                         \
+	"kept in the store, tried again every 5 minutes: fix the credentials or the URL and "      \
+	"restart to send them"
+#define DENIED_FATE_QUEUED "kept in the queue, tried again every 5 minutes"
 
 /* Memory mode: one profile, gzip compressed. */
 struct upload_item {
@@ -67,6 +72,7 @@ struct uploader {
 	uint64_t next_try_ns; /* CLOCK_MONOTONIC; 0: now */
 	unsigned int backoff_ms;
 	bool failing;		  /* in an outage: its first failure was logged */
+	bool denied;		  /* the last reply refused this client (UPLOAD_DENIED) */
 	uint64_t outage_attempts; /* failed attempts since the outage began */
 	bool drop_logged;	  /* a full queue was reported in this outage */
 	bool finishing, stopped, finished;
@@ -191,6 +197,7 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 {
 	struct store_entry *entries = NULL;
 	const struct upload_refused *refused;
+	char before[STORE_NAME_MAX];
 	size_t n = 0, nrefused, i;
 	int err;
 
@@ -205,8 +212,17 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 	if (!upload_state__cursor(up->state)[0]) {
 		for (i = 0; i < n && entries[i].start_ns < since_ns; i++)
 			;
-		if (i)
+		/*
+		 * With nothing before @since_ns, the name of the millisecond before it, which sorts
+		 * before every interval from it: else a start that uploads nothing would leave no
+		 * cursor, and the next one would take what this one stores for old history.
+		 */
+		if (i) {
 			upload_state__advance(up->state, entries[i - 1].name);
+		} else if (since_ns >= NS_PER_MS) {
+			store__format_name(since_ns - NS_PER_MS, before);
+			upload_state__advance(up->state, before);
+		}
 	}
 	snprintf(up->done_name, sizeof(up->done_name), "%s", upload_state__cursor(up->state));
 	up->stats.skipped += upload_state__prune(up->state, entries, n);
@@ -227,9 +243,15 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 	return 0;
 }
 
+/* @ms from now, with jitter of +-25%, so that many agents do not come back at the same instant. */
+static uint64_t uploader__jittered(struct uploader *up, unsigned int ms)
+{
+	return upload__now_ns() +
+	       (uint64_t)ms * NS_PER_MS * (75 + (uint64_t)(rand_r(&up->seed) % 51)) / 100;
+}
+
 static void uploader__account_failure(struct uploader *up, const char *why)
 {
-	uint64_t delay_ns;
 	unsigned int ms;
 
 	up->stats.attempts_failed++;
@@ -243,9 +265,7 @@ static void uploader__account_failure(struct uploader *up, const char *why)
 	}
 	/* Finishing does not wait out a long backoff, only the shortest. */
 	ms = up->finishing ? up->backoff_min_ms : up->backoff_ms;
-	/* Jitter of +-25%, so that many agents do not come back at the same instant. */
-	delay_ns = (uint64_t)ms * NS_PER_MS * (75 + (uint64_t)(rand_r(&up->seed) % 51)) / 100;
-	up->next_try_ns = upload__now_ns() + delay_ns;
+	up->next_try_ns = uploader__jittered(up, ms);
 	if (!up->finishing)
 		up->backoff_ms = up->backoff_ms > BACKOFF_MAX_MS / 2 ? BACKOFF_MAX_MS :
 								       2 * up->backoff_ms;
@@ -262,6 +282,10 @@ static void uploader__account_reply(struct uploader *up, enum upload_result res)
 	up->outage_attempts = 0;
 	up->backoff_ms = up->backoff_min_ms;
 	up->next_try_ns = 0;
+	up->denied = res == UPLOAD_DENIED;
+	/* Only a new configuration or the server's own can change that answer: no haste. */
+	if (up->denied)
+		up->next_try_ns = uploader__jittered(up, BACKOFF_MAX_MS);
 	if (res == UPLOAD_OK) {
 		up->stats.uploaded++;
 		if (up->refusing)
@@ -402,7 +426,9 @@ static void uploader__attempt_stored(struct uploader *up)
 		given_up = uploader__refused(up, name, status, why);
 	else if (res == UPLOAD_OK && again)
 		upload_state__forget(up->state, name);
-	if (res != UPLOAD_RETRY && !again)
+	else if (res == UPLOAD_DENIED)
+		uploader__log_refusal(up, status, "intervals", why, DENIED_FATE_STORED);
+	if ((res == UPLOAD_OK || res == UPLOAD_REFUSED) && !again)
 		upload_state__advance(up->state, name);
 
 	pthread_mutex_lock(&up->lock);
@@ -411,6 +437,8 @@ static void uploader__attempt_stored(struct uploader *up)
 		return;
 	}
 	uploader__account_reply(up, res);
+	if (res == UPLOAD_DENIED)
+		return; /* still pending: neither listed nor passed by the cursor */
 	up->stats.given_up += given_up;
 	up->stats.refused_kept = uploader__refused_kept(up);
 	uploader__pop_name(up);
@@ -452,12 +480,17 @@ static void uploader__attempt_queued(struct uploader *up)
 		strftime(when, sizeof(when), "the interval from %Y-%m-%dT%H:%M:%SZ", &tm);
 		/* Not in the store: nothing to send it from later. */
 		uploader__log_refusal(up, status, when, why, "given up (not in the store)");
+	} else if (res == UPLOAD_DENIED) {
+		uploader__log_refusal(up, status, "intervals", why, DENIED_FATE_QUEUED);
 	}
 
 	pthread_mutex_lock(&up->lock);
 	up->busy = false;
-	if (res == UPLOAD_RETRY) {
-		uploader__account_failure(up, why);
+	if (res == UPLOAD_RETRY || res == UPLOAD_DENIED) {
+		if (res == UPLOAD_RETRY)
+			uploader__account_failure(up, why);
+		else
+			uploader__account_reply(up, res);
 		/* Back at the front; if the queue filled meanwhile, it is the oldest to drop. */
 		if (up->items_n == up->queue_max) {
 			free(item.gz);
@@ -492,7 +525,8 @@ static void *uploader__run(void *arg)
 	pthread_mutex_lock(&up->lock);
 	for (;;) {
 		now = upload__now_ns();
-		if (up->finishing && (!uploader__pending_locked(up) || now >= up->deadline_ns))
+		if (up->finishing &&
+		    (!uploader__pending_locked(up) || now >= up->deadline_ns || up->denied))
 			break;
 		if (!uploader__pending_locked(up)) {
 			pthread_cond_wait(&up->wake, &up->lock);

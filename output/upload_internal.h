@@ -16,6 +16,9 @@
 
 #define UPLOAD_CONNECT_TIMEOUT_MS 5000
 #define UPLOAD_REQUEST_TIMEOUT_MS 30000
+/* Pyroscope's -validation.max-length-label-name and -value defaults (pkg/validation/limits.go). */
+#define UPLOAD_LABEL_KEY_MAX 1024
+#define UPLOAD_LABEL_VALUE_MAX 2048
 /* spyName: the series label pyroscope_spy, how Pyroscope users tell which client sent it. */
 #define UPLOAD_SPY_NAME "bpfprof"
 
@@ -25,7 +28,16 @@ enum upload_result {
 	UPLOAD_OK,	/* 2xx */
 	UPLOAD_RETRY,	/* no connection, timeout, cut at the deadline, 408, 429, 5xx */
 	UPLOAD_REFUSED, /* any other reply: the same request would be refused again */
+	/*
+	 * Refused for now: 3xx (not followed), 401, 403, 407. The server or a gateway refuses
+	 * this client (its credentials, its URL), not the profile: every interval meets the
+	 * same until the configuration or the server changes, so none is given up for it.
+	 */
+	UPLOAD_DENIED,
 };
+
+/* The most of a server's reply quoted in a log line, in bytes. */
+#define UPLOAD_REPLY_LOG_MAX 200
 
 /*
  * Checks the URL, the name and labels, headers and tenant, and reads the secret files. Logs
@@ -57,6 +69,18 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 				       uint64_t from_s, uint64_t until_s, unsigned int timeout_ms,
 				       const uint64_t *abort_at_ns, long *status, char *why,
 				       size_t whylen);
+
+/*
+ * Writes @reply[0..len), a server's reply, as one line for a log message into @out (@outlen
+ * bytes, at most UPLOAD_REPLY_LOG_MAX of text and "..."): each of @secrets[0..nsecrets)
+ * (matched as bytes) becomes "[redacted]", and so does whatever follows a header name of
+ * @names[0..nnames) (any case, then ':' or '=') to the end of its line; control characters
+ * become a space (a run of them one), bytes that are not UTF-8 '?'. "..." ends a line cut
+ * short, or one whose reply was (@cut: @reply holds only the start of a longer reply).
+ */
+void upload_reply__text(const char *reply, size_t len, bool cut, const char *const *secrets,
+			size_t nsecrets, const char *const *names, size_t nnames, char *out,
+			size_t outlen);
 
 /* Store mode's progress: STORE_DIR/.upload-cursor and STORE_DIR/.upload-refused. */
 struct upload_state;

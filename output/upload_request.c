@@ -21,10 +21,13 @@
  * Secrets go into curl's header list or its user/password options only, never into a string
  * that could be logged, and are wiped when the client is freed. Redirects are not followed:
  * following one would hand the credentials to whatever host the reply names. The URL kept
- * for messages has no user or password either.
+ * for messages has no user or password either. A reply is quoted in the log only through
+ * upload_reply__text(), with every secret this client sends cut out of it: a gateway that
+ * echoes the request would otherwise put the token in the log.
  */
 #include "upload_internal.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,9 +43,19 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pprof_internal.h"
+#include "utf8.h"
 
+#define LABEL_KEY_SHOWN 64    /* bytes of a label key in a message */
 #define SECRET_FILE_MAX 16384 /* a token is a few KiB at most: anything bigger is a wrong file */
-#define REPLY_KEEP 160	      /* bytes of an error reply quoted in the log line */
+/* Bytes of an error reply kept: the log shows less, what is left once secrets are cut out. */
+#define REPLY_KEEP 4096
+
+/* Strings, each malloc'ed. */
+struct string_list {
+	char **v;
+	size_t n;
+};
 
 struct upload_client {
 	CURL *curl;
@@ -51,9 +64,12 @@ struct upload_client {
 	char *ingest_url;	    /* BASE/ingest, as curl gets it (may hold user:password) */
 	char *log_url;		    /* BASE/ingest without user or password */
 	char *name;		    /* APP{k=v,...}, not yet escaped */
+	struct string_list secrets; /* as sent, which a reply must not bring into the log */
+	struct string_list secret_headers; /* names of the headers that carry them */
 	const uint64_t *abort_at_ns; /* during a send: the caller's deadline, read atomically */
 	size_t reply_len;
-	char reply[REPLY_KEEP + 1];
+	bool reply_cut; /* the reply went on past REPLY_KEEP */
+	char reply[REPLY_KEEP];
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -105,33 +121,116 @@ static int label_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/*
+ * @s[0..len) for a message into @buf (LABEL_KEY_SHOWN + 4 bytes), cut short, unless control
+ * characters would break its line. Returns @buf or a constant.
+ */
+static const char *shown(const char *s, size_t len, char *buf)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return "(with control characters)";
+	snprintf(buf, LABEL_KEY_SHOWN + 4, "%.*s%s",
+		 (int)(len > LABEL_KEY_SHOWN ? LABEL_KEY_SHOWN : len), s,
+		 len > LABEL_KEY_SHOWN ? "..." : "");
+	return buf;
+}
+
+/* Label keys Pyroscope reads as the same: it turns '.' into '_' (see below). */
+static bool label_keys_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (a[i] != b[i] && !(strchr("._", a[i]) && strchr("._", b[i])))
+			return false;
+	return true;
+}
+
+/*
+ * Why the key @k[0..len) (well-formed) is not the user's to set, or NULL. Names starting with
+ * "__" are the server's own: pkg/model/labels.go, IsLabelAllowedForIngestion drops them from
+ * what is stored (__name__ holds the application name in the ingest name). In
+ * pkg/og/convert/pprof/profile.go, createLabels, service_name stands for the application name
+ * and pyroscope_spy comes from spyName (a second one is a duplicate, refused). Our profiles'
+ * string sample labels become series labels only where the series has no label of that name
+ * (pkg/model/pprofsplit/pprof_split.go, addSampleLabelsToLabelsBuilder): one set here would
+ * stand for every sample's.
+ */
+static const char *label_key_reserved(const char *k, size_t len)
+{
+	static const struct {
+		const char *name, *why;
+	} reserved[] = {
+		{ "service_name", "it is the application name" },
+		{ "pyroscope_spy", "the server sets it" },
+		{ PPROF_LABEL_COMM, "each sample carries its own" },
+		{ PPROF_LABEL_THREAD, "each sample carries its own" },
+		{ PPROF_LABEL_ROOT, "samples carry it" },
+	};
+
+	if (len >= 2 && strchr("._", k[0]) && strchr("._", k[1]))
+		return "names starting with '__' are the server's own";
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (label_keys_equal(k, len, reserved[i].name, strlen(reserved[i].name)))
+			return reserved[i].why;
+	return NULL;
+}
+
+/*
+ * The rules are the server's for the ingest name (grafana/pyroscope):
+ * api/model/labelset/validate.go, ValidateLabelName: a key of [A-Za-z0-9_.]+;
+ * api/model/labelset/labelset.go, Parse: ',' and '}' end a value, spaces around it are
+ * trimmed; pkg/validation/validate.go, ValidateLabels: SanitizeLegacyLabelName refuses a key
+ * that starts with a digit and turns '.' into '_', model.LabelValue.IsValid wants UTF-8,
+ * and pkg/validation/limits.go bounds keys to 1024 bytes (-validation.max-length-label-name)
+ * and values to 2048 (-validation.max-length-label-value). ';' would split the query
+ * (Go's ParseQuery drops such a pair).
+ */
 int upload__check_label(const char *kv, char *err, size_t errlen)
 {
-	const char *eq = strchr(kv, '='), *p;
-	int klen;
+	const char *eq = strchr(kv, '='), *v, *p, *why, *key;
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv), vlen;
+	char buf[LABEL_KEY_SHOWN + 4];
 
+	key = shown(kv, klen, buf);
 	if (!eq)
-		return label_fail(err, errlen, "label '%s' is not KEY=VALUE", kv);
-	klen = (int)(eq - kv);
+		return label_fail(err, errlen, "label '%s' is not KEY=VALUE", key);
+	v = eq + 1;
+	vlen = strlen(v);
 	if (!klen)
-		return label_fail(err, errlen, "label '%s' has an empty key", kv);
+		return label_fail(err, errlen, "label '=%s' has an empty key", shown(v, vlen, buf));
 	for (p = kv; p < eq; p++)
 		if (!is_alnum(*p) && *p != '_' && *p != '.')
 			return label_fail(
 				err, errlen,
-				"label key '%.*s' may hold only letters, digits, '_' and '.'", klen,
-				kv);
-	/* Pyroscope keeps the application name under this key. */
-	if (klen == 8 && !strncmp(kv, "__name__", 8))
-		return label_fail(err, errlen, "label key '__name__' is reserved");
-	if (!eq[1])
-		return label_fail(err, errlen, "label '%s' has an empty value", kv);
-	for (p = eq + 1; *p; p++)
+				"label key '%s' may hold only letters, digits, '_' and '.'", key);
+	if (*kv >= '0' && *kv <= '9')
+		return label_fail(err, errlen, "label key '%s' may not start with a digit", key);
+	if (klen > UPLOAD_LABEL_KEY_MAX)
+		return label_fail(err, errlen, "label key '%s' is longer than %d bytes", key,
+				  UPLOAD_LABEL_KEY_MAX);
+	why = label_key_reserved(kv, klen);
+	if (why)
+		return label_fail(err, errlen, "label key '%s' is reserved: %s", key, why);
+	if (!vlen)
+		return label_fail(err, errlen, "label '%s' has an empty value", key);
+	if (vlen > UPLOAD_LABEL_VALUE_MAX)
+		return label_fail(err, errlen, "the value of label '%s' is longer than %d bytes",
+				  key, UPLOAD_LABEL_VALUE_MAX);
+	for (p = v; *p; p++)
 		if (strchr(",{};", *p) || (unsigned char)*p < 0x20 || *p == 0x7f)
 			return label_fail(err, errlen,
-					  "label value '%s' may not hold ',', '{', '}', ';' or "
-					  "control characters",
-					  eq + 1);
+					  "the value of label '%s' may not hold ',', '{', '}', ';' "
+					  "or control characters",
+					  key);
+	if (utf8__valid_len(v, vlen) != vlen)
+		return label_fail(err, errlen, "the value of label '%s' is not UTF-8", key);
+	if (isspace((unsigned char)v[0]) || isspace((unsigned char)v[vlen - 1]))
+		return label_fail(err, errlen,
+				  "the value of label '%s' may not start or end with a space (the "
+				  "server would drop it)",
+				  key);
 	return 0;
 }
 
@@ -168,8 +267,44 @@ static int check_header(const char *h)
 }
 
 /*
+ * Warns, as ssh does for a private key, when users other than its owner and root may read or
+ * change the secret file opened as @st: it is still used (a Kubernetes secret volume makes
+ * its files 0644 unless told otherwise), but the message says how to close it.
+ */
+static void check_secret_access(const char *path, const char *what, const struct stat *st)
+{
+	const char *how = (st->st_mode & S_IROTH) ? "read" : "changed";
+
+	if ((st->st_mode & S_IROTH) && (st->st_mode & S_IWOTH))
+		how = "read and changed";
+	if (st->st_mode & (S_IROTH | S_IWOTH))
+		pr_warn("the %s file '%s' can be %s by every user (mode %04o): chmod 600 it\n",
+			what, path, how, (unsigned int)(st->st_mode & 07777));
+	if (st->st_uid && st->st_uid != geteuid())
+		pr_warn("the %s file '%s' is owned by uid %u, who can read and change it: "
+			"chown it\n",
+			what, path, (unsigned int)st->st_uid);
+}
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISDIR(mode))
+		return "a folder";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
+/*
  * Reads a one-line secret file whole. A trailing newline (editors add one) is removed; more
  * lines than one mean a wrong file. Messages name the file, never its contents.
+ *
+ * Symbolic links are followed: Kubernetes mounts a secret as links through "..data" to the
+ * current version. What they lead to must be a regular file: a FIFO would block the start
+ * until someone writes to it (O_NONBLOCK keeps the open from waiting), a device could be
+ * endless. The read stops past SECRET_FILE_MAX whatever the file says its size is.
  */
 static int read_secret(const char *path, const char *what, char **out)
 {
@@ -179,24 +314,32 @@ static int read_secret(const char *path, const char *what, char **out)
 	char *buf;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		err = -errno;
 		pr_err("cannot open the %s file '%s': %s\n", what, path, strerror(errno));
 		return err;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > SECRET_FILE_MAX) {
-		pr_err("the %s file '%s' is not a regular file of at most %d bytes\n", what, path,
-		       SECRET_FILE_MAX);
+	if (fstat(fd, &st)) {
+		err = -errno;
+		pr_err("cannot read the %s file '%s': %s\n", what, path, strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pr_err("the %s file '%s' is %s: give the regular file that holds it\n", what, path,
+		       file_kind(st.st_mode));
 		err = -EINVAL;
 		goto out_close;
 	}
-	buf = malloc(SECRET_FILE_MAX + 1);
+	check_secret_access(path, what, &st);
+	buf = malloc(SECRET_FILE_MAX + 2);
 	if (!buf) {
 		err = -ENOMEM;
 		goto out_close;
 	}
-	while (len < SECRET_FILE_MAX && (n = read(fd, buf + len, SECRET_FILE_MAX - len)) != 0) {
+	/* One byte more than allowed: a longer file is refused, not cut. */
+	while (len <= SECRET_FILE_MAX &&
+	       (n = read(fd, buf + len, SECRET_FILE_MAX + 1 - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -205,6 +348,12 @@ static int read_secret(const char *path, const char *what, char **out)
 			goto out_free;
 		}
 		len += (size_t)n;
+	}
+	if (len > SECRET_FILE_MAX) {
+		pr_err("the %s file '%s' is larger than %d bytes: not the right file?\n", what,
+		       path, SECRET_FILE_MAX);
+		err = -EINVAL;
+		goto out_free;
 	}
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
@@ -219,7 +368,7 @@ static int read_secret(const char *path, const char *what, char **out)
 	return 0;
 
 out_free:
-	explicit_bzero(buf, SECRET_FILE_MAX + 1);
+	explicit_bzero(buf, SECRET_FILE_MAX + 2);
 	free(buf);
 out_close:
 	close(fd);
@@ -230,6 +379,72 @@ static void wipe_string(char *s)
 {
 	if (s)
 		explicit_bzero(s, strlen(s));
+}
+
+/* Appends a copy of @s[0..len) to @list. Returns 0 or -ENOMEM. */
+static int string_list__add(struct string_list *list, const char *s, size_t len)
+{
+	char **grown, *copy;
+
+	if (!len)
+		return 0; /* an empty secret is in every reply, and tells nothing */
+	grown = realloc(list->v, (list->n + 1) * sizeof(*list->v));
+	if (!grown)
+		return -ENOMEM;
+	list->v = grown;
+	copy = strndup(s, len);
+	if (!copy)
+		return -ENOMEM;
+	list->v[list->n++] = copy;
+	return 0;
+}
+
+/* Wipes (they may be secrets) and frees the strings. */
+static void string_list__free(struct string_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		wipe_string(list->v[i]);
+		free(list->v[i]);
+	}
+	free(list->v);
+}
+
+static const char base64_digits[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/*
+ * Adds "user:password" at @s (the password from its first ':'): the pair, the password, and
+ * the pair as basic authentication sends it, in base64. Returns 0 or -ENOMEM.
+ */
+static int client__add_user_password(struct upload_client *client, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i, o = 0;
+	const char *colon = strchr(s, ':');
+	char *b64;
+	int err;
+
+	err = string_list__add(&client->secrets, s, len);
+	if (!err && colon)
+		err = string_list__add(&client->secrets, colon + 1, strlen(colon + 1));
+	if (err)
+		return err;
+	b64 = malloc((len + 2) / 3 * 4 + 1);
+	if (!b64)
+		return -ENOMEM;
+	for (i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) |
+			     (i + 2 < len ? p[i + 2] : 0);
+
+		b64[o++] = base64_digits[v >> 18 & 63];
+		b64[o++] = base64_digits[v >> 12 & 63];
+		b64[o++] = i + 1 < len ? base64_digits[v >> 6 & 63] : '=';
+		b64[o++] = i + 2 < len ? base64_digits[v & 63] : '=';
+	}
+	err = string_list__add(&client->secrets, b64, o);
+	explicit_bzero(b64, o);
+	free(b64);
+	return err;
 }
 
 /* Appends a header line built from @fmt to the client's list; the text may be a secret. */
@@ -257,11 +472,31 @@ static int add_header(struct upload_client *client, const char *fmt, ...)
 	return 0;
 }
 
+/*
+ * An extra "Name: value" header: sent, and its value taken for a secret (it may be a key),
+ * unless it is too short to be one ("1", "on"): those would be cut out of every word of a
+ * reply. An echo of the header is cut out by its name anyway.
+ */
+static int client__add_extra_header(struct upload_client *client, const char *h)
+{
+	size_t name_len = strcspn(h, ":");
+	const char *v = h + name_len + 1;
+	int err;
+
+	v += strspn(v, " \t");
+	err = add_header(client, "%s", h);
+	if (!err && strlen(v) >= 4)
+		err = string_list__add(&client->secrets, v, strlen(v));
+	if (!err)
+		err = string_list__add(&client->secret_headers, h, name_len);
+	return err;
+}
+
 /* APP{k=v,...}: the application name with its labels, as Pyroscope's "name" parameter. */
 static int build_name(const struct upload_opts *opts, char **out)
 {
 	size_t i, j, len, cap;
-	char err[160], *name;
+	char err[256], *name;
 
 	if (!upload__valid_app_name(opts->app_name)) {
 		pr_err("application name '%s' may hold only letters, digits, '_', '.', '/' and "
@@ -275,11 +510,12 @@ static int build_name(const struct upload_opts *opts, char **out)
 			pr_err("%s\n", err);
 			return -EINVAL;
 		}
-		len = strcspn(opts->labels[i], "=") + 1;
+		len = strcspn(opts->labels[i], "=");
 		for (j = 0; j < i; j++) {
-			if (!strncmp(opts->labels[i], opts->labels[j], len)) {
-				pr_err("label '%.*s' given twice\n", (int)len - 1,
-				       opts->labels[i]);
+			if (label_keys_equal(opts->labels[i], len, opts->labels[j],
+					     strcspn(opts->labels[j], "="))) {
+				pr_err("label '%.*s' given twice (the server reads '.' as '_')\n",
+				       (int)len, opts->labels[i]);
 				return -EINVAL;
 			}
 		}
@@ -309,7 +545,8 @@ static int build_name(const struct upload_opts *opts, char **out)
 static int build_urls(struct upload_client *client, const char *url)
 {
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
-	char *frag = NULL, *full = NULL, *newpath = NULL;
+	char *frag = NULL, *full = NULL, *newpath = NULL, *user = NULL, *password = NULL;
+	char *pair = NULL;
 	CURLUcode rc;
 	size_t plen;
 	CURLU *u;
@@ -344,6 +581,16 @@ static int build_urls(struct upload_client *client, const char *url)
 	    curl_url_get(u, CURLUPART_PATH, &path, 0))
 		goto out;
 	curl_url_get(u, CURLUPART_PORT, &port, 0); /* only when given */
+	/* curl sends them as basic authentication: a reply may echo them. */
+	if (!curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE)) {
+		curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE);
+		if (asprintf(&pair, "%s:%s", user ? user : "", password) < 0) {
+			pair = NULL;
+			goto out;
+		}
+		if (client__add_user_password(client, pair))
+			goto out;
+	}
 	plen = strlen(path);
 	while (plen && path[plen - 1] == '/')
 		plen--;
@@ -366,6 +613,11 @@ out:
 	if (full)
 		wipe_string(full);
 	curl_free(full);
+	wipe_string(password);
+	curl_free(password);
+	curl_free(user);
+	wipe_string(pair);
+	free(pair);
 	free(newpath);
 	curl_free(scheme);
 	curl_free(host);
@@ -382,11 +634,12 @@ static size_t client__keep_reply(char *data, size_t size, size_t nmemb, void *ar
 	struct upload_client *client = arg;
 	size_t n = size * nmemb, room = REPLY_KEEP - client->reply_len;
 
+	if (n > room)
+		client->reply_cut = true;
 	if (n < room)
 		room = n;
 	memcpy(client->reply + client->reply_len, data, room);
 	client->reply_len += room;
-	client->reply[client->reply_len] = '\0';
 	return n;
 }
 
@@ -486,6 +739,8 @@ int upload_client__new(const struct upload_opts *opts, struct upload_client **ou
 		if (err)
 			goto out_free;
 		err = add_header(client, "Authorization: Bearer %s", token);
+		if (!err)
+			err = string_list__add(&client->secrets, token, strlen(token));
 		wipe_string(token);
 		free(token);
 		if (err)
@@ -501,12 +756,16 @@ int upload_client__new(const struct upload_opts *opts, struct upload_client **ou
 			err = -EINVAL;
 			goto out_free;
 		}
+		err = client__add_user_password(client, client->basic);
+		if (err)
+			goto out_free;
 	}
-	err = 0;
-	if (opts->tenant)
+	/* "Proxy-Authorization:" holds it too. */
+	err = string_list__add(&client->secret_headers, "Authorization", strlen("Authorization"));
+	if (!err && opts->tenant)
 		err = add_header(client, "X-Scope-OrgID: %s", opts->tenant);
 	for (i = 0; !err && i < opts->nheaders; i++)
-		err = add_header(client, "%s", opts->headers[i]);
+		err = client__add_extra_header(client, opts->headers[i]);
 	/* No "Expect: 100-continue": a second's wait on servers that do not answer it. */
 	if (!err)
 		err = add_header(client, "Expect:");
@@ -548,6 +807,8 @@ void upload_client__free(struct upload_client *client)
 	curl_slist_free_all(client->headers);
 	wipe_string(client->basic);
 	free(client->basic);
+	string_list__free(&client->secrets);
+	string_list__free(&client->secret_headers);
 	wipe_string(client->ingest_url);
 	free(client->ingest_url);
 	free(client->log_url);
@@ -560,39 +821,30 @@ const char *upload_client__url(const struct upload_client *client)
 	return client->log_url;
 }
 
-/* The start of the server's reply on one line, for a log message. */
-static void client__reply_text(struct upload_client *client, char *buf, size_t len)
+/* @text (a reply, or a part of one) as a log line may show it. */
+static void client__log_text(const struct upload_client *client, const char *text, size_t len,
+			     bool cut, char *out, size_t outlen)
 {
-	size_t i, o = 0;
-	bool space = false;
-
-	for (i = 0; i < client->reply_len && o + 1 < len; i++) {
-		unsigned char c = (unsigned char)client->reply[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			space = o > 0;
-			continue;
-		}
-		if (space && o + 2 < len)
-			buf[o++] = ' ';
-		space = false;
-		buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
+	upload_reply__text(text, len, cut, (const char *const *)client->secrets.v,
+			   client->secrets.n, (const char *const *)client->secret_headers.v,
+			   client->secret_headers.n, out, outlen);
 }
 
 /*
  * What a reply means for the interval. The server's own answers (ingest_handler.go, ServeHTTP):
  * 400 for a name it cannot parse, 413 past its body limit (pkg/util/body/limit.go), 422 for a
  * profile it cannot parse or refuses (pkg/validation/validate.go, ValidateProfile: too big, too
- * old, ...), 401 from its authentication middleware: sending the same again gets the same.
- * 408 (its body could not be read), 429 (ResourceExhausted: rate and ingest limits) and 5xx
- * (proxies, gateways, a server starting) pass.
+ * old, ...): sending the same again gets the same. 401 from its authentication middleware, or
+ * 401, 403, 407 and redirects (to a login page, to https) from a gateway before it refuse the
+ * client, whatever it sends: refused for now. 408 (its body could not be read), 429
+ * (ResourceExhausted: rate and ingest limits) and 5xx (proxies, gateways, a server starting)
+ * pass.
  */
 static enum upload_result client__classify(struct upload_client *client, CURLcode rc,
 					   long status, char *why, size_t whylen)
 {
-	char text[REPLY_KEEP + 1];
+	const char *location = NULL;
+	size_t n;
 	long os_errno = 0;
 
 	if (rc == CURLE_ABORTED_BY_CALLBACK) {
@@ -610,8 +862,28 @@ static enum upload_result client__classify(struct upload_client *client, CURLcod
 	}
 	if (status >= 200 && status < 300)
 		return UPLOAD_OK;
-	client__reply_text(client, text, sizeof(text));
-	snprintf(why, whylen, "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
+	/* The server's words last, cut to the room left: they are the longest part. */
+	if (status >= 300 && status < 400) {
+		curl_easy_getinfo(client->curl, CURLINFO_REDIRECT_URL, &location);
+		n = (size_t)snprintf(why, whylen,
+				     "HTTP %ld: a redirect, not followed (it would take the "
+				     "credentials along): give --upload the URL it names: ",
+				     status);
+		if (!location)
+			location = "(no Location)";
+		if (n < whylen)
+			client__log_text(client, location, strlen(location), false, why + n,
+					 whylen - n);
+		return UPLOAD_DENIED;
+	}
+	n = (size_t)snprintf(why, whylen, "HTTP %ld: ", status);
+	if (n < whylen)
+		client__log_text(client, client->reply, client->reply_len, client->reply_cut,
+				 why + n, whylen - n);
+	if (n < whylen && !why[n])
+		why[n - 2] = '\0'; /* no reply text: no ": " */
+	if (status == 401 || status == 403 || status == 407)
+		return UPLOAD_DENIED;
 	if (status == 408 || status == 429 || status >= 500)
 		return UPLOAD_RETRY;
 	return UPLOAD_REFUSED;
@@ -669,7 +941,7 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 		goto out;
 	client->errbuf[0] = '\0';
 	client->reply_len = 0;
-	client->reply[0] = '\0';
+	client->reply_cut = false;
 	client->abort_at_ns = abort_at_ns;
 	t0 = upload__now_ns();
 	rc = curl_easy_perform(c);

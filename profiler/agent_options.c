@@ -13,6 +13,11 @@
 #define MAX_INTERVAL_S 3600.0
 #define DEFAULT_STORE_DIR "/var/lib/bpfprof"
 #define DEFAULT_STORE_MAX_SIZE (1ull << 30)
+/*
+ * Below this a store keeps an interval or none: an interval's file is a few KiB on an idle
+ * host, tens on a busy one. Uploads from the store would find their intervals gone.
+ */
+#define MIN_STORE_MAX_SIZE (32ull << 10)
 #define DEFAULT_STORE_MAX_AGE "7d"
 #define DEFAULT_APP_NAME "bpfprof"
 #define DEFAULT_UPLOAD_GRACE_S 5.0
@@ -67,9 +72,11 @@ void agent_opts__usage(FILE *out)
 	      "\n"
 	      "      --interval SECS      one profile every SECS (default 10)\n"
 	      "      --store DIR          the local store (default " DEFAULT_STORE_DIR ")\n"
-	      "      --store-max-size SIZE  oldest intervals removed past SIZE (default 1G; k, m, g)\n"
+	      "      --store-max-size SIZE  oldest intervals removed past SIZE (default 1G; k, m, g;\n"
+	      "                           at least 32k; 0: no size limit, only the age limit)\n"
 	      "      --store-max-age AGE  intervals older than AGE removed (default " DEFAULT_STORE_MAX_AGE
-	      "; s, m, h, d)\n"
+	      "; s, m, h, d;\n"
+	      "                           at least the interval; 0: no age limit, only the size one)\n"
 	      "      --no-store           keep no local history (uploads queue in memory)\n"
 	      "      --upload URL         Pyroscope base URL: POST URL/ingest per interval\n"
 	      "      --app-name NAME      application name of uploads (default " DEFAULT_APP_NAME ")\n"
@@ -152,8 +159,17 @@ static int handle_agent_option(int c, const char *arg, struct agent_opts *opts, 
 		opts->store_dir = arg;
 		return 1;
 	case OPT_STORE_MAX_SIZE:
-		return parse_size(arg, "--store-max-size", 0, UINT64_MAX, &opts->store_max_size,
-				  err, errlen) ?: 1;
+		if (parse_size(arg, "--store-max-size", 0, UINT64_MAX, &opts->store_max_size, err,
+			       errlen))
+			return -EINVAL;
+		if (opts->store_max_size && opts->store_max_size < MIN_STORE_MAX_SIZE) {
+			snprintf(err, errlen,
+				 "--store-max-size must be at least 32k (an interval takes tens of "
+				 "KiB), or 0 for no size limit, not '%s'",
+				 arg);
+			return -EINVAL;
+		}
+		return 1;
 	case OPT_STORE_MAX_AGE:
 		return time_spec__parse_duration(arg, &opts->store_max_age_ns, err, errlen) ?
 			       -EINVAL : 1;
@@ -213,6 +229,20 @@ static int check_together(const struct agent_opts *opts, char *err, size_t errle
 {
 	if (sampling_options__check(&opts->sampling, err, errlen))
 		return -EINVAL;
+	/* Each interval would be removed as the next one is written. */
+	if (opts->store_max_age_ns && opts->store_max_age_ns < opts->interval_s * 1e9) {
+		snprintf(err, errlen,
+			 "--store-max-age must be at least the interval (%g s), or 0 for no age "
+			 "limit",
+			 opts->interval_s);
+		return -EINVAL;
+	}
+	if (opts->store_dir && !opts->store_max_size && !opts->store_max_age_ns) {
+		snprintf(err, errlen,
+			 "--store-max-size 0 and --store-max-age 0 leave the store without a limit: "
+			 "give one of them");
+		return -EINVAL;
+	}
 	if (opts->bearer_token_file && opts->basic_auth_file) {
 		snprintf(err, errlen, "give --bearer-token-file or --basic-auth-file, not both");
 		return -EINVAL;

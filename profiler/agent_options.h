@@ -10,15 +10,20 @@
 
 #include "sampling_options.h"
 
-#define AGENT_MAX_LABELS 32
+/*
+ * Pyroscope refuses a series of more than 30 labels (-validation.max-label-names-per-series,
+ * pkg/validation/limits.go); every series of ours has 7 besides: __name__, __delta__,
+ * pyroscope_spy, service_name, hostname, and the samples' comm and thread.
+ */
+#define AGENT_MAX_LABELS 23
 #define AGENT_MAX_HEADERS 16
 
 struct agent_opts {
 	struct sampling_opts sampling; /* what to sample */
 	double interval_s;	       /* one profile per interval */
 	const char *store_dir;	       /* borrowed; NULL with --no-store */
-	uint64_t store_max_size;       /* bytes; 0: no limit */
-	uint64_t store_max_age_ns;     /* 0: no limit */
+	uint64_t store_max_size;       /* bytes, 0 (no limit) or at least 32 KiB */
+	uint64_t store_max_age_ns;     /* 0 (no limit) or at least the interval */
 	const char *upload_url;	       /* borrowed; NULL: no upload */
 	const char *app_name;
 	const char *labels[AGENT_MAX_LABELS]; /* borrowed "k=v" */

@@ -168,6 +168,66 @@ static int to_ns(const char *s, int64_t secs, uint64_t frac_ns, uint64_t *out, c
 	return 0;
 }
 
+/* "+HH:MM" for a UTC offset in seconds. @buf holds 8 bytes. */
+static const char *format_offset(long off, char *buf)
+{
+	long a = off < 0 ? -off : off;
+
+	snprintf(buf, 8, "%c%02ld:%02ld", off < 0 ? '-' : '+', a / 3600 % 100, a / 60 % 60);
+	return buf;
+}
+
+/*
+ * The local time @tm (in TZ's zone) as Unix seconds. A time the zone skips (the clocks go
+ * forward) or passes twice (they go back) is refused, as GNU date refuses the first: either
+ * reading could be an hour off, and a window an hour off shows another incident. Each UTC
+ * offset the zone uses within a day of @tm is tried; the instants that read back as @tm are
+ * the answers, none or two for those.
+ */
+static int local_to_secs(const char *s, const struct tm *in, int64_t *out, char *err, size_t errlen)
+{
+	struct tm tm = *in, lt;
+	long offs[3], found_off[3];
+	int64_t as_utc, found[3];
+	char a[8], b[8];
+	int noffs = 0, nfound = 0, i, j;
+	time_t t;
+
+	as_utc = (int64_t)timegm(&tm);
+	for (i = -1; i <= 1; i++) {
+		t = (time_t)(as_utc + i * 86400);
+		if (!localtime_r(&t, &lt))
+			return fail(err, errlen, "'%s' is not a local time this system can convert",
+				    s);
+		for (j = 0; j < noffs && offs[j] != lt.tm_gmtoff; j++)
+			;
+		if (j == noffs)
+			offs[noffs++] = lt.tm_gmtoff;
+	}
+	for (i = 0; i < noffs; i++) {
+		t = (time_t)(as_utc - offs[i]);
+		if (localtime_r(&t, &lt) && lt.tm_gmtoff == offs[i]) {
+			found_off[nfound] = offs[i];
+			found[nfound++] = as_utc - offs[i];
+		}
+	}
+	if (nfound == 1) {
+		*out = found[0];
+		return 0;
+	}
+	if (!nfound)
+		return fail(err, errlen,
+			    "'%s' does not exist in local time: the clocks skip it (daylight "
+			    "saving); give a UTC offset (+HH:MM) or Z for UTC",
+			    s);
+	return fail(err, errlen,
+		    "'%s' is ambiguous in local time: it happens twice as the clocks go back "
+		    "(daylight saving); give its UTC offset, %s the first time, %s the second, "
+		    "or Z for UTC",
+		    s, format_offset(found_off[0] > found_off[1] ? found_off[0] : found_off[1], a),
+		    format_offset(found_off[0] > found_off[1] ? found_off[1] : found_off[0], b));
+}
+
 /*
  * YYYY-MM-DD[(T|t| )HH:MM[:SS[.frac]][(Z|z|+HH:MM|-HH:MM)]]: UTC with a zone, local time
  * without one.
@@ -179,7 +239,7 @@ static int parse_date_time(const char *s, uint64_t *out_ns, char *err, size_t er
 	int year, month, day, hour = 0, min = 0, sec = 0, off_h, off_m;
 	const char *p = s;
 	bool has_zone = false;
-	int64_t offset = 0, secs;
+	int64_t offset = 0, secs = 0;
 	uint64_t frac_ns = 0;
 
 	if (!fixed_digits(&p, 4, &year) || *p++ != '-' || !fixed_digits(&p, 2, &month) ||
@@ -235,17 +295,10 @@ static int parse_date_time(const char *s, uint64_t *out_ns, char *err, size_t er
 	tm.tm_hour = hour;
 	tm.tm_min = min;
 	tm.tm_sec = sec;
-	if (has_zone) {
+	if (has_zone)
 		secs = (int64_t)timegm(&tm) - offset;
-	} else {
-		/* Let the zone's rules say whether DST is in force at that moment. */
-		tm.tm_isdst = -1;
-		errno = 0;
-		secs = mktime(&tm);
-		if (secs == -1 && errno)
-			return fail(err, errlen, "'%s' is not a local time this system can convert",
-				    s);
-	}
+	else if (local_to_secs(s, &tm, &secs, err, errlen))
+		return -EINVAL;
 	return to_ns(s, secs, frac_ns, out_ns, err, errlen);
 
 out_form:

@@ -6,7 +6,8 @@
  * A TIME is one of:
  *   RFC 3339            2026-11-21T10:02:00Z, 2026-11-21T11:02:00.250+01:00
  *   local date and time 2026-11-21 10:02[:SS[.frac]] (also with T), or a date alone
- *                       (midnight); the local zone as TZ says, DST from the zone's rules
+ *                       (midnight); the local zone as TZ says, DST from the zone's rules;
+ *                       a time the clocks skip or pass twice (DST) is refused
  *   unix seconds        1763719320, 1763719320.5
  *   relative to now     -15m, -2h, -30s, -1d, +10m, -1.5h (one number, unit s, m, h or d;
  *                       a number alone is seconds)

@@ -6,8 +6,9 @@
 #   test   also everything the test suite uses, so that no test skips for want of a tool:
 #          cmocka, compilers and binutils for the test programs, go (pprof), Node.js, npm and
 #          Chromium with playwright-core from tests/browser/package-lock.json (the browser
-#          test), clang's fuzzing runtime, bc, zstd, openssl, and what the kernel tests boot
-#          their guests with (qemu, a static busybox, cpio, kmod, the archive keyring, capsh)
+#          test), clang's fuzzing runtime, bc, zstd, openssl, tzdata (zones with daylight
+#          saving for the time tests), and what the kernel tests boot their guests with
+#          (qemu, a static busybox, cpio, kmod, the archive keyring, capsh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -15,7 +16,7 @@ build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev lib
 	zlib1g-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler libiberty-dev liblzma-dev
 	libdebuginfod-dev libcurl4-openssl-dev)
 test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
-	elfutils llvm-14 libc6-dbg openssl bc zstd chromium libclang-rt-14-dev
+	elfutils llvm-14 libc6-dbg openssl bc zstd tzdata chromium libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod debian-archive-keyring libcap2-bin)
 
 mode=${1:-build}

@@ -11,14 +11,17 @@ and says so, where the server would read them otherwise, never as a pprof.
                          [--body-limit BYTES] [--max-profile-size BYTES]
                          [--reject-older-than SECS] [--reject-newer-than SECS]
                          [--tenant ID] [--token T] [--basic USER:PASS] [--header 'N: V']
-                         [--fail-first N [--fail-status CODE]] [--delay SECS]
+                         [--fail-first N [--fail-status CODE] [--location URL]]
+                         [--echo-headers] [--delay SECS]
 
 Limits default to the server's: a 256 MiB body (413 past it), a 4 MiB profile once
 decompressed, profiles timed within the last hour and the next 10 minutes (422 outside).
 --tenant turns multitenancy on: X-Scope-OrgID is then required (401 without it). --token and
 --basic play a gateway in front of the server (Pyroscope itself checks neither): 401 unless
 the request carries them. --header answers 400 without that header. --fail-first N answers
-the first N requests with --fail-status (503) whatever they hold; --delay holds every reply.
+the first N requests with --fail-status (503) whatever they hold, with a Location header
+(--location) for a redirect; --echo-headers plays a gateway that quotes the request's headers
+in its error replies, secrets and all; --delay holds every reply.
 A client that refuses the TLS certificate ends the handshake before any request, so nothing
 is recorded for it.
 
@@ -527,7 +530,12 @@ class Handler(BaseHTTPRequestHandler):
         # pkg/util/http/error.go, ErrorWithStatus: a JSON error; a 200 has no body.
         data = b"" if status == 200 else (json.dumps(
             {"code": CONNECT_CODES.get(status, "unknown"), "message": message}) + "\n").encode()
+        if status != 200 and self.server.args.echo_headers:
+            # Not the server: a gateway that says what it got, as it got it.
+            data = b"request headers:\r\n" + bytes(self.headers) + data
         self.send_response(status)
+        if 300 <= status < 400 and self.server.args.location:
+            self.send_header("Location", self.server.args.location)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Length", str(len(data)))
@@ -718,6 +726,9 @@ def main():
     p.add_argument("--header", action="append", default=[], help="require 'Name: value'")
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
     p.add_argument("--fail-status", type=int, default=503, metavar="CODE")
+    p.add_argument("--location", metavar="URL", help="the Location of a 3xx --fail-status")
+    p.add_argument("--echo-headers", action="store_true",
+                   help="error replies quote the request's headers")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECS")
     p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate")
     p.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")

@@ -92,7 +92,7 @@ static void test_no_store(void **state)
 static void test_errors(void **state)
 {
 	static struct {
-		char *argv[6];
+		char *argv[8];
 		const char *says;
 	} cases[] = {
 		{ { "agent", "--interval", "0.5" }, "--interval" },
@@ -111,6 +111,29 @@ static void test_errors(void **state)
 		{ { "agent", "--bogus" }, "--bogus" },
 		{ { "agent", "stray" }, "stray" },
 		{ { "agent", "--store" }, "needs a value" },
+		/* Store limits: nonsense refused, 0 (no limit) only where the other one holds. */
+		{ { "agent", "--store-max-size", "1" }, "--store-max-size must be at least 32k" },
+		{ { "agent", "--store-max-size", "31k" }, "or 0 for no size limit, not '31k'" },
+		{ { "agent", "--store-max-size", "32k" }, NULL },
+		{ { "agent", "--store-max-size", "0" }, NULL },
+		{ { "agent", "--store-max-age", "0" }, NULL },
+		{ { "agent", "--store-max-size", "0", "--store-max-age", "0" }, "without a limit" },
+		{ { "agent", "--store-max-age", "5s" }, "at least the interval (10 s)" },
+		{ { "agent", "--store-max-age", "5s", "--interval", "5" }, NULL },
+		{ { "agent", "--no-store", "--store-max-size", "0", "--store-max-age", "0" },
+		  NULL },
+		/* Labels as Pyroscope takes them. */
+		{ { "agent", "--label", "hostname=" }, "label 'hostname' has an empty value" },
+		{ { "agent", "--label", "0abc=x" }, "may not start with a digit" },
+		{ { "agent", "--label", "__meta=x" }, "'__meta' is reserved" },
+		{ { "agent", "--label", "service.name=x" }, "'service.name' is reserved" },
+		{ { "agent", "--label", "pyroscope_spy=x" }, "reserved: the server sets it" },
+		{ { "agent", "--label", "comm=x" }, "'comm' is reserved" },
+		{ { "agent", "--label", "thread=x" }, "'thread' is reserved" },
+		{ { "agent", "--label", "k= x" }, "may not start or end with a space" },
+		{ { "agent", "--label", "k=\xff" }, "is not UTF-8" },
+		{ { "agent", "--label", "k=a\nb" }, "control characters" },
+		{ { "agent", "--label", "hostname=web-1", "--label", "k.v=\xc3\xa9" }, NULL },
 	};
 	struct parsed p;
 
@@ -133,6 +156,32 @@ static void test_errors(void **state)
 	}
 }
 
+/* No more labels than a Pyroscope series holds beside its own 7. */
+static void test_too_many_labels(void **state)
+{
+	char *argv[2 + 2 * (AGENT_MAX_LABELS + 1)] = { "agent" };
+	char labels[AGENT_MAX_LABELS + 1][16];
+	struct parsed p;
+	int i;
+
+	(void)state;
+	assert_int_equal(AGENT_MAX_LABELS, 30 - 7);
+	for (i = 0; i <= AGENT_MAX_LABELS; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "k%d=v", i);
+		argv[1 + 2 * i] = "--label";
+		argv[2 + 2 * i] = labels[i];
+	}
+	argv[1 + 2 * i] = NULL;
+	parse(&p, argv);
+	assert_int_equal(p.result, AGENT_PARSE_ERROR);
+	assert_non_null(strstr(p.err, "at most 23 labels"));
+	agent_opts__release(&p.opts);
+	argv[1 + 2 * AGENT_MAX_LABELS] = NULL;
+	parse(&p, argv);
+	assert_int_equal(p.result, AGENT_PARSE_OK);
+	agent_opts__release(&p.opts);
+}
+
 static void test_both_auth_files(void **state)
 {
 	struct parsed p;
@@ -152,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_full_command_line),
 		cmocka_unit_test(test_no_store),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_too_many_labels),
 		cmocka_unit_test(test_both_auth_files),
 	};
 

@@ -101,6 +101,40 @@ static void test_local_time(void **state)
 	set_zone("UTC");
 }
 
+/*
+ * Local times the clocks skip (spring forward) or pass twice (fall back) are refused with a
+ * message naming the time and what to give instead, never resolved to a guess an hour off;
+ * the minutes around each change and explicit offsets still work.
+ */
+static void test_local_time_dst(void **state)
+{
+	(void)state;
+	if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) ||
+	    access("/usr/share/zoneinfo/America/New_York", R_OK))
+		fail_msg("tzdata lacks Europe/Berlin or America/New_York");
+	set_zone("Europe/Berlin");
+	/* 2026-03-29: 02:00 CET becomes 03:00 CEST. */
+	parse_bad("2026-03-29 02:30", "'2026-03-29 02:30' does not exist in local time");
+	parse_bad("2026-03-29 02:00", "give a UTC offset (+HH:MM) or Z for UTC");
+	assert_true(parse_ok("2026-03-29 01:59:59") == parse_ok("2026-03-29T00:59:59Z"));
+	assert_true(parse_ok("2026-03-29 03:00") == parse_ok("2026-03-29T01:00:00Z"));
+	/* 2026-10-25: 03:00 CEST becomes 02:00 CET; 02:00 to 02:59 happen twice. */
+	parse_bad("2026-10-25 02:30", "'2026-10-25 02:30' is ambiguous in local time");
+	parse_bad("2026-10-25 02:00:00", "+02:00 the first time, +01:00 the second, or Z");
+	assert_true(parse_ok("2026-10-25 01:59:59") == parse_ok("2026-10-24T23:59:59Z"));
+	assert_true(parse_ok("2026-10-25 03:00") == parse_ok("2026-10-25T02:00:00Z"));
+	assert_true(parse_ok("2026-10-25T02:30+02:00") == parse_ok("2026-10-25T00:30:00Z"));
+	assert_true(parse_ok("2026-10-25T02:30+01:00") == parse_ok("2026-10-25T01:30:00Z"));
+
+	set_zone("America/New_York");
+	parse_bad("2026-03-08 02:15", "does not exist");
+	parse_bad("2026-11-01 01:30", "-04:00 the first time, -05:00 the second");
+	assert_true(parse_ok("2026-11-01 02:30") == parse_ok("2026-11-01T07:30:00Z"));
+	/* Berlin's change days are ordinary days there. */
+	assert_true(parse_ok("2026-10-25 02:30") == parse_ok("2026-10-25T06:30:00Z"));
+	set_zone("UTC");
+}
+
 static void test_unix_and_now(void **state)
 {
 	(void)state;
@@ -215,10 +249,10 @@ static void test_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc3339),	   cmocka_unit_test(test_local_time),
-		cmocka_unit_test(test_unix_and_now), cmocka_unit_test(test_relative),
-		cmocka_unit_test(test_bad_times),  cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_rfc3339),	       cmocka_unit_test(test_local_time),
+		cmocka_unit_test(test_local_time_dst), cmocka_unit_test(test_unix_and_now),
+		cmocka_unit_test(test_relative),       cmocka_unit_test(test_bad_times),
+		cmocka_unit_test(test_durations),      cmocka_unit_test(test_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,7 @@
 #include "store.h"
 #include "upload.h"
 #include "upload_internal.h"
+#include "utf8.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_SEC 1000000000ull
@@ -42,6 +43,8 @@
 #define T0_NS (1700000000ull * NS_PER_SEC + 500 * NS_PER_MS)
 #define FAST_BACKOFF_MS 20
 #define WAIT_MS 10000
+/* Past the longest secret file read: 16 KiB. */
+#define SECRET_TEST_BIG 16385
 
 struct fixture {
 	char dir[64];	/* the receiver's folder */
@@ -336,12 +339,104 @@ static void test_names_and_labels(void **state)
 	assert_int_equal(upload__check_label("k=a;b", err, sizeof(err)), -EINVAL);
 	assert_int_equal(upload__check_label("__name__=x", err, sizeof(err)), -EINVAL);
 	assert_int_equal(upload__check_label("k=a\nb", NULL, 0), -EINVAL);
+	/* The server's rules beyond the characters: */
+	assert_int_equal(upload__check_label("9k=v", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "may not start with a digit");
+	assert_int_equal(upload__check_label("_k9=v", err, sizeof(err)), 0);
+	assert_int_equal(upload__check_label("__k=v", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "'__k' is reserved: names starting with '__' are the server's own");
+	assert_int_equal(upload__check_label("._k=v", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("service_name=x", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "it is the application name");
+	assert_int_equal(upload__check_label("root.frame=x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("k=v ", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "label 'k' may not start or end with a space");
+	assert_int_equal(upload__check_label("k=caf\xc3", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "not UTF-8");
+	assert_int_equal(upload__check_label("k=caf\xc3\xa9 au lait", err, sizeof(err)), 0);
+	assert_int_equal(upload__check_label("k=a\nb", err, sizeof(err)), -EINVAL);
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(upload__check_label("a\nb", err, sizeof(err)), -EINVAL);
+	assert_null(strchr(err, '\n'));
+}
+
+/* Keys and values at the server's length limits, and past them. */
+static void test_label_lengths(void **state)
+{
+	char kv[UPLOAD_LABEL_KEY_MAX + UPLOAD_LABEL_VALUE_MAX + 4], err[128];
+
+	(void)state;
+	memset(kv, 'k', UPLOAD_LABEL_KEY_MAX);
+	kv[UPLOAD_LABEL_KEY_MAX] = '=';
+	memset(kv + UPLOAD_LABEL_KEY_MAX + 1, 'v', UPLOAD_LABEL_VALUE_MAX);
+	kv[UPLOAD_LABEL_KEY_MAX + 1 + UPLOAD_LABEL_VALUE_MAX] = '\0';
+	assert_int_equal(upload__check_label(kv, err, sizeof(err)), 0);
+	strcat(kv, "v");
+	assert_int_equal(upload__check_label(kv, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "longer than 2048 bytes");
+	memmove(kv + 1, kv, strlen(kv) + 1);
+	assert_int_equal(upload__check_label(kv, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "longer than 1024 bytes");
+}
+
+/*
+ * What of a reply reaches the log: secrets cut out (as sent, and after a header name that
+ * carries one, to the end of its line, whatever its encoding there), control characters,
+ * C1 controls and bytes that are not UTF-8 made harmless, the length bounded on a character
+ * boundary, and a secret cut at the end of a reply cut short hidden too.
+ */
+static void test_reply_text(void **state)
+{
+	const char *secrets[] = { "tok3n", "user:pw", "dXNlcjpwdw==" };
+	const char *names[] = { "Authorization", "X-Key" };
+	char out[UPLOAD_REPLY_LOG_MAX + 8], big[1024];
+	size_t i;
+
+	(void)state;
+#define REPLY_TEXT(s, cut)                                                                         \
+	upload_reply__text(s, sizeof(s) - 1, cut, secrets, 3, names, 2, out, sizeof(out))
+	REPLY_TEXT("{\"message\":\"bad token tok3n for user:pw\"}\r\n", false);
+	assert_string_equal(out, "{\"message\":\"bad token [redacted] for [redacted]\"}");
+	/* Echoed headers, as a gateway's text and as JSON, in other encodings too. */
+	REPLY_TEXT("got:\r\nauthorization: Basic dXNlcjpwdw==\r\nx-key:  v@lue\r\nHost: h\r\n",
+		   false);
+	assert_string_equal(out, "got: authorization: [redacted] x-key: [redacted] Host: h");
+	REPLY_TEXT("{\"headers\":{\"Authorization\" : \"Bearer tok\\/3n\",\"Host\":\"h\"}}", false);
+	assert_string_equal(out, "{\"headers\":{\"Authorization\" : [redacted]");
+	REPLY_TEXT("Authorization Required", false);
+	assert_string_equal(out, "Authorization Required");
+	/* Terminal escapes, a C1 CSI, bytes that are not UTF-8; valid UTF-8 stays. */
+	REPLY_TEXT("\x1b[2J\x1b]0;owned\x07"
+		   "a\xc2\x9b"
+		   "31mb\xff\xc3-c \xc3\xa9\xe2\x82\xac\n\n",
+		   false);
+	assert_string_equal(out, "[2J ]0;owned a 31mb?"
+				 "?-c \xc3\xa9\xe2\x82\xac");
+	assert_int_equal(utf8__valid_len(out, strlen(out)), strlen(out));
+	/* A reply cut short may end in the start of a secret: that end is not shown. */
+	REPLY_TEXT("refused for tok3", true);
+	assert_null(strstr(out, "tok"));
+	assert_string_equal(out + strlen(out) - 3, "...");
+	/* Bounded, cut between characters. */
+	for (i = 0; i + 2 < sizeof(big); i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[i] = '\0';
+	upload_reply__text(big, strlen(big), false, secrets, 3, names, 2, out, sizeof(out));
+	assert_true(strlen(out) <= UPLOAD_REPLY_LOG_MAX);
+	assert_int_equal(utf8__valid_len(out, strlen(out)), strlen(out));
+	assert_string_equal(out + strlen(out) - 3, "...");
+	upload_reply__text(big, strlen(big), false, secrets, 3, names, 2, out, 4);
+	assert_string_equal(out, "...");
+	upload_reply__text(big, strlen(big), false, secrets, 3, names, 2, out, 1);
+	assert_string_equal(out, "");
+#undef REPLY_TEXT
 }
 
 static void test_bad_options(void **state)
 {
 	struct fixture *fx = *state;
 	const char *bad_label[] = { "a=b", "a=c" };
+	const char *dup_label[] = { "a.b=1", "a_b=2" };
 	const char *bad_header[] = { "NoColon" };
 	struct upload_opts o;
 	struct uploader *up = NULL;
@@ -358,6 +453,8 @@ static void test_bad_options(void **state)
 	o.labels = bad_label;
 	o.nlabels = 2;
 	assert_int_equal(uploader__new(&o, &up), -EINVAL); /* a key twice */
+	o.labels = dup_label;
+	assert_int_equal(uploader__new(&o, &up), -EINVAL); /* the same to the server */
 	o = base_opts(fx);
 	o.headers = bad_header;
 	o.nheaders = 1;
@@ -513,6 +610,105 @@ static void check_log(const struct fixture *fx, int saved, const char *secret, c
 		fail_msg("the log shows a secret: %s", text);
 	assert_contains(text, expect);
 	free(text);
+}
+
+/*
+ * upload_client__new() with @o in a child process: its result, or 1 when it had not returned
+ * within 5 s (the child is then killed), so that a test of something that blocks fails.
+ */
+static int client_new_in_child(const struct upload_opts *o)
+{
+	struct upload_client *client = NULL;
+	uint64_t t0 = now_ms();
+	int status, err;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		err = upload_client__new(o, &client);
+		upload_client__free(client);
+		_exit(-err & 0xff);
+	}
+	while (!waitpid(pid, &status, WNOHANG)) {
+		if (now_ms() - t0 > 5000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 1;
+		}
+		sleep_ms(10);
+	}
+	assert_true(WIFEXITED(status));
+	return -WEXITSTATUS(status);
+}
+
+/*
+ * Credential files: a FIFO (directly or through a link), a folder or an oversized file is
+ * refused at once with a one-line error, never waited on; a file that every user may read
+ * or change is used with a warning that says how to close it, as is one another user owns;
+ * links are followed, as Kubernetes mounts its secrets (FILE -> ..data/FILE, ..data -> the
+ * current version), and a 0600 file there draws no warning.
+ */
+static void test_secret_files(void **state)
+{
+	struct fixture *fx = *state;
+	char path[3][160], big[SECRET_TEST_BIG + 1];
+	struct upload_client *client;
+	struct upload_opts o;
+	int saved;
+
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:1");
+	o = base_opts(fx);
+	o.bearer_token_file = fx->path;
+
+	snprintf(fx->path, sizeof(fx->path), "%s/fifo", fx->dir);
+	assert_int_equal(mkfifo(fx->path, 0600), 0);
+	assert_int_equal(client_new_in_child(&o), -EINVAL);
+	snprintf(path[0], sizeof(path[0]), "%s/fifo", fx->dir);
+	snprintf(fx->path, sizeof(fx->path), "%s/link-to-fifo", fx->dir);
+	assert_int_equal(symlink(path[0], fx->path), 0);
+	assert_int_equal(client_new_in_child(&o), -EINVAL);
+	snprintf(fx->path, sizeof(fx->path), "%s", fx->dir);
+	assert_int_equal(client_new_in_child(&o), -EINVAL);
+	snprintf(fx->path, sizeof(fx->path), "%s/big", fx->dir);
+	memset(big, 'x', SECRET_TEST_BIG);
+	big[SECRET_TEST_BIG] = '\0';
+	write_file(fx->path, big);
+	assert_int_equal(client_new_in_child(&o), -EINVAL);
+
+	/* A Kubernetes secret volume: token -> ..data/token, ..data -> ..2026_v1. */
+	snprintf(path[0], sizeof(path[0]), "%s/..2026_v1", fx->dir);
+	assert_int_equal(mkdir(path[0], 0700), 0);
+	snprintf(path[1], sizeof(path[1]), "%s/..2026_v1/token", fx->dir);
+	write_file(path[1], "t0ken-in-a-volume\n");
+	assert_int_equal(chmod(path[1], 0600), 0);
+	snprintf(path[2], sizeof(path[2]), "%s/..data", fx->dir);
+	assert_int_equal(symlink("..2026_v1", path[2]), 0);
+	snprintf(fx->path, sizeof(fx->path), "%s/token", fx->dir);
+	assert_int_equal(symlink("..data/token", fx->path), 0);
+	saved = capture_log(fx);
+	assert_int_equal(upload_client__new(&o, &client), 0);
+	upload_client__free(client);
+	check_log(fx, saved, "every user", "");
+
+	/* Its default mode, 0644: used, with a warning. */
+	assert_int_equal(chmod(path[1], 0644), 0);
+	saved = capture_log(fx);
+	assert_int_equal(upload_client__new(&o, &client), 0);
+	upload_client__free(client);
+	snprintf(big, sizeof(big),
+		 "the bearer token file '%s' can be read by every user (mode "
+		 "0644): chmod 600 it",
+		 fx->path);
+	check_log(fx, saved, "t0ken", big);
+	if (geteuid())
+		return; /* handing the file to another user takes root */
+	assert_int_equal(chmod(path[1], 0600), 0);
+	assert_int_equal(chown(path[1], 65534, 65534), 0);
+	saved = capture_log(fx);
+	assert_int_equal(upload_client__new(&o, &client), 0);
+	upload_client__free(client);
+	check_log(fx, saved, "every user", "is owned by uid 65534, who can read and change it");
 }
 
 static void test_bearer(void **state)
@@ -691,11 +887,92 @@ static void test_refused_400(void **state)
 	check_refused(*state, args, 400, "scripted failure");
 }
 
-static void test_refused_401(void **state)
+/*
+ * Refused for now: the server refuses this client (credentials, URL), not the profile. Counted
+ * as a refusal and logged with @expect, but kept pending, not retried at once nor while
+ * finishing: nothing reaches the server twice in a row.
+ */
+static void check_denied(struct fixture *fx, const char *const *args, const char *expect)
+{
+	struct upload_opts o;
+	struct upload_stats st;
+	size_t len, n;
+	uint64_t t0;
+	void *raw;
+	char *text;
+	int saved;
+
+	start_receiver(fx, args);
+	o = base_opts(fx);
+	saved = capture_log(fx);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	free(raw);
+	st = wait_stat(fx->up, ST_REFUSED, 1);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.given_up + st.attempts_failed + st.dropped, 0);
+	assert_int_equal(st.pending, 1);
+	sleep_ms(5 * FAST_BACKOFF_MS);
+	t0 = now_ms();
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 1);
+	assert_true(now_ms() - t0 < WAIT_MS / 2);
+	text = wait_requests(fx, 2, &n);
+	assert_int_equal(n, 1);
+	free(text);
+	check_log(fx, saved, "no secret here", expect);
+}
+
+static void test_denied_401(void **state)
 {
 	const char *args[] = { "--token", "wanted", NULL };
 
-	check_refused(*state, args, 401, "bad or missing bearer token");
+	check_denied(*state, args,
+		     "refused: HTTP 401: {\"code\": \"unauthenticated\", "
+		     "\"message\": \"bad or missing bearer token\"}; kept in the queue");
+}
+
+/* A redirect is not followed, and the log names where it pointed. */
+static void test_denied_redirect(void **state)
+{
+	const char *args[] = { "--fail-first",
+			       "1",
+			       "--fail-status",
+			       "308",
+			       "--location",
+			       "https://elsewhere.example/ingest",
+			       NULL };
+
+	check_denied(*state, args,
+		     "HTTP 308: a redirect, not followed (it would take the "
+		     "credentials along): give --upload the URL it names: "
+		     "https://elsewhere.example/ingest; kept in the queue");
+}
+
+/*
+ * A gateway that quotes the request's headers in its error replies: neither the token nor
+ * an extra header's value reaches the log, and the rest of the reply does.
+ */
+static void test_echoed_secrets(void **state)
+{
+	struct fixture *fx = *state;
+	const char *args[] = {
+		"--fail-first", "1", "--fail-status", "400", "--echo-headers", NULL
+	};
+	const char *headers[] = { "X-Api-Key: s3cret-key" };
+	struct upload_opts o;
+	int saved;
+
+	start_receiver(fx, args);
+	snprintf(fx->path, sizeof(fx->path), "%s/token", fx->dir);
+	write_file(fx->path, "s3cret-token\n");
+	o = base_opts(fx);
+	o.bearer_token_file = fx->path;
+	o.headers = headers;
+	o.nheaders = 1;
+	saved = capture_log(fx);
+	upload_one(fx, &o);
+	check_log(fx, saved, "s3cret", "refused: HTTP 400: request headers: Host: 127.0.0.1:");
 }
 
 /* Past the server's body limit: 413. */
@@ -939,6 +1216,42 @@ static void test_store_since(void **state)
 	assert_string_equal(cursor, names[3]);
 }
 
+/*
+ * A first start on an empty store that uploads nothing (the server is away) still writes
+ * down where its uploads begin: the next start sends what the first one stored instead of
+ * taking it for history that was there before.
+ */
+static void test_store_first_start(void **state)
+{
+	struct fixture *fx = *state;
+	char names[2][STORE_NAME_MAX];
+	struct upload_opts o;
+	struct upload_stats st;
+	int i;
+
+	dead_url(fx);
+	assert_int_equal(mkdir(fx->store, 0700), 0); /* the agent opens the store first */
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	o.since_ns = T0_NS;
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	fill_store(fx, 0, 2, names);
+	for (i = 0; i < 2; i++)
+		uploader__submit_stored(fx->up, names[i]);
+	assert_int_equal(uploader__finish(fx->up, 100), 2);
+	uploader__free(fx->up);
+	fx->up = NULL;
+
+	start_receiver(fx, NULL);
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	o.since_ns = UINT64_MAX; /* a later start */
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.uploaded, 2);
+}
+
 /* The text of STORE/@file, or "" when it does not exist. Malloc'ed. */
 static char *read_state_file(const struct fixture *fx, const char *file)
 {
@@ -975,58 +1288,61 @@ static struct upload_stats store_run(struct fixture *fx, const char *token_file)
 }
 
 /*
- * Store mode: intervals refused for a wrong token stay in the store, listed; the cursor passes
- * them. A restart with the right token sends them again, oldest first, and empties the list;
- * the next restart sends nothing: no interval reaches the server twice.
+ * Store mode: intervals refused for a wrong token are refused for now, not for what they
+ * hold: they stay pending in the store, neither listed nor passed by the cursor, at as many
+ * starts as it takes (more than UPLOAD_REFUSED_TRIES), one request each. A restart with the
+ * right token sends them all, oldest first; the next restart sends nothing: no interval
+ * reaches the server twice.
  */
 static void test_store_refused(void **state)
 {
 	struct fixture *fx = *state;
-	const char *args[] = { "--token", "good", NULL };
+	const char *args[] = { "--token", "good-token", NULL };
 	char names[3][STORE_NAME_MAX], cursor[STORE_NAME_MAX], want[256], bad[160];
 	struct upload_stats st;
 	size_t n;
 	char *text;
-	int i;
+	int i, start;
 
 	start_receiver(fx, args);
 	fill_store(fx, 0, 3, names);
 	snprintf(fx->path, sizeof(fx->path), "%s/good", fx->dir);
-	write_file(fx->path, "good\n");
+	write_file(fx->path, "good-token\n");
 	snprintf(bad, sizeof(bad), "%s/bad", fx->dir);
-	write_file(bad, "bad\n");
+	write_file(bad, "bad-token\n");
 
-	st = store_run(fx, bad);
-	assert_int_equal(st.refused, 3);
-	assert_int_equal(st.refused_kept, 3);
-	assert_int_equal(st.uploaded + st.given_up + st.pending, 0);
-	read_cursor(fx, cursor);
-	assert_string_equal(cursor, names[2]);
-	text = read_state_file(fx, UPLOAD_REFUSED_FILE);
-	for (i = 0; i < 3; i++) {
-		snprintf(want, sizeof(want), "%s 1\n", names[i]);
-		assert_contains(text, want);
+	for (start = 0; start <= UPLOAD_REFUSED_TRIES; start++) {
+		st = store_run(fx, bad);
+		assert_int_equal(st.refused, 1);
+		assert_int_equal(st.pending, 3);
+		assert_int_equal(st.refused_kept + st.given_up + st.uploaded, 0);
+		text = read_state_file(fx, UPLOAD_REFUSED_FILE);
+		assert_string_equal(text, "");
+		free(text);
+		text = read_state_file(fx, UPLOAD_CURSOR_FILE);
+		assert_string_equal(text, "");
+		free(text);
 	}
-	free(text);
 
 	st = store_run(fx, fx->path);
 	assert_int_equal(st.uploaded, 3);
 	assert_int_equal(st.refused + st.refused_kept + st.pending, 0);
-	text = read_state_file(fx, UPLOAD_REFUSED_FILE);
-	assert_string_equal(text, ""); /* no list left */
-	free(text);
 	read_cursor(fx, cursor);
 	assert_string_equal(cursor, names[2]);
 
 	st = store_run(fx, fx->path);
 	assert_int_equal(st.uploaded + st.refused + st.pending, 0);
-	text = wait_requests(fx, 6, &n);
-	assert_int_equal(n, 6);
-	for (i = 0; i < 3; i++) {
+	text = wait_requests(fx, UPLOAD_REFUSED_TRIES + 4, &n);
+	assert_int_equal(n, UPLOAD_REFUSED_TRIES + 4);
+	for (i = 0; i <= UPLOAD_REFUSED_TRIES; i++) {
 		assert_contains(line_of(text, (size_t)i), "\"status\": 401");
+		assert_contains(line_of(text, (size_t)i), "&from=1700000000&"); /* the oldest */
+	}
+	for (i = 0; i < 3; i++) {
 		snprintf(want, sizeof(want), "\"sample_total\": %d", 100 + i);
-		assert_contains(line_of(text, 3 + (size_t)i), want);
-		assert_contains(line_of(text, 3 + (size_t)i), "\"status\": 200");
+		assert_contains(line_of(text, UPLOAD_REFUSED_TRIES + 1 + (size_t)i), want);
+		assert_contains(line_of(text, UPLOAD_REFUSED_TRIES + 1 + (size_t)i),
+				"\"status\": 200");
 	}
 	free(text);
 }
@@ -1291,7 +1607,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_labels),
+		cmocka_unit_test(test_label_lengths),
+		cmocka_unit_test(test_reply_text),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bearer, setup, teardown),
@@ -1301,7 +1620,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_429, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_400, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_denied_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_denied_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echoed_secrets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_413, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_422_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_422_old, setup, teardown),
@@ -1310,6 +1631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_since, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_first_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused_tries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),

@@ -53,7 +53,8 @@ static char *path__dir(const char *path)
 
 /*
  * In a sticky folder others may write to (/tmp), any user may have made @path (a link, a
- * FIFO, a device): only what belongs to us or to the folder's owner is used.
+ * FIFO, a device): only what belongs to us or to the folder's owner is used. Returns 0,
+ * -EACCES for a planted path, or -errno.
  */
 static int path__check_planted(const char *path, const struct stat *st)
 {
@@ -68,14 +69,22 @@ static int path__check_planted(const char *path, const struct stat *st)
 	else if ((dir_st.st_mode & (S_ISVTX | S_IWOTH)) == (S_ISVTX | S_IWOTH) &&
 		 st->st_uid != geteuid() && st->st_uid != dir_st.st_uid)
 		err = -EACCES;
-	if (err == -EACCES)
-		pr_warn("%s: %s of uid %u in a sticky folder anyone may write to: not used\n", path,
-			S_ISLNK(st->st_mode)  ? "a link" :
-			S_ISFIFO(st->st_mode) ? "a FIFO" :
-						"a file",
-			(unsigned int)st->st_uid);
 	free(dir);
 	return err;
+}
+
+void output_file__report_open_error(const char *path, int err)
+{
+	struct stat st;
+
+	if (err == -EACCES && !lstat(path, &st) && path__check_planted(path, &st) == -EACCES) {
+		pr_err("cannot write '%s': %s of uid %u in a sticky folder anyone may write to "
+		       "is not used\n", path,
+		       S_ISLNK(st.st_mode) ? "a link" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a file",
+		       (unsigned int)st.st_uid);
+		return;
+	}
+	pr_err("cannot write '%s': %s\n", path, strerror(-err));
 }
 
 /* What the link @path points to, as a path from here; malloc'ed in *@out. Returns 0 or -errno. */

@@ -29,6 +29,11 @@ struct output_file;
  */
 struct output_file *output_file__open(const char *path);
 /*
+ * Logs in one line why output_file__open(@path) failed with -@err: for a path refused as
+ * another user's in a sticky folder, what it is and whose.
+ */
+void output_file__report_open_error(const char *path, int err);
+/*
  * The same for data other users must not read: a new file is created 0600, and an
  * existing file loses its group and other permission bits.
  */

@@ -198,7 +198,7 @@ int profile_io__write(const struct profile *prof, const char *path, enum output_
 
 	if (!file) {
 		err = -errno;
-		pr_err("cannot write '%s': %s\n", path, strerror(errno));
+		output_file__report_open_error(path, err);
 		return err;
 	}
 	err = profile_io__write_stream(prof, output_file__stream(file), format, svg);

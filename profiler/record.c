@@ -59,8 +59,10 @@ static int open_outputs(struct recording *r)
 
 		r->outputs[i] = output_file__open(path);
 		if (!r->outputs[i]) {
-			pr_err("cannot write '%s': %s\n", path, strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			output_file__report_open_error(path, err);
+			return err;
 		}
 	}
 	return 0;

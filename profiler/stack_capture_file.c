@@ -41,7 +41,7 @@ int stack_capture_file__open(const char *path, struct stack_capture_file **out)
 	file->out = output_file__open_private(path);
 	if (!file->out) {
 		err = -errno;
-		pr_err("cannot write '%s': %s\n", path, strerror(-err));
+		output_file__report_open_error(path, err);
 		goto out_free;
 	}
 	f = output_file__stream(file->out);

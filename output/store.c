@@ -504,6 +504,11 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 	ssize_t index;
 	int fd, err;
 
+	/* What no reader would take back. */
+	if (len > STORE_MAX_PROFILE) {
+		err = -EFBIG;
+		goto out_fail;
+	}
 	err = compress__zstd(raw, len, &zbuf, &zlen);
 	if (err)
 		goto out_fail;
@@ -630,7 +635,7 @@ int store__read(const char *dir, const char *name, void **raw, size_t *len, char
 					  strerror(-err));
 		return err;
 	}
-	err = read_whole(fd, STORE_READ_MAX_FILE, &data, &data_len, why, whylen);
+	err = read_whole(fd, STORE_MAX_FILE, &data, &data_len, why, whylen);
 	close(fd);
 	if (err)
 		return err;
@@ -639,12 +644,13 @@ int store__read(const char *dir, const char *name, void **raw, size_t *len, char
 		err = -EINVAL;
 		goto out_free;
 	}
-	err = compress__unzstd(data, data_len, STORE_READ_MAX_PROFILE, raw, len);
-	if (err)
+	err = compress__unzstd(data, data_len, STORE_MAX_PROFILE, raw, len);
+	if (err == -E2BIG)
+		snprintf(why, whylen, "holds more than %u MiB of profile, more than an interval can",
+			 STORE_MAX_PROFILE >> 20);
+	else if (err)
 		snprintf(why, whylen, "%s",
-			 err == -EINVAL ? "corrupt or truncated zstd data" :
-			 err == -E2BIG	? "decompresses past what a profile may hold" :
-					  strerror(-err));
+			 err == -EINVAL ? "corrupt or truncated zstd data" : strerror(-err));
 out_free:
 	free(data);
 	return err;

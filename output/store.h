@@ -54,7 +54,7 @@ void store__close(struct store *store);
  * Stores @raw[0..len) (an uncompressed pprof) as the interval starting at @start_ns, then
  * applies the limits. On failure nothing is left behind and the store holds what it held;
  * -ENOSPC and -EDQUOT mean a full disk. Writes the file name to @name (STORE_NAME_MAX) when
- * not NULL. Returns 0 or -errno.
+ * not NULL. Returns 0 or -errno (-EFBIG for @len past STORE_MAX_PROFILE).
  */
 int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t len,
 		 char *name);
@@ -69,17 +69,24 @@ void store__stats(const struct store *store, struct store_stats *stats);
  */
 int store__list(const char *dir, struct store_entry **entries, size_t *n);
 
-/* Bounds for reading an interval file: far above any interval's profile, below harm. */
-#define STORE_READ_MAX_FILE (256u << 20)
-#define STORE_READ_MAX_PROFILE (1024u << 20)
+/*
+ * The largest profile an interval file may hold, uncompressed. An agent's interval is bounded
+ * by its counts map (32768 keys by default, each a sample of at most 2 x 127 frames): about
+ * 26 MiB of pprof at worst, and its whole memory budget is less than this. A file that claims
+ * or holds more was not written by an agent: it is refused (never written, never decompressed
+ * past this), whatever its compressed size.
+ */
+#define STORE_MAX_PROFILE (64u << 20)
+/* The largest interval file: zstd's worst case for STORE_MAX_PROFILE (under 1/128 more). */
+#define STORE_MAX_FILE (STORE_MAX_PROFILE + (STORE_MAX_PROFILE >> 7))
 
 /*
  * Reads the interval file @dir/@name (without locking, as store__list) and decompresses it:
  * its pprof, uncompressed, into @*raw (malloc'ed, owned by the caller) and @*len. Returns 0
  * or -errno with a short reason in @why (@whylen bytes): -ENOENT for a file gone (removed
- * for the limits, say), -EFBIG past STORE_READ_MAX_FILE, -E2BIG for content past
- * STORE_READ_MAX_PROFILE, -EINVAL for an empty, shrinking, not zstd, corrupt or truncated
- * file, -ENOMEM, or what reading failed with.
+ * for the limits, say), -EFBIG past STORE_MAX_FILE, -E2BIG for content past
+ * STORE_MAX_PROFILE (told from the zstd header where it says), -EINVAL for an empty,
+ * shrinking, not zstd, corrupt or truncated file, -ENOMEM, or what reading failed with.
  */
 int store__read(const char *dir, const char *name, void **raw, size_t *len, char *why,
 		size_t whylen);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -638,6 +639,75 @@ static void test_many(void **state)
 	store__close(store);
 }
 
+/*
+ * A zstd bomb: @total zero bytes as RLE blocks of 128 KiB, 4 bytes each, so that a few KiB
+ * decompress to @total; with @say_size the frame header says how much.
+ */
+static void write_bomb(const char *dir, const char *name, uint64_t total, bool say_size)
+{
+	uint32_t block = 128 << 10, head;
+	char path[PATH_LEN];
+	uint8_t hdr[14] = { 0x28, 0xb5, 0x2f, 0xfd };
+	size_t hlen = 4;
+	FILE *f;
+
+	hdr[hlen++] = say_size ? 0xc0 : 0x00; /* 8-byte content size or none; windowed */
+	hdr[hlen++] = 0x38;		      /* window: 128 KiB */
+	for (int i = 0; say_size && i < 8; i++)
+		hdr[hlen++] = (uint8_t)(total >> (8 * i));
+	join_path(path, dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(hdr, 1, hlen, f), hlen);
+	for (uint64_t left = total; left; left -= block) {
+		/* Last-block bit, type 1 (RLE), the size it regenerates; then the byte. */
+		head = (left == block) | 1u << 1 | block << 3;
+		uint8_t b[4] = { (uint8_t)head, (uint8_t)(head >> 8), (uint8_t)(head >> 16), 0 };
+
+		assert_int_equal(fwrite(b, 1, 4, f), 4);
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * Files that decompress past STORE_MAX_PROFILE are refused: told from the header when it says
+ * a size, cut while streaming when it does not; either way with a reason naming the bound.
+ * The store never writes what its readers would refuse.
+ */
+static void test_zstd_bomb(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t big = (uint64_t)STORE_MAX_PROFILE + (1u << 20);
+	struct store_entry *entries;
+	struct store *store;
+	char why[256];
+	size_t n, len;
+	void *raw;
+
+	store = open_store(fx->store, 0, 0);
+	assert_int_equal(store__write(store, SOME_START, "fine", 4, NULL), 0);
+	write_bomb(fx->store, "20261121T100300.000Z.pb.zst", big, false);
+	write_bomb(fx->store, "20261121T100400.000Z.pb.zst", 1ull << 30, true);
+	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 1; i < 3; i++) {
+		assert_true(entries[i].size < 64 << 10);
+		raw = NULL;
+		assert_int_equal(store__read(fx->store, entries[i].name, &raw, &len, why,
+					     sizeof(why)),
+				 -E2BIG);
+		assert_null(raw);
+		assert_non_null(strstr(why, "more than 64 MiB"));
+	}
+	free(entries);
+	raw = calloc(1, STORE_MAX_PROFILE + 1);
+	assert_non_null(raw);
+	assert_int_equal(store__write(store, SOME_START + HOUR_NS, raw, STORE_MAX_PROFILE + 1, NULL),
+			 -EFBIG);
+	free(raw);
+	store__close(store);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +724,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vanished, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_failure, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_many, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_zstd_bomb, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,7 +412,8 @@ static void store_usage(FILE *out)
 	fputs("usage: bpfprof store ls --store DIR [--from TIME] [--to TIME]\n\n"
 	      "Lists the intervals an agent's store holds (those overlapping the window), one a\n"
 	      "line: UTC start, duration, samples, file size, file name; then the totals. Files\n"
-	      "that cannot be read are listed as unreadable, with the reason.\n\n"
+	      "that cannot be read are listed as unreadable, with the reason (an unreadable last\n"
+	      "interval, whose end is unknown, only when it starts in the window).\n\n"
 	      "      --store DIR          the folder bpfprof agent keeps its intervals in\n"
 	      "      --from TIME          window start (default: the store's beginning)\n"
 	      "      --to TIME            window end, not included (default: now)\n"
@@ -449,9 +450,10 @@ static int store_ls(const struct store_window *w, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		const struct store_entry *e = &entries[i];
 		uint64_t next = i + 1 < n ? entries[i + 1].start_ns : UINT64_MAX;
-		const struct profile_meta *meta;
+		const struct profile_meta *meta = NULL;
 		struct profile *prof;
-		uint64_t total;
+		uint64_t total = 0, end;
+		int rerr;
 
 		if (e->start_ns >= w->to_ns)
 			break;
@@ -463,25 +465,35 @@ static int store_ls(const struct store_window *w, FILE *out)
 			pr_err("out of memory\n");
 			goto out_free;
 		}
+		rerr = read_store_file(w->dir, e->name, prof, why, sizeof(why));
+		if (!rerr)
+			meta = profile__meta(prof);
+		/*
+		 * The interval ends where its profile says, else where the next begins; the last
+		 * one's end unknown, it is listed only when it starts in the window.
+		 */
+		end = meta && meta->duration_ns ? e->start_ns + meta->duration_ns :
+		      next != UINT64_MAX	 ? next :
+						   e->start_ns + 1;
+		if (end <= w->from_ns) {
+			profile__free(prof);
+			continue;
+		}
 		listed++;
 		bytes += e->size;
 		if (!first_ns)
 			first_ns = e->start_ns;
-		last_ns = e->start_ns;
+		last_ns = meta && meta->duration_ns ? end : e->start_ns;
 		time_spec__format(e->start_ns, start);
-		err = read_store_file(w->dir, e->name, prof, why, sizeof(why));
-		if (err) {
+		if (rerr) {
 			unreadable++;
 			fprintf(out, "%-24s  %10s  %14s  %12llu B  %s  unreadable: %s\n", start,
 				"? s", "? samples", (unsigned long long)e->size, e->name, why);
 			profile__free(prof);
 			continue;
 		}
-		meta = profile__meta(prof);
 		total = profile__total(prof);
 		samples += total;
-		if (meta->duration_ns)
-			last_ns = e->start_ns + meta->duration_ns;
 		fprintf(out, "%-24s  %8.3f s  %6llu samples  %12llu B  %s\n", start,
 			meta->duration_ns / 1e9, (unsigned long long)total,
 			(unsigned long long)e->size, e->name);

@@ -451,6 +451,66 @@ static void test_mid_second_start(void **state)
 	store_window__release(&w);
 }
 
+/* Runs "bpfprof store ls --store DIR ARGS..." and returns what it printed (malloc'ed). */
+static char *store_ls(const struct fixture *f, const char *from, const char *to)
+{
+	char *argv[8] = { "store", "ls", "--store", (char *)f->dir }, path[96], *text = NULL;
+	int argc = 4, saved, fd;
+	size_t len = 0;
+	FILE *in;
+
+	if (from) {
+		argv[argc++] = "--from";
+		argv[argc++] = (char *)from;
+	}
+	if (to) {
+		argv[argc++] = "--to";
+		argv[argc++] = (char *)to;
+	}
+	snprintf(path, sizeof(path), "%s.ls", f->dir);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
+	assert_int_equal(cmd_store(argc, argv), 0);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	if (getdelim(&text, &len, '\0', in) < 0)
+		text = strdup("");
+	fclose(in);
+	unlink(path);
+	return text;
+}
+
+/* store ls lists the intervals that overlap the window, by their recorded ends too. */
+static void test_ls_window(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	write_timed_store(f);
+	/* T + 40 s on: after the last interval's end (T + 30 s). */
+	text = store_ls(f, "1795255240", "1795255300");
+	assert_string_equal(text, "0 intervals (the store holds 3)\n");
+	free(text);
+	text = store_ls(f, "1795255240", NULL);
+	assert_string_equal(text, "0 intervals (the store holds 3)\n");
+	free(text);
+	/* T + 25 s .. T + 35 s: the last one only. */
+	text = store_ls(f, "1795255225", "1795255235");
+	assert_non_null(strstr(text, "\n1 interval, 2026-11-21T10:00:20Z .. 2026-11-21T10:00:30Z"));
+	free(text);
+	/* T + 10 s .. T + 20 s: the second one only, not the third that starts at its end. */
+	text = store_ls(f, "1795255210", "1795255220");
+	assert_non_null(strstr(text, "\n1 interval, 2026-11-21T10:00:10Z .. 2026-11-21T10:00:20Z"));
+	free(text);
+}
+
 static void test_options(void **state)
 {
 	struct store_window w;
@@ -495,6 +555,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_files_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untimed_samples, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mid_second_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ls_window, setup, teardown),
 		cmocka_unit_test(test_options),
 	};
 

@@ -147,9 +147,12 @@ static int entry__cmp(const void *a, const void *b)
 
 /*
  * Reads the interval files of the folder @dir_fd (not consumed) into a malloc'ed array,
- * oldest first. With @leftovers, also removes temporary files and counts them there.
+ * oldest first. Entries with an interval's name that are no regular file (links, folders,
+ * FIFOs, ...) are left out and counted in @not_regular. With @leftovers, also removes
+ * temporary files and counts them there.
  */
-static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **entries, size_t *n)
+static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **entries, size_t *n,
+		       size_t *not_regular)
 {
 	struct store_entry *items = NULL;
 	size_t count = 0, cap = 0;
@@ -159,6 +162,7 @@ static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **ent
 	int fd, err;
 	DIR *d;
 
+	*not_regular = 0;
 	/* fdopendir() takes the descriptor over: give it one of its own. */
 	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -197,8 +201,10 @@ static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **ent
 			err = -errno;
 			goto out_free;
 		}
-		if (!S_ISREG(st.st_mode))
+		if (!S_ISREG(st.st_mode)) {
+			(*not_regular)++;
 			continue;
+		}
 		err = array__reserve(&items, &cap, count + 1, sizeof(*items));
 		if (err)
 			goto out_free;
@@ -220,16 +226,54 @@ out_free:
 	return err;
 }
 
-int store__list(const char *dir, struct store_entry **entries, size_t *n)
+int store__open_dir(const char *dir, bool writer)
 {
-	int dir_fd, err;
+	uid_t uid = geteuid();
+	struct stat st;
+	int fd, err;
 
-	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0)
-		return -errno;
-	err = store__scan(dir_fd, NULL, entries, n);
-	close(dir_fd);
+	/* Links in the path are followed: whoever names the folder chose them. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		if (writer)
+			pr_err("cannot open the store folder '%s': %s\n", dir, strerror(-err));
+		return err;
+	}
+	if (!writer)
+		return fd;
+	/* The descriptor's folder, not the path's: what is checked is what is written. */
+	if (fstat(fd, &st)) {
+		err = -errno;
+		pr_err("cannot read the store folder '%s': %s\n", dir, strerror(-err));
+		goto out_close;
+	}
+	err = -EPERM;
+	if (st.st_uid != uid) {
+		pr_err("the store folder '%s' belongs to uid %u, not to uid %u which writes it: its "
+		       "owner could make the writer replace any file; give it a folder of its own, "
+		       "or chown %u '%s' && chmod go-w '%s'\n",
+		       dir, (unsigned int)st.st_uid, (unsigned int)uid, (unsigned int)uid, dir, dir);
+		goto out_close;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		pr_err("the store folder '%s' is writable by its group or by others (mode %04o): "
+		       "they could make the writer replace any file; chmod go-w '%s'\n",
+		       dir, (unsigned int)(st.st_mode & 07777), dir);
+		goto out_close;
+	}
+	return fd;
+
+out_close:
+	close(fd);
 	return err;
+}
+
+int store__list(int dir_fd, struct store_entry **entries, size_t *n, size_t *not_regular)
+{
+	size_t unused;
+
+	return store__scan(dir_fd, NULL, entries, n, not_regular ? not_regular : &unused);
 }
 
 /* mkdir -p @path with STORE_DIR_MODE for the folders it creates. */
@@ -321,6 +365,7 @@ static void store__apply_limits(struct store *store, size_t keep)
 int store__open(const struct store_opts *opts, struct store **out)
 {
 	struct store *store;
+	size_t not_regular;
 	int err;
 
 	store = calloc(1, sizeof(*store));
@@ -339,10 +384,9 @@ int store__open(const struct store_opts *opts, struct store **out)
 		pr_err("cannot create the store folder '%s': %s\n", opts->dir, strerror(-err));
 		goto out_free;
 	}
-	store->dir_fd = open(opts->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	store->dir_fd = store__open_dir(opts->dir, true);
 	if (store->dir_fd < 0) {
-		err = -errno;
-		pr_err("cannot open the store folder '%s': %s\n", opts->dir, strerror(errno));
+		err = store->dir_fd;
 		goto out_free;
 	}
 	/*
@@ -359,7 +403,8 @@ int store__open(const struct store_opts *opts, struct store **out)
 			       strerror(-err));
 		goto out_close;
 	}
-	err = store__scan(store->dir_fd, &store->stats.leftovers, &store->entries, &store->n);
+	err = store__scan(store->dir_fd, &store->stats.leftovers, &store->entries, &store->n,
+			  &not_regular);
 	if (err) {
 		pr_err("cannot read the store folder '%s': %s\n", opts->dir, strerror(-err));
 		goto out_close;
@@ -372,6 +417,12 @@ int store__open(const struct store_opts *opts, struct store **out)
 		pr_info("store '%s': removed %llu unfinished file%s of an interrupted writer\n",
 			opts->dir, (unsigned long long)store->stats.leftovers,
 			store->stats.leftovers == 1 ? "" : "s");
+	store->stats.not_regular = not_regular;
+	if (not_regular)
+		pr_warn("store '%s': skipped %zu entr%s named as intervals that %s no regular "
+			"file%s (links, folders, ...)\n",
+			opts->dir, not_regular, not_regular == 1 ? "y" : "ies",
+			not_regular == 1 ? "is" : "are", not_regular == 1 ? "" : "s");
 	store__apply_limits(store, SIZE_MAX);
 	*out = store;
 	return 0;
@@ -516,7 +567,8 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 	if (err)
 		goto out_free;
 	snprintf(temp, sizeof(temp), STORE_TEMP_PREFIX "%s" STORE_TEMP_SUFFIX, entry.name);
-	fd = openat(store->dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
+	fd = openat(store->dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    STORE_FILE_MODE);
 	if (fd < 0) {
 		err = -errno;
 		goto out_free;
@@ -585,8 +637,12 @@ static int read_whole(int fd, size_t max, void **out, size_t *out_len, char *why
 		snprintf(why, whylen, "%s", strerror(errno));
 		return -errno;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		snprintf(why, whylen, "not a regular file of at most %zu MiB", max >> 20);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(why, whylen, "larger than %zu MiB", max >> 20);
 		return -EFBIG;
 	}
 	if (!st.st_size) {
@@ -615,23 +671,35 @@ static int read_whole(int fd, size_t max, void **out, size_t *out_len, char *why
 	return 0;
 }
 
-int store__read(const char *dir, const char *name, void **raw, size_t *len, char *why,
+int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why,
 		size_t whylen)
 {
-	char path[PATH_MAX];
 	void *data = NULL;
 	size_t data_len = 0;
+	struct stat st;
 	int fd, err;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
-		snprintf(why, whylen, "path too long");
-		return -ENAMETOOLONG;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/*
+	 * Regular files only, and never through a link: whoever may write the folder may have
+	 * put anything there. The type is checked before opening (a device is not even
+	 * opened) and again after (O_NONBLOCK: a FIFO put there meanwhile does not hang us).
+	 */
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
+	else if (S_ISLNK(st.st_mode))
+		err = -ELOOP;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else
+		err = 0;
+	fd = err ? -1 : openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (!err && fd < 0)
+		err = -errno;
+	if (err) {
 		snprintf(why, whylen, "%s",
 			 err == -ENOENT ? "vanished (removed for the store's limits?)" :
+			 err == -ELOOP	? "a link, not followed" :
+			 err == -EINVAL ? "not a regular file" :
 					  strerror(-err));
 		return err;
 	}

@@ -7,10 +7,18 @@
  * names sort by time. Files are written under a temporary name starting with "." and
  * ending in ".tmp", fsynced, renamed into place, and the folder fsynced: a reader sees a
  * whole file or none. Oldest files are removed first to keep the size and age limits.
+ *
+ * Whoever may write the folder may plant links, FIFOs or other files in it. The writer (the
+ * agent, often root) therefore takes only a folder that its own user owns and that neither
+ * group nor others may write, as ssh does with ~/.ssh. Readers (store ls, flamegraph --store)
+ * may read a store that belongs to someone else, and all of them, the writer too, open files
+ * only relative to the folder's descriptor, never through a link, regular files only (other
+ * entries are skipped and counted), without blocking on a FIFO.
  */
 #ifndef PROF_STORE_H
 #define PROF_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +46,7 @@ struct store_stats {
 	uint64_t removed_age;	   /* files removed to keep max_age */
 	uint64_t write_failures;   /* intervals that could not be written (full disk, ...) */
 	uint64_t leftovers;	   /* temporary files of an interrupted writer removed at open */
+	uint64_t not_regular;	   /* entries named as intervals but no regular file, skipped */
 };
 
 /*
@@ -63,11 +72,20 @@ const char *store__dir(const struct store *store);
 void store__stats(const struct store *store, struct store_stats *stats);
 
 /*
- * The interval files in @dir, oldest first, without locking (for readers while an agent
- * writes). Files whose names are not interval names are left out. @*entries is malloc'ed.
- * Returns 0 or -errno (-ENOENT for a missing folder).
+ * Opens the store folder @dir (links in the path are followed: whoever named it chose them).
+ * With @writer, refuses (-EPERM) a folder that the process's user does not own or that its
+ * group or others may write, and logs any failure as one line; readers get -errno quietly.
+ * Returns the folder's descriptor (owned by the caller) or -errno (-ENOENT for none).
  */
-int store__list(const char *dir, struct store_entry **entries, size_t *n);
+int store__open_dir(const char *dir, bool writer);
+
+/*
+ * The interval files in the folder @dir_fd (from store__open_dir(), borrowed), oldest first,
+ * without locking (for readers while an agent writes). Names that are not interval names
+ * are left out; entries with an interval's name that are no regular file too, counted in
+ * @not_regular (may be NULL). @*entries is malloc'ed. Returns 0 or -errno.
+ */
+int store__list(int dir_fd, struct store_entry **entries, size_t *n, size_t *not_regular);
 
 /*
  * The largest profile an interval file may hold, uncompressed. An agent's interval is bounded
@@ -81,14 +99,15 @@ int store__list(const char *dir, struct store_entry **entries, size_t *n);
 #define STORE_MAX_FILE (STORE_MAX_PROFILE + (STORE_MAX_PROFILE >> 7))
 
 /*
- * Reads the interval file @dir/@name (without locking, as store__list) and decompresses it:
- * its pprof, uncompressed, into @*raw (malloc'ed, owned by the caller) and @*len. Returns 0
- * or -errno with a short reason in @why (@whylen bytes): -ENOENT for a file gone (removed
- * for the limits, say), -EFBIG past STORE_MAX_FILE, -E2BIG for content past
+ * Reads the interval file @name of the folder @dir_fd (without locking, as store__list) and
+ * decompresses it: its pprof, uncompressed, into @*raw (malloc'ed, owned by the caller) and
+ * @*len. Returns 0 or -errno with a short reason in @why (@whylen bytes): -ENOENT for a file
+ * gone (removed for the limits, say), -ELOOP for a link, -EINVAL for another entry that is
+ * no regular file, -EFBIG past STORE_MAX_FILE, -E2BIG for content past
  * STORE_MAX_PROFILE (told from the zstd header where it says), -EINVAL for an empty,
  * shrinking, not zstd, corrupt or truncated file, -ENOMEM, or what reading failed with.
  */
-int store__read(const char *dir, const char *name, void **raw, size_t *len, char *why,
+int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why,
 		size_t whylen);
 
 /* Formats the name of the interval starting at @start_ns into @name (STORE_NAME_MAX). */

@@ -151,7 +151,7 @@ static int uploader__load(struct uploader *up, const char *name, struct upload_i
 	uint64_t start_ns, dur_ns;
 	int err;
 
-	err = store__read(up->store_dir, name, &raw, &raw_len, why, whylen);
+	err = store__read(upload_state__dir_fd(up->state), name, &raw, &raw_len, why, whylen);
 	if (err)
 		return err;
 	msg = perftools__profiles__profile__unpack(NULL, raw_len, raw);
@@ -197,8 +197,9 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 	err = upload_state__open(up->store_dir, &up->state);
 	if (err)
 		return err;
-	err = store__list(up->store_dir, &entries, &n);
-	if (err && err != -ENOENT) {
+	/* What is no regular file is skipped here too; the store's opening said so. */
+	err = store__list(upload_state__dir_fd(up->state), &entries, &n, NULL);
+	if (err) {
 		pr_err("cannot list the store '%s': %s\n", up->store_dir, strerror(-err));
 		return err;
 	}

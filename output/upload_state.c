@@ -93,7 +93,8 @@ static ssize_t state__read(struct upload_state *st, const char *name, char *buf,
 	size_t len = 0;
 	int fd, err = 0;
 
-	fd = openat(st->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in its place is refused below rather than waited on. */
+	fd = openat(st->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ELOOP ? -EINVAL : -errno;
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
@@ -223,10 +224,10 @@ int upload_state__open(const char *dir, struct upload_state **out)
 		free(st);
 		return -ENOMEM;
 	}
-	st->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Checked as the store's writer checks it: the files here are written through it too. */
+	st->dir_fd = store__open_dir(dir, true);
 	if (st->dir_fd < 0) {
-		err = -errno;
-		pr_err("cannot open the store '%s' for uploads: %s\n", dir, strerror(errno));
+		err = st->dir_fd;
 		free(st->dir);
 		free(st);
 		return err;
@@ -244,6 +245,11 @@ void upload_state__free(struct upload_state *st)
 	close(st->dir_fd);
 	free(st->dir);
 	free(st);
+}
+
+int upload_state__dir_fd(const struct upload_state *st)
+{
+	return st->dir_fd;
 }
 
 const char *upload_state__cursor(const struct upload_state *st)

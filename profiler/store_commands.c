@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "log.h"
@@ -135,15 +136,18 @@ void store_window__usage(FILE *out)
 	      out);
 }
 
-/* Reads the store file @dir/@name into @prof. Returns 0 or -errno with a short reason in @why. */
-static int read_store_file(const char *dir, const char *name, struct profile *prof, char *why,
+/*
+ * Reads the store file @name of the folder @dir_fd into @prof. Returns 0 or -errno with a
+ * short reason in @why.
+ */
+static int read_store_file(int dir_fd, const char *name, struct profile *prof, char *why,
 			   size_t whylen)
 {
 	size_t raw_len;
 	void *raw;
 	int err;
 
-	err = store__read(dir, name, &raw, &raw_len, why, whylen);
+	err = store__read(dir_fd, name, &raw, &raw_len, why, whylen);
 	if (err)
 		return err;
 	err = pprof__read(raw, raw_len, prof, why, whylen);
@@ -231,12 +235,16 @@ int store_window__load(const struct store_window *w, struct profile *out,
 	bool last_read = false;
 	char why[256];
 	size_t n = 0;
-	int err;
+	int dir_fd, err;
 
 	memset(stats, 0, sizeof(*stats));
-	err = store__list(w->dir, &entries, &n);
+	/* A store of someone else's may be read: files are opened through this, never links. */
+	dir_fd = store__open_dir(w->dir, false);
+	if (dir_fd < 0)
+		return dir_fd;
+	err = store__list(dir_fd, &entries, &n, &stats->not_regular);
 	if (err)
-		return err;
+		goto out_close;
 	stats->files = n;
 	if (n) {
 		stats->store_first_ns = entries[0].start_ns;
@@ -262,7 +270,7 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			err = -ENOMEM;
 			goto out_free;
 		}
-		err = read_store_file(w->dir, entries[i].name, in, why, sizeof(why));
+		err = read_store_file(dir_fd, entries[i].name, in, why, sizeof(why));
 		if (err == -ENOMEM) {
 			profile__free(in);
 			goto out_free;
@@ -305,7 +313,7 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			struct profile *in = profile__new();
 
 			if (in &&
-			    !read_store_file(w->dir, entries[n - 1].name, in, why, sizeof(why)) &&
+			    !read_store_file(dir_fd, entries[n - 1].name, in, why, sizeof(why)) &&
 			    profile__meta(in)->duration_ns)
 				stats->store_last_ns += profile__meta(in)->duration_ns;
 			profile__free(in);
@@ -325,6 +333,8 @@ out_free:
 	free(buf.map);
 	free(buf.stack);
 	free(entries);
+out_close:
+	close(dir_fd);
 	return err;
 }
 
@@ -404,6 +414,10 @@ struct profile *store_window__profile(const struct store_window *w)
 	if (stats.unreadable)
 		pr_warn("store: %zu of %zu files in the window were unreadable and skipped\n",
 			stats.unreadable, stats.read + stats.unreadable);
+	if (stats.not_regular)
+		pr_warn("store: skipped %zu entries named as intervals that are no regular files "
+			"(links, folders, ...)\n",
+			stats.not_regular);
 	return prof;
 }
 
@@ -438,14 +452,15 @@ static int store_ls(const struct store_window *w, FILE *out)
 {
 	char start[TIME_SPEC_FORMAT_MAX], last[TIME_SPEC_FORMAT_MAX], why[256];
 	uint64_t samples = 0, bytes = 0, first_ns = 0, last_ns = 0;
-	size_t n = 0, listed = 0, unreadable = 0;
+	size_t n = 0, listed = 0, unreadable = 0, not_regular = 0;
 	struct store_entry *entries = NULL;
-	int err;
+	int dir_fd, err;
 
-	err = store__list(w->dir, &entries, &n);
+	dir_fd = store__open_dir(w->dir, false);
+	err = dir_fd < 0 ? dir_fd : store__list(dir_fd, &entries, &n, &not_regular);
 	if (err) {
 		report_list_error(w->dir, err);
-		return err;
+		goto out_free;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct store_entry *e = &entries[i];
@@ -465,7 +480,7 @@ static int store_ls(const struct store_window *w, FILE *out)
 			pr_err("out of memory\n");
 			goto out_free;
 		}
-		rerr = read_store_file(w->dir, e->name, prof, why, sizeof(why));
+		rerr = read_store_file(dir_fd, e->name, prof, why, sizeof(why));
 		if (!rerr)
 			meta = profile__meta(prof);
 		/*
@@ -500,19 +515,22 @@ static int store_ls(const struct store_window *w, FILE *out)
 		profile__free(prof);
 	}
 	err = 0;
-	if (!listed) {
-		fprintf(out, "0 intervals (the store holds %zu)\n", n);
-		goto out_free;
-	}
-	fprintf(out, "%zu interval%s, %s .. %s, %llu samples, %llu B", listed,
-		listed == 1 ? "" : "s", time_spec__format(first_ns, start),
-		time_spec__format(last_ns, last), (unsigned long long)samples,
-		(unsigned long long)bytes);
+	if (!listed)
+		fprintf(out, "0 intervals (the store holds %zu)", n);
+	else
+		fprintf(out, "%zu interval%s, %s .. %s, %llu samples, %llu B", listed,
+			listed == 1 ? "" : "s", time_spec__format(first_ns, start),
+			time_spec__format(last_ns, last), (unsigned long long)samples,
+			(unsigned long long)bytes);
 	if (unreadable)
 		fprintf(out, "; %zu unreadable", unreadable);
+	if (not_regular)
+		fprintf(out, "; %zu not regular files skipped", not_regular);
 	fputc('\n', out);
 out_free:
 	free(entries);
+	if (dir_fd >= 0)
+		close(dir_fd);
 	if (!err && (fflush(out) || ferror(out))) {
 		pr_err("cannot write the listing: %s\n", strerror(errno));
 		err = -EIO;

@@ -55,6 +55,7 @@ struct store_window_stats {
 	size_t files;        /* interval files in the store */
 	size_t read;         /* files read (those that may overlap the window) */
 	size_t unreadable;   /* of those, skipped: corrupt, truncated or vanished */
+	size_t not_regular;  /* entries named as intervals that are no regular file, skipped */
 	uint64_t kept;       /* samples (counts) kept */
 	uint64_t store_first_ns; /* the first interval's start; 0 for an empty store */
 	uint64_t store_last_ns;  /* the last interval's end when it was read, else its start */

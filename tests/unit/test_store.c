@@ -127,6 +127,30 @@ static int count_temp_files(const char *dir)
 	return n;
 }
 
+/* store__read() of @dir/@name, as a reader opens it; the reason to @why (256 bytes). */
+static int read_file(const char *dir, const char *name, void **raw, size_t *len, char *why)
+{
+	int fd = store__open_dir(dir, false), err;
+
+	if (fd < 0)
+		return fd;
+	err = store__read(fd, name, raw, len, why, 256);
+	close(fd);
+	return err;
+}
+
+/* store__list() of the folder @dir, as a reader opens it. */
+static int list(const char *dir, struct store_entry **entries, size_t *n)
+{
+	int fd = store__open_dir(dir, false), err;
+
+	if (fd < 0)
+		return fd;
+	err = store__list(fd, entries, n, NULL);
+	close(fd);
+	return err;
+}
+
 static struct store *open_store(const char *dir, uint64_t max_size, uint64_t max_age_ns)
 {
 	struct store_opts opts = { .dir = dir, .max_size = max_size, .max_age_ns = max_age_ns };
@@ -282,7 +306,7 @@ static void test_leftovers(void **state)
 
 	/* A reader lists without removing anything. */
 	touch(fx->store, ".20261121T100200.124Z.pb.zst.tmp", "being written");
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(entries[0].name, "20261121T100200.123Z.pb.zst");
 	free(entries);
@@ -317,7 +341,7 @@ static void test_write_list(void **state)
 	assert_int_equal(stats.files, 3);
 	assert_int_equal(count_temp_files(fx->store), 0);
 
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(entries[0].name, names[1]);
 	assert_string_equal(entries[1].name, names[2]);
@@ -357,7 +381,7 @@ static void test_write_list(void **state)
 	assert_int_equal(stats.written, 0);
 	store__close(store);
 
-	assert_int_equal(store__list("/nonexistent/bpfprof-store", &entries, &n), -ENOENT);
+	assert_int_equal(list("/nonexistent/bpfprof-store", &entries, &n), -ENOENT);
 }
 
 static void test_stray_files(void **state)
@@ -377,7 +401,7 @@ static void test_stray_files(void **state)
 	assert_int_equal(mkdir(path, 0700), 0); /* a folder with an interval's name */
 	join_path(path, fx->store, "20261121T100400.000Z.pb.zst");
 	assert_int_equal(symlink("/etc/passwd", path), 0);
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(entries[0].name, "20261121T100200.123Z.pb.zst");
 	free(entries);
@@ -403,7 +427,7 @@ static void test_same_ms(void **state)
 	touch(fx->store, "20261121T100300.000Z.pb.zst", "theirs");
 	assert_int_equal(store__write(store, 1795255380ull * NS_PER_SEC, "ours", 4, a), 0);
 	assert_string_equal(a, "20261121T100300.001Z.pb.zst");
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 5);
 	free(entries);
 	store__close(store);
@@ -432,7 +456,7 @@ static void test_limit_size(void **state)
 	assert_int_equal(stats.files, 3);
 	assert_int_equal(stats.removed_size, 5);
 	assert_int_equal(stats.removed_age, 0);
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 3);
 	for (int i = 0; i < 3; i++)
 		assert_string_equal(entries[i].name, names[5 + i]);
@@ -446,7 +470,7 @@ static void test_limit_size(void **state)
 	assert_int_equal(stats.files, 1);
 	assert_true(stats.bytes > 3500);
 	assert_int_equal(stats.removed_size, 8);
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(entries[0].name, big);
 	free(entries);
@@ -533,7 +557,7 @@ static void test_limit_out_of_order(void **state)
 	store__stats(store, &stats);
 	assert_int_equal(stats.removed_size, 2);
 	assert_int_equal(stats.files, 2);
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(entries[0].name, names[1]);
 	assert_string_equal(entries[1].name, names[3]);
@@ -601,7 +625,7 @@ static void test_write_failure(void **state)
 	assert_int_equal(stats.written, 1);
 	assert_int_equal(stats.files, 1);
 	assert_int_equal(count_temp_files(fx->store), 0);
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 1);
 	free(entries);
 	/* And the next write works. */
@@ -629,7 +653,7 @@ static void test_many(void **state)
 		assert_int_equal(store__write(store, start, raw, sizeof(raw), NULL), 0);
 	}
 	store__stats(store, &stats);
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, stats.files);
 	assert_int_equal(stats.files + stats.removed_size, 300);
 	assert_true(n >= 20);
@@ -688,14 +712,12 @@ static void test_zstd_bomb(void **state)
 	assert_int_equal(store__write(store, SOME_START, "fine", 4, NULL), 0);
 	write_bomb(fx->store, "20261121T100300.000Z.pb.zst", big, false);
 	write_bomb(fx->store, "20261121T100400.000Z.pb.zst", 1ull << 30, true);
-	assert_int_equal(store__list(fx->store, &entries, &n), 0);
+	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 3);
 	for (size_t i = 1; i < 3; i++) {
 		assert_true(entries[i].size < 64 << 10);
 		raw = NULL;
-		assert_int_equal(store__read(fx->store, entries[i].name, &raw, &len, why,
-					     sizeof(why)),
-				 -E2BIG);
+		assert_int_equal(read_file(fx->store, entries[i].name, &raw, &len, why), -E2BIG);
 		assert_null(raw);
 		assert_non_null(strstr(why, "more than 64 MiB"));
 	}
@@ -706,6 +728,96 @@ static void test_zstd_bomb(void **state)
 			 -EFBIG);
 	free(raw);
 	store__close(store);
+}
+
+/*
+ * A writer refuses a folder it does not own or that its group or others may write: their
+ * owners could plant links where it writes. A reader takes any folder.
+ */
+static void test_refused_folders(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_opts opts = { .dir = fx->store };
+	struct store *store = NULL;
+	int fd;
+
+	assert_int_equal(mkdir(fx->store, 0750), 0);
+	assert_int_equal(chmod(fx->store, 0770), 0);
+	assert_int_equal(store__open(&opts, &store), -EPERM);
+	assert_null(store);
+	assert_int_equal(store__open_dir(fx->store, true), -EPERM);
+	assert_int_equal(chmod(fx->store, 01777), 0);
+	assert_int_equal(store__open(&opts, &store), -EPERM);
+	fd = store__open_dir(fx->store, false);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chmod(fx->store, 0755), 0);
+	store = open_store(fx->store, 0, 0);
+	store__close(store);
+	store = NULL;
+	/* Another user's: root can make one; anyone else finds one in "/". */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(fx->store, 65534, 65534), 0);
+	} else {
+		opts.dir = "/";
+	}
+	assert_int_equal(store__open(&opts, &store), -EPERM);
+	assert_null(store);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("reading a store entry hangs");
+}
+
+/*
+ * Entries named as intervals that are no regular file: listed by none, counted, and refused
+ * when read by name (a link is not followed, a FIFO not waited on).
+ */
+static void test_foreign_entries(void **state)
+{
+	struct fixture *fx = *state;
+	char other[PATH_LEN], target[PATH_LEN], path[PATH_LEN], why[256], name[STORE_NAME_MAX];
+	struct store_entry *entries;
+	struct store_stats stats;
+	struct store *store;
+	size_t n, len;
+	void *raw = NULL;
+
+	join_path(other, fx->dir, "other");
+	store = open_store(other, 0, 0);
+	assert_int_equal(store__write(store, SOME_START, "secret", 6, name), 0);
+	store__close(store);
+	store = open_store(fx->store, 0, 0);
+	assert_int_equal(store__write(store, SOME_START, "ours", 4, NULL), 0);
+	store__close(store);
+	join_path(target, other, name);
+	join_path(path, fx->store, "20261121T100300.000Z.pb.zst");
+	assert_int_equal(symlink(target, path), 0);
+	join_path(path, fx->store, "20261121T100400.000Z.pb.zst");
+	assert_int_equal(mkfifo(path, 0600), 0);
+
+	assert_int_equal(list(fx->store, &entries, &n), 0);
+	assert_int_equal(n, 1);
+	free(entries);
+	store = open_store(fx->store, 0, 0);
+	store__stats(store, &stats);
+	assert_int_equal(stats.files, 1);
+	assert_int_equal(stats.not_regular, 2);
+	store__close(store);
+
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	assert_int_equal(read_file(fx->store, "20261121T100300.000Z.pb.zst", &raw, &len, why),
+			 -ELOOP);
+	assert_string_equal(why, "a link, not followed");
+	assert_int_equal(read_file(fx->store, "20261121T100400.000Z.pb.zst", &raw, &len, why),
+			 -EINVAL);
+	assert_string_equal(why, "not a regular file");
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	assert_null(raw);
 }
 
 int main(void)
@@ -725,6 +837,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_failure, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_many, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_zstd_bomb, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_refused_folders, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_foreign_entries, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,14 +17,19 @@
 #include "array.h"
 #include "compress.h"
 #include "log.h"
+#include "upload.h"
 
 #define STORE_TEMP_PREFIX "."
 #define STORE_TEMP_SUFFIX ".tmp"
 #define STORE_DIR_MODE 0750
 #define STORE_FILE_MODE 0640
-/* YYYYMMDDTHHMMSS.mmmZ.pb.zst */
-#define STORE_NAME_LEN (sizeof("YYYYMMDDTHHMMSS.mmmZ") - 1 + sizeof(STORE_SUFFIX) - 1)
-/* Names taken within one millisecond: far more than two intervals can ever start in. */
+/* YYYYMMDDTHHMMSS.mmmZ.pb.zst, the whole name before sequences, the tail of one since. */
+#define STORE_TIME_LEN (sizeof("YYYYMMDDTHHMMSS.mmmZ") - 1 + sizeof(STORE_SUFFIX) - 1)
+/* SSSSSSSSSSSS-YYYYMMDDTHHMMSS.mmmZ.pb.zst */
+#define STORE_SEQ_DIGITS 12
+#define STORE_SEQ_MAX 999999999999ull
+#define STORE_NAME_LEN (STORE_SEQ_DIGITS + 1 + STORE_TIME_LEN)
+/* Sequence numbers skipped for names someone else took: a few at most, in practice none. */
 #define STORE_NAME_ATTEMPTS 1000
 #define NS_PER_MS 1000000ull
 #define NS_PER_SEC 1000000000ull
@@ -42,6 +47,8 @@ struct store {
 	 */
 	struct store_entry *entries;
 	size_t head, n, cap;
+	uint64_t next_seq;	/* the next file's sequence number */
+	uint64_t last_start_ns; /* the start of the file written last, for clock steps */
 	struct store_stats stats;
 };
 
@@ -87,25 +94,36 @@ static uint64_t days_since_epoch(unsigned int year, unsigned int month, unsigned
 	return days + day - 1;
 }
 
-void store__format_name(uint64_t start_ns, char *name)
+/* Formats @ns as a name's time part, YYYYMMDDTHHMMSS.mmmZ, after @seq- when @seq is not 0. */
+static void format_name(uint64_t seq, uint64_t ns, const char *suffix, char *out)
 {
-	time_t secs = (time_t)(start_ns / NS_PER_SEC);
-	unsigned int ms = (unsigned int)(start_ns % NS_PER_SEC / NS_PER_MS);
+	time_t secs = (time_t)(ns / NS_PER_SEC);
+	unsigned int ms = (unsigned int)(ns % NS_PER_SEC / NS_PER_MS);
+	char prefix[24] = "";
 	struct tm tm;
 
+	if (seq)
+		snprintf(prefix, sizeof(prefix), "%0*llu-", STORE_SEQ_DIGITS,
+			 (unsigned long long)seq);
 	gmtime_r(&secs, &tm);
-	snprintf(name, STORE_NAME_MAX, "%04d%02d%02dT%02d%02d%02d.%03uZ" STORE_SUFFIX,
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 ms);
+	snprintf(out, STORE_NAME_MAX, "%s%04d%02d%02dT%02d%02d%02d.%03uZ%s", prefix,
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms,
+		 suffix);
 }
 
-int store__parse_name(const char *name, uint64_t *start_ns)
+void store__format_name(uint64_t seq, uint64_t start_ns, char *name)
+{
+	format_name(seq, start_ns, STORE_SUFFIX, name);
+}
+
+/* Parses the time part, YYYYMMDDTHHMMSS.mmmZ.pb.zst. Returns 0 or -EINVAL. */
+static int parse_time(const char *name, uint64_t *start_ns)
 {
 	unsigned int year, month, day, hour, min, sec, ms;
 	uint64_t secs;
 
 	/* Exactly the shape store__format_name() writes: no spaces, signs or other widths. */
-	if (strlen(name) != STORE_NAME_LEN || !is_digits(name, 8) || name[8] != 'T' ||
+	if (strlen(name) != STORE_TIME_LEN || !is_digits(name, 8) || name[8] != 'T' ||
 	    !is_digits(name + 9, 6) || name[15] != '.' || !is_digits(name + 16, 3) ||
 	    strcmp(name + 19, "Z" STORE_SUFFIX))
 		return -EINVAL;
@@ -128,6 +146,46 @@ int store__parse_name(const char *name, uint64_t *start_ns)
 	return 0;
 }
 
+int store__parse_name(const char *name, uint64_t *seq, uint64_t *start_ns)
+{
+	uint64_t s = 0, start;
+
+	/* A name from before sequences: the time alone, sequence 0. */
+	if (strlen(name) == STORE_NAME_LEN) {
+		if (!is_digits(name, STORE_SEQ_DIGITS) || name[STORE_SEQ_DIGITS] != '-')
+			return -EINVAL;
+		for (int i = 0; i < STORE_SEQ_DIGITS; i++)
+			s = s * 10 + (uint64_t)(name[i] - '0');
+		/* 0 is the old names' place: never written. */
+		if (!s)
+			return -EINVAL;
+		name += STORE_SEQ_DIGITS + 1;
+	}
+	if (parse_time(name, &start))
+		return -EINVAL;
+	if (seq)
+		*seq = s;
+	if (start_ns)
+		*start_ns = start;
+	return 0;
+}
+
+/* 0 for "" (nothing), 1 for a name from before sequences, 2 for one with a sequence. */
+static int name_rank(const char *name)
+{
+	return !*name ? 0 : strlen(name) == STORE_TIME_LEN ? 1 : 2;
+}
+
+int store__name_cmp(const char *a, const char *b)
+{
+	int ra = name_rank(a), rb = name_rank(b);
+
+	/* Within a rank the fixed-width digits make byte order the order: sequence, then time. */
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return strcmp(a, b);
+}
+
 static bool is_temp_name(const char *name)
 {
 	size_t len = strlen(name), pre = strlen(STORE_TEMP_PREFIX), suf = strlen(STORE_TEMP_SUFFIX);
@@ -138,11 +196,8 @@ static bool is_temp_name(const char *name)
 
 static int entry__cmp(const void *a, const void *b)
 {
-	const struct store_entry *x = a, *y = b;
-
-	if (x->start_ns != y->start_ns)
-		return x->start_ns < y->start_ns ? -1 : 1;
-	return strcmp(x->name, y->name);
+	return store__name_cmp(((const struct store_entry *)a)->name,
+			       ((const struct store_entry *)b)->name);
 }
 
 /*
@@ -158,7 +213,7 @@ static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **ent
 	size_t count = 0, cap = 0;
 	struct dirent *de;
 	struct stat st;
-	uint64_t start;
+	uint64_t seq, start;
 	int fd, err;
 	DIR *d;
 
@@ -192,7 +247,7 @@ static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **ent
 			}
 			continue;
 		}
-		if (store__parse_name(de->d_name, &start))
+		if (store__parse_name(de->d_name, &seq, &start))
 			continue;
 		if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
 			/* Removed since readdir(): not there, so not listed. */
@@ -209,6 +264,7 @@ static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **ent
 		if (err)
 			goto out_free;
 		strcpy(items[count].name, de->d_name);
+		items[count].seq = seq;
 		items[count].start_ns = start;
 		items[count].size = (uint64_t)st.st_size;
 		count++;
@@ -314,9 +370,10 @@ static uint64_t now_ns(void)
 }
 
 /*
- * Removes the oldest files while the store is over max_size or they are older than
- * max_age_ns, never the entry at index @keep (the file just written; SIZE_MAX for none):
- * its caller was just told it is stored. It goes at the next write if still over a limit.
+ * Removes the oldest files (by sequence) while the store is over max_size or they are older
+ * than max_age_ns (by start), never the entry at index @keep (the newest; SIZE_MAX for none):
+ * the caller of a write was just told it is stored, and the newest file's sequence is what
+ * the next open goes on from. It goes at the next write if still over a limit.
  */
 static void store__apply_limits(struct store *store, size_t keep)
 {
@@ -360,6 +417,32 @@ static void store__apply_limits(struct store *store, size_t keep)
 		i--;
 	}
 	store->head = i;
+}
+
+/*
+ * The sequence of the interval the upload cursor names (upload.h), 0 for none. The uploader
+ * goes by it: files removed by hand must not make the store number from below it.
+ */
+static uint64_t store__cursor_seq(const struct store *store)
+{
+	char buf[STORE_NAME_MAX + 2];
+	uint64_t seq = 0;
+	struct stat st;
+	ssize_t len;
+	int fd;
+
+	fd = openat(store->dir_fd, UPLOAD_CURSOR_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+							       O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	/* What does not parse is the uploader's to report. */
+	return store__parse_name(buf, &seq, NULL) ? 0 : seq;
 }
 
 int store__open(const struct store_opts *opts, struct store **out)
@@ -413,6 +496,13 @@ int store__open(const struct store_opts *opts, struct store **out)
 	for (size_t i = 0; i < store->n; i++)
 		store->stats.bytes += store->entries[i].size;
 	store->stats.files = store->n;
+	/* Sorted: the last is the newest, with the highest sequence (0 for older names). */
+	store->next_seq = store__cursor_seq(store) + 1;
+	if (store->n) {
+		if (store->entries[store->n - 1].seq >= store->next_seq)
+			store->next_seq = store->entries[store->n - 1].seq + 1;
+		store->last_start_ns = store->entries[store->n - 1].start_ns;
+	}
 	if (store->stats.leftovers)
 		pr_info("store '%s': removed %llu unfinished file%s of an interrupted writer\n",
 			opts->dir, (unsigned long long)store->stats.leftovers,
@@ -423,7 +513,8 @@ int store__open(const struct store_opts *opts, struct store **out)
 			"file%s (links, folders, ...)\n",
 			opts->dir, not_regular, not_regular == 1 ? "y" : "ies",
 			not_regular == 1 ? "is" : "are", not_regular == 1 ? "" : "s");
-	store__apply_limits(store, SIZE_MAX);
+	/* The newest stays whatever the limits say: its sequence is the one to go on from. */
+	store__apply_limits(store, store->n ? store->n - 1 : SIZE_MAX);
 	*out = store;
 	return 0;
 
@@ -457,15 +548,19 @@ void store__stats(const struct store *store, struct store_stats *stats)
 }
 
 /*
- * The first free name at or after @start_ns, in steps of 1 ms: the folder is asked, not the
- * list, since anyone may have put a file there. Returns 0, -EEXIST or another -errno.
+ * The first name free in the folder for the interval starting at @start_ns, from sequence
+ * number @*seq on, which it moves to the one taken: the folder is asked, not the list, since
+ * anyone may have put a file there. Returns 0, -EEXIST, -EOVERFLOW or another -errno.
  */
-static int store__pick_name(const struct store *store, uint64_t start_ns, char *name)
+static int store__pick_name(const struct store *store, uint64_t *seq, uint64_t start_ns,
+			    char *name)
 {
 	struct stat st;
 
-	for (int i = 0; i < STORE_NAME_ATTEMPTS; i++, start_ns += NS_PER_MS) {
-		store__format_name(start_ns, name);
+	for (int i = 0; i < STORE_NAME_ATTEMPTS; i++, (*seq)++) {
+		if (*seq > STORE_SEQ_MAX)
+			return -EOVERFLOW;
+		store__format_name(*seq, start_ns, name);
 		if (!fstatat(store->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		return errno == ENOENT ? 0 : -errno;
@@ -492,13 +587,13 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /*
- * Renames @temp to the first free name at or after @name's time and writes that name back
- * to @name. RENAME_NOREPLACE makes "free" exact; file systems without it (some network
- * ones) fall back to a plain rename after the check store__pick_name() made.
+ * Renames @temp to @name, or to the next free name (sequence @*seq on) if it was taken since.
+ * RENAME_NOREPLACE makes "free" exact; file systems without it (some network ones) fall back
+ * to a plain rename after the check store__pick_name() made.
  */
-static int store__publish(struct store *store, const char *temp, char *name)
+static int store__publish(struct store *store, const char *temp, uint64_t *seq,
+			  uint64_t start_ns, char *name)
 {
-	uint64_t start;
 	int err;
 
 	for (int i = 0; i < STORE_NAME_ATTEMPTS; i++) {
@@ -508,13 +603,26 @@ static int store__publish(struct store *store, const char *temp, char *name)
 			return renameat(store->dir_fd, temp, store->dir_fd, name) ? -errno : 0;
 		if (errno != EEXIST)
 			return -errno;
-		if (store__parse_name(name, &start))
-			return -EINVAL;
-		err = store__pick_name(store, start + NS_PER_MS, name);
+		(*seq)++;
+		err = store__pick_name(store, seq, start_ns, name);
 		if (err)
 			return err;
 	}
 	return -EEXIST;
+}
+
+/* Says once per step that the wall clock went back: the intervals' times now overlap. */
+static void store__check_clock(struct store *store, uint64_t start_ns)
+{
+	char was[STORE_NAME_MAX], now[STORE_NAME_MAX];
+
+	if (start_ns >= store->last_start_ns)
+		return;
+	format_name(0, store->last_start_ns, "", was);
+	format_name(0, start_ns, "", now);
+	pr_warn("store '%s': the wall clock went back by at least %.3f s (an interval starts at "
+		"%s, the one before it at %s); intervals keep the order they were taken in\n",
+		store->dir, (store->last_start_ns - start_ns) * 1e-9, now, was);
 }
 
 /* Adds @entry to the in-memory list, in order. Returns its index or -ENOMEM. */
@@ -553,6 +661,7 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 	size_t zlen = 0;
 	void *zbuf = NULL;
 	ssize_t index;
+	uint64_t seq;
 	int fd, err;
 
 	/* What no reader would take back. */
@@ -563,7 +672,8 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 	err = compress__zstd(raw, len, &zbuf, &zlen);
 	if (err)
 		goto out_fail;
-	err = store__pick_name(store, start_ns, entry.name);
+	seq = store->next_seq;
+	err = store__pick_name(store, &seq, start_ns, entry.name);
 	if (err)
 		goto out_free;
 	snprintf(temp, sizeof(temp), STORE_TEMP_PREFIX "%s" STORE_TEMP_SUFFIX, entry.name);
@@ -581,7 +691,7 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 		err = -errno;
 	if (err)
 		goto out_unlink_temp;
-	err = store__publish(store, temp, entry.name);
+	err = store__publish(store, temp, &seq, start_ns, entry.name);
 	if (err)
 		goto out_unlink_temp;
 	/*
@@ -592,7 +702,7 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 		err = -errno;
 		goto out_unlink_name;
 	}
-	if (store__parse_name(entry.name, &entry.start_ns)) {
+	if (store__parse_name(entry.name, &entry.seq, &entry.start_ns)) {
 		err = -EINVAL;
 		goto out_unlink_name;
 	}
@@ -605,6 +715,9 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 	}
 	free(zbuf);
 	store->stats.written++;
+	store->next_seq = seq + 1;
+	store__check_clock(store, start_ns);
+	store->last_start_ns = start_ns;
 	if (name)
 		strcpy(name, entry.name);
 	store__apply_limits(store, (size_t)index);

@@ -2,11 +2,16 @@
 /*
  * The local store: the agent's history, one file per interval in one folder.
  *
- * A file holds one interval's profile as zstd-compressed pprof (raw protobuf inside) and is
- * named by the interval's UTC start, to the millisecond: 20261121T100200.123Z.pb.zst, so
- * names sort by time. Files are written under a temporary name starting with "." and
- * ending in ".tmp", fsynced, renamed into place, and the folder fsynced: a reader sees a
- * whole file or none. Oldest files are removed first to keep the size and age limits.
+ * A file holds one interval's profile as zstd-compressed pprof (raw protobuf inside) and is named
+ * by a sequence number, then the interval's UTC start to the millisecond:
+ * 000000000042-20261121T100200.123Z.pb.zst. The sequence counts the store's writes, from the
+ * highest in the folder on (in names and in the upload cursor), and orders the files whatever the
+ * wall clock did (NTP steps it back, a VM is restored from a snapshot): uploads and the limits go
+ * by it, time windows by the recorded times. Names from before sequences
+ * (20261121T100200.123Z.pb.zst) count as sequence 0, before all others, in time order. Files are
+ * written under a temporary name starting with "." and ending in ".tmp", fsynced, renamed into
+ * place, and the folder fsynced: a reader sees a whole file or none. The oldest files go first to
+ * keep the size and age limits, but never the newest: the sequence goes on from it.
  *
  * Whoever may write the folder may plant links, FIFOs or other files in it. The writer (the
  * agent, often root) therefore takes only a folder that its own user owns and that neither
@@ -35,6 +40,7 @@ struct store_opts {
 
 struct store_entry {
 	char name[STORE_NAME_MAX]; /* file name within the folder */
+	uint64_t seq;		   /* the store's write order (from the name); 0 for old names */
 	uint64_t start_ns;	   /* interval start, ns since the Unix epoch (from the name) */
 	uint64_t size;		   /* bytes on disk */
 };
@@ -60,10 +66,11 @@ int store__open(const struct store_opts *opts, struct store **out);
 void store__close(struct store *store);
 
 /*
- * Stores @raw[0..len) (an uncompressed pprof) as the interval starting at @start_ns, then
- * applies the limits. On failure nothing is left behind and the store holds what it held;
- * -ENOSPC and -EDQUOT mean a full disk. Writes the file name to @name (STORE_NAME_MAX) when
- * not NULL. Returns 0 or -errno (-EFBIG for @len past STORE_MAX_PROFILE).
+ * Stores @raw[0..len) (an uncompressed pprof) as the interval starting at @start_ns, as the newest
+ * (the next sequence number), then applies the limits. A start before the last one written is
+ * logged once as the wall clock stepping back. On failure nothing is left behind and the store
+ * holds what it held; -ENOSPC and -EDQUOT mean a full disk. Writes the file name to @name
+ * (STORE_NAME_MAX) when not NULL. Returns 0 or -errno (-EFBIG for @len past STORE_MAX_PROFILE).
  */
 int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t len,
 		 char *name);
@@ -80,7 +87,8 @@ void store__stats(const struct store *store, struct store_stats *stats);
 int store__open_dir(const char *dir, bool writer);
 
 /*
- * The interval files in the folder @dir_fd (from store__open_dir(), borrowed), oldest first,
+ * The interval files in the folder @dir_fd (from store__open_dir(), borrowed), oldest first
+ * (store__name_cmp()),
  * without locking (for readers while an agent writes). Names that are not interval names
  * are left out; entries with an interval's name that are no regular file too, counted in
  * @not_regular (may be NULL). @*entries is malloc'ed. Returns 0 or -errno.
@@ -110,9 +118,20 @@ int store__list(int dir_fd, struct store_entry **entries, size_t *n, size_t *not
 int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why,
 		size_t whylen);
 
-/* Formats the name of the interval starting at @start_ns into @name (STORE_NAME_MAX). */
-void store__format_name(uint64_t start_ns, char *name);
-/* Parses an interval file name. Returns 0 or -EINVAL. */
-int store__parse_name(const char *name, uint64_t *start_ns);
+/*
+ * Formats the name of the interval @seq starting at @start_ns into @name (STORE_NAME_MAX);
+ * @seq 0 gives a name as written before sequences.
+ */
+void store__format_name(uint64_t seq, uint64_t start_ns, char *name);
+/*
+ * Parses an interval file name, with a sequence or from before them (@seq 0). @seq and
+ * @start_ns may be NULL. Returns 0 or -EINVAL.
+ */
+int store__parse_name(const char *name, uint64_t *seq, uint64_t *start_ns);
+/*
+ * Orders interval names as the store wrote them, like strcmp(): "" first, then the names from
+ * before sequences by time, then by sequence.
+ */
+int store__name_cmp(const char *a, const char *b);
 
 #endif

@@ -131,7 +131,7 @@ static int uploader__queue_name(struct uploader *up, const char *name)
 							    up->done_name;
 	int err;
 
-	if (strcmp(name, newest) <= 0)
+	if (store__name_cmp(name, newest) <= 0)
 		return 0;
 	err = uploader__append_name(up, name);
 	return err ? err : 1;
@@ -163,7 +163,7 @@ static int uploader__load(struct uploader *up, const char *name, struct upload_i
 	/* A profile without its own time (never written so by the agent) has its name's. */
 	if (msg->time_nanos > 0)
 		start_ns = (uint64_t)msg->time_nanos;
-	else if (store__parse_name(name, &start_ns))
+	else if (store__parse_name(name, NULL, &start_ns))
 		start_ns = 0;
 	dur_ns = msg->duration_nanos > 0 ? (uint64_t)msg->duration_nanos : 0;
 	perftools__profiles__profile__free_unpacked(msg, NULL);
@@ -306,7 +306,7 @@ static unsigned int uploader__timeout_ms(const struct uploader *up)
 
 static void uploader__pop_name(struct uploader *up)
 {
-	if (strcmp(up->names[up->names_head], up->done_name) > 0)
+	if (store__name_cmp(up->names[up->names_head], up->done_name) > 0)
 		snprintf(up->done_name, sizeof(up->done_name), "%s", up->names[up->names_head]);
 	up->names_head++;
 	if (up->names_head == up->names_n)
@@ -362,7 +362,7 @@ static void uploader__attempt_stored(struct uploader *up)
 	int err;
 
 	snprintf(name, sizeof(name), "%s", up->names[up->names_head]);
-	again = strcmp(name, up->done_name) <= 0; /* refused at an earlier start */
+	again = store__name_cmp(name, up->done_name) <= 0; /* refused at an earlier start */
 	timeout_ms = uploader__timeout_ms(up);
 	pthread_mutex_unlock(&up->lock);
 

@@ -155,6 +155,26 @@ static int read_store_file(int dir_fd, const char *name, struct profile *prof, c
 	return err;
 }
 
+/*
+ * Where the interval entries[@i] can end at the latest, from the names alone: the next one's
+ * start, as the agent starts each interval where the last ended. Unknown (UINT64_MAX) for the
+ * newest, and where the next starts earlier (the wall clock went back in between).
+ */
+static uint64_t name_bound(const struct store_entry *entries, size_t n, size_t i)
+{
+	if (i + 1 == n || entries[i + 1].start_ns < entries[i].start_ns)
+		return UINT64_MAX;
+	return entries[i + 1].start_ns;
+}
+
+/* The end of an interval from @start: its recorded duration, else @bound. Never wraps. */
+static uint64_t interval_end(uint64_t start, uint64_t duration_ns, uint64_t bound)
+{
+	if (!duration_ns)
+		return bound;
+	return duration_ns < UINT64_MAX - start ? start + duration_ns : UINT64_MAX;
+}
+
 /* Floor of @ns to its second. */
 static uint64_t second_of(uint64_t ns)
 {
@@ -232,9 +252,9 @@ int store_window__load(const struct store_window *w, struct profile *out,
 	struct store_entry *entries = NULL;
 	struct profile_meta meta = { 0 };
 	uint64_t first_read = UINT64_MAX, last_end = 0;
-	bool last_read = false;
+	bool latest_read = false;
+	size_t n = 0, earliest = 0, latest = 0;
 	char why[256];
-	size_t n = 0;
 	int dir_fd, err;
 
 	memset(stats, 0, sizeof(*stats));
@@ -246,24 +266,25 @@ int store_window__load(const struct store_window *w, struct profile *out,
 	if (err)
 		goto out_close;
 	stats->files = n;
-	if (n) {
-		stats->store_first_ns = entries[0].start_ns;
-		stats->store_last_ns = entries[n - 1].start_ns;
-	}
+	/* Files are in the store's order, which is not time order after a clock step. */
 	for (size_t i = 0; i < n; i++) {
-		uint64_t start = entries[i].start_ns;
-		uint64_t next = i + 1 < n ? entries[i + 1].start_ns : UINT64_MAX;
+		if (entries[i].start_ns < entries[earliest].start_ns)
+			earliest = i;
+		if (entries[i].start_ns >= entries[latest].start_ns)
+			latest = i;
+	}
+	if (n) {
+		stats->store_first_ns = entries[earliest].start_ns;
+		stats->store_last_ns = entries[latest].start_ns;
+	}
+	for (size_t i = 0; i < n && w->from_ns < w->to_ns; i++) {
+		uint64_t start = entries[i].start_ns, bound = name_bound(entries, n, i);
 		const struct profile_meta *in_meta;
 		struct profile *in;
 		uint64_t end;
 
-		/*
-		 * Intervals never overlap, so the names alone bound what a file holds: samples
-		 * taken from its start (in that start's second) until the next file's start.
-		 */
-		if (second_of(start) >= w->to_ns || w->from_ns >= w->to_ns)
-			break;
-		if (next <= w->from_ns)
+		/* A file holds samples from its start (in that start's second) to its bound. */
+		if (second_of(start) >= w->to_ns || bound <= w->from_ns)
 			continue;
 		in = profile__new();
 		if (!in) {
@@ -283,11 +304,10 @@ int store_window__load(const struct store_window *w, struct profile *out,
 		}
 		stats->read++;
 		in_meta = profile__meta(in);
-		end = in_meta->duration_ns ? start + in_meta->duration_ns :
-		      next != UINT64_MAX   ? next :
-					     w->to_ns;
-		if (i + 1 == n) {
-			last_read = true;
+		end = interval_end(start, in_meta->duration_ns,
+				   bound != UINT64_MAX ? bound : w->to_ns);
+		if (i == latest) {
+			latest_read = true;
 			if (in_meta->duration_ns)
 				stats->store_last_ns = end;
 		}
@@ -308,14 +328,16 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			last_end = end;
 	}
 	if (!stats->kept) {
-		/* Only for the message: what the store holds ends where its last interval ends. */
-		if (n && !last_read) {
+		/* Only for the message: what the store holds ends where its latest interval ends. */
+		if (n && !latest_read) {
 			struct profile *in = profile__new();
 
 			if (in &&
-			    !read_store_file(dir_fd, entries[n - 1].name, in, why, sizeof(why)) &&
-			    profile__meta(in)->duration_ns)
-				stats->store_last_ns += profile__meta(in)->duration_ns;
+			    !read_store_file(dir_fd, entries[latest].name, in, why, sizeof(why)))
+				stats->store_last_ns =
+					interval_end(entries[latest].start_ns,
+						     profile__meta(in)->duration_ns,
+						     entries[latest].start_ns);
 			profile__free(in);
 		}
 		err = -ENODATA;
@@ -451,7 +473,7 @@ static uint64_t now_ns(void)
 static int store_ls(const struct store_window *w, FILE *out)
 {
 	char start[TIME_SPEC_FORMAT_MAX], last[TIME_SPEC_FORMAT_MAX], why[256];
-	uint64_t samples = 0, bytes = 0, first_ns = 0, last_ns = 0;
+	uint64_t samples = 0, bytes = 0, first_ns = UINT64_MAX, last_ns = 0;
 	size_t n = 0, listed = 0, unreadable = 0, not_regular = 0;
 	struct store_entry *entries = NULL;
 	int dir_fd, err;
@@ -462,17 +484,16 @@ static int store_ls(const struct store_window *w, FILE *out)
 		report_list_error(w->dir, err);
 		goto out_free;
 	}
+	/* In the store's order: after a clock step, not time order; each file is asked. */
 	for (size_t i = 0; i < n; i++) {
 		const struct store_entry *e = &entries[i];
-		uint64_t next = i + 1 < n ? entries[i + 1].start_ns : UINT64_MAX;
+		uint64_t bound = name_bound(entries, n, i);
 		const struct profile_meta *meta = NULL;
 		struct profile *prof;
 		uint64_t total = 0, end;
 		int rerr;
 
-		if (e->start_ns >= w->to_ns)
-			break;
-		if (next <= w->from_ns)
+		if (e->start_ns >= w->to_ns || bound <= w->from_ns)
 			continue;
 		prof = profile__new();
 		if (!prof) {
@@ -484,21 +505,22 @@ static int store_ls(const struct store_window *w, FILE *out)
 		if (!rerr)
 			meta = profile__meta(prof);
 		/*
-		 * The interval ends where its profile says, else where the next begins; the last
-		 * one's end unknown, it is listed only when it starts in the window.
+		 * The interval ends where its profile says, else at its bound; where neither
+		 * is known (unreadable, the newest), it is listed only when it starts in the window.
 		 */
-		end = meta && meta->duration_ns ? e->start_ns + meta->duration_ns :
-		      next != UINT64_MAX	 ? next :
-						   e->start_ns + 1;
+		end = interval_end(e->start_ns, meta ? meta->duration_ns : 0,
+				   bound != UINT64_MAX ? bound : e->start_ns + 1);
 		if (end <= w->from_ns) {
 			profile__free(prof);
 			continue;
 		}
 		listed++;
 		bytes += e->size;
-		if (!first_ns)
+		if (e->start_ns < first_ns)
 			first_ns = e->start_ns;
-		last_ns = meta && meta->duration_ns ? end : e->start_ns;
+		end = meta && meta->duration_ns ? end : e->start_ns;
+		if (end > last_ns)
+			last_ns = end;
 		time_spec__format(e->start_ns, start);
 		if (rerr) {
 			unreadable++;

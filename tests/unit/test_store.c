@@ -24,6 +24,7 @@
 #include "temp_dir.h"
 
 #include "compress.h"
+#include "log.h"
 #include "store.h"
 
 #define NS_PER_MS 1000000ull
@@ -191,9 +192,17 @@ static void test_names(void **state)
 		"25540721T233433.710Z.pb.zst", /* by one millisecond */
 		"notes.txt",
 		".lock",
+		"000000000000-20261121T100200.123Z.pb.zst", /* sequence 0 is never written */
+		"00000000001-20261121T100200.123Z.pb.zst",
+		"0000000000001-20261121T100200.123Z.pb.zst",
+		"000000000001_20261121T100200.123Z.pb.zst",
+		"00000000000x-20261121T100200.123Z.pb.zst",
+		"000000000001-20261121T100200.123Z.pb.zs",
+		"000000000001-20261321T100200.123Z.pb.zst",
+		"000000000001-20261121T100200.123Z.pb.zst.tmp",
 	};
 	char name[STORE_NAME_MAX];
-	uint64_t start, cases[] = { 0, 1, 999999, NS_PER_MS, SOME_START,
+	uint64_t seq, start, cases[] = { 0, 1, 999999, NS_PER_MS, SOME_START,
 				    SOME_START + 876 * NS_PER_MS,
 				    /* 2024-02-29T23:59:59.999Z */
 				    1709251199999ull * NS_PER_MS,
@@ -201,29 +210,62 @@ static void test_names(void **state)
 				    UINT64_MAX / NS_PER_MS * NS_PER_MS };
 
 	(void)state;
-	store__format_name(SOME_START + 456789, name);
-	assert_string_equal(name, "20261121T100200.123Z.pb.zst");
-	assert_int_equal(store__parse_name(name, &start), 0);
+	store__format_name(42, SOME_START + 456789, name);
+	assert_string_equal(name, "000000000042-20261121T100200.123Z.pb.zst");
+	assert_int_equal(store__parse_name(name, &seq, &start), 0);
+	assert_int_equal(seq, 42);
 	assert_int_equal(start, SOME_START);
+	store__format_name(999999999999ull, 0, name);
+	assert_string_equal(name, "999999999999-19700101T000000.000Z.pb.zst");
+	assert_int_equal(store__parse_name(name, &seq, NULL), 0);
+	assert_int_equal(seq, 999999999999ull);
 
-	store__format_name(0, name);
+	/* Sequence 0: the names written before sequences, still read. */
+	store__format_name(0, SOME_START + 456789, name);
+	assert_string_equal(name, "20261121T100200.123Z.pb.zst");
+	assert_int_equal(store__parse_name(name, &seq, &start), 0);
+	assert_int_equal(seq, 0);
+	assert_int_equal(start, SOME_START);
+	store__format_name(0, 0, name);
 	assert_string_equal(name, "19700101T000000.000Z.pb.zst");
-	store__format_name(1709251199999ull * NS_PER_MS, name);
+	store__format_name(0, 1709251199999ull * NS_PER_MS, name);
 	assert_string_equal(name, "20240229T235959.999Z.pb.zst");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		store__format_name(cases[i], name);
+		store__format_name(0, cases[i], name);
 		assert_int_equal(strlen(name), 27);
-		assert_int_equal(store__parse_name(name, &start), 0);
+		assert_int_equal(store__parse_name(name, NULL, &start), 0);
 		/* Names keep milliseconds: what is below them is dropped. */
 		assert_int_equal(start, cases[i] / NS_PER_MS * NS_PER_MS);
+		store__format_name(i + 1, cases[i], name);
+		assert_int_equal(strlen(name), 40);
+		assert_int_equal(store__parse_name(name, &seq, &start), 0);
+		assert_int_equal(seq, i + 1);
+		assert_int_equal(start, cases[i] / NS_PER_MS * NS_PER_MS);
 	}
-	assert_int_equal(store__parse_name("20000229T000000.000Z.pb.zst", &start), 0);
+	assert_int_equal(store__parse_name("20000229T000000.000Z.pb.zst", NULL, &start), 0);
 	assert_int_equal(start, 951782400ull * NS_PER_SEC);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		start = 42;
-		if (store__parse_name(bad[i], &start) != -EINVAL)
+		if (store__parse_name(bad[i], NULL, &start) != -EINVAL)
 			fail_msg("'%s' parsed as an interval name", bad[i]);
 		assert_int_equal(start, 42);
+	}
+
+	/* The store's order: nothing, old names by time, then by sequence whatever the time. */
+	{
+		static const char *const order[] = {
+			"",
+			"20261121T100200.123Z.pb.zst",
+			"20261121T100300.000Z.pb.zst",
+			"000000000001-20261121T100400.000Z.pb.zst",
+			"000000000002-20261121T090000.000Z.pb.zst",
+			"000000000010-19700101T000000.000Z.pb.zst",
+		};
+		size_t n = sizeof(order) / sizeof(order[0]);
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < n; j++)
+				assert_int_equal(store__name_cmp(order[i], order[j]) < 0, i < j);
 	}
 }
 
@@ -327,13 +369,13 @@ static void test_write_list(void **state)
 	void *back;
 
 	store = open_store(fx->store, 0, 0);
-	/* Out of order on purpose: the list is kept in time order all the same. */
+	/* Out of time order on purpose: the list is in the order of the writes all the same. */
 	for (int i = 0; i < 3; i++) {
 		memset(raw[i], 'a' + i, sizeof(raw[i]));
 		fill_random(raw[i], sizeof(raw[i]) / 2, i + 1);
 		assert_int_equal(store__write(store, starts[i], raw[i], sizeof(raw[i]), names[i]),
 				 0);
-		store__format_name(starts[i], path);
+		store__format_name(i + 1, starts[i], path);
 		assert_string_equal(names[i], path);
 	}
 	store__stats(store, &stats);
@@ -343,13 +385,13 @@ static void test_write_list(void **state)
 
 	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 3);
-	assert_string_equal(entries[0].name, names[1]);
-	assert_string_equal(entries[1].name, names[2]);
-	assert_string_equal(entries[2].name, names[0]);
-	assert_int_equal(entries[0].start_ns, starts[1]);
 	for (size_t i = 0; i < n; i++) {
-		int src = i == 0 ? 1 : i == 1 ? 2 : 0;
+		size_t src = i;
 		char *buf;
+
+		assert_string_equal(entries[i].name, names[i]);
+		assert_int_equal(entries[i].seq, i + 1);
+		assert_int_equal(entries[i].start_ns, starts[i]);
 		FILE *f;
 
 		join_path(path, fx->store, entries[i].name);
@@ -403,7 +445,7 @@ static void test_stray_files(void **state)
 	assert_int_equal(symlink("/etc/passwd", path), 0);
 	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(entries[0].name, "20261121T100200.123Z.pb.zst");
+	assert_string_equal(entries[0].name, "000000000001-20261121T100200.123Z.pb.zst");
 	free(entries);
 	store__close(store);
 }
@@ -416,20 +458,26 @@ static void test_same_ms(void **state)
 	struct store *store;
 	size_t n;
 
+	/* Starts in the same millisecond: the sequence tells the files apart. */
 	store = open_store(fx->store, 0, 0);
 	assert_int_equal(store__write(store, SOME_START, "one", 3, a), 0);
 	assert_int_equal(store__write(store, SOME_START + 500, "two", 3, b), 0);
 	assert_int_equal(store__write(store, SOME_START, "three", 5, c), 0);
-	assert_string_equal(a, "20261121T100200.123Z.pb.zst");
-	assert_string_equal(b, "20261121T100200.124Z.pb.zst");
-	assert_string_equal(c, "20261121T100200.125Z.pb.zst");
-	/* A file someone else put there is not overwritten either. */
-	touch(fx->store, "20261121T100300.000Z.pb.zst", "theirs");
+	assert_string_equal(a, "000000000001-20261121T100200.123Z.pb.zst");
+	assert_string_equal(b, "000000000002-20261121T100200.123Z.pb.zst");
+	assert_string_equal(c, "000000000003-20261121T100200.123Z.pb.zst");
+	/* A file someone else put there under the next name is not overwritten either. */
+	touch(fx->store, "000000000004-20261121T100300.000Z.pb.zst", "theirs");
 	assert_int_equal(store__write(store, 1795255380ull * NS_PER_SEC, "ours", 4, a), 0);
-	assert_string_equal(a, "20261121T100300.001Z.pb.zst");
+	assert_string_equal(a, "000000000005-20261121T100300.000Z.pb.zst");
 	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 5);
 	free(entries);
+	store__close(store);
+	/* Reopened, the sequence goes on from the highest in the folder. */
+	store = open_store(fx->store, 0, 0);
+	assert_int_equal(store__write(store, SOME_START, "four", 4, a), 0);
+	assert_string_equal(a, "000000000006-20261121T100200.123Z.pb.zst");
 	store__close(store);
 }
 
@@ -515,8 +563,8 @@ static void test_limit_age(void **state)
 	assert_int_equal(stats.files, 1);
 	store__close(store);
 
-	/* Old files found at open go at once. */
-	store__format_name(now - 5 * HOUR_NS, old);
+	/* Old files found at open go at once (here one named as before sequences)... */
+	store__format_name(0, now - 5 * HOUR_NS, old);
 	touch(fx->store, old, "stale");
 	store = open_store(fx->store, 0, HOUR_NS);
 	store__stats(store, &stats);
@@ -525,43 +573,115 @@ static void test_limit_age(void **state)
 	assert_false(exists(fx->store, old));
 	assert_true(exists(fx->store, young));
 	store__close(store);
+	/* ...but the newest, too old as well, stays: the sequence goes on from it. */
+	store = open_store(fx->store, 0, HOUR_NS / 4);
+	store__stats(store, &stats);
+	assert_int_equal(stats.removed_age, 0);
+	assert_true(exists(fx->store, young));
+	assert_int_equal(store__write(store, now, "now", 3, old), 0);
+	assert_int_equal(strncmp(old, "000000000004-", 13), 0);
+	assert_false(exists(fx->store, young));
+	store__close(store);
 }
 
-/* An interval older than all others, just written: the next oldest goes, then it does. */
-static void test_limit_out_of_order(void **state)
+/* The text of the file @dir/@name, malloc'ed ("" when there is none). */
+static char *slurp(const char *dir, const char *name)
+{
+	char path[PATH_LEN], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	join_path(path, dir, name);
+	f = fopen(path, "r");
+	if (!f || getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	if (f)
+		fclose(f);
+	return text;
+}
+
+/* How many times @needle occurs in @text. */
+static size_t count_in(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * The wall clock steps back by 70 s: the files keep the order they were written in, so the
+ * size limit removes the oldest written, not the newest whose names look older; the step is
+ * logged once.
+ */
+static void test_limit_clock_step(void **state)
 {
 	struct fixture *fx = *state;
-	static const int order[] = { 10, 20, 5, 30 };
-	char names[4][STORE_NAME_MAX];
+	static const int starts[] = { 100, 110, 120, 50, 60, 70 };
+	char names[6][STORE_NAME_MAX], log[PATH_LEN];
 	struct store_entry *entries;
 	struct store_stats stats;
 	uint8_t raw[1000];
 	struct store *store;
-	size_t n;
+	size_t n, found, all;
+	char *text;
 
+	join_path(log, fx->dir, "log");
+	assert_int_equal(log__set_file(log), 0);
 	store = open_store(fx->store, 2500, 0);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 6; i++) {
 		fill_random(raw, sizeof(raw), i + 1);
-		assert_int_equal(store__write(store, SOME_START + order[i] * NS_PER_SEC, raw,
+		assert_int_equal(store__write(store, SOME_START + starts[i] * NS_PER_SEC, raw,
 					      sizeof(raw), names[i]),
 				 0);
 	}
-	assert_false(exists(fx->store, names[0]));
-	assert_true(exists(fx->store, names[1]));
-	assert_true(exists(fx->store, names[2]));
-	fill_random(raw, sizeof(raw), 4);
-	assert_int_equal(store__write(store, SOME_START + order[3] * NS_PER_SEC, raw, sizeof(raw),
-				      names[3]),
-			 0);
-	assert_false(exists(fx->store, names[2]));
+	log__set_file(NULL);
 	store__stats(store, &stats);
-	assert_int_equal(stats.removed_size, 2);
+	assert_int_equal(stats.removed_size, 4);
 	assert_int_equal(stats.files, 2);
 	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 2);
-	assert_string_equal(entries[0].name, names[1]);
-	assert_string_equal(entries[1].name, names[3]);
+	assert_string_equal(entries[0].name, names[4]);
+	assert_string_equal(entries[1].name, names[5]);
 	free(entries);
+	store__close(store);
+	text = slurp(fx->dir, "log");
+	found = count_in(text, "the wall clock went back by at least 70.000 s (an interval starts "
+			       "at 20261121T100250.123Z, the one before it at "
+			       "20261121T100400.123Z)");
+	all = count_in(text, "went back");
+	free(text);
+	assert_int_equal(found, 1);
+	assert_int_equal(all, 1);
+}
+
+/*
+ * The sequence goes on from the highest in the folder, the upload cursor's included: with
+ * every file removed by hand, the next one still comes after what the uploader has done.
+ */
+static void test_sequence_after_removal(void **state)
+{
+	struct fixture *fx = *state;
+	char name[STORE_NAME_MAX], path[PATH_LEN];
+	struct store *store;
+
+	store = open_store(fx->store, 0, 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store__write(store, SOME_START + i * NS_PER_SEC, "x", 1, name), 0);
+	store__close(store);
+	assert_string_equal(name, "000000000003-20261121T100202.123Z.pb.zst");
+	touch(fx->store, ".upload-cursor", "000000000003-20261121T100202.123Z.pb.zst\n");
+	for (int i = 0; i < 3; i++) {
+		store__format_name(i + 1, SOME_START + i * NS_PER_SEC, name);
+		join_path(path, fx->store, name);
+		assert_int_equal(unlink(path), 0);
+	}
+	store = open_store(fx->store, 0, 0);
+	assert_int_equal(store__write(store, SOME_START, "y", 1, name), 0);
+	assert_string_equal(name, "000000000004-20261121T100200.123Z.pb.zst");
 	store__close(store);
 }
 
@@ -714,7 +834,8 @@ static void test_zstd_bomb(void **state)
 	write_bomb(fx->store, "20261121T100400.000Z.pb.zst", 1ull << 30, true);
 	assert_int_equal(list(fx->store, &entries, &n), 0);
 	assert_int_equal(n, 3);
-	for (size_t i = 1; i < 3; i++) {
+	/* Named as before sequences: the bombs come first. */
+	for (size_t i = 0; i < 2; i++) {
 		assert_true(entries[i].size < 64 << 10);
 		raw = NULL;
 		assert_int_equal(read_file(fx->store, entries[i].name, &raw, &len, why), -E2BIG);
@@ -832,7 +953,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_ms, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_limit_size, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_limit_age, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_limit_out_of_order, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_limit_clock_step, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_sequence_after_removal, setup_dir,
+						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_vanished, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_failure, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_many, setup_dir, teardown_dir),

@@ -364,11 +364,11 @@ static void test_corrupt_files_skipped(void **state)
 
 	write_timed_store(f);
 	/* Garbage, a zstd frame cut short, and an empty file, each named as an interval. */
-	store__format_name(T + 30 * NS, name);
+	store__format_name(4, T + 30 * NS, name);
 	write_file(f->dir, name, "this is not a profile", 21);
-	store__format_name(T + 40 * NS, name);
+	store__format_name(5, T + 40 * NS, name);
 	write_file(f->dir, name, zstd_garbage, sizeof(zstd_garbage));
-	store__format_name(T + 50 * NS, name);
+	store__format_name(6, T + 50 * NS, name);
 	write_file(f->dir, name, "", 0);
 
 	window_init(&w, f, 0, 0);
@@ -447,6 +447,45 @@ static void test_mid_second_start(void **state)
 	window_init(&w, f, T + 100 * NS, T + 100 * NS + NS / 4);
 	prof = load(&w, 0, &stats);
 	assert_int_equal(stats.kept, 3);
+	profile__free(prof);
+	store_window__release(&w);
+}
+
+/*
+ * The wall clock went back by a minute between two intervals: the store keeps them in the
+ * order they were taken, and windows still go by the times they recorded.
+ */
+static void test_clock_step(void **state)
+{
+	static const struct timed_sample a[] = { { T + 105 * NS, 100, "app", "a", 3 } };
+	static const struct timed_sample b[] = { { T + 115 * NS, 100, "app", "b", 4 } };
+	static const struct timed_sample c[] = { { T + 65 * NS, 100, "app", "c", 5 } };
+	static const struct timed_sample d[] = { { T + 75 * NS, 100, "app", "d", 6 } };
+	struct fixture *f = *state;
+	struct store_window_stats stats;
+	struct store_window w;
+	struct profile *prof;
+
+	write_interval(f, T + 100 * NS, 10 * NS, a, 1);
+	write_interval(f, T + 110 * NS, 10 * NS, b, 1);
+	write_interval(f, T + 60 * NS, 10 * NS, c, 1);
+	write_interval(f, T + 70 * NS, 10 * NS, d, 1);
+	/* b is followed by an interval that starts earlier: that says nothing about b's end. */
+	window_init(&w, f, T + 112 * NS, T + 118 * NS);
+	prof = load(&w, 0, &stats);
+	assert_int_equal(stats.kept, 4);
+	assert_int_equal(count_of(prof, "app", "b"), 4);
+	profile__free(prof);
+	window_init(&w, f, T + 62 * NS, T + 68 * NS);
+	prof = load(&w, 0, &stats);
+	assert_int_equal(stats.kept, 5);
+	assert_int_equal(count_of(prof, "app", "c"), 5);
+	assert_true(stats.store_first_ns == T + 60 * NS);
+	assert_true(stats.store_last_ns == T + 110 * NS); /* b, not read: its start */
+	profile__free(prof);
+	window_init(&w, f, 0, 0);
+	prof = load(&w, 0, &stats);
+	assert_int_equal(stats.kept, 18);
 	profile__free(prof);
 	store_window__release(&w);
 }
@@ -555,6 +594,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_files_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untimed_samples, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mid_second_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ls_window, setup, teardown),
 		cmocka_unit_test(test_options),
 	};

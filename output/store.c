@@ -49,6 +49,7 @@ struct store {
 	size_t head, n, cap;
 	uint64_t next_seq;	/* the next file's sequence number */
 	uint64_t last_start_ns; /* the start of the file written last, for clock steps */
+	int follow_err;		/* why the folder at the path could not be taken over, or 0 */
 	struct store_stats stats;
 };
 
@@ -282,7 +283,8 @@ out_free:
 	return err;
 }
 
-int store__open_dir(const char *dir, bool writer)
+/* store__open_dir(), a writer's failures logged at @level. */
+static int open_dir(const char *dir, bool writer, enum log_level level)
 {
 	uid_t uid = geteuid();
 	struct stat st;
@@ -293,7 +295,8 @@ int store__open_dir(const char *dir, bool writer)
 	if (fd < 0) {
 		err = -errno;
 		if (writer)
-			pr_err("cannot open the store folder '%s': %s\n", dir, strerror(-err));
+			log__printf(level, "cannot open the store folder '%s': %s\n", dir,
+				    strerror(-err));
 		return err;
 	}
 	if (!writer)
@@ -301,21 +304,24 @@ int store__open_dir(const char *dir, bool writer)
 	/* The descriptor's folder, not the path's: what is checked is what is written. */
 	if (fstat(fd, &st)) {
 		err = -errno;
-		pr_err("cannot read the store folder '%s': %s\n", dir, strerror(-err));
+		log__printf(level, "cannot read the store folder '%s': %s\n", dir, strerror(-err));
 		goto out_close;
 	}
 	err = -EPERM;
 	if (st.st_uid != uid) {
-		pr_err("the store folder '%s' belongs to uid %u, not to uid %u which writes it: its "
-		       "owner could make the writer replace any file; give it a folder of its own, "
-		       "or chown %u '%s' && chmod go-w '%s'\n",
-		       dir, (unsigned int)st.st_uid, (unsigned int)uid, (unsigned int)uid, dir, dir);
+		log__printf(level,
+			    "the store folder '%s' belongs to uid %u, not to uid %u which writes "
+			    "it: its owner could make the writer replace any file; give it a folder "
+			    "of its own, or chown %u '%s' && chmod go-w '%s'\n",
+			    dir, (unsigned int)st.st_uid, (unsigned int)uid, (unsigned int)uid, dir,
+			    dir);
 		goto out_close;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		pr_err("the store folder '%s' is writable by its group or by others (mode %04o): "
-		       "they could make the writer replace any file; chmod go-w '%s'\n",
-		       dir, (unsigned int)(st.st_mode & 07777), dir);
+		log__printf(level,
+			    "the store folder '%s' is writable by its group or by others (mode "
+			    "%04o): they could make the writer replace any file; chmod go-w '%s'\n",
+			    dir, (unsigned int)(st.st_mode & 07777), dir);
 		goto out_close;
 	}
 	return fd;
@@ -323,6 +329,11 @@ int store__open_dir(const char *dir, bool writer)
 out_close:
 	close(fd);
 	return err;
+}
+
+int store__open_dir(const char *dir, bool writer)
+{
+	return open_dir(dir, writer, LOG_ERROR);
 }
 
 int store__list(int dir_fd, struct store_entry **entries, size_t *n, size_t *not_regular)
@@ -445,7 +456,9 @@ static uint64_t store__cursor_seq(const struct store *store)
 	return store__parse_name(buf, &seq, NULL) ? 0 : seq;
 }
 
-int store__open(const struct store_opts *opts, struct store **out)
+/* store__open(), failures logged at @level. */
+static int store__open_logged(const struct store_opts *opts, enum log_level level,
+			      struct store **out)
 {
 	struct store *store;
 	size_t not_regular;
@@ -464,10 +477,11 @@ int store__open(const struct store_opts *opts, struct store **out)
 	}
 	err = mkdir_parents(opts->dir);
 	if (err) {
-		pr_err("cannot create the store folder '%s': %s\n", opts->dir, strerror(-err));
+		log__printf(level, "cannot create the store folder '%s': %s\n", opts->dir,
+			    strerror(-err));
 		goto out_free;
 	}
-	store->dir_fd = store__open_dir(opts->dir, true);
+	store->dir_fd = open_dir(opts->dir, true, level);
 	if (store->dir_fd < 0) {
 		err = store->dir_fd;
 		goto out_free;
@@ -479,17 +493,20 @@ int store__open(const struct store_opts *opts, struct store **out)
 	if (flock(store->dir_fd, LOCK_EX | LOCK_NB)) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		if (err == -EBUSY)
-			pr_err("the store '%s' is in use by another agent: give each its own --store\n",
-			       opts->dir);
+			log__printf(level,
+				    "the store '%s' is in use by another agent: give each its own "
+				    "--store\n",
+				    opts->dir);
 		else
-			pr_err("cannot lock the store folder '%s': %s\n", opts->dir,
-			       strerror(-err));
+			log__printf(level, "cannot lock the store folder '%s': %s\n", opts->dir,
+				    strerror(-err));
 		goto out_close;
 	}
 	err = store__scan(store->dir_fd, &store->stats.leftovers, &store->entries, &store->n,
 			  &not_regular);
 	if (err) {
-		pr_err("cannot read the store folder '%s': %s\n", opts->dir, strerror(-err));
+		log__printf(level, "cannot read the store folder '%s': %s\n", opts->dir,
+			    strerror(-err));
 		goto out_close;
 	}
 	store->cap = store->n;
@@ -524,6 +541,66 @@ out_free:
 	free(store->dir);
 	free(store);
 	return err;
+}
+
+int store__open(const struct store_opts *opts, struct store **out)
+{
+	return store__open_logged(opts, LOG_ERROR, out);
+}
+
+/*
+ * Takes over the folder the path leads to now, when it is no longer the one held: removed (and
+ * perhaps made again) or replaced, the held one would take intervals nobody sees, under a lock
+ * that keeps no one out. Opened as at start (made when missing, checked, locked, listed); the
+ * sequence goes on. The replacement is logged once; a failure is logged the first time, then
+ * tried again quietly at each write. Returns 0 or -errno (-EBUSY: another agent holds it).
+ */
+static int store__follow_folder(struct store *store)
+{
+	struct store_opts opts = {
+		.dir = store->dir,
+		.max_size = store->max_size,
+		.max_age_ns = store->max_age_ns,
+	};
+	struct stat path_st, held_st;
+	struct store *fresh;
+	int err;
+
+	if (!stat(store->dir, &path_st) && !fstat(store->dir_fd, &held_st) &&
+	    path_st.st_dev == held_st.st_dev && path_st.st_ino == held_st.st_ino) {
+		store->follow_err = 0;
+		return 0;
+	}
+	if (!store->follow_err)
+		pr_warn("store '%s': the folder was removed or replaced while in use; opening the "
+			"one there now\n",
+			store->dir);
+	err = store__open_logged(&opts, store->follow_err ? LOG_DEBUG : LOG_WARN, &fresh);
+	if (err) {
+		store->follow_err = err;
+		return err;
+	}
+	store->follow_err = 0;
+	/* Closing the old folder releases its lock, which guarded nothing any more. */
+	close(store->dir_fd);
+	free(store->entries);
+	store->dir_fd = fresh->dir_fd;
+	store->entries = fresh->entries;
+	store->head = fresh->head;
+	store->n = fresh->n;
+	store->cap = fresh->cap;
+	if (fresh->next_seq > store->next_seq)
+		store->next_seq = fresh->next_seq;
+	store->stats.files = fresh->stats.files;
+	store->stats.bytes = fresh->stats.bytes;
+	store->stats.removed_size += fresh->stats.removed_size;
+	store->stats.removed_age += fresh->stats.removed_age;
+	store->stats.leftovers += fresh->stats.leftovers;
+	store->stats.not_regular = fresh->stats.not_regular;
+	store->stats.reopened++;
+	free(fresh->dir);
+	free(fresh);
+	return 0;
 }
 
 void store__close(struct store *store)
@@ -669,6 +746,9 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 		err = -EFBIG;
 		goto out_fail;
 	}
+	err = store__follow_folder(store);
+	if (err)
+		goto out_fail;
 	err = compress__zstd(raw, len, &zbuf, &zlen);
 	if (err)
 		goto out_fail;

@@ -53,6 +53,7 @@ struct store_stats {
 	uint64_t write_failures;   /* intervals that could not be written (full disk, ...) */
 	uint64_t leftovers;	   /* temporary files of an interrupted writer removed at open */
 	uint64_t not_regular;	   /* entries named as intervals but no regular file, skipped */
+	uint64_t reopened;	   /* times the folder was found removed or replaced, taken over */
 };
 
 /*
@@ -67,7 +68,9 @@ void store__close(struct store *store);
 
 /*
  * Stores @raw[0..len) (an uncompressed pprof) as the interval starting at @start_ns, as the newest
- * (the next sequence number), then applies the limits. A start before the last one written is
+ * (the next sequence number), then applies the limits. A folder removed or replaced since is
+ * opened again first, as store__open() does (-EBUSY when another agent holds it now; tried
+ * again at each write). A start before the last one written is
  * logged once as the wall clock stepping back. On failure nothing is left behind and the store
  * holds what it held; -ENOSPC and -EDQUOT mean a full disk. Writes the file name to @name
  * (STORE_NAME_MAX) when not NULL. Returns 0 or -errno (-EFBIG for @len past STORE_MAX_PROFILE).

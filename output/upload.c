@@ -74,6 +74,8 @@ struct uploader {
 	uint64_t abort_at_ns; /* read atomically by curl's progress callback */
 	unsigned int seed;
 
+	bool store_moved; /* the store's folder was replaced: reopen the state */
+
 	/* The thread's own (and uploader__new()'s before it starts). */
 	struct upload_state *state; /* store mode */
 	uint64_t vanished_run;	    /* store files found gone, in a row */
@@ -485,6 +487,28 @@ static void uploader__wait_until(struct uploader *up, uint64_t when_ns)
 	pthread_cond_timedwait(&up->wake, &up->lock, &ts);
 }
 
+/*
+ * Store mode: the progress is kept in the folder the store took over (the old one is gone),
+ * read as at start; the sequence goes on, so what is queued keeps its order. Names queued
+ * from the old folder are skipped when their turn comes. Called and returns locked.
+ */
+static void uploader__follow_store(struct uploader *up)
+{
+	struct upload_state *fresh;
+	int err;
+
+	up->store_moved = false;
+	pthread_mutex_unlock(&up->lock);
+	err = upload_state__open(up->store_dir, &fresh);
+	if (!err) {
+		upload_state__free(up->state);
+		up->state = fresh;
+	}
+	pthread_mutex_lock(&up->lock);
+	if (!err)
+		up->stats.refused_kept = uploader__refused_kept(up);
+}
+
 static void *uploader__run(void *arg)
 {
 	struct uploader *up = arg;
@@ -492,6 +516,8 @@ static void *uploader__run(void *arg)
 
 	pthread_mutex_lock(&up->lock);
 	for (;;) {
+		if (up->store_moved)
+			uploader__follow_store(up);
 		now = upload__now_ns();
 		if (up->finishing && (!uploader__pending_locked(up) || now >= up->deadline_ns))
 			break;
@@ -608,6 +634,16 @@ void uploader__submit_stored(struct uploader *up, const char *store_name)
 	/* Not lost: the store keeps it, after the cursor, for the next start. */
 	if (ret < 0)
 		pr_warn("cannot queue '%s' for upload: %s\n", store_name, strerror(-ret));
+}
+
+void uploader__store_moved(struct uploader *up)
+{
+	pthread_mutex_lock(&up->lock);
+	if (up->store_dir) {
+		up->store_moved = true;
+		pthread_cond_signal(&up->wake);
+	}
+	pthread_mutex_unlock(&up->lock);
 }
 
 void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,

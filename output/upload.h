@@ -107,6 +107,12 @@ int uploader__new(const struct upload_opts *opts, struct uploader **out);
 void uploader__submit_stored(struct uploader *up, const char *store_name);
 
 /*
+ * Store mode: the store took over a new folder at its path (store_stats.reopened): the
+ * progress is kept there from now on. Call it before submitting the first name stored there.
+ */
+void uploader__store_moved(struct uploader *up);
+
+/*
  * Memory mode, or an interval the store could not take: queues @raw[0..len) (an
  * uncompressed pprof, copied after gzip compression) as the interval [@start_ns, @end_ns)
  * (ns since the Unix epoch). A full queue drops its oldest profile. Compression happens on

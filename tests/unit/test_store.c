@@ -685,6 +685,60 @@ static void test_sequence_after_removal(void **state)
 	store__close(store);
 }
 
+/*
+ * The folder removed, or replaced, while the store is open: the next write takes over the
+ * folder at the path (made again when missing), locks it and goes on numbering; one held by
+ * another writer is not written to, said once, and taken over when it is free.
+ */
+static void test_folder_replaced(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_opts opts = { .dir = fx->store };
+	char name[STORE_NAME_MAX], moved[PATH_LEN], log[PATH_LEN];
+	struct store *store, *other = NULL;
+	struct store_stats stats;
+	uint64_t start;
+	size_t found;
+	char *text;
+
+	store = open_store(fx->store, 0, 0);
+	assert_int_equal(store__write(store, SOME_START, "one", 3, name), 0);
+	/* Removed: made again. */
+	temp_dir__remove(fx->store);
+	assert_int_equal(store__write(store, SOME_START + NS_PER_SEC, "two", 3, name), 0);
+	assert_string_equal(name, "000000000002-20261121T100201.123Z.pb.zst");
+	assert_true(exists(fx->store, name));
+	assert_int_equal(store__open(&opts, &other), -EBUSY); /* locked again */
+	store__stats(store, &stats);
+	assert_int_equal(stats.reopened, 1);
+	assert_int_equal(stats.files, 1);
+
+	/* Moved away and replaced by a folder another writer holds. */
+	join_path(moved, fx->dir, "moved");
+	assert_int_equal(rename(fx->store, moved), 0);
+	other = open_store(fx->store, 0, 0);
+	join_path(log, fx->dir, "log");
+	assert_int_equal(log__set_file(log), 0);
+	for (int i = 0; i < 3; i++) {
+		start = SOME_START + (2 + i) * NS_PER_SEC;
+		assert_int_equal(store__write(store, start, "x", 1, NULL), -EBUSY);
+	}
+	log__set_file(NULL);
+	text = slurp(fx->dir, "log");
+	found = count_in(text, "in use by another agent");
+	free(text);
+	assert_int_equal(found, 1);
+	assert_true(exists(moved, name)); /* nothing written to the old one either */
+	store__close(other);
+	assert_int_equal(store__write(store, SOME_START + 5 * NS_PER_SEC, "three", 5, name), 0);
+	assert_string_equal(name, "000000000003-20261121T100205.123Z.pb.zst");
+	assert_true(exists(fx->store, name));
+	store__stats(store, &stats);
+	assert_int_equal(stats.reopened, 2);
+	assert_int_equal(stats.write_failures, 3);
+	store__close(store);
+}
+
 /* Files removed behind the store's back leave its list quietly. */
 static void test_vanished(void **state)
 {
@@ -956,6 +1010,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limit_clock_step, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_sequence_after_removal, setup_dir,
 						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_folder_replaced, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_vanished, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_failure, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_many, setup_dir, teardown_dir),

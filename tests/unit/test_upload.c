@@ -996,6 +996,47 @@ static void test_store_clock_step(void **state)
 	free(text);
 }
 
+/*
+ * The store's folder removed while the uploader runs: the store makes it again, and told so,
+ * the uploader keeps its progress in the new one and sends what is stored there.
+ */
+static void test_store_moved(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_opts so = { .dir = fx->store };
+	char names[2][STORE_NAME_MAX], cursor[STORE_NAME_MAX];
+	struct store_stats sst;
+	struct upload_stats st;
+	struct upload_opts o;
+	struct store *store;
+	size_t len;
+	void *raw;
+
+	start_receiver(fx, NULL);
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	assert_int_equal(store__open(&so, &store), 0);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(100, T0_NS, 10 * NS_PER_SEC, &len);
+	assert_int_equal(store__write(store, T0_NS, raw, len, names[0]), 0);
+	uploader__submit_stored(fx->up, names[0]);
+	st = wait_stat(fx->up, ST_UPLOADED, 1);
+	assert_int_equal(st.uploaded, 1);
+	temp_dir__remove(fx->store);
+	assert_int_equal(store__write(store, T0_NS + 10 * NS_PER_SEC, raw, len, names[1]), 0);
+	free(raw);
+	store__stats(store, &sst);
+	assert_int_equal(sst.reopened, 1);
+	uploader__store_moved(fx->up);
+	uploader__submit_stored(fx->up, names[1]);
+	st = wait_stat(fx->up, ST_UPLOADED, 2);
+	assert_int_equal(st.uploaded, 2);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	read_cursor(fx, cursor);
+	assert_string_equal(cursor, names[1]);
+	store__close(store);
+}
+
 /* The text of STORE/@file, or "" when it does not exist. Malloc'ed. */
 static char *read_state_file(const struct fixture *fx, const char *file)
 {
@@ -1368,6 +1409,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_clock_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused_tries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),

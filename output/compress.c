@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
  */
 #define ZSTD_MAX_GUESS_RATIO 64
 #define ZSTD_MIN_GUESS (1u << 20)
+/* zstd's smallest window and the largest its decoder takes by default (2^10, 2^27 bytes). */
+#define ZSTD_WINDOW_LOG_MIN 10
+#define ZSTD_WINDOW_LOG_MAX 27
 
 int compress__gzip(const void *in, size_t len, void **out, size_t *out_len)
 {
@@ -68,7 +72,15 @@ out_end:
 
 static int zstd__errno(size_t ret)
 {
-	return ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation ? -ENOMEM : -EINVAL;
+	switch (ZSTD_getErrorCode(ret)) {
+	case ZSTD_error_memory_allocation:
+		return -ENOMEM;
+	case ZSTD_error_frameParameter_windowTooLarge:
+		/* A window beyond what the bound needs: the content claims to be larger still. */
+		return -E2BIG;
+	default:
+		return -EINVAL;
+	}
 }
 
 int compress__zstd(const void *in, size_t len, void **out, size_t *out_len)
@@ -143,6 +155,43 @@ static size_t zstd__first_guess(const void *in, size_t len, size_t limit)
 	return guess < limit ? guess : limit;
 }
 
+/*
+ * True when the frame headers say the content holds more than @max: refused before any memory
+ * is spent on it. Frames that say nothing (or lie low) are bounded while they stream.
+ */
+static bool zstd__claims_more(const void *in, size_t len, size_t max)
+{
+	const char *p = in;
+	unsigned long long said, total = 0;
+	size_t frame;
+
+	while (len) {
+		said = ZSTD_getFrameContentSize(p, len);
+		if (said == ZSTD_CONTENTSIZE_UNKNOWN || said == ZSTD_CONTENTSIZE_ERROR)
+			return false;
+		/* total <= max here: no overflow, whatever @max is. */
+		if (said > max - total)
+			return true;
+		total += said;
+		frame = ZSTD_findFrameCompressedSize(p, len);
+		if (ZSTD_isError(frame))
+			return false;
+		p += frame;
+		len -= frame;
+	}
+	return false;
+}
+
+/* The largest window a frame may ask for: what @max bytes of content need, within zstd's limit. */
+static int zstd__window_log_max(size_t max)
+{
+	int log = ZSTD_WINDOW_LOG_MIN;
+
+	while (log < ZSTD_WINDOW_LOG_MAX && ((size_t)1 << log) < max)
+		log++;
+	return log;
+}
+
 int compress__unzstd(const void *in, size_t len, size_t max, void **out, size_t *out_len)
 {
 	/* One byte past @max is room enough to tell "exactly max" from "more than max". */
@@ -157,9 +206,17 @@ int compress__unzstd(const void *in, size_t len, size_t max, void **out, size_t 
 	/* No frame at all is not an empty profile: a zero-length file is a truncated one. */
 	if (!len)
 		return -EINVAL;
+	if (zstd__claims_more(in, len, max))
+		return -E2BIG;
 	dctx = ZSTD_createDCtx();
 	if (!dctx)
 		return -ENOMEM;
+	/* The decoder's own buffer follows the frame's window: a frame must not size it at will. */
+	ret = ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, zstd__window_log_max(max));
+	if (ZSTD_isError(ret)) {
+		err = zstd__errno(ret);
+		goto out_free_dctx;
+	}
 	cap = zstd__first_guess(in, len, limit);
 	dst.dst = malloc(cap);
 	if (!dst.dst) {

@@ -26,10 +26,12 @@ bool compress__is_zstd(const void *data, size_t len);
 
 /*
  * Decompresses the zstd frames in @in[0..len) (their contents concatenated), with or without
- * a content size in their headers, which is not trusted. @*out is malloc'ed (not NULL, even
- * for empty content) and owned by the caller. Returns 0, -EINVAL for corrupt or truncated
- * input (no frame at all, len 0, included), -E2BIG when the content would exceed @max bytes,
- * or -ENOMEM; @*out is not set on error.
+ * a content size in their headers. Memory is bounded by @max: frames whose headers claim more
+ * are refused before decoding, frames that claim nothing (or less than they hold) are cut
+ * where they pass it, and no frame may ask for a window larger than @max needs. @*out is
+ * malloc'ed (not NULL, even for empty content) and owned by the caller. Returns 0, -EINVAL
+ * for corrupt or truncated input (no frame at all, len 0, included), -E2BIG when the content
+ * would exceed @max bytes, or -ENOMEM; @*out is not set on error.
  */
 int compress__unzstd(const void *in, size_t len, size_t max, void **out, size_t *out_len);
 

@@ -17,14 +17,19 @@
 #include "array.h"
 #include "compress.h"
 #include "log.h"
+#include "upload.h"
 
 #define STORE_TEMP_PREFIX "."
 #define STORE_TEMP_SUFFIX ".tmp"
 #define STORE_DIR_MODE 0750
 #define STORE_FILE_MODE 0640
-/* YYYYMMDDTHHMMSS.mmmZ.pb.zst */
-#define STORE_NAME_LEN (sizeof("YYYYMMDDTHHMMSS.mmmZ") - 1 + sizeof(STORE_SUFFIX) - 1)
-/* Names taken within one millisecond: far more than two intervals can ever start in. */
+/* YYYYMMDDTHHMMSS.mmmZ.pb.zst, the whole name before sequences, the tail of one since. */
+#define STORE_TIME_LEN (sizeof("YYYYMMDDTHHMMSS.mmmZ") - 1 + sizeof(STORE_SUFFIX) - 1)
+/* SSSSSSSSSSSS-YYYYMMDDTHHMMSS.mmmZ.pb.zst */
+#define STORE_SEQ_DIGITS 12
+#define STORE_SEQ_MAX 999999999999ull
+#define STORE_NAME_LEN (STORE_SEQ_DIGITS + 1 + STORE_TIME_LEN)
+/* Sequence numbers skipped for names someone else took: a few at most, in practice none. */
 #define STORE_NAME_ATTEMPTS 1000
 #define NS_PER_MS 1000000ull
 #define NS_PER_SEC 1000000000ull
@@ -42,6 +47,9 @@ struct store {
 	 */
 	struct store_entry *entries;
 	size_t head, n, cap;
+	uint64_t next_seq;	/* the next file's sequence number */
+	uint64_t last_start_ns; /* the start of the file written last, for clock steps */
+	int follow_err;		/* why the folder at the path could not be taken over, or 0 */
 	struct store_stats stats;
 };
 
@@ -87,25 +95,36 @@ static uint64_t days_since_epoch(unsigned int year, unsigned int month, unsigned
 	return days + day - 1;
 }
 
-void store__format_name(uint64_t start_ns, char *name)
+/* Formats @ns as a name's time part, YYYYMMDDTHHMMSS.mmmZ, after @seq- when @seq is not 0. */
+static void format_name(uint64_t seq, uint64_t ns, const char *suffix, char *out)
 {
-	time_t secs = (time_t)(start_ns / NS_PER_SEC);
-	unsigned int ms = (unsigned int)(start_ns % NS_PER_SEC / NS_PER_MS);
+	time_t secs = (time_t)(ns / NS_PER_SEC);
+	unsigned int ms = (unsigned int)(ns % NS_PER_SEC / NS_PER_MS);
+	char prefix[24] = "";
 	struct tm tm;
 
+	if (seq)
+		snprintf(prefix, sizeof(prefix), "%0*llu-", STORE_SEQ_DIGITS,
+			 (unsigned long long)seq);
 	gmtime_r(&secs, &tm);
-	snprintf(name, STORE_NAME_MAX, "%04d%02d%02dT%02d%02d%02d.%03uZ" STORE_SUFFIX,
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 ms);
+	snprintf(out, STORE_NAME_MAX, "%s%04d%02d%02dT%02d%02d%02d.%03uZ%s", prefix,
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms,
+		 suffix);
 }
 
-int store__parse_name(const char *name, uint64_t *start_ns)
+void store__format_name(uint64_t seq, uint64_t start_ns, char *name)
+{
+	format_name(seq, start_ns, STORE_SUFFIX, name);
+}
+
+/* Parses the time part, YYYYMMDDTHHMMSS.mmmZ.pb.zst. Returns 0 or -EINVAL. */
+static int parse_time(const char *name, uint64_t *start_ns)
 {
 	unsigned int year, month, day, hour, min, sec, ms;
 	uint64_t secs;
 
 	/* Exactly the shape store__format_name() writes: no spaces, signs or other widths. */
-	if (strlen(name) != STORE_NAME_LEN || !is_digits(name, 8) || name[8] != 'T' ||
+	if (strlen(name) != STORE_TIME_LEN || !is_digits(name, 8) || name[8] != 'T' ||
 	    !is_digits(name + 9, 6) || name[15] != '.' || !is_digits(name + 16, 3) ||
 	    strcmp(name + 19, "Z" STORE_SUFFIX))
 		return -EINVAL;
@@ -128,6 +147,46 @@ int store__parse_name(const char *name, uint64_t *start_ns)
 	return 0;
 }
 
+int store__parse_name(const char *name, uint64_t *seq, uint64_t *start_ns)
+{
+	uint64_t s = 0, start;
+
+	/* A name from before sequences: the time alone, sequence 0. */
+	if (strlen(name) == STORE_NAME_LEN) {
+		if (!is_digits(name, STORE_SEQ_DIGITS) || name[STORE_SEQ_DIGITS] != '-')
+			return -EINVAL;
+		for (int i = 0; i < STORE_SEQ_DIGITS; i++)
+			s = s * 10 + (uint64_t)(name[i] - '0');
+		/* 0 is the old names' place: never written. */
+		if (!s)
+			return -EINVAL;
+		name += STORE_SEQ_DIGITS + 1;
+	}
+	if (parse_time(name, &start))
+		return -EINVAL;
+	if (seq)
+		*seq = s;
+	if (start_ns)
+		*start_ns = start;
+	return 0;
+}
+
+/* 0 for "" (nothing), 1 for a name from before sequences, 2 for one with a sequence. */
+static int name_rank(const char *name)
+{
+	return !*name ? 0 : strlen(name) == STORE_TIME_LEN ? 1 : 2;
+}
+
+int store__name_cmp(const char *a, const char *b)
+{
+	int ra = name_rank(a), rb = name_rank(b);
+
+	/* Within a rank the fixed-width digits make byte order the order: sequence, then time. */
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return strcmp(a, b);
+}
+
 static bool is_temp_name(const char *name)
 {
 	size_t len = strlen(name), pre = strlen(STORE_TEMP_PREFIX), suf = strlen(STORE_TEMP_SUFFIX);
@@ -138,27 +197,28 @@ static bool is_temp_name(const char *name)
 
 static int entry__cmp(const void *a, const void *b)
 {
-	const struct store_entry *x = a, *y = b;
-
-	if (x->start_ns != y->start_ns)
-		return x->start_ns < y->start_ns ? -1 : 1;
-	return strcmp(x->name, y->name);
+	return store__name_cmp(((const struct store_entry *)a)->name,
+			       ((const struct store_entry *)b)->name);
 }
 
 /*
  * Reads the interval files of the folder @dir_fd (not consumed) into a malloc'ed array,
- * oldest first. With @leftovers, also removes temporary files and counts them there.
+ * oldest first. Entries with an interval's name that are no regular file (links, folders,
+ * FIFOs, ...) are left out and counted in @not_regular. With @leftovers, also removes
+ * temporary files and counts them there.
  */
-static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **entries, size_t *n)
+static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **entries, size_t *n,
+		       size_t *not_regular)
 {
 	struct store_entry *items = NULL;
 	size_t count = 0, cap = 0;
 	struct dirent *de;
 	struct stat st;
-	uint64_t start;
+	uint64_t seq, start;
 	int fd, err;
 	DIR *d;
 
+	*not_regular = 0;
 	/* fdopendir() takes the descriptor over: give it one of its own. */
 	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -188,7 +248,7 @@ static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **ent
 			}
 			continue;
 		}
-		if (store__parse_name(de->d_name, &start))
+		if (store__parse_name(de->d_name, &seq, &start))
 			continue;
 		if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
 			/* Removed since readdir(): not there, so not listed. */
@@ -197,12 +257,15 @@ static int store__scan(int dir_fd, uint64_t *leftovers, struct store_entry **ent
 			err = -errno;
 			goto out_free;
 		}
-		if (!S_ISREG(st.st_mode))
+		if (!S_ISREG(st.st_mode)) {
+			(*not_regular)++;
 			continue;
+		}
 		err = array__reserve(&items, &cap, count + 1, sizeof(*items));
 		if (err)
 			goto out_free;
 		strcpy(items[count].name, de->d_name);
+		items[count].seq = seq;
 		items[count].start_ns = start;
 		items[count].size = (uint64_t)st.st_size;
 		count++;
@@ -220,16 +283,64 @@ out_free:
 	return err;
 }
 
-int store__list(const char *dir, struct store_entry **entries, size_t *n)
+/* store__open_dir(), a writer's failures logged at @level. */
+static int open_dir(const char *dir, bool writer, enum log_level level)
 {
-	int dir_fd, err;
+	uid_t uid = geteuid();
+	struct stat st;
+	int fd, err;
 
-	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0)
-		return -errno;
-	err = store__scan(dir_fd, NULL, entries, n);
-	close(dir_fd);
+	/* Links in the path are followed: whoever names the folder chose them. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		if (writer)
+			log__printf(level, "cannot open the store folder '%s': %s\n", dir,
+				    strerror(-err));
+		return err;
+	}
+	if (!writer)
+		return fd;
+	/* The descriptor's folder, not the path's: what is checked is what is written. */
+	if (fstat(fd, &st)) {
+		err = -errno;
+		log__printf(level, "cannot read the store folder '%s': %s\n", dir, strerror(-err));
+		goto out_close;
+	}
+	err = -EPERM;
+	if (st.st_uid != uid) {
+		log__printf(level,
+			    "the store folder '%s' belongs to uid %u, not to uid %u which writes "
+			    "it: its owner could make the writer replace any file; give it a folder "
+			    "of its own, or chown %u '%s' && chmod go-w '%s'\n",
+			    dir, (unsigned int)st.st_uid, (unsigned int)uid, (unsigned int)uid, dir,
+			    dir);
+		goto out_close;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		log__printf(level,
+			    "the store folder '%s' is writable by its group or by others (mode "
+			    "%04o): they could make the writer replace any file; chmod go-w '%s'\n",
+			    dir, (unsigned int)(st.st_mode & 07777), dir);
+		goto out_close;
+	}
+	return fd;
+
+out_close:
+	close(fd);
 	return err;
+}
+
+int store__open_dir(const char *dir, bool writer)
+{
+	return open_dir(dir, writer, LOG_ERROR);
+}
+
+int store__list(int dir_fd, struct store_entry **entries, size_t *n, size_t *not_regular)
+{
+	size_t unused;
+
+	return store__scan(dir_fd, NULL, entries, n, not_regular ? not_regular : &unused);
 }
 
 /* mkdir -p @path with STORE_DIR_MODE for the folders it creates. */
@@ -270,9 +381,10 @@ static uint64_t now_ns(void)
 }
 
 /*
- * Removes the oldest files while the store is over max_size or they are older than
- * max_age_ns, never the entry at index @keep (the file just written; SIZE_MAX for none):
- * its caller was just told it is stored. It goes at the next write if still over a limit.
+ * Removes the oldest files (by sequence) while the store is over max_size or they are older
+ * than max_age_ns (by start), never the entry at index @keep (the newest; SIZE_MAX for none):
+ * the caller of a write was just told it is stored, and the newest file's sequence is what
+ * the next open goes on from. It goes at the next write if still over a limit.
  */
 static void store__apply_limits(struct store *store, size_t keep)
 {
@@ -318,9 +430,38 @@ static void store__apply_limits(struct store *store, size_t keep)
 	store->head = i;
 }
 
-int store__open(const struct store_opts *opts, struct store **out)
+/*
+ * The sequence of the interval the upload cursor names (upload.h), 0 for none. The uploader
+ * goes by it: files removed by hand must not make the store number from below it.
+ */
+static uint64_t store__cursor_seq(const struct store *store)
+{
+	char buf[STORE_NAME_MAX + 2];
+	uint64_t seq = 0;
+	struct stat st;
+	ssize_t len;
+	int fd;
+
+	fd = openat(store->dir_fd, UPLOAD_CURSOR_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+							       O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	/* What does not parse is the uploader's to report. */
+	return store__parse_name(buf, &seq, NULL) ? 0 : seq;
+}
+
+/* store__open(), failures logged at @level. */
+static int store__open_logged(const struct store_opts *opts, enum log_level level,
+			      struct store **out)
 {
 	struct store *store;
+	size_t not_regular;
 	int err;
 
 	store = calloc(1, sizeof(*store));
@@ -336,13 +477,13 @@ int store__open(const struct store_opts *opts, struct store **out)
 	}
 	err = mkdir_parents(opts->dir);
 	if (err) {
-		pr_err("cannot create the store folder '%s': %s\n", opts->dir, strerror(-err));
+		log__printf(level, "cannot create the store folder '%s': %s\n", opts->dir,
+			    strerror(-err));
 		goto out_free;
 	}
-	store->dir_fd = open(opts->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	store->dir_fd = open_dir(opts->dir, true, level);
 	if (store->dir_fd < 0) {
-		err = -errno;
-		pr_err("cannot open the store folder '%s': %s\n", opts->dir, strerror(errno));
+		err = store->dir_fd;
 		goto out_free;
 	}
 	/*
@@ -352,27 +493,45 @@ int store__open(const struct store_opts *opts, struct store **out)
 	if (flock(store->dir_fd, LOCK_EX | LOCK_NB)) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		if (err == -EBUSY)
-			pr_err("the store '%s' is in use by another agent: give each its own --store\n",
-			       opts->dir);
+			log__printf(level,
+				    "the store '%s' is in use by another agent: give each its own "
+				    "--store\n",
+				    opts->dir);
 		else
-			pr_err("cannot lock the store folder '%s': %s\n", opts->dir,
-			       strerror(-err));
+			log__printf(level, "cannot lock the store folder '%s': %s\n", opts->dir,
+				    strerror(-err));
 		goto out_close;
 	}
-	err = store__scan(store->dir_fd, &store->stats.leftovers, &store->entries, &store->n);
+	err = store__scan(store->dir_fd, &store->stats.leftovers, &store->entries, &store->n,
+			  &not_regular);
 	if (err) {
-		pr_err("cannot read the store folder '%s': %s\n", opts->dir, strerror(-err));
+		log__printf(level, "cannot read the store folder '%s': %s\n", opts->dir,
+			    strerror(-err));
 		goto out_close;
 	}
 	store->cap = store->n;
 	for (size_t i = 0; i < store->n; i++)
 		store->stats.bytes += store->entries[i].size;
 	store->stats.files = store->n;
+	/* Sorted: the last is the newest, with the highest sequence (0 for older names). */
+	store->next_seq = store__cursor_seq(store) + 1;
+	if (store->n) {
+		if (store->entries[store->n - 1].seq >= store->next_seq)
+			store->next_seq = store->entries[store->n - 1].seq + 1;
+		store->last_start_ns = store->entries[store->n - 1].start_ns;
+	}
 	if (store->stats.leftovers)
 		pr_info("store '%s': removed %llu unfinished file%s of an interrupted writer\n",
 			opts->dir, (unsigned long long)store->stats.leftovers,
 			store->stats.leftovers == 1 ? "" : "s");
-	store__apply_limits(store, SIZE_MAX);
+	store->stats.not_regular = not_regular;
+	if (not_regular)
+		pr_warn("store '%s': skipped %zu entr%s named as intervals that %s no regular "
+			"file%s (links, folders, ...)\n",
+			opts->dir, not_regular, not_regular == 1 ? "y" : "ies",
+			not_regular == 1 ? "is" : "are", not_regular == 1 ? "" : "s");
+	/* The newest stays whatever the limits say: its sequence is the one to go on from. */
+	store__apply_limits(store, store->n ? store->n - 1 : SIZE_MAX);
 	*out = store;
 	return 0;
 
@@ -382,6 +541,66 @@ out_free:
 	free(store->dir);
 	free(store);
 	return err;
+}
+
+int store__open(const struct store_opts *opts, struct store **out)
+{
+	return store__open_logged(opts, LOG_ERROR, out);
+}
+
+/*
+ * Takes over the folder the path leads to now, when it is no longer the one held: removed (and
+ * perhaps made again) or replaced, the held one would take intervals nobody sees, under a lock
+ * that keeps no one out. Opened as at start (made when missing, checked, locked, listed); the
+ * sequence goes on. The replacement is logged once; a failure is logged the first time, then
+ * tried again quietly at each write. Returns 0 or -errno (-EBUSY: another agent holds it).
+ */
+static int store__follow_folder(struct store *store)
+{
+	struct store_opts opts = {
+		.dir = store->dir,
+		.max_size = store->max_size,
+		.max_age_ns = store->max_age_ns,
+	};
+	struct stat path_st, held_st;
+	struct store *fresh;
+	int err;
+
+	if (!stat(store->dir, &path_st) && !fstat(store->dir_fd, &held_st) &&
+	    path_st.st_dev == held_st.st_dev && path_st.st_ino == held_st.st_ino) {
+		store->follow_err = 0;
+		return 0;
+	}
+	if (!store->follow_err)
+		pr_warn("store '%s': the folder was removed or replaced while in use; opening the "
+			"one there now\n",
+			store->dir);
+	err = store__open_logged(&opts, store->follow_err ? LOG_DEBUG : LOG_WARN, &fresh);
+	if (err) {
+		store->follow_err = err;
+		return err;
+	}
+	store->follow_err = 0;
+	/* Closing the old folder releases its lock, which guarded nothing any more. */
+	close(store->dir_fd);
+	free(store->entries);
+	store->dir_fd = fresh->dir_fd;
+	store->entries = fresh->entries;
+	store->head = fresh->head;
+	store->n = fresh->n;
+	store->cap = fresh->cap;
+	if (fresh->next_seq > store->next_seq)
+		store->next_seq = fresh->next_seq;
+	store->stats.files = fresh->stats.files;
+	store->stats.bytes = fresh->stats.bytes;
+	store->stats.removed_size += fresh->stats.removed_size;
+	store->stats.removed_age += fresh->stats.removed_age;
+	store->stats.leftovers += fresh->stats.leftovers;
+	store->stats.not_regular = fresh->stats.not_regular;
+	store->stats.reopened++;
+	free(fresh->dir);
+	free(fresh);
+	return 0;
 }
 
 void store__close(struct store *store)
@@ -406,15 +625,19 @@ void store__stats(const struct store *store, struct store_stats *stats)
 }
 
 /*
- * The first free name at or after @start_ns, in steps of 1 ms: the folder is asked, not the
- * list, since anyone may have put a file there. Returns 0, -EEXIST or another -errno.
+ * The first name free in the folder for the interval starting at @start_ns, from sequence
+ * number @*seq on, which it moves to the one taken: the folder is asked, not the list, since
+ * anyone may have put a file there. Returns 0, -EEXIST, -EOVERFLOW or another -errno.
  */
-static int store__pick_name(const struct store *store, uint64_t start_ns, char *name)
+static int store__pick_name(const struct store *store, uint64_t *seq, uint64_t start_ns,
+			    char *name)
 {
 	struct stat st;
 
-	for (int i = 0; i < STORE_NAME_ATTEMPTS; i++, start_ns += NS_PER_MS) {
-		store__format_name(start_ns, name);
+	for (int i = 0; i < STORE_NAME_ATTEMPTS; i++, (*seq)++) {
+		if (*seq > STORE_SEQ_MAX)
+			return -EOVERFLOW;
+		store__format_name(*seq, start_ns, name);
 		if (!fstatat(store->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		return errno == ENOENT ? 0 : -errno;
@@ -441,13 +664,13 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /*
- * Renames @temp to the first free name at or after @name's time and writes that name back
- * to @name. RENAME_NOREPLACE makes "free" exact; file systems without it (some network
- * ones) fall back to a plain rename after the check store__pick_name() made.
+ * Renames @temp to @name, or to the next free name (sequence @*seq on) if it was taken since.
+ * RENAME_NOREPLACE makes "free" exact; file systems without it (some network ones) fall back
+ * to a plain rename after the check store__pick_name() made.
  */
-static int store__publish(struct store *store, const char *temp, char *name)
+static int store__publish(struct store *store, const char *temp, uint64_t *seq,
+			  uint64_t start_ns, char *name)
 {
-	uint64_t start;
 	int err;
 
 	for (int i = 0; i < STORE_NAME_ATTEMPTS; i++) {
@@ -457,13 +680,26 @@ static int store__publish(struct store *store, const char *temp, char *name)
 			return renameat(store->dir_fd, temp, store->dir_fd, name) ? -errno : 0;
 		if (errno != EEXIST)
 			return -errno;
-		if (store__parse_name(name, &start))
-			return -EINVAL;
-		err = store__pick_name(store, start + NS_PER_MS, name);
+		(*seq)++;
+		err = store__pick_name(store, seq, start_ns, name);
 		if (err)
 			return err;
 	}
 	return -EEXIST;
+}
+
+/* Says once per step that the wall clock went back: the intervals' times now overlap. */
+static void store__check_clock(struct store *store, uint64_t start_ns)
+{
+	char was[STORE_NAME_MAX], now[STORE_NAME_MAX];
+
+	if (start_ns >= store->last_start_ns)
+		return;
+	format_name(0, store->last_start_ns, "", was);
+	format_name(0, start_ns, "", now);
+	pr_warn("store '%s': the wall clock went back by at least %.3f s (an interval starts at "
+		"%s, the one before it at %s); intervals keep the order they were taken in\n",
+		store->dir, (store->last_start_ns - start_ns) * 1e-9, now, was);
 }
 
 /* Adds @entry to the in-memory list, in order. Returns its index or -ENOMEM. */
@@ -502,16 +738,27 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 	size_t zlen = 0;
 	void *zbuf = NULL;
 	ssize_t index;
+	uint64_t seq;
 	int fd, err;
 
+	/* What no reader would take back. */
+	if (len > STORE_MAX_PROFILE) {
+		err = -EFBIG;
+		goto out_fail;
+	}
+	err = store__follow_folder(store);
+	if (err)
+		goto out_fail;
 	err = compress__zstd(raw, len, &zbuf, &zlen);
 	if (err)
 		goto out_fail;
-	err = store__pick_name(store, start_ns, entry.name);
+	seq = store->next_seq;
+	err = store__pick_name(store, &seq, start_ns, entry.name);
 	if (err)
 		goto out_free;
 	snprintf(temp, sizeof(temp), STORE_TEMP_PREFIX "%s" STORE_TEMP_SUFFIX, entry.name);
-	fd = openat(store->dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
+	fd = openat(store->dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    STORE_FILE_MODE);
 	if (fd < 0) {
 		err = -errno;
 		goto out_free;
@@ -524,7 +771,7 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 		err = -errno;
 	if (err)
 		goto out_unlink_temp;
-	err = store__publish(store, temp, entry.name);
+	err = store__publish(store, temp, &seq, start_ns, entry.name);
 	if (err)
 		goto out_unlink_temp;
 	/*
@@ -535,7 +782,7 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 		err = -errno;
 		goto out_unlink_name;
 	}
-	if (store__parse_name(entry.name, &entry.start_ns)) {
+	if (store__parse_name(entry.name, &entry.seq, &entry.start_ns)) {
 		err = -EINVAL;
 		goto out_unlink_name;
 	}
@@ -548,6 +795,9 @@ int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t
 	}
 	free(zbuf);
 	store->stats.written++;
+	store->next_seq = seq + 1;
+	store__check_clock(store, start_ns);
+	store->last_start_ns = start_ns;
 	if (name)
 		strcpy(name, entry.name);
 	store__apply_limits(store, (size_t)index);
@@ -580,8 +830,12 @@ static int read_whole(int fd, size_t max, void **out, size_t *out_len, char *why
 		snprintf(why, whylen, "%s", strerror(errno));
 		return -errno;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		snprintf(why, whylen, "not a regular file of at most %zu MiB", max >> 20);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(why, whylen, "larger than %zu MiB", max >> 20);
 		return -EFBIG;
 	}
 	if (!st.st_size) {
@@ -610,27 +864,39 @@ static int read_whole(int fd, size_t max, void **out, size_t *out_len, char *why
 	return 0;
 }
 
-int store__read(const char *dir, const char *name, void **raw, size_t *len, char *why,
+int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why,
 		size_t whylen)
 {
-	char path[PATH_MAX];
 	void *data = NULL;
 	size_t data_len = 0;
+	struct stat st;
 	int fd, err;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
-		snprintf(why, whylen, "path too long");
-		return -ENAMETOOLONG;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/*
+	 * Regular files only, and never through a link: whoever may write the folder may have
+	 * put anything there. The type is checked before opening (a device is not even
+	 * opened) and again after (O_NONBLOCK: a FIFO put there meanwhile does not hang us).
+	 */
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
+	else if (S_ISLNK(st.st_mode))
+		err = -ELOOP;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else
+		err = 0;
+	fd = err ? -1 : openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (!err && fd < 0)
+		err = -errno;
+	if (err) {
 		snprintf(why, whylen, "%s",
 			 err == -ENOENT ? "vanished (removed for the store's limits?)" :
+			 err == -ELOOP	? "a link, not followed" :
+			 err == -EINVAL ? "not a regular file" :
 					  strerror(-err));
 		return err;
 	}
-	err = read_whole(fd, STORE_READ_MAX_FILE, &data, &data_len, why, whylen);
+	err = read_whole(fd, STORE_MAX_FILE, &data, &data_len, why, whylen);
 	close(fd);
 	if (err)
 		return err;
@@ -639,12 +905,13 @@ int store__read(const char *dir, const char *name, void **raw, size_t *len, char
 		err = -EINVAL;
 		goto out_free;
 	}
-	err = compress__unzstd(data, data_len, STORE_READ_MAX_PROFILE, raw, len);
-	if (err)
+	err = compress__unzstd(data, data_len, STORE_MAX_PROFILE, raw, len);
+	if (err == -E2BIG)
+		snprintf(why, whylen, "holds more than %u MiB of profile, more than an interval can",
+			 STORE_MAX_PROFILE >> 20);
+	else if (err)
 		snprintf(why, whylen, "%s",
-			 err == -EINVAL ? "corrupt or truncated zstd data" :
-			 err == -E2BIG	? "decompresses past what a profile may hold" :
-					  strerror(-err));
+			 err == -EINVAL ? "corrupt or truncated zstd data" : strerror(-err));
 out_free:
 	free(data);
 	return err;

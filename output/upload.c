@@ -80,6 +80,8 @@ struct uploader {
 	uint64_t abort_at_ns; /* read atomically by curl's progress callback */
 	unsigned int seed;
 
+	bool store_moved; /* the store's folder was replaced: reopen the state */
+
 	/* The thread's own (and uploader__new()'s before it starts). */
 	struct upload_state *state; /* store mode */
 	uint64_t vanished_run;	    /* store files found gone, in a row */
@@ -137,7 +139,7 @@ static int uploader__queue_name(struct uploader *up, const char *name)
 							    up->done_name;
 	int err;
 
-	if (strcmp(name, newest) <= 0)
+	if (store__name_cmp(name, newest) <= 0)
 		return 0;
 	err = uploader__append_name(up, name);
 	return err ? err : 1;
@@ -157,7 +159,7 @@ static int uploader__load(struct uploader *up, const char *name, struct upload_i
 	uint64_t start_ns, dur_ns;
 	int err;
 
-	err = store__read(up->store_dir, name, &raw, &raw_len, why, whylen);
+	err = store__read(upload_state__dir_fd(up->state), name, &raw, &raw_len, why, whylen);
 	if (err)
 		return err;
 	msg = perftools__profiles__profile__unpack(NULL, raw_len, raw);
@@ -169,7 +171,7 @@ static int uploader__load(struct uploader *up, const char *name, struct upload_i
 	/* A profile without its own time (never written so by the agent) has its name's. */
 	if (msg->time_nanos > 0)
 		start_ns = (uint64_t)msg->time_nanos;
-	else if (store__parse_name(name, &start_ns))
+	else if (store__parse_name(name, NULL, &start_ns))
 		start_ns = 0;
 	dur_ns = msg->duration_nanos > 0 ? (uint64_t)msg->duration_nanos : 0;
 	perftools__profiles__profile__free_unpacked(msg, NULL);
@@ -204,8 +206,9 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 	err = upload_state__open(up->store_dir, &up->state);
 	if (err)
 		return err;
-	err = store__list(up->store_dir, &entries, &n);
-	if (err && err != -ENOENT) {
+	/* What is no regular file is skipped here too; the store's opening said so. */
+	err = store__list(upload_state__dir_fd(up->state), &entries, &n, NULL);
+	if (err) {
 		pr_err("cannot list the store '%s': %s\n", up->store_dir, strerror(-err));
 		return err;
 	}
@@ -213,14 +216,15 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 		for (i = 0; i < n && entries[i].start_ns < since_ns; i++)
 			;
 		/*
-		 * With nothing before @since_ns, the name of the millisecond before it, which sorts
-		 * before every interval from it: else a start that uploads nothing would leave no
-		 * cursor, and the next one would take what this one stores for old history.
+		 * With nothing before @since_ns, the name of the millisecond before it, without a
+		 * sequence (as stores named files before them), which sorts before every interval
+		 * stored from now: else a start that uploads nothing would leave no cursor, and
+		 * the next one would take what this one stores for old history.
 		 */
 		if (i) {
 			upload_state__advance(up->state, entries[i - 1].name);
 		} else if (since_ns >= NS_PER_MS) {
-			store__format_name(since_ns - NS_PER_MS, before);
+			store__format_name(0, since_ns - NS_PER_MS, before);
 			upload_state__advance(up->state, before);
 		}
 	}
@@ -329,7 +333,7 @@ static unsigned int uploader__timeout_ms(const struct uploader *up)
 
 static void uploader__pop_name(struct uploader *up)
 {
-	if (strcmp(up->names[up->names_head], up->done_name) > 0)
+	if (store__name_cmp(up->names[up->names_head], up->done_name) > 0)
 		snprintf(up->done_name, sizeof(up->done_name), "%s", up->names[up->names_head]);
 	up->names_head++;
 	if (up->names_head == up->names_n)
@@ -385,7 +389,7 @@ static void uploader__attempt_stored(struct uploader *up)
 	int err;
 
 	snprintf(name, sizeof(name), "%s", up->names[up->names_head]);
-	again = strcmp(name, up->done_name) <= 0; /* refused at an earlier start */
+	again = store__name_cmp(name, up->done_name) <= 0; /* refused at an earlier start */
 	timeout_ms = uploader__timeout_ms(up);
 	pthread_mutex_unlock(&up->lock);
 
@@ -517,6 +521,28 @@ static void uploader__wait_until(struct uploader *up, uint64_t when_ns)
 	pthread_cond_timedwait(&up->wake, &up->lock, &ts);
 }
 
+/*
+ * Store mode: the progress is kept in the folder the store took over (the old one is gone),
+ * read as at start; the sequence goes on, so what is queued keeps its order. Names queued
+ * from the old folder are skipped when their turn comes. Called and returns locked.
+ */
+static void uploader__follow_store(struct uploader *up)
+{
+	struct upload_state *fresh;
+	int err;
+
+	up->store_moved = false;
+	pthread_mutex_unlock(&up->lock);
+	err = upload_state__open(up->store_dir, &fresh);
+	if (!err) {
+		upload_state__free(up->state);
+		up->state = fresh;
+	}
+	pthread_mutex_lock(&up->lock);
+	if (!err)
+		up->stats.refused_kept = uploader__refused_kept(up);
+}
+
 static void *uploader__run(void *arg)
 {
 	struct uploader *up = arg;
@@ -524,6 +550,8 @@ static void *uploader__run(void *arg)
 
 	pthread_mutex_lock(&up->lock);
 	for (;;) {
+		if (up->store_moved)
+			uploader__follow_store(up);
 		now = upload__now_ns();
 		if (up->finishing &&
 		    (!uploader__pending_locked(up) || now >= up->deadline_ns || up->denied))
@@ -641,6 +669,16 @@ void uploader__submit_stored(struct uploader *up, const char *store_name)
 	/* Not lost: the store keeps it, after the cursor, for the next start. */
 	if (ret < 0)
 		pr_warn("cannot queue '%s' for upload: %s\n", store_name, strerror(-ret));
+}
+
+void uploader__store_moved(struct uploader *up)
+{
+	pthread_mutex_lock(&up->lock);
+	if (up->store_dir) {
+		up->store_moved = true;
+		pthread_cond_signal(&up->wake);
+	}
+	pthread_mutex_unlock(&up->lock);
 }
 
 void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,

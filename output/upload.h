@@ -16,15 +16,16 @@
  * Two sources of intervals:
  * - store mode (@store_dir set): intervals are files of the local store (store.h). Progress is
  *   STORE_DIR/.upload-cursor, the name of the newest interval uploaded, refused or skipped; as
- *   uploads go oldest first, every interval after it is pending, and a restarted agent picks
- *   them up. An outage loses nothing the store still holds. Refused intervals stay in the
- *   store, listed in STORE_DIR/.upload-refused (name and the number of starts that saw it
- *   refused, at most UPLOAD_REFUSED_MAX names): the next start sends them again first, so
- *   that fixing the configuration (a token, a size limit) and restarting delivers them. One
- *   accepted leaves the list; one refused at UPLOAD_REFUSED_TRIES starts, pushed out of a
- *   full list or gone from the store is given up. Each file is written whole (a temporary
- *   name, fsync, rename) after the reply and before the next request, so an interval is
- *   sent again after an acceptance only if the agent dies between the two.
+ *   uploads go oldest first, every interval after it is pending, and a restarted agent picks them
+ *   up. Old and new go by the store's sequence (store__name_cmp()), never by the wall clock: after
+ *   it steps back, uploads go on at once. An outage loses nothing the store still holds. Refused
+ *   intervals stay in the store, listed in STORE_DIR/.upload-refused (name and the number of starts
+ *   that saw it refused, at most UPLOAD_REFUSED_MAX names): the next start sends them again first,
+ *   so that fixing the configuration (a token, a size limit) and restarting delivers them. One
+ *   accepted leaves the list; one refused at UPLOAD_REFUSED_TRIES starts, pushed out of a full list
+ *   or gone from the store is given up. Each file is written whole (a temporary name, fsync,
+ *   rename) after the reply and before the next request, so an interval is sent again after an
+ *   acceptance only if the agent dies between the two.
  * - memory mode: a bounded queue of gzip profiles; when full, the oldest is dropped (counted).
  *   A refused profile is given up. A store-mode uploader has the queue too, for intervals the
  *   store could not take (a full disk); stored intervals go first.
@@ -101,9 +102,15 @@ int uploader__new(const struct upload_opts *opts, struct uploader **out);
 
 /*
  * Store mode: the interval just stored under the file name @store_name (copied) is pending.
- * Names older than what is already queued or done are ignored (they are not new).
+ * Names not newer (store__name_cmp()) than what is already queued or done are ignored.
  */
 void uploader__submit_stored(struct uploader *up, const char *store_name);
+
+/*
+ * Store mode: the store took over a new folder at its path (store_stats.reopened): the
+ * progress is kept there from now on. Call it before submitting the first name stored there.
+ */
+void uploader__store_moved(struct uploader *up);
 
 /*
  * Memory mode, or an interval the store could not take: queues @raw[0..len) (an

@@ -91,13 +91,17 @@ struct upload_refused {
 };
 
 /*
- * Opens the store folder @dir and reads the cursor and the refused list; files that do not
- * parse are ignored with a warning (as if absent). Returns 0 with the state in @out (owned by
- * the caller), or -errno (logged) when the folder cannot be opened.
+ * Opens the store folder @dir as its writer does (store__open_dir()) and reads the cursor and
+ * the refused list; files that do not parse are ignored with a warning (as if absent).
+ * Returns 0 with the state in @out (owned by the caller), or -errno (logged) when the folder
+ * cannot be opened or is refused.
  */
 int upload_state__open(const char *dir, struct upload_state **out);
 /* NULL-safe. */
 void upload_state__free(struct upload_state *st);
+
+/* The store folder's descriptor, to read interval files through. Borrowed from @st. */
+int upload_state__dir_fd(const struct upload_state *st);
 
 /* The newest interval done (uploaded, refused or skipped), "" for none. Borrowed. */
 const char *upload_state__cursor(const struct upload_state *st);

@@ -93,7 +93,8 @@ static ssize_t state__read(struct upload_state *st, const char *name, char *buf,
 	size_t len = 0;
 	int fd, err = 0;
 
-	fd = openat(st->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in its place is refused below rather than waited on. */
+	fd = openat(st->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ELOOP ? -EINVAL : -errno;
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
@@ -131,9 +132,7 @@ static const char *state__why(ssize_t n, const char *ok)
 
 static bool valid_name(const char *name)
 {
-	uint64_t ns;
-
-	return !store__parse_name(name, &ns);
+	return !store__parse_name(name, NULL, NULL);
 }
 
 static void state__read_cursor(struct upload_state *st)
@@ -157,8 +156,8 @@ static void state__read_cursor(struct upload_state *st)
 
 static int refused__cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct upload_refused *)a)->name,
-		      ((const struct upload_refused *)b)->name);
+	return store__name_cmp(((const struct upload_refused *)a)->name,
+			       ((const struct upload_refused *)b)->name);
 }
 
 /* Parses the refused list; what does not parse is left out (and said once). */
@@ -223,10 +222,10 @@ int upload_state__open(const char *dir, struct upload_state **out)
 		free(st);
 		return -ENOMEM;
 	}
-	st->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Checked as the store's writer checks it: the files here are written through it too. */
+	st->dir_fd = store__open_dir(dir, true);
 	if (st->dir_fd < 0) {
-		err = -errno;
-		pr_err("cannot open the store '%s' for uploads: %s\n", dir, strerror(errno));
+		err = st->dir_fd;
 		free(st->dir);
 		free(st);
 		return err;
@@ -246,6 +245,11 @@ void upload_state__free(struct upload_state *st)
 	free(st);
 }
 
+int upload_state__dir_fd(const struct upload_state *st)
+{
+	return st->dir_fd;
+}
+
 const char *upload_state__cursor(const struct upload_state *st)
 {
 	return st->cursor;
@@ -256,7 +260,7 @@ int upload_state__advance(struct upload_state *st, const char *name)
 	char line[STORE_NAME_MAX + 1];
 	int len, err;
 
-	if (strcmp(name, st->cursor) <= 0)
+	if (store__name_cmp(name, st->cursor) <= 0)
 		return 0;
 	snprintf(st->cursor, sizeof(st->cursor), "%s", name);
 	len = snprintf(line, sizeof(line), "%s\n", name);
@@ -341,7 +345,7 @@ bool upload_state__refuse(struct upload_state *st, const char *name, char *pushe
 		state__remove(st, &st->refused[0]);
 	}
 	/* Refusals come oldest first, so this is the end; the order holds whatever comes. */
-	for (i = st->nrefused; i > 0 && strcmp(st->refused[i - 1].name, name) > 0; i--)
+	for (i = st->nrefused; i > 0 && store__name_cmp(st->refused[i - 1].name, name) > 0; i--)
 		;
 	memmove(&st->refused[i + 1], &st->refused[i], (st->nrefused - i) * sizeof(*st->refused));
 	snprintf(st->refused[i].name, sizeof(st->refused[i].name), "%s", name);
@@ -369,11 +373,11 @@ size_t upload_state__prune(struct upload_state *st, const struct store_entry *en
 	int cmp;
 
 	for (i = 0; i < st->nrefused; i++) {
-		/* Both lists are sorted by name: walk them together. */
-		for (cmp = 1; j < n && (cmp = strcmp(entries[j].name, st->refused[i].name)) < 0;
-		     j++)
+		/* Both lists are in the store's order: walk them together. */
+		for (cmp = 1;
+		     j < n && (cmp = store__name_cmp(entries[j].name, st->refused[i].name)) < 0; j++)
 			;
-		if (cmp || strcmp(st->refused[i].name, st->cursor) > 0) {
+		if (cmp || store__name_cmp(st->refused[i].name, st->cursor) > 0) {
 			/* Gone from the store, or after the cursor, so pending anyway. */
 			gone += cmp != 0;
 			st->refused_dirty = true;

@@ -66,7 +66,8 @@ struct agent {
 	bool warned_losses;
 	uint64_t interval_start_ns; /* CLOCK_REALTIME */
 	uint64_t last_report_ns;    /* CLOCK_MONOTONIC */
-	bool store_paused;	    /* the last write failed: the disk is full */
+	bool store_paused;	    /* the last write failed (full disk, folder held elsewhere) */
+	uint64_t store_reopened;    /* store_stats.reopened the uploader knows of */
 	char host[PROFILE_HOST_MAX];
 	char host_label[HOST_LABEL_MAX];
 };
@@ -180,16 +181,25 @@ static int start_sampling(struct agent *a, const uint32_t *tgids)
 	return 0;
 }
 
-/* Stores @raw; a full disk pauses writing (one warning) until a write succeeds again. */
+/*
+ * Stores @raw; a full disk, or a folder replaced and held by another agent, pauses writing
+ * (one warning) until a write succeeds again.
+ */
 static int store_interval(struct agent *a, const struct interval_result *r, const void *raw,
 			  size_t len, char *name)
 {
 	int err = store__write(a->store, r->start_ns, raw, len, name);
+	struct store_stats ss;
 
 	if (!err) {
 		if (a->store_paused)
 			pr_warn("the store is writable again: intervals are stored again\n");
 		a->store_paused = false;
+		/* The store took over a new folder: the uploader's progress goes there too. */
+		store__stats(a->store, &ss);
+		if (ss.reopened != a->store_reopened && a->uploader)
+			uploader__store_moved(a->uploader);
+		a->store_reopened = ss.reopened;
 		return 0;
 	}
 	if (!a->store_paused)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "log.h"
@@ -135,20 +136,43 @@ void store_window__usage(FILE *out)
 	      out);
 }
 
-/* Reads the store file @dir/@name into @prof. Returns 0 or -errno with a short reason in @why. */
-static int read_store_file(const char *dir, const char *name, struct profile *prof, char *why,
+/*
+ * Reads the store file @name of the folder @dir_fd into @prof. Returns 0 or -errno with a
+ * short reason in @why.
+ */
+static int read_store_file(int dir_fd, const char *name, struct profile *prof, char *why,
 			   size_t whylen)
 {
 	size_t raw_len;
 	void *raw;
 	int err;
 
-	err = store__read(dir, name, &raw, &raw_len, why, whylen);
+	err = store__read(dir_fd, name, &raw, &raw_len, why, whylen);
 	if (err)
 		return err;
 	err = pprof__read(raw, raw_len, prof, why, whylen);
 	free(raw);
 	return err;
+}
+
+/*
+ * Where the interval entries[@i] can end at the latest, from the names alone: the next one's
+ * start, as the agent starts each interval where the last ended. Unknown (UINT64_MAX) for the
+ * newest, and where the next starts earlier (the wall clock went back in between).
+ */
+static uint64_t name_bound(const struct store_entry *entries, size_t n, size_t i)
+{
+	if (i + 1 == n || entries[i + 1].start_ns < entries[i].start_ns)
+		return UINT64_MAX;
+	return entries[i + 1].start_ns;
+}
+
+/* The end of an interval from @start: its recorded duration, else @bound. Never wraps. */
+static uint64_t interval_end(uint64_t start, uint64_t duration_ns, uint64_t bound)
+{
+	if (!duration_ns)
+		return bound;
+	return duration_ns < UINT64_MAX - start ? start + duration_ns : UINT64_MAX;
 }
 
 /* Floor of @ns to its second. */
@@ -228,41 +252,46 @@ int store_window__load(const struct store_window *w, struct profile *out,
 	struct store_entry *entries = NULL;
 	struct profile_meta meta = { 0 };
 	uint64_t first_read = UINT64_MAX, last_end = 0;
-	bool last_read = false;
+	bool latest_read = false;
+	size_t n = 0, earliest = 0, latest = 0;
 	char why[256];
-	size_t n = 0;
-	int err;
+	int dir_fd, err;
 
 	memset(stats, 0, sizeof(*stats));
-	err = store__list(w->dir, &entries, &n);
+	/* A store of someone else's may be read: files are opened through this, never links. */
+	dir_fd = store__open_dir(w->dir, false);
+	if (dir_fd < 0)
+		return dir_fd;
+	err = store__list(dir_fd, &entries, &n, &stats->not_regular);
 	if (err)
-		return err;
+		goto out_close;
 	stats->files = n;
-	if (n) {
-		stats->store_first_ns = entries[0].start_ns;
-		stats->store_last_ns = entries[n - 1].start_ns;
-	}
+	/* Files are in the store's order, which is not time order after a clock step. */
 	for (size_t i = 0; i < n; i++) {
-		uint64_t start = entries[i].start_ns;
-		uint64_t next = i + 1 < n ? entries[i + 1].start_ns : UINT64_MAX;
+		if (entries[i].start_ns < entries[earliest].start_ns)
+			earliest = i;
+		if (entries[i].start_ns >= entries[latest].start_ns)
+			latest = i;
+	}
+	if (n) {
+		stats->store_first_ns = entries[earliest].start_ns;
+		stats->store_last_ns = entries[latest].start_ns;
+	}
+	for (size_t i = 0; i < n && w->from_ns < w->to_ns; i++) {
+		uint64_t start = entries[i].start_ns, bound = name_bound(entries, n, i);
 		const struct profile_meta *in_meta;
 		struct profile *in;
 		uint64_t end;
 
-		/*
-		 * Intervals never overlap, so the names alone bound what a file holds: samples
-		 * taken from its start (in that start's second) until the next file's start.
-		 */
-		if (second_of(start) >= w->to_ns || w->from_ns >= w->to_ns)
-			break;
-		if (next <= w->from_ns)
+		/* A file holds samples from its start (in that start's second) to its bound. */
+		if (second_of(start) >= w->to_ns || bound <= w->from_ns)
 			continue;
 		in = profile__new();
 		if (!in) {
 			err = -ENOMEM;
 			goto out_free;
 		}
-		err = read_store_file(w->dir, entries[i].name, in, why, sizeof(why));
+		err = read_store_file(dir_fd, entries[i].name, in, why, sizeof(why));
 		if (err == -ENOMEM) {
 			profile__free(in);
 			goto out_free;
@@ -275,11 +304,10 @@ int store_window__load(const struct store_window *w, struct profile *out,
 		}
 		stats->read++;
 		in_meta = profile__meta(in);
-		end = in_meta->duration_ns ? start + in_meta->duration_ns :
-		      next != UINT64_MAX   ? next :
-					     w->to_ns;
-		if (i + 1 == n) {
-			last_read = true;
+		end = interval_end(start, in_meta->duration_ns,
+				   bound != UINT64_MAX ? bound : w->to_ns);
+		if (i == latest) {
+			latest_read = true;
 			if (in_meta->duration_ns)
 				stats->store_last_ns = end;
 		}
@@ -300,14 +328,16 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			last_end = end;
 	}
 	if (!stats->kept) {
-		/* Only for the message: what the store holds ends where its last interval ends. */
-		if (n && !last_read) {
+		/* Only for the message: what the store holds ends where its latest interval ends. */
+		if (n && !latest_read) {
 			struct profile *in = profile__new();
 
 			if (in &&
-			    !read_store_file(w->dir, entries[n - 1].name, in, why, sizeof(why)) &&
-			    profile__meta(in)->duration_ns)
-				stats->store_last_ns += profile__meta(in)->duration_ns;
+			    !read_store_file(dir_fd, entries[latest].name, in, why, sizeof(why)))
+				stats->store_last_ns =
+					interval_end(entries[latest].start_ns,
+						     profile__meta(in)->duration_ns,
+						     entries[latest].start_ns);
 			profile__free(in);
 		}
 		err = -ENODATA;
@@ -325,6 +355,8 @@ out_free:
 	free(buf.map);
 	free(buf.stack);
 	free(entries);
+out_close:
+	close(dir_fd);
 	return err;
 }
 
@@ -404,6 +436,10 @@ struct profile *store_window__profile(const struct store_window *w)
 	if (stats.unreadable)
 		pr_warn("store: %zu of %zu files in the window were unreadable and skipped\n",
 			stats.unreadable, stats.read + stats.unreadable);
+	if (stats.not_regular)
+		pr_warn("store: skipped %zu entries named as intervals that are no regular files "
+			"(links, folders, ...)\n",
+			stats.not_regular);
 	return prof;
 }
 
@@ -412,7 +448,8 @@ static void store_usage(FILE *out)
 	fputs("usage: bpfprof store ls --store DIR [--from TIME] [--to TIME]\n\n"
 	      "Lists the intervals an agent's store holds (those overlapping the window), one a\n"
 	      "line: UTC start, duration, samples, file size, file name; then the totals. Files\n"
-	      "that cannot be read are listed as unreadable, with the reason.\n\n"
+	      "that cannot be read are listed as unreadable, with the reason (an unreadable last\n"
+	      "interval, whose end is unknown, only when it starts in the window).\n\n"
 	      "      --store DIR          the folder bpfprof agent keeps its intervals in\n"
 	      "      --from TIME          window start (default: the store's beginning)\n"
 	      "      --to TIME            window end, not included (default: now)\n"
@@ -436,26 +473,27 @@ static uint64_t now_ns(void)
 static int store_ls(const struct store_window *w, FILE *out)
 {
 	char start[TIME_SPEC_FORMAT_MAX], last[TIME_SPEC_FORMAT_MAX], why[256];
-	uint64_t samples = 0, bytes = 0, first_ns = 0, last_ns = 0;
-	size_t n = 0, listed = 0, unreadable = 0;
+	uint64_t samples = 0, bytes = 0, first_ns = UINT64_MAX, last_ns = 0;
+	size_t n = 0, listed = 0, unreadable = 0, not_regular = 0;
 	struct store_entry *entries = NULL;
-	int err;
+	int dir_fd, err;
 
-	err = store__list(w->dir, &entries, &n);
+	dir_fd = store__open_dir(w->dir, false);
+	err = dir_fd < 0 ? dir_fd : store__list(dir_fd, &entries, &n, &not_regular);
 	if (err) {
 		report_list_error(w->dir, err);
-		return err;
+		goto out_free;
 	}
+	/* In the store's order: after a clock step, not time order; each file is asked. */
 	for (size_t i = 0; i < n; i++) {
 		const struct store_entry *e = &entries[i];
-		uint64_t next = i + 1 < n ? entries[i + 1].start_ns : UINT64_MAX;
-		const struct profile_meta *meta;
+		uint64_t bound = name_bound(entries, n, i);
+		const struct profile_meta *meta = NULL;
 		struct profile *prof;
-		uint64_t total;
+		uint64_t total = 0, end;
+		int rerr;
 
-		if (e->start_ns >= w->to_ns)
-			break;
-		if (next <= w->from_ns)
+		if (e->start_ns >= w->to_ns || bound <= w->from_ns)
 			continue;
 		prof = profile__new();
 		if (!prof) {
@@ -463,44 +501,58 @@ static int store_ls(const struct store_window *w, FILE *out)
 			pr_err("out of memory\n");
 			goto out_free;
 		}
+		rerr = read_store_file(dir_fd, e->name, prof, why, sizeof(why));
+		if (!rerr)
+			meta = profile__meta(prof);
+		/*
+		 * The interval ends where its profile says, else at its bound; where neither
+		 * is known (unreadable, the newest), it is listed only when it starts in the window.
+		 */
+		end = interval_end(e->start_ns, meta ? meta->duration_ns : 0,
+				   bound != UINT64_MAX ? bound : e->start_ns + 1);
+		if (end <= w->from_ns) {
+			profile__free(prof);
+			continue;
+		}
 		listed++;
 		bytes += e->size;
-		if (!first_ns)
+		if (e->start_ns < first_ns)
 			first_ns = e->start_ns;
-		last_ns = e->start_ns;
+		end = meta && meta->duration_ns ? end : e->start_ns;
+		if (end > last_ns)
+			last_ns = end;
 		time_spec__format(e->start_ns, start);
-		err = read_store_file(w->dir, e->name, prof, why, sizeof(why));
-		if (err) {
+		if (rerr) {
 			unreadable++;
 			fprintf(out, "%-24s  %10s  %14s  %12llu B  %s  unreadable: %s\n", start,
 				"? s", "? samples", (unsigned long long)e->size, e->name, why);
 			profile__free(prof);
 			continue;
 		}
-		meta = profile__meta(prof);
 		total = profile__total(prof);
 		samples += total;
-		if (meta->duration_ns)
-			last_ns = e->start_ns + meta->duration_ns;
 		fprintf(out, "%-24s  %8.3f s  %6llu samples  %12llu B  %s\n", start,
 			meta->duration_ns / 1e9, (unsigned long long)total,
 			(unsigned long long)e->size, e->name);
 		profile__free(prof);
 	}
 	err = 0;
-	if (!listed) {
-		fprintf(out, "0 intervals (the store holds %zu)\n", n);
-		goto out_free;
-	}
-	fprintf(out, "%zu interval%s, %s .. %s, %llu samples, %llu B", listed,
-		listed == 1 ? "" : "s", time_spec__format(first_ns, start),
-		time_spec__format(last_ns, last), (unsigned long long)samples,
-		(unsigned long long)bytes);
+	if (!listed)
+		fprintf(out, "0 intervals (the store holds %zu)", n);
+	else
+		fprintf(out, "%zu interval%s, %s .. %s, %llu samples, %llu B", listed,
+			listed == 1 ? "" : "s", time_spec__format(first_ns, start),
+			time_spec__format(last_ns, last), (unsigned long long)samples,
+			(unsigned long long)bytes);
 	if (unreadable)
 		fprintf(out, "; %zu unreadable", unreadable);
+	if (not_regular)
+		fprintf(out, "; %zu not regular files skipped", not_regular);
 	fputc('\n', out);
 out_free:
 	free(entries);
+	if (dir_fd >= 0)
+		close(dir_fd);
 	if (!err && (fflush(out) || ferror(out))) {
 		pr_err("cannot write the listing: %s\n", strerror(errno));
 		err = -EIO;

@@ -8,8 +8,9 @@
  * the second they were taken in (labels.time_ns); a sample is kept when that second starts
  * in [FROM, TO). Samples without a time (files written before samples had one) are kept
  * when their file's interval overlaps the window. Which files can hold kept samples is told
- * from their names alone, so a long history costs a directory listing, not a read of every
- * file. A file that cannot be read is skipped with a warning and counted.
+ * from their names alone (a file ends at most where the next in the store's order starts,
+ * unless the wall clock went back in between), so a long history costs a directory listing,
+ * not a read of every file. A file that cannot be read is skipped with a warning and counted.
  */
 #ifndef PROF_STORE_COMMANDS_H
 #define PROF_STORE_COMMANDS_H
@@ -55,9 +56,10 @@ struct store_window_stats {
 	size_t files;        /* interval files in the store */
 	size_t read;         /* files read (those that may overlap the window) */
 	size_t unreadable;   /* of those, skipped: corrupt, truncated or vanished */
+	size_t not_regular;  /* entries named as intervals that are no regular file, skipped */
 	uint64_t kept;       /* samples (counts) kept */
 	uint64_t store_first_ns; /* the first interval's start; 0 for an empty store */
-	uint64_t store_last_ns;  /* the last interval's end when it was read, else its start */
+	uint64_t store_last_ns;  /* the latest interval's end when it was read, else its start */
 	uint64_t start_ns, end_ns; /* the window clipped to the intervals read */
 };
 

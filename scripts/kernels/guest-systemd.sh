@@ -210,7 +210,8 @@ fi
 last=$(comm -13 <(echo "$before") <(find "$STORE" -maxdepth 1 -name '*.pb.zst' | sort) | tail -n 1)
 if [ -n "$last" ]; then
 	f=$(basename "$last")
-	start=$(date -u -d "${f:0:4}-${f:4:2}-${f:6:2} ${f:9:2}:${f:11:2}:${f:13:2}" +%s)
+	t=${f#*-} # the start, after the sequence number
+	start=$(date -u -d "${t:0:4}-${t:4:2}-${t:6:2} ${t:9:2}:${t:11:2}:${t:13:2}" +%s)
 	if [ "$start" -ge $((t_stop - INTERVAL - 1)) ]; then ok "final interval stored: $f"; else bad "the newest interval $f is older than the stop"; fi
 else
 	bad "no interval stored at the stop"

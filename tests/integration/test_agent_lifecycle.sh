@@ -6,7 +6,8 @@
 need_bpf
 S=$WORK/store
 mkdir -p "$S"
-mount -t tmpfs -o size=64k tmpfs "$S" 2>"$WORK/mount.err" || skip "cannot mount a tmpfs: $(cat "$WORK/mount.err")"
+# mode: a tmpfs root is 1777 by default, a folder the agent refuses to store in.
+mount -t tmpfs -o size=64k,mode=0750 tmpfs "$S" 2>"$WORK/mount.err" || skip "cannot mount a tmpfs: $(cat "$WORK/mount.err")"
 trap 'kill "${agent:-}" 2>/dev/null; wait; umount "$S" 2>/dev/null; cleanup' EXIT
 
 bg "$(prog callgraph)" 60

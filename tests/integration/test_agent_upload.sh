@@ -79,8 +79,9 @@ same_as_store() {
 		"$BPFPROF" convert "${files[$i]}" -o "$WORK/stored.folded" || fail "convert ${files[$i]}"
 		want=$(total "$WORK/stored.folded")
 		[ "$n" = "$want" ] || fail "interval $i: $n samples uploaded, $want stored"
-		# The store names an interval by its start, to the millisecond.
+		# The store names an interval by its sequence number and its start, to the ms.
 		f=$(basename "${files[$i]}")
+		f=${f#*-}
 		ms=$(date -u -d "${f:0:4}-${f:4:2}-${f:6:2} ${f:9:2}:${f:11:2}:${f:13:2}.${f:16:3}" +%s%3N)
 		[ "$ms" = $((t / 1000000)) ] || fail "upload $i is not the interval of $f"
 		i=$((i + 1))

@@ -164,6 +164,50 @@ static void test_zstd_lying_size(void **state)
 	free(back);
 }
 
+/*
+ * Bombs: what the headers claim past the bound is refused before any decoding (the lying frame
+ * above gives -E2BIG, not the -EINVAL its body would), over all frames together; a frame that
+ * claims nothing may not ask for a window past what the bound needs either.
+ */
+static void test_zstd_claims_past_max(void **state)
+{
+	static const uint8_t lying[] = {
+		0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x00, 0, 0, 0, 0, 0, 1, 0, 0, 0x29, 0, 0,
+		'h',  'e',  'l',  'l',  'o',
+	};
+	static const uint8_t wide[] = {
+		0x28, 0xb5, 0x2f, 0xfd, /* magic */
+		0x00,			/* no content size, windowed */
+		0x88,			/* window: 2^27 bytes */
+		0x29, 0, 0,		/* last block, raw, 5 bytes */
+		'h', 'e', 'l', 'l', 'o',
+	};
+	uint8_t in[3000], *two;
+	void *z, *back;
+	size_t zlen, blen;
+
+	(void)state;
+	assert_int_equal(compress__unzstd(lying, sizeof(lying), 1 << 20, &back, &blen), -E2BIG);
+	assert_int_equal(compress__unzstd(wide, sizeof(wide), 1 << 20, &back, &blen), -E2BIG);
+	assert_int_equal(compress__unzstd(wide, sizeof(wide), SIZE_MAX, &back, &blen), 0);
+	assert_int_equal(blen, 5);
+	free(back);
+	/* Two honest frames whose sizes add up past the bound; each alone is within it. */
+	fill_text(in, sizeof(in));
+	assert_int_equal(compress__zstd(in, sizeof(in), &z, &zlen), 0);
+	two = malloc(2 * zlen + sizeof(lying));
+	assert_non_null(two);
+	memcpy(two, z, zlen);
+	memcpy(two + zlen, z, zlen);
+	assert_int_equal(compress__unzstd(two, 2 * zlen, 2 * sizeof(in) - 1, &back, &blen), -E2BIG);
+	/* A lying frame after an honest one is caught by its header too. */
+	memcpy(two + zlen, lying, sizeof(lying));
+	assert_int_equal(compress__unzstd(two, zlen + sizeof(lying), 1 << 20, &back, &blen),
+			 -E2BIG);
+	free(two);
+	free(z);
+}
+
 static void test_zstd_truncated_corrupt(void **state)
 {
 	uint8_t in[20000];
@@ -300,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_zstd_unknown_size),
 		cmocka_unit_test(test_zstd_max),
 		cmocka_unit_test(test_zstd_lying_size),
+		cmocka_unit_test(test_zstd_claims_past_max),
 		cmocka_unit_test(test_zstd_truncated_corrupt),
 		cmocka_unit_test(test_gzip),
 	};

@@ -364,11 +364,11 @@ static void test_corrupt_files_skipped(void **state)
 
 	write_timed_store(f);
 	/* Garbage, a zstd frame cut short, and an empty file, each named as an interval. */
-	store__format_name(T + 30 * NS, name);
+	store__format_name(4, T + 30 * NS, name);
 	write_file(f->dir, name, "this is not a profile", 21);
-	store__format_name(T + 40 * NS, name);
+	store__format_name(5, T + 40 * NS, name);
 	write_file(f->dir, name, zstd_garbage, sizeof(zstd_garbage));
-	store__format_name(T + 50 * NS, name);
+	store__format_name(6, T + 50 * NS, name);
 	write_file(f->dir, name, "", 0);
 
 	window_init(&w, f, 0, 0);
@@ -451,6 +451,105 @@ static void test_mid_second_start(void **state)
 	store_window__release(&w);
 }
 
+/*
+ * The wall clock went back by a minute between two intervals: the store keeps them in the
+ * order they were taken, and windows still go by the times they recorded.
+ */
+static void test_clock_step(void **state)
+{
+	static const struct timed_sample a[] = { { T + 105 * NS, 100, "app", "a", 3 } };
+	static const struct timed_sample b[] = { { T + 115 * NS, 100, "app", "b", 4 } };
+	static const struct timed_sample c[] = { { T + 65 * NS, 100, "app", "c", 5 } };
+	static const struct timed_sample d[] = { { T + 75 * NS, 100, "app", "d", 6 } };
+	struct fixture *f = *state;
+	struct store_window_stats stats;
+	struct store_window w;
+	struct profile *prof;
+
+	write_interval(f, T + 100 * NS, 10 * NS, a, 1);
+	write_interval(f, T + 110 * NS, 10 * NS, b, 1);
+	write_interval(f, T + 60 * NS, 10 * NS, c, 1);
+	write_interval(f, T + 70 * NS, 10 * NS, d, 1);
+	/* b is followed by an interval that starts earlier: that says nothing about b's end. */
+	window_init(&w, f, T + 112 * NS, T + 118 * NS);
+	prof = load(&w, 0, &stats);
+	assert_int_equal(stats.kept, 4);
+	assert_int_equal(count_of(prof, "app", "b"), 4);
+	profile__free(prof);
+	window_init(&w, f, T + 62 * NS, T + 68 * NS);
+	prof = load(&w, 0, &stats);
+	assert_int_equal(stats.kept, 5);
+	assert_int_equal(count_of(prof, "app", "c"), 5);
+	assert_true(stats.store_first_ns == T + 60 * NS);
+	assert_true(stats.store_last_ns == T + 110 * NS); /* b, not read: its start */
+	profile__free(prof);
+	window_init(&w, f, 0, 0);
+	prof = load(&w, 0, &stats);
+	assert_int_equal(stats.kept, 18);
+	profile__free(prof);
+	store_window__release(&w);
+}
+
+/* Runs "bpfprof store ls --store DIR ARGS..." and returns what it printed (malloc'ed). */
+static char *store_ls(const struct fixture *f, const char *from, const char *to)
+{
+	char *argv[8] = { "store", "ls", "--store", (char *)f->dir }, path[96], *text = NULL;
+	int argc = 4, saved, fd;
+	size_t len = 0;
+	FILE *in;
+
+	if (from) {
+		argv[argc++] = "--from";
+		argv[argc++] = (char *)from;
+	}
+	if (to) {
+		argv[argc++] = "--to";
+		argv[argc++] = (char *)to;
+	}
+	snprintf(path, sizeof(path), "%s.ls", f->dir);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
+	assert_int_equal(cmd_store(argc, argv), 0);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	if (getdelim(&text, &len, '\0', in) < 0)
+		text = strdup("");
+	fclose(in);
+	unlink(path);
+	return text;
+}
+
+/* store ls lists the intervals that overlap the window, by their recorded ends too. */
+static void test_ls_window(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	write_timed_store(f);
+	/* T + 40 s on: after the last interval's end (T + 30 s). */
+	text = store_ls(f, "1795255240", "1795255300");
+	assert_string_equal(text, "0 intervals (the store holds 3)\n");
+	free(text);
+	text = store_ls(f, "1795255240", NULL);
+	assert_string_equal(text, "0 intervals (the store holds 3)\n");
+	free(text);
+	/* T + 25 s .. T + 35 s: the last one only. */
+	text = store_ls(f, "1795255225", "1795255235");
+	assert_non_null(strstr(text, "\n1 interval, 2026-11-21T10:00:20Z .. 2026-11-21T10:00:30Z"));
+	free(text);
+	/* T + 10 s .. T + 20 s: the second one only, not the third that starts at its end. */
+	text = store_ls(f, "1795255210", "1795255220");
+	assert_non_null(strstr(text, "\n1 interval, 2026-11-21T10:00:10Z .. 2026-11-21T10:00:20Z"));
+	free(text);
+}
+
 static void test_options(void **state)
 {
 	struct store_window w;
@@ -495,6 +594,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_files_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untimed_samples, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mid_second_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ls_window, setup, teardown),
 		cmocka_unit_test(test_options),
 	};
 

@@ -1252,6 +1252,104 @@ static void test_store_first_start(void **state)
 	assert_int_equal(st.uploaded, 2);
 }
 
+/*
+ * The wall clock steps back by a minute between two intervals: those stored after the step
+ * are sent at once, in the order they were stored, and so is one a restart finds.
+ */
+static void test_store_clock_step(void **state)
+{
+	struct fixture *fx = *state;
+	static const int starts[] = { 100, 110, 120, 60, 70, 80 };
+	struct store_opts so = { .dir = fx->store };
+	char names[6][STORE_NAME_MAX], cursor[STORE_NAME_MAX], want[64];
+	struct upload_stats st;
+	struct upload_opts o;
+	struct store *store;
+	uint64_t start;
+	size_t n, len;
+	char *text;
+	void *raw;
+	int i;
+
+	start_receiver(fx, NULL);
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	assert_int_equal(store__open(&so, &store), 0);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	for (i = 0; i < 6; i++) {
+		start = T0_NS + (uint64_t)starts[i] * NS_PER_SEC;
+		raw = make_pprof(100 + i, start, 10 * NS_PER_SEC, &len);
+		assert_int_equal(store__write(store, start, raw, len, names[i]), 0);
+		free(raw);
+		/* The last one is stored while no uploader runs. */
+		if (i == 5)
+			break;
+		uploader__submit_stored(fx->up, names[i]);
+		if (i == 4) {
+			st = wait_stat(fx->up, ST_UPLOADED, 5);
+			assert_int_equal(st.uploaded, 5);
+			assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+			uploader__free(fx->up);
+			fx->up = NULL;
+			read_cursor(fx, cursor);
+			assert_string_equal(cursor, names[4]);
+		}
+	}
+	store__close(store);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.uploaded, 1);
+	text = wait_requests(fx, 6, &n);
+	assert_int_equal(n, 6);
+	for (i = 0; i < 6; i++) {
+		snprintf(want, sizeof(want), "\"sample_total\": %d", 100 + i);
+		assert_contains(line_of(text, (size_t)i), want);
+	}
+	free(text);
+}
+
+/*
+ * The store's folder removed while the uploader runs: the store makes it again, and told so,
+ * the uploader keeps its progress in the new one and sends what is stored there.
+ */
+static void test_store_moved(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_opts so = { .dir = fx->store };
+	char names[2][STORE_NAME_MAX], cursor[STORE_NAME_MAX];
+	struct store_stats sst;
+	struct upload_stats st;
+	struct upload_opts o;
+	struct store *store;
+	size_t len;
+	void *raw;
+
+	start_receiver(fx, NULL);
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	assert_int_equal(store__open(&so, &store), 0);
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	raw = make_pprof(100, T0_NS, 10 * NS_PER_SEC, &len);
+	assert_int_equal(store__write(store, T0_NS, raw, len, names[0]), 0);
+	uploader__submit_stored(fx->up, names[0]);
+	st = wait_stat(fx->up, ST_UPLOADED, 1);
+	assert_int_equal(st.uploaded, 1);
+	temp_dir__remove(fx->store);
+	assert_int_equal(store__write(store, T0_NS + 10 * NS_PER_SEC, raw, len, names[1]), 0);
+	free(raw);
+	store__stats(store, &sst);
+	assert_int_equal(sst.reopened, 1);
+	uploader__store_moved(fx->up);
+	uploader__submit_stored(fx->up, names[1]);
+	st = wait_stat(fx->up, ST_UPLOADED, 2);
+	assert_int_equal(st.uploaded, 2);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	read_cursor(fx, cursor);
+	assert_string_equal(cursor, names[1]);
+	store__close(store);
+}
+
 /* The text of STORE/@file, or "" when it does not exist. Malloc'ed. */
 static char *read_state_file(const struct fixture *fx, const char *file)
 {
@@ -1424,7 +1522,7 @@ static void test_state_files(void **state)
 
 	assert_int_equal(mkdir(fx->store, 0700), 0);
 	for (i = 0; i < 3; i++)
-		store__format_name(T0_NS + i * NS_PER_SEC, names[i]);
+		store__format_name(i + 1, T0_NS + i * NS_PER_SEC, names[i]);
 	/* A link planted where the list goes, and a leftover temporary file. */
 	snprintf(target, sizeof(target), "%s/target", fx->dir);
 	write_file(target, "untouched\n");
@@ -1478,20 +1576,20 @@ static void test_state_files(void **state)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	for (i = 0; i < UPLOAD_REFUSED_MAX; i++) {
-		store__format_name(T0_NS + 10 * NS_PER_SEC + i * NS_PER_MS, target);
+		store__format_name(10 + i, T0_NS + 10 * NS_PER_SEC + i * NS_PER_MS, target);
 		fprintf(f, "%s 1\n", target);
 	}
 	fclose(f);
 	assert_int_equal(upload_state__open(fx->store, &st), 0);
 	upload_state__refused(st, &n);
 	assert_int_equal(n, UPLOAD_REFUSED_MAX);
-	store__format_name(T0_NS + 20 * NS_PER_SEC, target);
+	store__format_name(10 + UPLOAD_REFUSED_MAX, T0_NS + 20 * NS_PER_SEC, target);
 	assert_true(upload_state__refuse(st, target, pushed));
-	store__format_name(T0_NS + 10 * NS_PER_SEC, target);
+	store__format_name(10, T0_NS + 10 * NS_PER_SEC, target);
 	assert_string_equal(pushed, target);
 	r = upload_state__refused(st, &n);
 	assert_int_equal(n, UPLOAD_REFUSED_MAX);
-	store__format_name(T0_NS + 10 * NS_PER_SEC + NS_PER_MS, target);
+	store__format_name(11, T0_NS + 10 * NS_PER_SEC + NS_PER_MS, target);
 	assert_string_equal(r[0].name, target);
 	upload_state__free(st);
 	ls_no_temp(fx);
@@ -1632,6 +1730,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_first_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_clock_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused_tries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),

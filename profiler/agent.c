@@ -65,6 +65,7 @@ struct agent {
 	struct agent_totals lifetime; /* since the start */
 	bool warned_losses;
 	uint64_t interval_start_ns; /* CLOCK_REALTIME */
+	uint64_t interval_start_mono_ns; /* the same moment in CLOCK_MONOTONIC */
 	uint64_t last_report_ns;    /* CLOCK_MONOTONIC */
 	bool store_paused;	    /* the last write failed (full disk, folder held elsewhere) */
 	uint64_t store_reopened;    /* store_stats.reopened the uploader knows of */
@@ -177,6 +178,7 @@ static int start_sampling(struct agent *a, const uint32_t *tgids)
 		.frequency = a->opts->sampling.frequency,
 		.host = a->host,
 	};
+	a->interval_start_mono_ns = monotonic_ns();
 	a->interval_start_ns = realtime_ns();
 	return 0;
 }
@@ -253,8 +255,10 @@ static void close_interval(struct agent *a)
 	bool stored;
 	int err;
 
-	err = interval__close(&a->source, a->interval_start_ns, &a->counters, &r);
+	err = interval__close(&a->source, a->interval_start_ns, a->interval_start_mono_ns,
+			      &a->counters, &r);
 	a->interval_start_ns = r.end_ns;
+	a->interval_start_mono_ns = r.end_mono_ns;
 	lost = report_losses(a, &r);
 	if (err) {
 		pr_warn("cannot build the interval's profile: %s\n", strerror(-err));

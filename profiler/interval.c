@@ -25,7 +25,18 @@ static void counters_delta(const struct prof_sample_counters *now,
 		d[i] = a[i] - b[i];
 }
 
-int interval__close(const struct interval_source *src, uint64_t start_ns,
+uint64_t interval__start(uint64_t start_ns, uint64_t start_mono_ns, uint64_t end_ns,
+			 uint64_t end_mono_ns)
+{
+	uint64_t passed = end_mono_ns - start_mono_ns;
+	int64_t step = (int64_t)(end_ns - start_ns - passed);
+
+	if (step >= -(int64_t)NSEC_PER_SEC && step <= (int64_t)NSEC_PER_SEC)
+		return start_ns;
+	return end_ns > passed ? end_ns - passed : 0;
+}
+
+int interval__close(const struct interval_source *src, uint64_t start_ns, uint64_t start_mono_ns,
 		    struct prof_sample_counters *counters, struct interval_result *out)
 {
 	struct prof_sample_counters now;
@@ -34,8 +45,9 @@ int interval__close(const struct interval_source *src, uint64_t start_ns,
 	int err, cleared;
 
 	memset(out, 0, sizeof(*out));
-	out->start_ns = start_ns;
+	out->end_mono_ns = monotonic_ns();
 	out->end_ns = realtime_ns();
+	out->start_ns = interval__start(start_ns, start_mono_ns, out->end_ns, out->end_mono_ns);
 	err = sampler__switch_buffer(src->sampler);
 	if (err)
 		return err;

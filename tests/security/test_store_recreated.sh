@@ -23,15 +23,26 @@ wait_for() {
 }
 intervals() { ls "$S" 2>/dev/null | grep -c '\.pb\.zst$'; }
 has_intervals() { [ "$(intervals)" -ge "$1" ]; }
-# remake: removes $S (the agent may write in it meanwhile: tries again) and makes it again.
+# remake [LOCK]: a new folder takes $S's place (the old one renamed away, then the new one
+# renamed in: the agent, which makes a missing store again, finds no gap to fill), first
+# locked on fd 9 as another agent would lock it when LOCK is given.
 remake() {
 	local old
 	old=$(stat -c %i "$S")
-	wait_for "cannot remove the store" rm -rf "$S"
-	mkdir -m 0750 "$S" || fail "cannot make the store again"
+	rm -rf "$WORK/next" "$WORK/old"
+	mkdir -m 0750 "$WORK/next" || fail "cannot make the next folder"
+	if [ -n "${1:-}" ]; then
+		exec 9<"$WORK/next"
+		flock -n -x 9 || fail "cannot lock the next folder"
+	fi
+	mv -T "$S" "$WORK/old" && mv -T "$WORK/next" "$S" ||
+		fail "cannot put the next folder in the store's place"
 	[ "$(stat -c %i "$S")" != "$old" ] || fail "the store made again is the same folder"
 }
 
+# Something to sample in every interval: an empty interval is not stored, so it would not
+# look at the folder.
+bg sh -c 'while :; do :; done'
 "$BPFPROF" agent --interval 1 --store "$S" --upload "http://127.0.0.1:$(cat "$WORK/recv/port")" \
 	--log-file "$LOG" -v &
 agent=$!
@@ -50,15 +61,14 @@ cursor=$(cat "$S/.upload-cursor")
 ok "a folder made again is stored in, locked and uploaded from"
 
 # 2. Replaced by a folder another agent holds: not written to, said once; free, taken over.
-# This shell plays the other agent: it locks the folder as an agent does, on its fd 9.
-remake
-exec 9<"$S"
-flock -n -x 9 || fail "cannot lock the new folder first"
+# This shell plays the other agent: it locks the folder as an agent does, on its fd 9,
+# before the folder takes the store's place, so the agent cannot take it first.
+remake lock
 before=$(grep -c 'in use by another agent' "$LOG")
 sleep 4
 [ "$(intervals)" = 0 ] || fail "the agent wrote to a folder another agent holds"
 [ "$(grep -c 'in use by another agent' "$LOG")" = $((before + 1)) ] ||
-	fail "the busy folder is not said once: $(grep 'in use by another agent' "$LOG")"
+	fail "the busy folder is said $(grep -c 'in use by another agent' "$LOG") times, not once more: $(tail -n 12 "$LOG")"
 exec 9<&-
 wait_for "the freed folder is not taken over" has_intervals 1
 grep -q 'the store is writable again' "$LOG" || fail "no line saying storing resumed"

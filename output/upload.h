@@ -9,9 +9,12 @@
  *
  * Failures that may go away (no connection, timeouts, HTTP 408, 429 and 5xx) are retried,
  * oldest interval first, with exponential backoff from 0.5 s doubling up to 5 min, with
- * jitter. Other replies (400, 401, 413, 422, ...) refuse the interval: the same request would
- * be refused again, so it is not retried in this run. The first failure of an outage is
- * logged once, and the recovery once; so is the first refusal of a run of them.
+ * jitter. Redirects (not followed) and 401, 403 and 407 deny the client rather than the
+ * interval: it stays pending, tried again every 5 minutes and at the next start, so fixing
+ * the credentials or the URL delivers it. Other replies (400, 413, 422, ...) refuse the
+ * interval: the same request would be refused again, so it is not retried in this run. The
+ * first failure of an outage is logged once, and the recovery once; so is the first refusal
+ * of a run of them.
  *
  * Two sources of intervals:
  * - store mode (@store_dir set): intervals are files of the local store (store.h). Progress is
@@ -71,7 +74,7 @@ struct upload_opts {
 struct upload_stats {
 	uint64_t uploaded;	  /* intervals the server accepted */
 	uint64_t attempts_failed; /* attempts that will be retried (no connection, 5xx, ...) */
-	uint64_t refused;	  /* refusals (4xx but 408 and 429): not retried in this run */
+	uint64_t refused;	  /* refusals (3xx, 4xx but 408 and 429): not retried in this run */
 	uint64_t refused_kept;	  /* now: refused intervals the store keeps for the next start */
 	uint64_t given_up;	  /* refused intervals that will not be sent again */
 	uint64_t skipped;	  /* store files gone (retention) or corrupt before upload */

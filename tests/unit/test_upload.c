@@ -203,6 +203,16 @@ static void *make_pprof(int64_t count, uint64_t time_ns, uint64_t dur_ns, size_t
 	return buf;
 }
 
+/* Submits a profile of @count samples for the second from T0_NS: most tests' one interval. */
+static void submit_first_second(struct fixture *fx, int64_t count)
+{
+	size_t len;
+	void *raw = make_pprof(count, T0_NS, NS_PER_SEC, &len);
+
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	free(raw);
+}
+
 /* The lines of DIR/requests.jsonl, at least @n of them within WAIT_MS. Malloc'ed text. */
 static char *wait_requests(const struct fixture *fx, size_t n, size_t *lines)
 {
@@ -556,15 +566,12 @@ static void test_memory_upload(void **state)
 /* Submits one profile, waits for the first request, returns its log line (static buffer). */
 static const char *upload_one(struct fixture *fx, const struct upload_opts *o)
 {
-	size_t len, n;
-	void *raw;
+	size_t n;
 	char *text;
 	static char line[4096];
 
 	assert_int_equal(uploader__new(o, &fx->up), 0);
-	raw = make_pprof(1, T0_NS, NS_PER_SEC, &len);
-	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
-	free(raw);
+	submit_first_second(fx, 1);
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
 	text = wait_requests(fx, 1, &n);
 	assert_true(n >= 1);
@@ -799,16 +806,13 @@ static void check_retried(struct fixture *fx, const char *status)
 	struct upload_opts o;
 	struct upload_stats st;
 	char want[32];
-	size_t len, n;
-	void *raw;
+	size_t n;
 	char *text;
 
 	start_receiver(fx, args);
 	o = base_opts(fx);
 	assert_int_equal(uploader__new(&o, &fx->up), 0);
-	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
-	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
-	free(raw);
+	submit_first_second(fx, 3);
 	st = wait_stat(fx->up, ST_UPLOADED, 1);
 	assert_int_equal(st.uploaded, 1);
 	assert_int_equal(st.attempts_failed, 2);
@@ -896,9 +900,8 @@ static void check_denied(struct fixture *fx, const char *const *args, const char
 {
 	struct upload_opts o;
 	struct upload_stats st;
-	size_t len, n;
+	size_t n;
 	uint64_t t0;
-	void *raw;
 	char *text;
 	int saved;
 
@@ -906,9 +909,7 @@ static void check_denied(struct fixture *fx, const char *const *args, const char
 	o = base_opts(fx);
 	saved = capture_log(fx);
 	assert_int_equal(uploader__new(&o, &fx->up), 0);
-	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
-	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
-	free(raw);
+	submit_first_second(fx, 3);
 	st = wait_stat(fx->up, ST_REFUSED, 1);
 	assert_int_equal(st.refused, 1);
 	assert_int_equal(st.given_up + st.attempts_failed + st.dropped, 0);
@@ -1005,16 +1006,12 @@ static void test_dead_port(void **state)
 	struct fixture *fx = *state;
 	struct upload_opts o;
 	struct upload_stats st;
-	size_t len;
 	uint64_t t0;
-	void *raw;
 
 	dead_url(fx);
 	o = base_opts(fx);
 	assert_int_equal(uploader__new(&o, &fx->up), 0);
-	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
-	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
-	free(raw);
+	submit_first_second(fx, 3);
 	st = wait_stat(fx->up, ST_FAILED, 1);
 	assert_true(st.attempts_failed >= 1);
 	t0 = now_ms();
@@ -1033,17 +1030,14 @@ static void test_slow_server(void **state)
 	struct fixture *fx = *state;
 	const char *args[] = { "--delay", "20", NULL };
 	struct upload_opts o;
-	size_t len, n;
+	size_t n;
 	uint64_t t0;
-	void *raw;
 	char *text;
 
 	start_receiver(fx, args);
 	o = base_opts(fx);
 	assert_int_equal(uploader__new(&o, &fx->up), 0);
-	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
-	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
-	free(raw);
+	submit_first_second(fx, 3);
 	sleep_ms(300); /* the request is in flight */
 	t0 = now_ms();
 	assert_int_equal(uploader__finish(fx->up, 500), 1);
@@ -1656,9 +1650,8 @@ static void test_https(void **state)
 	struct upload_opts o;
 	struct upload_stats st;
 	const char *line;
-	size_t len, n;
+	size_t n;
 	int port, saved;
-	void *raw;
 	char *text;
 
 	if (system("command -v openssl >/dev/null 2>&1")) {
@@ -1686,9 +1679,7 @@ static void test_https(void **state)
 	o = base_opts(fx);
 	saved = capture_log(fx);
 	assert_int_equal(uploader__new(&o, &fx->up), 0);
-	raw = make_pprof(1, T0_NS, NS_PER_SEC, &len);
-	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
-	free(raw);
+	submit_first_second(fx, 1);
 	assert_int_equal(uploader__finish(fx->up, 1500), 1);
 	check_log(fx, saved, "PRIVATE KEY", "certificate");
 	uploader__stats(fx->up, &st);

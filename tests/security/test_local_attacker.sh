@@ -71,21 +71,6 @@ agent=$!
 wait_sampling "$agent" || fail "the agent did not start sampling: $(tail -n 3 "$WORK/agent.log")"
 "$BPFPROF" record -d 4 -F 199 -o "$OUT/host.folded" -o "$OUT/host.pb.gz" -o "$OUT/host.svg" \
 	2>"$WORK/record.err" || fail "record exited $?: $(tail -n 3 "$WORK/record.err")"
-# Into the public folder, where the user planted links and a FIFO: each output is refused or
-# written as a new file of root's, never through the user's link, and nothing waits on the
-# FIFO.
-timeout 60 "$BPFPROF" convert "$OUT/host.folded" -o "$PUB/host.folded" 2>"$WORK/pub1.err"
-pub1=$?
-timeout 60 "$BPFPROF" flamegraph "$OUT/host.folded" -o "$PUB/host.svg" 2>"$WORK/pub2.err"
-pub2=$?
-timeout 60 "$BPFPROF" convert "$OUT/host.folded" -o "$PUB/host.pb.gz" 2>"$WORK/pub3.err"
-pub3=$?
-sleep 2
-hwm=$(awk '/^VmHWM:/ { print int($2 / 1024) }' "/proc/$agent/status")
-kill -TERM "$agent"
-wait "$agent" || fail "the agent exited $? on SIGTERM: $(tail -n 3 "$WORK/agent.log")"
-"$BPFPROF" flamegraph --store "$S" -o "$OUT/store.svg" 2>"$WORK/store.err" ||
-	fail "flamegraph --store exited $?: $(tail -n 2 "$WORK/store.err")"
 
 failed=0
 problem() {
@@ -93,16 +78,31 @@ problem() {
 	failed=1
 }
 
+# public_output ARGS...: bpfprof ARGS, writing into the public folder, where the user planted
+# links and a FIFO: each output is refused in one line or written as a new file of root's,
+# never through the user's link, and nothing waits on the FIFO.
+public_output() {
+	local code err
+	timeout 60 "$BPFPROF" "$@" 2>"$WORK/pub.err"
+	code=$?
+	err=$(cat "$WORK/pub.err")
+	[ "$code" != 124 ] || problem "an output into the public folder hung: $*"
+	[ "$code" = 0 ] || [ "$(wc -l <"$WORK/pub.err")" -le 1 ] ||
+		problem "a refused output says more than one line: $err"
+	echo "public folder output ${*: -1}: exit $code${err:+: $err}"
+}
+public_output convert "$OUT/host.folded" -o "$PUB/host.folded"
+public_output flamegraph "$OUT/host.folded" -o "$PUB/host.svg"
+public_output convert "$OUT/host.folded" -o "$PUB/host.pb.gz"
+sleep 2
+hwm=$(awk '/^VmHWM:/ { print int($2 / 1024) }' "/proc/$agent/status")
+kill -TERM "$agent"
+wait "$agent" || fail "the agent exited $? on SIGTERM: $(tail -n 3 "$WORK/agent.log")"
+"$BPFPROF" flamegraph --store "$S" -o "$OUT/store.svg" 2>"$WORK/store.err" ||
+	fail "flamegraph --store exited $?: $(tail -n 2 "$WORK/store.err")"
+
 # Nothing of root's changed or leaked.
 [ "$(sha256sum <"$WORK/victim")" = "$victim_sum" ] || problem "root's file was overwritten"
-for p in 1 2 3; do
-	n=$(cat "$WORK/pub$p.err")
-	eval "code=\$pub$p"
-	[ "$code" != 124 ] || problem "an output into the public folder hung ($p)"
-	[ "$code" = 0 ] || [ "$(wc -l <"$WORK/pub$p.err")" -le 1 ] ||
-		problem "a refused output ($p) says more than one line: $n"
-	echo "public folder output $p: exit $code${n:+: $n}"
-done
 for f in "$PUB"/host.*; do
 	[ -L "$f" ] && continue
 	[ -p "$f" ] && continue

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "clock.h"
 #include "log.h"
 #include "perf_map.h"
 
@@ -111,14 +112,6 @@ static int proc__status(const char *proc_root, int pid, int *nspid, uid_t *fsuid
 	}
 	fclose(f);
 	return have_uid ? 0 : -ESRCH;
-}
-
-static uint64_t clock_ns(clockid_t clock)
-{
-	struct timespec t;
-
-	clock_gettime(clock, &t);
-	return (uint64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
 struct proc_jits *proc_jits__new(const char *proc_root, size_t memory_limit)

@@ -13,7 +13,15 @@
 #include <stdint.h>
 
 struct proc_maps;
-struct sampler_unwind_maps;
+/* The maps user space fills for the stack walker (see unwind_abi.h); borrowed. */
+struct unwind_maps {
+	int procs_fd;			/* unwind_procs */
+	int tables_fd;			/* unwind_tables */
+	uint32_t max_tables;
+	int rows_fd;			/* unwind_rows */
+	uint32_t max_rows;
+	uint32_t *generation;		/* bumped after every change the walker may have cached */
+};
 struct unwind_loader;
 
 struct unwind_loader_stats {
@@ -34,7 +42,7 @@ struct unwind_loader_stats {
  * @maps (borrowed: the sampler's, outliving the loader) are filled from now on. @cache_dir
  * (copied; NULL: none) keeps built tables across runs. Returns NULL with errno set.
  */
-struct unwind_loader *unwind_loader__new(const struct sampler_unwind_maps *maps,
+struct unwind_loader *unwind_loader__new(const struct unwind_maps *maps,
 					 const char *cache_dir);
 /* NULL-safe. The maps keep what was loaded. */
 void unwind_loader__free(struct unwind_loader *loader);

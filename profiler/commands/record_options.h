@@ -47,5 +47,4 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 void record_opts__release(struct record_opts *opts);
 void record_opts__usage(FILE *out);
 
-
 #endif

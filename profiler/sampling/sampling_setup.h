@@ -51,8 +51,4 @@ int sampling_setup__unwinding(const struct sampling_opts *opts, const uint32_t *
 /* This host's name into @host (PROFILE_HOST_MAX bytes); "unknown" when it has none. */
 void sampling_setup__host_name(char *host);
 
-/* Now, in ns, on CLOCK_MONOTONIC and on CLOCK_REALTIME. */
-uint64_t monotonic_ns(void);
-uint64_t realtime_ns(void);
-
 #endif

@@ -434,7 +434,7 @@ int sampler__poll(struct sampler *s, int timeout_ms)
 	return n == -EINTR ? 0 : n;
 }
 
-void sampler__unwind_maps(struct sampler *s, struct sampler_unwind_maps *maps)
+void sampler__unwind_maps(struct sampler *s, struct unwind_maps *maps)
 {
 	maps->procs_fd = bpf_map__fd(s->skel->maps.unwind_procs);
 	maps->tables_fd = bpf_map__fd(s->skel->maps.unwind_tables);

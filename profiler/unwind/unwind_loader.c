@@ -10,11 +10,10 @@
 #include <bpf/bpf.h>
 
 #include "array.h"
+#include "clock.h"
 #include "extent_allocator.h"
 #include "log.h"
 #include "proc_maps.h"
-#include "sampler.h"
-#include "sampling_setup.h"
 #include "unwind_binary.h"
 #include "unwind_table.h"
 
@@ -50,7 +49,7 @@ struct loaded_proc {
 };
 
 struct unwind_loader {
-	struct sampler_unwind_maps maps;
+	struct unwind_maps maps;
 	char *cache_dir;
 	struct extent_allocator *rows;
 	uint32_t *free_ids; /* table ids not in use */
@@ -64,7 +63,7 @@ struct unwind_loader {
 	struct unwind_loader_stats stats;
 };
 
-struct unwind_loader *unwind_loader__new(const struct sampler_unwind_maps *maps,
+struct unwind_loader *unwind_loader__new(const struct unwind_maps *maps,
 					 const char *cache_dir)
 {
 	struct unwind_loader *l = calloc(1, sizeof(*l));

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "profile_abi.h"
+#include "unwind_loader.h"
 
 struct sampler;
 
@@ -45,16 +46,6 @@ struct sampler_opts {
 	void *capture_ctx;
 };
 
-/* The maps user space fills for the stack walker (see unwind_abi.h); borrowed. */
-struct sampler_unwind_maps {
-	int procs_fd;			/* unwind_procs */
-	int tables_fd;			/* unwind_tables */
-	uint32_t max_tables;
-	int rows_fd;			/* unwind_rows */
-	uint32_t max_rows;
-	uint32_t *generation;		/* bumped after every change the walker may have cached */
-};
-
 /* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */
 int sampler__new(const struct sampler_opts *opts, struct sampler **out);
 /* NULL-safe; stops sampling. */
@@ -70,7 +61,7 @@ void sampler__stop(struct sampler *s);
 int sampler__poll(struct sampler *s, int timeout_ms);
 
 /* The unwind maps, valid until sampler__free(). */
-void sampler__unwind_maps(struct sampler *s, struct sampler_unwind_maps *maps);
+void sampler__unwind_maps(struct sampler *s, struct unwind_maps *maps);
 
 /* CPUs sampled. */
 size_t sampler__cpu_count(const struct sampler *s);

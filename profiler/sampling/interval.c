@@ -5,13 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "proc_table.h"
 #include "profile.h"
 #include "sampler.h"
 #include "sampling_setup.h"
-
-#define NSEC_PER_SEC 1000000000ull
 
 /* @now minus @before, field by field: the counters are cumulative. */
 static void counters_delta(const struct prof_sample_counters *now,

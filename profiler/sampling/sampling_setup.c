@@ -9,14 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "privileges.h"
 #include "proc_table.h"
 #include "profile.h"
 #include "symbolizer.h"
 #include "unwind_loader.h"
-
-#define NSEC_PER_SEC 1000000000ull
 
 /* -p takes thread ids too, as perf does: the filter works on their process. */
 static int pid_to_tgid(uint32_t pid, uint32_t *tgid)
@@ -103,7 +102,7 @@ int sampling_setup__unwinding(const struct sampling_opts *opts, const uint32_t *
 			      struct sampler *sampler, struct symbolizer *sym,
 			      struct proc_table *procs, struct unwind_loader **loader)
 {
-	struct sampler_unwind_maps maps;
+	struct unwind_maps maps;
 	struct proc_maps *snapshot;
 
 	*loader = NULL;
@@ -154,18 +153,3 @@ void sampling_setup__host_name(char *host)
 	host[PROFILE_HOST_MAX - 1] = '\0';
 }
 
-uint64_t monotonic_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * NSEC_PER_SEC + t.tv_nsec;
-}
-
-uint64_t realtime_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return t.tv_sec * NSEC_PER_SEC + t.tv_nsec;
-}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "interval.h"
 #include "log.h"
 #include "pprof_writer.h"
@@ -22,7 +23,6 @@
 #include "unwind_loader.h"
 #include "upload.h"
 
-#define NSEC_PER_SEC 1000000000ull
 #define POLL_INTERVAL_MS 100
 #define TIME_SLOT_NS NSEC_PER_SEC /* samples are timed to the second */
 #define REPORT_EVERY_NS (3600 * NSEC_PER_SEC)

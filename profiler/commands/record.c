@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "clock.h"
 #include "command.h"
 #include "log.h"
 #include "output_file.h"
@@ -26,7 +27,6 @@
 
 #define POLL_INTERVAL_MS 100
 #define TOP_FUNCTIONS 10
-#define NSEC_PER_SEC 1000000000ull
 
 /* Set by SIGINT/SIGTERM; the only state a signal handler may touch. */
 static volatile sig_atomic_t stop_requested;

@@ -11,6 +11,7 @@
 
 #include "debuginfo.h"
 #include "dwarf_lines.h"
+#include "elf_image.h"
 #include "elf_symbols.h"
 #include "hash_table.h"
 #include "log.h"
@@ -55,12 +56,6 @@ struct dso_alias {
 	enum dso_key_kind kind;
 };
 
-struct dso_segment {
-	uint64_t offset; /* p_offset */
-	uint64_t filesz; /* p_filesz */
-	uint64_t vaddr;	 /* p_vaddr */
-};
-
 /*
  * What is read from one binary and its debug files: shared by the dsos with its build id
  * (a file without one has its own), freed with the last of them.
@@ -69,19 +64,14 @@ struct dso_image {
 	struct dso_image *next_in_bucket; /* in dso_cache.images, when it has a build id */
 	struct dso_cache *cache;	  /* borrowed; outlives every image */
 	unsigned int refcount;
-	uint8_t build_id[DEBUGINFO_BUILD_ID_MAX];
-	size_t build_id_len;
-	char build_id_hex[2 * DEBUGINFO_BUILD_ID_MAX + 1]; /* "" without a build id */
-	struct dso_segment *segments;
-	size_t nr_segments;
+	struct elf_image *file; /* segments, build id; its Elf only while libdw reads from it */
 	struct elf_symbols *symbols;
 	bool has_symtab; /* a .symtab (the binary's or, after the debug stage, another's) */
 	char *debuglink; /* .gnu_debuglink name, NULL without one */
 	uint32_t debuglink_crc;
 	void *minidebug; /* the compressed .gnu_debugdata, kept until the debug stage */
 	size_t minidebug_len;
-	/* DWARF: of the binary (elf) or of its debug file (debug.elf); fds closed. */
-	Elf *elf;
+	/* DWARF: of the binary (file) or of its debug file (debug.elf); fds closed. */
 	struct debuginfo_file debug;
 	Dwarf *dwarf;
 	struct dwarf_lines *lines;
@@ -442,9 +432,12 @@ static struct dso_image *cache__find_image(struct dso_cache *cache, const uint8_
 					   size_t len)
 {
 	struct dso_image *image = cache->images[image__hash(build_id, len)];
+	const uint8_t *id;
+	size_t id_len;
 
 	for (; image; image = image->next_in_bucket) {
-		if (image->build_id_len == len && !memcmp(image->build_id, build_id, len))
+		id = elf_image__build_id(image->file, &id_len);
+		if (id_len == len && !memcmp(id, build_id, len))
 			return image;
 	}
 	return NULL;
@@ -462,12 +455,15 @@ static void image__free_dwarf(struct dso_image *image)
 
 static void image__put(struct dso_image *image)
 {
+	const uint8_t *build_id;
 	struct dso_image **p;
+	size_t len;
 
 	if (!image || --image->refcount)
 		return;
-	if (image->build_id_len) {
-		p = &image->cache->images[image__hash(image->build_id, image->build_id_len)];
+	build_id = elf_image__build_id(image->file, &len);
+	if (build_id) {
+		p = &image->cache->images[image__hash(build_id, len)];
 		for (; *p; p = &(*p)->next_in_bucket) {
 			if (*p == image) {
 				*p = image->next_in_bucket;
@@ -476,11 +472,9 @@ static void image__put(struct dso_image *image)
 		}
 	}
 	image__free_dwarf(image);
-	if (image->elf)
-		elf_end(image->elf);
+	elf_image__free(image->file);
 	debuginfo_file__close(&image->debug);
 	elf_symbols__free(image->symbols);
-	free(image->segments);
 	free(image->debuglink);
 	free(image->minidebug);
 	free(image);
@@ -488,9 +482,9 @@ static void image__put(struct dso_image *image)
 
 static size_t image__bytes(const struct dso_image *image)
 {
-	return sizeof(*image) + elf_symbols__size(image->symbols) +
-	       image->nr_segments * sizeof(*image->segments) + image->minidebug_len +
-	       image->dwarf_bytes + (image->lines ? dwarf_lines__size(image->lines) : 0);
+	return sizeof(*image) + elf_image__bytes(image->file) + elf_symbols__size(image->symbols) +
+	       image->minidebug_len + image->dwarf_bytes +
+	       (image->lines ? dwarf_lines__size(image->lines) : 0);
 }
 
 /* Frees @dso, which is on no idle list. */
@@ -564,9 +558,12 @@ const char *dso__path(const struct dso *dso)
 
 const char *dso__build_id(const struct dso *dso)
 {
-	if (dso->state != DSO_LOADED || !dso->image->build_id_len)
+	const char *hex;
+
+	if (dso->state != DSO_LOADED)
 		return NULL;
-	return dso->image->build_id_hex;
+	hex = elf_image__build_id_hex(dso->image->file);
+	return hex[0] ? hex : NULL;
 }
 
 uint64_t dso__id(const struct dso *dso)
@@ -578,29 +575,6 @@ void dso__set_root(struct dso *dso, struct debuginfo_root *root)
 {
 	if (!dso->root && root)
 		dso->root = debuginfo_root__get(root);
-}
-
-static int image__read_segments(struct dso_image *image, Elf *elf)
-{
-	size_t phnum, i, n = 0;
-	GElf_Phdr phdr;
-
-	if (elf_getphdrnum(elf, &phnum))
-		return -ENOEXEC;
-	/* phnum was checked by libelf against the file size, so this is bounded. */
-	image->segments = calloc(phnum ? phnum : 1, sizeof(*image->segments));
-	if (!image->segments)
-		return -ENOMEM;
-	for (i = 0; i < phnum; i++) {
-		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD)
-			continue;
-		image->segments[n].offset = phdr.p_offset;
-		image->segments[n].filesz = phdr.p_filesz;
-		image->segments[n].vaddr = phdr.p_vaddr;
-		n++;
-	}
-	image->nr_segments = n;
-	return n ? 0 : -ENOEXEC;
 }
 
 static bool elf__has_symtab(Elf *elf)
@@ -711,15 +685,16 @@ static int image__keep_minidebug(struct dso_image *image, Elf *elf)
 	return 0;
 }
 
-/* Reads what the binary @elf holds into a new image. Returns 0 or -errno. */
-static int image__read(struct dso_image *image, Elf *elf, const char *path)
+/*
+ * Reads what the binary holds into @image, and ends its Elf unless libdw reads from it.
+ * Returns 0 or -errno.
+ */
+static int image__read(struct dso_image *image, const char *path)
 {
+	Elf *elf = elf_image__elf(image->file);
 	char link[256];
 	int err;
 
-	err = image__read_segments(image, elf);
-	if (err)
-		return err;
 	err = elf_symbols__read(elf, &image->symbols);
 	if (err)
 		return err;
@@ -734,91 +709,80 @@ static int image__read(struct dso_image *image, Elf *elf, const char *path)
 		if (err)
 			return err;
 	}
-	/* The image keeps @elf (without its descriptor) while libdw reads from it. */
-	if (elf__has_dwarf(elf) && image__begin_dwarf(image, elf, path))
-		image->elf = elf;
+	/* The image keeps the Elf (without its descriptor) while libdw reads from it. */
+	if (!elf__has_dwarf(elf) || !image__begin_dwarf(image, elf, path))
+		elf_image__end_elf(image->file);
+	return 0;
+}
+
+/*
+ * Reads the binary @file (taken over) into a new image, found by its build id from now
+ * on. Returns 0 and the image's first reference in *@out, or -errno.
+ */
+static int image__new(struct dso_cache *cache, struct elf_image *file, const char *path,
+		      struct dso_image **out)
+{
+	struct dso_image *image;
+	const uint8_t *build_id;
+	size_t len, b;
+	int err;
+
+	image = calloc(1, sizeof(*image));
+	if (!image) {
+		elf_image__free(file);
+		return -ENOMEM;
+	}
+	image->cache = cache;
+	image->refcount = 1;
+	image->file = file;
+	image->debug.fd = -1;
+	err = image__read(image, path);
+	if (err) {
+		image__put(image);
+		return err;
+	}
+	build_id = elf_image__build_id(file, &len);
+	if (build_id) {
+		b = image__hash(build_id, len);
+		image->next_in_bucket = cache->images[b];
+		cache->images[b] = image;
+	}
+	*out = image;
 	return 0;
 }
 
 int dso__load(struct dso *dso)
 {
-	struct dso_cache *cache = dso->cache;
 	struct dso_image *image = NULL;
-	uint8_t build_id[DEBUGINFO_BUILD_ID_MAX];
-	size_t build_id_len, shnum;
-	GElf_Ehdr ehdr;
-	Elf *elf;
+	const uint8_t *build_id;
+	struct elf_image *file;
+	size_t len;
 	int err;
 
 	if (dso->state == DSO_LOADED)
 		return 0;
 	if (dso->state == DSO_BAD)
 		return -ENOEXEC;
-
-	/*
-	 * ELF_C_READ rather than an mmap: a file truncated under us must give read errors,
-	 * not SIGBUS. libelf then reads only the headers and the sections asked for.
-	 */
-	elf = elf_begin(dso->fd, ELF_C_READ, NULL);
-	if (!elf) {
-		err = -ENOEXEC;
-		goto out_bad;
-	}
-	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr) ||
-	    (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN)) {
-		err = -ENOEXEC;
-		goto out_end;
-	}
-	/*
-	 * libelf shows a section header table that lies past the end of the file as no
-	 * sections at all; that is a truncated file, not one without symbols.
-	 */
-	if (ehdr.e_shoff && (elf_getshdrnum(elf, &shnum) || !shnum)) {
-		err = -EINVAL;
-		goto out_end;
-	}
-	/* A copy of a file already read (another container's, say) shares what was read. */
-	build_id_len = debuginfo__build_id(elf, build_id, sizeof(build_id));
-	if (build_id_len) {
-		image = cache__find_image(cache, build_id, build_id_len);
-		if (image) {
-			image->refcount++;
-			goto out_loaded;
-		}
-	}
-	image = calloc(1, sizeof(*image));
-	if (!image) {
-		err = -ENOMEM;
-		goto out_end;
-	}
-	image->cache = cache;
-	image->refcount = 1;
-	image->debug.fd = -1;
-	err = image__read(image, elf, dso->path);
+	err = elf_image__open(dso->fd, &file);
 	if (err)
-		goto out_image;
-	if (build_id_len) {
-		size_t b = image__hash(build_id, build_id_len);
-
-		memcpy(image->build_id, build_id, build_id_len);
-		image->build_id_len = build_id_len;
-		for (size_t i = 0; i < build_id_len; i++)
-			sprintf(image->build_id_hex + 2 * i, "%02x", build_id[i]);
-		image->next_in_bucket = cache->images[b];
-		cache->images[b] = image;
+		goto out_bad;
+	/* A copy of a file already read (another container's, say) shares what was read. */
+	build_id = elf_image__build_id(file, &len);
+	if (build_id)
+		image = cache__find_image(dso->cache, build_id, len);
+	if (image) {
+		image->refcount++;
+		elf_image__free(file);
+	} else {
+		err = image__new(dso->cache, file, dso->path, &image);
+		if (err)
+			goto out_bad;
 	}
-out_loaded:
-	if (image->elf != elf)
-		elf_end(elf);
 	dso__close(dso);
 	dso->image = image;
 	dso->state = DSO_LOADED;
 	return 0;
 
-out_image:
-	image__put(image);
-out_end:
-	elf_end(elf);
 out_bad:
 	dso__close(dso);
 	dso__mark_bad(dso, err, "cannot read ELF file");
@@ -884,13 +848,12 @@ static int image__read_debug_file(struct dso_image *image, struct dso *dso)
 	struct debuginfo_query query = {
 		.path = dso->path,
 		.root = dso->root,
-		.build_id = image->build_id,
-		.build_id_len = image->build_id_len,
 		.debuglink = image->debuglink,
 		.debuglink_crc = image->debuglink_crc,
 	};
 	int err;
 
+	query.build_id = elf_image__build_id(image->file, &query.build_id_len);
 	err = debuginfo_finder__open(dso->cache->finder, &query, &image->debug);
 	if (err)
 		return err == -ENOENT ? 0 : err;
@@ -943,23 +906,12 @@ static int image__load_debug(struct dso_image *image, struct dso *dso)
 
 int dso__vaddr(struct dso *dso, uint64_t off, uint64_t *vaddr)
 {
-	struct dso_image *image;
-	size_t i;
 	int err;
 
 	err = dso__load(dso);
 	if (err)
 		return err;
-	image = dso->image;
-	for (i = 0; i < image->nr_segments; i++) {
-		const struct dso_segment *seg = &image->segments[i];
-
-		if (off >= seg->offset && off - seg->offset < seg->filesz) {
-			*vaddr = off - seg->offset + seg->vaddr;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return elf_image__vaddr(dso->image->file, off, vaddr);
 }
 
 const char *dso__find_symbol(struct dso *dso, uint64_t vaddr, uint64_t *start)

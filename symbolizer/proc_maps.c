@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dso.h"
+#include "dso_cache.h"
 #include "log.h"
 #include "proc_jit.h"
 #include "symbolizer_internal.h"

@@ -13,6 +13,7 @@
 #include "debuginfo.h"
 #include "demangle.h"
 #include "dso.h"
+#include "dso_cache.h"
 #include "hash_table.h"
 #include "kallsyms.h"
 #include "log.h"

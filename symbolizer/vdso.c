@@ -2,12 +2,12 @@
 #include "vdso.h"
 
 #include <errno.h>
-#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 
+#include "elf_image.h"
 #include "elf_symbols.h"
 #include "log.h"
 
@@ -21,74 +21,41 @@ struct vdso {
 	uint64_t bias;
 };
 
-/* The PT_LOAD segment at file offset 0 gives the link address of the mapping's start. */
-static int vdso__read_bias(Elf *elf, uint64_t *bias)
-{
-	size_t phnum, i;
-	GElf_Phdr phdr;
-
-	if (elf_getphdrnum(elf, &phnum))
-		return -ENOEXEC;
-	for (i = 0; i < phnum; i++) {
-		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD)
-			continue;
-		if (phdr.p_offset != 0)
-			break;
-		*bias = phdr.p_vaddr;
-		return 0;
-	}
-	return -ENOEXEC;
-}
-
 int vdso__from_image(const void *image, size_t size, struct vdso **out)
 {
+	struct elf_image *elf_image = NULL;
 	struct vdso *vdso;
-	GElf_Ehdr ehdr;
-	char *copy;
-	Elf *elf;
-	int err = -ENOMEM;
+	int err;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOEXEC;
 	if (!size || size > VDSO_MAX_SIZE)
 		return -ENOEXEC;
 	vdso = calloc(1, sizeof(*vdso));
-	/* libelf may write into what elf_memory() is given; the vDSO itself is read-only. */
-	copy = malloc(size);
-	if (!vdso || !copy)
-		goto out_free;
-	memcpy(copy, image, size);
+	if (!vdso)
+		return -ENOMEM;
 	vdso->size = size;
-
-	err = -ENOEXEC;
-	elf = elf_memory(copy, size);
-	if (!elf)
+	err = elf_image__from_memory(image, size, &elf_image);
+	if (err)
 		goto out_free;
-	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr) || ehdr.e_type != ET_DYN)
-		goto out_end;
-	err = vdso__read_bias(elf, &vdso->bias);
+	/* The mapping starts at file offset 0: its link address gives the bias. */
+	err = elf_image__vaddr(elf_image, 0, &vdso->bias);
 	if (err)
-		goto out_end;
-	err = elf_symbols__read(elf, &vdso->symbols);
-	if (err == -EINVAL)
-		err = -ENOEXEC;
+		goto out_free;
+	err = elf_symbols__read(elf_image__elf(elf_image), &vdso->symbols);
 	if (err)
-		goto out_end;
+		goto out_free;
 	if (!elf_symbols__count(vdso->symbols)) {
 		err = -ENOEXEC;
-		goto out_end;
+		goto out_free;
 	}
-	elf_end(elf);
-	free(copy);
+	elf_image__free(elf_image);
 	*out = vdso;
 	return 0;
 
-out_end:
-	elf_end(elf);
 out_free:
-	free(copy);
+	elf_image__free(elf_image);
 	vdso__free(vdso);
-	return err;
+	/* Anything but a shortage of memory is an image we cannot use. */
+	return err == -ENOMEM ? err : -ENOEXEC;
 }
 
 /* The size of the [vdso] mapping that starts at @start, from a maps file; 0 if none. */

@@ -34,7 +34,7 @@ struct loaded_table {
 	uint64_t ino;
 	bool vdso;
 	char build_id[UNWIND_BINARY_ID_MAX]; /* "" without one */
-	struct unwind_binary_segment segments[UNWIND_BINARY_MAX_SEGMENTS];
+	struct elf_segment segments[UNWIND_BINARY_MAX_SEGMENTS];
 	size_t nr_segments;
 	uint32_t id;	  /* index in unwind_tables; PROF_NO_TABLE when it has none */
 	uint32_t first_row;
@@ -114,7 +114,7 @@ static int get_table(struct unwind_loader *l, struct unwind_binary *bin, const c
 		l->stats.from_cache++;
 		goto out;
 	}
-	err = unwind_table__build(bin->elf, NULL, out);
+	err = unwind_table__build(elf_image__elf(bin->image), NULL, out);
 	if (err)
 		goto out;
 	l->stats.built++;
@@ -329,8 +329,8 @@ static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_
 		l->tables[index].users++;
 	}
 	lt = &l->tables[index];
-	if (unwind_binary__bias(lt->segments, lt->nr_segments, map->start,
-				lt->vdso ? 0 : map->pgoff, bias))
+	if (elf_segments__bias(lt->segments, lt->nr_segments, map->start,
+			       lt->vdso ? 0 : map->pgoff, bias))
 		*bias = map->start;
 	return index;
 }

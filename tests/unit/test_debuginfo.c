@@ -34,6 +34,7 @@
 
 #include "debuginfo.h"
 #include "dso.h"
+#include "dso_cache.h"
 #include "log.h"
 #include "proc_maps.h"
 #include "symbolizer.h"

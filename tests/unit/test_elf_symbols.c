@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "dso.h"
+#include "dso_cache.h"
 #include "elf_symbols.h"
 
 #define FIXTURE TEST_PROGRAM_DIR "/sym_fixture"

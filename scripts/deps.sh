@@ -17,7 +17,7 @@ build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev lib
 	libdebuginfod-dev libcurl4-openssl-dev)
 test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
 	elfutils llvm-14 libc6-dbg openssl bc zstd tzdata chromium libclang-rt-14-dev
-	qemu-system-x86 busybox-static cpio kmod debian-archive-keyring libcap2-bin)
+	qemu-system-x86 busybox-static cpio kmod debian-archive-keyring libcap2-bin clang-format-14)
 
 mode=${1:-build}
 case $mode in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The busy host of scripts/bench-agent.sh: one CPU-bound worker per CPU (a C program with a
+# The busy host of scripts/bench/agent.sh: one CPU-bound worker per CPU (a C program with a
 # few distinct call trees, built here with frame pointers) plus process churn, about
 # $CHURN_RATE short-lived commands a second from varied binaries (shell, coreutils, awk, sed,
 # perl, python, gzip, ...) so that a profiler keeps meeting new processes and new mappings.

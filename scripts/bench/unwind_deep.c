@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The CPU-bound load of scripts/bench-unwind.sh, compiled by it at run time, once with
+ * The CPU-bound load of scripts/bench/unwind.sh, compiled by it at run time, once with
  * -fomit-frame-pointer (every frame must come from .eh_frame) and once with frame pointers.
  *   deep:  main -> deep_01 -> ... -> deep_30, the hot loop in deep_30: 30 frames below main
  *   qsort: main -> sort_loop -> qsort (libc, no frame pointers) -> msort_with_tmp ...

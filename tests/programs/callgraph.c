@@ -9,7 +9,8 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "unwind/burn.h"
 
 #define NOINLINE __attribute__((noinline))
 
@@ -17,16 +18,14 @@ static volatile uint64_t sink;
 
 NOINLINE uint64_t heavy_leaf(uint64_t x)
 {
-	for (int i = 0; i < 100000; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, 100000);
 	__asm__ volatile("" : "+r"(x));
 	return x;
 }
 
 NOINLINE uint64_t light_leaf(uint64_t x)
 {
-	for (int i = 0; i < 100000; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, 100000);
 	__asm__ volatile("" : "+r"(x));
 	return x;
 }
@@ -54,17 +53,9 @@ NOINLINE uint64_t spin(uint64_t x)
 	return x;
 }
 
-static double cpu_seconds(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv)
 {
-	double end = cpu_seconds() + (argc > 1 ? atof(argv[1]) : 5);
+	double end = now(CLOCK_PROCESS_CPUTIME_ID) + (argc > 1 ? atof(argv[1]) : 5);
 	uint64_t x = 1;
 
 	/*
@@ -72,7 +63,7 @@ int main(int argc, char **argv)
 	 * so that its share of the samples stays far below the tests' 5% margin, also where
 	 * system calls are slow (an emulated machine).
 	 */
-	for (unsigned int round = 0; round % 32 || cpu_seconds() < end; round++)
+	for (unsigned int round = 0; round % 32 || now(CLOCK_PROCESS_CPUTIME_ID) < end; round++)
 		x = spin(x);
 	sink = x;
 	return 0;

@@ -11,25 +11,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "burn.h"
 
 #define NOINLINE __attribute__((noinline))
 
 static volatile uint64_t sink;
 static double deadline;
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 NOINLINE uint64_t mix_leaf(uint64_t x, int rounds)
 {
-	for (int i = 0; i < rounds; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, rounds);
 	__asm__ volatile("" : "+r"(x));
 	return x;
 }
@@ -86,9 +78,9 @@ static void *sorter(void *arg)
 	uint64_t v[1024];
 
 	(void)arg;
-	while (now() < deadline) {
+	while (now(CLOCK_MONOTONIC) < deadline) {
 		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-			v[i] = mix_leaf(i + (uint64_t)now(), 3);
+			v[i] = mix_leaf(i + (uint64_t)now(CLOCK_MONOTONIC), 3);
 		qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), by_weight);
 		sink += v[0];
 	}
@@ -97,14 +89,13 @@ static void *sorter(void *arg)
 
 int main(int argc, char **argv)
 {
-	double seconds = argc > 1 ? atof(argv[1]) : 10;
 	uint64_t x = 1;
 	pthread_t t;
 
-	deadline = now() + seconds;
+	deadline = deadline_from_args(argc, argv, 10);
 	if (pthread_create(&t, NULL, sorter, NULL))
 		return 1;
-	while (now() < deadline)
+	while (now(CLOCK_MONOTONIC) < deadline)
 		x = run_chain(x);
 	pthread_join(t, NULL);
 	sink = x;

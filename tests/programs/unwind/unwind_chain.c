@@ -6,8 +6,8 @@
  * Usage: unwind_nofp|unwind_fpleaf [SECONDS]   (default 5)
  */
 #include <stdint.h>
-#include <stdlib.h>
-#include <time.h>
+
+#include "burn.h"
 
 /* noclone keeps gcc from renaming a function to name.constprop.0 or name.isra.0. */
 #define NOINLINE __attribute__((noinline, noclone))
@@ -16,8 +16,7 @@ static volatile uint64_t sink;
 
 NOINLINE uint64_t leaf(uint64_t x)
 {
-	for (int i = 0; i < 2000000; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, 2000000);
 	__asm__ volatile("" : "+r"(x));
 	return x;
 }
@@ -51,20 +50,12 @@ NOINLINE uint64_t run(uint64_t x)
 	return x + 1;
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv)
 {
-	double end = now() + (argc > 1 ? atof(argv[1]) : 5);
+	double end = deadline_from_args(argc, argv, 5);
 	uint64_t x = 1;
 
-	while (now() < end)
+	while (now(CLOCK_MONOTONIC) < end)
 		x = run(x);
 	sink = x;
 	return 0;

@@ -8,8 +8,8 @@
  * Usage: unwind_except [SECONDS]   (default 5)
  */
 #include <cstdint>
-#include <cstdlib>
-#include <ctime>
+
+#include "burn.h"
 
 #define NOINLINE __attribute__((noinline, noclone))
 #define DEPTH 40
@@ -25,8 +25,7 @@ extern "C" NOINLINE void cleanup_work(int depth)
 {
 	uint64_t x = sink + depth;
 
-	for (int i = 0; i < 1000; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, 1000);
 	sink = x;
 }
 
@@ -55,20 +54,12 @@ extern "C" NOINLINE int throw_round(void)
 	return -1;
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv)
 {
-	double end = now() + (argc > 1 ? std::atof(argv[1]) : 5);
+	double end = deadline_from_args(argc, argv, 5);
 	int caught = 0;
 
-	while (now() < end)
+	while (now(CLOCK_MONOTONIC) < end)
 		caught += throw_round();
 	sink = caught;
 	return 0;

@@ -7,7 +7,8 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "burn.h"
 
 #define NOINLINE __attribute__((noinline, noclone))
 #define ITEMS 1000
@@ -21,8 +22,8 @@ NOINLINE int compare_items(const void *pa, const void *pb)
 	uint64_t x = *(const uint64_t *)pa, y = *(const uint64_t *)pb;
 
 	for (int i = 0; i < 1000; i++) {
-		x = x * 2862933555777941757ULL + 3037000493ULL;
-		y = y * 2862933555777941757ULL + 3037000493ULL;
+		x = BURN_STEP(x);
+		y = BURN_STEP(y);
 	}
 	__asm__ volatile("" : "+r"(x), "+r"(y));
 	return x < y ? -1 : x > y;
@@ -38,20 +39,12 @@ NOINLINE void sort_round(uint64_t seed)
 	sink = items[0];
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv)
 {
-	double end = now() + (argc > 1 ? atof(argv[1]) : 5);
+	double end = deadline_from_args(argc, argv, 5);
 	uint64_t seed = 1;
 
-	while (now() < end)
+	while (now(CLOCK_MONOTONIC) < end)
 		sort_round(seed++);
 	return 0;
 }

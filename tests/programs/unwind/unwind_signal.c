@@ -8,22 +8,20 @@
  */
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <sys/time.h>
-#include <time.h>
+
+#include "burn.h"
 
 #define NOINLINE __attribute__((noinline, noclone))
 
 static volatile uint64_t sink;
 static uint64_t spins_per_ms;
 
-/* The loops are written out in each function: a shared inline one would add a frame. */
 NOINLINE void in_handler(int sig)
 {
 	uint64_t x = sink + (uint64_t)sig, n = 4 * spins_per_ms;
 
-	for (uint64_t i = 0; i < n; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, n);
 	sink = x;
 }
 
@@ -31,8 +29,7 @@ NOINLINE uint64_t interrupted_fn(uint64_t x)
 {
 	uint64_t n = 20 * spins_per_ms;
 
-	for (uint64_t i = 0; i < n; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, n);
 	__asm__ volatile("" : "+r"(x));
 	return x;
 }
@@ -44,14 +41,6 @@ NOINLINE uint64_t run(uint64_t x)
 	return x + 1;
 }
 
-static double now(clockid_t clock)
-{
-	struct timespec t;
-
-	clock_gettime(clock, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 /*
  * Loop iterations per millisecond of CPU time on this machine, so that the split holds on
  * any CPU; CPU time, as the timer counts it, so that a busy machine does not skew it.
@@ -61,8 +50,7 @@ static uint64_t calibrate(void)
 	uint64_t x = sink, n = 1 << 22;
 	double t0 = now(CLOCK_THREAD_CPUTIME_ID), t;
 
-	for (uint64_t i = 0; i < n; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, n);
 	sink = x;
 	t = now(CLOCK_THREAD_CPUTIME_ID) - t0;
 	return t > 0 ? (uint64_t)(n / (t * 1e3)) + 1 : n;
@@ -70,7 +58,7 @@ static uint64_t calibrate(void)
 
 int main(int argc, char **argv)
 {
-	double end = now(CLOCK_MONOTONIC) + (argc > 1 ? atof(argv[1]) : 5);
+	double end = deadline_from_args(argc, argv, 5);
 	struct itimerval every_10ms = { { 0, 10000 }, { 0, 10000 } };
 	struct sigaction sa = { .sa_handler = in_handler, .sa_flags = SA_RESTART };
 	uint64_t x = 1;

@@ -6,9 +6,9 @@
  * Usage: unwind_syscall [SECONDS]   (default 5)
  */
 #include <fcntl.h>
-#include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "burn.h"
 
 #define NOINLINE __attribute__((noinline, noclone))
 
@@ -25,22 +25,14 @@ NOINLINE long pump(int fd)
 	return got;
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv)
 {
-	double end = now() + (argc > 1 ? atof(argv[1]) : 5);
+	double end = deadline_from_args(argc, argv, 5);
 	int fd = open("/dev/zero", O_RDONLY);
 
 	if (fd < 0)
 		return 1;
-	while (now() < end)
+	while (now(CLOCK_MONOTONIC) < end)
 		pump(fd);
 	close(fd);
 	return 0;

@@ -6,8 +6,8 @@
  */
 #include <pthread.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <time.h>
+
+#include "burn.h"
 
 #define NOINLINE __attribute__((noinline, noclone))
 #define THREADS 2
@@ -16,18 +16,9 @@ static volatile uint64_t sink;
 
 NOINLINE uint64_t spin(uint64_t x)
 {
-	for (int i = 0; i < 2000000; i++)
-		x = x * 2862933555777941757ULL + 3037000493ULL;
+	BURN(x, 2000000);
 	__asm__ volatile("" : "+r"(x));
 	return x;
-}
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 NOINLINE void *worker(void *arg)
@@ -35,7 +26,7 @@ NOINLINE void *worker(void *arg)
 	double end = *(const double *)arg;
 	uint64_t x = (uintptr_t)&x;
 
-	while (now() < end)
+	while (now(CLOCK_MONOTONIC) < end)
 		x = spin(x);
 	sink = x;
 	return NULL;
@@ -43,7 +34,7 @@ NOINLINE void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	double end = now() + (argc > 1 ? atof(argv[1]) : 5);
+	double end = deadline_from_args(argc, argv, 5);
 	pthread_t threads[THREADS];
 	int started = 0;
 

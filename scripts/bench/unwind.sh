@@ -16,14 +16,14 @@
 #     processes at the same time: the 30-deep load, a qsort-callback load and python3 running
 #     a pure-Python loop. Share of samples whose user stack reaches the entry point (_start,
 #     __libc_start_call_main, __libc_start_main; start_thread, clone3 for threads).
-# Run as root after a build: scripts/bench-unwind.sh [SECONDS]  (default 10 per measurement)
+# Run as root after a build: scripts/bench/unwind.sh [SECONDS]  (default 10 per measurement)
 # Env: BUILD_DIR (default build/), RATES (default "99 999", part 1), WARMUP (default 3 s,
 # left out of part 1's cost), LOADS_PER_CPU (default 1; more raise our share of the samples
 # on a host busy with other work), LOAD_NICE (default 0; e.g. -10 lets part 1's loads crowd
 # out other work), PERF_STACKS (default "8192 65528": one perf record per size, all at once),
 # PARTS (default "1 2 3"), KEEP=1 keeps the work dir in /tmp.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
 bpfprof=$build/bpfprof
 table_info=$build/tests/tools/unwind_table_info

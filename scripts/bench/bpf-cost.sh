@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Benchmark: the BPF sampler's average cost per sample (kernel + frame-pointer user
 # stacks) on a busy host, read from kernel.bpf_stats_enabled (run_time_ns / run_cnt).
-# Run as root after a build: scripts/bench-bpf-cost.sh [SECONDS] [HZ...]
+# Run as root after a build: scripts/bench/bpf-cost.sh [SECONDS] [HZ...]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
 bpfprof=$build/bpfprof
 programs=$build/tests/programs

@@ -5,9 +5,9 @@
 # program generated and compiled with -O2 -g here (thousands of functions, inline helpers),
 # then libc with its separate debug file (Debian's libc6-dbg, found by build id).
 # Prints wall time, addresses per second, peak RSS and bpfprof's agreement with each tool.
-# Run by hand after a build: scripts/bench-symbolize.sh [ADDRESSES] [FUNCTIONS]
+# Run by hand after a build: scripts/bench/symbolize.sh [ADDRESSES] [FUNCTIONS]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
 bpfprof=${BPFPROF:-$build/bpfprof}
 addresses=${1:-100000}
@@ -33,5 +33,5 @@ if [ -n "$libc" ]; then
 fi
 
 echo "bpfprof: $bpfprof; $(nproc) CPUs; $(uname -r)"
-exec python3 "$root/bench/symbolize_bench.py" --bpfprof "$bpfprof" --addresses "$addresses" \
+exec python3 "$root/scripts/bench/symbolize_bench.py" --bpfprof "$bpfprof" --addresses "$addresses" \
 	--functions "$functions" "${extra[@]}"

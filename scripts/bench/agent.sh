@@ -8,12 +8,12 @@
 # CPU (whole life and after the first interval), peak RSS, RSS flatness, churn, intervals
 # and samples stored, then the RSS timeline. Design budget at 19 Hz: CPU <= 0.5% of one
 # CPU, peak RSS <= 64 MB, RSS flat.
-# Run as root: scripts/bench-agent.sh [SECONDS]  (default 600 per frequency)
+# Run as root: scripts/bench/agent.sh [SECONDS]  (default 600 per frequency)
 # Env: FREQUENCIES (default "19 99"), BPFPROF (else built with scripts/build.sh in
 # $BUILD_DIR or build/), WORKERS and CHURN_RATE (passed to the load), KEEP=1 keeps the
 # stores, agent logs and samples in /tmp/bench-agent.*.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
 secs=${1:-600}
 read -r -a rates <<<"${FREQUENCIES:-19 99}"

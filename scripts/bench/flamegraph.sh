@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Benchmark: flame graph rendering of a ~100 MB folded file (300k distinct stacks, depth
 # 5-60, long C++ names): MB/s of input, peak memory, SVG size. Also pprof conversion.
-# Run after a build: scripts/bench-flamegraph.sh [STACKS] [TARGET_MB]
+# Run after a build: scripts/bench/flamegraph.sh [STACKS] [TARGET_MB]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 bpfprof=${BUILD_DIR:-$root/build}/bpfprof
 [ -x "$bpfprof" ] || { echo "bench-flamegraph: build first (scripts/build.sh)" >&2; exit 1; }
 work=$(mktemp -d /tmp/bench-flamegraph.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-python3 "$root/bench/gen_folded.py" "$work/big.folded" "${1:-300000}" "${2:-100}"
+python3 "$root/scripts/bench/gen_folded.py" "$work/big.folded" "${1:-300000}" "${2:-100}"
 input=$(stat -c %s "$work/big.folded")
 
 # run LABEL CMD...: wall time and peak RSS of CMD (best of 3 runs by time).

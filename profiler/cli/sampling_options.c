@@ -70,28 +70,30 @@ static int handle_value(int opt, const char *arg, struct sampling_opts *opts, ch
 
 	switch (opt) {
 	case 'F':
-		ret = parse_uint(arg, "frequency (-F)", 1, MAX_FREQUENCY, &v, err, errlen);
+		ret = options__parse_uint(arg, "frequency (-F)", 1, MAX_FREQUENCY, &v, err, errlen);
 		if (!ret)
 			opts->frequency = v;
 		return ret;
 	case 'p':
-		return parse_number_list(arg, "pid (-p)", PID_LIMIT, &opts->pids, &opts->npids,
-					 err, errlen);
+		return options__parse_number_list(arg, "pid (-p)", PID_LIMIT, &opts->pids,
+						  &opts->npids, err, errlen);
 	case 'C':
-		return parse_number_list(arg, "cpu (-C)", CPU_LIMIT, &opts->cpus, &opts->ncpus,
-					 err, errlen);
+		return options__parse_number_list(arg, "cpu (-C)", CPU_LIMIT, &opts->cpus,
+						  &opts->ncpus, err, errlen);
 	case SAMPLING_OPT_STACK_MAP_SIZE:
-		ret = parse_size(arg, "--stack-map-size", 1024, MAX_MAP_SIZE, &v, err, errlen);
+		ret = options__parse_size(arg, "--stack-map-size", 1024, MAX_MAP_SIZE, &v, err,
+					  errlen);
 		if (!ret)
 			opts->stack_map_size = v;
 		return ret;
 	case SAMPLING_OPT_COUNTS_MAP_SIZE:
-		ret = parse_size(arg, "--counts-map-size", 1024, MAX_MAP_SIZE, &v, err, errlen);
+		ret = options__parse_size(arg, "--counts-map-size", 1024, MAX_MAP_SIZE, &v, err,
+					  errlen);
 		if (!ret)
 			opts->counts_map_size = v;
 		return ret;
 	case SAMPLING_OPT_UNWIND_TABLE_SIZE:
-		return parse_size(arg, "--unwind-table-size", MIN_UNWIND_TABLE_BYTES,
+		return options__parse_size(arg, "--unwind-table-size", MIN_UNWIND_TABLE_BYTES,
 				  MAX_UNWIND_TABLE_BYTES, &opts->unwind_table_bytes, err, errlen);
 	case SAMPLING_OPT_UNWIND:
 		if (strcmp(arg, "dwarf") && strcmp(arg, "fp")) {

@@ -22,7 +22,7 @@ int svg_options__handle(int opt, const char *arg, struct flamegraph_opts *svg, c
 		svg->subtitle = arg;
 		return 1;
 	case SVG_OPT_WIDTH:
-		if (parse_uint(arg, "--width", 100, MAX_SVG_WIDTH, &v, err, errlen))
+		if (options__parse_uint(arg, "--width", 100, MAX_SVG_WIDTH, &v, err, errlen))
 			return -EINVAL;
 		svg->width = v;
 		return 1;

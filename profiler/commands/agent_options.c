@@ -147,7 +147,7 @@ static int handle_agent_option(int c, const char *arg, struct agent_opts *opts, 
 {
 	switch (c) {
 	case OPT_INTERVAL:
-		if (parse_seconds(arg, "--interval", &opts->interval_s, err, errlen))
+		if (options__parse_seconds(arg, "--interval", &opts->interval_s, err, errlen))
 			return -EINVAL;
 		if (opts->interval_s < 1 || opts->interval_s > MAX_INTERVAL_S) {
 			snprintf(err, errlen, "--interval must be 1 to %.0f seconds, not '%s'",
@@ -159,8 +159,8 @@ static int handle_agent_option(int c, const char *arg, struct agent_opts *opts, 
 		opts->store_dir = arg;
 		return 1;
 	case OPT_STORE_MAX_SIZE:
-		if (parse_size(arg, "--store-max-size", 0, UINT64_MAX, &opts->store_max_size, err,
-			       errlen))
+		if (options__parse_size(arg, "--store-max-size", 0, UINT64_MAX,
+					&opts->store_max_size, err, errlen))
 			return -EINVAL;
 		if (opts->store_max_size && opts->store_max_size < MIN_STORE_MAX_SIZE) {
 			snprintf(err, errlen,
@@ -215,8 +215,8 @@ static int handle_agent_option(int c, const char *arg, struct agent_opts *opts, 
 		opts->ca_file = arg;
 		return 1;
 	case OPT_UPLOAD_GRACE:
-		return parse_seconds(arg, "--upload-grace", &opts->upload_grace_s, err, errlen) ?
-			       -EINVAL : 1;
+		return options__parse_seconds(arg, "--upload-grace", &opts->upload_grace_s, err,
+					      errlen) ? -EINVAL : 1;
 	case OPT_LOG_FILE:
 		opts->log_file = arg;
 		return 1;

@@ -107,7 +107,8 @@ enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, 
 			continue;
 		switch (c) {
 		case 'd':
-			if (parse_seconds(optarg, "duration (-d)", &opts->duration_s, err, errlen))
+			if (options__parse_seconds(optarg, "duration (-d)", &opts->duration_s, err,
+						   errlen))
 				return RECORD_PARSE_ERROR;
 			opts->duration_set = true;
 			break;

@@ -91,7 +91,8 @@ enum symbolize_parse_result symbolize_opts__parse(struct symbolize_opts *opts, i
 		switch (c) {
 		case 'p':
 			if (set_target(opts, SYMBOLIZE_PID, err, errlen) ||
-			    parse_uint(optarg, "pid (--pid)", 1, PID_LIMIT, &v, err, errlen))
+			    options__parse_uint(optarg, "pid (--pid)", 1, PID_LIMIT, &v, err,
+						errlen))
 				return SYMBOLIZE_PARSE_ERROR;
 			opts->pid = v;
 			break;

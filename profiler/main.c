@@ -27,14 +27,14 @@ struct command_entry {
 static int cmd_record(int argc, char **argv)
 {
 	struct record_opts opts;
-	char err[512];
+	char err[OPTIONS_ERR_MAX];
 	int ret;
 
 	switch (record_opts__parse(&opts, argc, argv, err, sizeof(err))) {
-	case RECORD_PARSE_HELP:
+	case OPTIONS_HELP:
 		ret = 0;
 		break;
-	case RECORD_PARSE_ERROR:
+	case OPTIONS_ERROR:
 		fprintf(stderr, "bpfprof record: %s\n", err);
 		ret = EXIT_USAGE;
 		break;
@@ -50,14 +50,14 @@ static int cmd_record(int argc, char **argv)
 static int cmd_agent(int argc, char **argv)
 {
 	struct agent_opts opts;
-	char err[512];
+	char err[OPTIONS_ERR_MAX];
 	int ret;
 
 	switch (agent_opts__parse(&opts, argc, argv, err, sizeof(err))) {
-	case AGENT_PARSE_HELP:
+	case OPTIONS_HELP:
 		ret = 0;
 		break;
-	case AGENT_PARSE_ERROR:
+	case OPTIONS_ERROR:
 		fprintf(stderr, "bpfprof agent: %s\n", err);
 		ret = EXIT_USAGE;
 		break;
@@ -72,14 +72,14 @@ static int cmd_agent(int argc, char **argv)
 static int cmd_symbolize(int argc, char **argv)
 {
 	struct symbolize_opts opts;
-	char err[512];
+	char err[OPTIONS_ERR_MAX];
 	int ret;
 
 	switch (symbolize_opts__parse(&opts, argc, argv, err, sizeof(err))) {
-	case SYMBOLIZE_PARSE_HELP:
+	case OPTIONS_HELP:
 		ret = 0;
 		break;
-	case SYMBOLIZE_PARSE_ERROR:
+	case OPTIONS_ERROR:
 		fprintf(stderr, "bpfprof symbolize: %s\n", err);
 		ret = EXIT_USAGE;
 		break;

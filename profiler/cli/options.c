@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output_format.h"
+
 #define SECONDS_PER_YEAR (365.0 * 24 * 3600)
 
 int options__parse_uint(const char *s, const char *what, uint64_t min, uint64_t max,
@@ -167,4 +169,18 @@ out_bad:
 	snprintf(err, errlen, "%s must be a size from %llu to %llu (k, m, g allowed), not '%s'",
 		 what, (unsigned long long)min, (unsigned long long)max, s ? s : "");
 	return -EINVAL;
+}
+
+int options__parse_output_format(const struct option_spec *opt, void *target, const char *arg,
+				 char *err, size_t errlen)
+{
+	enum output_format *format = target;
+
+	(void)opt;
+	*format = output_format__from_name(arg);
+	if (*format == OUTPUT_FORMAT_NONE) {
+		snprintf(err, errlen, "format (-f) must be folded, pprof or svg, not '%s'", arg);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "option_table.h"
+
 /* A whole number in [min, max]; @what names it in the reason ("frequency"). */
 int options__parse_uint(const char *s, const char *what, uint64_t min, uint64_t max,
 			uint64_t *out, char *err, size_t errlen);
@@ -28,5 +30,8 @@ int options__parse_number_list(const char *s, const char *what, uint32_t limit,
 /* A size such as "65536" or "64k" (binary multiples k, m, g), in [min, max]. */
 int options__parse_size(const char *s, const char *what, uint64_t min, uint64_t max,
 			uint64_t *out, char *err, size_t errlen);
+
+/* -f, --format FMT: folded, pprof or svg into an enum output_format. */
+option_parse_fn options__parse_output_format;
 
 #endif

@@ -1,96 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* bpfprof: parses the command line and hands each subcommand to its module. */
+/* bpfprof: the command table; each command parses its own options and runs. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "agent.h"
-#include "agent_options.h"
-#include "log.h"
+#include "option_table.h"
 #include "profile_commands.h"
 #include "record.h"
-#include "record_options.h"
 #include "store_commands.h"
 #include "symbolize.h"
-#include "symbolize_options.h"
-
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
 
 struct command_entry {
 	const char *name;
 	const char *summary;
-	int (*run)(int argc, char **argv);
+	int (*run)(int argc, char **argv); /* returns the exit status */
 };
-
-static int cmd_record(int argc, char **argv)
-{
-	struct record_opts opts;
-	char err[512];
-	int ret;
-
-	switch (record_opts__parse(&opts, argc, argv, err, sizeof(err))) {
-	case RECORD_PARSE_HELP:
-		ret = 0;
-		break;
-	case RECORD_PARSE_ERROR:
-		fprintf(stderr, "bpfprof record: %s\n", err);
-		ret = EXIT_USAGE;
-		break;
-	default:
-		log__set_level(opts.verbose >= 2 ? LOG_DEBUG : opts.verbose ? LOG_INFO : LOG_WARN);
-		ret = record__run(&opts) ? EXIT_RUNTIME : 0;
-		break;
-	}
-	record_opts__release(&opts);
-	return ret;
-}
-
-static int cmd_agent(int argc, char **argv)
-{
-	struct agent_opts opts;
-	char err[512];
-	int ret;
-
-	switch (agent_opts__parse(&opts, argc, argv, err, sizeof(err))) {
-	case AGENT_PARSE_HELP:
-		ret = 0;
-		break;
-	case AGENT_PARSE_ERROR:
-		fprintf(stderr, "bpfprof agent: %s\n", err);
-		ret = EXIT_USAGE;
-		break;
-	default:
-		ret = agent__run(&opts) ? EXIT_RUNTIME : 0;
-		break;
-	}
-	agent_opts__release(&opts);
-	return ret;
-}
-
-static int cmd_symbolize(int argc, char **argv)
-{
-	struct symbolize_opts opts;
-	char err[512];
-	int ret;
-
-	switch (symbolize_opts__parse(&opts, argc, argv, err, sizeof(err))) {
-	case SYMBOLIZE_PARSE_HELP:
-		ret = 0;
-		break;
-	case SYMBOLIZE_PARSE_ERROR:
-		fprintf(stderr, "bpfprof symbolize: %s\n", err);
-		ret = EXIT_USAGE;
-		break;
-	default:
-		log__set_level(opts.verbose >= 2 ? LOG_DEBUG : opts.verbose ? LOG_INFO : LOG_WARN);
-		ret = symbolize__run(&opts, STDIN_FILENO, stdout) ? EXIT_RUNTIME : 0;
-		break;
-	}
-	symbolize_opts__release(&opts);
-	return ret;
-}
 
 static const struct command_entry commands[] = {
 	{ "record", "sample every CPU for a while (or while a command runs) and write a profile",
@@ -122,7 +47,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return EXIT_STATUS_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -138,5 +63,5 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "bpfprof: unknown command '%s' (see bpfprof --help)\n", argv[1]);
-	return EXIT_USAGE;
+	return EXIT_STATUS_USAGE;
 }

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output_format.h"
+
 #define SECONDS_PER_YEAR (365.0 * 24 * 3600)
 
-int parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out,
-	       char *err, size_t errlen)
+int options__parse_uint(const char *s, const char *what, uint64_t min, uint64_t max,
+			uint64_t *out, char *err, size_t errlen)
 {
 	unsigned long long v;
 	char *end;
@@ -31,7 +33,8 @@ out_bad:
 	return -EINVAL;
 }
 
-int parse_seconds(const char *s, const char *what, double *out, char *err, size_t errlen)
+int options__parse_seconds(const char *s, const char *what, double *out, char *err,
+			   size_t errlen)
 {
 	double v;
 	char *end;
@@ -90,8 +93,8 @@ static int list_number(const char **p, uint32_t limit, uint32_t *out)
 	return 0;
 }
 
-int parse_number_list(const char *s, const char *what, uint32_t limit, uint32_t **list,
-		      size_t *count, char *err, size_t errlen)
+int options__parse_number_list(const char *s, const char *what, uint32_t limit,
+			       uint32_t **list, size_t *count, char *err, size_t errlen)
 {
 	const char *p = s;
 	uint32_t lo, hi;
@@ -127,8 +130,8 @@ out_bad:
 	return -EINVAL;
 }
 
-int parse_size(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out,
-	       char *err, size_t errlen)
+int options__parse_size(const char *s, const char *what, uint64_t min, uint64_t max,
+			uint64_t *out, char *err, size_t errlen)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
@@ -166,4 +169,18 @@ out_bad:
 	snprintf(err, errlen, "%s must be a size from %llu to %llu (k, m, g allowed), not '%s'",
 		 what, (unsigned long long)min, (unsigned long long)max, s ? s : "");
 	return -EINVAL;
+}
+
+int options__parse_output_format(const struct option_spec *opt, void *target, const char *arg,
+				 char *err, size_t errlen)
+{
+	enum output_format *format = target;
+
+	(void)opt;
+	*format = output_format__from_name(arg);
+	if (*format == OUTPUT_FORMAT_NONE) {
+		snprintf(err, errlen, "format (-f) must be folded, pprof or svg, not '%s'", arg);
+		return -EINVAL;
+	}
+	return 0;
 }

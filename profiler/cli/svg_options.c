@@ -8,61 +8,69 @@
 
 #define MAX_SVG_WIDTH 100000
 
-int svg_options__handle(int opt, const char *arg, struct flamegraph_opts *svg, char *err,
-			size_t errlen)
+static int parse_width(const struct option_spec *opt, void *target, const char *arg, char *err,
+		       size_t errlen)
 {
 	uint64_t v;
+
+	(void)opt;
+	if (options__parse_uint(arg, "--width", 100, MAX_SVG_WIDTH, &v, err, errlen))
+		return -EINVAL;
+	*(unsigned int *)target = v;
+	return 0;
+}
+
+static int parse_min_width(const struct option_spec *opt, void *target, const char *arg,
+			   char *err, size_t errlen)
+{
+	double *min_width = target;
 	char *end;
 
-	switch (opt) {
-	case SVG_OPT_TITLE:
-		svg->title = arg;
-		return 1;
-	case SVG_OPT_SUBTITLE:
-		svg->subtitle = arg;
-		return 1;
-	case SVG_OPT_WIDTH:
-		if (parse_uint(arg, "--width", 100, MAX_SVG_WIDTH, &v, err, errlen))
-			return -EINVAL;
-		svg->width = v;
-		return 1;
-	case SVG_OPT_MIN_WIDTH:
-		svg->min_width = strtod(arg, &end);
-		if (*end || end == arg || !(svg->min_width >= 0 && svg->min_width <= 1000)) {
-			snprintf(err, errlen, "--min-width must be a number of pixels from 0 to 1000, "
-				 "not '%s'", arg);
-			return -EINVAL;
-		}
-		return 1;
-	case SVG_OPT_INVERTED:
-		svg->inverted = true;
-		return 1;
-	case SVG_OPT_REVERSE:
-		svg->reverse = true;
-		return 1;
-	case SVG_OPT_COLORS:
-		if (flamegraph__parse_colors(arg, &svg->colors)) {
-			snprintf(err, errlen, "--colors must be kind, hot, mem, io, red, green, blue, "
-				 "aqua, yellow, purple or orange, not '%s'", arg);
-			return -EINVAL;
-		}
-		return 1;
-	default:
-		return 0;
+	(void)opt;
+	*min_width = strtod(arg, &end);
+	if (*end || end == arg || !(*min_width >= 0 && *min_width <= 1000)) {
+		snprintf(err, errlen, "--min-width must be a number of pixels from 0 to 1000, "
+			 "not '%s'", arg);
+		return -EINVAL;
 	}
+	return 0;
 }
 
-void svg_options__usage(FILE *out)
+static int parse_colors(const struct option_spec *opt, void *target, const char *arg,
+			char *err, size_t errlen)
 {
-	fputs("flame graph options (.svg outputs):\n"
-	      "      --title TEXT         title (default \"Flame Graph\")\n"
-	      "      --subtitle TEXT      a second line under the title\n"
-	      "      --width PX           image width (default 1200)\n"
-	      "      --min-width PX       leave out frames narrower than this (default 0.1)\n"
-	      "      --inverted           icicle graph: the root at the top\n"
-	      "      --reverse            reverse the stacks: merge them at the leaves\n"
-	      "      --colors PALETTE     kind (default: user red, kernel orange, JIT green,\n"
-	      "                           inline aqua), hot, mem, io, red, green, blue, aqua,\n"
-	      "                           yellow, purple, orange\n",
-	      out);
+	(void)opt;
+	if (flamegraph__parse_colors(arg, target)) {
+		snprintf(err, errlen, "--colors must be kind, hot, mem, io, red, green, blue, "
+			 "aqua, yellow, purple or orange, not '%s'", arg);
+		return -EINVAL;
+	}
+	return 0;
 }
+
+const struct option_spec svg_options[] = {
+	OPTION_TEXT("flame graph options (.svg outputs):\n"),
+	{ .name = "title", .arg = "TEXT", .parse = option_table__set_string,
+	  .offset = offsetof(struct flamegraph_opts, title),
+	  .help = "title (default \"Flame Graph\")" },
+	{ .name = "subtitle", .arg = "TEXT", .parse = option_table__set_string,
+	  .offset = offsetof(struct flamegraph_opts, subtitle),
+	  .help = "a second line under the title" },
+	{ .name = "width", .arg = "PX", .parse = parse_width,
+	  .offset = offsetof(struct flamegraph_opts, width), .help = "image width (default 1200)" },
+	{ .name = "min-width", .arg = "PX", .parse = parse_min_width,
+	  .offset = offsetof(struct flamegraph_opts, min_width),
+	  .help = "leave out frames narrower than this (default 0.1)" },
+	{ .name = "inverted", .parse = option_table__set_flag,
+	  .offset = offsetof(struct flamegraph_opts, inverted),
+	  .help = "icicle graph: the root at the top" },
+	{ .name = "reverse", .parse = option_table__set_flag,
+	  .offset = offsetof(struct flamegraph_opts, reverse),
+	  .help = "reverse the stacks: merge them at the leaves" },
+	{ .name = "colors", .arg = "PALETTE", .parse = parse_colors,
+	  .offset = offsetof(struct flamegraph_opts, colors),
+	  .help = "kind (default: user red, kernel orange, JIT green,\n"
+		  "inline aqua), hot, mem, io, red, green, blue, aqua,\n"
+		  "yellow, purple, orange" },
+	OPTION_END,
+};

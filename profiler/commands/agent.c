@@ -22,6 +22,7 @@
 #include "symbolizer.h"
 #include "unwind_loader.h"
 #include "upload.h"
+#include "verbosity.h"
 
 #define POLL_INTERVAL_MS 100
 #define TIME_SLOT_NS NSEC_PER_SEC /* samples are timed to the second */
@@ -91,7 +92,6 @@ static void setup_logging(const struct agent_opts *opts)
 	bool journal = !opts->log_file && getenv("JOURNAL_STREAM");
 
 	log__set_style(journal ? LOG_STYLE_JOURNAL : LOG_STYLE_TIMESTAMP);
-	log__set_level(opts->verbose >= 2 ? LOG_DEBUG : LOG_INFO);
 }
 
 static int open_store(struct agent *a)
@@ -495,4 +495,23 @@ out_free:
 	store__close(a.store);
 	free(tgids);
 	return err;
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	struct agent_opts opts;
+	enum options_result result;
+	char err[OPTIONS_ERR_MAX];
+	int status;
+
+	result = agent_opts__parse(&opts, argc, argv, err, sizeof(err));
+	if (result == OPTIONS_RUN) {
+		/* A daemon's log says what it does: info lines without -v. */
+		verbosity__apply(opts.verbose, LOG_INFO);
+		status = agent__run(&opts) ? EXIT_STATUS_RUNTIME : 0;
+	} else {
+		status = option_table__exit_status(&agent_option_table, result, err);
+	}
+	agent_opts__release(&opts);
+	return status;
 }

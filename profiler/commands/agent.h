@@ -11,4 +11,7 @@
 /* Runs the agent until SIGTERM or SIGINT. Returns 0 or -errno (it could not start). */
 int agent__run(const struct agent_opts *opts);
 
+/* `bpfprof agent ...` (@argv[0] is "agent"): returns the exit status (0, 1 runtime, 2 usage). */
+int cmd_agent(int argc, char **argv);
+
 #endif

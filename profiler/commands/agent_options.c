@@ -2,14 +2,16 @@
 #include "agent_options.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "options.h"
 #include "time_spec.h"
 #include "upload.h"
+#include "verbosity.h"
 
 #define DEFAULT_FREQUENCY 19 /* a prime: no lockstep with timers at round frequencies */
-#define DEFAULT_INTERVAL_S 10.0
+#define DEFAULT_INTERVAL_S 10
 #define MAX_INTERVAL_S 3600.0
 #define DEFAULT_STORE_DIR "/var/lib/bpfprof"
 #define DEFAULT_STORE_MAX_SIZE (1ull << 30)
@@ -20,85 +22,207 @@
 #define MIN_STORE_MAX_SIZE (32ull << 10)
 #define DEFAULT_STORE_MAX_AGE "7d"
 #define DEFAULT_APP_NAME "bpfprof"
-#define DEFAULT_UPLOAD_GRACE_S 5.0
+#define DEFAULT_UPLOAD_GRACE_S 5
 
-enum {
-	OPT_INTERVAL = 256,
-	OPT_STORE,
-	OPT_STORE_MAX_SIZE,
-	OPT_STORE_MAX_AGE,
-	OPT_NO_STORE,
-	OPT_UPLOAD,
-	OPT_APP_NAME,
-	OPT_LABEL,
-	OPT_TENANT,
-	OPT_BEARER_TOKEN_FILE,
-	OPT_BASIC_AUTH_FILE,
-	OPT_HEADER,
-	OPT_CA_FILE,
-	OPT_UPLOAD_GRACE,
-	OPT_LOG_FILE,
-};
-
-static const struct option long_options[] = {
-	{ "interval", required_argument, NULL, OPT_INTERVAL },
-	{ "store", required_argument, NULL, OPT_STORE },
-	{ "store-max-size", required_argument, NULL, OPT_STORE_MAX_SIZE },
-	{ "store-max-age", required_argument, NULL, OPT_STORE_MAX_AGE },
-	{ "no-store", no_argument, NULL, OPT_NO_STORE },
-	{ "upload", required_argument, NULL, OPT_UPLOAD },
-	{ "app-name", required_argument, NULL, OPT_APP_NAME },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "tenant", required_argument, NULL, OPT_TENANT },
-	{ "bearer-token-file", required_argument, NULL, OPT_BEARER_TOKEN_FILE },
-	{ "basic-auth-file", required_argument, NULL, OPT_BASIC_AUTH_FILE },
-	{ "header", required_argument, NULL, OPT_HEADER },
-	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
-	{ "upload-grace", required_argument, NULL, OPT_UPLOAD_GRACE },
-	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	SAMPLING_LONG_OPTIONS,
-	{ 0 },
-};
-
-void agent_opts__usage(FILE *out)
+static int parse_interval(const struct option_spec *opt, void *target, const char *arg,
+			  char *err, size_t errlen)
 {
-	fputs("usage: bpfprof agent [OPTIONS]\n"
-	      "\n"
-	      "Samples continuously and closes one profile per interval: each is kept in a local\n"
-	      "store (zstd pprof, one file per interval) and, with --upload, sent to a Pyroscope\n"
-	      "server. `bpfprof flamegraph --store DIR --from T --to T` draws any past window.\n"
-	      "\n"
-	      "      --interval SECS      one profile every SECS (default 10)\n"
-	      "      --store DIR          the local store (default " DEFAULT_STORE_DIR ")\n"
-	      "      --store-max-size SIZE  oldest intervals removed past SIZE (default 1G; k, m, g;\n"
-	      "                           at least 32k; 0: no size limit, only the age limit)\n"
-	      "      --store-max-age AGE  intervals older than AGE removed (default " DEFAULT_STORE_MAX_AGE
-	      "; s, m, h, d;\n"
-	      "                           at least the interval; 0: no age limit, only the size one)\n"
-	      "      --no-store           keep no local history (uploads queue in memory)\n"
-	      "      --upload URL         Pyroscope base URL: POST URL/ingest per interval\n"
-	      "      --app-name NAME      application name of uploads (default " DEFAULT_APP_NAME ")\n"
-	      "      --label K=V          label of uploads, repeatable (hostname is always sent)\n"
-	      "      --tenant ID          X-Scope-OrgID header, for multi-tenant servers\n"
-	      "      --bearer-token-file F  Authorization: Bearer <contents of F>\n"
-	      "      --basic-auth-file F  basic authentication, F holds user:password\n"
-	      "      --header 'NAME: VALUE'  extra request header, repeatable\n"
-	      "      --ca-file F          trust this CA bundle too (TLS is always verified)\n"
-	      "      --upload-grace SECS  at exit, try pending uploads this long (default 5)\n"
-	      "      --log-file F         log there instead of stderr; SIGHUP reopens it\n"
-	      "  -v, --verbose            more messages (repeat for debug output)\n"
-	      "  -h, --help               this help\n",
-	      out);
-	sampling_options__usage(out, DEFAULT_FREQUENCY);
-	fputs("\nSIGTERM or SIGINT close the current interval, store it, try pending uploads for\n"
-	      "--upload-grace seconds and exit 0. Failed uploads are retried from the store with\n"
-	      "exponential backoff (0.5 s up to 5 min), oldest first; intervals the server\n"
-	      "refuses (4xx) stay in the store and are sent again at the next start.\n"
-	      "Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH).\n",
-	      out);
+	double *interval_s = target;
+
+	(void)opt;
+	if (options__parse_seconds(arg, "--interval", interval_s, err, errlen))
+		return -EINVAL;
+	if (*interval_s < 1 || *interval_s > MAX_INTERVAL_S) {
+		snprintf(err, errlen, "--interval must be 1 to %.0f seconds, not '%s'",
+			 MAX_INTERVAL_S, arg);
+		return -EINVAL;
+	}
+	return 0;
 }
+
+static int parse_store_max_size(const struct option_spec *opt, void *target, const char *arg,
+				char *err, size_t errlen)
+{
+	uint64_t *max_size = target;
+
+	(void)opt;
+	if (options__parse_size(arg, "--store-max-size", 0, UINT64_MAX, max_size, err, errlen))
+		return -EINVAL;
+	if (*max_size && *max_size < MIN_STORE_MAX_SIZE) {
+		snprintf(err, errlen,
+			 "--store-max-size must be at least 32k (an interval takes tens of "
+			 "KiB), or 0 for no size limit, not '%s'",
+			 arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_store_max_age(const struct option_spec *opt, void *target, const char *arg,
+			       char *err, size_t errlen)
+{
+	(void)opt;
+	return time_spec__parse_duration(arg, target, err, errlen);
+}
+
+/* --no-store: no store folder. */
+static int parse_no_store(const struct option_spec *opt, void *target, const char *arg,
+			  char *err, size_t errlen)
+{
+	(void)opt, (void)arg, (void)err, (void)errlen;
+	*(const char **)target = NULL;
+	return 0;
+}
+
+static int parse_upload(const struct option_spec *opt, void *target, const char *arg,
+			char *err, size_t errlen)
+{
+	(void)opt;
+	if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
+		snprintf(err, errlen, "--upload wants an http:// or https:// URL, not '%s'", arg);
+		return -EINVAL;
+	}
+	*(const char **)target = arg;
+	return 0;
+}
+
+static int parse_app_name(const struct option_spec *opt, void *target, const char *arg,
+			  char *err, size_t errlen)
+{
+	(void)opt;
+	if (!upload__valid_app_name(arg)) {
+		snprintf(err, errlen,
+			 "--app-name may hold letters, digits and _ . / - only, not '%s'", arg);
+		return -EINVAL;
+	}
+	*(const char **)target = arg;
+	return 0;
+}
+
+/* Appends @value to @list (of @max); returns 0 or -E2BIG with a reason. */
+static int append(const char **list, size_t *n, size_t max, const char *value, const char *what,
+		  char *err, size_t errlen)
+{
+	if (*n == max) {
+		snprintf(err, errlen, "at most %zu %s", max, what);
+		return -E2BIG;
+	}
+	list[(*n)++] = value;
+	return 0;
+}
+
+static int parse_label(const struct option_spec *opt, void *target, const char *arg, char *err,
+		       size_t errlen)
+{
+	struct agent_opts *opts = target;
+
+	(void)opt;
+	if (upload__check_label(arg, err, errlen))
+		return -EINVAL;
+	return append(opts->labels, &opts->nlabels, AGENT_MAX_LABELS, arg, "labels", err, errlen);
+}
+
+static int parse_header(const struct option_spec *opt, void *target, const char *arg,
+			char *err, size_t errlen)
+{
+	struct agent_opts *opts = target;
+	const char *colon = strchr(arg, ':');
+
+	(void)opt;
+	if (!colon || colon == arg || strpbrk(arg, "\r\n") ||
+	    strcspn(arg, " \t") < (size_t)(colon - arg)) {
+		snprintf(err, errlen, "--header wants 'Name: value', not '%s'", arg);
+		return -EINVAL;
+	}
+	return append(opts->headers, &opts->nheaders, AGENT_MAX_HEADERS, arg, "headers", err,
+		      errlen);
+}
+
+static int parse_upload_grace(const struct option_spec *opt, void *target, const char *arg,
+			      char *err, size_t errlen)
+{
+	(void)opt;
+	return options__parse_seconds(arg, "--upload-grace", target, err, errlen);
+}
+
+/* --help before the options, and after them. */
+static const char usage[] =
+	"usage: bpfprof agent [OPTIONS]\n"
+	"\n"
+	"Samples continuously and closes one profile per interval: each is kept in a local\n"
+	"store (zstd pprof, one file per interval) and, with --upload, sent to a Pyroscope\n"
+	"server. `bpfprof flamegraph --store DIR --from T --to T` draws any past window.\n"
+	"\n";
+static const char notes[] =
+	"\n"
+	"SIGTERM or SIGINT close the current interval, store it, try pending uploads for\n"
+	"--upload-grace seconds and exit 0. Failed uploads are retried from the store with\n"
+	"exponential backoff (0.5 s up to 5 min), oldest first; intervals the server\n"
+	"refuses (4xx) stay in the store and are sent again at the next start.\n"
+	"Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH).\n";
+
+static const struct option_spec agent_options[] = {
+	OPTION_TEXT(usage),
+	{ .name = "interval", .arg = "SECS", .parse = parse_interval,
+	  .offset = offsetof(struct agent_opts, interval_s),
+	  .help = "one profile every SECS (default " OPTION_STR(DEFAULT_INTERVAL_S) ")" },
+	{ .name = "store", .arg = "DIR", .parse = option_table__set_string,
+	  .offset = offsetof(struct agent_opts, store_dir),
+	  .help = "the local store (default " DEFAULT_STORE_DIR ")" },
+	{ .name = "store-max-size", .arg = "SIZE", .parse = parse_store_max_size,
+	  .offset = offsetof(struct agent_opts, store_max_size),
+	  .help = "oldest intervals removed past SIZE (default 1G; k, m, g;\n"
+		  "at least 32k; 0: no size limit, only the age limit)" },
+	{ .name = "store-max-age", .arg = "AGE", .parse = parse_store_max_age,
+	  .offset = offsetof(struct agent_opts, store_max_age_ns),
+	  .help = "intervals older than AGE removed (default " DEFAULT_STORE_MAX_AGE
+		  "; s, m, h, d;\n"
+		  "at least the interval; 0: no age limit, only the size one)" },
+	{ .name = "no-store", .parse = parse_no_store,
+	  .offset = offsetof(struct agent_opts, store_dir),
+	  .help = "keep no local history (uploads queue in memory)" },
+	{ .name = "upload", .arg = "URL", .parse = parse_upload,
+	  .offset = offsetof(struct agent_opts, upload_url),
+	  .help = "Pyroscope base URL: POST URL/ingest per interval" },
+	{ .name = "app-name", .arg = "NAME", .parse = parse_app_name,
+	  .offset = offsetof(struct agent_opts, app_name),
+	  .help = "application name of uploads (default " DEFAULT_APP_NAME ")" },
+	{ .name = "label", .arg = "K=V", .parse = parse_label,
+	  .help = "label of uploads, repeatable (hostname is always sent)" },
+	{ .name = "tenant", .arg = "ID", .parse = option_table__set_string,
+	  .offset = offsetof(struct agent_opts, tenant),
+	  .help = "X-Scope-OrgID header, for multi-tenant servers" },
+	{ .name = "bearer-token-file", .arg = "F", .parse = option_table__set_string,
+	  .offset = offsetof(struct agent_opts, bearer_token_file),
+	  .help = "Authorization: Bearer <contents of F>" },
+	{ .name = "basic-auth-file", .arg = "F", .parse = option_table__set_string,
+	  .offset = offsetof(struct agent_opts, basic_auth_file),
+	  .help = "basic authentication, F holds user:password" },
+	{ .name = "header", .arg = "'NAME: VALUE'", .parse = parse_header,
+	  .help = "extra request header, repeatable" },
+	{ .name = "ca-file", .arg = "F", .parse = option_table__set_string,
+	  .offset = offsetof(struct agent_opts, ca_file),
+	  .help = "trust this CA bundle too (TLS is always verified)" },
+	{ .name = "upload-grace", .arg = "SECS", .parse = parse_upload_grace,
+	  .offset = offsetof(struct agent_opts, upload_grace_s),
+	  .help = "at exit, try pending uploads this long (default "
+		  OPTION_STR(DEFAULT_UPLOAD_GRACE_S) ")" },
+	{ .name = "log-file", .arg = "F", .parse = option_table__set_string,
+	  .offset = offsetof(struct agent_opts, log_file),
+	  .help = "log there instead of stderr; SIGHUP reopens it" },
+	OPTION_GROUP(verbosity_options, offsetof(struct agent_opts, verbose)),
+	OPTION_HELP,
+	SAMPLING_FREQUENCY_OPTION(struct agent_opts, sampling, DEFAULT_FREQUENCY),
+	OPTION_GROUP(sampling_options, offsetof(struct agent_opts, sampling)),
+	OPTION_TEXT(notes),
+	OPTION_END,
+};
+
+const struct option_table agent_option_table = {
+	.command = "agent",
+	.entries = agent_options,
+	.no_operands = true,
+};
 
 static void set_defaults(struct agent_opts *opts)
 {
@@ -116,113 +240,6 @@ static void set_defaults(struct agent_opts *opts)
 				  sizeof(unused));
 	opts->app_name = DEFAULT_APP_NAME;
 	opts->upload_grace_s = DEFAULT_UPLOAD_GRACE_S;
-}
-
-/* Appends @value to @list (of @max); returns 0 or -E2BIG with a reason. */
-static int append(const char **list, size_t *n, size_t max, const char *value, const char *what,
-		  char *err, size_t errlen)
-{
-	if (*n == max) {
-		snprintf(err, errlen, "at most %zu %s", max, what);
-		return -E2BIG;
-	}
-	list[(*n)++] = value;
-	return 0;
-}
-
-static int check_header(const char *h, char *err, size_t errlen)
-{
-	const char *colon = strchr(h, ':');
-
-	if (!colon || colon == h || strpbrk(h, "\r\n") || strcspn(h, " \t") < (size_t)(colon - h)) {
-		snprintf(err, errlen, "--header wants 'Name: value', not '%s'", h);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Options of the agent's own; returns 1 when handled, 0 when not, or -errno. */
-static int handle_agent_option(int c, const char *arg, struct agent_opts *opts, char *err,
-			       size_t errlen)
-{
-	switch (c) {
-	case OPT_INTERVAL:
-		if (parse_seconds(arg, "--interval", &opts->interval_s, err, errlen))
-			return -EINVAL;
-		if (opts->interval_s < 1 || opts->interval_s > MAX_INTERVAL_S) {
-			snprintf(err, errlen, "--interval must be 1 to %.0f seconds, not '%s'",
-				 MAX_INTERVAL_S, arg);
-			return -EINVAL;
-		}
-		return 1;
-	case OPT_STORE:
-		opts->store_dir = arg;
-		return 1;
-	case OPT_STORE_MAX_SIZE:
-		if (parse_size(arg, "--store-max-size", 0, UINT64_MAX, &opts->store_max_size, err,
-			       errlen))
-			return -EINVAL;
-		if (opts->store_max_size && opts->store_max_size < MIN_STORE_MAX_SIZE) {
-			snprintf(err, errlen,
-				 "--store-max-size must be at least 32k (an interval takes tens of "
-				 "KiB), or 0 for no size limit, not '%s'",
-				 arg);
-			return -EINVAL;
-		}
-		return 1;
-	case OPT_STORE_MAX_AGE:
-		return time_spec__parse_duration(arg, &opts->store_max_age_ns, err, errlen) ?
-			       -EINVAL : 1;
-	case OPT_NO_STORE:
-		opts->store_dir = NULL;
-		return 1;
-	case OPT_UPLOAD:
-		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
-			snprintf(err, errlen, "--upload wants an http:// or https:// URL, not '%s'",
-				 arg);
-			return -EINVAL;
-		}
-		opts->upload_url = arg;
-		return 1;
-	case OPT_APP_NAME:
-		if (!upload__valid_app_name(arg)) {
-			snprintf(err, errlen,
-				 "--app-name may hold letters, digits and _ . / - only, not '%s'", arg);
-			return -EINVAL;
-		}
-		opts->app_name = arg;
-		return 1;
-	case OPT_LABEL:
-		if (upload__check_label(arg, err, errlen))
-			return -EINVAL;
-		return append(opts->labels, &opts->nlabels, AGENT_MAX_LABELS, arg, "labels", err,
-			      errlen) ?: 1;
-	case OPT_TENANT:
-		opts->tenant = arg;
-		return 1;
-	case OPT_BEARER_TOKEN_FILE:
-		opts->bearer_token_file = arg;
-		return 1;
-	case OPT_BASIC_AUTH_FILE:
-		opts->basic_auth_file = arg;
-		return 1;
-	case OPT_HEADER:
-		if (check_header(arg, err, errlen))
-			return -EINVAL;
-		return append(opts->headers, &opts->nheaders, AGENT_MAX_HEADERS, arg, "headers",
-			      err, errlen) ?: 1;
-	case OPT_CA_FILE:
-		opts->ca_file = arg;
-		return 1;
-	case OPT_UPLOAD_GRACE:
-		return parse_seconds(arg, "--upload-grace", &opts->upload_grace_s, err, errlen) ?
-			       -EINVAL : 1;
-	case OPT_LOG_FILE:
-		opts->log_file = arg;
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 static int check_together(const struct agent_opts *opts, char *err, size_t errlen)
@@ -255,46 +272,18 @@ static int check_together(const struct agent_opts *opts, char *err, size_t errle
 	return 0;
 }
 
-enum agent_parse_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv,
-					  char *err, size_t errlen)
+enum options_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv,
+				      char *err, size_t errlen)
 {
-	int c, handled;
+	enum options_result result;
+	int first_operand;
 
 	set_defaults(opts);
-	err[0] = '\0';
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vh" SAMPLING_SHORT_OPTIONS, long_options, NULL)) !=
-	       -1) {
-		handled = sampling_options__handle(c, optarg, &opts->sampling, err, errlen);
-		if (!handled)
-			handled = handle_agent_option(c, optarg, opts, err, errlen);
-		if (handled < 0)
-			return AGENT_PARSE_ERROR;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'v':
-			opts->verbose++;
-			break;
-		case 'h':
-			agent_opts__usage(stdout);
-			return AGENT_PARSE_HELP;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return AGENT_PARSE_ERROR;
-		default:
-			snprintf(err, errlen, "unknown option '%s' (see bpfprof agent --help)",
-				 argv[optind - 1]);
-			return AGENT_PARSE_ERROR;
-		}
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (see bpfprof agent --help)",
-			 argv[optind]);
-		return AGENT_PARSE_ERROR;
-	}
-	return check_together(opts, err, errlen) ? AGENT_PARSE_ERROR : AGENT_PARSE_OK;
+	result = option_table__parse(&agent_option_table, opts, argc, argv, &first_operand, err,
+				     errlen);
+	if (result != OPTIONS_RUN)
+		return result;
+	return check_together(opts, err, errlen) ? OPTIONS_ERROR : OPTIONS_RUN;
 }
 
 void agent_opts__release(struct agent_opts *opts)

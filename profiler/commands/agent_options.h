@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
+#include "option_table.h"
 #include "sampling_options.h"
 
 /*
@@ -39,19 +39,16 @@ struct agent_opts {
 	int verbose;
 };
 
-enum agent_parse_result {
-	AGENT_PARSE_OK,
-	AGENT_PARSE_HELP,  /* --help was printed; exit 0 */
-	AGENT_PARSE_ERROR, /* a reason is in err; exit 2 */
-};
+/* The options of agent, and its --help. */
+extern const struct option_table agent_option_table;
 
 /*
  * Parses argv of `agent` (argv[0] is "agent"). Fills @opts with defaults first. Allocations
- * in @opts are released by agent_opts__release(), whatever the result.
+ * in @opts are released by agent_opts__release(), whatever the result. On OPTIONS_ERROR a
+ * one-line reason is in @err (@errlen bytes).
  */
-enum agent_parse_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv,
-					  char *err, size_t errlen);
+enum options_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv,
+				      char *err, size_t errlen);
 void agent_opts__release(struct agent_opts *opts);
-void agent_opts__usage(FILE *out);
 
 #endif

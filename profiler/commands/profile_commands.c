@@ -2,20 +2,19 @@
 #include "profile_commands.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
+#include "options.h"
 #include "output_format.h"
 #include "profile.h"
 #include "profile_io.h"
 #include "store_commands.h"
 #include "svg_options.h"
-
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+#include "time_spec.h"
+#include "verbosity.h"
 
 enum command_kind {
 	COMMAND_FLAMEGRAPH,
@@ -23,159 +22,132 @@ enum command_kind {
 	COMMAND_CONVERT,
 };
 
+struct command_opts {
+	const char *output;
+	enum output_format format;
+	struct flamegraph_opts svg;
+	struct store_window window; /* flamegraph --store; window.dir NULL without it */
+	int verbose;
+	char **inputs;
+	int ninputs;
+};
+
+#define FLAMEGRAPH_SYNOPSIS "INPUT... -o OUT [OPTIONS]"
+#define DIFF_SYNOPSIS "BASE NEW -o OUT.svg [OPTIONS]"
+#define CONVERT_SYNOPSIS "INPUT -o OUTPUT [-f FORMAT]"
+
+/* -o and -f, which every one of these commands takes. */
+static const struct option_spec output_options[] = {
+	{ .name = "output", .short_name = 'o', .arg = "FILE", .parse = option_table__set_string,
+	  .offset = offsetof(struct command_opts, output),
+	  .help = "where to write; format from the extension\n"
+		  "(.svg, .folded/.txt, .pb.gz/.pprof); \"-\" is stdout;\n"
+		  "a link is followed, a device or FIFO written in place" },
+	{ .name = "format", .short_name = 'f', .arg = "FMT", .parse = options__parse_output_format,
+	  .offset = offsetof(struct command_opts, format),
+	  .help = "folded, pprof or svg, for a name without one of those" },
+	OPTION_END,
+};
+
+static const char flamegraph_usage[] =
+	"usage: bpfprof flamegraph " FLAMEGRAPH_SYNOPSIS "\n"
+	"   or: bpfprof flamegraph --store DIR [--from TIME] [--to TIME]\n"
+	"                          [-p PID[,PID...]] [--comm NAME] -o OUT [OPTIONS]\n"
+	"\n"
+	"Merges folded or pprof profiles (told apart by their content), or\n"
+	"the intervals of an agent's store within a time window, and writes\n"
+	"them as a flame graph, or in the format OUT's extension names.\n"
+	"\n";
+/* The window rule, after the store's options. */
+static const char flamegraph_window_notes[] =
+	"  TIME: RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time,\n"
+	"  unix seconds, relative (-15m, -2h, -30s, -1d) or now.\n"
+	"  Samples are timed to the second they were taken in; a sample is kept when that\n"
+	"  second starts in [FROM, TO). Samples without a time (older store files) are kept\n"
+	"  when their interval overlaps the window.\n"
+	"\n";
+
+static const struct option_spec flamegraph_options[] = {
+	OPTION_TEXT(flamegraph_usage),
+	OPTION_GROUP(output_options, 0),
+	OPTION_GROUP(verbosity_options, offsetof(struct command_opts, verbose)),
+	OPTION_HELP,
+	OPTION_TEXT("\nFrom an agent's store (instead of INPUT...):\n"),
+	OPTION_GROUP(store_window_options, offsetof(struct command_opts, window)),
+	OPTION_GROUP(store_filter_options, offsetof(struct command_opts, window)),
+	OPTION_TEXT(flamegraph_window_notes),
+	OPTION_GROUP(svg_options, offsetof(struct command_opts, svg)),
+	OPTION_END,
+};
+
+static int parse_no_normalize(const struct option_spec *opt, void *target, const char *arg,
+			      char *err, size_t errlen)
+{
+	(void)opt, (void)arg, (void)err, (void)errlen;
+	*(bool *)target = false;
+	return 0;
+}
+
+static const struct option_spec diff_options[] = {
+	OPTION_TEXT("usage: bpfprof diff " DIFF_SYNOPSIS "\n"
+		    "\n"
+		    "A differential flame graph: widths from NEW; red frames grew, blue ones\n"
+		    "shrank since BASE, the stronger the colour the larger the change.\n"
+		    "\n"),
+	OPTION_GROUP(output_options, 0),
+	{ .name = "no-normalize", .parse = parse_no_normalize,
+	  .offset = offsetof(struct command_opts, svg.normalize),
+	  .help = "compare raw counts instead of shares" },
+	OPTION_GROUP(verbosity_options, offsetof(struct command_opts, verbose)),
+	OPTION_HELP,
+	OPTION_GROUP(svg_options, offsetof(struct command_opts, svg)),
+	OPTION_END,
+};
+
+static const struct option_spec convert_options[] = {
+	OPTION_TEXT("usage: bpfprof convert " CONVERT_SYNOPSIS "\n"
+		    "\n"
+		    "Converts between folded and pprof (and to svg), exactly.\n"
+		    "\n"),
+	OPTION_GROUP(output_options, 0),
+	OPTION_GROUP(verbosity_options, offsetof(struct command_opts, verbose)),
+	OPTION_HELP,
+	OPTION_END,
+};
+
 struct command_spec {
-	const char *name;
+	struct option_table table;
 	const char *synopsis;
-	const char *description;
 	int min_inputs, max_inputs; /* max 0: no limit */
 	enum output_format default_format;
 };
 
 static const struct command_spec specs[] = {
-	[COMMAND_FLAMEGRAPH] = { "flamegraph", "INPUT... -o OUT [OPTIONS]",
-				 "Merges folded or pprof profiles (told apart by their content), or\n"
-				 "the intervals of an agent's store within a time window, and writes\n"
-				 "them as a flame graph, or in the format OUT's extension names.\n",
-				 1, 0, OUTPUT_FORMAT_SVG },
-	[COMMAND_DIFF] = { "diff", "BASE NEW -o OUT.svg [OPTIONS]",
-			   "A differential flame graph: widths from NEW; red frames grew, blue ones\n"
-			   "shrank since BASE, the stronger the colour the larger the change.\n",
-			   2, 2, OUTPUT_FORMAT_SVG },
-	[COMMAND_CONVERT] = { "convert", "INPUT -o OUTPUT [-f FORMAT]",
-			      "Converts between folded and pprof (and to svg), exactly.\n", 1, 1,
+	[COMMAND_FLAMEGRAPH] = { { "flamegraph", flamegraph_options }, FLAMEGRAPH_SYNOPSIS, 1, 0,
+				 OUTPUT_FORMAT_SVG },
+	[COMMAND_DIFF] = { { "diff", diff_options }, DIFF_SYNOPSIS, 2, 2, OUTPUT_FORMAT_SVG },
+	[COMMAND_CONVERT] = { { "convert", convert_options }, CONVERT_SYNOPSIS, 1, 1,
 			      OUTPUT_FORMAT_NONE },
 };
 
-struct command_opts {
-	const char *output;
-	enum output_format format;
-	struct flamegraph_opts svg;
-	char **inputs;
-	int ninputs;
-	struct store_window window; /* flamegraph --store; window.dir NULL without it */
-};
-
-enum {
-	OPT_NO_NORMALIZE = 256,
-};
-
-static void usage(const struct command_spec *spec, enum command_kind kind, FILE *out)
-{
-	fprintf(out, "usage: bpfprof %s %s\n", spec->name, spec->synopsis);
-	if (kind == COMMAND_FLAMEGRAPH)
-		fputs("   or: bpfprof flamegraph --store DIR [--from TIME] [--to TIME]\n"
-		      "                          [-p PID[,PID...]] [--comm NAME] -o OUT [OPTIONS]\n",
-		      out);
-	fprintf(out, "\n%s\n", spec->description);
-	fputs("  -o, --output FILE        where to write; format from the extension\n"
-	      "                           (.svg, .folded/.txt, .pb.gz/.pprof); \"-\" is stdout;\n"
-	      "                           a link is followed, a device or FIFO written in place\n"
-	      "  -f, --format FMT         folded, pprof or svg, for a name without one of those\n",
-	      out);
-	if (kind == COMMAND_DIFF)
-		fputs("      --no-normalize       compare raw counts instead of shares\n", out);
-	fputs("  -v, --verbose            more messages\n"
-	      "  -h, --help               this help\n",
-	      out);
-	if (kind == COMMAND_FLAMEGRAPH)
-		store_window__usage(out);
-	if (kind != COMMAND_CONVERT)
-		svg_options__usage(out);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* Returns -1 to go on, or the exit status. */
-static int parse(enum command_kind kind, int argc, char **argv, struct command_opts *o)
+/* The inputs and the output, checked together once the options are parsed. */
+static int check_files(enum command_kind kind, struct command_opts *o, char *err, size_t errlen)
 {
 	const struct command_spec *spec = &specs[kind];
-#define COMMON_LONG_OPTIONS                                              \
-	{ "output", required_argument, NULL, 'o' },                      \
-	{ "format", required_argument, NULL, 'f' },                      \
-	{ "no-normalize", no_argument, NULL, OPT_NO_NORMALIZE },         \
-	{ "verbose", no_argument, NULL, 'v' },                           \
-	{ "help", no_argument, NULL, 'h' },                              \
-	SVG_LONG_OPTIONS
-	static const struct option long_options[] = { COMMON_LONG_OPTIONS, { 0 } };
-	/* The store window is the flamegraph command's alone. */
-	static const struct option flamegraph_long_options[] = {
-		COMMON_LONG_OPTIONS,
-		STORE_WINDOW_LONG_OPTIONS,
-		{ 0 },
-	};
-#undef COMMON_LONG_OPTIONS
-	bool flamegraph = kind == COMMAND_FLAMEGRAPH;
-	char err[256] = "";
-	int c, handled;
 
-	memset(o, 0, sizeof(*o));
-	flamegraph_opts__init(&o->svg);
-	store_window__init(&o->window, now_ns());
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, flamegraph ? ":o:f:p:vh" : ":o:f:vh",
-				flamegraph ? flamegraph_long_options : long_options, NULL)) != -1) {
-		handled = kind == COMMAND_CONVERT ? 0 : svg_options__handle(c, optarg, &o->svg, err,
-									     sizeof(err));
-		if (!handled && flamegraph)
-			handled = store_window__handle(&o->window, c, optarg, err, sizeof(err));
-		if (handled < 0)
-			goto out_usage;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'f':
-			o->format = output_format__from_name(optarg);
-			if (o->format == OUTPUT_FORMAT_NONE) {
-				snprintf(err, sizeof(err),
-					 "format (-f) must be folded, pprof or svg, not '%s'", optarg);
-				goto out_usage;
-			}
-			break;
-		case OPT_NO_NORMALIZE:
-			if (kind != COMMAND_DIFF)
-				goto out_unknown;
-			o->svg.normalize = false;
-			break;
-		case 'v':
-			log__set_level(log__level() < LOG_INFO ? LOG_INFO : LOG_DEBUG);
-			break;
-		case 'h':
-			usage(spec, kind, stdout);
-			return 0;
-		case ':':
-			snprintf(err, sizeof(err), "option '%s' needs a value", argv[optind - 1]);
-			goto out_usage;
-		default:
-			goto out_unknown;
-		}
-	}
-	o->inputs = argv + optind;
-	o->ninputs = argc - optind;
-	if (store_window__check(&o->window, err, sizeof(err)))
-		goto out_usage;
 	if (o->window.dir && o->ninputs) {
-		snprintf(err, sizeof(err), "give INPUT files or --store DIR, not both");
-		goto out_usage;
+		snprintf(err, errlen, "give INPUT files or --store DIR, not both");
+		return -EINVAL;
 	}
 	if (!o->window.dir && (o->ninputs < spec->min_inputs ||
 			       (spec->max_inputs && o->ninputs > spec->max_inputs))) {
-		snprintf(err, sizeof(err), "expected %s%s", spec->synopsis,
+		snprintf(err, errlen, "expected %s%s", spec->synopsis,
 			 kind == COMMAND_FLAMEGRAPH ? " or --store DIR -o OUT" : "");
-		goto out_usage;
+		return -EINVAL;
 	}
 	if (!o->output) {
-		snprintf(err, sizeof(err), "say where to write with -o FILE (\"-\" for stdout)");
-		goto out_usage;
+		snprintf(err, errlen, "say where to write with -o FILE (\"-\" for stdout)");
+		return -EINVAL;
 	}
 	/* An explicit -f wins; then the extension; then the command's own default. */
 	if (o->format == OUTPUT_FORMAT_NONE)
@@ -183,23 +155,37 @@ static int parse(enum command_kind kind, int argc, char **argv, struct command_o
 	if (o->format == OUTPUT_FORMAT_NONE || (!strcmp(o->output, "-") && kind != COMMAND_CONVERT))
 		o->format = spec->default_format;
 	if (o->format == OUTPUT_FORMAT_NONE) {
-		snprintf(err, sizeof(err), "cannot tell the format of '%s': give -f folded|pprof|svg",
+		snprintf(err, errlen, "cannot tell the format of '%s': give -f folded|pprof|svg",
 			 o->output);
-		goto out_usage;
+		return -EINVAL;
 	}
 	if (kind == COMMAND_DIFF && o->format != OUTPUT_FORMAT_SVG) {
-		snprintf(err, sizeof(err), "a differential graph is written as .svg, not as %s",
+		snprintf(err, errlen, "a differential graph is written as .svg, not as %s",
 			 output_format__name(o->format));
-		goto out_usage;
+		return -EINVAL;
 	}
-	return -1;
+	return 0;
+}
 
-out_unknown:
-	snprintf(err, sizeof(err), "unknown option '%s' (see bpfprof %s --help)", argv[optind - 1],
-		 spec->name);
-out_usage:
-	fprintf(stderr, "bpfprof %s: %s\n", spec->name, err);
-	return EXIT_USAGE;
+/* Parses argv of the command @kind into @o; the caller releases @o's window in any case. */
+static enum options_result command_opts__parse(enum command_kind kind, struct command_opts *o,
+					       int argc, char **argv, char *err, size_t errlen)
+{
+	enum options_result result;
+	int first_operand;
+
+	memset(o, 0, sizeof(*o));
+	flamegraph_opts__init(&o->svg);
+	store_window__init(&o->window, realtime_ns());
+	result = option_table__parse(&specs[kind].table, o, argc, argv, &first_operand, err,
+				     errlen);
+	if (result != OPTIONS_RUN)
+		return result;
+	o->inputs = argv + first_operand;
+	o->ninputs = argc - first_operand;
+	if (store_window__check(&o->window, err, errlen) || check_files(kind, o, err, errlen))
+		return OPTIONS_ERROR;
+	return OPTIONS_RUN;
 }
 
 /* Reads the @count files at @inputs, merged, into a new profile; NULL after a logged error. */
@@ -225,12 +211,17 @@ static int run(enum command_kind kind, int argc, char **argv)
 	struct profile *prof, *base = NULL;
 	char window[2 * TIME_SPEC_FORMAT_MAX + 8], a[TIME_SPEC_FORMAT_MAX], b[TIME_SPEC_FORMAT_MAX];
 	const struct profile_meta *meta;
+	enum options_result result;
+	char reason[OPTIONS_ERR_MAX];
 	struct command_opts o;
 	int status, err;
 
-	status = parse(kind, argc, argv, &o);
-	if (status >= 0)
+	result = command_opts__parse(kind, &o, argc, argv, reason, sizeof(reason));
+	if (result != OPTIONS_RUN) {
+		status = option_table__exit_status(&specs[kind].table, result, reason);
 		goto out_release;
+	}
+	verbosity__apply(o.verbose, LOG_WARN);
 	if (o.window.dir) {
 		prof = store_window__profile(&o.window);
 		/* A postmortem graph says which window it shows. */
@@ -243,7 +234,7 @@ static int run(enum command_kind kind, int argc, char **argv)
 	} else if (kind == COMMAND_DIFF) {
 		base = load(o.inputs, 1);
 		if (!base)
-			return EXIT_RUNTIME;
+			return EXIT_STATUS_RUNTIME;
 		o.svg.base = base;
 		prof = load(o.inputs + 1, 1);
 	} else {
@@ -252,7 +243,7 @@ static int run(enum command_kind kind, int argc, char **argv)
 	err = prof ? profile_io__write(prof, o.output, o.format, &o.svg) : -EINVAL;
 	profile__free(prof);
 	profile__free(base);
-	status = err ? EXIT_RUNTIME : 0;
+	status = err ? EXIT_STATUS_RUNTIME : 0;
 out_release:
 	store_window__release(&o.window);
 	return status;

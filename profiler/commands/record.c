@@ -24,6 +24,7 @@
 #include "summary.h"
 #include "symbolizer.h"
 #include "unwind_loader.h"
+#include "verbosity.h"
 
 #define POLL_INTERVAL_MS 100
 #define TOP_FUNCTIONS 10
@@ -283,4 +284,22 @@ out_free:
 	symbolizer__free(r.sym);
 	free(tgids);
 	return err;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts opts;
+	enum options_result result;
+	char err[OPTIONS_ERR_MAX];
+	int status;
+
+	result = record_opts__parse(&opts, argc, argv, err, sizeof(err));
+	if (result == OPTIONS_RUN) {
+		verbosity__apply(opts.verbose, LOG_WARN);
+		status = record__run(&opts) ? EXIT_STATUS_RUNTIME : 0;
+	} else {
+		status = option_table__exit_status(&record_option_table, result, err);
+	}
+	record_opts__release(&opts);
+	return status;
 }

@@ -11,4 +11,7 @@
  */
 int record__run(const struct record_opts *opts);
 
+/* `bpfprof record ...` (@argv[0] is "record"): returns the exit status (0, 1 runtime, 2 usage). */
+int cmd_record(int argc, char **argv);
+
 #endif

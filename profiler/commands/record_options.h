@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "flamegraph.h"
+#include "option_table.h"
 #include "output_format.h"
 #include "sampling_options.h"
 
@@ -25,6 +25,7 @@ struct record_opts {
 	struct sampling_opts sampling; /* what to sample */
 	struct record_output outputs[RECORD_MAX_OUTPUTS];
 	size_t noutputs;
+	enum output_format format; /* -f: of outputs without a known extension; NONE without */
 	bool quiet;
 	int verbose;
 	char **command;           /* borrowed from argv, NULL-terminated; NULL without one */
@@ -32,19 +33,16 @@ struct record_opts {
 	struct flamegraph_opts svg; /* for .svg outputs; strings borrowed from argv */
 };
 
-enum record_parse_result {
-	RECORD_PARSE_OK,
-	RECORD_PARSE_HELP,  /* --help was printed; exit 0 */
-	RECORD_PARSE_ERROR, /* a reason is in err; exit 2 */
-};
+/* The options of record, and its --help. */
+extern const struct option_table record_option_table;
 
 /*
  * Parses argv of `record` (argv[0] is "record"). Fills @opts with defaults first.
  * Allocations in @opts are released by record_opts__release(), whatever the result.
+ * On OPTIONS_ERROR a one-line reason is in @err (@errlen bytes).
  */
-enum record_parse_result record_opts__parse(struct record_opts *opts, int argc, char **argv,
-					    char *err, size_t errlen);
+enum options_result record_opts__parse(struct record_opts *opts, int argc, char **argv,
+				       char *err, size_t errlen);
 void record_opts__release(struct record_opts *opts);
-void record_opts__usage(FILE *out);
 
 #endif

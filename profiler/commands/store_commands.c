@@ -2,139 +2,18 @@
 #include "store_commands.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "array.h"
+#include "clock.h"
 #include "log.h"
 #include "pprof_reader.h"
 #include "profile.h"
 #include "store.h"
-
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
-
-#define NS_PER_SEC 1000000000ull
-/* Linux's PID_MAX_LIMIT: no pid is larger. */
-#define PID_LIMIT 4194304
-
-void store_window__init(struct store_window *w, uint64_t now_ns)
-{
-	memset(w, 0, sizeof(*w));
-	w->to_ns = now_ns;
-	w->now_ns = now_ns;
-}
-
-void store_window__release(struct store_window *w)
-{
-	if (!w)
-		return;
-	free(w->pids);
-	w->pids = NULL;
-	w->npids = 0;
-}
-
-/* Appends the comma-separated pids in @arg to @w's list. */
-static int add_pids(struct store_window *w, const char *arg, char *err, size_t errlen)
-{
-	const char *p = arg;
-	unsigned long v;
-	uint32_t *pids;
-	char *end;
-
-	for (;;) {
-		errno = 0;
-		v = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : 0;
-		if (!v || errno || v > PID_LIMIT || (*end && *end != ',')) {
-			snprintf(err, errlen,
-				 "bad pid list '%s': give PID[,PID...], as in -p 1234,5678", arg);
-			return -EINVAL;
-		}
-		/* A handful of pids on a command line: one realloc each is fine. */
-		pids = realloc(w->pids, (w->npids + 1) * sizeof(*pids));
-		if (!pids) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		w->pids = pids;
-		w->pids[w->npids++] = v;
-		if (!*end)
-			return 0;
-		p = end + 1;
-	}
-}
-
-int store_window__handle(struct store_window *w, int opt, const char *arg, char *err,
-			 size_t errlen)
-{
-	int ret;
-
-	switch (opt) {
-	case STORE_OPT_STORE:
-		w->dir = arg;
-		return 1;
-	case STORE_OPT_FROM:
-	case STORE_OPT_TO:
-		ret = time_spec__parse(arg, w->now_ns,
-				       opt == STORE_OPT_FROM ? &w->from_ns : &w->to_ns, err, errlen);
-		if (ret)
-			return ret;
-		if (opt == STORE_OPT_FROM)
-			w->from_set = true;
-		else
-			w->to_set = true;
-		return 1;
-	case 'p':
-		ret = add_pids(w, arg, err, errlen);
-		return ret ? ret : 1;
-	case STORE_OPT_COMM:
-		w->comm = arg;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-int store_window__check(const struct store_window *w, char *err, size_t errlen)
-{
-	char a[TIME_SPEC_FORMAT_MAX], b[TIME_SPEC_FORMAT_MAX];
-
-	if (!w->dir && (w->from_set || w->to_set || w->npids || w->comm)) {
-		snprintf(err, errlen, "--from, --to, -p and --comm choose samples from a store: "
-				      "give --store DIR too");
-		return -EINVAL;
-	}
-	if (w->dir && !*w->dir) {
-		snprintf(err, errlen, "--store needs a folder, as in --store /var/lib/bpfprof");
-		return -EINVAL;
-	}
-	/* With --to left to "now", a FROM still to come is an empty window, not a mistake. */
-	if (w->from_set && w->to_set && w->from_ns >= w->to_ns) {
-		snprintf(err, errlen, "the window is empty: --from (%s) must come before --to (%s)",
-			 time_spec__format(w->from_ns, a), time_spec__format(w->to_ns, b));
-		return -EINVAL;
-	}
-	return 0;
-}
-
-void store_window__usage(FILE *out)
-{
-	fputs("\nFrom an agent's store (instead of INPUT...):\n"
-	      "      --store DIR          the folder bpfprof agent keeps its intervals in\n"
-	      "      --from TIME          window start (default: the store's beginning)\n"
-	      "      --to TIME            window end, not included (default: now)\n"
-	      "  -p, --pid PID[,PID...]   only these processes\n"
-	      "      --comm NAME          only processes of this name\n"
-	      "  TIME: RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time,\n"
-	      "  unix seconds, relative (-15m, -2h, -30s, -1d) or now.\n"
-	      "  Samples are timed to the second they were taken in; a sample is kept when that\n"
-	      "  second starts in [FROM, TO). Samples without a time (older store files) are kept\n"
-	      "  when their interval overlaps the window.\n\n",
-	      out);
-}
+#include "time_spec.h"
+#include "verbosity.h"
 
 /*
  * Reads the store file @name of the folder @dir_fd into @prof. Returns 0 or -errno with a
@@ -178,7 +57,7 @@ static uint64_t interval_end(uint64_t start, uint64_t duration_ns, uint64_t boun
 /* Floor of @ns to its second. */
 static uint64_t second_of(uint64_t ns)
 {
-	return ns - ns % NS_PER_SEC;
+	return ns - ns % NSEC_PER_SEC;
 }
 
 static bool pid_wanted(const struct store_window *w, uint32_t pid)
@@ -443,32 +322,6 @@ struct profile *store_window__profile(const struct store_window *w)
 	return prof;
 }
 
-static void store_usage(FILE *out)
-{
-	fputs("usage: bpfprof store ls --store DIR [--from TIME] [--to TIME]\n\n"
-	      "Lists the intervals an agent's store holds (those overlapping the window), one a\n"
-	      "line: UTC start, duration, samples, file size, file name; then the totals. Files\n"
-	      "that cannot be read are listed as unreadable, with the reason (an unreadable last\n"
-	      "interval, whose end is unknown, only when it starts in the window).\n\n"
-	      "      --store DIR          the folder bpfprof agent keeps its intervals in\n"
-	      "      --from TIME          window start (default: the store's beginning)\n"
-	      "      --to TIME            window end, not included (default: now)\n"
-	      "  -v, --verbose            more messages\n"
-	      "  -h, --help               this help\n\n"
-	      "TIME: RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time, unix\n"
-	      "seconds, relative (-15m, -2h, -30s, -1d) or now.\n\n"
-	      "Flame graph of a window: bpfprof flamegraph --store DIR --from T --to T -o OUT\n",
-	      out);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
 /* Prints one line per interval overlapping @w, then the totals. Returns 0 or -errno. */
 static int store_ls(const struct store_window *w, FILE *out)
 {
@@ -560,80 +413,92 @@ out_free:
 	return err;
 }
 
+/* The options of store ls. */
+struct store_ls_opts {
+	struct store_window window;
+	int verbose;
+};
+
+/* --help before the options, and after them. */
+static const char store_ls_usage[] =
+	"usage: bpfprof store ls --store DIR [--from TIME] [--to TIME]\n"
+	"\n"
+	"Lists the intervals an agent's store holds (those overlapping the window), one a\n"
+	"line: UTC start, duration, samples, file size, file name; then the totals. Files\n"
+	"that cannot be read are listed as unreadable, with the reason (an unreadable last\n"
+	"interval, whose end is unknown, only when it starts in the window).\n"
+	"\n";
+static const char store_ls_notes[] =
+	"\n"
+	"TIME: RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time, unix\n"
+	"seconds, relative (-15m, -2h, -30s, -1d) or now.\n"
+	"\n"
+	"Flame graph of a window: bpfprof flamegraph --store DIR --from T --to T -o OUT\n";
+
+static const struct option_spec store_ls_options[] = {
+	OPTION_TEXT(store_ls_usage),
+	OPTION_GROUP(store_window_options, offsetof(struct store_ls_opts, window)),
+	OPTION_GROUP(verbosity_options, offsetof(struct store_ls_opts, verbose)),
+	OPTION_HELP,
+	OPTION_TEXT(store_ls_notes),
+	OPTION_END,
+};
+
+/* Errors of every store subcommand name "store", as its help is the one of ls. */
+static const struct option_table store_ls_table = {
+	.command = "store",
+	.entries = store_ls_options,
+	.no_operands = true,
+};
+
+/* Parses the options of `store ls` (@argv[0] is "ls") and checks them together. */
+static enum options_result store_ls_opts__parse(struct store_ls_opts *opts, int argc,
+						 char **argv, char *err, size_t errlen)
+{
+	enum options_result result;
+	int first_operand;
+
+	memset(opts, 0, sizeof(*opts));
+	store_window__init(&opts->window, realtime_ns());
+	result = option_table__parse(&store_ls_table, opts, argc, argv, &first_operand, err,
+				     errlen);
+	if (result != OPTIONS_RUN)
+		return result;
+	if (!opts->window.dir) {
+		snprintf(err, errlen, "say which store with --store DIR");
+		return OPTIONS_ERROR;
+	}
+	return store_window__check(&opts->window, err, errlen) ? OPTIONS_ERROR : OPTIONS_RUN;
+}
+
 int cmd_store(int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{ "store", required_argument, NULL, STORE_OPT_STORE },
-		{ "from", required_argument, NULL, STORE_OPT_FROM },
-		{ "to", required_argument, NULL, STORE_OPT_TO },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct store_window w;
-	char err[512] = "";
-	int c, ret;
+	struct store_ls_opts opts;
+	enum options_result result;
+	char err[OPTIONS_ERR_MAX];
+	int status;
 
 	if (argc < 2) {
-		fprintf(stderr, "bpfprof store: say what to do: bpfprof store ls --store DIR "
-				"(see bpfprof store --help)\n");
-		return EXIT_USAGE;
+		snprintf(err, sizeof(err), "say what to do: bpfprof store ls --store DIR (see "
+					   "bpfprof store --help)");
+		return option_table__exit_status(&store_ls_table, OPTIONS_ERROR, err);
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		store_usage(stdout);
+		option_table__print_help(&store_ls_table, stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "ls")) {
-		fprintf(stderr, "bpfprof store: unknown subcommand '%s' (the one there is: ls; see "
-				"bpfprof store --help)\n",
-			argv[1]);
-		return EXIT_USAGE;
+		snprintf(err, sizeof(err), "unknown subcommand '%s' (the one there is: ls; see "
+					   "bpfprof store --help)", argv[1]);
+		return option_table__exit_status(&store_ls_table, OPTIONS_ERROR, err);
 	}
-	argc--;
-	argv++;
-	store_window__init(&w, now_ns());
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vh", long_options, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			log__set_level(log__level() < LOG_INFO ? LOG_INFO : LOG_DEBUG);
-			break;
-		case 'h':
-			store_usage(stdout);
-			ret = 0;
-			goto out_release;
-		case ':':
-			snprintf(err, sizeof(err), "option '%s' needs a value", argv[optind - 1]);
-			goto out_usage;
-		case '?':
-			snprintf(err, sizeof(err), "unknown option '%s' (see bpfprof store --help)",
-				 argv[optind - 1]);
-			goto out_usage;
-		default:
-			if (store_window__handle(&w, c, optarg, err, sizeof(err)) < 0)
-				goto out_usage;
-			break;
-		}
+	result = store_ls_opts__parse(&opts, argc - 1, argv + 1, err, sizeof(err));
+	if (result == OPTIONS_RUN) {
+		verbosity__apply(opts.verbose, LOG_WARN);
+		status = store_ls(&opts.window, stdout) ? EXIT_STATUS_RUNTIME : 0;
+	} else {
+		status = option_table__exit_status(&store_ls_table, result, err);
 	}
-	if (optind < argc) {
-		snprintf(err, sizeof(err), "unexpected argument '%s' (see bpfprof store --help)",
-			 argv[optind]);
-		goto out_usage;
-	}
-	if (!w.dir) {
-		snprintf(err, sizeof(err), "say which store with --store DIR");
-		goto out_usage;
-	}
-	if (store_window__check(&w, err, sizeof(err)))
-		goto out_usage;
-	ret = store_ls(&w, stdout) ? EXIT_RUNTIME : 0;
-out_release:
-	store_window__release(&w);
-	return ret;
-
-out_usage:
-	fprintf(stderr, "bpfprof store: %s\n", err);
-	ret = EXIT_USAGE;
-	goto out_release;
+	store_window__release(&opts.window);
+	return status;
 }

@@ -15,41 +15,12 @@
 #ifndef PROF_STORE_COMMANDS_H
 #define PROF_STORE_COMMANDS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
-#include "time_spec.h"
+#include "store_window.h"
 
 struct profile;
-
-enum {
-	STORE_OPT_STORE = 768,
-	STORE_OPT_FROM,
-	STORE_OPT_TO,
-	STORE_OPT_COMM,
-};
-
-/* Entries for a getopt_long table; -p/--pid is 'p' ("p:" in the short options). */
-#define STORE_WINDOW_LONG_OPTIONS                                  \
-	{ "store", required_argument, NULL, STORE_OPT_STORE },     \
-	{ "from", required_argument, NULL, STORE_OPT_FROM },       \
-	{ "to", required_argument, NULL, STORE_OPT_TO },           \
-	{ "pid", required_argument, NULL, 'p' },                   \
-	{ "comm", required_argument, NULL, STORE_OPT_COMM }
-
-/* What to take out of a store. */
-struct store_window {
-	const char *dir;   /* borrowed; the store folder, NULL when --store was not given */
-	uint64_t from_ns;  /* window start, inclusive, ns since the epoch; 0: the beginning */
-	uint64_t to_ns;    /* window end, exclusive; defaults to now_ns */
-	bool from_set, to_set;
-	uint32_t *pids;    /* owned; only samples of these processes (tgid); none: all */
-	size_t npids;
-	const char *comm;  /* borrowed; only samples of this process name; NULL: all */
-	uint64_t now_ns;   /* what "now" and relative times mean */
-};
 
 /* What store_window__load() saw. */
 struct store_window_stats {
@@ -62,25 +33,6 @@ struct store_window_stats {
 	uint64_t store_last_ns;  /* the latest interval's end when it was read, else its start */
 	uint64_t start_ns, end_ns; /* the window clipped to the intervals read */
 };
-
-/* Sets the defaults: no store, the whole history up to @now_ns, every process. */
-void store_window__init(struct store_window *w, uint64_t now_ns);
-/* NULL-safe; frees the pid list. */
-void store_window__release(struct store_window *w);
-
-/*
- * Applies option @opt (a getopt_long result: STORE_OPT_* or 'p') with @arg to @w; strings
- * are borrowed from @arg. Returns 1 when it was a window option, 0 when it was not, -EINVAL
- * (bad TIME or pid list) or -ENOMEM with a one-line reason in @err.
- */
-int store_window__handle(struct store_window *w, int opt, const char *arg, char *err,
-			 size_t errlen);
-
-/*
- * Checks the options together: --from/--to/-p/--comm need --store, FROM must come before TO.
- * Returns 0 or -EINVAL with a one-line reason in @err.
- */
-int store_window__check(const struct store_window *w, char *err, size_t errlen);
 
 /*
  * Merges the samples of @w's window into @out (labels.time_ns cleared, so that equal stacks
@@ -99,9 +51,6 @@ int store_window__load(const struct store_window *w, struct profile *out,
  * Returns the profile (owned by the caller) or NULL.
  */
 struct profile *store_window__profile(const struct store_window *w);
-
-/* --help lines of the window options, for the flamegraph command. */
-void store_window__usage(FILE *out);
 
 /* `bpfprof store SUBCOMMAND ...`: returns the exit status (0, 1 runtime, 2 usage). */
 int cmd_store(int argc, char **argv);

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "symbolizer.h"
+#include "verbosity.h"
 
 /* An inline chain deeper than this loses its innermost frames, as in a recording. */
 #define SYMBOLIZE_MAX_FRAMES 64
@@ -313,4 +314,22 @@ out_free:
 	proc_maps__free(s.maps);
 	symbolizer__free(s.sym);
 	return err;
+}
+
+int cmd_symbolize(int argc, char **argv)
+{
+	struct symbolize_opts opts;
+	enum options_result result;
+	char err[OPTIONS_ERR_MAX];
+	int status;
+
+	result = symbolize_opts__parse(&opts, argc, argv, err, sizeof(err));
+	if (result == OPTIONS_RUN) {
+		verbosity__apply(opts.verbose, LOG_WARN);
+		status = symbolize__run(&opts, STDIN_FILENO, stdout) ? EXIT_STATUS_RUNTIME : 0;
+	} else {
+		status = option_table__exit_status(&symbolize_option_table, result, err);
+	}
+	symbolize_opts__release(&opts);
+	return status;
 }

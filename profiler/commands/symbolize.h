@@ -20,4 +20,10 @@
  */
 int symbolize__run(const struct symbolize_opts *opts, int in_fd, FILE *out);
 
+/*
+ * `bpfprof symbolize ...` (@argv[0] is "symbolize"), on standard input and output: returns
+ * the exit status (0, 1 runtime, 2 usage).
+ */
+int cmd_symbolize(int argc, char **argv);
+
 #endif

@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
+
+#include "option_table.h"
 
 enum symbolize_target {
 	SYMBOLIZE_NONE,
@@ -27,21 +28,17 @@ struct symbolize_opts {
 	int verbose;
 };
 
-enum symbolize_parse_result {
-	SYMBOLIZE_PARSE_OK,
-	SYMBOLIZE_PARSE_HELP,  /* --help was printed; exit 0 */
-	SYMBOLIZE_PARSE_ERROR, /* a reason is in err; exit 2 */
-};
+/* The options of symbolize, and its --help. */
+extern const struct option_table symbolize_option_table;
 
 /*
  * Parses argv of `symbolize` (argv[0] is "symbolize"). Exactly one of --pid, --elf and
  * --kernel is needed. Allocations in @opts are released by symbolize_opts__release(),
- * whatever the result. @err (@errlen bytes) receives a one-line reason on error.
+ * whatever the result. On OPTIONS_ERROR a one-line reason is in @err (@errlen bytes).
  */
-enum symbolize_parse_result symbolize_opts__parse(struct symbolize_opts *opts, int argc,
-						  char **argv, char *err, size_t errlen);
+enum options_result symbolize_opts__parse(struct symbolize_opts *opts, int argc, char **argv,
+					  char *err, size_t errlen);
 void symbolize_opts__release(struct symbolize_opts *opts);
-void symbolize_opts__usage(FILE *out);
 
 /*
  * An address: 1 to 16 hex digits, with or without 0x; blanks around it are ignored.

@@ -63,7 +63,8 @@ static int read_online_cpus(uint32_t **cpus, size_t *ncpus)
 	}
 	if (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		ret = parse_number_list(line, ONLINE_CPUS, MAX_CPUS, cpus, ncpus, err, sizeof(err));
+		ret = options__parse_number_list(line, ONLINE_CPUS, MAX_CPUS, cpus, ncpus, err,
+						 sizeof(err));
 		if (ret)
 			pr_err("%s\n", err);
 	}

@@ -15,7 +15,7 @@
 
 struct parsed {
 	struct agent_opts opts;
-	enum agent_parse_result result;
+	enum options_result result;
 	char err[256];
 };
 
@@ -35,7 +35,7 @@ static void test_defaults(void **state)
 
 	(void)state;
 	parse(&p, argv);
-	assert_int_equal(p.result, AGENT_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_int_equal(p.opts.sampling.frequency, 19);
 	assert_true(p.opts.interval_s == 10.0);
 	assert_string_equal(p.opts.store_dir, "/var/lib/bpfprof");
@@ -57,7 +57,7 @@ static void test_full_command_line(void **state)
 
 	(void)state;
 	parse(&p, argv);
-	assert_int_equal(p.result, AGENT_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_int_equal(p.opts.sampling.frequency, 49);
 	assert_true(p.opts.interval_s == 2.0);
 	assert_string_equal(p.opts.store_dir, "/tmp/s");
@@ -83,7 +83,7 @@ static void test_no_store(void **state)
 
 	(void)state;
 	parse(&p, ARGV("--no-store", "--upload", "http://127.0.0.1:4040"));
-	assert_int_equal(p.result, AGENT_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_null(p.opts.store_dir);
 	agent_opts__release(&p.opts);
 }
@@ -146,9 +146,9 @@ static void test_errors(void **state)
 		p.result = agent_opts__parse(&p.opts, argc, cases[i].argv, p.err, sizeof(p.err));
 		if (!cases[i].says) {
 			/* The control case: valid. */
-			assert_int_equal(p.result, AGENT_PARSE_OK);
+			assert_int_equal(p.result, OPTIONS_RUN);
 		} else {
-			if (p.result != AGENT_PARSE_ERROR || !strstr(p.err, cases[i].says))
+			if (p.result != OPTIONS_ERROR || !strstr(p.err, cases[i].says))
 				fail_msg("case %zu: result %d, '%s' lacks '%s'", i, p.result, p.err,
 					 cases[i].says);
 		}
@@ -173,12 +173,12 @@ static void test_too_many_labels(void **state)
 	}
 	argv[1 + 2 * i] = NULL;
 	parse(&p, argv);
-	assert_int_equal(p.result, AGENT_PARSE_ERROR);
+	assert_int_equal(p.result, OPTIONS_ERROR);
 	assert_non_null(strstr(p.err, "at most 23 labels"));
 	agent_opts__release(&p.opts);
 	argv[1 + 2 * AGENT_MAX_LABELS] = NULL;
 	parse(&p, argv);
-	assert_int_equal(p.result, AGENT_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	agent_opts__release(&p.opts);
 }
 
@@ -189,7 +189,7 @@ static void test_both_auth_files(void **state)
 	(void)state;
 	parse(&p, ARGV("--upload", "http://x", "--bearer-token-file", "a", "--basic-auth-file",
 		       "b"));
-	assert_int_equal(p.result, AGENT_PARSE_ERROR);
+	assert_int_equal(p.result, OPTIONS_ERROR);
 	assert_non_null(strstr(p.err, "not both"));
 	agent_opts__release(&p.opts);
 }

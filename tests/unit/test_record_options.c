@@ -17,7 +17,7 @@
 
 struct parsed {
 	struct record_opts opts;
-	enum record_parse_result result;
+	enum options_result result;
 	char err[256];
 };
 
@@ -38,7 +38,7 @@ static void test_defaults(void **state)
 
 	(void)state;
 	parse(&p, argv);
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_true(p.opts.duration_s == 10.0);
 	assert_false(p.opts.duration_set);
 	assert_int_equal(p.opts.sampling.frequency, 99);
@@ -60,7 +60,7 @@ static void test_full_command_line(void **state)
 
 	(void)state;
 	parse(&p, argv);
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_true(p.opts.duration_s == 2.5);
 	assert_true(p.opts.duration_set);
 	assert_int_equal(p.opts.sampling.frequency, 199);
@@ -86,7 +86,7 @@ static void test_command_keeps_its_options(void **state)
 
 	(void)state;
 	parse(&p, argv);
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_int_equal(p.opts.sampling.frequency, 49);
 	assert_non_null(p.opts.command);
 	assert_string_equal(p.opts.command[0], "ls");
@@ -95,7 +95,7 @@ static void test_command_keeps_its_options(void **state)
 	record_opts__release(&p.opts);
 
 	parse(&p, bare);
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_string_equal(p.opts.command[0], "sleep");
 	assert_string_equal(p.opts.command[1], "-x");
 	record_opts__release(&p.opts);
@@ -113,31 +113,31 @@ static void test_debuginfo_path(void **state)
 
 	(void)state;
 	parse(&p, ARGV("-d", "1"));
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_null(p.opts.sampling.debuginfo_path);
 	record_opts__release(&p.opts);
 
 	parse(&p, one);
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_string_equal(p.opts.sampling.debuginfo_path, "/a:/b");
 	record_opts__release(&p.opts);
 	assert_null(p.opts.sampling.debuginfo_path);
 
 	parse(&p, two);
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_string_equal(p.opts.sampling.debuginfo_path, "/a:/b:/c");
 	assert_true(p.opts.duration_s == 1.0);
 	record_opts__release(&p.opts);
 
 	parse(&p, empty);
-	assert_int_equal(p.result, RECORD_PARSE_ERROR);
+	assert_int_equal(p.result, OPTIONS_ERROR);
 	assert_non_null(strstr(p.err, "--debuginfo-path needs a folder"));
 	record_opts__release(&p.opts);
 	parse(&p, colons);
-	assert_int_equal(p.result, RECORD_PARSE_ERROR);
+	assert_int_equal(p.result, OPTIONS_ERROR);
 	record_opts__release(&p.opts);
 	parse(&p, missing);
-	assert_int_equal(p.result, RECORD_PARSE_ERROR);
+	assert_int_equal(p.result, OPTIONS_ERROR);
 	assert_non_null(strstr(p.err, "needs a value"));
 	record_opts__release(&p.opts);
 }
@@ -147,7 +147,7 @@ static void expect_error(char **argv, const char *reason)
 	struct parsed p;
 
 	parse(&p, argv);
-	assert_int_equal(p.result, RECORD_PARSE_ERROR);
+	assert_int_equal(p.result, OPTIONS_ERROR);
 	if (!strstr(p.err, reason))
 		fail_msg("error '%s' does not mention '%s'", p.err, reason);
 	record_opts__release(&p.opts);
@@ -189,7 +189,7 @@ static void test_outputs_and_flame_graph_options(void **state)
 
 	(void)state;
 	parse(&p, argv);
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_int_equal(p.opts.noutputs, 3);
 	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_SVG);
 	assert_int_equal(p.opts.outputs[1].format, OUTPUT_FORMAT_PPROF);
@@ -209,7 +209,7 @@ static void test_unwind_options(void **state)
 
 	(void)state;
 	parse(&p, ARGV("-d", "1"));
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_false(p.opts.sampling.frame_pointers_only);
 	assert_int_equal(p.opts.sampling.unwind_table_bytes, 32u << 20);
 	assert_string_equal(p.opts.sampling.unwind_cache, "/var/cache/bpfprof/unwind");
@@ -218,7 +218,7 @@ static void test_unwind_options(void **state)
 
 	parse(&p, ARGV("--unwind", "fp", "--unwind-table-size", "8M", "--unwind-cache", "none",
 		       "--debug-capture", "cap.bin"));
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_true(p.opts.sampling.frame_pointers_only);
 	assert_int_equal(p.opts.sampling.unwind_table_bytes, 8u << 20);
 	assert_null(p.opts.sampling.unwind_cache);
@@ -237,7 +237,7 @@ static void test_format_option_applies_to_unknown_extensions(void **state)
 
 	(void)state;
 	parse(&p, argv);
-	assert_int_equal(p.result, RECORD_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_FOLDED);
 	record_opts__release(&p.opts);
 }
@@ -266,27 +266,31 @@ static void test_value_parsers(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(parse_uint("42", "x", 1, 100, &v, err, sizeof(err)), 0);
+	assert_int_equal(options__parse_uint("42", "x", 1, 100, &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 42);
-	assert_int_equal(parse_uint("42 ", "x", 1, 100, &v, err, sizeof(err)), -EINVAL);
-	assert_int_equal(parse_uint("18446744073709551616", "x", 1, UINT64_MAX, &v, err,
-				    sizeof(err)), -EINVAL);
-	assert_int_equal(parse_seconds(".5", "d", &d, err, sizeof(err)), 0);
+	assert_int_equal(options__parse_uint("42 ", "x", 1, 100, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(options__parse_uint("18446744073709551616", "x", 1, UINT64_MAX, &v,
+					     err, sizeof(err)), -EINVAL);
+	assert_int_equal(options__parse_seconds(".5", "d", &d, err, sizeof(err)), 0);
 	assert_true(d == 0.5);
-	assert_int_equal(parse_seconds("inf", "d", &d, err, sizeof(err)), -EINVAL);
-	assert_int_equal(parse_number_list("5,1-3,2", "l", 10, &list, &count, err, sizeof(err)), 0);
+	assert_int_equal(options__parse_seconds("inf", "d", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(options__parse_number_list("5,1-3,2", "l", 10, &list, &count, err,
+						    sizeof(err)), 0);
 	assert_int_equal(count, 4);
 	assert_int_equal(list[0], 5);
 	assert_int_equal(list[3], 3);
-	assert_int_equal(parse_number_list("10", "l", 10, &list, &count, err, sizeof(err)), -EINVAL);
-	assert_int_equal(parse_number_list("1--2", "l", 10, &list, &count, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(options__parse_number_list("10", "l", 10, &list, &count, err,
+						    sizeof(err)), -EINVAL);
+	assert_int_equal(options__parse_number_list("1--2", "l", 10, &list, &count, err,
+						    sizeof(err)), -EINVAL);
 	free(list);
-	assert_int_equal(parse_size("4k", "s", 1, 1 << 20, &v, err, sizeof(err)), 0);
+	assert_int_equal(options__parse_size("4k", "s", 1, 1 << 20, &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 4096);
-	assert_int_equal(parse_size("2m", "s", 1, 1 << 20, &v, err, sizeof(err)), -EINVAL);
-	assert_int_equal(parse_size("4kb", "s", 1, 1 << 20, &v, err, sizeof(err)), -EINVAL);
-	assert_int_equal(parse_size("1g", "s", 1, UINT64_MAX, &v, err, sizeof(err)), 0);
+	assert_int_equal(options__parse_size("2m", "s", 1, 1 << 20, &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(options__parse_size("4kb", "s", 1, 1 << 20, &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(options__parse_size("1g", "s", 1, UINT64_MAX, &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 1ull << 30);
 }
 

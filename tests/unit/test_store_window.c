@@ -140,6 +140,25 @@ static void window_init(struct store_window *w, const struct fixture *f, uint64_
 	}
 }
 
+/* Applies --@name @value to @w through the window's option tables. Returns 0 or -EINVAL. */
+static int window_option(struct store_window *w, const char *name, const char *value,
+			 char *err, size_t errlen)
+{
+	static const struct option_spec entries[] = {
+		OPTION_GROUP(store_window_options, 0),
+		OPTION_GROUP(store_filter_options, 0),
+		OPTION_END,
+	};
+	static const struct option_table table = { .command = "flamegraph", .entries = entries };
+	char option[32], *argv[] = { "flamegraph", option, (char *)value, NULL };
+	int first_operand;
+
+	snprintf(option, sizeof(option), "--%s", name);
+	if (option_table__parse(&table, w, 3, argv, &first_operand, err, errlen) != OPTIONS_RUN)
+		return -EINVAL;
+	return 0;
+}
+
 /* Runs @w into a new profile, checks the result code, returns the profile. */
 static struct profile *load(const struct store_window *w, int expect,
 			    struct store_window_stats *stats)
@@ -255,7 +274,7 @@ static void test_filters(void **state)
 
 	write_timed_store(f);
 	window_init(&w, f, 0, 0);
-	assert_int_equal(store_window__handle(&w, 'p', "200", err, sizeof(err)), 1);
+	assert_int_equal(window_option(&w, "pid", "200", err, sizeof(err)), 0);
 	prof = load(&w, 0, &stats);
 	assert_int_equal(stats.kept, 9);
 	assert_int_equal(count_of(prof, "db", "b"), 9);
@@ -264,8 +283,8 @@ static void test_filters(void **state)
 
 	/* A list, and a list over two -p options. */
 	window_init(&w, f, 0, 0);
-	assert_int_equal(store_window__handle(&w, 'p', "999,100", err, sizeof(err)), 1);
-	assert_int_equal(store_window__handle(&w, 'p', "200", err, sizeof(err)), 1);
+	assert_int_equal(window_option(&w, "pid", "999,100", err, sizeof(err)), 0);
+	assert_int_equal(window_option(&w, "pid", "200", err, sizeof(err)), 0);
 	assert_int_equal(w.npids, 3);
 	prof = load(&w, 0, &stats);
 	assert_int_equal(stats.kept, 28);
@@ -273,14 +292,14 @@ static void test_filters(void **state)
 	store_window__release(&w);
 
 	window_init(&w, f, 0, 0);
-	assert_int_equal(store_window__handle(&w, STORE_OPT_COMM, "app", err, sizeof(err)), 1);
+	assert_int_equal(window_option(&w, "comm", "app", err, sizeof(err)), 0);
 	prof = load(&w, 0, &stats);
 	assert_int_equal(stats.kept, 19);
 	assert_int_equal(count_of(prof, "db", "b"), 0);
 	profile__free(prof);
 
 	/* Both must match. */
-	assert_int_equal(store_window__handle(&w, 'p', "200", err, sizeof(err)), 1);
+	assert_int_equal(window_option(&w, "pid", "200", err, sizeof(err)), 0);
 	prof = load(&w, -ENODATA, &stats);
 	assert_int_equal(stats.kept, 0);
 	profile__free(prof);
@@ -557,28 +576,24 @@ static void test_options(void **state)
 
 	(void)state;
 	store_window__init(&w, T);
-	assert_int_equal(store_window__handle(&w, 'o', "x", err, sizeof(err)), 0);
 	assert_int_equal(store_window__check(&w, err, sizeof(err)), 0);
-	assert_int_equal(store_window__handle(&w, STORE_OPT_FROM, "-15m", err, sizeof(err)), 1);
+	assert_int_equal(window_option(&w, "from", "-15m", err, sizeof(err)), 0);
 	assert_true(w.from_ns == T - 900 * NS);
 	/* --from without --store. */
 	assert_int_equal(store_window__check(&w, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "--store"));
-	assert_int_equal(store_window__handle(&w, STORE_OPT_STORE, "/tmp", err, sizeof(err)), 1);
+	assert_int_equal(window_option(&w, "store", "/tmp", err, sizeof(err)), 0);
 	assert_int_equal(store_window__check(&w, err, sizeof(err)), 0);
-	assert_int_equal(store_window__handle(&w, STORE_OPT_TO, "2026-11-21T09:00:00Z", err,
-					      sizeof(err)),
-			 1);
+	assert_int_equal(window_option(&w, "to", "2026-11-21T09:00:00Z", err, sizeof(err)), 0);
 	assert_int_equal(store_window__check(&w, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "before --to"));
-	assert_int_equal(store_window__handle(&w, STORE_OPT_TO, "soon", err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(window_option(&w, "to", "soon", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "RFC 3339"));
-	assert_int_equal(store_window__handle(&w, 'p', "12,x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(window_option(&w, "pid", "12,x", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "PID[,PID...]"));
-	assert_int_equal(store_window__handle(&w, 'p', "0", err, sizeof(err)), -EINVAL);
-	assert_int_equal(store_window__handle(&w, 'p', "1,", err, sizeof(err)), -EINVAL);
-	assert_int_equal(store_window__handle(&w, 'p', "99999999", err, sizeof(err)), -EINVAL);
+	assert_int_equal(window_option(&w, "pid", "0", err, sizeof(err)), -EINVAL);
+	assert_int_equal(window_option(&w, "pid", "1,", err, sizeof(err)), -EINVAL);
+	assert_int_equal(window_option(&w, "pid", "99999999", err, sizeof(err)), -EINVAL);
 	store_window__release(&w);
 	store_window__release(NULL);
 }

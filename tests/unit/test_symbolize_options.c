@@ -17,7 +17,7 @@
 
 struct parsed {
 	struct symbolize_opts opts;
-	enum symbolize_parse_result result;
+	enum options_result result;
 	char err[256];
 };
 
@@ -36,7 +36,7 @@ static void assert_error(char **argv, const char *reason)
 	struct parsed p;
 
 	parse(&p, argv);
-	assert_int_equal(p.result, SYMBOLIZE_PARSE_ERROR);
+	assert_int_equal(p.result, OPTIONS_ERROR);
 	if (!strstr(p.err, reason))
 		fail_msg("reason '%s' does not mention '%s'", p.err, reason);
 	symbolize_opts__release(&p.opts);
@@ -48,7 +48,7 @@ static void test_targets(void **state)
 
 	(void)state;
 	parse(&p, ARGV("--pid", "1234", "0x7f0000001000", "401000"));
-	assert_int_equal(p.result, SYMBOLIZE_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_int_equal(p.opts.target, SYMBOLIZE_PID);
 	assert_int_equal(p.opts.pid, 1234);
 	assert_int_equal(p.opts.naddrs, 2);
@@ -60,7 +60,7 @@ static void test_targets(void **state)
 	assert_null(p.opts.addrs);
 
 	parse(&p, ARGV("-e", "/bin/true", "-a", "-s", "--no-demangle", "1000"));
-	assert_int_equal(p.result, SYMBOLIZE_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_int_equal(p.opts.target, SYMBOLIZE_ELF);
 	assert_string_equal(p.opts.elf, "/bin/true");
 	assert_true(p.opts.print_address);
@@ -71,7 +71,7 @@ static void test_targets(void **state)
 
 	/* No addresses: they come on standard input. */
 	parse(&p, ARGV("--kernel", "-v", "-v"));
-	assert_int_equal(p.result, SYMBOLIZE_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_int_equal(p.opts.target, SYMBOLIZE_KERNEL);
 	assert_int_equal(p.opts.naddrs, 0);
 	assert_null(p.opts.addrs);
@@ -80,7 +80,7 @@ static void test_targets(void **state)
 
 	/* Options after the addresses, and long forms with '='. */
 	parse(&p, ARGV("ffffffff81000000", "--elf=/x", "--addresses"));
-	assert_int_equal(p.result, SYMBOLIZE_PARSE_OK);
+	assert_int_equal(p.result, OPTIONS_RUN);
 	assert_string_equal(p.opts.elf, "/x");
 	assert_int_equal(p.opts.addrs[0], 0xffffffff81000000);
 	symbolize_opts__release(&p.opts);
@@ -110,7 +110,7 @@ static void test_help(void **state)
 
 	(void)state;
 	parse(&p, ARGV("--kernel", "--help"));
-	assert_int_equal(p.result, SYMBOLIZE_PARSE_HELP);
+	assert_int_equal(p.result, OPTIONS_HELP);
 	symbolize_opts__release(&p.opts);
 }
 

@@ -22,7 +22,7 @@
 
 #include "compress.h"
 #include "log.h"
-#include "profile.pb-c.h"
+#include "pprof_reader.h"
 #include "store.h"
 #include "upload_internal.h"
 
@@ -153,34 +153,33 @@ static int uploader__queue_name(struct uploader *up, const char *name)
 static int uploader__load(struct uploader *up, const char *name, struct upload_item *item,
 			  char *why, size_t whylen)
 {
-	Perftools__Profiles__Profile *msg;
+	struct pprof_summary summary;
 	void *raw = NULL;
 	size_t raw_len = 0;
-	uint64_t start_ns, dur_ns;
+	uint64_t start_ns;
 	int err;
 
 	err = store__read(upload_state__dir_fd(up->state), name, &raw, &raw_len, why, whylen);
 	if (err)
 		return err;
-	msg = perftools__profiles__profile__unpack(NULL, raw_len, raw);
-	if (!msg || !raw_len) {
+	err = pprof__read_summary(raw, raw_len, &summary);
+	if (err == -ENOMEM)
+		goto out_free;
+	if (err) {
 		snprintf(why, whylen, "not a pprof profile");
 		err = -EINVAL;
 		goto out_free;
 	}
 	/* A profile without its own time (never written so by the agent) has its name's. */
-	if (msg->time_nanos > 0)
-		start_ns = (uint64_t)msg->time_nanos;
-	else if (store__parse_name(name, NULL, &start_ns))
+	start_ns = summary.time_ns;
+	if (!start_ns && store__parse_name(name, NULL, &start_ns))
 		start_ns = 0;
-	dur_ns = msg->duration_nanos > 0 ? (uint64_t)msg->duration_nanos : 0;
-	perftools__profiles__profile__free_unpacked(msg, NULL);
 	if (!start_ns) {
 		snprintf(why, whylen, "no start time");
 		err = -EINVAL;
 		goto out_free;
 	}
-	interval_seconds(start_ns, start_ns + dur_ns, &item->from_s, &item->until_s);
+	interval_seconds(start_ns, start_ns + summary.duration_ns, &item->from_s, &item->until_s);
 	err = compress__gzip(raw, raw_len, &item->gz, &item->len);
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));

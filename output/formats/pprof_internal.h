@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the pprof writer and reader agree on beyond profile.proto: the names of sample types
- * and labels, and how a frame's kind travels in a format that has no such field.
+ * (those of labels are public, in pprof_reader.h), and how a frame's kind travels in a
+ * format that has no such field.
  *
  * Kinds. pprof has functions, lines and mappings, no frame kinds, so the kind of a
  * location's outermost (real) function is told by its mapping's file name, which tools show
@@ -18,6 +19,7 @@
 #ifndef PROF_PPROF_INTERNAL_H
 #define PROF_PPROF_INTERNAL_H
 
+#include "pprof_reader.h" /* the sample labels */
 #include "profile.h"
 
 #define PPROF_KERNEL_MAPPING "[kernel.kallsyms]"
@@ -31,16 +33,6 @@
 
 /* A comment (profile-level note) that names the host sampled: "hostname=NAME". */
 #define PPROF_HOST_COMMENT "hostname="
-
-/* Sample labels. */
-#define PPROF_LABEL_PID "pid"	      /* number: process id (tgid) */
-#define PPROF_LABEL_TID "tid"	      /* number: thread id */
-#define PPROF_LABEL_COMM "comm"	      /* string: process name */
-#define PPROF_LABEL_THREAD "thread"   /* string: thread name */
-#define PPROF_LABEL_ROOT "root_frame" /* string PPROF_ROOT_INLINED, or absent */
-#define PPROF_LABEL_TIME "time"	      /* number, unit nanoseconds: start of the sample's second */
-#define PPROF_TIME_LABEL_UNIT "nanoseconds"
-#define PPROF_ROOT_INLINED "inlined"
 
 /*
  * The kind (FRAME_USER, FRAME_KERNEL or FRAME_JIT) of a location's real function in a

@@ -684,35 +684,46 @@ static int pprof_reader__convert(struct pprof_reader *r)
 	return 0;
 }
 
-/* Checks and converts the decoded message. Returns 0 or -errno with the reason in r->err. */
-static int pprof_reader__run(struct pprof_reader *r, const unsigned char *raw, size_t raw_len)
+/*
+ * Decodes the Profile message @raw[0..raw_len) into *@msg, allocating within a budget in
+ * proportion to its size from @budget (which the message is freed through). Returns 0 or
+ * -errno with the reason in r->err.
+ */
+static int pprof_reader__decode(struct pprof_reader *r, struct budget_allocator *budget,
+				const unsigned char *raw, size_t raw_len, pb_profile **msg)
 {
-	struct budget_allocator budget = {
-		.base = { budget_allocator__alloc, budget_allocator__free, &budget },
-	};
-	pb_profile *msg;
-	int err;
-
 	if (!raw_len)
 		return pprof_reader__fail(r, -EINVAL, "not a pprof profile: empty");
 	if (raw_len > PPROF_MAX_DECODED_BYTES)
 		return pprof_reader__fail(r, -E2BIG, "profile larger than %llu MiB",
 					  PPROF_MAX_DECODED_BYTES >> 20);
-	budget.left = DECODE_BUDGET_BASE + DECODE_BUDGET_FACTOR * raw_len;
-	r->frames_left = FRAME_BUDGET_BASE + FRAME_BUDGET_FACTOR * (uint64_t)raw_len;
-
-	msg = perftools__profiles__profile__unpack(&budget.base, raw_len, raw);
-	if (!msg) {
-		if (budget.failed)
-			return pprof_reader__fail(r, -ENOMEM, "out of memory");
-		if (budget.exhausted)
-			return pprof_reader__fail(
-				r, -E2BIG,
-				"decoding needs more memory than a profile of this size should");
+	*budget = (struct budget_allocator){
+		.base = { budget_allocator__alloc, budget_allocator__free, budget },
+		.left = DECODE_BUDGET_BASE + DECODE_BUDGET_FACTOR * raw_len,
+	};
+	*msg = perftools__profiles__profile__unpack(&budget->base, raw_len, raw);
+	if (*msg)
+		return 0;
+	if (budget->failed)
+		return pprof_reader__fail(r, -ENOMEM, "out of memory");
+	if (budget->exhausted)
 		return pprof_reader__fail(
-			r, -EINVAL,
-			"not a pprof profile: protobuf decoding failed (corrupt or truncated)");
-	}
+			r, -E2BIG, "decoding needs more memory than a profile of this size should");
+	return pprof_reader__fail(
+		r, -EINVAL, "not a pprof profile: protobuf decoding failed (corrupt or truncated)");
+}
+
+/* Checks and converts the decoded message. Returns 0 or -errno with the reason in r->err. */
+static int pprof_reader__run(struct pprof_reader *r, const unsigned char *raw, size_t raw_len)
+{
+	struct budget_allocator budget;
+	pb_profile *msg;
+	int err;
+
+	err = pprof_reader__decode(r, &budget, raw, raw_len, &msg);
+	if (err)
+		return err;
+	r->frames_left = FRAME_BUDGET_BASE + FRAME_BUDGET_FACTOR * (uint64_t)raw_len;
 	r->msg = msg;
 	r->arena = arena__new();
 	if (!r->arena) {
@@ -765,4 +776,20 @@ int pprof__read(const void *data, size_t len, struct profile *prof, char *err, s
 		return ret;
 	}
 	return pprof_reader__run(&r, bytes, len);
+}
+
+int pprof__read_summary(const void *data, size_t len, struct pprof_summary *out)
+{
+	struct pprof_reader r = { 0 }; /* no reason asked */
+	struct budget_allocator budget;
+	pb_profile *msg;
+	int err;
+
+	err = pprof_reader__decode(&r, &budget, data, len, &msg);
+	if (err)
+		return err;
+	out->time_ns = msg->time_nanos > 0 ? (uint64_t)msg->time_nanos : 0;
+	out->duration_ns = msg->duration_nanos > 0 ? (uint64_t)msg->duration_nanos : 0;
+	perftools__profiles__profile__free_unpacked(msg, &budget.base);
+	return 0;
 }

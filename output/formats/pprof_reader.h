@@ -16,11 +16,31 @@
 #define PROF_PPROF_READER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct profile;
 
 /* Larger inputs are refused, whatever they would decompress to. */
 #define PPROF_MAX_DECODED_BYTES (1ull << 30)
+
+/*
+ * Sample labels, read into the model and written from it (pprof_writer.h). Pyroscope makes
+ * the string ones series labels: those names are the samples' own.
+ */
+#define PPROF_LABEL_PID "pid"	      /* number: process id (tgid) */
+#define PPROF_LABEL_TID "tid"	      /* number: thread id */
+#define PPROF_LABEL_COMM "comm"	      /* string: process name */
+#define PPROF_LABEL_THREAD "thread"   /* string: thread name */
+#define PPROF_LABEL_ROOT "root_frame" /* string PPROF_ROOT_INLINED, or absent */
+#define PPROF_LABEL_TIME "time"	      /* number, unit nanoseconds: start of the sample's second */
+#define PPROF_TIME_LABEL_UNIT "nanoseconds"
+#define PPROF_ROOT_INLINED "inlined"
+
+/* What a profile says of itself, beside its samples. */
+struct pprof_summary {
+	uint64_t time_ns;     /* time_nanos: the start, Unix ns; 0 when absent or negative */
+	uint64_t duration_ns; /* duration_nanos in ns; 0 when absent or negative */
+};
 
 /*
  * Adds the profile in @data[0..len) to @prof (merging with what it holds) and sets the meta
@@ -33,5 +53,14 @@ struct profile;
  * reason (no trailing newline) is written to @err[0..errlen) when @err is not NULL.
  */
 int pprof__read(const void *data, size_t len, struct profile *prof, char *err, size_t errlen);
+
+/*
+ * Reads the summary of the uncompressed Profile message @data[0..len) (the bytes
+ * pprof__encode() makes; gzip is not one) into @out, without converting its samples. The
+ * message is decoded within pprof__read()'s memory bounds, but its references are not
+ * checked. Returns 0, -EINVAL for empty input or bytes that do not decode as a Profile,
+ * -E2BIG past PPROF_MAX_DECODED_BYTES or the decoding's memory bound, -ENOMEM.
+ */
+int pprof__read_summary(const void *data, size_t len, struct pprof_summary *out);
 
 #endif

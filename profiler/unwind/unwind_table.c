@@ -272,6 +272,259 @@ static int64_t factored(uint64_t v, int64_t factor)
 	return (int64_t)(v * (uint64_t)factor);
 }
 
+/* A CFA program being run: where it is, the row it builds and the states it remembers. */
+struct cfa_run {
+	const struct cfa_program *prog;
+	const uint8_t *p, *end; /* the next instruction, the program's end */
+	struct cfa_state *s;	/* the row being built */
+	uint64_t loc;		/* where that row starts */
+	unsigned int depth;	/* states remembered in saved[] */
+	struct cfa_state saved[CFI_MAX_REMEMBER_DEPTH];
+};
+
+static bool cfa_run__uleb(struct cfa_run *run, uint64_t *out)
+{
+	return read_uleb(&run->p, run->end, out);
+}
+
+/* A CFA offset operand: a ULEB as it is, or for the _sf opcodes a SLEB times the factor. */
+static bool cfa_run__cfa_offset(struct cfa_run *run, bool sf, int64_t *out)
+{
+	uint64_t v;
+	int64_t sv;
+
+	if (!sf) {
+		if (!cfa_run__uleb(run, &v))
+			return false;
+		*out = (int64_t)v;
+		return true;
+	}
+	if (!read_sleb(&run->p, run->end, &sv))
+		return false;
+	*out = factored((uint64_t)sv, run->prog->cie->data_align);
+	return true;
+}
+
+/* Skips a block operand (a ULEB length, then its bytes); its start to *@block. */
+static bool cfa_run__block(struct cfa_run *run, const uint8_t **block, uint64_t *len)
+{
+	if (!cfa_run__uleb(run, len) || *len > (uint64_t)(run->end - run->p))
+		return false;
+	*block = run->p;
+	run->p += *len;
+	return true;
+}
+
+/* Whether @op ends the row being built: the advances and DW_CFA_set_loc. */
+static bool cfa_op__ends_row(uint8_t op)
+{
+	return (op & 0xc0) == DW_CFA_advance_loc || op == DW_CFA_set_loc ||
+	       op == DW_CFA_advance_loc1 || op == DW_CFA_advance_loc2 ||
+	       op == DW_CFA_advance_loc4 || op == DW_CFA_MIPS_advance_loc8;
+}
+
+/* Reads the operand of @op, which ends a row, into where the next row starts, *@next. */
+static int cfa_run__next_loc(struct cfa_run *run, uint8_t op, uint64_t *next)
+{
+	const struct cie_entry *cie = run->prog->cie;
+	uint64_t delta, pc;
+	int enc;
+
+	if ((op & 0xc0) == DW_CFA_advance_loc) {
+		delta = op & 0x3f;
+	} else if (op == DW_CFA_set_loc) {
+		pc = run->prog->section_vaddr + (uint64_t)(run->p - run->prog->section);
+		if (read_encoded(&run->p, run->end, cie->fde_encoding, next))
+			return -EINVAL;
+		if ((cie->fde_encoding & 0x70) == DW_EH_PE_pcrel)
+			*next += pc;
+		/* The program runs forwards. */
+		return *next < run->loc ? -EINVAL : 0;
+	} else if (op == DW_CFA_advance_loc1) {
+		if (run->p >= run->end)
+			return -EINVAL;
+		delta = *run->p++;
+	} else {
+		enc = op == DW_CFA_advance_loc2 ? DW_EH_PE_udata2 :
+		      op == DW_CFA_advance_loc4 ? DW_EH_PE_udata4 :
+						  DW_EH_PE_udata8;
+		if (read_encoded(&run->p, run->end, enc, &delta))
+			return -EINVAL;
+	}
+	if (cie->code_align && delta > (UINT64_MAX - run->loc) / cie->code_align)
+		return -EINVAL;
+	*next = run->loc + delta * cie->code_align;
+	return 0;
+}
+
+/*
+ * Runs @op, which ends a row (cfa_op__ends_row()): emits the row when it starts inside the
+ * FDE and starts the next. Returns 0, 1 when the next row starts past the FDE's end (the
+ * rest describes nothing), -EINVAL, or emit's error.
+ */
+static int cfa_run__advance(struct cfa_run *run, uint8_t op)
+{
+	uint64_t next;
+	int err;
+
+	/* A CIE's program has no rows. */
+	if (!run->prog->initial)
+		return -EINVAL;
+	err = cfa_run__next_loc(run, op, &next);
+	if (err || next == run->loc)
+		return err;
+	if (run->loc < run->prog->end) {
+		err = run->prog->emit(run->prog->ctx, run->loc, run->s);
+		if (err)
+			return err;
+	}
+	run->loc = next;
+	return run->loc >= run->prog->end;
+}
+
+/* Back to the CIE's rule for @reg; in the CIE itself there is none yet. */
+static int cfa_run__restore(struct cfa_run *run, uint64_t reg)
+{
+	if (!run->prog->initial)
+		return -EINVAL;
+	if (reg == X86_64_REG_RBP)
+		run->s->rbp = run->prog->initial->rbp;
+	else if (reg == X86_64_REG_RA)
+		run->s->ra = run->prog->initial->ra;
+	return 0;
+}
+
+/* Runs @op when it gives a register a rule; any other opcode is malformed (-EINVAL). */
+static int cfa_run__reg_rule(struct cfa_run *run, uint8_t op)
+{
+	int64_t align = run->prog->cie->data_align, sv;
+	const uint8_t *block;
+	uint64_t reg, v;
+
+	/* Two of the three opcodes with an operand in their low 6 bits. */
+	if ((op & 0xc0) == DW_CFA_offset) {
+		if (!cfa_run__uleb(run, &v))
+			return -EINVAL;
+		reg_rule__set(run->s, op & 0x3f, REG_AT_CFA, factored(v, align));
+		return 0;
+	}
+	if ((op & 0xc0) == DW_CFA_restore)
+		return cfa_run__restore(run, op & 0x3f);
+	/* The others: a register first. */
+	if (!cfa_run__uleb(run, &reg))
+		return -EINVAL;
+	switch (op) {
+	case DW_CFA_restore_extended:
+		return cfa_run__restore(run, reg);
+	case DW_CFA_undefined:
+	case DW_CFA_same_value:
+		reg_rule__set(run->s, reg, op == DW_CFA_undefined ? REG_UNDEFINED : REG_SAME, 0);
+		return 0;
+	case DW_CFA_offset_extended:
+	case DW_CFA_val_offset:
+	case DW_CFA_GNU_negative_offset_extended:
+		if (!cfa_run__uleb(run, &v))
+			return -EINVAL;
+		if (op == DW_CFA_GNU_negative_offset_extended)
+			v = -v;
+		reg_rule__set(run->s, reg, op == DW_CFA_val_offset ? REG_OTHER : REG_AT_CFA,
+			      factored(v, align));
+		return 0;
+	case DW_CFA_offset_extended_sf:
+	case DW_CFA_val_offset_sf:
+		if (!read_sleb(&run->p, run->end, &sv))
+			return -EINVAL;
+		reg_rule__set(run->s, reg, op == DW_CFA_val_offset_sf ? REG_OTHER : REG_AT_CFA,
+			      factored((uint64_t)sv, align));
+		return 0;
+	case DW_CFA_register:
+		if (!cfa_run__uleb(run, &v))
+			return -EINVAL;
+		reg_rule__set(run->s, reg, REG_OTHER, 0);
+		return 0;
+	case DW_CFA_expression:
+	case DW_CFA_val_expression:
+		if (!cfa_run__block(run, &block, &v))
+			return -EINVAL;
+		reg_rule__set(run->s, reg, REG_OTHER, 0);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Runs @op when it defines the CFA, else as a register's rule. Returns 0 or -EINVAL. */
+static int cfa_run__cfa_rule(struct cfa_run *run, uint8_t op)
+{
+	struct cfa_state *s = run->s;
+	uint64_t reg, len;
+	int64_t offset;
+
+	switch (op) {
+	case DW_CFA_def_cfa:
+	case DW_CFA_def_cfa_sf:
+		if (!cfa_run__uleb(run, &reg) ||
+		    !cfa_run__cfa_offset(run, op == DW_CFA_def_cfa_sf, &offset))
+			return -EINVAL;
+		s->cfa_kind = CFA_REG_OFFSET;
+		s->cfa_reg = reg;
+		s->cfa_offset = offset;
+		return 0;
+	case DW_CFA_def_cfa_register:
+		if (!cfa_run__uleb(run, &reg))
+			return -EINVAL;
+		if (s->cfa_kind != CFA_REG_OFFSET)
+			s->cfa_kind = CFA_INVALID;
+		s->cfa_reg = reg;
+		return 0;
+	case DW_CFA_def_cfa_offset:
+	case DW_CFA_def_cfa_offset_sf:
+		if (!cfa_run__cfa_offset(run, op == DW_CFA_def_cfa_offset_sf, &offset))
+			return -EINVAL;
+		if (s->cfa_kind != CFA_REG_OFFSET)
+			s->cfa_kind = CFA_INVALID;
+		s->cfa_offset = offset;
+		return 0;
+	case DW_CFA_def_cfa_expression:
+		if (!cfa_run__block(run, &s->cfa_expr, &len))
+			return -EINVAL;
+		s->cfa_kind = CFA_EXPRESSION;
+		s->cfa_expr_len = len;
+		return 0;
+	default:
+		return cfa_run__reg_rule(run, op);
+	}
+}
+
+/* Runs @op, an opcode that does not end a row. Returns 0 or -EINVAL. */
+static int cfa_run__op(struct cfa_run *run, uint8_t op)
+{
+	uint64_t v;
+
+	if (op & 0xc0) /* DW_CFA_offset or DW_CFA_restore: advance_loc ends a row */
+		return cfa_run__reg_rule(run, op);
+	/* The padding and the state stack here; the rules in their own functions. */
+	switch (op) {
+	case DW_CFA_nop:
+	case DW_CFA_GNU_window_save: /* SPARC's shorthand; not rbp, not rip */
+		return 0;
+	case DW_CFA_GNU_args_size:
+		return cfa_run__uleb(run, &v) ? 0 : -EINVAL;
+	case DW_CFA_remember_state:
+		if (run->depth == CFI_MAX_REMEMBER_DEPTH)
+			return -EINVAL;
+		run->saved[run->depth++] = *run->s;
+		return 0;
+	case DW_CFA_restore_state:
+		if (!run->depth)
+			return -EINVAL;
+		*run->s = run->saved[--run->depth];
+		return 0;
+	default:
+		return cfa_run__cfa_rule(run, op);
+	}
+}
+
 /*
  * Runs the program [@p, @end) of @prog from the state *@s, which it leaves as the last row's.
  * Returns 0, -EINVAL for a malformed program, or emit's error; *@reached is where the row
@@ -280,194 +533,19 @@ static int64_t factored(uint64_t v, int64_t factor)
 static int cfa_program__run(const struct cfa_program *prog, const uint8_t *p,
 			    const uint8_t *end, struct cfa_state *s, uint64_t *reached)
 {
-	struct cfa_state saved[CFI_MAX_REMEMBER_DEPTH];
-	const struct cie_entry *cie = prog->cie;
-	uint64_t loc = prog->start, reg, v;
-	unsigned int depth = 0;
-	int64_t sv;
-	int err;
+	struct cfa_run run = { .prog = prog, .p = p, .end = end, .s = s, .loc = prog->start };
+	uint8_t op;
+	int err = 0;
 
-	*reached = loc;
-	while (p < end) {
-		uint8_t op = *p++;
-		uint64_t next = loc, delta = 0;
-
-		/* The three opcodes with an operand in their low 6 bits. */
-		if ((op & 0xc0) == DW_CFA_offset) {
-			if (!read_uleb(&p, end, &v))
-				return -EINVAL;
-			reg_rule__set(s, op & 0x3f, REG_AT_CFA, factored(v, cie->data_align));
-			continue;
-		}
-		if ((op & 0xc0) == DW_CFA_restore) {
-			reg = op & 0x3f;
-			goto restore;
-		}
-		if ((op & 0xc0) == DW_CFA_advance_loc) {
-			delta = op & 0x3f;
-			op = DW_CFA_advance_loc;
-		}
-		switch (op) {
-		case DW_CFA_advance_loc:
-			break;
-		case DW_CFA_nop:
-		case DW_CFA_GNU_window_save: /* SPARC's shorthand; not rbp, not rip */
-			continue;
-		case DW_CFA_set_loc:
-			v = prog->section_vaddr + (uint64_t)(p - prog->section);
-			if (read_encoded(&p, end, cie->fde_encoding, &next))
-				return -EINVAL;
-			if ((cie->fde_encoding & 0x70) == DW_EH_PE_pcrel)
-				next += v;
-			/* The program runs forwards. */
-			if (next < loc)
-				return -EINVAL;
-			break;
-		case DW_CFA_advance_loc1:
-			if (p >= end)
-				return -EINVAL;
-			delta = *p++;
-			break;
-		case DW_CFA_advance_loc2:
-		case DW_CFA_advance_loc4:
-		case DW_CFA_MIPS_advance_loc8:
-			v = op == DW_CFA_advance_loc2	? DW_EH_PE_udata2 :
-			    op == DW_CFA_advance_loc4	? DW_EH_PE_udata4 :
-							  DW_EH_PE_udata8;
-			if (read_encoded(&p, end, (int)v, &delta))
-				return -EINVAL;
-			break;
-		case DW_CFA_def_cfa:
-			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v))
-				return -EINVAL;
-			s->cfa_kind = CFA_REG_OFFSET;
-			s->cfa_reg = reg;
-			s->cfa_offset = (int64_t)v;
-			continue;
-		case DW_CFA_def_cfa_sf:
-			if (!read_uleb(&p, end, &reg) || !read_sleb(&p, end, &sv))
-				return -EINVAL;
-			s->cfa_kind = CFA_REG_OFFSET;
-			s->cfa_reg = reg;
-			s->cfa_offset = factored((uint64_t)sv, cie->data_align);
-			continue;
-		case DW_CFA_def_cfa_register:
-			if (!read_uleb(&p, end, &reg))
-				return -EINVAL;
-			if (s->cfa_kind != CFA_REG_OFFSET)
-				s->cfa_kind = CFA_INVALID;
-			s->cfa_reg = reg;
-			continue;
-		case DW_CFA_def_cfa_offset:
-		case DW_CFA_def_cfa_offset_sf:
-			if (op == DW_CFA_def_cfa_offset ? !read_uleb(&p, end, &v) :
-							  !read_sleb(&p, end, &sv))
-				return -EINVAL;
-			if (s->cfa_kind != CFA_REG_OFFSET)
-				s->cfa_kind = CFA_INVALID;
-			s->cfa_offset = op == DW_CFA_def_cfa_offset ?
-						(int64_t)v :
-						factored((uint64_t)sv, cie->data_align);
-			continue;
-		case DW_CFA_def_cfa_expression:
-			if (!read_uleb(&p, end, &v) || v > (uint64_t)(end - p))
-				return -EINVAL;
-			s->cfa_kind = CFA_EXPRESSION;
-			s->cfa_expr = p;
-			s->cfa_expr_len = v;
-			p += v;
-			continue;
-		case DW_CFA_undefined:
-		case DW_CFA_same_value:
-			if (!read_uleb(&p, end, &reg))
-				return -EINVAL;
-			reg_rule__set(s, reg, op == DW_CFA_undefined ? REG_UNDEFINED : REG_SAME, 0);
-			continue;
-		case DW_CFA_offset_extended:
-		case DW_CFA_val_offset:
-			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v))
-				return -EINVAL;
-			reg_rule__set(s, reg, op == DW_CFA_offset_extended ? REG_AT_CFA : REG_OTHER,
-				      factored(v, cie->data_align));
-			continue;
-		case DW_CFA_offset_extended_sf:
-		case DW_CFA_val_offset_sf:
-			if (!read_uleb(&p, end, &reg) || !read_sleb(&p, end, &sv))
-				return -EINVAL;
-			reg_rule__set(s, reg,
-				      op == DW_CFA_offset_extended_sf ? REG_AT_CFA : REG_OTHER,
-				      factored((uint64_t)sv, cie->data_align));
-			continue;
-		case DW_CFA_GNU_negative_offset_extended:
-			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v))
-				return -EINVAL;
-			reg_rule__set(s, reg, REG_AT_CFA, factored(-v, cie->data_align));
-			continue;
-		case DW_CFA_register:
-			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v))
-				return -EINVAL;
-			reg_rule__set(s, reg, REG_OTHER, 0);
-			continue;
-		case DW_CFA_expression:
-		case DW_CFA_val_expression:
-			if (!read_uleb(&p, end, &reg) || !read_uleb(&p, end, &v) ||
-			    v > (uint64_t)(end - p))
-				return -EINVAL;
-			p += v;
-			reg_rule__set(s, reg, REG_OTHER, 0);
-			continue;
-		case DW_CFA_restore_extended:
-			if (!read_uleb(&p, end, &reg))
-				return -EINVAL;
-restore:
-			/* Back to the CIE's rule; in the CIE itself there is none yet. */
-			if (!prog->initial)
-				return -EINVAL;
-			if (reg == X86_64_REG_RBP)
-				s->rbp = prog->initial->rbp;
-			else if (reg == X86_64_REG_RA)
-				s->ra = prog->initial->ra;
-			continue;
-		case DW_CFA_remember_state:
-			if (depth == CFI_MAX_REMEMBER_DEPTH)
-				return -EINVAL;
-			saved[depth++] = *s;
-			continue;
-		case DW_CFA_restore_state:
-			if (!depth)
-				return -EINVAL;
-			*s = saved[--depth];
-			continue;
-		case DW_CFA_GNU_args_size:
-			if (!read_uleb(&p, end, &v))
-				return -EINVAL;
-			continue;
-		default:
-			return -EINVAL;
-		}
-		/* Only the advances get here. A CIE's program has none: it has no rows. */
-		if (!prog->initial)
-			return -EINVAL;
-		if (delta) {
-			if (cie->code_align && delta > (UINT64_MAX - loc) / cie->code_align)
-				return -EINVAL;
-			next = loc + delta * cie->code_align;
-		}
-		if (next == loc)
-			continue;
-		if (loc < prog->end) {
-			err = prog->emit(prog->ctx, loc, s);
-			if (err)
-				return err;
-		}
-		loc = next;
-		*reached = loc;
-		/* Rows past the FDE's end describe nothing. */
-		if (loc >= prog->end)
-			return 0;
+	while (run.p < end && !err) {
+		op = *run.p++;
+		err = cfa_op__ends_row(op) ? cfa_run__advance(&run, op) : cfa_run__op(&run, op);
 	}
-	if (prog->initial && loc < prog->end)
-		return prog->emit(prog->ctx, loc, s);
+	*reached = run.loc;
+	if (err)
+		return err > 0 ? 0 : err;
+	if (prog->initial && run.loc < prog->end)
+		return prog->emit(prog->ctx, run.loc, s);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for pprof__read(): any input must give 0 or an error with a reason,
  * never a crash, a leak or undefined behaviour (ASan and UBSan watch). Whatever reads must
- * also survive our writer: written and read again, it must fold to the same text.
+ * also survive our writer: written and read again, it must fold to the same text. And
+ * pprof__read_summary() must give the times pprof__read() found in a message it read.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -71,11 +72,25 @@ out_free:
 	free(pprof);
 }
 
+/* pprof__read_summary()'s answer @err, @sum for a message pprof__read() read into @prof. */
+static void check_summary(int err, const struct pprof_summary *sum, const struct profile *prof)
+{
+	const struct profile_meta *meta = profile__meta(prof);
+
+	if (err || sum->time_ns != meta->time_ns || sum->duration_ns != meta->duration_ns) {
+		fprintf(stderr, "summary %d: time %llu, duration %llu; read: %llu, %llu\n", err,
+			(unsigned long long)sum->time_ns, (unsigned long long)sum->duration_ns,
+			(unsigned long long)meta->time_ns, (unsigned long long)meta->duration_ns);
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct profile *prof = profile__new();
+	struct pprof_summary sum;
 	char reason[256];
-	int err;
+	int err, sum_err;
 
 	if (!prof)
 		return 0;
@@ -85,8 +100,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "error %d without a reason\n", err);
 		abort();
 	}
-	if (!err)
+	sum_err = pprof__read_summary(data, size, &sum);
+	if (!err) {
+		/* gzip input holds no message for the summary to read */
+		if (size < 2 || data[0] != 0x1f || data[1] != 0x8b)
+			check_summary(sum_err, &sum, prof);
 		check_round_trip(prof);
+	}
 	profile__free(prof);
 	return 0;
 }

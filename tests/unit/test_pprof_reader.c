@@ -695,6 +695,50 @@ static void test_decode_budget(void **state)
 	free(data);
 }
 
+/* The summary: the profile's times, read without its samples being checked or converted. */
+static void test_summary(void **state)
+{
+	static const uint8_t bad_wire_type[] = { 0x0f, 0x00 };
+	struct fixture *fx = fixture__new();
+	struct pprof_summary sum;
+	struct buffer raw, gz = { 0 };
+	const size_t n = 1u << 20;
+	uint8_t *empty_samples = calloc(n, 2);
+
+	(void)state;
+	assert_non_null(empty_samples);
+	/* A reference to no location: pprof__read() refuses it, the summary does not look. */
+	fx->location_ids[0] = 999;
+	pack(&fx->msg, &raw);
+	assert_int_equal(pprof__read_summary(raw.data, raw.len, &sum), 0);
+	assert_int_equal(sum.time_ns, 1600000000000000000ull);
+	assert_int_equal(sum.duration_ns, 2000000000ull);
+	free(raw.data);
+
+	fx->msg.time_nanos = -1;
+	fx->msg.duration_nanos = 0;
+	pack(&fx->msg, &raw);
+	memset(&sum, 0xff, sizeof(sum));
+	assert_int_equal(pprof__read_summary(raw.data, raw.len, &sum), 0);
+	assert_int_equal(sum.time_ns, 0);
+	assert_int_equal(sum.duration_ns, 0);
+
+	/* Only the message itself: gzip bytes are none. */
+	gzip_append(raw.data, raw.len, &gz);
+	assert_int_equal(pprof__read_summary(gz.data, gz.len, &sum), -EINVAL);
+	assert_int_equal(pprof__read_summary("", 0, &sum), -EINVAL);
+	assert_int_equal(pprof__read_summary(bad_wire_type, sizeof(bad_wire_type), &sum), -EINVAL);
+	/* Within the reader's memory bound (see test_decode_budget). */
+	for (size_t i = 0; i < n; i++)
+		empty_samples[2 * i] = 0x12;
+	assert_int_equal(pprof__read_summary(empty_samples, 2 * n, &sum), -E2BIG);
+
+	free(empty_samples);
+	free(gz.data);
+	free(raw.data);
+	free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_frame_budget),
 		cmocka_unit_test(test_decode_budget),
+		cmocka_unit_test(test_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

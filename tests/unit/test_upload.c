@@ -1170,6 +1170,57 @@ static void test_store_cursor(void **state)
 	assert_int_equal(st.pending, 0);
 }
 
+/*
+ * Store mode: the span is the stored profile's, or starts at its file's name when the profile
+ * has no time of its own; a file that holds no pprof is skipped.
+ */
+static void test_store_span(void **state)
+{
+	struct fixture *fx = *state;
+	static const char not_pprof[] = "main;work 12\n";
+	struct store_opts so = { .dir = fx->store };
+	char names[3][STORE_NAME_MAX];
+	struct upload_stats st;
+	struct upload_opts o;
+	struct store *store;
+	size_t n, len;
+	char *text;
+	void *raw;
+
+	start_receiver(fx, NULL);
+	assert_int_equal(store__open(&so, &store), 0);
+	raw = make_pprof(7, 0, 3 * NS_PER_SEC, &len);
+	assert_int_equal(store__write(store, T0_NS, raw, len, names[0]), 0);
+	free(raw);
+	assert_int_equal(store__write(store, T0_NS + 10 * NS_PER_SEC, not_pprof, strlen(not_pprof),
+				      names[1]),
+			 0);
+	raw = make_pprof(9, T0_NS + 20 * NS_PER_SEC, 2 * NS_PER_SEC, &len);
+	assert_int_equal(store__write(store, T0_NS + 21 * NS_PER_SEC, raw, len, names[2]), 0);
+	free(raw);
+	store__close(store);
+
+	o = base_opts(fx);
+	o.store_dir = fx->store;
+	o.since_ns = T0_NS;
+	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	uploader__stats(fx->up, &st);
+	assert_int_equal(st.uploaded, 2);
+	assert_int_equal(st.skipped, 1);
+	text = wait_requests(fx, 2, &n);
+	assert_int_equal(n, 2);
+	/* T0 + 0.5 s to T0 + 3.5 s, from the name's start and the profile's duration. */
+	assert_contains(line_of(text, 0), "\"from\": \"1700000000\"");
+	assert_contains(line_of(text, 0), "\"until\": \"1700000004\"");
+	assert_contains(line_of(text, 0), "\"sample_total\": 7");
+	/* The profile's own time wins over its name's: T0 + 20.5 s to T0 + 22.5 s. */
+	assert_contains(line_of(text, 1), "\"from\": \"1700000020\"");
+	assert_contains(line_of(text, 1), "\"until\": \"1700000023\"");
+	assert_contains(line_of(text, 1), "\"sample_total\": 9");
+	free(text);
+}
+
 /* No cursor: only intervals from since_ns; the older ones are marked done at once. */
 static void test_store_since(void **state)
 {
@@ -1719,6 +1770,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_span, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_first_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_clock_step, setup, teardown),

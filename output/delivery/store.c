@@ -17,7 +17,6 @@
 #include "array.h"
 #include "compress.h"
 #include "log.h"
-#include "upload.h"
 
 #define STORE_TEMP_PREFIX "."
 #define STORE_TEMP_SUFFIX ".tmp"
@@ -431,8 +430,7 @@ static void store__apply_limits(struct store *store, size_t keep)
 }
 
 /*
- * The sequence of the interval the upload cursor names (upload.h), 0 for none. The uploader
- * goes by it: files removed by hand must not make the store number from below it.
+ * The sequence of the interval the upload cursor names, 0 for none.
  */
 static uint64_t store__cursor_seq(const struct store *store)
 {

@@ -29,6 +29,13 @@
 
 #define STORE_NAME_MAX 64
 #define STORE_SUFFIX ".pb.zst"
+/*
+ * The uploader's state beside the intervals (upload.h): the last interval accepted, and those
+ * refused. The store reads the cursor too: files removed by hand must not make it number from
+ * below it.
+ */
+#define UPLOAD_CURSOR_FILE ".upload-cursor"
+#define UPLOAD_REFUSED_FILE ".upload-refused"
 
 struct store;
 

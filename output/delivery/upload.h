@@ -42,8 +42,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UPLOAD_CURSOR_FILE ".upload-cursor"
-#define UPLOAD_REFUSED_FILE ".upload-refused"
 #define UPLOAD_QUEUE_DEFAULT 64
 /* Refused intervals kept: more than an hour of 10 s intervals, Pyroscope's default window. */
 #define UPLOAD_REFUSED_MAX 512

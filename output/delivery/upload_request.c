@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "pprof_reader.h"
+#include "pprof_labels.h"
 #include "utf8.h"
 
 #define LABEL_KEY_SHOWN 64    /* bytes of a label key in a message */

@@ -19,7 +19,7 @@
 #ifndef PROF_PPROF_INTERNAL_H
 #define PROF_PPROF_INTERNAL_H
 
-#include "pprof_reader.h" /* the sample labels */
+#include "pprof_labels.h"
 #include "profile.h"
 
 #define PPROF_KERNEL_MAPPING "[kernel.kallsyms]"

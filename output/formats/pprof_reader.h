@@ -23,19 +23,6 @@ struct profile;
 /* Larger inputs are refused, whatever they would decompress to. */
 #define PPROF_MAX_DECODED_BYTES (1ull << 30)
 
-/*
- * Sample labels, read into the model and written from it (pprof_writer.h). Pyroscope makes
- * the string ones series labels: those names are the samples' own.
- */
-#define PPROF_LABEL_PID "pid"	      /* number: process id (tgid) */
-#define PPROF_LABEL_TID "tid"	      /* number: thread id */
-#define PPROF_LABEL_COMM "comm"	      /* string: process name */
-#define PPROF_LABEL_THREAD "thread"   /* string: thread name */
-#define PPROF_LABEL_ROOT "root_frame" /* string PPROF_ROOT_INLINED, or absent */
-#define PPROF_LABEL_TIME "time"	      /* number, unit nanoseconds: start of the sample's second */
-#define PPROF_TIME_LABEL_UNIT "nanoseconds"
-#define PPROF_ROOT_INLINED "inlined"
-
 /* What a profile says of itself, beside its samples. */
 struct pprof_summary {
 	uint64_t time_ns;     /* time_nanos: the start, Unix ns; 0 when absent or negative */

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "array.h"
-#include "symbol_names.h"
+#include "name_buffer.h"
 #include "symbol_table.h"
 
 /* kallsyms lines are short (KSYM_NAME_LEN is 512); a longer one is garbage and skipped. */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "array.h"
-#include "symbol_names.h"
+#include "name_buffer.h"
 
 /* The name offset of a gap. Offsets stay below it: names take less than 4 GiB. */
 #define NO_NAME UINT32_MAX
@@ -164,6 +164,29 @@ static int drafts__sort(struct draft *d, size_t n)
 	return 0;
 }
 
+static size_t leading_underscores(const char *name)
+{
+	size_t n = 0;
+
+	while (name[n] == '_')
+		n++;
+	return n;
+}
+
+/*
+ * Orders aliases of one address of equal rank: fewer leading underscores first
+ * ("schedule" before "__schedule"), then bytewise, so the choice does not depend on the
+ * order of the file.
+ */
+static int name__cmp_alias(const char *a, const char *b)
+{
+	size_t ua = leading_underscores(a), ub = leading_underscores(b);
+
+	if (ua != ub)
+		return ua < ub ? -1 : 1;
+	return strcmp(a, b);
+}
+
 /* Whether @x is kept over @y at one address (see SYMBOL_TABLE_ALIASES). */
 static bool draft__better(const struct draft *x, const struct draft *y, const char *names)
 {
@@ -173,7 +196,7 @@ static bool draft__better(const struct draft *x, const struct draft *y, const ch
 		return x->rank < y->rank;
 	if (x->name == NO_NAME || y->name == NO_NAME)
 		return y->name == NO_NAME && x->name != NO_NAME;
-	cmp = symbol_name__cmp_alias(names + x->name, names + y->name);
+	cmp = name__cmp_alias(names + x->name, names + y->name);
 	if (cmp)
 		return cmp < 0;
 	return x->name < y->name;
@@ -441,7 +464,7 @@ static size_t drafts__write(const struct draft *d, size_t n, struct symbol *out,
 }
 
 /* Moves the names of @d[0..@n) into a buffer of their size, and their offsets with them. */
-static int names__compact(struct name_buffer *names, struct draft *d, size_t n)
+static int drafts__compact_names(struct draft *d, size_t n, struct name_buffer *names)
 {
 	struct name_buffer kept = { 0 };
 	size_t i, len;
@@ -463,20 +486,6 @@ static int names__compact(struct name_buffer *names, struct draft *d, size_t n)
 	free(names->data);
 	*names = kept;
 	return 0;
-}
-
-/* Gives back what growing took beyond the names. */
-static void names__trim(struct name_buffer *names)
-{
-	char *data;
-
-	if (!names->len || names->cap == names->len)
-		return;
-	data = realloc(names->data, names->len);
-	if (data) {
-		names->data = data;
-		names->cap = names->len;
-	}
 }
 
 /* Replaces the sealed entries with the settled @d[0..@n). Returns 0 or -ENOMEM. */
@@ -501,10 +510,10 @@ static int symbol_table__install(struct symbol_table *t, struct draft *d, size_t
 	 * tell later entries from earlier ones when more are sealed.
 	 */
 	if (t->opts.rule == SYMBOL_TABLE_ALIASES) {
-		if (names__compact(&t->names, d, n))
+		if (drafts__compact_names(d, n, &t->names))
 			goto out_free;
 	} else {
-		names__trim(&t->names);
+		name_buffer__trim(&t->names);
 	}
 	drafts__write(d, n, syms, tags);
 	free(t->syms);

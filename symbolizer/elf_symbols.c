@@ -3,12 +3,10 @@
 
 #include <errno.h>
 #include <gelf.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
-#include "symbol_names.h"
+#include "symbol_table.h"
 
 /* Preference among symbols at one address: lower wins. */
 enum elf_sym_rank {
@@ -17,35 +15,24 @@ enum elf_sym_rank {
 	ELF_SYM_LOCAL,
 };
 
-/* One symbol as read, before sorting and choosing one per address. */
-struct raw_sym {
-	uint64_t addr;
-	uint64_t size;
-	uint64_t section_end; /* end of the section holding it; 0 when unknown */
-	uint32_t name;	      /* offset in the loader's name buffer */
-	uint32_t rank;	      /* enum elf_sym_rank */
-};
-
-/* 16 bytes a symbol: large binaries have hundreds of thousands. */
-struct elf_sym {
-	uint64_t addr;
-	uint32_t size; /* extent of the symbol, never 0; a bigger one is cut to 4 GiB */
-	uint32_t name; /* offset in elf_symbols.names */
+/*
+ * How symbols become a table: one name per address, the best binding first; a symbol
+ * without a size reaches the next one or the end of its section; a size is cut to 4 GiB;
+ * the last symbol, of unknown section, covers its first byte.
+ */
+static const struct symbol_table_opts elf_symbols_opts = {
+	.rule = SYMBOL_TABLE_ALIASES,
+	.last_extent = 1,
+	.max_extent = UINT32_MAX,
 };
 
 struct elf_symbols {
-	struct elf_sym *syms;
-	size_t nr_syms;
-	char *names;
-	size_t names_len;
+	struct symbol_table *table;
 };
 
 struct elf_symbols_loader {
 	Elf *elf;
-	struct raw_sym *raw;
-	size_t nr_raw;
-	size_t raw_cap;
-	struct name_buffer names; /* names of raw[], by offset */
+	struct symbol_table *table;
 	/* The section of the previous symbol: symbols come grouped by section. */
 	size_t last_shndx;
 	uint64_t last_start, last_end;
@@ -100,9 +87,9 @@ static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GEl
 	/* libelf checked d_size against the file; gelf_getsym checks the index again. */
 	count = data->d_size / entsize;
 	for (i = 1; i < count; i++) {
+		struct symbol_spec spec = { 0 };
 		unsigned int type;
 		const char *name;
-		struct raw_sym *raw;
 
 		if (!gelf_getsym(data, i, &sym))
 			break;
@@ -113,97 +100,19 @@ static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GEl
 		name = elf_strptr(ld->elf, shdr->sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		err = array__reserve(&ld->raw, &ld->raw_cap, ld->nr_raw + 1, sizeof(*ld->raw));
-		if (err)
-			return err;
-		raw = &ld->raw[ld->nr_raw];
+		spec.start = sym.st_value;
+		spec.size = sym.st_size;
+		spec.rank = binding__rank(GELF_ST_BIND(sym.st_info));
+		if (sym.st_shndx < SHN_LORESERVE)
+			spec.limit = loader__section_end(ld, sym.st_shndx, sym.st_value);
 		/*
 		 * A .symtab of a versioned library spells "mtx_init@@GLIBC_2.34" where .dynsym
 		 * says "mtx_init" (versions live in .gnu.version): names drop the version.
 		 */
-		err = name_buffer__add(&ld->names, name, strcspn(name + 1, "@") + 1, UINT32_MAX,
-				       &raw->name);
+		err = symbol_table__add(ld->table, &spec, name, strcspn(name + 1, "@") + 1);
 		if (err)
 			return err;
-		raw->addr = sym.st_value;
-		raw->size = sym.st_size;
-		raw->rank = binding__rank(GELF_ST_BIND(sym.st_info));
-		raw->section_end = 0;
-		if (sym.st_shndx < SHN_LORESERVE)
-			raw->section_end = loader__section_end(ld, sym.st_shndx, sym.st_value);
-		ld->nr_raw++;
 	}
-	return 0;
-}
-
-/*
- * By address; at one address the best name first: global before weak before local, fewer
- * leading underscores, then by name so the choice does not depend on the order of the file.
- */
-static int raw_sym__cmp(const void *a, const void *b, void *names_ptr)
-{
-	const struct raw_sym *x = a, *y = b;
-	const char *names = names_ptr;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return symbol_name__cmp_alias(names + x->name, names + y->name);
-}
-
-/* Keeps one symbol per address, computes extents and copies only the kept names. */
-static int loader__finish(struct elf_symbols_loader *ld, struct elf_symbols *syms)
-{
-	size_t i, j, n = 0, names_len = 0;
-
-	/* A file without symbols has no array at all, which qsort_r must not be given. */
-	if (ld->nr_raw)
-		qsort_r(ld->raw, ld->nr_raw, sizeof(*ld->raw), raw_sym__cmp, ld->names.data);
-	for (i = 0; i < ld->nr_raw; i = j) {
-		struct raw_sym best = ld->raw[i];
-
-		/* The best name wins, but a size or section from another alias still helps. */
-		for (j = i + 1; j < ld->nr_raw && ld->raw[j].addr == best.addr; j++) {
-			if (!best.size)
-				best.size = ld->raw[j].size;
-			if (!best.section_end)
-				best.section_end = ld->raw[j].section_end;
-		}
-		ld->raw[n++] = best;
-		names_len += strlen(ld->names.data + best.name) + 1;
-	}
-
-	syms->syms = malloc((n ? n : 1) * sizeof(*syms->syms));
-	syms->names = malloc(names_len ? names_len : 1);
-	if (!syms->syms || !syms->names)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const struct raw_sym *raw = &ld->raw[i];
-		struct elf_sym *sym = &syms->syms[i];
-		const char *name = ld->names.data + raw->name;
-		size_t len = strlen(name) + 1;
-		uint64_t end;
-
-		if (raw->size) {
-			end = raw->addr + raw->size;
-			if (end < raw->addr)
-				end = UINT64_MAX;
-		} else {
-			/* No size: up to the next symbol, within the section when it is known. */
-			end = i + 1 < n ? ld->raw[i + 1].addr : raw->addr + 1;
-			if (raw->section_end > raw->addr && (i + 1 == n || raw->section_end < end))
-				end = raw->section_end;
-		}
-		sym->addr = raw->addr;
-		sym->size = end - raw->addr > UINT32_MAX ? UINT32_MAX : end - raw->addr;
-		if (!sym->size)
-			sym->size = 1;
-		sym->name = syms->names_len;
-		memcpy(syms->names + syms->names_len, name, len);
-		syms->names_len += len;
-	}
-	syms->nr_syms = n;
 	return 0;
 }
 
@@ -219,6 +128,11 @@ int elf_symbols__read(Elf *elf, struct elf_symbols **out)
 	syms = calloc(1, sizeof(*syms));
 	if (!syms)
 		return -ENOMEM;
+	syms->table = ld.table = symbol_table__new(&elf_symbols_opts);
+	if (!syms->table) {
+		err = -ENOMEM;
+		goto out_free;
+	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &shdr))
 			continue;
@@ -238,64 +152,30 @@ int elf_symbols__read(Elf *elf, struct elf_symbols **out)
 		err = -EINVAL;
 		goto out_free;
 	}
-	err = loader__finish(&ld, syms);
+	err = symbol_table__seal(syms->table);
 	if (err)
 		goto out_free;
-	free(ld.raw);
-	free(ld.names.data);
 	*out = syms;
 	return 0;
 
 out_free:
-	free(ld.raw);
-	free(ld.names.data);
 	elf_symbols__free(syms);
 	return err;
-}
-
-/* Appends @sym of @from to @to, whose arrays are big enough. */
-static void table__append(struct elf_symbols *to, const struct elf_symbols *from,
-			  const struct elf_sym *sym)
-{
-	const char *name = from->names + sym->name;
-	size_t len = strlen(name) + 1;
-
-	to->syms[to->nr_syms] = *sym;
-	to->syms[to->nr_syms].name = to->names_len;
-	to->nr_syms++;
-	memcpy(to->names + to->names_len, name, len);
-	to->names_len += len;
 }
 
 int elf_symbols__merge(const struct elf_symbols *a, const struct elf_symbols *b,
 		       struct elf_symbols **out)
 {
-	size_t i = 0, j = 0, nr = a->nr_syms + b->nr_syms;
-	static const struct elf_symbols empty;
 	struct elf_symbols *syms;
+	int err;
 
-	/* Names of both fit in 32-bit offsets only if the sum does; else keep @a alone. */
-	if (a->names_len + b->names_len > UINT32_MAX) {
-		b = &empty;
-		nr = a->nr_syms;
-	}
 	syms = calloc(1, sizeof(*syms));
 	if (!syms)
 		return -ENOMEM;
-	syms->syms = malloc((nr ? nr : 1) * sizeof(*syms->syms));
-	syms->names = malloc(a->names_len + b->names_len + 1);
-	if (!syms->syms || !syms->names) {
-		elf_symbols__free(syms);
-		return -ENOMEM;
-	}
-	while (i < a->nr_syms || j < b->nr_syms) {
-		if (j == b->nr_syms || (i < a->nr_syms && a->syms[i].addr <= b->syms[j].addr)) {
-			if (j < b->nr_syms && a->syms[i].addr == b->syms[j].addr)
-				j++;
-			table__append(syms, a, &a->syms[i++]);
-		} else {
-			table__append(syms, b, &b->syms[j++]);
-		}
+	err = symbol_table__merge(a->table, b->table, &syms->table);
+	if (err) {
+		free(syms);
+		return err;
 	}
 	*out = syms;
 	return 0;
@@ -305,40 +185,21 @@ void elf_symbols__free(struct elf_symbols *syms)
 {
 	if (!syms)
 		return;
-	free(syms->syms);
-	free(syms->names);
+	symbol_table__free(syms->table);
 	free(syms);
 }
 
 const char *elf_symbols__find(const struct elf_symbols *syms, uint64_t addr, uint64_t *start)
 {
-	size_t lo = 0, hi = syms->nr_syms;
-	const struct elf_sym *sym;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (syms->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	sym = &syms->syms[lo - 1];
-	if (addr - sym->addr >= sym->size)
-		return NULL;
-	if (start)
-		*start = sym->addr;
-	return syms->names + sym->name;
+	return symbol_table__find(syms->table, addr, start, NULL);
 }
 
 size_t elf_symbols__count(const struct elf_symbols *syms)
 {
-	return syms->nr_syms;
+	return symbol_table__count(syms->table);
 }
 
 size_t elf_symbols__size(const struct elf_symbols *syms)
 {
-	return sizeof(*syms) + syms->nr_syms * sizeof(*syms->syms) + syms->names_len;
+	return sizeof(*syms) + symbol_table__size(syms->table);
 }

@@ -9,16 +9,9 @@
 #include <unistd.h>
 
 #include "array.h"
-#include "symbol_names.h"
+#include "name_buffer.h"
+#include "symbol_table.h"
 
-/*
- * Non-text symbols (data, rodata, bss) are kept as nameless "barriers": they end the text
- * symbol before them, so an address in data after the last function of a section is not
- * named after that function. kallsyms has no sizes; this is the best end it offers.
- */
-#define KSYM_BARRIER UINT32_MAX
-/* The last symbol of the file has nothing after it; assume it is at most a page long. */
-#define KSYM_LAST_EXTENT 4096
 /* kallsyms lines are short (KSYM_NAME_LEN is 512); a longer one is garbage and skipped. */
 #define KSYM_READ_SIZE (1024 * 1024)
 
@@ -30,27 +23,27 @@ enum ksym_rank {
 	KSYM_NOT_TEXT,
 };
 
-struct ksym {
-	uint64_t addr;
-	uint32_t name;	 /* offset in kallsyms.names, or KSYM_BARRIER */
-	uint16_t module; /* index in kallsyms.modules; 0 is the core kernel */
-	uint8_t rank;	 /* enum ksym_rank */
-	uint8_t pad;
+/*
+ * kallsyms has no sizes: a text symbol reaches the next symbol of any type. Non-text
+ * symbols (data, rodata, bss) are gaps: they end the text symbol before them, so an address
+ * in data after the last function of a section is not named after that function. The last
+ * symbol of the file has nothing after it: it is assumed to be a page long at most.
+ */
+static const struct symbol_table_opts kallsyms_opts = {
+	.rule = SYMBOL_TABLE_ALIASES,
+	.last_extent = 4096,
 };
 
 struct kallsyms {
-	struct ksym *syms;
-	size_t nr_syms;
-	size_t nr_text;
-	struct name_buffer names; /* symbol and module names; offsets are 32 bits */
-	uint32_t *modules; /* offsets in names of "[modname]" */
+	struct symbol_table *syms;	 /* text symbols, tagged with their module */
+	struct name_buffer module_names; /* "[modname]" of each module */
+	uint32_t *modules;		 /* offsets in module_names; 0 is the core kernel */
 	size_t nr_modules;
 };
 
 /* Growable state used only while loading. */
 struct kallsyms_loader {
 	struct kallsyms *ks;
-	size_t syms_cap;
 	size_t modules_cap;
 	size_t last_module; /* module lines come in runs: try the previous one first */
 	size_t nr_zero;	    /* lines whose address reads as 0 */
@@ -66,7 +59,7 @@ static int module__index(struct kallsyms_loader *ld, const char *name, size_t le
 	int err;
 
 	if (ld->last_module < ks->nr_modules) {
-		const char *m = ks->names.data + ks->modules[ld->last_module];
+		const char *m = ks->module_names.data + ks->modules[ld->last_module];
 
 		if (!strncmp(m, name, len) && m[len] == '\0') {
 			*index = ld->last_module;
@@ -74,7 +67,7 @@ static int module__index(struct kallsyms_loader *ld, const char *name, size_t le
 		}
 	}
 	for (i = 0; i < ks->nr_modules; i++) {
-		const char *m = ks->names.data + ks->modules[i];
+		const char *m = ks->module_names.data + ks->modules[i];
 
 		if (!strncmp(m, name, len) && m[len] == '\0')
 			goto found;
@@ -82,10 +75,10 @@ static int module__index(struct kallsyms_loader *ld, const char *name, size_t le
 	if (ks->nr_modules > UINT16_MAX)
 		return -E2BIG;
 	err = array__reserve(&ks->modules, &ld->modules_cap, ks->nr_modules + 1,
-		   sizeof(*ks->modules));
+			     sizeof(*ks->modules));
 	if (err)
 		return err;
-	err = name_buffer__add(&ks->names, name, len, KSYM_BARRIER, &off);
+	err = name_buffer__add(&ks->module_names, name, len, UINT32_MAX, &off);
 	if (err)
 		return err;
 	ks->modules[ks->nr_modules++] = off;
@@ -137,10 +130,8 @@ static int kallsyms__parse_line(struct kallsyms_loader *ld, const char *line, si
 	struct kallsyms *ks = ld->ks;
 	const char *p = line, *end = line + len, *name, *mod = NULL;
 	size_t name_len, mod_len = 0, digits = 0;
+	struct symbol_spec spec = { 0 };
 	uint64_t addr = 0;
-	struct ksym *sym;
-	enum ksym_rank rank;
-	uint16_t module = 0;
 	bool skip;
 	int d, err;
 
@@ -151,7 +142,7 @@ static int kallsyms__parse_line(struct kallsyms_loader *ld, const char *line, si
 	}
 	if (!digits || digits > 16 || end - p < 4 || p[0] != ' ' || p[2] != ' ')
 		return 0;
-	rank = type__rank(p[1], &skip);
+	spec.rank = type__rank(p[1], &skip);
 	if (skip)
 		return 0;
 	if (!addr) {
@@ -173,38 +164,20 @@ static int kallsyms__parse_line(struct kallsyms_loader *ld, const char *line, si
 		if (p == end)
 			return 0;
 		mod_len = p + 1 - mod;
-	}
-
-	err = array__reserve(&ks->syms, &ld->syms_cap, ks->nr_syms + 1, sizeof(*ks->syms));
-	if (err)
-		return err;
-	if (mod) {
-		err = module__index(ld, mod, mod_len, &module);
+		err = module__index(ld, mod, mod_len, &spec.tag);
 		if (err)
 			return err;
 	}
-	sym = &ks->syms[ks->nr_syms];
-	sym->addr = addr;
-	sym->module = module;
-	sym->rank = rank;
-	sym->pad = 0;
-	sym->name = KSYM_BARRIER;
-	if (rank != KSYM_NOT_TEXT) {
-		/*
-		 * The linker's end-of-text markers are typed T but mark where text stops;
-		 * naming the bytes after them "_etext" would be wrong.
-		 */
-		if ((name_len == 6 && !memcmp(name, "_etext", 6)) ||
-		    (name_len == 10 && !memcmp(name, "_einittext", 10))) {
-			sym->rank = KSYM_NOT_TEXT;
-		} else {
-			err = name_buffer__add(&ks->names, name, name_len, KSYM_BARRIER, &sym->name);
-			if (err)
-				return err;
-		}
-	}
-	ks->nr_syms++;
-	return 0;
+	spec.start = addr;
+	/*
+	 * The linker's end-of-text markers are typed T but mark where text stops; naming the
+	 * bytes after them "_etext" would be wrong.
+	 */
+	if ((name_len == 6 && !memcmp(name, "_etext", 6)) ||
+	    (name_len == 10 && !memcmp(name, "_einittext", 10)))
+		spec.rank = KSYM_NOT_TEXT;
+	return symbol_table__add(ks->syms, &spec, spec.rank == KSYM_NOT_TEXT ? NULL : name,
+				 name_len);
 }
 
 static int kallsyms__read(struct kallsyms_loader *ld, int fd)
@@ -257,102 +230,6 @@ out_free_buf:
 	return err;
 }
 
-/*
- * Among symbols at one address, whether @x is a better name than @y: text before
- * barriers, global before weak before local, fewer leading underscores ("schedule" over
- * "__schedule"), then by name so the choice does not depend on the order of the file.
- */
-static bool ksym__better(const struct ksym *x, const struct ksym *y, const char *names)
-{
-	if (x->rank != y->rank)
-		return x->rank < y->rank;
-	if (x->name == KSYM_BARRIER || y->name == KSYM_BARRIER)
-		return false;
-	return symbol_name__cmp_alias(names + x->name, names + y->name) < 0;
-}
-
-static int ksym__cmp_addr(const void *a, const void *b)
-{
-	const struct ksym *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return 0;
-}
-
-/*
- * Sorts by address. /proc/kallsyms is sorted but for what follows the core kernel
- * (module, BPF and ftrace symbols), so only the part after the sorted prefix is sorted,
- * then merged: a linear pass instead of an O(n log n) sort of 100k+ symbols.
- */
-static int kallsyms__sort(struct kallsyms_loader *ld)
-{
-	struct kallsyms *ks = ld->ks;
-	size_t prefix = 1, i, j, k, n = ks->nr_syms;
-	struct ksym *merged;
-
-	while (prefix < n && ks->syms[prefix - 1].addr <= ks->syms[prefix].addr)
-		prefix++;
-	if (prefix >= n)
-		return 0;
-	qsort(ks->syms + prefix, n - prefix, sizeof(*ks->syms), ksym__cmp_addr);
-	merged = malloc(n * sizeof(*merged));
-	if (!merged)
-		return -ENOMEM;
-	for (i = 0, j = prefix, k = 0; i < prefix || j < n; k++) {
-		if (j == n || (i < prefix && ks->syms[i].addr <= ks->syms[j].addr))
-			merged[k] = ks->syms[i++];
-		else
-			merged[k] = ks->syms[j++];
-	}
-	free(ks->syms);
-	ks->syms = merged;
-	ld->syms_cap = n;
-	return 0;
-}
-
-/* Keeps the best symbol per address and drops barriers that end nothing. */
-static int kallsyms__finish(struct kallsyms_loader *ld)
-{
-	struct kallsyms *ks = ld->ks;
-	size_t i, j, n = 0;
-	int err;
-
-	err = kallsyms__sort(ld);
-	if (err)
-		return err;
-	ks->nr_text = 0;
-	for (i = 0; i < ks->nr_syms; i = j) {
-		struct ksym best = ks->syms[i];
-
-		for (j = i + 1; j < ks->nr_syms && ks->syms[j].addr == best.addr; j++) {
-			if (ksym__better(&ks->syms[j], &best, ks->names.data))
-				best = ks->syms[j];
-		}
-		if (best.name == KSYM_BARRIER && (!n || ks->syms[n - 1].name == KSYM_BARRIER))
-			continue;
-		if (best.name != KSYM_BARRIER)
-			ks->nr_text++;
-		ks->syms[n++] = best;
-	}
-	ks->nr_syms = n;
-	return 0;
-}
-
-static void kallsyms__shrink(struct kallsyms *ks)
-{
-	void *p;
-
-	p = realloc(ks->syms, (ks->nr_syms ? ks->nr_syms : 1) * sizeof(*ks->syms));
-	if (p)
-		ks->syms = p;
-	p = realloc(ks->names.data, ks->names.len ? ks->names.len : 1);
-	if (p) {
-		ks->names.data = p;
-		ks->names.cap = ks->names.len;
-	}
-}
-
 int kallsyms__load(const char *path, struct kallsyms **out)
 {
 	struct kallsyms_loader ld = { 0 };
@@ -364,15 +241,16 @@ int kallsyms__load(const char *path, struct kallsyms **out)
 	if (!ks)
 		return -ENOMEM;
 	ld.ks = ks;
+	ks->syms = symbol_table__new(&kallsyms_opts);
 	/* Module 0 is the core kernel; lines without "[module]" belong to it. */
 	ks->modules = malloc(sizeof(*ks->modules));
-	if (!ks->modules) {
+	if (!ks->syms || !ks->modules) {
 		err = -ENOMEM;
 		goto out_free;
 	}
 	ld.modules_cap = 1;
-	err = name_buffer__add(&ks->names, KALLSYMS_KERNEL_MODULE, strlen(KALLSYMS_KERNEL_MODULE),
-			       KSYM_BARRIER, &kernel);
+	err = name_buffer__add(&ks->module_names, KALLSYMS_KERNEL_MODULE,
+			       strlen(KALLSYMS_KERNEL_MODULE), UINT32_MAX, &kernel);
 	if (err)
 		goto out_free;
 	ks->modules[ks->nr_modules++] = kernel;
@@ -385,14 +263,13 @@ int kallsyms__load(const char *path, struct kallsyms **out)
 	err = kallsyms__read(&ld, fd);
 	if (err)
 		goto out_close;
-	err = kallsyms__finish(&ld);
+	err = symbol_table__seal(ks->syms);
 	if (err)
 		goto out_close;
-	if (!ks->nr_text) {
+	if (!symbol_table__count(ks->syms)) {
 		err = ld.nr_zero ? -EACCES : -ENODATA;
 		goto out_close;
 	}
-	kallsyms__shrink(ks);
 	close(fd);
 	*out = ks;
 	return 0;
@@ -408,8 +285,8 @@ void kallsyms__free(struct kallsyms *ks)
 {
 	if (!ks)
 		return;
-	free(ks->syms);
-	free(ks->names.data);
+	symbol_table__free(ks->syms);
+	free(ks->module_names.data);
 	free(ks->modules);
 	free(ks);
 }
@@ -417,33 +294,18 @@ void kallsyms__free(struct kallsyms *ks)
 int kallsyms__find(const struct kallsyms *ks, uint64_t addr, const char **name,
 		   const char **module, uint64_t *start)
 {
-	size_t lo = 0, hi = ks->nr_syms;
-	const struct ksym *sym;
+	const char *found;
+	uint16_t tag;
 
-	/* The last symbol whose address is <= addr. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ks->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
+	found = symbol_table__find(ks->syms, addr, start, &tag);
+	if (!found)
 		return -ENOENT;
-	sym = &ks->syms[lo - 1];
-	if (sym->name == KSYM_BARRIER)
-		return -ENOENT;
-	if (lo == ks->nr_syms && addr - sym->addr >= KSYM_LAST_EXTENT)
-		return -ENOENT;
-	*name = ks->names.data + sym->name;
-	*module = ks->names.data + ks->modules[sym->module];
-	if (start)
-		*start = sym->addr;
+	*name = found;
+	*module = ks->module_names.data + ks->modules[tag];
 	return 0;
 }
 
 size_t kallsyms__count(const struct kallsyms *ks)
 {
-	return ks->nr_text;
+	return symbol_table__count(ks->syms);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The kernel's text symbols from a kallsyms file (/proc/kallsyms), sorted by address for
- * binary search. Names and module names live in one string arena owned by the table.
+ * The kernel's text symbols from a kallsyms file (/proc/kallsyms), in a symbol table sorted
+ * by address for binary search, each tagged with its module.
  */
 #ifndef PROF_KALLSYMS_H
 #define PROF_KALLSYMS_H

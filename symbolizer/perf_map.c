@@ -9,10 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "array.h"
 #include "log.h"
-#include "symbol_names.h"
 #include "number_scan.h"
+#include "symbol_table.h"
 
 /* Bytes read at once; with an unfinished line carried over, the most a read holds. */
 #define PERF_MAP_READ_CHUNK (64 * 1024)
@@ -22,25 +21,17 @@
  */
 #define PERF_MAP_MAX_SIZE (1ull << 32)
 /*
- * The memory a kept line is charged: its name, and its range twice, as a later line may
- * cut it in two. The table is trimmed to no more after each read.
+ * The memory a kept line is charged: its name, and three entries of the table: its own,
+ * the second half of one it cuts in two, and a gap after it when it is 4 GiB long. The
+ * table holds no more after each read.
  */
-#define LINE_COST(name_len) (2 * sizeof(struct perf_sym) + (name_len) + 1)
+#define LINE_COST(name_len) (3 * SYMBOL_TABLE_ENTRY_SIZE + (name_len) + 1)
 
-/* A named range; in the table they are disjoint and sorted by start. */
-struct perf_sym {
-	uint64_t start;
-	uint64_t end;
-	uint32_t name; /* offset in perf_map.names */
-	uint32_t seq;  /* order of the line in the file: of two overlapping lines, later wins */
-};
+/* Of two lines covering an address, the later one names it. */
+static const struct symbol_table_opts perf_map_opts = { .rule = SYMBOL_TABLE_LATEST };
 
 struct perf_map {
-	struct perf_sym *syms;
-	size_t nr_syms;
-	size_t cap;
-	struct name_buffer names; /* also holds names of lines overridden since */
-	uint32_t next_seq;
+	struct symbol_table *table; /* also holds the names of lines overridden since */
 	size_t lines;  /* lines kept */
 	size_t memory; /* bytes charged for them (see LINE_COST) */
 	size_t bad_lines;
@@ -132,11 +123,15 @@ static bool perf_map__fits(const struct perf_map *map, size_t name_len)
 	       (!t || !t->memory_limit || t->memory + cost <= t->memory_limit);
 }
 
-/* Returns 1 when a range was added, 0 for an empty range or one past the limits, -errno. */
+/*
+ * Returns 1 when a range was added, 0 for an empty range or one past the limits, -errno.
+ * @name_len is at most PERF_MAP_MAX_LINE.
+ */
 static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, const char *name,
 			 size_t name_len)
 {
-	struct perf_sym *sym;
+	struct symbol_spec spec = { .start = start, .size = size };
+	char clean[PERF_MAP_MAX_LINE];
 	int err;
 
 	if (!size)
@@ -145,18 +140,11 @@ static int perf_map__add(struct perf_map *map, uint64_t start, uint64_t size, co
 		map->dropped++;
 		return 0;
 	}
-	err = array__reserve(&map->syms, &map->cap, map->nr_syms + 1, sizeof(*map->syms));
+	memcpy(clean, name, name_len);
+	name__sanitize(clean, name_len);
+	err = symbol_table__add(map->table, &spec, clean, name_len);
 	if (err)
 		return err;
-	sym = &map->syms[map->nr_syms];
-	err = name_buffer__add(&map->names, name, name_len, UINT32_MAX, &sym->name);
-	if (err)
-		return err;
-	name__sanitize(map->names.data + sym->name, name_len);
-	sym->start = start;
-	sym->end = start + size;
-	sym->seq = map->next_seq++;
-	map->nr_syms++;
 	map->lines++;
 	map->memory += LINE_COST(name_len);
 	if (map->totals)
@@ -212,205 +200,11 @@ static ssize_t perf_map__add_lines(struct perf_map *map, const char *buf, size_t
 	return line - buf;
 }
 
-static int perf_sym__cmp(const void *a, const void *b)
-{
-	const struct perf_sym *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int u64__cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* A max-heap of indices into syms, by seq: the latest line covering the sweep point on top. */
-struct seq_heap {
-	const struct perf_sym *syms;
-	size_t *items;
-	size_t len;
-};
-
-static void heap__push(struct seq_heap *h, size_t idx)
-{
-	size_t i = h->len++, parent;
-
-	while (i && h->syms[h->items[parent = (i - 1) / 2]].seq < h->syms[idx].seq) {
-		h->items[i] = h->items[parent];
-		i = parent;
-	}
-	h->items[i] = idx;
-}
-
-static void heap__pop(struct seq_heap *h)
-{
-	size_t last = h->items[--h->len], i = 0, child;
-
-	while ((child = 2 * i + 1) < h->len) {
-		if (child + 1 < h->len &&
-		    h->syms[h->items[child + 1]].seq > h->syms[h->items[child]].seq)
-			child++;
-		if (h->syms[h->items[child]].seq <= h->syms[last].seq)
-			break;
-		h->items[i] = h->items[child];
-		i = child;
-	}
-	if (h->len)
-		h->items[i] = last;
-}
-
-/*
- * Cuts overlapping ranges (sorted by start) into disjoint ones, each piece of the address
- * space going to the latest line that covers it: a sweep over every range boundary with
- * the covering lines in a heap. Each line cuts at most one piece in two besides adding
- * its own, so the pieces of m disjoint ones and k new ones are at most @max = m + 2k.
- */
-static int perf_map__sweep(struct perf_map *map, size_t max)
-{
-	size_t n = map->nr_syms, nb = 0, i, k, next = 0, nout = 0;
-	struct seq_heap heap = { .syms = map->syms };
-	struct perf_sym *out = NULL, *last;
-	uint64_t *bounds;
-	int err = -ENOMEM;
-
-	bounds = malloc(2 * n * sizeof(*bounds));
-	heap.items = malloc(n * sizeof(*heap.items));
-	out = malloc(max * sizeof(*out));
-	if (!bounds || !heap.items || !out)
-		goto out_free;
-	for (i = 0; i < n; i++) {
-		bounds[nb++] = map->syms[i].start;
-		bounds[nb++] = map->syms[i].end;
-	}
-	qsort(bounds, nb, sizeof(*bounds), u64__cmp);
-	for (i = k = 0; i < nb; i++)
-		if (!k || bounds[k - 1] != bounds[i])
-			bounds[k++] = bounds[i];
-	nb = k;
-
-	for (k = 0; k + 1 < nb; k++) {
-		uint64_t x = bounds[k];
-		const struct perf_sym *top;
-
-		while (next < n && map->syms[next].start <= x)
-			heap__push(&heap, next++);
-		while (heap.len && map->syms[heap.items[0]].end <= x)
-			heap__pop(&heap);
-		if (!heap.len)
-			continue;
-		top = &map->syms[heap.items[0]];
-		last = nout ? &out[nout - 1] : NULL;
-		if (last && last->end == x && last->seq == top->seq) {
-			last->end = bounds[k + 1];
-			continue;
-		}
-		if (nout == max) {
-			err = -EOVERFLOW;
-			goto out_free;
-		}
-		out[nout] = *top;
-		out[nout].start = x;
-		out[nout].end = bounds[k + 1];
-		nout++;
-	}
-	free(map->syms);
-	map->syms = out;
-	map->nr_syms = nout;
-	map->cap = max;
-	out = NULL;
-	err = 0;
-
-out_free:
-	free(out);
-	free(heap.items);
-	free(bounds);
-	return err;
-}
-
-/*
- * Sorts the ranges added from @first on into the ones before (sorted and disjoint), and
- * makes them all disjoint. On failure, ranges of lines from @first_seq on are dropped,
- * which leaves the table as it was before they were added.
- */
-static int perf_map__normalize(struct perf_map *map, size_t first, uint32_t first_seq)
-{
-	size_t n = map->nr_syms, k = n - first, i, j, w;
-	struct perf_sym *added;
-	uint64_t max_end = 0;
-	int err;
-
-	if (!k)
-		return 0;
-	/* Only the new ranges are sorted: a table read again and again is merged, not sorted. */
-	qsort(map->syms + first, k, sizeof(*map->syms), perf_sym__cmp);
-	if (first && perf_sym__cmp(&map->syms[first - 1], &map->syms[first]) > 0) {
-		added = malloc(k * sizeof(*added));
-		if (!added) {
-			err = -ENOMEM;
-			goto out_drop;
-		}
-		memcpy(added, map->syms + first, k * sizeof(*added));
-		/* From the back: every slot is read before it is written. */
-		for (i = first, j = k, w = n; j;) {
-			if (i && perf_sym__cmp(&map->syms[i - 1], &added[j - 1]) > 0)
-				map->syms[--w] = map->syms[--i];
-			else
-				map->syms[--w] = added[--j];
-		}
-		free(added);
-	}
-	for (i = 0; i < n; i++) {
-		if (i && map->syms[i].start < max_end)
-			break;
-		if (map->syms[i].end > max_end)
-			max_end = map->syms[i].end;
-	}
-	if (i == n)
-		return 0;
-	err = perf_map__sweep(map, first + 2 * k);
-	if (!err)
-		return 0;
-
-out_drop:
-	for (i = j = 0; i < map->nr_syms; i++)
-		if (map->syms[i].seq < first_seq)
-			map->syms[j++] = map->syms[i];
-	map->nr_syms = j;
-	return err;
-}
-
-/* Gives back what growing took beyond the table: it holds no more than it was charged. */
-static void perf_map__trim(struct perf_map *map)
-{
-	struct perf_sym *syms;
-	char *names;
-
-	if (map->nr_syms && map->cap > map->nr_syms) {
-		syms = realloc(map->syms, map->nr_syms * sizeof(*syms));
-		if (syms) {
-			map->syms = syms;
-			map->cap = map->nr_syms;
-		}
-	}
-	if (map->names.len && map->names.cap > map->names.len) {
-		names = realloc(map->names.data, map->names.len);
-		if (names) {
-			map->names.data = names;
-			map->names.cap = map->names.len;
-		}
-	}
-}
-
 /* Counts what a read since @before found in the totals. */
 static void perf_map__commit(struct perf_map *map, const struct perf_map *before)
 {
 	struct perf_map_totals *t = map->totals;
 
-	perf_map__trim(map);
 	if (!t)
 		return;
 	t->bad_lines += map->bad_lines - before->bad_lines;
@@ -423,11 +217,7 @@ static void perf_map__undo(struct perf_map *map, const struct perf_map *before)
 {
 	if (map->totals)
 		map->totals->memory -= map->memory - before->memory;
-	/* Before normalize the new ranges are the last ones; after a failed one, gone. */
-	if (map->nr_syms > before->nr_syms)
-		map->nr_syms = before->nr_syms;
-	map->names.len = before->names.len;
-	map->next_seq = before->next_seq;
+	symbol_table__discard(map->table);
 	map->lines = before->lines;
 	map->memory = before->memory;
 	map->bad_lines = before->bad_lines;
@@ -437,6 +227,22 @@ static void perf_map__undo(struct perf_map *map, const struct perf_map *before)
 	map->skipping = before->skipping;
 }
 
+/* An empty table charged to @totals (may be NULL), or NULL without memory. */
+static struct perf_map *perf_map__new(struct perf_map_totals *totals)
+{
+	struct perf_map *map = calloc(1, sizeof(*map));
+
+	if (!map)
+		return NULL;
+	map->table = symbol_table__new(&perf_map_opts);
+	if (!map->table) {
+		free(map);
+		return NULL;
+	}
+	map->totals = totals;
+	return map;
+}
+
 int perf_map__parse(const char *buf, size_t len, struct perf_map_totals *totals,
 		    struct perf_map **out)
 {
@@ -444,10 +250,9 @@ int perf_map__parse(const char *buf, size_t len, struct perf_map_totals *totals,
 	ssize_t complete;
 	int err;
 
-	map = calloc(1, sizeof(*map));
+	map = perf_map__new(totals);
 	if (!map)
 		return -ENOMEM;
-	map->totals = totals;
 	complete = perf_map__add_lines(map, buf, len);
 	if (complete < 0) {
 		err = complete;
@@ -459,7 +264,7 @@ int perf_map__parse(const char *buf, size_t len, struct perf_map_totals *totals,
 		if (err)
 			goto out_free;
 	}
-	err = perf_map__normalize(map, 0, 0);
+	err = symbol_table__seal(map->table);
 	if (err)
 		goto out_free;
 	perf_map__commit(map, &(const struct perf_map){ 0 });
@@ -586,7 +391,7 @@ static int perf_map__load(struct perf_map *map, int fd, uint64_t size)
 
 	err = perf_map__read_lines(map, fd, size);
 	if (!err)
-		err = perf_map__normalize(map, before.nr_syms, before.next_seq);
+		err = symbol_table__seal(map->table);
 	if (err) {
 		perf_map__undo(map, &before);
 		return err;
@@ -594,22 +399,21 @@ static int perf_map__load(struct perf_map *map, int fd, uint64_t size)
 	map->truncated = size > PERF_MAP_MAX_FILE && map->read_end == PERF_MAP_MAX_FILE;
 	perf_map__commit(map, &before);
 	perf_map__report(map, before.bad_lines);
-	return map->next_seq - before.next_seq;
+	return map->lines - before.lines;
 }
 
 static struct perf_map *perf_map__new_file(const char *path, uid_t owner,
 					   struct perf_map_totals *totals, const struct stat *st)
 {
-	struct perf_map *map = calloc(1, sizeof(*map));
+	struct perf_map *map = perf_map__new(totals);
 
 	if (!map)
 		return NULL;
 	map->path = strdup(path);
 	if (!map->path) {
-		free(map);
+		perf_map__free(map);
 		return NULL;
 	}
-	map->totals = totals;
 	map->owner = owner;
 	map->dev = st->st_dev;
 	map->ino = st->st_ino;
@@ -650,11 +454,7 @@ static void perf_map__reset(struct perf_map *map, const struct stat *st)
 {
 	if (map->totals)
 		map->totals->memory -= map->memory;
-	free(map->syms);
-	free(map->names.data);
-	map->syms = NULL;
-	map->nr_syms = map->cap = 0;
-	memset(&map->names, 0, sizeof(map->names));
+	symbol_table__clear(map->table);
 	map->lines = map->memory = 0;
 	map->bad_lines = map->dropped = 0;
 	map->dev = st->st_dev;
@@ -692,34 +492,19 @@ void perf_map__free(struct perf_map *map)
 		return;
 	if (map->totals)
 		map->totals->memory -= map->memory;
-	free(map->syms);
-	free(map->names.data);
+	symbol_table__free(map->table);
 	free(map->path);
 	free(map);
 }
 
 const char *perf_map__find(const struct perf_map *map, uint64_t addr)
 {
-	size_t lo = 0, hi = map->nr_syms;
-	const struct perf_sym *sym;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (map->syms[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	sym = &map->syms[lo - 1];
-	return addr < sym->end ? map->names.data + sym->name : NULL;
+	return symbol_table__find(map->table, addr, NULL, NULL);
 }
 
 size_t perf_map__count(const struct perf_map *map)
 {
-	return map->nr_syms;
+	return symbol_table__count(map->table);
 }
 
 size_t perf_map__bad_lines(const struct perf_map *map)

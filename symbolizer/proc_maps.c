@@ -14,10 +14,9 @@
 #include "dso.h"
 #include "dso_cache.h"
 #include "log.h"
-#include "proc_jit.h"
-#include "symbolizer_internal.h"
-#include "symbolizer.h"
+#include "names.h"
 #include "number_scan.h"
+#include "proc_jit.h"
 
 #define MAPS_READ_SIZE (64 * 1024)
 #define DELETED_SUFFIX " (deleted)"

@@ -61,6 +61,8 @@ struct proc_maps_env {
  * -ENOMEM.
  */
 int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps **out);
+/* NULL-safe. Files no other snapshot maps stay cached a while (bounded), then are closed. */
+void proc_maps__free(struct proc_maps *maps);
 
 /*
  * Opens the file of @map (of process @pid under @proc_root) as the process sees it: through

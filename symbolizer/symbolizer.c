@@ -17,10 +17,11 @@
 #include "hash_table.h"
 #include "kallsyms.h"
 #include "log.h"
+#include "names.h"
 #include "perf_map.h"
 #include "proc_jit.h"
 #include "proc_maps.h"
-#include "symbolizer_internal.h"
+#include "string_pool.h"
 #include "vdso.h"
 
 /*

@@ -19,8 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The snapshots symbolizer__snapshot() returns, and proc_maps__free(). */
+#include "proc_maps.h"
+
 struct symbolizer;
-struct proc_maps;
 
 struct symbolizer_opts {
 	const char *proc_root; /* where procfs is mounted; NULL means "/proc" (tests change it) */
@@ -82,13 +84,12 @@ void symbolizer__free(struct symbolizer *sym);
 
 /*
  * Reads the mappings of process @pid now and opens every mapped executable file.
- * Returns 0 and an owned snapshot in *@out (empty for a kernel thread), or -errno:
- * -ESRCH when there is no such process, or it exited (zombie) or vanished while its maps
- * were read; each such exit counts in stats.vanished (a pid <= 0 does not).
+ * Returns 0 and an owned snapshot in *@out (empty for a kernel thread), freed with
+ * proc_maps__free(), or -errno: -ESRCH when there is no such process, or it exited
+ * (zombie) or vanished while its maps were read; each such exit counts in stats.vanished
+ * (a pid <= 0 does not).
  */
 int symbolizer__snapshot(struct symbolizer *sym, int pid, struct proc_maps **out);
-/* NULL-safe. Files no other snapshot maps stay cached a while (bounded), then are closed. */
-void proc_maps__free(struct proc_maps *maps);
 
 /*
  * Names the user address @ip of the process @maps describes (NULL: unknown process).

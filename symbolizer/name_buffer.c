@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "symbol_names.h"
+#include "name_buffer.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
@@ -23,20 +24,15 @@ int name_buffer__add(struct name_buffer *nb, const char *name, size_t len, uint3
 	return 0;
 }
 
-static size_t leading_underscores(const char *name)
+void name_buffer__trim(struct name_buffer *nb)
 {
-	size_t n = 0;
+	char *data;
 
-	while (name[n] == '_')
-		n++;
-	return n;
-}
-
-int symbol_name__cmp_alias(const char *a, const char *b)
-{
-	size_t ua = leading_underscores(a), ub = leading_underscores(b);
-
-	if (ua != ub)
-		return ua < ub ? -1 : 1;
-	return strcmp(a, b);
+	if (!nb->len || nb->cap == nb->len)
+		return;
+	data = realloc(nb->data, nb->len);
+	if (data) {
+		nb->data = data;
+		nb->cap = nb->len;
+	}
 }

@@ -9,8 +9,6 @@
 #include "options.h"
 
 #define MAX_FREQUENCY 100000
-#define DEFAULT_STACK_MAP_SIZE 32768
-#define DEFAULT_COUNTS_MAP_SIZE 65536
 #define MAX_MAP_SIZE (1u << 24)
 #define PID_LIMIT 0x7fffffffu /* existence is checked later, with a clearer message */
 #define CPU_LIMIT 8192
@@ -24,8 +22,8 @@ void sampling_opts__init(struct sampling_opts *opts, uint32_t frequency)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->frequency = frequency;
-	opts->stack_map_size = DEFAULT_STACK_MAP_SIZE;
-	opts->counts_map_size = DEFAULT_COUNTS_MAP_SIZE;
+	opts->stack_map_size = SAMPLING_STACK_MAP_SIZE;
+	opts->counts_map_size = SAMPLING_COUNTS_MAP_SIZE;
 	opts->unwind_table_bytes = DEFAULT_UNWIND_TABLE_BYTES;
 	opts->unwind_cache = SAMPLING_DEFAULT_UNWIND_CACHE;
 }
@@ -159,11 +157,11 @@ const struct option_spec sampling_options[] = {
 	{ .name = "stack-map-size", .arg = "N", .parse = parse_map_size,
 	  .offset = offsetof(struct sampling_opts, stack_map_size),
 	  .help = "distinct stacks the kernel can hold (default "
-		  OPTION_STR(DEFAULT_STACK_MAP_SIZE) ")" },
+		  OPTION_STR(SAMPLING_STACK_MAP_SIZE) ", agent " OPTION_STR(AGENT_STACK_MAP_SIZE) ")" },
 	{ .name = "counts-map-size", .arg = "N", .parse = parse_map_size,
 	  .offset = offsetof(struct sampling_opts, counts_map_size),
-	  .help = "distinct (thread, stack) keys (default " OPTION_STR(DEFAULT_COUNTS_MAP_SIZE)
-		  ")" },
+	  .help = "distinct (thread, stack) keys (default " OPTION_STR(SAMPLING_COUNTS_MAP_SIZE)
+		  ", agent " OPTION_STR(AGENT_COUNTS_MAP_SIZE) ")" },
 	{ .name = "debuginfo-path", .arg = "DIR[:DIR...]", .parse = parse_debuginfo_path,
 	  .offset = offsetof(struct sampling_opts, debuginfo_path),
 	  .help = "roots of separate debug files (DIR/.build-id/xx/rest.debug),\n"

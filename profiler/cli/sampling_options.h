@@ -29,6 +29,11 @@ struct sampling_opts {
 };
 
 #define SAMPLING_DEFAULT_UNWIND_CACHE "/var/cache/bpfprof/unwind"
+/* Map sizes: a recording's, and an agent's (fewer distinct stacks per interval: half). */
+#define SAMPLING_STACK_MAP_SIZE 32768
+#define SAMPLING_COUNTS_MAP_SIZE 65536
+#define AGENT_STACK_MAP_SIZE 16384
+#define AGENT_COUNTS_MAP_SIZE 32768
 
 /*
  * -p, -C, --cgroup and the rest but -F, into a struct sampling_opts: a command includes

@@ -230,9 +230,8 @@ static void set_defaults(struct agent_opts *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	sampling_opts__init(&opts->sampling, DEFAULT_FREQUENCY);
-	/* Fewer distinct stacks per interval than per recording: smaller maps, twice over. */
-	opts->sampling.stack_map_size = 16384;
-	opts->sampling.counts_map_size = 32768;
+	opts->sampling.stack_map_size = AGENT_STACK_MAP_SIZE;
+	opts->sampling.counts_map_size = AGENT_COUNTS_MAP_SIZE;
 	opts->interval_s = DEFAULT_INTERVAL_S;
 	opts->store_dir = DEFAULT_STORE_DIR;
 	opts->store_max_size = DEFAULT_STORE_MAX_SIZE;

@@ -282,7 +282,7 @@ static void report_unwinding(struct agent *a)
 	f = open_memstream(&line, &len);
 	if (!f)
 		return;
-	summary__print_unwinding(f, &stats.counters, stats.dwarf_unwind, &stats.unwind);
+	summary__print_unwinding(f, &stats);
 	if (!fclose(f))
 		pr_info("%s", line);
 	free(line);

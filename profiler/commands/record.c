@@ -165,7 +165,6 @@ static void report_command_status(struct recording *r)
 static int finish_sampling(struct recording *r)
 {
 	struct session_snapshot snap;
-	struct session_stats stats;
 	double duration;
 	int err;
 
@@ -178,13 +177,7 @@ static int finish_sampling(struct recording *r)
 	r->summary.build = snap.build;
 	r->summary.duration_s = duration;
 	r->summary.frequency = r->opts->sampling.frequency;
-	session__stats(r->session, &stats);
-	r->summary.ncpus = stats.ncpus;
-	r->summary.counters = stats.counters;
-	r->summary.dwarf_unwind = stats.dwarf_unwind;
-	r->summary.unwind = stats.unwind;
-	r->summary.sym = stats.sym;
-	r->summary.procs = stats.procs;
+	session__stats(r->session, &r->summary.session);
 	return 0;
 }
 

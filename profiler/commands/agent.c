@@ -13,14 +13,10 @@
 #include "interval.h"
 #include "log.h"
 #include "pprof_writer.h"
-#include "proc_table.h"
 #include "profile.h"
-#include "sampler.h"
-#include "sampling_setup.h"
+#include "session.h"
 #include "store.h"
 #include "summary.h"
-#include "symbolizer.h"
-#include "unwind_loader.h"
 #include "upload.h"
 #include "verbosity.h"
 
@@ -54,14 +50,9 @@ struct agent_totals {
 
 struct agent {
 	const struct agent_opts *opts;
-	struct symbolizer *sym;
-	struct proc_table *procs;
-	struct sampler *sampler;
-	struct unwind_loader *unwinder; /* NULL with --unwind fp */
+	struct session *session;
 	struct store *store;
 	struct uploader *uploader;
-	struct interval_source source;
-	struct prof_sample_counters counters;
 	struct agent_totals totals;   /* since the last hourly report */
 	struct agent_totals lifetime; /* since the start */
 	bool warned_losses;
@@ -70,7 +61,6 @@ struct agent {
 	uint64_t last_report_ns;    /* CLOCK_MONOTONIC */
 	bool store_paused;	    /* the last write failed (full disk, folder held elsewhere) */
 	uint64_t store_reopened;    /* store_stats.reopened the uploader knows of */
-	char host[PROFILE_HOST_MAX];
 	char host_label[HOST_LABEL_MAX];
 };
 
@@ -115,7 +105,7 @@ static void make_host_label(struct agent *a)
 	for (size_t i = 0; i < a->opts->nlabels; i++)
 		if (!strncmp(a->opts->labels[i], "hostname=", 9))
 			return;
-	snprintf(host, sizeof(host), "%s", a->host);
+	snprintf(host, sizeof(host), "%s", session__host(a->session));
 	/* A label value cannot hold these; a host name should not either. */
 	for (char *c = host; *c; c++)
 		if (strchr(",{}=; ", *c))
@@ -153,31 +143,15 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 	return uploader__new(&uo, &a->uploader);
 }
 
-static int start_sampling(struct agent *a, const uint32_t *tgids)
+static int start_sampling(struct agent *a)
 {
-	struct sampler_opts so = {
-		.double_buffer = true,
-		.time_slot_ns = TIME_SLOT_NS,
-	};
 	int err;
 
-	sampling_setup__sampler_opts(&a->opts->sampling, tgids, a->procs, &so);
-	err = sampler__new(&so, &a->sampler);
+	err = session__load(a->session, NULL, NULL);
 	if (!err)
-		err = sampling_setup__unwinding(&a->opts->sampling, tgids, a->sampler, a->sym,
-						a->procs, &a->unwinder);
-	if (!err)
-		err = sampler__start(a->sampler);
+		err = session__start(a->session);
 	if (err)
 		return err;
-	a->source = (struct interval_source){
-		.sampler = a->sampler,
-		.sym = a->sym,
-		.procs = a->procs,
-		.slot_ns = TIME_SLOT_NS,
-		.frequency = a->opts->sampling.frequency,
-		.host = a->host,
-	};
 	a->interval_start_mono_ns = monotonic_ns();
 	a->interval_start_ns = realtime_ns();
 	return 0;
@@ -216,7 +190,7 @@ static int store_interval(struct agent *a, const struct interval_result *r, cons
 /* Samples the interval lost: per interval in debug output, and the first time as a warning. */
 static uint64_t report_losses(struct agent *a, const struct interval_result *r)
 {
-	const struct prof_sample_counters *l = &r->lost;
+	const struct prof_sample_counters *l = &r->snap.counters;
 	uint64_t stacks = l->kstack_collision + l->ustack_collision + l->stack_errors;
 
 	if (!stacks && !l->counts_full && !l->events_lost)
@@ -255,8 +229,7 @@ static void close_interval(struct agent *a)
 	bool stored;
 	int err;
 
-	err = interval__close(&a->source, a->interval_start_ns, a->interval_start_mono_ns,
-			      &a->counters, &r);
+	err = interval__close(a->session, a->interval_start_ns, a->interval_start_mono_ns, &r);
 	a->interval_start_ns = r.end_ns;
 	a->interval_start_mono_ns = r.end_mono_ns;
 	lost = report_losses(a, &r);
@@ -265,13 +238,13 @@ static void close_interval(struct agent *a)
 		add_totals(a, 0, lost, !a->store);
 		return;
 	}
-	total = profile__total(r.prof);
+	total = profile__total(r.snap.prof);
 	/* An empty interval says nothing: neither stored nor sent. */
 	if (!total) {
 		add_totals(a, 0, lost, true);
 		goto out_free;
 	}
-	err = pprof__encode(r.prof, &raw, &len);
+	err = pprof__encode(r.snap.prof, &raw, &len);
 	if (err) {
 		pr_warn("cannot encode the interval's profile: %s\n", strerror(-err));
 		add_totals(a, total, lost, false);
@@ -279,7 +252,7 @@ static void close_interval(struct agent *a)
 	}
 	pr_debug("interval of %.1f s: %llu samples, %llu keys, %zu processes held\n",
 		 (r.end_ns - r.start_ns) * 1e-9, (unsigned long long)total,
-		 (unsigned long long)r.build.keys, proc_table__count(a->procs));
+		 (unsigned long long)r.snap.build.keys, session__process_count(a->session));
 	stored = a->store && !store_interval(a, &r, raw, len, name);
 	add_totals(a, total, lost, stored || !a->store);
 	if (stored) {
@@ -291,7 +264,7 @@ static void close_interval(struct agent *a)
 	}
 out_free:
 	free(raw);
-	profile__free(r.prof);
+	profile__free(r.snap.prof);
 	/* What the interval freed goes back to the system: RSS stays flat between intervals. */
 	malloc_trim(0);
 }
@@ -299,20 +272,17 @@ out_free:
 /* Logs how stacks were unwound since the start, as the record summary's line says it. */
 static void report_unwinding(struct agent *a)
 {
-	struct prof_sample_counters c;
-	struct unwind_loader_stats u = { 0 };
+	struct session_stats stats;
 	char *line = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	if (sampler__counters(a->sampler, &c))
+	if (session__stats(a->session, &stats))
 		return;
-	if (a->unwinder)
-		unwind_loader__stats(a->unwinder, &u);
 	f = open_memstream(&line, &len);
 	if (!f)
 		return;
-	summary__print_unwinding(f, &c, a->unwinder != NULL, &u);
+	summary__print_unwinding(f, &stats);
 	if (!fclose(f))
 		pr_info("%s", line);
 	free(line);
@@ -321,16 +291,16 @@ static void report_unwinding(struct agent *a)
 /* Logs what perf maps lost since the start, if anything, as the record summary says it. */
 static void report_perf_maps(struct agent *a)
 {
-	struct symbolizer_stats stats;
+	struct session_stats stats;
 	char *line = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	symbolizer__stats(a->sym, &stats);
+	session__stats(a->session, &stats);
 	f = open_memstream(&line, &len);
 	if (!f)
 		return;
-	summary__print_perf_maps(f, &stats);
+	summary__print_perf_maps(f, &stats.sym);
 	if (!fclose(f) && len)
 		pr_info("%s", line);
 	free(line);
@@ -356,7 +326,7 @@ static void report_totals(struct agent *a, uint64_t now)
 		(unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
 		(unsigned long long)us.refused, (unsigned long long)us.refused_kept,
 		(unsigned long long)us.given_up, (unsigned long long)us.pending,
-		proc_table__count(a->procs));
+		session__process_count(a->session));
 	report_unwinding(a);
 	report_perf_maps(a);
 	memset(&a->totals, 0, sizeof(a->totals));
@@ -373,9 +343,8 @@ static void run_loop(struct agent *a)
 	while (!stop_requested) {
 		now = monotonic_ns();
 		timeout = next_close > now ? (next_close - now) / 1000000 + 1 : 0;
-		sampler__poll(a->sampler, timeout < POLL_INTERVAL_MS ? timeout : POLL_INTERVAL_MS);
+		session__poll(a->session, timeout < POLL_INTERVAL_MS ? timeout : POLL_INTERVAL_MS);
 		now = monotonic_ns();
-		proc_table__refresh(a->procs, now, false);
 		if (reopen_requested) {
 			reopen_requested = 0;
 			if (log__reopen())
@@ -395,18 +364,18 @@ static void run_loop(struct agent *a)
 /* The partial interval is closed and stored; pending uploads get a bounded time. */
 static void shut_down(struct agent *a)
 {
-	struct prof_sample_counters c = { 0 };
+	struct session_stats stats;
 	struct upload_stats us;
 	size_t pending;
 
 	/* Stop first: every sample taken is then in the interval closed last. */
-	sampler__stop(a->sampler);
+	session__stop(a->session);
 	close_interval(a);
-	sampler__counters(a->sampler, &c);
+	session__stats(a->session, &stats);
 	pr_info("stopped after %llu intervals: %llu samples in profiles of the %llu taken, %llu "
 		"lost, %llu intervals not stored\n",
 		(unsigned long long)a->lifetime.intervals, (unsigned long long)a->lifetime.samples,
-		(unsigned long long)c.samples, (unsigned long long)a->lifetime.lost,
+		(unsigned long long)stats.counters.samples, (unsigned long long)a->lifetime.lost,
 		(unsigned long long)a->lifetime.not_stored);
 	report_unwinding(a);
 	if (!a->uploader)
@@ -441,31 +410,36 @@ static void url_for_log(const char *url, char *out, size_t size)
 		snprintf(out, size, "%s", url);
 }
 
-static void log_start(const struct agent *a)
+static void log_start(struct agent *a)
 {
 	const struct agent_opts *o = a->opts;
+	struct session_stats stats;
 	char url[512] = "none";
 
 	if (o->upload_url)
 		url_for_log(o->upload_url, url, sizeof(url));
+	session__stats(a->session, &stats);
 	pr_info("sampling %zu CPUs at %u Hz, one profile every %g s; store: %s; upload: %s\n",
-		sampler__cpu_count(a->sampler), o->sampling.frequency, o->interval_s,
+		stats.ncpus, o->sampling.frequency, o->interval_s,
 		o->store_dir ? o->store_dir : "none", url);
 }
 
 int agent__run(const struct agent_opts *opts)
 {
+	struct session_opts so = {
+		.sampling = &opts->sampling,
+		.idle_cache_bytes = IDLE_CACHE_BYTES,
+		.time_slot_ns = TIME_SLOT_NS,
+	};
 	struct agent a = { .opts = opts };
-	uint32_t *tgids = NULL;
 	int err;
 
 	setup_logging(opts);
-	sampling_setup__host_name(a.host);
 	if (opts->log_file && (err = log__set_file(opts->log_file))) {
 		pr_err("cannot open the log file %s: %s\n", opts->log_file, strerror(-err));
 		return err;
 	}
-	err = sampling_setup__begin(&opts->sampling, &tgids);
+	err = session__open(&so, &a.session);
 	if (err)
 		goto out_free;
 	err = open_store(&a);
@@ -474,12 +448,9 @@ int agent__run(const struct agent_opts *opts)
 	err = start_uploader(&a, realtime_ns());
 	if (err)
 		goto out_free;
-	err = sampling_setup__naming(&opts->sampling, IDLE_CACHE_BYTES, &a.sym, &a.procs);
-	if (err)
-		goto out_free;
 	stop_requested = 0;
 	install_signal_handlers();
-	err = start_sampling(&a, tgids);
+	err = start_sampling(&a);
 	if (err)
 		goto out_free;
 	log_start(&a);
@@ -488,12 +459,8 @@ int agent__run(const struct agent_opts *opts)
 
 out_free:
 	uploader__free(a.uploader);
-	sampler__free(a.sampler);
-	proc_table__free(a.procs);
-	unwind_loader__free(a.unwinder);
-	symbolizer__free(a.sym);
+	session__free(a.session);
 	store__close(a.store);
-	free(tgids);
 	return err;
 }
 

@@ -13,17 +13,12 @@
 #include "command.h"
 #include "log.h"
 #include "output_file.h"
-#include "proc_table.h"
 #include "profile.h"
-#include "profile_builder.h"
 #include "profile_io.h"
 #include "progress.h"
-#include "sampler.h"
-#include "sampling_setup.h"
+#include "session.h"
 #include "stack_capture_file.h"
 #include "summary.h"
-#include "symbolizer.h"
-#include "unwind_loader.h"
 #include "verbosity.h"
 
 #define POLL_INTERVAL_MS 100
@@ -41,10 +36,7 @@ static void request_stop(int sig)
 struct recording {
 	const struct record_opts *opts;
 	struct output_file *outputs[RECORD_MAX_OUTPUTS];
-	struct symbolizer *sym;
-	struct proc_table *procs;
-	struct sampler *sampler;
-	struct unwind_loader *unwinder;
+	struct session *session;
 	struct stack_capture_file *capture;
 	struct command *cmd;
 	struct profile *prof;
@@ -94,27 +86,18 @@ static int write_outputs(struct recording *r)
 	return err;
 }
 
-static int start_sampling(struct recording *r, const uint32_t *tgids)
+static int start_sampling(struct recording *r)
 {
 	const struct record_opts *o = r->opts;
-	struct sampler_opts so = { 0 };
 	int err;
 
-	sampling_setup__sampler_opts(&o->sampling, tgids, r->procs, &so);
-	so.filter_pids = so.filter_pids || o->command;
-	so.follow_forks = o->command != NULL;
 	if (o->capture_path) {
 		err = stack_capture_file__open(o->capture_path, &r->capture);
 		if (err)
 			return err;
-		so.on_capture = stack_capture_file__write_fn;
-		so.capture_ctx = r->capture;
 	}
-	err = sampler__new(&so, &r->sampler);
-	if (err)
-		return err;
-	err = sampling_setup__unwinding(&o->sampling, tgids, r->sampler, r->sym, r->procs,
-					&r->unwinder);
+	err = session__load(r->session, r->capture ? stack_capture_file__write_fn : NULL,
+			    r->capture);
 	if (err)
 		return err;
 	if (o->command) {
@@ -123,11 +106,11 @@ static int start_sampling(struct recording *r, const uint32_t *tgids)
 			pr_err("cannot start '%s': %s\n", o->command[0], strerror(-err));
 			return err;
 		}
-		err = sampler__add_pid(r->sampler, command__pid(r->cmd));
+		err = session__add_pid(r->session, command__pid(r->cmd));
 		if (err)
 			return err;
 	}
-	err = sampler__start(r->sampler);
+	err = session__start(r->session);
 	if (err)
 		return err;
 	r->started = (monotonic_ns() * 1e-9);
@@ -148,7 +131,7 @@ static bool should_stop(struct recording *r, double elapsed)
 
 static void sample_until_done(struct recording *r)
 {
-	struct prof_sample_counters c;
+	struct session_stats stats;
 	struct progress progress;
 	double elapsed = 0, total;
 
@@ -158,11 +141,10 @@ static void sample_until_done(struct recording *r)
 		double left_ms = (total > 0 ? total - elapsed : 1) * 1000;
 		int timeout = left_ms < POLL_INTERVAL_MS ? (int)left_ms + 1 : POLL_INTERVAL_MS;
 
-		sampler__poll(r->sampler, timeout);
-		proc_table__refresh(r->procs, monotonic_ns(), false);
+		session__poll(r->session, timeout);
 		elapsed = (monotonic_ns() * 1e-9) - r->started;
-		if (progress.enabled && !sampler__counters(r->sampler, &c))
-			progress__update(&progress, elapsed, total, c.samples);
+		if (progress.enabled && !session__stats(r->session, &stats))
+			progress__update(&progress, elapsed, total, stats.counters.samples);
 	}
 	progress__clear(&progress);
 }
@@ -183,40 +165,20 @@ static void report_command_status(struct recording *r)
 /* Stops sampling and turns what was sampled into r->prof. */
 static int finish_sampling(struct recording *r)
 {
-	struct profile_meta meta;
+	struct session_snapshot snap;
 	double duration;
 	int err;
 
-	sampler__stop(r->sampler);
+	session__stop(r->session);
 	duration = (monotonic_ns() * 1e-9) - r->started;
-	/* Events of the last moments, so that their processes are named. */
-	while (sampler__poll(r->sampler, 0) > 0)
-		;
-	/* Images exec'd in the last second: read again those still running. */
-	proc_table__refresh(r->procs, monotonic_ns(), true);
-	r->prof = profile__new();
-	if (!r->prof)
-		return -ENOMEM;
-	meta = (struct profile_meta){
-		.time_ns = r->started_ns,
-		.duration_ns = duration * NSEC_PER_SEC,
-		.period_ns = NSEC_PER_SEC / r->opts->sampling.frequency,
-	};
-	sampling_setup__host_name(meta.host);
-	profile__set_meta(r->prof, &meta);
-	err = profile_builder__build(r->sampler, r->sym, r->procs, NULL, r->prof,
-				     &r->summary.build);
+	err = session__snapshot(r->session, r->started_ns, duration * NSEC_PER_SEC, &snap);
 	if (err)
 		return err;
+	r->prof = snap.prof;
+	r->summary.build = snap.build;
 	r->summary.duration_s = duration;
-	r->summary.ncpus = sampler__cpu_count(r->sampler);
 	r->summary.frequency = r->opts->sampling.frequency;
-	sampler__counters(r->sampler, &r->summary.counters);
-	if (r->unwinder)
-		unwind_loader__stats(r->unwinder, &r->summary.unwind);
-	r->summary.dwarf_unwind = r->unwinder != NULL;
-	symbolizer__stats(r->sym, &r->summary.sym);
-	proc_table__stats(r->procs, &r->summary.procs);
+	session__stats(r->session, &r->summary.session);
 	return 0;
 }
 
@@ -232,23 +194,23 @@ static void install_signal_handlers(void)
 
 int record__run(const struct record_opts *opts)
 {
+	struct session_opts so = {
+		.sampling = &opts->sampling,
+		.follow_forks = opts->command != NULL,
+	};
 	struct recording r = { .opts = opts };
 	const char *paths[RECORD_MAX_OUTPUTS];
-	uint32_t *tgids = NULL;
 	int err;
 
-	err = sampling_setup__begin(&opts->sampling, &tgids);
+	err = session__open(&so, &r.session);
 	if (err)
 		goto out_free;
 	err = open_outputs(&r);
 	if (err)
 		goto out_free;
-	err = sampling_setup__naming(&opts->sampling, 0, &r.sym, &r.procs);
-	if (err)
-		goto out_free;
 	stop_requested = 0;
 	install_signal_handlers();
-	err = start_sampling(&r, tgids);
+	err = start_sampling(&r);
 	if (err)
 		goto out_free;
 	sample_until_done(&r);
@@ -277,12 +239,8 @@ out_free:
 		output_file__abort(r.outputs[i]);
 	command__free(r.cmd);
 	stack_capture_file__close(r.capture);
-	sampler__free(r.sampler);
+	session__free(r.session);
 	profile__free(r.prof);
-	proc_table__free(r.procs);
-	unwind_loader__free(r.unwinder);
-	symbolizer__free(r.sym);
-	free(tgids);
 	return err;
 }
 

@@ -104,8 +104,7 @@ static void print_lost(FILE *out, const struct prof_sample_counters *c)
 	fputc('\n', out);
 }
 
-void summary__print_unwinding(FILE *out, const struct prof_sample_counters *c, bool dwarf,
-			      const struct unwind_loader_stats *u)
+void summary__print_unwinding(FILE *out, const struct session_stats *s)
 {
 	static const char *const why[PROF_UNWIND_NR_ENDS] = {
 		[PROF_UNWIND_NO_TABLE] = "no table",
@@ -115,13 +114,15 @@ void summary__print_unwinding(FILE *out, const struct prof_sample_counters *c, b
 		[PROF_UNWIND_UNSUPPORTED] = "unsupported rule",
 		[PROF_UNWIND_BAD_FRAME] = "bad frame",
 	};
+	const struct prof_sample_counters *c = &s->counters;
+	const struct unwind_loader_stats *u = &s->unwind;
 	uint64_t stacks = 0, early;
 
 	for (int i = 0; i < PROF_UNWIND_NR_ENDS; i++)
 		stacks += c->unwind_ends[i];
 	early = stacks - c->unwind_ends[PROF_UNWIND_COMPLETE];
 	fprintf(out, "unwinding%s: %llu user stacks, %llu complete (%.1f%%)",
-		dwarf ? "" : " (frame pointers only)", (unsigned long long)stacks,
+		s->dwarf_unwind ? "" : " (frame pointers only)", (unsigned long long)stacks,
 		(unsigned long long)c->unwind_ends[PROF_UNWIND_COMPLETE],
 		stacks ? 100.0 * c->unwind_ends[PROF_UNWIND_COMPLETE] / stacks : 0.0);
 	if (early) {
@@ -138,7 +139,7 @@ void summary__print_unwinding(FILE *out, const struct prof_sample_counters *c, b
 	}
 	fprintf(out, "; frames: %llu through tables, %llu through frame pointers",
 		(unsigned long long)c->unwind_table_frames, (unsigned long long)c->unwind_fp_frames);
-	if (dwarf)
+	if (s->dwarf_unwind)
 		fprintf(out, "; tables: %llu binaries (%llu built, %llu from the cache, %llu without "
 			"CFI), %.1f of %.1f MiB (peak %.1f)%s",
 			(unsigned long long)u->tables, (unsigned long long)u->built,
@@ -162,32 +163,34 @@ void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym)
 
 void summary__print(FILE *out, const struct record_summary *s, size_t top)
 {
-	const struct prof_sample_counters *c = &s->counters;
+	const struct session_stats *st = &s->session;
+	const struct prof_sample_counters *c = &st->counters;
 
 	fprintf(out, "recorded %.1f s on %zu CPU%s at %u Hz: %llu samples kept, %llu stacks\n",
-		s->duration_s, s->ncpus, s->ncpus == 1 ? "" : "s", s->frequency,
+		s->duration_s, st->ncpus, st->ncpus == 1 ? "" : "s", s->frequency,
 		(unsigned long long)profile__total(s->prof),
 		(unsigned long long)s->build.keys);
 	print_lost(out, c);
 	if (c->user_missing)
 		fprintf(out, "%llu samples of user processes had no user stack\n",
 			(unsigned long long)c->user_missing);
-	summary__print_unwinding(out, c, s->dwarf_unwind, &s->unwind);
-	if (c->events_lost || c->procs_full || s->procs.late)
+	summary__print_unwinding(out, st);
+	if (c->events_lost || c->procs_full || st->procs.late)
 		fprintf(out, "process tracking: %llu events lost, %llu table full, %llu processes "
 			"read late (their frames may be unnamed)\n",
 			(unsigned long long)c->events_lost, (unsigned long long)c->procs_full,
-			(unsigned long long)s->procs.late);
-	if (s->sym.unnamed_user || s->sym.unnamed_kernel || s->procs.vanished || s->sym.bad_files ||
-	    s->sym.bad_debuginfo)
+			(unsigned long long)st->procs.late);
+	if (st->sym.unnamed_user || st->sym.unnamed_kernel || st->procs.vanished ||
+	    st->sym.bad_files || st->sym.bad_debuginfo)
 		fprintf(out, "unnamed: %llu user and %llu kernel addresses; %llu processes exited "
 			"before their mappings were read; %llu files unreadable; %llu with unusable "
 			"debug information\n",
-			(unsigned long long)s->sym.unnamed_user,
-			(unsigned long long)s->sym.unnamed_kernel,
-			(unsigned long long)s->procs.vanished, (unsigned long long)s->sym.bad_files,
-			(unsigned long long)s->sym.bad_debuginfo);
-	summary__print_perf_maps(out, &s->sym);
+			(unsigned long long)st->sym.unnamed_user,
+			(unsigned long long)st->sym.unnamed_kernel,
+			(unsigned long long)st->procs.vanished,
+			(unsigned long long)st->sym.bad_files,
+			(unsigned long long)st->sym.bad_debuginfo);
+	summary__print_perf_maps(out, &st->sym);
 	if (s->build.missing_stacks)
 		fprintf(out, "%llu stacks were missing from the stack map\n",
 			(unsigned long long)s->build.missing_stacks);

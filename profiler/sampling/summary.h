@@ -7,24 +7,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "proc_table.h"
 #include "profile.h"
 #include "profile_builder.h"
-#include "symbolizer.h"
-#include "unwind_loader.h"
-
-struct profile;
+#include "session.h"
 
 struct record_summary {
 	double duration_s;
-	size_t ncpus;
 	uint32_t frequency;
-	struct prof_sample_counters counters;
-	struct symbolizer_stats sym;
-	struct proc_table_stats procs;
+	struct session_stats session;
 	struct profile_builder_stats build;
-	bool dwarf_unwind;		   /* unwind tables in use (else frame pointers only) */
-	struct unwind_loader_stats unwind; /* when dwarf_unwind */
 	const struct profile *prof; /* borrowed */
 	const char *const *outputs; /* borrowed paths written */
 	size_t noutputs;
@@ -34,8 +25,7 @@ struct record_summary {
 uint64_t summary__lost_samples(const struct prof_sample_counters *c);
 
 /* Prints how user stacks were unwound and how their walks ended (a line "unwinding: ..."). */
-void summary__print_unwinding(FILE *out, const struct prof_sample_counters *c, bool dwarf,
-			      const struct unwind_loader_stats *u);
+void summary__print_unwinding(FILE *out, const struct session_stats *s);
 
 /* Prints what perf maps lost (a line "perf maps: ..."), or nothing when they lost nothing. */
 void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym);

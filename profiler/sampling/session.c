@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "privileges.h"
+#include "profile.h"
+
+struct session {
+	struct session_opts opts;
+	uint32_t *tgids;		      /* the -p processes', npids + 1 entries */
+	struct symbolizer *sym;
+	struct proc_table *procs;
+	struct sampler *sampler;
+	struct unwind_loader *unwinder;	      /* NULL with --unwind fp */
+	struct prof_sample_counters counters; /* the sampler's at the previous snapshot */
+	char host[PROFILE_HOST_MAX];
+};
+
+/* -p takes thread ids too, as perf does: the filter works on their process. */
+static int pid_to_tgid(uint32_t pid, uint32_t *tgid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int ret = -ESRCH;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", tgid) == 1) {
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/* What must hold before anything is opened. */
+static int check_sampling(struct session *s)
+{
+	const struct sampling_opts *opts = s->opts.sampling;
+	char why[256];
+	int err;
+
+	err = privileges__check_sampling(why, sizeof(why));
+	if (err) {
+		pr_err("%s\n", why);
+		return err;
+	}
+	s->tgids = calloc(opts->npids + 1, sizeof(*s->tgids));
+	if (!s->tgids)
+		return -ENOMEM;
+	for (size_t i = 0; i < opts->npids; i++) {
+		if (pid_to_tgid(opts->pids[i], &s->tgids[i])) {
+			pr_err("no such process: %u\n", opts->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+static void raise_file_limit(void)
+{
+	struct rlimit lim;
+
+	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
+static void host_name(char *host)
+{
+	if (gethostname(host, PROFILE_HOST_MAX - 1) || !host[0])
+		strcpy(host, "unknown");
+	host[PROFILE_HOST_MAX - 1] = '\0';
+}
+
+int session__open(const struct session_opts *opts, struct session **out)
+{
+	struct session *s;
+	int err;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->opts = *opts;
+	host_name(s->host);
+	err = check_sampling(s);
+	if (err)
+		goto out_free;
+	raise_file_limit();
+	s->sym = symbolizer__new(&(struct symbolizer_opts){
+		.debuginfo_path = opts->sampling->debuginfo_path,
+		.idle_cache_bytes = opts->idle_cache_bytes,
+	});
+	s->procs = s->sym ? proc_table__new(s->sym) : NULL;
+	if (!s->procs) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	*out = s;
+	return 0;
+
+out_free:
+	session__free(s);
+	return err;
+}
+
+static void on_proc_event(const struct prof_proc_event *event, void *procs)
+{
+	proc_table__on_event(procs, event, monotonic_ns());
+}
+
+static void sampler_opts_of(const struct session *s, struct sampler_opts *so)
+{
+	const struct sampling_opts *opts = s->opts.sampling;
+
+	*so = (struct sampler_opts){
+		.frequency = opts->frequency,
+		.cpus = opts->cpus,
+		.ncpus = opts->ncpus,
+		.pids = s->tgids,
+		.npids = opts->npids,
+		.filter_pids = opts->npids > 0 || s->opts.follow_forks,
+		.follow_forks = s->opts.follow_forks,
+		.cgroup = opts->cgroup,
+		.include_idle = opts->include_idle,
+		.kernel_stacks = !opts->user_only,
+		.user_stacks = !opts->kernel_only,
+		.stack_map_size = opts->stack_map_size,
+		.counts_map_size = opts->counts_map_size,
+		.double_buffer = s->opts.time_slot_ns != 0,
+		.time_slot_ns = s->opts.time_slot_ns,
+		.dwarf_unwind = !opts->frame_pointers_only,
+		.unwind_rows = opts->unwind_table_bytes / sizeof(struct prof_unwind_row),
+		/* How kernels without bpf_loop and bpf_task_pt_regs sample, on one with them. */
+		.fallback_paths = getenv("BPFPROF_FALLBACK_PATHS") != NULL,
+		.on_event = on_proc_event,
+		.event_ctx = s->procs,
+	};
+}
+
+static void load_process(void *loader, uint32_t tgid, const struct proc_maps *maps)
+{
+	unwind_loader__add_process(loader, tgid, maps);
+}
+
+static void forget_process(void *loader, uint32_t tgid)
+{
+	unwind_loader__remove_process(loader, tgid);
+}
+
+/* The unwind tables follow the process table, beginning with the -p processes now. */
+static int start_unwinding(struct session *s)
+{
+	const struct sampling_opts *opts = s->opts.sampling;
+	struct unwind_maps maps;
+	struct proc_maps *snapshot;
+
+	if (opts->frame_pointers_only)
+		return 0;
+	sampler__unwind_maps(s->sampler, &maps);
+	s->unwinder = unwind_loader__new(&maps, opts->unwind_cache);
+	if (!s->unwinder)
+		return -ENOMEM;
+	proc_table__set_observer(s->procs, &(struct proc_observer){
+		.on_snapshot = load_process, .on_exit = forget_process, .ctx = s->unwinder });
+	for (size_t i = 0; i < opts->npids; i++) {
+		/* A process gone already is reported when sampling finds nothing of it. */
+		if (symbolizer__snapshot(s->sym, s->tgids[i], &snapshot))
+			continue;
+		unwind_loader__add_process(s->unwinder, s->tgids[i], snapshot);
+		proc_maps__free(snapshot);
+	}
+	return 0;
+}
+
+int session__load(struct session *s, sampler_capture_fn on_capture, void *capture_ctx)
+{
+	struct sampler_opts so;
+	int err;
+
+	sampler_opts_of(s, &so);
+	so.on_capture = on_capture;
+	so.capture_ctx = capture_ctx;
+	err = sampler__new(&so, &s->sampler);
+	if (err)
+		return err;
+	return start_unwinding(s);
+}
+
+int session__add_pid(struct session *s, uint32_t tgid)
+{
+	return sampler__add_pid(s->sampler, tgid);
+}
+
+int session__start(struct session *s)
+{
+	return sampler__start(s->sampler);
+}
+
+int session__poll(struct session *s, int timeout_ms)
+{
+	int ret = sampler__poll(s->sampler, timeout_ms);
+
+	proc_table__refresh(s->procs, monotonic_ns(), false);
+	return ret;
+}
+
+void session__stop(struct session *s)
+{
+	sampler__stop(s->sampler);
+}
+
+/* @now minus @before, field by field: the counters are cumulative. */
+static void counters_delta(const struct prof_sample_counters *now,
+			   const struct prof_sample_counters *before,
+			   struct prof_sample_counters *delta)
+{
+	const __u64 *a = (const __u64 *)now, *b = (const __u64 *)before;
+	__u64 *d = (__u64 *)delta;
+
+	for (size_t i = 0; i < sizeof(*now) / sizeof(__u64); i++)
+		d[i] = a[i] - b[i];
+}
+
+/* The read buffer's counts and stacks into out->prof, timed when samples carry slots. */
+static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration_ns,
+			 struct session_snapshot *out)
+{
+	struct profile_meta meta = {
+		.time_ns = start_ns,
+		.duration_ns = duration_ns,
+		.period_ns = NSEC_PER_SEC / s->opts.sampling->frequency,
+	};
+	struct sample_clock clock;
+	int err;
+
+	out->prof = profile__new();
+	if (!out->prof)
+		return -ENOMEM;
+	snprintf(meta.host, sizeof(meta.host), "%s", s->host);
+	profile__set_meta(out->prof, &meta);
+	clock.slot_ns = s->opts.time_slot_ns;
+	clock.realtime_offset_ns = (int64_t)(realtime_ns() - monotonic_ns());
+	err = profile_builder__build(s->sampler, s->sym, s->procs,
+				     s->opts.time_slot_ns ? &clock : NULL, out->prof, &out->build);
+	if (err) {
+		profile__free(out->prof);
+		out->prof = NULL;
+	}
+	return err;
+}
+
+int session__snapshot(struct session *s, uint64_t start_ns, uint64_t duration_ns,
+		      struct session_snapshot *out)
+{
+	bool intervals = s->opts.time_slot_ns != 0;
+	struct prof_sample_counters now;
+	int err, cleared;
+
+	memset(out, 0, sizeof(*out));
+	if (intervals) {
+		err = sampler__switch_buffer(s->sampler);
+		if (err)
+			return err;
+	}
+	/* Process events up to the switch or the stop, so that every sample's image is known. */
+	while (sampler__poll(s->sampler, 0) > 0)
+		;
+	/* At the end, images exec'd in the last second: read again those still running. */
+	proc_table__refresh(s->procs, monotonic_ns(), !intervals);
+	if (!sampler__counters(s->sampler, &now)) {
+		counters_delta(&now, &s->counters, &out->counters);
+		s->counters = now;
+	}
+	err = build_profile(s, start_ns, duration_ns, out);
+	if (!intervals)
+		return err;
+	cleared = sampler__clear_read_buffer(s->sampler);
+	if (cleared) {
+		pr_warn("cannot empty the sample maps: %s\n", strerror(-cleared));
+		profile__free(out->prof);
+		out->prof = NULL;
+	}
+	proc_table__evict(s->procs);
+	return err ?: cleared;
+}
+
+int session__stats(struct session *s, struct session_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	stats->ncpus = sampler__cpu_count(s->sampler);
+	symbolizer__stats(s->sym, &stats->sym);
+	proc_table__stats(s->procs, &stats->procs);
+	stats->dwarf_unwind = s->unwinder != NULL;
+	if (s->unwinder)
+		unwind_loader__stats(s->unwinder, &stats->unwind);
+	return sampler__counters(s->sampler, &stats->counters);
+}
+
+size_t session__process_count(const struct session *s)
+{
+	return proc_table__count(s->procs);
+}
+
+const char *session__host(const struct session *s)
+{
+	return s->host;
+}
+
+void session__free(struct session *s)
+{
+	if (!s)
+		return;
+	/* The sampler feeds the process table, which tells the unwind loader: in that order. */
+	sampler__free(s->sampler);
+	proc_table__free(s->procs);
+	unwind_loader__free(s->unwinder);
+	symbolizer__free(s->sym);
+	free(s->tgids);
+	free(s);
+}

@@ -453,7 +453,7 @@ int dso_image__load_debug(struct dso_image *image, const char *path, struct debu
 	image->minidebug = NULL;
 	image->minidebug_len = 0;
 	if (!err && image->dwarf) {
-		err = dwarf_lines__new(image->dwarf, &image->lines);
+		err = dwarf_lines__open(image->dwarf, &image->lines);
 		if (!err &&
 		    (!dwarf_lines__units(image->lines) || dwarf_lines__errors(image->lines)))
 			image__count_bad(image, image__dwarf_path(image, path), "malformed DWARF");

@@ -129,7 +129,7 @@ static int die__ranges(Dwarf_Die *die, struct dwarf_range **ranges, size_t *nr, 
 	return n;
 }
 
-int dwarf_lines__new(Dwarf *dwarf, struct dwarf_lines **out)
+int dwarf_lines__open(Dwarf *dwarf, struct dwarf_lines **out)
 {
 	size_t units_cap = 0, ranges_cap = 0;
 	Dwarf_CU *cu = NULL, *next;

@@ -34,7 +34,7 @@ struct dwarf_frame {
  * index. Returns 0 and an owned index in *@out (empty when no unit has addresses), or
  * -ENOMEM.
  */
-int dwarf_lines__new(Dwarf *dwarf, struct dwarf_lines **out);
+int dwarf_lines__open(Dwarf *dwarf, struct dwarf_lines **out);
 /* NULL-safe. */
 void dwarf_lines__free(struct dwarf_lines *dl);
 

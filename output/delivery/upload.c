@@ -82,7 +82,7 @@ struct uploader {
 
 	bool store_moved; /* the store's folder was replaced: reopen the state */
 
-	/* The thread's own (and uploader__new()'s before it starts). */
+	/* The thread's own (and uploader__open()'s before it starts). */
 	struct upload_state *state; /* store mode */
 	uint64_t vanished_run;	    /* store files found gone, in a row */
 	bool pushed_out_logged;	    /* a full refused list was reported */
@@ -607,7 +607,7 @@ static int uploader__init_sync(struct uploader *up)
 	return 0;
 }
 
-int uploader__new(const struct upload_opts *opts, struct uploader **out)
+int uploader__open(const struct upload_opts *opts, struct uploader **out)
 {
 	struct uploader *up;
 	int err;
@@ -624,7 +624,7 @@ int uploader__new(const struct upload_opts *opts, struct uploader **out)
 		free(up);
 		return err;
 	}
-	err = upload_client__new(opts, &up->client);
+	err = upload_client__open(opts, &up->client);
 	if (err)
 		goto out_free;
 	err = -ENOMEM;

@@ -50,7 +50,7 @@
 
 struct uploader;
 
-/* Everything is borrowed for the uploader__new() call only: the uploader keeps copies. */
+/* Everything is borrowed for the uploader__open() call only: the uploader keeps copies. */
 struct upload_opts {
 	const char *url;		  /* http(s) base URL; "/ingest" is appended */
 	const char *app_name;		  /* upload__valid_app_name() */
@@ -99,7 +99,7 @@ int upload__check_label(const char *kv, char *err, size_t errlen);
  * each (bad URL or scheme, unreadable token file, bad label, ...). Returns 0 with an
  * uploader owned by the caller in @out, or -errno (-EINVAL for bad options).
  */
-int uploader__new(const struct upload_opts *opts, struct uploader **out);
+int uploader__open(const struct upload_opts *opts, struct uploader **out);
 
 /*
  * Store mode: the interval just stored under the file name @store_name (copied) is pending.

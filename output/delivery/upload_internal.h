@@ -43,7 +43,7 @@ enum upload_result {
  * Checks the URL, the name and labels, headers and tenant, and reads the secret files. Logs
  * one line for what is wrong. Returns 0 with a client owned by the caller, or -errno.
  */
-int upload_client__new(const struct upload_opts *opts, struct upload_client **out);
+int upload_client__open(const struct upload_opts *opts, struct upload_client **out);
 /* NULL-safe; wipes the secrets from memory. */
 void upload_client__free(struct upload_client *client);
 

@@ -692,7 +692,7 @@ static int client__setup(struct upload_client *client, const struct upload_opts 
 	return 0;
 }
 
-int upload_client__new(const struct upload_opts *opts, struct upload_client **out)
+int upload_client__open(const struct upload_opts *opts, struct upload_client **out)
 {
 	struct upload_client *client;
 	char *token = NULL;

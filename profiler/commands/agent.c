@@ -140,7 +140,7 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 	for (size_t i = 0; i < o->nlabels; i++)
 		labels[n++] = o->labels[i];
 	uo.nlabels = n;
-	return uploader__new(&uo, &a->uploader);
+	return uploader__open(&uo, &a->uploader);
 }
 
 static int start_sampling(struct agent *a)

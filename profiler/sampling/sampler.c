@@ -229,7 +229,7 @@ static void choose_kernel_paths(struct sampler *s, bool fallbacks)
 				 "hash maps preallocated (perf-event programs need them so here)");
 }
 
-int sampler__new(const struct sampler_opts *opts, struct sampler **out)
+int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 {
 	struct sampler *s;
 	int err;

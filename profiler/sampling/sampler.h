@@ -47,7 +47,7 @@ struct sampler_opts {
 };
 
 /* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */
-int sampler__new(const struct sampler_opts *opts, struct sampler **out);
+int sampler__open(const struct sampler_opts *opts, struct sampler **out);
 /* NULL-safe; stops sampling. */
 void sampler__free(struct sampler *s);
 

@@ -194,7 +194,7 @@ int session__load(struct session *s, sampler_capture_fn on_capture, void *captur
 	sampler_opts_of(s, &so);
 	so.on_capture = on_capture;
 	so.capture_ctx = capture_ctx;
-	err = sampler__new(&so, &s->sampler);
+	err = sampler__open(&so, &s->sampler);
 	if (err)
 		return err;
 	return start_unwinding(s);

@@ -453,35 +453,35 @@ static void test_bad_options(void **state)
 
 	snprintf(fx->url, sizeof(fx->url), "ftp://127.0.0.1:1");
 	o = base_opts(fx);
-	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	assert_int_equal(uploader__open(&o, &up), -EINVAL);
 	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:1/x?y=1");
-	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	assert_int_equal(uploader__open(&o, &up), -EINVAL);
 	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:1");
 	o.app_name = "bad name";
-	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	assert_int_equal(uploader__open(&o, &up), -EINVAL);
 	o = base_opts(fx);
 	o.labels = bad_label;
 	o.nlabels = 2;
-	assert_int_equal(uploader__new(&o, &up), -EINVAL); /* a key twice */
+	assert_int_equal(uploader__open(&o, &up), -EINVAL); /* a key twice */
 	o.labels = dup_label;
-	assert_int_equal(uploader__new(&o, &up), -EINVAL); /* the same to the server */
+	assert_int_equal(uploader__open(&o, &up), -EINVAL); /* the same to the server */
 	o = base_opts(fx);
 	o.headers = bad_header;
 	o.nheaders = 1;
-	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	assert_int_equal(uploader__open(&o, &up), -EINVAL);
 	o = base_opts(fx);
 	o.bearer_token_file = "/nonexistent/token";
-	assert_int_equal(uploader__new(&o, &up), -ENOENT);
+	assert_int_equal(uploader__open(&o, &up), -ENOENT);
 	snprintf(fx->path, sizeof(fx->path), "%s/empty", fx->dir);
 	write_file(fx->path, "\n");
 	o.bearer_token_file = fx->path;
-	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	assert_int_equal(uploader__open(&o, &up), -EINVAL);
 	write_file(fx->path, "two\nlines\n");
-	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	assert_int_equal(uploader__open(&o, &up), -EINVAL);
 	o = base_opts(fx);
 	write_file(fx->path, "nocolon\n");
 	o.basic_auth_file = fx->path;
-	assert_int_equal(uploader__new(&o, &up), -EINVAL);
+	assert_int_equal(uploader__open(&o, &up), -EINVAL);
 	assert_null(up);
 }
 
@@ -501,7 +501,7 @@ static void test_query_form(void **state)
 	o = base_opts(fx);
 	o.labels = labels;
 	o.nlabels = 2;
-	assert_int_equal(upload_client__new(&o, &client), 0);
+	assert_int_equal(upload_client__open(&o, &client), 0);
 	assert_int_equal(upload_client__query(client, 1700000000, 1700000010, &query), 0);
 	assert_string_equal(query, "name=test.app%7Bhost%3Dh1%2Cenv%3Dci%7D&from=1700000000"
 				   "&until=1700000010&format=pprof&spyName=bpfprof");
@@ -529,7 +529,7 @@ static void test_memory_upload(void **state)
 	o = base_opts(fx);
 	o.labels = labels;
 	o.nlabels = 2;
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	raw = make_pprof(7, T0_NS, 9 * NS_PER_SEC, &len);
 	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + 9 * NS_PER_SEC + 200 * NS_PER_MS);
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
@@ -570,7 +570,7 @@ static const char *upload_one(struct fixture *fx, const struct upload_opts *o)
 	char *text;
 	static char line[4096];
 
-	assert_int_equal(uploader__new(o, &fx->up), 0);
+	assert_int_equal(uploader__open(o, &fx->up), 0);
 	submit_first_second(fx, 1);
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
 	text = wait_requests(fx, 1, &n);
@@ -620,7 +620,7 @@ static void check_log(const struct fixture *fx, int saved, const char *secret, c
 }
 
 /*
- * upload_client__new() with @o in a child process: its result, or 1 when it had not returned
+ * upload_client__open() with @o in a child process: its result, or 1 when it had not returned
  * within 5 s (the child is then killed), so that a test of something that blocks fails.
  */
 static int client_new_in_child(const struct upload_opts *o)
@@ -633,7 +633,7 @@ static int client_new_in_child(const struct upload_opts *o)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (!pid) {
-		err = upload_client__new(o, &client);
+		err = upload_client__open(o, &client);
 		upload_client__free(client);
 		_exit(-err & 0xff);
 	}
@@ -694,14 +694,14 @@ static void test_secret_files(void **state)
 	snprintf(fx->path, sizeof(fx->path), "%s/token", fx->dir);
 	assert_int_equal(symlink("..data/token", fx->path), 0);
 	saved = capture_log(fx);
-	assert_int_equal(upload_client__new(&o, &client), 0);
+	assert_int_equal(upload_client__open(&o, &client), 0);
 	upload_client__free(client);
 	check_log(fx, saved, "every user", "");
 
 	/* Its default mode, 0644: used, with a warning. */
 	assert_int_equal(chmod(path[1], 0644), 0);
 	saved = capture_log(fx);
-	assert_int_equal(upload_client__new(&o, &client), 0);
+	assert_int_equal(upload_client__open(&o, &client), 0);
 	upload_client__free(client);
 	snprintf(big, sizeof(big),
 		 "the bearer token file '%s' can be read by every user (mode "
@@ -713,7 +713,7 @@ static void test_secret_files(void **state)
 	assert_int_equal(chmod(path[1], 0600), 0);
 	assert_int_equal(chown(path[1], 65534, 65534), 0);
 	saved = capture_log(fx);
-	assert_int_equal(upload_client__new(&o, &client), 0);
+	assert_int_equal(upload_client__open(&o, &client), 0);
 	upload_client__free(client);
 	check_log(fx, saved, "every user", "is owned by uid 65534, who can read and change it");
 }
@@ -811,7 +811,7 @@ static void check_retried(struct fixture *fx, const char *status)
 
 	start_receiver(fx, args);
 	o = base_opts(fx);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	submit_first_second(fx, 3);
 	st = wait_stat(fx->up, ST_UPLOADED, 1);
 	assert_int_equal(st.uploaded, 1);
@@ -856,7 +856,7 @@ static void check_refused(struct fixture *fx, const char *const *args, int statu
 	start_receiver(fx, args);
 	o = base_opts(fx);
 	saved = capture_log(fx);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
 	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
 	st = wait_stat(fx->up, ST_REFUSED, 1);
@@ -908,7 +908,7 @@ static void check_denied(struct fixture *fx, const char *const *args, const char
 	start_receiver(fx, args);
 	o = base_opts(fx);
 	saved = capture_log(fx);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	submit_first_second(fx, 3);
 	st = wait_stat(fx->up, ST_REFUSED, 1);
 	assert_int_equal(st.refused, 1);
@@ -1010,7 +1010,7 @@ static void test_dead_port(void **state)
 
 	dead_url(fx);
 	o = base_opts(fx);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	submit_first_second(fx, 3);
 	st = wait_stat(fx->up, ST_FAILED, 1);
 	assert_true(st.attempts_failed >= 1);
@@ -1036,7 +1036,7 @@ static void test_slow_server(void **state)
 
 	start_receiver(fx, args);
 	o = base_opts(fx);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	submit_first_second(fx, 3);
 	sleep_ms(300); /* the request is in flight */
 	t0 = now_ms();
@@ -1061,7 +1061,7 @@ static void test_queue_overflow(void **state)
 	o = base_opts(fx);
 	o.queue_max = 3;
 	o.backoff_min_ms = 60000; /* one attempt, then a long wait */
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	raw = make_pprof(3, T0_NS, NS_PER_SEC, &len);
 	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
 	st = wait_stat(fx->up, ST_FAILED, 1);
@@ -1128,7 +1128,7 @@ static void test_store_cursor(void **state)
 	o = base_opts(fx);
 	o.store_dir = fx->store;
 	o.since_ns = UINT64_MAX; /* a cursor overrides it */
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	st = wait_stat(fx->up, ST_UPLOADED, 2);
 	assert_int_equal(st.uploaded, 2);
 	text = wait_requests(fx, 2, &n);
@@ -1165,7 +1165,7 @@ static void test_store_cursor(void **state)
 
 	/* A restart has nothing to send. */
 	uploader__free(fx->up);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	uploader__stats(fx->up, &st);
 	assert_int_equal(st.pending, 0);
 }
@@ -1203,7 +1203,7 @@ static void test_store_span(void **state)
 	o = base_opts(fx);
 	o.store_dir = fx->store;
 	o.since_ns = T0_NS;
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
 	uploader__stats(fx->up, &st);
 	assert_int_equal(st.uploaded, 2);
@@ -1236,7 +1236,7 @@ static void test_store_since(void **state)
 	o = base_opts(fx);
 	o.store_dir = fx->store;
 	o.since_ns = T0_NS + 20 * NS_PER_SEC; /* names[2] on */
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	read_cursor(fx, cursor);
 	assert_string_equal(cursor, names[1]);
 	/* An outage loses nothing: pending stays in the store for the next start. */
@@ -1248,7 +1248,7 @@ static void test_store_since(void **state)
 	o = base_opts(fx);
 	o.store_dir = fx->store;
 	o.since_ns = UINT64_MAX;
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
 	uploader__stats(fx->up, &st);
 	assert_int_equal(st.uploaded, 2);
@@ -1279,7 +1279,7 @@ static void test_store_first_start(void **state)
 	o = base_opts(fx);
 	o.store_dir = fx->store;
 	o.since_ns = T0_NS;
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	fill_store(fx, 0, 2, names);
 	for (i = 0; i < 2; i++)
 		uploader__submit_stored(fx->up, names[i]);
@@ -1291,7 +1291,7 @@ static void test_store_first_start(void **state)
 	o = base_opts(fx);
 	o.store_dir = fx->store;
 	o.since_ns = UINT64_MAX; /* a later start */
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
 	uploader__stats(fx->up, &st);
 	assert_int_equal(st.uploaded, 2);
@@ -1320,7 +1320,7 @@ static void test_store_clock_step(void **state)
 	o = base_opts(fx);
 	o.store_dir = fx->store;
 	assert_int_equal(store__open(&so, &store), 0);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	for (i = 0; i < 6; i++) {
 		start = T0_NS + (uint64_t)starts[i] * NS_PER_SEC;
 		raw = make_pprof(100 + i, start, 10 * NS_PER_SEC, &len);
@@ -1341,7 +1341,7 @@ static void test_store_clock_step(void **state)
 		}
 	}
 	store__close(store);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
 	uploader__stats(fx->up, &st);
 	assert_int_equal(st.uploaded, 1);
@@ -1374,7 +1374,7 @@ static void test_store_moved(void **state)
 	o = base_opts(fx);
 	o.store_dir = fx->store;
 	assert_int_equal(store__open(&so, &store), 0);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	raw = make_pprof(100, T0_NS, 10 * NS_PER_SEC, &len);
 	assert_int_equal(store__write(store, T0_NS, raw, len, names[0]), 0);
 	uploader__submit_stored(fx->up, names[0]);
@@ -1422,7 +1422,7 @@ static struct upload_stats store_run(struct fixture *fx, const char *token_file)
 
 	o.store_dir = fx->store;
 	o.bearer_token_file = token_file;
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	uploader__finish(fx->up, WAIT_MS);
 	uploader__stats(fx->up, &st);
 	uploader__free(fx->up);
@@ -1729,7 +1729,7 @@ static void test_https(void **state)
 	/* The system's CAs only: the handshake fails, retried until finish()'s deadline. */
 	o = base_opts(fx);
 	saved = capture_log(fx);
-	assert_int_equal(uploader__new(&o, &fx->up), 0);
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
 	submit_first_second(fx, 1);
 	assert_int_equal(uploader__finish(fx->up, 1500), 1);
 	check_log(fx, saved, "PRIVATE KEY", "certificate");

@@ -34,19 +34,19 @@ const volatile __u64 time_slot_ns = 0; /* width of a key's time slot; 0: no time
 __u32 active_buffer = 0;
 
 /* Sizes below are defaults; user space sets them with bpf_map__set_max_entries(). */
-#define STACK_MAP(name)                                                            \
-	struct {                                                                   \
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                            \
-		__uint(key_size, sizeof(__u32));                                   \
-		__uint(value_size, PROF_MAX_STACK_DEPTH * sizeof(__u64));          \
-		__uint(max_entries, 32768);                                        \
+#define STACK_MAP(name)                                                                            \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                                            \
+		__uint(key_size, sizeof(__u32));                                                   \
+		__uint(value_size, PROF_MAX_STACK_DEPTH * sizeof(__u64));                          \
+		__uint(max_entries, 32768);                                                        \
 	} name SEC(".maps")
-#define COUNTS_MAP(name)                                                           \
-	struct {                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                   \
-		__type(key, struct prof_sample_key);                               \
-		__type(value, __u64);                                              \
-		__uint(max_entries, 65536);                                        \
+#define COUNTS_MAP(name)                                                                           \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__type(key, struct prof_sample_key);                                               \
+		__type(value, __u64);                                                              \
+		__uint(max_entries, 65536);                                                        \
 	} name SEC(".maps")
 
 STACK_MAP(stacks0);
@@ -127,8 +127,7 @@ static __always_inline struct prof_sample_counters *counters_of_cpu(void)
 	return bpf_map_lookup_elem(&counters, &zero);
 }
 
-static __always_inline void emit_event(__u32 type, __u32 tgid, __u32 gen,
-				       struct task_struct *task)
+static __always_inline void emit_event(__u32 type, __u32 tgid, __u32 gen, struct task_struct *task)
 {
 	struct prof_proc_event *e;
 	struct prof_sample_counters *c;
@@ -154,7 +153,8 @@ static __always_inline __u32 start_generation(__u32 type, __u32 tgid, struct tas
 	struct prof_proc_state st = { .proc_gen = new_generation(type == PROF_PROC_SEEN) };
 	struct prof_sample_counters *c;
 
-	if (bpf_map_update_elem(&procs, &tgid, &st, type == PROF_PROC_SEEN ? BPF_NOEXIST : BPF_ANY)) {
+	if (bpf_map_update_elem(&procs, &tgid, &st,
+				type == PROF_PROC_SEEN ? BPF_NOEXIST : BPF_ANY)) {
 		struct prof_proc_state *raced = bpf_map_lookup_elem(&procs, &tgid);
 
 		/* Another CPU saw the process first: use its generation. */

@@ -18,13 +18,13 @@
  * active_buffer names, so that user space can read and clear the other.
  */
 struct prof_sample_key {
-	__u32 tgid;	 /* process id */
-	__u32 pid;	 /* thread id */
-	__s32 kstack_id; /* id in the stacks map, or -1: no kernel stack */
-	__u32 has_ustack; /* 1: ustack_hash keys a stack in the user stacks map */
+	__u32 tgid;	   /* process id */
+	__u32 pid;	   /* thread id */
+	__s32 kstack_id;   /* id in the stacks map, or -1: no kernel stack */
+	__u32 has_ustack;  /* 1: ustack_hash keys a stack in the user stacks map */
 	__u64 ustack_hash; /* key in the user stacks map (ustacks0/1) */
-	__u32 proc_gen;	 /* process image generation (see struct prof_proc_event), 0 if unknown */
-	__u32 time_slot; /* CLOCK_MONOTONIC / time_slot_ns when that is set, else 0 */
+	__u32 proc_gen;	   /* process image generation (see struct prof_proc_event), 0 if unknown */
+	__u32 time_slot;   /* CLOCK_MONOTONIC / time_slot_ns when that is set, else 0 */
 	char comm[PROF_COMM_LEN]; /* thread name */
 };
 _Static_assert(sizeof(struct prof_sample_key) == 48, "sample_key layout");
@@ -50,9 +50,9 @@ _Static_assert(sizeof(struct prof_sample_counters) == 8 * (10 + PROF_UNWIND_NR_E
 	       "sample_counters layout");
 
 enum prof_proc_event_type {
-	PROF_PROC_SEEN = 1, /* first sample of a process not in the table */
-	PROF_PROC_EXEC = 2, /* the process replaced its image */
-	PROF_PROC_EXIT = 3, /* the last thread of a process in the table exited */
+	PROF_PROC_SEEN = 1,	  /* first sample of a process not in the table */
+	PROF_PROC_EXEC = 2,	  /* the process replaced its image */
+	PROF_PROC_EXIT = 3,	  /* the last thread of a process in the table exited */
 	PROF_PROC_UNKNOWN_PC = 4, /* a user PC outside the mappings known to the walker */
 };
 

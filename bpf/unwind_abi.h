@@ -129,7 +129,7 @@ struct prof_user_stack_chunk {
 };
 _Static_assert(sizeof(struct prof_user_stack_chunk) == 8 + 8 * PROF_USTACK_CHUNK_FRAMES,
 	       "user_stack_chunk layout");
-_Static_assert(PROF_USTACK_CHUNKS * PROF_USTACK_CHUNK_FRAMES == PROF_MAX_USER_DEPTH,
+_Static_assert((PROF_USTACK_CHUNKS * PROF_USTACK_CHUNK_FRAMES) == PROF_MAX_USER_DEPTH,
 	       "whole chunks");
 
 /*

@@ -13,7 +13,7 @@
 
 #include "unwind_abi.h"
 
-const volatile bool dwarf_unwind = true;   /* follow unwind tables where there are some */
+const volatile bool dwarf_unwind = true;    /* follow unwind tables where there are some */
 const volatile bool capture_stacks = false; /* send prof_stack_capture records */
 /* bpf_task_pt_regs() (Linux 5.15); else the registers saved on the task's kernel stack. */
 const volatile bool use_task_pt_regs = true;
@@ -41,13 +41,13 @@ struct {
 	__uint(max_entries, 1);
 } unwind_rows SEC(".maps");
 
-#define USTACK_MAP(name)                                                           \
-	struct {                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                   \
-		__type(key, __u64);                                                \
-		__type(value, struct prof_user_stack_chunk);                       \
-		__uint(max_entries, 16384);                                        \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                              \
+#define USTACK_MAP(name)                                                                           \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__type(key, __u64);                                                                \
+		__type(value, struct prof_user_stack_chunk);                                       \
+		__uint(max_entries, 16384);                                                        \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
 	} name SEC(".maps")
 
 USTACK_MAP(ustacks0);
@@ -70,7 +70,7 @@ struct walk_state {
 	__u32 tgid;
 	bool return_address; /* pc was read from a frame: look it up at pc - 1 */
 	bool rescan_sent;
-	bool pc_trusted;     /* pc is the sampled one or came through a table, not a guess */
+	bool pc_trusted; /* pc is the sampled one or came through a table, not a guess */
 	/* The mapping of the last frame, which the next one is likely in too. */
 	__u64 map_start;
 	__u64 map_end;
@@ -81,7 +81,7 @@ struct walk_state {
 	__u32 tail_calls;   /* walk_more calls so far (without bpf_loop) */
 	__u32 buffer;	    /* the sample's buffer (0 or 1) */
 	__u32 pid;
-	__u64 ip;	    /* the registers the walk started from */
+	__u64 ip; /* the registers the walk started from */
 	__u64 first_sp;
 	__u64 first_bp;
 	struct prof_sample_key key; /* the sample's, while tail calls walk its stack */
@@ -436,9 +436,9 @@ static __always_inline void capture_stack(struct walk_state *st, struct prof_sam
 		n = first;
 #pragma unroll
 		for (int i = 0; i < PROF_CAPTURE_STACK_BYTES / PROF_CAPTURE_CHUNK - 1; i++) {
-			if (bpf_probe_read_user(e->stack + first + i * PROF_CAPTURE_CHUNK,
-						PROF_CAPTURE_CHUNK,
-						(const void *)(sp + first + i * PROF_CAPTURE_CHUNK)))
+			if (bpf_probe_read_user(
+				    e->stack + first + i * PROF_CAPTURE_CHUNK, PROF_CAPTURE_CHUNK,
+				    (const void *)(sp + first + i * PROF_CAPTURE_CHUNK)))
 				break;
 			n += PROF_CAPTURE_CHUNK;
 		}

@@ -23,19 +23,19 @@ enum frame_kind {
 };
 
 struct profile_frame {
-	const char *func;   /* never NULL: demangled name, or "module+0xOFF" / "[unknown]" */
-	const char *mangled; /* system name when it differs from func, else NULL */
-	const char *file;   /* source file, NULL without line info */
-	const char *module; /* path of the binary, "[kernel.kallsyms]", or NULL when unknown */
+	const char *func;     /* never NULL: demangled name, or "module+0xOFF" / "[unknown]" */
+	const char *mangled;  /* system name when it differs from func, else NULL */
+	const char *file;     /* source file, NULL without line info */
+	const char *module;   /* path of the binary, "[kernel.kallsyms]", or NULL when unknown */
 	const char *build_id; /* the module's build id in hex, NULL when it has none or unknown */
-	uint64_t addr;      /* address within the module (ELF virtual address), 0 if unknown */
-	unsigned int line;  /* 0 without line info */
+	uint64_t addr;	      /* address within the module (ELF virtual address), 0 if unknown */
+	unsigned int line;    /* 0 without line info */
 	enum frame_kind kind;
 };
 
 struct profile_labels {
-	uint32_t pid;       /* process id (tgid) */
-	uint32_t tid;       /* thread id */
+	uint32_t pid;	    /* process id (tgid) */
+	uint32_t tid;	    /* thread id */
 	const char *comm;   /* process name, never NULL */
 	const char *thread; /* thread name, NULL when unknown */
 	uint64_t time_ns;   /* start of the second the samples were taken in (ns since the Unix
@@ -53,9 +53,9 @@ struct profile_sample {
 
 /* Whole-profile facts that pprof and the summary carry. */
 struct profile_meta {
-	uint64_t time_ns;     /* start, ns since the Unix epoch; 0 if unknown */
-	uint64_t duration_ns; /* 0 if unknown */
-	uint64_t period_ns;   /* ns of CPU time one sample stands for; 0 if unknown */
+	uint64_t time_ns;	     /* start, ns since the Unix epoch; 0 if unknown */
+	uint64_t duration_ns;	     /* 0 if unknown */
+	uint64_t period_ns;	     /* ns of CPU time one sample stands for; 0 if unknown */
 	char host[PROFILE_HOST_MAX]; /* the host sampled, "" if unknown */
 };
 

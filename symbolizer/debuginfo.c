@@ -5,8 +5,8 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <linux/openat2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +60,8 @@ struct debuginfo_finder {
 	ino_t self_mnt_ns;
 	uint64_t rejected;
 	bool debuginfod_enabled;
-	double debuginfod_spent;   /* seconds spent in debuginfod queries */
-	struct timespec deadline;  /* of the query under way */
+	double debuginfod_spent;  /* seconds spent in debuginfod queries */
+	struct timespec deadline; /* of the query under way */
 #ifdef HAVE_DEBUGINFOD
 	debuginfod_client *debuginfod;
 #endif
@@ -538,8 +538,8 @@ static int finder__try_debuglink(struct debuginfo_finder *f, const struct debugi
 		if (err != -ENOENT)
 			return err;
 	}
-	if (q->root && path__format(path, sizeof(path), "%s%s/%s", DEBUGINFO_DEFAULT_ROOT, dir,
-				    q->debuglink))
+	if (q->root &&
+	    path__format(path, sizeof(path), "%s%s/%s", DEBUGINFO_DEFAULT_ROOT, dir, q->debuglink))
 		return finder__try(f, q, q->root, path, true, out);
 	return -ENOENT;
 }
@@ -645,8 +645,7 @@ int debuginfo_finder__open(struct debuginfo_finder *f, const struct debuginfo_qu
 }
 
 #ifdef HAVE_LZMA
-int debuginfo__xz_decode(const void *in, size_t len, size_t max_len, void **out,
-			 size_t *out_len)
+int debuginfo__xz_decode(const void *in, size_t len, size_t max_len, void **out, size_t *out_len)
 {
 	lzma_stream strm = LZMA_STREAM_INIT;
 	size_t cap = len * 4 > 4096 ? len * 4 : 4096;
@@ -706,8 +705,7 @@ out_end:
 	return err;
 }
 #else
-int debuginfo__xz_decode(const void *in, size_t len, size_t max_len, void **out,
-			 size_t *out_len)
+int debuginfo__xz_decode(const void *in, size_t len, size_t max_len, void **out, size_t *out_len)
 {
 	(void)in;
 	(void)len;

@@ -42,8 +42,8 @@ struct debuginfo_query {
 	const char *path;	     /* the binary's path as its process sees it; NULL: unknown */
 	struct debuginfo_root *root; /* that process's root when it is not ours, else NULL */
 	const uint8_t *build_id;
-	size_t build_id_len;	     /* 0: the binary has none */
-	const char *debuglink;	     /* .gnu_debuglink file name, NULL without one */
+	size_t build_id_len;   /* 0: the binary has none */
+	const char *debuglink; /* .gnu_debuglink file name, NULL without one */
 	uint32_t debuglink_crc;
 };
 
@@ -84,8 +84,8 @@ uint64_t debuginfo_finder__rejected(const struct debuginfo_finder *finder);
  * new reference in *@out, or NULL in *@out when the process shares our root or its root
  * cannot be read (then paths are opened as they are); -ENOMEM.
  */
-int debuginfo_finder__process_root(struct debuginfo_finder *finder, const char *proc_root,
-				   int pid, struct debuginfo_root **out);
+int debuginfo_finder__process_root(struct debuginfo_finder *finder, const char *proc_root, int pid,
+				   struct debuginfo_root **out);
 struct debuginfo_root *debuginfo_root__get(struct debuginfo_root *root);
 /* NULL-safe. */
 void debuginfo_root__put(struct debuginfo_root *root);
@@ -115,7 +115,6 @@ Elf_Scn *debuginfo__section(Elf *elf, const char *name, Elf_Data **data);
  * *@out and its length in *@out_len; -ENOTSUP when built without liblzma, -EINVAL for a
  * corrupt stream, -EFBIG past @max_len, -ENOMEM.
  */
-int debuginfo__xz_decode(const void *in, size_t len, size_t max_len, void **out,
-			 size_t *out_len);
+int debuginfo__xz_decode(const void *in, size_t len, size_t max_len, void **out, size_t *out_len);
 
 #endif

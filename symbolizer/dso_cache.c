@@ -46,12 +46,12 @@ struct dso_cache {
 	struct dso_alias **buckets;
 	size_t nr_buckets; /* power of two */
 	size_t nr_aliases;
-	size_t nr_dsos; /* in use and idle */
+	size_t nr_dsos;	       /* in use and idle */
 	struct dso *idle_head; /* most recently idle first */
 	struct dso *idle_tail;
 	size_t nr_idle;
 	size_t idle_bytes;
-	size_t idle_max_bytes; /* DSO_IDLE_MAX_BYTES unless set */
+	size_t idle_max_bytes;	  /* DSO_IDLE_MAX_BYTES unless set */
 	struct dso_shared shared; /* with its dsos: the images, descriptor and bad file counts */
 };
 
@@ -115,8 +115,8 @@ void dso_cache__set_debuginfo(struct dso_cache *cache, struct debuginfo_finder *
 	dso_images__set_debuginfo(cache->shared.images, finder);
 }
 
-static struct dso_alias **cache__slot(struct dso_cache *cache, enum dso_key_kind kind,
-				      uint64_t dev, uint64_t ino)
+static struct dso_alias **cache__slot(struct dso_cache *cache, enum dso_key_kind kind, uint64_t dev,
+				      uint64_t ino)
 {
 	struct dso_alias **slot;
 
@@ -165,8 +165,8 @@ static void alias__unlink_from_dso(struct dso_alias *alias)
 }
 
 /* Makes the key find @dso, taking it over from any older dso that had it. */
-static int cache__index(struct dso_cache *cache, enum dso_key_kind kind, uint64_t dev,
-			uint64_t ino, struct dso *dso)
+static int cache__index(struct dso_cache *cache, enum dso_key_kind kind, uint64_t dev, uint64_t ino,
+			struct dso *dso)
 {
 	struct dso_alias **slot = cache__slot(cache, kind, dev, ino), *alias = *slot;
 

@@ -378,8 +378,8 @@ static int image__read_minidebug(struct dso_image *image, const char *path)
 	Elf *elf;
 	int err;
 
-	err = debuginfo__xz_decode(image->minidebug, image->minidebug_len,
-				   DSO_MINIDEBUG_MAX_OUT, &buf, &len);
+	err = debuginfo__xz_decode(image->minidebug, image->minidebug_len, DSO_MINIDEBUG_MAX_OUT,
+				   &buf, &len);
 	if (err == -ENOTSUP) {
 		pr_debug("%s: MiniDebugInfo needs liblzma, which this build lacks\n", path);
 		return 0;

@@ -171,8 +171,7 @@ int dwarf_lines__open(Dwarf *dwarf, struct dwarf_lines **out)
 		dl->nr_errors++;
 	if (dl->nr_ranges)
 		qsort(dl->ranges, dl->nr_ranges, sizeof(*dl->ranges), range__cmp);
-	dl->bytes = sizeof(*dl) + units_cap * sizeof(*dl->units) +
-		    ranges_cap * sizeof(*dl->ranges);
+	dl->bytes = sizeof(*dl) + units_cap * sizeof(*dl->units) + ranges_cap * sizeof(*dl->ranges);
 	*out = dl;
 	return 0;
 
@@ -212,8 +211,7 @@ static int64_t unit__add_func(struct dwarf_unit *unit, Dwarf_Die *die, bool inli
 
 	if (unit->nr_funcs >= DWARF_MAX_FUNCS)
 		return -E2BIG;
-	n = die__ranges(die, &unit->ranges, &unit->nr_ranges, &unit->ranges_cap,
-			unit->nr_funcs);
+	n = die__ranges(die, &unit->ranges, &unit->nr_ranges, &unit->ranges_cap, unit->nr_funcs);
 	if (n <= 0)
 		return n ? n : -ENOENT;
 	if (array__reserve(&unit->funcs, &unit->funcs_cap, unit->nr_funcs + 1,
@@ -389,8 +387,7 @@ static void unit__line(struct dwarf_unit *unit, uint64_t addr, struct dwarf_fram
 		frame->line = lineno;
 }
 
-int dwarf_lines__find(struct dwarf_lines *dl, uint64_t addr, struct dwarf_frame *out,
-		      size_t cap)
+int dwarf_lines__find(struct dwarf_lines *dl, uint64_t addr, struct dwarf_frame *out, size_t cap)
 {
 	uint32_t chain[DWARF_MAX_DEPTH];
 	const struct dwarf_range *r;

@@ -23,9 +23,9 @@ struct dwarf_lines;
 
 /* One function of an inline chain; strings are borrowed from the Dwarf (see find). */
 struct dwarf_frame {
-	const char *name; /* linkage (mangled) name when there is one, else DW_AT_name; NULL
+	const char *name;  /* linkage (mangled) name when there is one, else DW_AT_name; NULL
 			   * when the address is in no function the DWARF describes */
-	const char *file; /* NULL when unknown */
+	const char *file;  /* NULL when unknown */
 	unsigned int line; /* 0 when unknown */
 };
 
@@ -48,8 +48,7 @@ void dwarf_lines__free(struct dwarf_lines *dl);
  * but in no function gives one frame without a name (the line table's file and line).
  * Strings are borrowed, valid until the Dwarf is ended.
  */
-int dwarf_lines__find(struct dwarf_lines *dl, uint64_t addr, struct dwarf_frame *out,
-		      size_t cap);
+int dwarf_lines__find(struct dwarf_lines *dl, uint64_t addr, struct dwarf_frame *out, size_t cap);
 
 /* Compile units with addresses. */
 size_t dwarf_lines__units(const struct dwarf_lines *dl);

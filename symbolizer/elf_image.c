@@ -37,9 +37,9 @@ static int image__read_segments(struct elf_image *image)
 	for (i = 0; i < phnum; i++) {
 		if (!gelf_getphdr(image->elf, i, &phdr) || phdr.p_type != PT_LOAD)
 			continue;
-		image->segments[n++] = (struct elf_segment){
-			.offset = phdr.p_offset, .filesz = phdr.p_filesz, .vaddr = phdr.p_vaddr
-		};
+		image->segments[n++] = (struct elf_segment){ .offset = phdr.p_offset,
+							     .filesz = phdr.p_filesz,
+							     .vaddr = phdr.p_vaddr };
 	}
 	image->nr_segments = n;
 	return n ? 0 : -ENOEXEC;

@@ -50,8 +50,7 @@ struct kallsyms_loader {
 };
 
 /* @name is "[modname]" */
-static int module__index(struct kallsyms_loader *ld, const char *name, size_t len,
-			 uint16_t *index)
+static int module__index(struct kallsyms_loader *ld, const char *name, size_t len, uint16_t *index)
 {
 	struct kallsyms *ks = ld->ks;
 	uint32_t off;
@@ -291,8 +290,8 @@ void kallsyms__free(struct kallsyms *ks)
 	free(ks);
 }
 
-int kallsyms__find(const struct kallsyms *ks, uint64_t addr, const char **name,
-		   const char **module, uint64_t *start)
+int kallsyms__find(const struct kallsyms *ks, uint64_t addr, const char **name, const char **module,
+		   uint64_t *start)
 {
 	const char *found;
 	uint16_t tag;

@@ -30,8 +30,8 @@ void kallsyms__free(struct kallsyms *ks);
  * kallsyms__free(); @module is "[modname]" or KALLSYMS_KERNEL_MODULE) and *@start, or
  * -ENOENT. @start may be NULL.
  */
-int kallsyms__find(const struct kallsyms *ks, uint64_t addr, const char **name,
-		   const char **module, uint64_t *start);
+int kallsyms__find(const struct kallsyms *ks, uint64_t addr, const char **name, const char **module,
+		   uint64_t *start);
 
 /* Number of text symbols kept. */
 size_t kallsyms__count(const struct kallsyms *ks);

@@ -19,6 +19,6 @@ const char *names__intern(struct string_pool *names, const char *str, size_t len
 
 /* Same for a printf-formatted string; longer than 4095 characters is cut. */
 __attribute__((format(printf, 2, 3))) const char *names__printf(struct string_pool *names,
-								 const char *fmt, ...);
+								const char *fmt, ...);
 
 #endif

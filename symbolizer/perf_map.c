@@ -32,8 +32,8 @@ static const struct symbol_table_opts perf_map_opts = { .rule = SYMBOL_TABLE_LAT
 
 struct perf_map {
 	struct symbol_table *table; /* also holds the names of lines overridden since */
-	size_t lines;  /* lines kept */
-	size_t memory; /* bytes charged for them (see LINE_COST) */
+	size_t lines;		    /* lines kept */
+	size_t memory;		    /* bytes charged for them (see LINE_COST) */
 	size_t bad_lines;
 	size_t dropped;
 	struct perf_map_totals *totals; /* borrowed, or NULL */
@@ -75,8 +75,8 @@ static bool skip_blanks(const char **pp, const char *end)
 	return true;
 }
 
-static enum line_kind parse_line(const char *p, const char *end, uint64_t *start,
-				 uint64_t *size, const char **name, size_t *name_len)
+static enum line_kind parse_line(const char *p, const char *end, uint64_t *start, uint64_t *size,
+				 const char **name, size_t *name_len)
 {
 	while (p < end && is_blank(*p))
 		p++;
@@ -365,7 +365,8 @@ static void perf_map__report(struct perf_map *map, size_t bad_before)
 	}
 	if (map->dropped && !map->warned_dropped) {
 		pr_warn("perf map %s: lines past the limits dropped (%u lines or %u MiB a map, "
-			"%zu MiB in all)\n", map->path, PERF_MAP_MAX_LINES, PERF_MAP_MAX_MEMORY >> 20,
+			"%zu MiB in all)\n",
+			map->path, PERF_MAP_MAX_LINES, PERF_MAP_MAX_MEMORY >> 20,
 			map->totals ? map->totals->memory_limit >> 20 : 0);
 		map->warned_dropped = true;
 	}
@@ -476,8 +477,7 @@ int perf_map__update(struct perf_map *map)
 	if (fd < 0)
 		return fd;
 	/* Shrunk or replaced: the old lines describe code that may be gone. */
-	if (st.st_dev != map->dev || st.st_ino != map->ino ||
-	    (uint64_t)st.st_size < map->read_end)
+	if (st.st_dev != map->dev || st.st_ino != map->ino || (uint64_t)st.st_size < map->read_end)
 		perf_map__reset(map, &st);
 	/* Grown since: an unchanged file costs no read, a file past the limit none either. */
 	if ((uint64_t)st.st_size > map->read_end && map->read_end < PERF_MAP_MAX_FILE)

@@ -18,24 +18,24 @@
 #include "perf_map.h"
 
 struct proc_jit {
-	struct proc_jits *jits;	/* the set it came from */
+	struct proc_jits *jits; /* the set it came from */
 	unsigned int refs;
 	bool shared;		/* in jits->items: another snapshot of the process finds it */
 	uint64_t idle_since_ns; /* CLOCK_MONOTONIC, when the last reference went; 0: held */
 	int pid;
-	uint64_t start_time;	/* of the process, to tell it from a later one with its pid */
-	uid_t owner;		/* the process's fsuid, which owns the files it creates */
-	struct perf_map *map;	/* NULL while no readable file was found */
-	char *path;		/* where the process writes it, as seen from here; owned */
-	bool final;		/* the process is gone, or its file refused: no more looks */
-	uint64_t next_look_ns;	/* CLOCK_MONOTONIC: no look at the file before */
+	uint64_t start_time;   /* of the process, to tell it from a later one with its pid */
+	uid_t owner;	       /* the process's fsuid, which owns the files it creates */
+	struct perf_map *map;  /* NULL while no readable file was found */
+	char *path;	       /* where the process writes it, as seen from here; owned */
+	bool final;	       /* the process is gone, or its file refused: no more looks */
+	uint64_t next_look_ns; /* CLOCK_MONOTONIC: no look at the file before */
 };
 
 struct proc_jits {
 	const char *proc_root;
 	struct proc_jit **items; /* the shared ones, by (pid, start_time, owner) */
 	size_t nr_items, items_cap;
-	uint64_t next_evict_ns; /* CLOCK_MONOTONIC: no look for idle states before */
+	uint64_t next_evict_ns;	       /* CLOCK_MONOTONIC: no look for idle states before */
 	struct perf_map_totals totals; /* of every perf map read */
 };
 
@@ -244,8 +244,9 @@ static int proc_jit__open(struct proc_jit *jit)
 	default:
 		/* Refused (a foreign owner, not a regular file): once, then never looked at. */
 		pr_warn("perf map %s ignored: %s\n", jit->path,
-			err == -EPERM ? "owned by another user than the process's" :
-			err == -EINVAL ? "not a regular file" : strerror(-err));
+			err == -EPERM  ? "owned by another user than the process's" :
+			err == -EINVAL ? "not a regular file" :
+					 strerror(-err));
 		jit->final = true;
 		return 0;
 	}

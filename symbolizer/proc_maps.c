@@ -90,8 +90,8 @@ static bool skip_char(const char **pp, const char *end, char c)
 }
 
 /* "START-END PERMS OFFSET MAJOR:MINOR INODE [PATH]"; returns false on a malformed line. */
-static bool parse_line(const char *p, const char *end, struct proc_map *map,
-		       const char **path, size_t *path_len)
+static bool parse_line(const char *p, const char *end, struct proc_map *map, const char **path,
+		       size_t *path_len)
 {
 	uint64_t major, minor;
 
@@ -103,9 +103,8 @@ static bool parse_line(const char *p, const char *end, struct proc_map *map,
 	map->exec = p[2] == 'x';
 	p += 5;
 	if (!scan_hex(&p, end, &map->pgoff) || !skip_char(&p, end, ' ') ||
-	    !scan_hex(&p, end, &major) || !skip_char(&p, end, ':') ||
-	    !scan_hex(&p, end, &minor) || !skip_char(&p, end, ' ') ||
-	    !parse_dec(&p, end, &map->ino))
+	    !scan_hex(&p, end, &major) || !skip_char(&p, end, ':') || !scan_hex(&p, end, &minor) ||
+	    !skip_char(&p, end, ' ') || !parse_dec(&p, end, &map->ino))
 		return false;
 	if (map->end <= map->start || major > UINT32_MAX || minor > UINT32_MAX)
 		return false;
@@ -130,8 +129,8 @@ static enum proc_map_kind path__kind(const char *path, size_t len)
 	return PROC_MAP_SPECIAL;
 }
 
-static int proc_maps__parse(const struct proc_maps_env *env, struct proc_maps *pm,
-			    const char *buf, size_t len)
+static int proc_maps__parse(const struct proc_maps_env *env, struct proc_maps *pm, const char *buf,
+			    size_t len)
 {
 	const char *line = buf, *end = buf + len, *nl, *path;
 	size_t cap = 0, path_len;

@@ -41,11 +41,11 @@ struct proc_map {
 
 /* What reading a snapshot needs from the symbolizer that owns it; all borrowed. */
 struct proc_maps_env {
-	const char *proc_root;	    /* "/proc" or a test's copy */
-	struct dso_cache *dsos;	    /* outlives the snapshot */
-	struct string_pool *names;  /* interns paths; outlives the snapshot */
-	uint64_t *vanished;	    /* counter of processes gone before they were read */
-	struct proc_jits *jits;	    /* the processes' perf maps, or NULL for none; outlives
+	const char *proc_root;	   /* "/proc" or a test's copy */
+	struct dso_cache *dsos;	   /* outlives the snapshot */
+	struct string_pool *names; /* interns paths; outlives the snapshot */
+	uint64_t *vanished;	   /* counter of processes gone before they were read */
+	struct proc_jits *jits;	   /* the processes' perf maps, or NULL for none; outlives
 				     * the snapshot */
 };
 

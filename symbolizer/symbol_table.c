@@ -206,8 +206,7 @@ static bool draft__better(const struct draft *x, const struct draft *y, const ch
  * The entry kept of @d[@i..@end), all at one address: the best, with the size and limit of
  * the best that have one when it has none.
  */
-static struct draft drafts__choose(const struct draft *d, size_t i, size_t end,
-				   const char *names)
+static struct draft drafts__choose(const struct draft *d, size_t i, size_t end, const char *names)
 {
 	size_t best = i, sized = d[i].size ? i : NONE, limited = d[i].limit ? i : NONE;
 	struct draft kept;

@@ -60,7 +60,7 @@ struct symbolizer {
 	 */
 	struct string_pool *names;
 	struct dso_cache *dsos;
-	struct proc_jits *jits; /* the perf maps of processes, shared by their snapshots */
+	struct proc_jits *jits;		 /* the perf maps of processes, shared by their snapshots */
 	struct debuginfo_finder *finder; /* outlives dsos: their roots come from it */
 	/* Addresses of files named so far, by (dso id, vaddr); emptied when full. */
 	struct hash_table *addrs;
@@ -115,8 +115,8 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	sym->finder = debuginfo_finder__new(opts ? opts->debuginfo_path : NULL);
 	sym->addrs = hash_table__new(addr_entry__eq, sym);
 	sym->jits = proc_jits__new(sym->proc_root, opts && opts->perf_map_memory ?
-							    opts->perf_map_memory :
-							    PERF_MAP_TOTAL_MEMORY);
+							   opts->perf_map_memory :
+							   PERF_MAP_TOTAL_MEMORY);
 	if (!sym->finder || !sym->addrs || !sym->jits)
 		goto out_free;
 	dso_cache__set_debuginfo(sym->dsos, sym->finder);
@@ -353,8 +353,8 @@ static int symbolizer__fill_frames(struct symbolizer *sym, struct dso *dso,
  * the placeholder carries the file offset instead. Fills @out[0..cap) (out[0] is zeroed
  * already); returns the number of frames or -ENOMEM.
  */
-static int symbolizer__resolve_file(struct symbolizer *sym, const struct proc_map *map,
-				    uint64_t ip, uint64_t lookup, struct sym_frame *out, size_t cap)
+static int symbolizer__resolve_file(struct symbolizer *sym, const struct proc_map *map, uint64_t ip,
+				    uint64_t lookup, struct sym_frame *out, size_t cap)
 {
 	uint64_t off = lookup - map->start + map->pgoff, vaddr, addr;
 	const struct addr_entry *entry = NULL;
@@ -375,8 +375,8 @@ static int symbolizer__resolve_file(struct symbolizer *sym, const struct proc_ma
  * The vDSO, named from our own copy when the mapping has its size. Returns whether it
  * named @frame.
  */
-static bool symbolizer__name_vdso(struct symbolizer *sym, const struct proc_map *map,
-				  uint64_t ip, uint64_t lookup, struct sym_frame *frame)
+static bool symbolizer__name_vdso(struct symbolizer *sym, const struct proc_map *map, uint64_t ip,
+				  uint64_t lookup, struct sym_frame *frame)
 {
 	const char *name;
 
@@ -398,8 +398,8 @@ static bool symbolizer__name_vdso(struct symbolizer *sym, const struct proc_map 
 }
 
 /* JIT code the process's perf map names; @frame keeps its placeholder otherwise. */
-static int symbolizer__name_jit(struct symbolizer *sym, const struct proc_maps *maps,
-				uint64_t ip, uint64_t lookup, struct sym_frame *frame)
+static int symbolizer__name_jit(struct symbolizer *sym, const struct proc_maps *maps, uint64_t ip,
+				uint64_t lookup, struct sym_frame *frame)
 {
 	const char *name = proc_maps__jit_name(maps, lookup);
 
@@ -439,7 +439,8 @@ int symbolizer__resolve_user(struct symbolizer *sym, const struct proc_maps *map
 		break;
 	case PROC_MAP_VDSO:
 	case PROC_MAP_VSYSCALL:
-		if (map->kind == PROC_MAP_VDSO && symbolizer__name_vdso(sym, map, ip, lookup, frame))
+		if (map->kind == PROC_MAP_VDSO &&
+		    symbolizer__name_vdso(sym, map, ip, lookup, frame))
 			break;
 		/* Not a file we can open; naming it needs a copy of the process's memory. */
 		frame->addr = ip - map->start;
@@ -481,8 +482,8 @@ static void symbolizer__load_kallsyms(struct symbolizer *sym)
 		pr_warn("cannot read kernel symbols from %s: %s; kernel frames stay unnamed\n",
 			sym->kallsyms_path, strerror(-err));
 	} else {
-		pr_debug("%zu kernel symbols from %s in %.1f ms\n",
-			 kallsyms__count(sym->kallsyms), sym->kallsyms_path,
+		pr_debug("%zu kernel symbols from %s in %.1f ms\n", kallsyms__count(sym->kallsyms),
+			 sym->kallsyms_path,
 			 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	}
 }

@@ -51,30 +51,30 @@ struct symbolizer_opts {
  * for a return address it is the return address itself, though the name is that of ip - 1.
  */
 struct sym_frame {
-	const char *func;   /* never NULL: symbol name (demangled), "module+0xOFF" or "[unknown]" */
-	const char *mangled; /* the symbol as the file spells it, NULL when equal to func */
-	const char *module; /* path of the mapped file, "[kernel.kallsyms]", NULL if unknown */
+	const char *func; /* never NULL: symbol name (demangled), "module+0xOFF" or "[unknown]" */
+	const char *mangled;  /* the symbol as the file spells it, NULL when equal to func */
+	const char *module;   /* path of the mapped file, "[kernel.kallsyms]", NULL if unknown */
 	const char *build_id; /* the mapped file's build id in hex, NULL without one */
-	const char *file;   /* source file, NULL without line info */
-	uint64_t addr;      /* address within the module (ELF virtual address) */
-	unsigned int line;  /* 0 without line info */
-	bool named;         /* false when func is a placeholder built from module and addr */
-	bool inlined;       /* inlined into the next frame of the output (its caller) */
-	bool jit;           /* named by the process's perf map: module is "[jit]" and addr is
+	const char *file;     /* source file, NULL without line info */
+	uint64_t addr;	      /* address within the module (ELF virtual address) */
+	unsigned int line;    /* 0 without line info */
+	bool named;	      /* false when func is a placeholder built from module and addr */
+	bool inlined;	      /* inlined into the next frame of the output (its caller) */
+	bool jit;	      /* named by the process's perf map: module is "[jit]" and addr is
 			     * the runtime address */
 };
 
 /* Counters of what could not be done; shown to the user. */
 struct symbolizer_stats {
-	uint64_t unnamed_user;   /* user addresses resolved to module+offset or [unknown] */
-	uint64_t unnamed_kernel; /* kernel addresses with no kallsyms symbol */
-	uint64_t bad_files;      /* mapped files that could not be opened or parsed */
-	uint64_t bad_debuginfo;  /* debug information that could not be used (malformed DWARF,
+	uint64_t unnamed_user;	     /* user addresses resolved to module+offset or [unknown] */
+	uint64_t unnamed_kernel;     /* kernel addresses with no kallsyms symbol */
+	uint64_t bad_files;	     /* mapped files that could not be opened or parsed */
+	uint64_t bad_debuginfo;	     /* debug information that could not be used (malformed DWARF,
 				  * debug files with the wrong build id or CRC), once per file */
-	uint64_t vanished;       /* processes gone before their mappings were read */
+	uint64_t vanished;	     /* processes gone before their mappings were read */
 	uint64_t bad_perf_map_lines; /* malformed lines skipped in perf maps */
 	uint64_t dropped_perf_map_lines; /* good perf map lines not kept: past the limits */
-	uint64_t truncated_perf_maps;    /* perf maps read only in part (too big) */
+	uint64_t truncated_perf_maps;	 /* perf maps read only in part (too big) */
 };
 
 /* Returns NULL with errno set. Kernel symbols are loaded lazily on first use. */

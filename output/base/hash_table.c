@@ -8,7 +8,7 @@
 #define HASH_TABLE_MIN_SLOTS 16
 
 struct hash_slot {
-	uint32_t hash; /* low half of the key's hash: probe start, and a filter before eq */
+	uint32_t hash;	/* low half of the key's hash: probe start, and a filter before eq */
 	uint32_t value; /* HASH_TABLE_EMPTY when free */
 };
 

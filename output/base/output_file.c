@@ -26,11 +26,11 @@ struct output_file {
 	int fd;
 	int err; /* the first write error, -errno */
 	bool private;
-	char *path; /* the target, as given */
-	char *target; /* @path with links followed: what the rename replaces */
+	char *path;	 /* the target, as given */
+	char *target;	 /* @path with links followed: what the rename replaces */
 	char *temp_path; /* NULL when written in place */
-	char *dir; /* the target's folder, fsynced after the rename */
-	bool replaces; /* an existing file: its owner and mode go to the new one */
+	char *dir;	 /* the target's folder, fsynced after the rename */
+	bool replaces;	 /* an existing file: its owner and mode go to the new one */
 	struct stat old; /* of the file replaced */
 };
 
@@ -79,8 +79,11 @@ void output_file__report_open_error(const char *path, int err)
 
 	if (err == -EACCES && !lstat(path, &st) && path__check_planted(path, &st) == -EACCES) {
 		pr_err("cannot write '%s': %s of uid %u in a sticky folder anyone may write to "
-		       "is not used\n", path,
-		       S_ISLNK(st.st_mode) ? "a link" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a file",
+		       "is not used\n",
+		       path,
+		       S_ISLNK(st.st_mode)  ? "a link" :
+		       S_ISFIFO(st.st_mode) ? "a FIFO" :
+					      "a file",
 		       (unsigned int)st.st_uid);
 		return;
 	}

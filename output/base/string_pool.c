@@ -17,7 +17,7 @@ struct pooled_string {
 
 struct string_pool {
 	struct arena *arena;
-	struct hash_table *index; /* string -> id */
+	struct hash_table *index;   /* string -> id */
 	struct pooled_string *strs; /* by id */
 	size_t count;
 	size_t cap;

@@ -308,12 +308,13 @@ static int open_dir(const char *dir, bool writer, enum log_level level)
 	}
 	err = -EPERM;
 	if (st.st_uid != uid) {
-		log__printf(level,
-			    "the store folder '%s' belongs to uid %u, not to uid %u which writes "
-			    "it: its owner could make the writer replace any file; give it a folder "
-			    "of its own, or chown %u '%s' && chmod go-w '%s'\n",
-			    dir, (unsigned int)st.st_uid, (unsigned int)uid, (unsigned int)uid, dir,
-			    dir);
+		log__printf(
+			level,
+			"the store folder '%s' belongs to uid %u, not to uid %u which writes "
+			"it: its owner could make the writer replace any file; give it a folder "
+			"of its own, or chown %u '%s' && chmod go-w '%s'\n",
+			dir, (unsigned int)st.st_uid, (unsigned int)uid, (unsigned int)uid, dir,
+			dir);
 		goto out_close;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
@@ -440,8 +441,8 @@ static uint64_t store__cursor_seq(const struct store *store)
 	ssize_t len;
 	int fd;
 
-	fd = openat(store->dir_fd, UPLOAD_CURSOR_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-							       O_CLOEXEC);
+	fd = openat(store->dir_fd, UPLOAD_CURSOR_FILE,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	len = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : read(fd, buf, sizeof(buf) - 1);
@@ -627,8 +628,7 @@ void store__stats(const struct store *store, struct store_stats *stats)
  * number @*seq on, which it moves to the one taken: the folder is asked, not the list, since
  * anyone may have put a file there. Returns 0, -EEXIST, -EOVERFLOW or another -errno.
  */
-static int store__pick_name(const struct store *store, uint64_t *seq, uint64_t start_ns,
-			    char *name)
+static int store__pick_name(const struct store *store, uint64_t *seq, uint64_t start_ns, char *name)
 {
 	struct stat st;
 
@@ -666,8 +666,8 @@ static int write_all(int fd, const void *buf, size_t len)
  * RENAME_NOREPLACE makes "free" exact; file systems without it (some network ones) fall back
  * to a plain rename after the check store__pick_name() made.
  */
-static int store__publish(struct store *store, const char *temp, uint64_t *seq,
-			  uint64_t start_ns, char *name)
+static int store__publish(struct store *store, const char *temp, uint64_t *seq, uint64_t start_ns,
+			  char *name)
 {
 	int err;
 
@@ -728,8 +728,7 @@ static ssize_t store__insert(struct store *store, const struct store_entry *entr
 	return (ssize_t)i;
 }
 
-int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t len,
-		 char *name)
+int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t len, char *name)
 {
 	char temp[STORE_NAME_MAX + sizeof(STORE_TEMP_PREFIX STORE_TEMP_SUFFIX)];
 	struct store_entry entry;
@@ -862,8 +861,7 @@ static int read_whole(int fd, size_t max, void **out, size_t *out_len, char *why
 	return 0;
 }
 
-int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why,
-		size_t whylen)
+int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why, size_t whylen)
 {
 	void *data = NULL;
 	size_t data_len = 0;
@@ -905,7 +903,8 @@ int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why
 	}
 	err = compress__unzstd(data, data_len, STORE_MAX_PROFILE, raw, len);
 	if (err == -E2BIG)
-		snprintf(why, whylen, "holds more than %u MiB of profile, more than an interval can",
+		snprintf(why, whylen,
+			 "holds more than %u MiB of profile, more than an interval can",
 			 STORE_MAX_PROFILE >> 20);
 	else if (err)
 		snprintf(why, whylen, "%s",

@@ -53,14 +53,14 @@ struct store_entry {
 };
 
 struct store_stats {
-	uint64_t files, bytes;	   /* what the store holds now */
-	uint64_t written;	   /* intervals written by this process */
-	uint64_t removed_size;	   /* files removed to keep max_size */
-	uint64_t removed_age;	   /* files removed to keep max_age */
-	uint64_t write_failures;   /* intervals that could not be written (full disk, ...) */
-	uint64_t leftovers;	   /* temporary files of an interrupted writer removed at open */
-	uint64_t not_regular;	   /* entries named as intervals but no regular file, skipped */
-	uint64_t reopened;	   /* times the folder was found removed or replaced, taken over */
+	uint64_t files, bytes;	 /* what the store holds now */
+	uint64_t written;	 /* intervals written by this process */
+	uint64_t removed_size;	 /* files removed to keep max_size */
+	uint64_t removed_age;	 /* files removed to keep max_age */
+	uint64_t write_failures; /* intervals that could not be written (full disk, ...) */
+	uint64_t leftovers;	 /* temporary files of an interrupted writer removed at open */
+	uint64_t not_regular;	 /* entries named as intervals but no regular file, skipped */
+	uint64_t reopened;	 /* times the folder was found removed or replaced, taken over */
 };
 
 /*
@@ -82,8 +82,7 @@ void store__close(struct store *store);
  * holds what it held; -ENOSPC and -EDQUOT mean a full disk. Writes the file name to @name
  * (STORE_NAME_MAX) when not NULL. Returns 0 or -errno (-EFBIG for @len past STORE_MAX_PROFILE).
  */
-int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t len,
-		 char *name);
+int store__write(struct store *store, uint64_t start_ns, const void *raw, size_t len, char *name);
 
 const char *store__dir(const struct store *store);
 void store__stats(const struct store *store, struct store_stats *stats);
@@ -125,8 +124,7 @@ int store__list(int dir_fd, struct store_entry **entries, size_t *n, size_t *not
  * STORE_MAX_PROFILE (told from the zstd header where it says), -EINVAL for an empty,
  * shrinking, not zstd, corrupt or truncated file, -ENOMEM, or what reading failed with.
  */
-int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why,
-		size_t whylen);
+int store__read(int dir_fd, const char *name, void **raw, size_t *len, char *why, size_t whylen);
 
 /*
  * Formats the name of the interval @seq starting at @start_ns into @name (STORE_NAME_MAX);

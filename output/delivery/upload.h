@@ -52,21 +52,21 @@ struct uploader;
 
 /* Everything is borrowed for the uploader__open() call only: the uploader keeps copies. */
 struct upload_opts {
-	const char *url;		  /* http(s) base URL; "/ingest" is appended */
-	const char *app_name;		  /* upload__valid_app_name() */
-	const char *const *labels;	  /* "k=v" (upload__check_label()), sent in this order */
+	const char *url;	   /* http(s) base URL; "/ingest" is appended */
+	const char *app_name;	   /* upload__valid_app_name() */
+	const char *const *labels; /* "k=v" (upload__check_label()), sent in this order */
 	size_t nlabels;
-	const char *tenant;		  /* X-Scope-OrgID; NULL for none */
-	const char *bearer_token_file;	  /* "Authorization: Bearer TOKEN"; NULL for none */
-	const char *basic_auth_file;	  /* "user:password"; NULL for none */
-	const char *const *headers;	  /* extra "Name: value" headers */
+	const char *tenant;	       /* X-Scope-OrgID; NULL for none */
+	const char *bearer_token_file; /* "Authorization: Bearer TOKEN"; NULL for none */
+	const char *basic_auth_file;   /* "user:password"; NULL for none */
+	const char *const *headers;    /* extra "Name: value" headers */
 	size_t nheaders;
-	const char *ca_file;		  /* CA bundle (CURLOPT_CAINFO); the CA path (Debian:
+	const char *ca_file;	     /* CA bundle (CURLOPT_CAINFO); the CA path (Debian:
 					     /etc/ssl/certs) stays trusted; NULL: the system's */
-	const char *store_dir;		  /* the store's folder; NULL: memory mode */
-	size_t queue_max;		  /* memory mode: profiles held; 0: UPLOAD_QUEUE_DEFAULT */
-	uint64_t since_ns;		  /* store mode, no cursor: only intervals from here */
-	unsigned int backoff_min_ms;	  /* first retry delay; 0: 500 (tests use less) */
+	const char *store_dir;	     /* the store's folder; NULL: memory mode */
+	size_t queue_max;	     /* memory mode: profiles held; 0: UPLOAD_QUEUE_DEFAULT */
+	uint64_t since_ns;	     /* store mode, no cursor: only intervals from here */
+	unsigned int backoff_min_ms; /* first retry delay; 0: 500 (tests use less) */
 };
 
 struct upload_stats {

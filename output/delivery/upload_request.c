@@ -577,8 +577,7 @@ static int build_urls(struct upload_client *client, const char *url)
 		goto out;
 	}
 	err = -ENOMEM;
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0))
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) || curl_url_get(u, CURLUPART_PATH, &path, 0))
 		goto out;
 	curl_url_get(u, CURLUPART_PORT, &port, 0); /* only when given */
 	/* curl sends them as basic authentication: a reply may echo them. */
@@ -598,13 +597,11 @@ static int build_urls(struct upload_client *client, const char *url)
 		newpath = NULL;
 		goto out;
 	}
-	if (curl_url_set(u, CURLUPART_PATH, newpath, 0) ||
-	    curl_url_get(u, CURLUPART_URL, &full, 0))
+	if (curl_url_set(u, CURLUPART_PATH, newpath, 0) || curl_url_get(u, CURLUPART_URL, &full, 0))
 		goto out;
 	client->ingest_url = strdup(full);
-	if (!client->ingest_url ||
-	    asprintf(&client->log_url, "%s://%s%s%s%s", scheme, host, port ? ":" : "",
-		     port ? port : "", newpath) < 0) {
+	if (!client->ingest_url || asprintf(&client->log_url, "%s://%s%s%s%s", scheme, host,
+					    port ? ":" : "", port ? port : "", newpath) < 0) {
 		client->log_url = NULL;
 		goto out;
 	}
@@ -840,8 +837,8 @@ static void client__log_text(const struct upload_client *client, const char *tex
  * (ResourceExhausted: rate and ingest limits) and 5xx (proxies, gateways, a server starting)
  * pass.
  */
-static enum upload_result client__classify(struct upload_client *client, CURLcode rc,
-					   long status, char *why, size_t whylen)
+static enum upload_result client__classify(struct upload_client *client, CURLcode rc, long status,
+					   char *why, size_t whylen)
 {
 	const char *location = NULL;
 	size_t n;

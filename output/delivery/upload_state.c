@@ -375,7 +375,8 @@ size_t upload_state__prune(struct upload_state *st, const struct store_entry *en
 	for (i = 0; i < st->nrefused; i++) {
 		/* Both lists are in the store's order: walk them together. */
 		for (cmp = 1;
-		     j < n && (cmp = store__name_cmp(entries[j].name, st->refused[i].name)) < 0; j++)
+		     j < n && (cmp = store__name_cmp(entries[j].name, st->refused[i].name)) < 0;
+		     j++)
 			;
 		if (cmp || store__name_cmp(st->refused[i].name, st->cursor) > 0) {
 			/* Gone from the store, or after the cursor, so pending anyway. */

@@ -38,7 +38,7 @@ struct fg_node {
 	uint32_t first_child; /* index in fg_tree.children, after fg_tree__link() */
 	uint32_t nr_children;
 	uint32_t depth;
-	uint8_t kind; /* enum frame_kind or FG_KIND_PROCESS */
+	uint8_t kind;	/* enum frame_kind or FG_KIND_PROCESS */
 	uint64_t total; /* samples here and above */
 	uint64_t base;	/* diff: the base profile's samples here and above */
 };
@@ -48,8 +48,8 @@ struct fg_tree {
 	size_t nr_nodes, nodes_cap;
 	struct hash_table *index; /* (parent, name, kind) -> node */
 	struct string_pool *names;
-	uint32_t *children; /* node ids grouped by parent, sorted by name */
-	uint32_t *path;	    /* scratch: one stack as name ids */
+	uint32_t *children;  /* node ids grouped by parent, sorted by name */
+	uint32_t *path;	     /* scratch: one stack as name ids */
 	uint8_t *path_kinds; /* and their kinds */
 	uint32_t *path_nodes; /* the nodes of the previous sample's path, reused for a shared prefix */
 	size_t path_cap, path_kinds_cap, path_nodes_cap, nr_path_nodes;
@@ -198,7 +198,8 @@ static int fg_tree__add(struct fg_tree *t, const struct profile *prof, bool reve
 		if (array__reserve(&t->path_nodes, &t->path_nodes_cap, len, sizeof(*t->path_nodes)))
 			return -ENOMEM;
 		/* Samples come in the order they were read, so neighbours share prefixes. */
-		while (j < len && j < t->nr_path_nodes && t->nodes[t->path_nodes[j]].name == t->path[j] &&
+		while (j < len && j < t->nr_path_nodes &&
+		       t->nodes[t->path_nodes[j]].name == t->path[j] &&
 		       t->nodes[t->path_nodes[j]].kind == t->path_kinds[j])
 			node = t->path_nodes[j++];
 		for (; j < len; j++) {
@@ -409,8 +410,7 @@ static void write_title(const struct fg_writer *w, const struct fg_node *n, cons
 	double pct = root_total ? 100.0 * n->total / root_total : 0;
 
 	xml_escaped(w->out, name);
-	fprintf(w->out, " (%" PRIu64 " sample%s, %.2f%%", n->total, n->total == 1 ? "" : "s",
-		pct);
+	fprintf(w->out, " (%" PRIu64 " sample%s, %.2f%%", n->total, n->total == 1 ? "" : "s", pct);
 	if (w->opts->base) {
 		uint64_t base_root = w->tree->nodes[0].base;
 		double base_pct = base_root ? 100.0 * n->base / base_root : 0;
@@ -488,10 +488,11 @@ static void write_frame(const struct fg_writer *w, const struct fg_node *n, doub
 static int for_each_drawn(struct fg_writer *w, bool draw)
 {
 	const struct fg_tree *t = w->tree;
-	struct {
+	struct drawn_node {
 		uint32_t node;
 		double x;
-	} *stack;
+	};
+	struct drawn_node *stack;
 	size_t top = 0;
 
 	stack = malloc((t->nr_nodes + 1) * sizeof(*stack));
@@ -528,7 +529,7 @@ static int for_each_drawn(struct fg_writer *w, bool draw)
 static void write_header(const struct fg_writer *w)
 {
 	const struct flamegraph_opts *o = w->opts;
-	const char *title = o->title ? o->title :
+	const char *title = o->title	? o->title :
 			    o->base	? "Differential Flame Graph" :
 			    o->inverted ? "Icicle Graph" :
 					  "Flame Graph";
@@ -571,8 +572,8 @@ static void write_header(const struct fg_writer *w)
 		"<text id=\"matched\" class=\"hide\" x=\"%u\" y=\"%u\"> </text>\n"
 		"<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
 		"<g id=\"frames\">\n",
-		FG_XPAD, w->width - FG_XPAD - 100, w->width - FG_XPAD - 16, w->width - FG_XPAD - 100,
-		w->height - 12, FG_XPAD, w->height - 12);
+		FG_XPAD, w->width - FG_XPAD - 100, w->width - FG_XPAD - 16,
+		w->width - FG_XPAD - 100, w->height - 12, FG_XPAD, w->height - 12);
 }
 
 static double max_abs_delta(const struct fg_writer *w)
@@ -608,7 +609,8 @@ static int write_svg(struct fg_writer *w)
 		err = for_each_drawn(w, true);
 	fputs("</g>\n", w->out);
 	if (!total)
-		fprintf(w->out, "<text x=\"%u\" y=\"%d\" style=\"text-anchor: middle\">no samples</text>\n",
+		fprintf(w->out,
+			"<text x=\"%u\" y=\"%d\" style=\"text-anchor: middle\">no samples</text>\n",
 			w->width / 2, FG_TOP + FG_FRAME_HEIGHT);
 	fputs("</svg>\n", w->out);
 	return err;

@@ -29,7 +29,7 @@ enum flamegraph_colors {
 };
 
 struct flamegraph_opts {
-	const char *title;    /* NULL: "Flame Graph", "Icicle Graph" or "Differential Flame Graph" */
+	const char *title; /* NULL: "Flame Graph", "Icicle Graph" or "Differential Flame Graph" */
 	const char *subtitle; /* NULL for none */
 	unsigned int width;   /* pixels; 0 means 1200 */
 	double min_width;     /* pixels; frames narrower are pruned; < 0 means 0.1 */

@@ -39,9 +39,9 @@ struct folded_name {
 
 struct folded_writer {
 	const struct profile *prof;
-	struct string_pool *names; /* sanitised, annotated names */
+	struct string_pool *names;     /* sanitised, annotated names */
 	struct folded_name *name_list; /* by name id, filled once every name is interned */
-	uint32_t *frame_names; /* frame id -> name id */
+	uint32_t *frame_names;	       /* frame id -> name id */
 	struct arena *arena;
 	struct folded_line *lines;
 	size_t nr_lines;

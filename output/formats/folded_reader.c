@@ -145,7 +145,8 @@ static int read_line(struct folded_reader *r, const char *line, size_t len, uint
 	if (n < 0)
 		return n;
 	depth = n - 1; /* the first part is the process name */
-	while (shared < depth && shared < r->nr_prev && same_text(&r->cur[shared + 1], &r->prev[shared]))
+	while (shared < depth && shared < r->nr_prev &&
+	       same_text(&r->cur[shared + 1], &r->prev[shared]))
 		shared++;
 	memcpy(r->ids, r->prev_ids, shared * sizeof(*r->ids));
 	for (size_t i = shared; i < depth; i++) {

@@ -487,7 +487,7 @@ static void pprof_reader__pick_default_comm(struct pprof_reader *r)
 
 /* The file name (or, with @build_id, the build id) of @loc's mapping; NULL when empty. */
 static const char *pprof_reader__mapping_str(const struct pprof_reader *r, const pb_location *loc,
-					bool build_id)
+					     bool build_id)
 {
 	const Perftools__Profiles__Mapping *m;
 	const char *name;
@@ -671,7 +671,8 @@ static int pprof_reader__convert(struct pprof_reader *r)
 		const char *c = r->strings[msg->comment[i]];
 
 		if (!strncmp(c, PPROF_HOST_COMMENT, strlen(PPROF_HOST_COMMENT)))
-			snprintf(meta.host, sizeof(meta.host), "%s", c + strlen(PPROF_HOST_COMMENT));
+			snprintf(meta.host, sizeof(meta.host), "%s",
+				 c + strlen(PPROF_HOST_COMMENT));
 	}
 	if (msg->time_nanos > 0)
 		meta.time_ns = msg->time_nanos;

@@ -106,8 +106,7 @@ static const struct flat_option *getopt_tables__find(const struct getopt_tables 
 }
 
 enum options_result option_table__parse(const struct option_table *table, void *opts, int argc,
-					char **argv, int *first_operand, char *err,
-					size_t errlen)
+					char **argv, int *first_operand, char *err, size_t errlen)
 {
 	enum options_result result = OPTIONS_RUN;
 	const struct flat_option *o;
@@ -206,8 +205,8 @@ int option_table__exit_status(const struct option_table *table, enum options_res
 	return EXIT_STATUS_USAGE;
 }
 
-int option_table__set_flag(const struct option_spec *opt, void *target, const char *arg,
-			   char *err, size_t errlen)
+int option_table__set_flag(const struct option_spec *opt, void *target, const char *arg, char *err,
+			   size_t errlen)
 {
 	(void)opt, (void)arg, (void)err, (void)errlen;
 	*(bool *)target = true;
@@ -222,8 +221,8 @@ int option_table__set_string(const struct option_spec *opt, void *target, const 
 	return 0;
 }
 
-int option_table__count(const struct option_spec *opt, void *target, const char *arg,
-			char *err, size_t errlen)
+int option_table__count(const struct option_spec *opt, void *target, const char *arg, char *err,
+			size_t errlen)
 {
 	(void)opt, (void)arg, (void)err, (void)errlen;
 	(*(int *)target)++;

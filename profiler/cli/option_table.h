@@ -49,14 +49,14 @@ struct option_spec;
  * table plus @opt's offset. Returns 0, or -EINVAL (-ENOMEM, -E2BIG) with a one-line reason
  * in @err (@errlen bytes) that names the option and what it accepts.
  */
-typedef int option_parse_fn(const struct option_spec *opt, void *target, const char *arg,
-			    char *err, size_t errlen);
+typedef int option_parse_fn(const struct option_spec *opt, void *target, const char *arg, char *err,
+			    size_t errlen);
 
 struct option_spec {
 	enum option_kind kind;
-	const char *name;	/* long name without "--" */
-	char short_name;	/* 0 for none */
-	const char *arg;	/* the value's name in --help; NULL: the option takes none */
+	const char *name; /* long name without "--" */
+	char short_name;  /* 0 for none */
+	const char *arg;  /* the value's name in --help; NULL: the option takes none */
 	/*
 	 * What --help says: for an option, its description, lines after the first indented
 	 * under the first; for OPTION_KIND_TEXT, text printed as it is.
@@ -67,11 +67,13 @@ struct option_spec {
 	const struct option_spec *group; /* OPTION_KIND_GROUP: the included table */
 };
 
+// clang-format off
 #define OPTION_TEXT(text) { .kind = OPTION_KIND_TEXT, .help = (text) }
 #define OPTION_GROUP(table, off) { .kind = OPTION_KIND_GROUP, .group = (table), .offset = (off) }
 #define OPTION_HELP { .kind = OPTION_KIND_HELP, .name = "help", .short_name = 'h', \
 		      .help = "this help" }
 #define OPTION_END { .kind = OPTION_KIND_END }
+// clang-format on
 
 /* A command's table and how its operands (the arguments that are no options) are taken. */
 struct option_table {
@@ -90,8 +92,7 @@ struct option_table {
  * @opts, to be released as after a success.
  */
 enum options_result option_table__parse(const struct option_table *table, void *opts, int argc,
-					char **argv, int *first_operand, char *err,
-					size_t errlen);
+					char **argv, int *first_operand, char *err, size_t errlen);
 
 /* Prints @table's help, entries in their order, option descriptions aligned. */
 void option_table__print_help(const struct option_table *table, FILE *out);

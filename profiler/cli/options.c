@@ -12,8 +12,8 @@
 
 #define SECONDS_PER_YEAR (365.0 * 24 * 3600)
 
-int options__parse_uint(const char *s, const char *what, uint64_t min, uint64_t max,
-			uint64_t *out, char *err, size_t errlen)
+int options__parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out,
+			char *err, size_t errlen)
 {
 	unsigned long long v;
 	char *end;
@@ -33,8 +33,7 @@ out_bad:
 	return -EINVAL;
 }
 
-int options__parse_seconds(const char *s, const char *what, double *out, char *err,
-			   size_t errlen)
+int options__parse_seconds(const char *s, const char *what, double *out, char *err, size_t errlen)
 {
 	double v;
 	char *end;
@@ -93,8 +92,8 @@ static int list_number(const char **p, uint32_t limit, uint32_t *out)
 	return 0;
 }
 
-int options__parse_number_list(const char *s, const char *what, uint32_t limit,
-			       uint32_t **list, size_t *count, char *err, size_t errlen)
+int options__parse_number_list(const char *s, const char *what, uint32_t limit, uint32_t **list,
+			       size_t *count, char *err, size_t errlen)
 {
 	const char *p = s;
 	uint32_t lo, hi;
@@ -130,8 +129,8 @@ out_bad:
 	return -EINVAL;
 }
 
-int options__parse_size(const char *s, const char *what, uint64_t min, uint64_t max,
-			uint64_t *out, char *err, size_t errlen)
+int options__parse_size(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out,
+			char *err, size_t errlen)
 {
 	unsigned long long v;
 	unsigned int shift = 0;

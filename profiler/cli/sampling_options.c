@@ -38,8 +38,8 @@ void sampling_opts__release(struct sampling_opts *opts)
 	opts->debuginfo_path = NULL;
 }
 
-int sampling_options__parse_frequency(const struct option_spec *opt, void *target,
-				      const char *arg, char *err, size_t errlen)
+int sampling_options__parse_frequency(const struct option_spec *opt, void *target, const char *arg,
+				      char *err, size_t errlen)
 {
 	uint64_t v;
 
@@ -71,8 +71,8 @@ static int parse_cpus(const struct option_spec *opt, void *target, const char *a
 }
 
 /* --stack-map-size, --counts-map-size: entries of a map, a uint32_t. */
-static int parse_map_size(const struct option_spec *opt, void *target, const char *arg,
-			  char *err, size_t errlen)
+static int parse_map_size(const struct option_spec *opt, void *target, const char *arg, char *err,
+			  size_t errlen)
 {
 	char what[32];
 	uint64_t v;
@@ -84,8 +84,8 @@ static int parse_map_size(const struct option_spec *opt, void *target, const cha
 	return 0;
 }
 
-static int parse_unwind_table_size(const struct option_spec *opt, void *target,
-				   const char *arg, char *err, size_t errlen)
+static int parse_unwind_table_size(const struct option_spec *opt, void *target, const char *arg,
+				   char *err, size_t errlen)
 {
 	(void)opt;
 	return options__parse_size(arg, "--unwind-table-size", MIN_UNWIND_TABLE_BYTES,
@@ -93,8 +93,8 @@ static int parse_unwind_table_size(const struct option_spec *opt, void *target,
 }
 
 /* --unwind dwarf|fp, into frame_pointers_only. */
-static int parse_unwind(const struct option_spec *opt, void *target, const char *arg,
-			char *err, size_t errlen)
+static int parse_unwind(const struct option_spec *opt, void *target, const char *arg, char *err,
+			size_t errlen)
 {
 	(void)opt;
 	if (strcmp(arg, "dwarf") && strcmp(arg, "fp")) {
@@ -124,7 +124,8 @@ static int parse_debuginfo_path(const struct option_spec *opt, void *target, con
 
 	(void)opt;
 	if (!len || strspn(arg, ":") == len) {
-		snprintf(err, errlen, "--debuginfo-path needs a folder, as in --debuginfo-path DIR");
+		snprintf(err, errlen,
+			 "--debuginfo-path needs a folder, as in --debuginfo-path DIR");
 		return -EINVAL;
 	}
 	path = realloc(*debuginfo_path, old + len + 2);
@@ -139,6 +140,7 @@ static int parse_debuginfo_path(const struct option_spec *opt, void *target, con
 	return 0;
 }
 
+// clang-format off
 const struct option_spec sampling_options[] = {
 	{ .name = "pid", .short_name = 'p', .arg = "PID[,PID...]", .parse = parse_pids,
 	  .help = "only these processes" },
@@ -181,6 +183,7 @@ const struct option_spec sampling_options[] = {
 		  SAMPLING_DEFAULT_UNWIND_CACHE ")" },
 	OPTION_END,
 };
+// clang-format on
 
 int sampling_options__check(const struct sampling_opts *opts, char *err, size_t errlen)
 {

@@ -10,12 +10,12 @@
 #include "option_table.h"
 
 struct sampling_opts {
-	uint32_t frequency;	  /* samples per second per CPU */
-	uint32_t *pids;		  /* owned; -p list */
+	uint32_t frequency; /* samples per second per CPU */
+	uint32_t *pids;	    /* owned; -p list */
 	size_t npids;
-	uint32_t *cpus;		  /* owned; -C list, NULL for every online CPU */
+	uint32_t *cpus; /* owned; -C list, NULL for every online CPU */
 	size_t ncpus;
-	const char *cgroup;	  /* borrowed; --cgroup path */
+	const char *cgroup; /* borrowed; --cgroup path */
 	bool user_only;
 	bool kernel_only;
 	bool include_idle;
@@ -23,7 +23,7 @@ struct sampling_opts {
 	uint32_t counts_map_size; /* entries of a counts hash */
 	/* owned; --debuginfo-path roots, repeated ones joined by ':'; NULL without any */
 	char *debuginfo_path;
-	bool frame_pointers_only; /* --unwind fp */
+	bool frame_pointers_only;    /* --unwind fp */
 	uint64_t unwind_table_bytes; /* kernel memory for unwind table rows */
 	const char *unwind_cache;    /* borrowed; folder of cached tables, NULL for none */
 };
@@ -45,10 +45,12 @@ extern const struct option_spec sampling_options[];
  * -F, --frequency HZ, an entry of the table of struct @type whose struct sampling_opts is
  * @member: the default (@hz) is the command's own, and --help says it.
  */
+// clang-format off
 #define SAMPLING_FREQUENCY_OPTION(type, member, hz)                                          \
 	{ .name = "frequency", .short_name = 'F', .arg = "HZ",                                \
 	  .help = "samples per second per CPU (default " OPTION_STR(hz) ")",                  \
 	  .parse = sampling_options__parse_frequency, .offset = offsetof(type, member.frequency) }
+// clang-format on
 option_parse_fn sampling_options__parse_frequency;
 
 /* Defaults, with @frequency Hz. */

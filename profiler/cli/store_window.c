@@ -88,6 +88,7 @@ static int parse_pids(const struct option_spec *opt, void *target, const char *a
 	}
 }
 
+// clang-format off
 const struct option_spec store_window_options[] = {
 	{ .name = "store", .arg = "DIR", .parse = option_table__set_string,
 	  .offset = offsetof(struct store_window, dir),
@@ -98,7 +99,9 @@ const struct option_spec store_window_options[] = {
 	  .help = "window end, not included (default: now)" },
 	OPTION_END,
 };
+// clang-format on
 
+// clang-format off
 const struct option_spec store_filter_options[] = {
 	{ .name = "pid", .short_name = 'p', .arg = "PID[,PID...]", .parse = parse_pids,
 	  .help = "only these processes" },
@@ -106,14 +109,16 @@ const struct option_spec store_filter_options[] = {
 	  .offset = offsetof(struct store_window, comm), .help = "only processes of this name" },
 	OPTION_END,
 };
+// clang-format on
 
 int store_window__check(const struct store_window *w, char *err, size_t errlen)
 {
 	char a[TIME_SPEC_FORMAT_MAX], b[TIME_SPEC_FORMAT_MAX];
 
 	if (!w->dir && (w->from_set || w->to_set || w->npids || w->comm)) {
-		snprintf(err, errlen, "--from, --to, -p and --comm choose samples from a store: "
-				      "give --store DIR too");
+		snprintf(err, errlen,
+			 "--from, --to, -p and --comm choose samples from a store: "
+			 "give --store DIR too");
 		return -EINVAL;
 	}
 	if (w->dir && !*w->dir) {

@@ -14,14 +14,14 @@
 #include "option_table.h"
 
 struct store_window {
-	const char *dir;   /* borrowed; the store folder, NULL when --store was not given */
-	uint64_t from_ns;  /* window start, inclusive, ns since the epoch; 0: the beginning */
-	uint64_t to_ns;    /* window end, exclusive; defaults to now_ns */
+	const char *dir;  /* borrowed; the store folder, NULL when --store was not given */
+	uint64_t from_ns; /* window start, inclusive, ns since the epoch; 0: the beginning */
+	uint64_t to_ns;	  /* window end, exclusive; defaults to now_ns */
 	bool from_set, to_set;
-	uint32_t *pids;    /* owned; only samples of these processes (tgid); none: all */
+	uint32_t *pids; /* owned; only samples of these processes (tgid); none: all */
 	size_t npids;
-	const char *comm;  /* borrowed; only samples of this process name; NULL: all */
-	uint64_t now_ns;   /* what "now" and relative times mean */
+	const char *comm; /* borrowed; only samples of this process name; NULL: all */
+	uint64_t now_ns;  /* what "now" and relative times mean */
 };
 
 /*

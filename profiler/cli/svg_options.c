@@ -20,8 +20,8 @@ static int parse_width(const struct option_spec *opt, void *target, const char *
 	return 0;
 }
 
-static int parse_min_width(const struct option_spec *opt, void *target, const char *arg,
-			   char *err, size_t errlen)
+static int parse_min_width(const struct option_spec *opt, void *target, const char *arg, char *err,
+			   size_t errlen)
 {
 	double *min_width = target;
 	char *end;
@@ -29,25 +29,30 @@ static int parse_min_width(const struct option_spec *opt, void *target, const ch
 	(void)opt;
 	*min_width = strtod(arg, &end);
 	if (*end || end == arg || !(*min_width >= 0 && *min_width <= 1000)) {
-		snprintf(err, errlen, "--min-width must be a number of pixels from 0 to 1000, "
-			 "not '%s'", arg);
+		snprintf(err, errlen,
+			 "--min-width must be a number of pixels from 0 to 1000, "
+			 "not '%s'",
+			 arg);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int parse_colors(const struct option_spec *opt, void *target, const char *arg,
-			char *err, size_t errlen)
+static int parse_colors(const struct option_spec *opt, void *target, const char *arg, char *err,
+			size_t errlen)
 {
 	(void)opt;
 	if (flamegraph__parse_colors(arg, target)) {
-		snprintf(err, errlen, "--colors must be kind, hot, mem, io, red, green, blue, "
-			 "aqua, yellow, purple or orange, not '%s'", arg);
+		snprintf(err, errlen,
+			 "--colors must be kind, hot, mem, io, red, green, blue, "
+			 "aqua, yellow, purple or orange, not '%s'",
+			 arg);
 		return -EINVAL;
 	}
 	return 0;
 }
 
+// clang-format off
 const struct option_spec svg_options[] = {
 	OPTION_TEXT("flame graph options (.svg outputs):\n"),
 	{ .name = "title", .arg = "TEXT", .parse = option_table__set_string,
@@ -74,3 +79,4 @@ const struct option_spec svg_options[] = {
 		  "yellow, purple, orange" },
 	OPTION_END,
 };
+// clang-format on

@@ -28,8 +28,8 @@
 #define TIME_SPEC_FORMAT_MAX 32
 
 /* One line naming the accepted TIME forms, for --help texts and error messages. */
-#define TIME_SPEC_FORMS                                                                       \
-	"RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time, unix seconds, " \
+#define TIME_SPEC_FORMS                                                                            \
+	"RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time, unix seconds, "   \
 	"-15m/-2h/-1d (relative) or now"
 
 /*

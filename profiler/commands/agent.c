@@ -56,11 +56,11 @@ struct agent {
 	struct agent_totals totals;   /* since the last hourly report */
 	struct agent_totals lifetime; /* since the start */
 	bool warned_losses;
-	uint64_t interval_start_ns; /* CLOCK_REALTIME */
+	uint64_t interval_start_ns;	 /* CLOCK_REALTIME */
 	uint64_t interval_start_mono_ns; /* the same moment in CLOCK_MONOTONIC */
-	uint64_t last_report_ns;    /* CLOCK_MONOTONIC */
-	bool store_paused;	    /* the last write failed (full disk, folder held elsewhere) */
-	uint64_t store_reopened;    /* store_stats.reopened the uploader knows of */
+	uint64_t last_report_ns;	 /* CLOCK_MONOTONIC */
+	bool store_paused;	 /* the last write failed (full disk, folder held elsewhere) */
+	uint64_t store_reopened; /* store_stats.reopened the uploader knows of */
 	char host_label[HOST_LABEL_MAX];
 };
 
@@ -354,7 +354,7 @@ static void run_loop(struct agent *a)
 			close_interval(a);
 			/* After a stall (a suspended VM), start afresh rather than catch up. */
 			next_close = next_close + interval_ns > now ? next_close + interval_ns :
-								     now + interval_ns;
+								      now + interval_ns;
 		}
 		if (now - a->last_report_ns >= REPORT_EVERY_NS)
 			report_totals(a, now);

@@ -24,8 +24,8 @@
 #define DEFAULT_APP_NAME "bpfprof"
 #define DEFAULT_UPLOAD_GRACE_S 5
 
-static int parse_interval(const struct option_spec *opt, void *target, const char *arg,
-			  char *err, size_t errlen)
+static int parse_interval(const struct option_spec *opt, void *target, const char *arg, char *err,
+			  size_t errlen)
 {
 	double *interval_s = target;
 
@@ -66,16 +66,16 @@ static int parse_store_max_age(const struct option_spec *opt, void *target, cons
 }
 
 /* --no-store: no store folder. */
-static int parse_no_store(const struct option_spec *opt, void *target, const char *arg,
-			  char *err, size_t errlen)
+static int parse_no_store(const struct option_spec *opt, void *target, const char *arg, char *err,
+			  size_t errlen)
 {
 	(void)opt, (void)arg, (void)err, (void)errlen;
 	*(const char **)target = NULL;
 	return 0;
 }
 
-static int parse_upload(const struct option_spec *opt, void *target, const char *arg,
-			char *err, size_t errlen)
+static int parse_upload(const struct option_spec *opt, void *target, const char *arg, char *err,
+			size_t errlen)
 {
 	(void)opt;
 	if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
@@ -86,8 +86,8 @@ static int parse_upload(const struct option_spec *opt, void *target, const char 
 	return 0;
 }
 
-static int parse_app_name(const struct option_spec *opt, void *target, const char *arg,
-			  char *err, size_t errlen)
+static int parse_app_name(const struct option_spec *opt, void *target, const char *arg, char *err,
+			  size_t errlen)
 {
 	(void)opt;
 	if (!upload__valid_app_name(arg)) {
@@ -122,8 +122,8 @@ static int parse_label(const struct option_spec *opt, void *target, const char *
 	return append(opts->labels, &opts->nlabels, AGENT_MAX_LABELS, arg, "labels", err, errlen);
 }
 
-static int parse_header(const struct option_spec *opt, void *target, const char *arg,
-			char *err, size_t errlen)
+static int parse_header(const struct option_spec *opt, void *target, const char *arg, char *err,
+			size_t errlen)
 {
 	struct agent_opts *opts = target;
 	const char *colon = strchr(arg, ':');
@@ -161,6 +161,7 @@ static const char notes[] =
 	"refuses (4xx) stay in the store and are sent again at the next start.\n"
 	"Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH).\n";
 
+// clang-format off
 static const struct option_spec agent_options[] = {
 	OPTION_TEXT(usage),
 	{ .name = "interval", .arg = "SECS", .parse = parse_interval,
@@ -217,6 +218,7 @@ static const struct option_spec agent_options[] = {
 	OPTION_TEXT(notes),
 	OPTION_END,
 };
+// clang-format on
 
 const struct option_table agent_option_table = {
 	.command = "agent",
@@ -254,9 +256,10 @@ static int check_together(const struct agent_opts *opts, char *err, size_t errle
 		return -EINVAL;
 	}
 	if (opts->store_dir && !opts->store_max_size && !opts->store_max_age_ns) {
-		snprintf(err, errlen,
-			 "--store-max-size 0 and --store-max-age 0 leave the store without a limit: "
-			 "give one of them");
+		snprintf(
+			err, errlen,
+			"--store-max-size 0 and --store-max-age 0 leave the store without a limit: "
+			"give one of them");
 		return -EINVAL;
 	}
 	if (opts->bearer_token_file && opts->basic_auth_file) {
@@ -271,8 +274,8 @@ static int check_together(const struct agent_opts *opts, char *err, size_t errle
 	return 0;
 }
 
-enum options_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv,
-				      char *err, size_t errlen)
+enum options_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv, char *err,
+				      size_t errlen)
 {
 	enum options_result result;
 	int first_operand;

@@ -47,8 +47,8 @@ extern const struct option_table agent_option_table;
  * in @opts are released by agent_opts__release(), whatever the result. On OPTIONS_ERROR a
  * one-line reason is in @err (@errlen bytes).
  */
-enum options_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv,
-				      char *err, size_t errlen);
+enum options_result agent_opts__parse(struct agent_opts *opts, int argc, char **argv, char *err,
+				      size_t errlen);
 void agent_opts__release(struct agent_opts *opts);
 
 #endif

@@ -37,6 +37,7 @@ struct command_opts {
 #define CONVERT_SYNOPSIS "INPUT -o OUTPUT [-f FORMAT]"
 
 /* -o and -f, which every one of these commands takes. */
+// clang-format off
 static const struct option_spec output_options[] = {
 	{ .name = "output", .short_name = 'o', .arg = "FILE", .parse = option_table__set_string,
 	  .offset = offsetof(struct command_opts, output),
@@ -48,6 +49,7 @@ static const struct option_spec output_options[] = {
 	  .help = "folded, pprof or svg, for a name without one of those" },
 	OPTION_END,
 };
+// clang-format on
 
 static const char flamegraph_usage[] =
 	"usage: bpfprof flamegraph " FLAMEGRAPH_SYNOPSIS "\n"
@@ -67,6 +69,7 @@ static const char flamegraph_window_notes[] =
 	"  when their interval overlaps the window.\n"
 	"\n";
 
+// clang-format off
 static const struct option_spec flamegraph_options[] = {
 	OPTION_TEXT(flamegraph_usage),
 	OPTION_GROUP(output_options, 0),
@@ -79,6 +82,7 @@ static const struct option_spec flamegraph_options[] = {
 	OPTION_GROUP(svg_options, offsetof(struct command_opts, svg)),
 	OPTION_END,
 };
+// clang-format on
 
 static int parse_no_normalize(const struct option_spec *opt, void *target, const char *arg,
 			      char *err, size_t errlen)
@@ -88,6 +92,7 @@ static int parse_no_normalize(const struct option_spec *opt, void *target, const
 	return 0;
 }
 
+// clang-format off
 static const struct option_spec diff_options[] = {
 	OPTION_TEXT("usage: bpfprof diff " DIFF_SYNOPSIS "\n"
 		    "\n"
@@ -103,7 +108,9 @@ static const struct option_spec diff_options[] = {
 	OPTION_GROUP(svg_options, offsetof(struct command_opts, svg)),
 	OPTION_END,
 };
+// clang-format on
 
+// clang-format off
 static const struct option_spec convert_options[] = {
 	OPTION_TEXT("usage: bpfprof convert " CONVERT_SYNOPSIS "\n"
 		    "\n"
@@ -114,6 +121,7 @@ static const struct option_spec convert_options[] = {
 	OPTION_HELP,
 	OPTION_END,
 };
+// clang-format on
 
 struct command_spec {
 	struct option_table table;
@@ -123,10 +131,16 @@ struct command_spec {
 };
 
 static const struct command_spec specs[] = {
-	[COMMAND_FLAMEGRAPH] = { { "flamegraph", flamegraph_options }, FLAMEGRAPH_SYNOPSIS, 1, 0,
+	[COMMAND_FLAMEGRAPH] = { { "flamegraph", flamegraph_options },
+				 FLAMEGRAPH_SYNOPSIS,
+				 1,
+				 0,
 				 OUTPUT_FORMAT_SVG },
 	[COMMAND_DIFF] = { { "diff", diff_options }, DIFF_SYNOPSIS, 2, 2, OUTPUT_FORMAT_SVG },
-	[COMMAND_CONVERT] = { { "convert", convert_options }, CONVERT_SYNOPSIS, 1, 1,
+	[COMMAND_CONVERT] = { { "convert", convert_options },
+			      CONVERT_SYNOPSIS,
+			      1,
+			      1,
 			      OUTPUT_FORMAT_NONE },
 };
 
@@ -227,7 +241,8 @@ static int run(enum command_kind kind, int argc, char **argv)
 		/* A postmortem graph says which window it shows. */
 		if (prof && !o.svg.subtitle) {
 			meta = profile__meta(prof);
-			snprintf(window, sizeof(window), "%s .. %s", time_spec__format(meta->time_ns, a),
+			snprintf(window, sizeof(window), "%s .. %s",
+				 time_spec__format(meta->time_ns, a),
 				 time_spec__format(meta->time_ns + meta->duration_ns, b));
 			o.svg.subtitle = window;
 		}

@@ -41,7 +41,7 @@ struct recording {
 	struct command *cmd;
 	struct profile *prof;
 	struct record_summary summary;
-	double started;	/* CLOCK_MONOTONIC seconds */
+	double started;	     /* CLOCK_MONOTONIC seconds */
 	uint64_t started_ns; /* CLOCK_REALTIME */
 };
 
@@ -68,8 +68,8 @@ static int write_outputs(struct recording *r)
 	for (size_t i = 0; i < r->opts->noutputs; i++) {
 		const struct record_output *o = &r->opts->outputs[i];
 
-		ret = profile_io__write_stream(r->prof, output_file__stream(r->outputs[i]), o->format,
-					       &r->opts->svg);
+		ret = profile_io__write_stream(r->prof, output_file__stream(r->outputs[i]),
+					       o->format, &r->opts->svg);
 		if (!ret) {
 			ret = output_file__commit(r->outputs[i]);
 		} else {

@@ -13,8 +13,8 @@
 #define DEFAULT_FREQUENCY 99
 
 /* -d SECS: the duration, and that it was given. */
-static int parse_duration(const struct option_spec *opt, void *target, const char *arg,
-			  char *err, size_t errlen)
+static int parse_duration(const struct option_spec *opt, void *target, const char *arg, char *err,
+			  size_t errlen)
 {
 	struct record_opts *opts = target;
 
@@ -26,8 +26,8 @@ static int parse_duration(const struct option_spec *opt, void *target, const cha
 }
 
 /* -o FILE, repeatable. */
-static int parse_output(const struct option_spec *opt, void *target, const char *arg,
-			char *err, size_t errlen)
+static int parse_output(const struct option_spec *opt, void *target, const char *arg, char *err,
+			size_t errlen)
 {
 	struct record_opts *opts = target;
 
@@ -52,6 +52,7 @@ static const char notes[] =
 	"SIGINT or SIGTERM end the recording early; every output is still written.\n"
 	"Needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE).\n";
 
+// clang-format off
 static const struct option_spec record_options[] = {
 	OPTION_TEXT(usage),
 	{ .name = "duration", .short_name = 'd', .arg = "SECS", .parse = parse_duration,
@@ -81,6 +82,7 @@ static const struct option_spec record_options[] = {
 	OPTION_TEXT(notes),
 	OPTION_END,
 };
+// clang-format on
 
 /* Options stop at the first operand: a command's own options stay its own. */
 const struct option_table record_option_table = {
@@ -117,8 +119,8 @@ static void set_defaults(struct record_opts *opts)
 	opts->duration_s = DEFAULT_DURATION_S;
 }
 
-enum options_result record_opts__parse(struct record_opts *opts, int argc, char **argv,
-				       char *err, size_t errlen)
+enum options_result record_opts__parse(struct record_opts *opts, int argc, char **argv, char *err,
+				       size_t errlen)
 {
 	enum options_result result;
 	int first_operand;

@@ -20,16 +20,16 @@ struct record_output {
 };
 
 struct record_opts {
-	double duration_s;     /* how long to sample */
-	bool duration_set;     /* -d given (with a command, sampling ends at the earlier) */
+	double duration_s;	       /* how long to sample */
+	bool duration_set;	       /* -d given (with a command, sampling ends at the earlier) */
 	struct sampling_opts sampling; /* what to sample */
 	struct record_output outputs[RECORD_MAX_OUTPUTS];
 	size_t noutputs;
 	enum output_format format; /* -f: of outputs without a known extension; NONE without */
 	bool quiet;
 	int verbose;
-	char **command;           /* borrowed from argv, NULL-terminated; NULL without one */
-	const char *capture_path; /* borrowed; --debug-capture: raw user stacks go there */
+	char **command;		    /* borrowed from argv, NULL-terminated; NULL without one */
+	const char *capture_path;   /* borrowed; --debug-capture: raw user stacks go there */
 	struct flamegraph_opts svg; /* for .svg outputs; strings borrowed from argv */
 };
 
@@ -41,8 +41,8 @@ extern const struct option_table record_option_table;
  * Allocations in @opts are released by record_opts__release(), whatever the result.
  * On OPTIONS_ERROR a one-line reason is in @err (@errlen bytes).
  */
-enum options_result record_opts__parse(struct record_opts *opts, int argc, char **argv,
-				       char *err, size_t errlen);
+enum options_result record_opts__parse(struct record_opts *opts, int argc, char **argv, char *err,
+				       size_t errlen);
 void record_opts__release(struct record_opts *opts);
 
 #endif

@@ -213,10 +213,9 @@ int store_window__load(const struct store_window *w, struct profile *out,
 
 			if (in &&
 			    !read_store_file(dir_fd, entries[latest].name, in, why, sizeof(why)))
-				stats->store_last_ns =
-					interval_end(entries[latest].start_ns,
-						     profile__meta(in)->duration_ns,
-						     entries[latest].start_ns);
+				stats->store_last_ns = interval_end(entries[latest].start_ns,
+								    profile__meta(in)->duration_ns,
+								    entries[latest].start_ns);
 			profile__free(in);
 		}
 		err = -ENODATA;
@@ -262,8 +261,8 @@ static void report_empty(const struct store_window *w, const struct store_window
 
 	/* Name the filters: they may be why nothing matched. */
 	for (size_t i = 0; i < w->npids && len < sizeof(filter) - 16; i++)
-		len += snprintf(filter + len, sizeof(filter) - len, "%s%u",
-				i ? "," : " for pid ", w->pids[i]);
+		len += snprintf(filter + len, sizeof(filter) - len, "%s%u", i ? "," : " for pid ",
+				w->pids[i]);
 	if (w->npids && len >= sizeof(filter) - 16)
 		len += snprintf(filter + len, sizeof(filter) - len, ",...");
 	if (w->comm && len < sizeof(filter))
@@ -435,6 +434,7 @@ static const char store_ls_notes[] =
 	"\n"
 	"Flame graph of a window: bpfprof flamegraph --store DIR --from T --to T -o OUT\n";
 
+// clang-format off
 static const struct option_spec store_ls_options[] = {
 	OPTION_TEXT(store_ls_usage),
 	OPTION_GROUP(store_window_options, offsetof(struct store_ls_opts, window)),
@@ -443,6 +443,7 @@ static const struct option_spec store_ls_options[] = {
 	OPTION_TEXT(store_ls_notes),
 	OPTION_END,
 };
+// clang-format on
 
 /* Errors of every store subcommand name "store", as its help is the one of ls. */
 static const struct option_table store_ls_table = {
@@ -452,8 +453,8 @@ static const struct option_table store_ls_table = {
 };
 
 /* Parses the options of `store ls` (@argv[0] is "ls") and checks them together. */
-static enum options_result store_ls_opts__parse(struct store_ls_opts *opts, int argc,
-						 char **argv, char *err, size_t errlen)
+static enum options_result store_ls_opts__parse(struct store_ls_opts *opts, int argc, char **argv,
+						char *err, size_t errlen)
 {
 	enum options_result result;
 	int first_operand;
@@ -479,8 +480,9 @@ int cmd_store(int argc, char **argv)
 	int status;
 
 	if (argc < 2) {
-		snprintf(err, sizeof(err), "say what to do: bpfprof store ls --store DIR (see "
-					   "bpfprof store --help)");
+		snprintf(err, sizeof(err),
+			 "say what to do: bpfprof store ls --store DIR (see "
+			 "bpfprof store --help)");
 		return option_table__exit_status(&store_ls_table, OPTIONS_ERROR, err);
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -488,8 +490,10 @@ int cmd_store(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "ls")) {
-		snprintf(err, sizeof(err), "unknown subcommand '%s' (the one there is: ls; see "
-					   "bpfprof store --help)", argv[1]);
+		snprintf(err, sizeof(err),
+			 "unknown subcommand '%s' (the one there is: ls; see "
+			 "bpfprof store --help)",
+			 argv[1]);
 		return option_table__exit_status(&store_ls_table, OPTIONS_ERROR, err);
 	}
 	result = store_ls_opts__parse(&opts, argc - 1, argv + 1, err, sizeof(err));

@@ -24,13 +24,13 @@ struct profile;
 
 /* What store_window__load() saw. */
 struct store_window_stats {
-	size_t files;        /* interval files in the store */
-	size_t read;         /* files read (those that may overlap the window) */
-	size_t unreadable;   /* of those, skipped: corrupt, truncated or vanished */
-	size_t not_regular;  /* entries named as intervals that are no regular file, skipped */
-	uint64_t kept;       /* samples (counts) kept */
+	size_t files;		 /* interval files in the store */
+	size_t read;		 /* files read (those that may overlap the window) */
+	size_t unreadable;	 /* of those, skipped: corrupt, truncated or vanished */
+	size_t not_regular;	 /* entries named as intervals that are no regular file, skipped */
+	uint64_t kept;		 /* samples (counts) kept */
 	uint64_t store_first_ns; /* the first interval's start; 0 for an empty store */
-	uint64_t store_last_ns;  /* the latest interval's end when it was read, else its start */
+	uint64_t store_last_ns;	 /* the latest interval's end when it was read, else its start */
 	uint64_t start_ns, end_ns; /* the window clipped to the intervals read */
 };
 

@@ -134,8 +134,7 @@ static char *put_hex16(char *buf, uint64_t v)
 }
 
 /* What eu-addr2line -f -i prints: per frame "FUNCTION\nFILE:LINE\n", innermost first. */
-static void session__print(struct session *s, uint64_t addr, const struct sym_frame *frames,
-			   int n)
+static void session__print(struct session *s, uint64_t addr, const struct sym_frame *frames, int n)
 {
 	char buf[32], *end;
 

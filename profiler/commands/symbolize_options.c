@@ -69,8 +69,8 @@ static int parse_elf(const struct option_spec *opt, void *target, const char *ar
 	return 0;
 }
 
-static int parse_kernel(const struct option_spec *opt, void *target, const char *arg,
-			char *err, size_t errlen)
+static int parse_kernel(const struct option_spec *opt, void *target, const char *arg, char *err,
+			size_t errlen)
 {
 	(void)opt, (void)arg;
 	return set_target(target, SYMBOLIZE_KERNEL, err, errlen);
@@ -87,6 +87,7 @@ static const char usage[] =
 	"\n";
 static const char notes[] = "\nAddresses are taken as exact: no return-address adjustment.\n";
 
+// clang-format off
 static const struct option_spec symbolize_options[] = {
 	OPTION_TEXT(usage),
 	{ .name = "pid", .short_name = 'p', .arg = "PID", .parse = parse_pid,
@@ -110,6 +111,7 @@ static const struct option_spec symbolize_options[] = {
 	OPTION_TEXT(notes),
 	OPTION_END,
 };
+// clang-format on
 
 const struct option_table symbolize_option_table = {
 	.command = "symbolize",
@@ -127,7 +129,8 @@ enum options_result symbolize_opts__parse(struct symbolize_opts *opts, int argc,
 	if (result != OPTIONS_RUN)
 		return result;
 	if (opts->target == SYMBOLIZE_NONE) {
-		snprintf(err, errlen, "say what the addresses belong to: --pid PID, --elf FILE "
+		snprintf(err, errlen,
+			 "say what the addresses belong to: --pid PID, --elf FILE "
 			 "or --kernel");
 		return OPTIONS_ERROR;
 	}

@@ -18,9 +18,9 @@ enum symbolize_target {
 
 struct symbolize_opts {
 	enum symbolize_target target;
-	uint32_t pid;	    /* --pid */
-	const char *elf;    /* --elf, borrowed from argv */
-	uint64_t *addrs;    /* owned; from the arguments; none: read standard input */
+	uint32_t pid;	 /* --pid */
+	const char *elf; /* --elf, borrowed from argv */
+	uint64_t *addrs; /* owned; from the arguments; none: read standard input */
 	size_t naddrs;
 	bool print_address; /* -a: each answer starts with its address, as in eu-addr2line -a */
 	bool basenames;	    /* -s: file names without their folders */

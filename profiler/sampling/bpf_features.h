@@ -9,9 +9,9 @@
 #include <stdbool.h>
 
 struct bpf_features {
-	bool loop;	     /* bpf_loop() (Linux 5.17) */
-	bool task_pt_regs;   /* bpf_task_pt_regs() (5.15) */
-	bool dynamic_hash;   /* hash maps without preallocation (BPF_F_NO_PREALLOC, 6.1) */
+	bool loop;	   /* bpf_loop() (Linux 5.17) */
+	bool task_pt_regs; /* bpf_task_pt_regs() (5.15) */
+	bool dynamic_hash; /* hash maps without preallocation (BPF_F_NO_PREALLOC, 6.1) */
 };
 
 /*

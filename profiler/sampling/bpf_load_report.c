@@ -35,8 +35,8 @@ static void keep(char *dst, size_t size, const char *from, const char *to)
 /* Lines that end every verifier log, with no reason in them. */
 static bool is_statistics(const char *line, size_t len)
 {
-	static const char *const prefixes[] = { "processed ", "verification time ",
-						"stack depth ", "mark_precise" };
+	static const char *const prefixes[] = { "processed ", "verification time ", "stack depth ",
+						"mark_precise" };
 
 	if (len == 0)
 		return true;
@@ -148,10 +148,12 @@ void bpf_load_report__failed(int err, bool hint_fp)
 	/* The verifier answers EACCES too: only a load it never saw lacked the privileges. */
 	if ((err == -EPERM || err == -EACCES) && !message_from_verifier) {
 		pr_err("cannot load the BPF program on Linux %s: permission denied (run as root, "
-		       "or grant CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE)\n", release);
+		       "or grant CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE)\n",
+		       release);
 		return;
 	}
 	pr_err("cannot load the BPF program on Linux %s: %s%s%s%s (%s-vv shows libbpf's and the "
-	       "verifier's whole log)\n", release, who, program, program[0] ? ": " : "",
-	       message[0] ? message : strerror(-err), hint_fp ? "try --unwind fp; " : "");
+	       "verifier's whole log)\n",
+	       release, who, program, program[0] ? ": " : "", message[0] ? message : strerror(-err),
+	       hint_fp ? "try --unwind fp; " : "");
 }

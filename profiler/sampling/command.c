@@ -14,8 +14,8 @@
 struct command {
 	pid_t pid;
 	char *const *argv;
-	int go_fd;	/* write end: one byte lets the child exec */
-	int error_fd;	/* read end: the child's errno if exec fails, EOF when it succeeds */
+	int go_fd;    /* write end: one byte lets the child exec */
+	int error_fd; /* read end: the child's errno if exec fails, EOF when it succeeds */
 	bool released;
 	bool exited;
 	int status;

@@ -11,9 +11,9 @@
 #include "session.h"
 
 struct interval_result {
-	uint64_t start_ns, end_ns;	/* CLOCK_REALTIME */
-	uint64_t end_mono_ns;		/* CLOCK_MONOTONIC at end_ns: the next start */
-	struct session_snapshot snap;	/* its profile owned by the caller; its counters
+	uint64_t start_ns, end_ns;    /* CLOCK_REALTIME */
+	uint64_t end_mono_ns;	      /* CLOCK_MONOTONIC at end_ns: the next start */
+	struct session_snapshot snap; /* its profile owned by the caller; its counters
 					   those of this interval (samples, losses) */
 };
 

@@ -165,7 +165,8 @@ static struct proc_slot *slot_insert(struct proc_table *table, uint32_t gen, uin
 	memmove(&table->slots[at + 1], &table->slots[at],
 		(table->nslots - at) * sizeof(*table->slots));
 	table->nslots++;
-	table->slots[at] = (struct proc_slot){ .gen = gen, .tgid = tgid,
+	table->slots[at] = (struct proc_slot){ .gen = gen,
+					       .tgid = tgid,
 					       .order = table->next_order++ };
 	return &table->slots[at];
 }
@@ -211,7 +212,8 @@ static void schedule_unknown_pc(struct proc_table *table, uint32_t tgid, uint64_
 
 		/* Orders wrap too: the distance from the next one tells which came last. */
 		if (slot->entry && slot->tgid == tgid &&
-		    (!newest || table->next_order - slot->order < table->next_order - newest->order))
+		    (!newest ||
+		     table->next_order - slot->order < table->next_order - newest->order))
 			newest = slot;
 	}
 	if (!newest || newest->exited_epoch ||
@@ -293,8 +295,7 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 		schedule_refreshes(table, event->tgid, gen, now_ns);
 }
 
-const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t gen,
-					    uint32_t tgid)
+const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t gen, uint32_t tgid)
 {
 	struct proc_entry *entry, **grown;
 	struct proc_slot *slot = gen ? slot_find(table, gen, tgid) : NULL;

@@ -26,7 +26,7 @@ struct proc_entry {
 struct proc_table_stats {
 	uint64_t snapshots; /* process images whose mappings were read */
 	uint64_t vanished;  /* images gone before their mappings could be read */
-	uint64_t late;      /* images read at the end because their event was lost */
+	uint64_t late;	    /* images read at the end because their event was lost */
 	uint64_t refreshed; /* images read again after exec, once their libraries were mapped */
 	uint64_t evicted;   /* images of exited processes forgotten (proc_table__evict) */
 };
@@ -68,8 +68,7 @@ void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all);
  * the process @tgid is read now, if it still exists. Borrowed until proc_table__free().
  * Never NULL except on allocation failure.
  */
-const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t gen,
-					    uint32_t tgid);
+const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t gen, uint32_t tgid);
 
 /*
  * For a table that lives for days: call it after each interval's profile is built. Forgets

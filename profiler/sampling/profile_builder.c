@@ -39,8 +39,8 @@ struct builder {
 	size_t nkernel_stacks;
 	uint64_t ips[PROF_MAX_STACK_DEPTH];
 	struct prof_user_stack ustack;
-	uint32_t scratch[MAX_FRAMES];	/* the sample being built: user frames, then kernel */
-	uint32_t kscratch[MAX_FRAMES];	/* a kernel stack being resolved */
+	uint32_t scratch[MAX_FRAMES];  /* the sample being built: user frames, then kernel */
+	uint32_t kscratch[MAX_FRAMES]; /* a kernel stack being resolved */
 };
 
 static int collect(const struct prof_sample_key *key, uint64_t count, void *ctx)
@@ -82,9 +82,11 @@ static int cmp_entries(const void *pa, const void *pb)
 	const struct prof_sample_key *a = &((const struct count_entry *)pa)->key;
 	const struct prof_sample_key *b = &((const struct count_entry *)pb)->key;
 
-	return cmp_u32(a->proc_gen, b->proc_gen) ?: cmp_u32(a->tgid, b->tgid) ?:
-	       cmp_u32(a->has_ustack, b->has_ustack) ?: cmp_u64(a->ustack_hash, b->ustack_hash) ?:
-	       cmp_u32(a->kstack_id, b->kstack_id);
+	return cmp_u32(a->proc_gen, b->proc_gen)	       ?:
+		       cmp_u32(a->tgid, b->tgid)	       ?:
+		       cmp_u32(a->has_ustack, b->has_ustack)   ?:
+		       cmp_u64(a->ustack_hash, b->ustack_hash) ?:
+								 cmp_u32(a->kstack_id, b->kstack_id);
 }
 
 static int intern(struct builder *b, const struct sym_frame *sf, enum frame_kind kind)
@@ -97,15 +99,17 @@ static int intern(struct builder *b, const struct sym_frame *sf, enum frame_kind
 		.file = sf->file,
 		.line = sf->line,
 		.addr = sf->addr,
-		.kind = sf->inlined ? FRAME_INLINE : sf->jit ? FRAME_JIT : kind,
+		.kind = sf->inlined ? FRAME_INLINE :
+			sf->jit	    ? FRAME_JIT :
+				      kind,
 	};
 
 	return profile__intern_frame(b->prof, &frame);
 }
 
 /* Appends a frame named @name (a marker, not an address) to out[*len..MAX_FRAMES). */
-static int append_marker(struct builder *b, const char *name, enum frame_kind kind,
-			 uint32_t *out, size_t *len)
+static int append_marker(struct builder *b, const char *name, enum frame_kind kind, uint32_t *out,
+			 size_t *len)
 {
 	struct sym_frame marker = { .func = name };
 	int64_t frame_id = intern(b, &marker, kind);
@@ -127,7 +131,8 @@ static int resolve_ips(struct builder *b, const uint64_t *ips, int depth, bool k
 	for (int i = depth - 1; i >= 0; i--) {
 		/* Every address but the leaf is a return address. */
 		if (kernel)
-			n = symbolizer__resolve_kernel(b->sym, ips[i], i > 0, sf, MAX_INLINE_FRAMES);
+			n = symbolizer__resolve_kernel(b->sym, ips[i], i > 0, sf,
+						       MAX_INLINE_FRAMES);
 		else
 			n = symbolizer__resolve_user(b->sym, maps, ips[i], i > 0, sf,
 						     MAX_INLINE_FRAMES);

@@ -16,13 +16,13 @@ struct symbolizer;
 
 /* How the time slots of keys (see sampler_opts.time_slot_ns) become times of samples. */
 struct sample_clock {
-	uint64_t slot_ns;	     /* width of a slot */
+	uint64_t slot_ns;	    /* width of a slot */
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC when the buffer was read */
 };
 
 struct profile_builder_stats {
-	unsigned long long keys;          /* entries of the counts hash */
-	unsigned long long missing_stacks; /* stack ids no longer in the stack map */
+	unsigned long long keys;	      /* entries of the counts hash */
+	unsigned long long missing_stacks;    /* stack ids no longer in the stack map */
 	unsigned long long incomplete_stacks; /* distinct user stacks whose walk ended early */
 };
 

@@ -39,7 +39,7 @@ struct sampler {
 	struct ring_buffer *events;
 	uint32_t *cpus; /* owned */
 	size_t ncpus;
-	int *perf_fds;	/* one per CPU, -1 when closed */
+	int *perf_fds; /* one per CPU, -1 when closed */
 	struct bpf_link **perf_links;
 	int ncpus_possible;
 	uint32_t frequency;
@@ -97,7 +97,8 @@ static int select_cpus(struct sampler *s, const struct sampler_opts *opts)
 		for (size_t j = 0; j < nonline && !found; j++)
 			found = online[j] == opts->cpus[i];
 		if (!found) {
-			pr_err("CPU %u is not online (online: see %s)\n", opts->cpus[i], ONLINE_CPUS);
+			pr_err("CPU %u is not online (online: see %s)\n", opts->cpus[i],
+			       ONLINE_CPUS);
 			ret = -EINVAL;
 			goto out_free_online;
 		}
@@ -215,8 +216,8 @@ static void choose_kernel_paths(struct sampler *s, bool fallbacks)
 	s->skel->rodata->use_task_pt_regs = f.task_pt_regs;
 	if (!f.dynamic_hash) {
 		for (size_t i = 0; i < sizeof(dynamic) / sizeof(dynamic[0]); i++)
-			bpf_map__set_map_flags(dynamic[i], bpf_map__map_flags(dynamic[i]) &
-								   ~BPF_F_NO_PREALLOC);
+			bpf_map__set_map_flags(dynamic[i],
+					       bpf_map__map_flags(dynamic[i]) & ~BPF_F_NO_PREALLOC);
 		/* Preallocated, 8 KiB a process: the walker knows fewer processes at once. */
 		bpf_map__set_max_entries(s->skel->maps.unwind_procs, PREALLOCATED_UNWIND_PROCS);
 	}
@@ -309,8 +310,8 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 		goto out_free;
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
 	if (!s->events ||
-	    (s->on_capture && ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.captures),
-					       handle_capture, s))) {
+	    (s->on_capture &&
+	     ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.captures), handle_capture, s))) {
 		err = -errno;
 		pr_err("cannot open the event ring buffer: %s\n", strerror(-err));
 		goto out_free;
@@ -328,8 +329,8 @@ int sampler__add_pid(struct sampler *s, uint32_t tgid)
 	__u8 yes = 1;
 	int err;
 
-	err = bpf_map__update_elem(s->skel->maps.pid_filter, &tgid, sizeof(tgid), &yes,
-				   sizeof(yes), BPF_ANY);
+	err = bpf_map__update_elem(s->skel->maps.pid_filter, &tgid, sizeof(tgid), &yes, sizeof(yes),
+				   BPF_ANY);
 	if (err)
 		pr_err("cannot add pid %u to the filter: %s\n", tgid, strerror(-err));
 	return err;
@@ -358,7 +359,8 @@ static void report_perf_denied(uint32_t cpu)
 		       cpu, paranoid);
 	else
 		pr_err("cannot open a perf event on CPU %u: permission denied "
-		       "(run as root, or grant CAP_PERFMON)\n", cpu);
+		       "(run as root, or grant CAP_PERFMON)\n",
+		       cpu);
 }
 
 static int open_perf_event(uint32_t cpu, uint32_t frequency)
@@ -539,7 +541,8 @@ int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack
 			memcpy(stack, &chunk.head, sizeof(chunk.head));
 			if (stack->nr > PROF_MAX_USER_DEPTH)
 				stack->nr = PROF_MAX_USER_DEPTH;
-			chunks = (stack->nr + PROF_USTACK_CHUNK_FRAMES - 1) / PROF_USTACK_CHUNK_FRAMES;
+			chunks = (stack->nr + PROF_USTACK_CHUNK_FRAMES - 1) /
+				 PROF_USTACK_CHUNK_FRAMES;
 			chunks = chunks ? chunks : 1;
 		}
 		memcpy(&stack->ips[c * PROF_USTACK_CHUNK_FRAMES], chunk.ips, sizeof(chunk.ips));

@@ -21,24 +21,24 @@ typedef int (*sampler_count_fn)(const struct prof_sample_key *key, uint64_t coun
 typedef void (*sampler_capture_fn)(const struct prof_stack_capture *capture, void *ctx);
 
 struct sampler_opts {
-	uint32_t frequency;	  /* Hz per CPU */
-	const uint32_t *cpus;	  /* borrowed; NULL: every online CPU */
+	uint32_t frequency;   /* Hz per CPU */
+	const uint32_t *cpus; /* borrowed; NULL: every online CPU */
 	size_t ncpus;
-	const uint32_t *pids;	  /* borrowed; tgids to keep (see filter_pids) */
+	const uint32_t *pids; /* borrowed; tgids to keep (see filter_pids) */
 	size_t npids;
-	bool filter_pids;	  /* keep only pids (and those added later) */
-	bool follow_forks;	  /* children of kept processes are kept too */
-	const char *cgroup;	  /* borrowed; cgroup v2 folder, NULL for none */
+	bool filter_pids;   /* keep only pids (and those added later) */
+	bool follow_forks;  /* children of kept processes are kept too */
+	const char *cgroup; /* borrowed; cgroup v2 folder, NULL for none */
 	bool include_idle;
 	bool kernel_stacks;
 	bool user_stacks;
 	uint32_t stack_map_size;
 	uint32_t counts_map_size;
-	bool double_buffer;	  /* two pairs of maps, for sampler__switch_buffer() */
-	uint64_t time_slot_ns;	  /* keys carry CLOCK_MONOTONIC / this; 0: no time */
-	bool dwarf_unwind;	  /* follow unwind tables (else frame pointers only) */
-	uint32_t unwind_rows;	  /* rows the unwind tables may take in the kernel */
-	bool fallback_paths;	  /* take the ways of kernels without bpf_loop and
+	bool double_buffer;	   /* two pairs of maps, for sampler__switch_buffer() */
+	uint64_t time_slot_ns;	   /* keys carry CLOCK_MONOTONIC / this; 0: no time */
+	bool dwarf_unwind;	   /* follow unwind tables (else frame pointers only) */
+	uint32_t unwind_rows;	   /* rows the unwind tables may take in the kernel */
+	bool fallback_paths;	   /* take the ways of kernels without bpf_loop and
 				     bpf_task_pt_regs everywhere (for tests) */
 	sampler_event_fn on_event; /* called from sampler__poll(); may be NULL */
 	void *event_ctx;

@@ -15,7 +15,7 @@
 
 struct session {
 	struct session_opts opts;
-	uint32_t *tgids;		      /* the -p processes', npids + 1 entries */
+	uint32_t *tgids; /* the -p processes', npids + 1 entries */
 	struct symbolizer *sym;
 	struct proc_table *procs;
 	struct sampler *sampler;
@@ -174,8 +174,9 @@ static int start_unwinding(struct session *s)
 	s->unwinder = unwind_loader__new(&maps, opts->unwind_cache);
 	if (!s->unwinder)
 		return -ENOMEM;
-	proc_table__set_observer(s->procs, &(struct proc_observer){
-		.on_snapshot = load_process, .on_exit = forget_process, .ctx = s->unwinder });
+	proc_table__set_observer(s->procs, &(struct proc_observer){ .on_snapshot = load_process,
+								    .on_exit = forget_process,
+								    .ctx = s->unwinder });
 	for (size_t i = 0; i < opts->npids; i++) {
 		/* A process gone already is reported when sampling finds nothing of it. */
 		if (symbolizer__snapshot(s->sym, s->tgids[i], &snapshot))

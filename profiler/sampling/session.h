@@ -42,8 +42,8 @@ struct session_stats {
 	struct prof_sample_counters counters; /* the sampler's, since the start */
 	struct symbolizer_stats sym;
 	struct proc_table_stats procs;
-	bool dwarf_unwind;		      /* unwind tables in use (else frame pointers) */
-	struct unwind_loader_stats unwind;    /* when dwarf_unwind */
+	bool dwarf_unwind;		   /* unwind tables in use (else frame pointers) */
+	struct unwind_loader_stats unwind; /* when dwarf_unwind */
 };
 
 /* One session__snapshot(): a profile and what went into it. */

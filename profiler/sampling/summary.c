@@ -76,7 +76,8 @@ static void print_top(FILE *out, const struct profile *prof, size_t top)
 	for (size_t i = 0; i < merged && i < top; i++)
 		fprintf(out, "  %6.2f%%  %8llu  %s%s%s%s\n", 100.0 * funcs[i].count / total,
 			(unsigned long long)funcs[i].count, funcs[i].func,
-			funcs[i].module ? "  (" : "", funcs[i].module ? basename_of(funcs[i].module) : "",
+			funcs[i].module ? "  (" : "",
+			funcs[i].module ? basename_of(funcs[i].module) : "",
 			funcs[i].module ? ")" : "");
 out_free:
 	free(self);
@@ -92,7 +93,8 @@ static void print_lost(FILE *out, const struct prof_sample_counters *c)
 	fprintf(out, "%llu of %llu samples lost (%.2f%%):", (unsigned long long)lost,
 		(unsigned long long)c->samples, c->samples ? 100.0 * lost / c->samples : 0.0);
 	if (c->kstack_collision || c->ustack_collision)
-		fprintf(out, " %llu kernel stack-map collisions and %llu user stacks with their "
+		fprintf(out,
+			" %llu kernel stack-map collisions and %llu user stacks with their "
 			"map full (raise --stack-map-size);",
 			(unsigned long long)c->kstack_collision,
 			(unsigned long long)c->ustack_collision);
@@ -132,15 +134,18 @@ void summary__print_unwinding(FILE *out, const struct session_stats *s)
 		for (int i = 1; i < PROF_UNWIND_NR_ENDS; i++) {
 			if (!c->unwind_ends[i])
 				continue;
-			fprintf(out, "%s%s %llu", sep, why[i], (unsigned long long)c->unwind_ends[i]);
+			fprintf(out, "%s%s %llu", sep, why[i],
+				(unsigned long long)c->unwind_ends[i]);
 			sep = ", ";
 		}
 		fputc(')', out);
 	}
 	fprintf(out, "; frames: %llu through tables, %llu through frame pointers",
-		(unsigned long long)c->unwind_table_frames, (unsigned long long)c->unwind_fp_frames);
+		(unsigned long long)c->unwind_table_frames,
+		(unsigned long long)c->unwind_fp_frames);
 	if (s->dwarf_unwind)
-		fprintf(out, "; tables: %llu binaries (%llu built, %llu from the cache, %llu without "
+		fprintf(out,
+			"; tables: %llu binaries (%llu built, %llu from the cache, %llu without "
 			"CFI), %.1f of %.1f MiB (peak %.1f)%s",
 			(unsigned long long)u->tables, (unsigned long long)u->built,
 			(unsigned long long)u->from_cache, (unsigned long long)u->without_table,
@@ -154,7 +159,8 @@ void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym)
 {
 	if (!sym->bad_perf_map_lines && !sym->dropped_perf_map_lines && !sym->truncated_perf_maps)
 		return;
-	fprintf(out, "perf maps: %llu malformed lines skipped, %llu lines dropped past the "
+	fprintf(out,
+		"perf maps: %llu malformed lines skipped, %llu lines dropped past the "
 		"limits, %llu files read only in part (the JIT code they describe stays unnamed)\n",
 		(unsigned long long)sym->bad_perf_map_lines,
 		(unsigned long long)sym->dropped_perf_map_lines,
@@ -168,21 +174,22 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 
 	fprintf(out, "recorded %.1f s on %zu CPU%s at %u Hz: %llu samples kept, %llu stacks\n",
 		s->duration_s, st->ncpus, st->ncpus == 1 ? "" : "s", s->frequency,
-		(unsigned long long)profile__total(s->prof),
-		(unsigned long long)s->build.keys);
+		(unsigned long long)profile__total(s->prof), (unsigned long long)s->build.keys);
 	print_lost(out, c);
 	if (c->user_missing)
 		fprintf(out, "%llu samples of user processes had no user stack\n",
 			(unsigned long long)c->user_missing);
 	summary__print_unwinding(out, st);
 	if (c->events_lost || c->procs_full || st->procs.late)
-		fprintf(out, "process tracking: %llu events lost, %llu table full, %llu processes "
+		fprintf(out,
+			"process tracking: %llu events lost, %llu table full, %llu processes "
 			"read late (their frames may be unnamed)\n",
 			(unsigned long long)c->events_lost, (unsigned long long)c->procs_full,
 			(unsigned long long)st->procs.late);
 	if (st->sym.unnamed_user || st->sym.unnamed_kernel || st->procs.vanished ||
 	    st->sym.bad_files || st->sym.bad_debuginfo)
-		fprintf(out, "unnamed: %llu user and %llu kernel addresses; %llu processes exited "
+		fprintf(out,
+			"unnamed: %llu user and %llu kernel addresses; %llu processes exited "
 			"before their mappings were read; %llu files unreadable; %llu with unusable "
 			"debug information\n",
 			(unsigned long long)st->sym.unnamed_user,

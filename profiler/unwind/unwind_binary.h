@@ -19,7 +19,7 @@ struct proc_map;
 #define UNWIND_BINARY_ID_MAX (2 * ELF_IMAGE_BUILD_ID_MAX + 1)
 
 struct unwind_binary {
-	char build_id[UNWIND_BINARY_ID_MAX]; /* lowercase hex; "" without one */
+	char build_id[UNWIND_BINARY_ID_MAX];			 /* lowercase hex; "" without one */
 	struct elf_segment segments[UNWIND_BINARY_MAX_SEGMENTS]; /* the first PT_LOAD ones */
 	size_t nr_segments;
 	struct elf_image *image; /* open until unwind_binary__close(); its Elf for the table */

@@ -39,22 +39,22 @@ enum unwind_cache_source {
 #define UNWIND_CACHE_NR_STATS 8
 
 struct unwind_cache_header {
-	char magic[8];		/* UNWIND_CACHE_MAGIC, NUL-padded */
-	uint32_t version;	/* UNWIND_CACHE_VERSION */
-	uint32_t header_size;	/* sizeof(struct unwind_cache_header) */
-	uint64_t base;		/* unwind_table.base */
-	uint32_t nr_rows;	/* rows after the header */
-	uint32_t source;	/* enum unwind_cache_source */
+	char magic[8];			       /* UNWIND_CACHE_MAGIC, NUL-padded */
+	uint32_t version;		       /* UNWIND_CACHE_VERSION */
+	uint32_t header_size;		       /* sizeof(struct unwind_cache_header) */
+	uint64_t base;			       /* unwind_table.base */
+	uint32_t nr_rows;		       /* rows after the header */
+	uint32_t source;		       /* enum unwind_cache_source */
 	uint32_t stats[UNWIND_CACHE_NR_STATS]; /* see stats__pack */
-	uint64_t checksum;	/* CRC-32 (zlib's) of the header (this field 0) and the rows */
+	uint64_t checksum; /* CRC-32 (zlib's) of the header (this field 0) and the rows */
 };
 _Static_assert(sizeof(struct unwind_cache_header) == 72, "unwind cache header layout");
 
 static void stats__pack(const struct unwind_table_stats *s, uint32_t *out)
 {
-	const uint32_t v[UNWIND_CACHE_NR_STATS] = { s->fdes, s->bad_fdes, s->outside,
-						    s->unsupported, s->plt, s->signal,
-						    s->end, s->fp_lost };
+	const uint32_t v[UNWIND_CACHE_NR_STATS] = { s->fdes,	    s->bad_fdes, s->outside,
+						    s->unsupported, s->plt,	 s->signal,
+						    s->end,	    s->fp_lost };
 
 	memcpy(out, v, sizeof(v));
 }
@@ -195,9 +195,8 @@ static int cache__read(int fd, struct unwind_table **out)
 	if (err)
 		return err == -EIO ? -EBADMSG : err;
 	if (memcmp(hdr.magic, UNWIND_CACHE_MAGIC, sizeof(UNWIND_CACHE_MAGIC)) ||
-	    hdr.version != UNWIND_CACHE_VERSION || hdr.header_size != sizeof(hdr) ||
-	    !hdr.nr_rows || hdr.nr_rows > UNWIND_CACHE_MAX_ROWS ||
-	    hdr.source > UNWIND_CACHE_DEBUG_FRAME)
+	    hdr.version != UNWIND_CACHE_VERSION || hdr.header_size != sizeof(hdr) || !hdr.nr_rows ||
+	    hdr.nr_rows > UNWIND_CACHE_MAX_ROWS || hdr.source > UNWIND_CACHE_DEBUG_FRAME)
 		return -EBADMSG;
 	rows_size = (size_t)hdr.nr_rows * sizeof(struct prof_unwind_row);
 	if ((uint64_t)st.st_size != sizeof(hdr) + rows_size)
@@ -275,8 +274,7 @@ static int mkdir_parents(const char *dir)
 	return 0;
 }
 
-int unwind_cache__store(const char *dir, const char *build_id_hex,
-			const struct unwind_table *table)
+int unwind_cache__store(const char *dir, const char *build_id_hex, const struct unwind_table *table)
 {
 	struct unwind_cache_header hdr = { .magic = UNWIND_CACHE_MAGIC };
 	char path[PATH_MAX], tmp[PATH_MAX];

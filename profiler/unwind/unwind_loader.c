@@ -27,16 +27,16 @@
  * programs again and again.
  */
 struct loaded_table {
-	bool in_use;	  /* false: a free entry */
-	uint32_t users;	  /* processes mapping it */
+	bool in_use;		/* false: a free entry */
+	uint32_t users;		/* processes mapping it */
 	uint64_t idle_since_ns; /* when its last user went */
-	uint64_t dev;	  /* the file it was first read from, as /proc/PID/maps says */
+	uint64_t dev;		/* the file it was first read from, as /proc/PID/maps says */
 	uint64_t ino;
 	bool vdso;
 	char build_id[UNWIND_BINARY_ID_MAX]; /* "" without one */
 	struct elf_segment segments[UNWIND_BINARY_MAX_SEGMENTS];
 	size_t nr_segments;
-	uint32_t id;	  /* index in unwind_tables; PROF_NO_TABLE when it has none */
+	uint32_t id; /* index in unwind_tables; PROF_NO_TABLE when it has none */
 	uint32_t first_row;
 	uint32_t nr_rows;
 };
@@ -63,8 +63,7 @@ struct unwind_loader {
 	struct unwind_loader_stats stats;
 };
 
-struct unwind_loader *unwind_loader__new(const struct unwind_maps *maps,
-					 const char *cache_dir)
+struct unwind_loader *unwind_loader__new(const struct unwind_maps *maps, const char *cache_dir)
 {
 	struct unwind_loader *l = calloc(1, sizeof(*l));
 
@@ -211,7 +210,8 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 		if (!l->warned_budget)
 			pr_warn("unwind tables fill their budget (%u rows); stacks through %s and "
 				"other binaries left out follow frame pointers only "
-				"(raise --unwind-table-size)\n", l->maps.max_rows, path);
+				"(raise --unwind-table-size)\n",
+				l->maps.max_rows, path);
 		l->warned_budget = true;
 		return -ENOSPC;
 	}
@@ -223,7 +223,8 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 	lt->id = l->free_ids[--l->nfree_ids];
 	lt->first_row = first;
 	lt->nr_rows = t->nr_rows;
-	value = (struct prof_unwind_table){ .base = t->base, .first_row = first,
+	value = (struct prof_unwind_table){ .base = t->base,
+					    .first_row = first,
 					    .nr_rows = t->nr_rows };
 	/* After the rows: a walker that finds the table finds its rows. */
 	if (bpf_map_update_elem(l->maps.tables_fd, &lt->id, &value, BPF_ANY)) {
@@ -279,9 +280,13 @@ static void add_table(struct unwind_loader *l, long index, const struct proc_map
 	struct unwind_table *t = NULL;
 	int err;
 
-	*lt = (struct loaded_table){ .in_use = true, .users = 1, .dev = map->dev, .ino = map->ino,
+	*lt = (struct loaded_table){ .in_use = true,
+				     .users = 1,
+				     .dev = map->dev,
+				     .ino = map->ino,
 				     .vdso = map->kind == PROC_MAP_VDSO,
-				     .nr_segments = bin->nr_segments, .id = PROF_NO_TABLE };
+				     .nr_segments = bin->nr_segments,
+				     .id = PROF_NO_TABLE };
 	memcpy(lt->build_id, bin->build_id, sizeof(lt->build_id));
 	memcpy(lt->segments, bin->segments, sizeof(lt->segments));
 	err = get_table(l, bin, map->path, &t);
@@ -329,8 +334,8 @@ static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_
 		l->tables[index].users++;
 	}
 	lt = &l->tables[index];
-	if (elf_segments__bias(lt->segments, lt->nr_segments, map->start,
-			       lt->vdso ? 0 : map->pgoff, bias))
+	if (elf_segments__bias(lt->segments, lt->nr_segments, map->start, lt->vdso ? 0 : map->pgoff,
+			       bias))
 		*bias = map->start;
 	return index;
 }
@@ -367,8 +372,7 @@ static bool walker_wants(const struct proc_map *map)
 	return map->exec && map->end > map->start;
 }
 
-int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid,
-			       const struct proc_maps *maps)
+int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid, const struct proc_maps *maps)
 {
 	struct prof_unwind_proc *value = l->scratch;
 	struct loaded_proc fresh = { .tgid = tgid }, *p;

@@ -15,35 +15,34 @@
 struct proc_maps;
 /* The maps user space fills for the stack walker (see unwind_abi.h); borrowed. */
 struct unwind_maps {
-	int procs_fd;			/* unwind_procs */
-	int tables_fd;			/* unwind_tables */
+	int procs_fd;  /* unwind_procs */
+	int tables_fd; /* unwind_tables */
 	uint32_t max_tables;
-	int rows_fd;			/* unwind_rows */
+	int rows_fd; /* unwind_rows */
 	uint32_t max_rows;
-	uint32_t *generation;		/* bumped after every change the walker may have cached */
+	uint32_t *generation; /* bumped after every change the walker may have cached */
 };
 struct unwind_loader;
 
 struct unwind_loader_stats {
-	uint64_t tables;	 /* binaries whose table is in the kernel now */
-	uint64_t built;		 /* tables built from call-frame information */
-	uint64_t from_cache;	 /* tables read from the disk cache */
-	uint64_t without_table;	 /* binaries without usable call-frame information */
-	uint64_t over_budget;	 /* tables left out: the rows budget was used up */
-	uint64_t rows;		 /* rows in the kernel now */
-	uint64_t max_rows;	 /* the rows budget */
-	uint64_t peak_rows;	 /* most rows in the kernel at once */
-	uint64_t processes;	 /* processes whose mappings the walker knows now */
+	uint64_t tables;	   /* binaries whose table is in the kernel now */
+	uint64_t built;		   /* tables built from call-frame information */
+	uint64_t from_cache;	   /* tables read from the disk cache */
+	uint64_t without_table;	   /* binaries without usable call-frame information */
+	uint64_t over_budget;	   /* tables left out: the rows budget was used up */
+	uint64_t rows;		   /* rows in the kernel now */
+	uint64_t max_rows;	   /* the rows budget */
+	uint64_t peak_rows;	   /* most rows in the kernel at once */
+	uint64_t processes;	   /* processes whose mappings the walker knows now */
 	uint64_t mappings_dropped; /* executable mappings beyond PROF_UNWIND_MAX_MAPPINGS */
-	uint64_t build_ns;	 /* time spent building and reading tables */
+	uint64_t build_ns;	   /* time spent building and reading tables */
 };
 
 /*
  * @maps (borrowed: the sampler's, outliving the loader) are filled from now on. @cache_dir
  * (copied; NULL: none) keeps built tables across runs. Returns NULL with errno set.
  */
-struct unwind_loader *unwind_loader__new(const struct unwind_maps *maps,
-					 const char *cache_dir);
+struct unwind_loader *unwind_loader__new(const struct unwind_maps *maps, const char *cache_dir);
 /* NULL-safe. The maps keep what was loaded. */
 void unwind_loader__free(struct unwind_loader *loader);
 

@@ -84,7 +84,7 @@ struct fde_entry {
 	uint64_t start;
 	uint64_t end;
 	uint64_t offset;
-	uint32_t cie; /* index in cfi_reader.cies */
+	uint32_t cie;	      /* index in cfi_reader.cies */
 	const uint8_t *insns; /* its program, in the section's data */
 	const uint8_t *insns_end;
 };
@@ -99,11 +99,11 @@ struct wide_row {
 
 /* One CFI section being turned into rows. */
 struct cfi_reader {
-	Elf *elf;		/* borrowed: the file whose section is read */
-	Elf_Data *data;		/* borrowed from @elf */
-	uint64_t sh_addr;	/* the section's vaddr, for pc-relative addresses */
-	bool eh_frame;		/* .eh_frame format (else .debug_frame) */
-	const GElf_Phdr *segs;	/* executable PT_LOAD segments of the binary; borrowed */
+	Elf *elf;	       /* borrowed: the file whose section is read */
+	Elf_Data *data;	       /* borrowed from @elf */
+	uint64_t sh_addr;      /* the section's vaddr, for pc-relative addresses */
+	bool eh_frame;	       /* .eh_frame format (else .debug_frame) */
+	const GElf_Phdr *segs; /* executable PT_LOAD segments of the binary; borrowed */
 	size_t nr_segs;
 
 	struct cie_entry *cies;
@@ -233,8 +233,8 @@ static int cie__fde_encoding(const Dwarf_CIE *cie, bool eh_frame, bool *signal)
 		}
 	}
 	/* Indirect, aligned or base-relative FDE addresses are not written for x86-64 code. */
-	if ((enc & DW_EH_PE_indirect) || ((enc & 0x70) != DW_EH_PE_absptr &&
-					  (enc & 0x70) != DW_EH_PE_pcrel))
+	if ((enc & DW_EH_PE_indirect) ||
+	    ((enc & 0x70) != DW_EH_PE_absptr && (enc & 0x70) != DW_EH_PE_pcrel))
 		return -1;
 	return enc;
 }
@@ -530,8 +530,8 @@ static int cfa_run__op(struct cfa_run *run, uint8_t op)
  * Returns 0, -EINVAL for a malformed program, or emit's error; *@reached is where the row
  * being read when it stopped starts.
  */
-static int cfa_program__run(const struct cfa_program *prog, const uint8_t *p,
-			    const uint8_t *end, struct cfa_state *s, uint64_t *reached)
+static int cfa_program__run(const struct cfa_program *prog, const uint8_t *p, const uint8_t *end,
+			    struct cfa_state *s, uint64_t *reached)
 {
 	struct cfa_run run = { .prog = prog, .p = p, .end = end, .s = s, .loc = prog->start };
 	uint8_t op;
@@ -959,8 +959,7 @@ static void table__count(struct unwind_table_stats *stats, const struct prof_unw
 }
 
 /* The rows of @r as a table. Returns 0, -ENOENT (no rows), -EFBIG or -ENOMEM. */
-static int cfi_reader__to_table(struct cfi_reader *r, const char *source,
-				struct unwind_table **out)
+static int cfi_reader__to_table(struct cfi_reader *r, const char *source, struct unwind_table **out)
 {
 	const struct wide_row *rows = r->rows;
 	struct unwind_table *table;
@@ -1026,8 +1025,8 @@ static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *shdr)
  * a table. @segs are the binary's executable segments. Returns 0, -ENOENT when the section
  * is absent or yields no rows, or an error.
  */
-static int table__from_section(Elf *elf, const char *name, const GElf_Phdr *segs,
-			       size_t nr_segs, struct unwind_table **out)
+static int table__from_section(Elf *elf, const char *name, const GElf_Phdr *segs, size_t nr_segs,
+			       struct unwind_table **out)
 {
 	struct cfi_reader r = { .elf = elf, .segs = segs, .nr_segs = nr_segs };
 	GElf_Shdr shdr;

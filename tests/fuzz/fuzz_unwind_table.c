@@ -30,9 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint8_t *wrap_elf(const uint8_t *eh, size_t eh_len, size_t *len)
 {
 	const struct eh_frame_elf_layout layout = {
-		.machine = EM_X86_64, .type = ET_DYN,
-		.eh_offset = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr), .eh_vaddr = EH_FRAME_VADDR,
-		.text_vaddr = 0x1000, .text_size = EH_FRAME_VADDR - 0x1000,
+		.machine = EM_X86_64,
+		.type = ET_DYN,
+		.eh_offset = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr),
+		.eh_vaddr = EH_FRAME_VADDR,
+		.text_vaddr = 0x1000,
+		.text_size = EH_FRAME_VADDR - 0x1000,
 		.segment_size = SEGMENT_SIZE,
 	};
 	uint8_t *out;

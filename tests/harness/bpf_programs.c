@@ -35,9 +35,9 @@
 #include "profile.bpf.c"
 #undef const
 
-#define MAP_FD_BASE 0x7ff00000  /* above any descriptor the kernel hands out (nr_open) */
+#define MAP_FD_BASE 0x7ff00000 /* above any descriptor the kernel hands out (nr_open) */
 #define PROG_FD_BASE 0x7ff80000
-#define MAX_TAIL_CALL_CNT 33	/* the kernel's limit on tail calls in a row */
+#define MAX_TAIL_CALL_CNT 33 /* the kernel's limit on tail calls in a row */
 #define CAPTURE_RING_BYTES (1u << 22)
 #define USER_CS 0x33 /* x86-64 user code and stack segments: privilege level 3 */
 #define USER_SS 0x2b
@@ -49,24 +49,27 @@ struct program_map {
 	const char *name;
 	void *def; /* the program's map object: what the programs pass to helpers */
 	uint32_t type, key_size, value_size, max_entries; /* as declared */
-	uint32_t loaded_entries; /* as user space sized it */
-	struct harness_map *map; /* while loaded */
+	uint32_t loaded_entries;			  /* as user space sized it */
+	struct harness_map *map;			  /* while loaded */
 };
 
+// clang-format off
 #define MAP_DEF(m, key_size, value_size)                                                   \
 	{ #m, &m, sizeof(*m.type) / sizeof(int), key_size, value_size,                     \
 	  sizeof(*m.max_entries) / sizeof(int), 0, NULL }
+// clang-format on
 #define MAP(m) MAP_DEF(m, sizeof(*m.key), sizeof(*m.value))
-#define SIZED_MAP(m)                                                                       \
+#define SIZED_MAP(m)                                                                               \
 	MAP_DEF(m, sizeof(*m.key_size) / sizeof(int), sizeof(*m.value_size) / sizeof(int))
 #define RINGBUF(m) MAP_DEF(m, 0, 0)
 
 /* Every map of profile.bpf.c and user_stack.bpf.h. */
 static struct program_map maps[] = {
-	SIZED_MAP(stacks0), SIZED_MAP(stacks1), MAP(counts0), MAP(counts1), MAP(procs),
-	MAP(pid_filter), MAP(cgroup_filter), MAP(counters), RINGBUF(events), MAP(generations),
-	MAP(walk_programs), MAP(unwind_procs), MAP(unwind_tables), MAP(unwind_rows),
-	MAP(ustacks0), MAP(ustacks1), RINGBUF(captures), MAP(walk_states), MAP(row_cache),
+	SIZED_MAP(stacks0), SIZED_MAP(stacks1), MAP(counts0),	    MAP(counts1),
+	MAP(procs),	    MAP(pid_filter),	MAP(cgroup_filter), MAP(counters),
+	RINGBUF(events),    MAP(generations),	MAP(walk_programs), MAP(unwind_procs),
+	MAP(unwind_tables), MAP(unwind_rows),	MAP(ustacks0),	    MAP(ustacks1),
+	RINGBUF(captures),  MAP(walk_states),	MAP(row_cache),
 };
 
 #define NR_MAPS (sizeof(maps) / sizeof(maps[0]))
@@ -182,9 +185,7 @@ static void *bpf_ringbuf_reserve(void *ringbuf, __u64 size, __u64 flags)
 }
 
 /* Records are readable from their reservation on (bpf_harness__ringbuf_record()). */
-static void bpf_ringbuf_submit(void *data, __u64 flags)
-{
-}
+static void bpf_ringbuf_submit(void *data, __u64 flags) {}
 
 static __u64 bpf_get_current_pid_tgid(void)
 {
@@ -327,12 +328,16 @@ static int run_program(program_fn prog, struct bpf_perf_event_data *ctx)
 /* Makes @t the current task, and its user registers those a sample finds. */
 static void enter_thread(const struct bpf_harness_thread *t, struct bpf_perf_event_data *ctx)
 {
-	struct pt_regs regs = { .ip = t->ip, .sp = t->sp, .bp = t->bp, .cs = USER_CS,
-				.ss = USER_SS };
+	struct pt_regs regs = {
+		.ip = t->ip, .sp = t->sp, .bp = t->bp, .cs = USER_CS, .ss = USER_SS
+	};
 
 	h.thread = t;
-	h.task = (struct task_struct){ .pid = t->pid, .tgid = t->tgid, .comm = "harness",
-				       .group_leader = &h.task, .signal = &h.signal,
+	h.task = (struct task_struct){ .pid = t->pid,
+				       .tgid = t->tgid,
+				       .comm = "harness",
+				       .group_leader = &h.task,
+				       .signal = &h.signal,
 				       .stack = h.kernel_stack };
 	h.signal.live.counter = 1;
 	memset(ctx, 0, sizeof(*ctx));

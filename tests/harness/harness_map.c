@@ -43,8 +43,10 @@ struct harness_map *harness_map__new(uint32_t type, uint32_t key_size, uint32_t 
 
 	if (!map)
 		return NULL;
-	*map = (struct harness_map){ .type = type, .key_size = key_size,
-				     .value_size = value_size, .max_entries = max_entries,
+	*map = (struct harness_map){ .type = type,
+				     .key_size = key_size,
+				     .value_size = value_size,
+				     .max_entries = max_entries,
 				     .value_offset = (key_size + 7) & ~(size_t)7 };
 	if (!is_array(map) && !is_hash(map) && type != BPF_MAP_TYPE_RINGBUF) {
 		free(map);
@@ -107,8 +109,7 @@ void *harness_map__lookup(struct harness_map *map, const void *key)
 	return i < 0 ? NULL : (uint8_t *)map->entries[i] + map->value_offset;
 }
 
-int harness_map__update(struct harness_map *map, const void *key, const void *value,
-			uint64_t flags)
+int harness_map__update(struct harness_map *map, const void *key, const void *value, uint64_t flags)
 {
 	void *entry, *old;
 

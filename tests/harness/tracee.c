@@ -62,7 +62,7 @@ int tracee__start(const char *path, const char *arg, struct tracee **out)
 		t->ended = true;
 		tracee__free(t);
 		return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NO_PTRACE ? -EPERM :
-										     -ENOEXEC;
+										    -ENOEXEC;
 	}
 	/* Should the test die, the program dies with it. */
 	ptrace(PTRACE_SETOPTIONS, t->pid, NULL, (void *)PTRACE_O_EXITKILL);

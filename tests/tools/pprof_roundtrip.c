@@ -83,8 +83,7 @@ int main(int argc, char **argv)
 	char *data;
 	int err;
 
-	if (argc < 4 || argc > 7 ||
-	    (strcmp(argv[1], "to-pprof") && strcmp(argv[1], "to-folded"))) {
+	if (argc < 4 || argc > 7 || (strcmp(argv[1], "to-pprof") && strcmp(argv[1], "to-folded"))) {
 		fprintf(stderr, "usage: pprof_roundtrip to-pprof|to-folded IN OUT [PERIOD_NS "
 				"[TIME_NS DURATION_NS]]\n");
 		return 2;

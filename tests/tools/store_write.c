@@ -53,7 +53,8 @@ static int build_pprof(uint64_t size, uint64_t time_ns, void **raw, size_t *len)
 	static const char set[] = "abcdefghijklmnopqrstuvwxyz"
 				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
 	struct profile_labels labels = { .pid = 1, .tid = 1, .comm = "store_write" };
-	struct profile_meta meta = { .time_ns = time_ns, .duration_ns = NS_PER_SEC,
+	struct profile_meta meta = { .time_ns = time_ns,
+				     .duration_ns = NS_PER_SEC,
 				     .period_ns = 10000000 };
 	uint64_t frames = size / BYTES_PER_FRAME ? size / BYTES_PER_FRAME : 1;
 	unsigned char rnd[NAME_LEN];

@@ -371,8 +371,8 @@ int main(int argc, char **argv)
 	if (!lib)
 		goto out_unmap;
 	for (idx = 0; idx < nr_records; idx++) {
-		const struct prof_stack_capture *rec =
-			(const void *)(map + CAPTURE_HEADER_BYTES + idx * rec_size);
+		const struct prof_stack_capture *rec = (const void *)(map + CAPTURE_HEADER_BYTES +
+								      idx * rec_size);
 		struct proc_unwinder *u = find_proc(procs, nr_procs, rec->tgid);
 		const char *verdict;
 		unsigned int common;

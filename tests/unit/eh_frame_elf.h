@@ -13,11 +13,11 @@
 #include <string.h>
 
 struct eh_frame_elf_layout {
-	uint16_t machine;      /* e_machine */
-	uint16_t type;	       /* e_type */
-	uint64_t eh_offset;    /* file offset of .eh_frame, past the ELF and program headers */
-	uint64_t eh_vaddr;     /* its address */
-	uint64_t text_vaddr;   /* .text's address, the entry point */
+	uint16_t machine;    /* e_machine */
+	uint16_t type;	     /* e_type */
+	uint64_t eh_offset;  /* file offset of .eh_frame, past the ELF and program headers */
+	uint64_t eh_vaddr;   /* its address */
+	uint64_t text_vaddr; /* .text's address, the entry point */
 	uint64_t text_size;
 	uint64_t segment_size; /* p_memsz of the segment */
 };
@@ -67,15 +67,25 @@ static inline void eh_frame_elf__write(uint8_t *out, const struct eh_frame_elf_l
 	phdr->p_align = 0x1000;
 	memcpy(out + l->eh_offset, eh, eh_len);
 	memcpy(out + str_off, eh_frame_elf_strings, sizeof(eh_frame_elf_strings));
-	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_NOBITS,
-			      .sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = l->text_vaddr,
-			      .sh_offset = l->eh_offset, .sh_size = l->text_size,
+	sh[1] = (Elf64_Shdr){ .sh_name = 1,
+			      .sh_type = SHT_NOBITS,
+			      .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+			      .sh_addr = l->text_vaddr,
+			      .sh_offset = l->eh_offset,
+			      .sh_size = l->text_size,
 			      .sh_addralign = 16 };
-	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
-			      .sh_addr = l->eh_vaddr, .sh_offset = l->eh_offset,
-			      .sh_size = eh_len, .sh_addralign = 8 };
-	sh[3] = (Elf64_Shdr){ .sh_name = 17, .sh_type = SHT_STRTAB, .sh_offset = str_off,
-			      .sh_size = sizeof(eh_frame_elf_strings), .sh_addralign = 1 };
+	sh[2] = (Elf64_Shdr){ .sh_name = 7,
+			      .sh_type = SHT_PROGBITS,
+			      .sh_flags = SHF_ALLOC,
+			      .sh_addr = l->eh_vaddr,
+			      .sh_offset = l->eh_offset,
+			      .sh_size = eh_len,
+			      .sh_addralign = 8 };
+	sh[3] = (Elf64_Shdr){ .sh_name = 17,
+			      .sh_type = SHT_STRTAB,
+			      .sh_offset = str_off,
+			      .sh_size = sizeof(eh_frame_elf_strings),
+			      .sh_addralign = 1 };
 }
 
 #endif

@@ -52,7 +52,8 @@ static void test_full_command_line(void **state)
 			   "64k", "--store-max-age", "12h", "--upload", "https://p.example:4040",
 			   "--app-name", "web.api", "--label", "env=test", "--label", "dc=eu-1",
 			   "--tenant", "team", "--bearer-token-file", "/etc/token", "--header",
-			   "X-Extra: 1", "--ca-file", "/etc/ca.pem", "-p", "1", "--user-only", "-v");
+			   "X-Extra: 1", "--ca-file", "/etc/ca.pem", "-p", "1", "--user-only",
+			   "-v");
 	struct parsed p;
 
 	(void)state;
@@ -187,8 +188,8 @@ static void test_both_auth_files(void **state)
 	struct parsed p;
 
 	(void)state;
-	parse(&p, ARGV("--upload", "http://x", "--bearer-token-file", "a", "--basic-auth-file",
-		       "b"));
+	parse(&p,
+	      ARGV("--upload", "http://x", "--bearer-token-file", "a", "--basic-auth-file", "b"));
 	assert_int_equal(p.result, OPTIONS_ERROR);
 	assert_non_null(strstr(p.err, "not both"));
 	agent_opts__release(&p.opts);
@@ -197,12 +198,9 @@ static void test_both_auth_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full_command_line),
-		cmocka_unit_test(test_no_store),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_too_many_labels),
-		cmocka_unit_test(test_both_auth_files),
+		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_full_command_line),
+		cmocka_unit_test(test_no_store),	cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_too_many_labels), cmocka_unit_test(test_both_auth_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

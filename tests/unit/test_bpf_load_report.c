@@ -67,7 +67,8 @@ static void test_verifier_refusal(void **state)
 	say(LIBBPF_DEBUG, "libbpf: map '%s': created successfully, fd=%d\n", "counts0", 12);
 	say(LIBBPF_WARN, "libbpf: prog '%s': BPF program load failed: %s\n", "on_sample",
 	    "Permission denied");
-	say(LIBBPF_WARN, "libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n",
+	say(LIBBPF_WARN,
+	    "libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n",
 	    "on_sample",
 	    "0: R1=ctx() R10=fp0\n; int on_sample(struct bpf_perf_event_data *ctx)\n"
 	    "invalid indirect read from stack R4 off -48+0 size 32\n"
@@ -90,7 +91,8 @@ static void test_one_line_log(void **state)
 	bpf_load_report__start();
 	say(LIBBPF_WARN, "libbpf: prog '%s': BPF program load failed: %s\n", "walk_more",
 	    "Invalid argument");
-	say(LIBBPF_WARN, "libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n",
+	say(LIBBPF_WARN,
+	    "libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n",
 	    "walk_more",
 	    "perf_event programs can only use preallocated hash map\n"
 	    "processed 0 insns (limit 1000000) max_states_per_insn 0 total_states 0\n");
@@ -108,8 +110,9 @@ static void test_libbpf_reason_without_log(void **state)
 	(void)state;
 	log_to_temp_file(path);
 	bpf_load_report__start();
-	say(LIBBPF_WARN, "libbpf: prog '%s': relo #%d: target candidate search failed for [%d] %s\n",
-	    "on_exit", 3, 61, "struct task_struct");
+	say(LIBBPF_WARN,
+	    "libbpf: prog '%s': relo #%d: target candidate search failed for [%d] %s\n", "on_exit",
+	    3, 61, "struct task_struct");
 	assert_string_equal(bpf_load_report__program(), "");
 	assert_string_equal(bpf_load_report__message(),
 			    "prog 'on_exit': relo #3: target candidate search failed for [61] "
@@ -136,7 +139,8 @@ static void test_long_log_is_whole(void **state)
 	strcpy(log + pos, "the last line says why\n");
 	log_to_temp_file(path);
 	bpf_load_report__start();
-	say(LIBBPF_WARN, "libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n",
+	say(LIBBPF_WARN,
+	    "libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n",
 	    "on_sample", log);
 	log__set_file(NULL);
 	assert_string_equal(bpf_load_report__message(), "the last line says why");

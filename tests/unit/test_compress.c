@@ -140,12 +140,12 @@ static void test_zstd_max(void **state)
 static void test_zstd_lying_size(void **state)
 {
 	static const uint8_t frame[] = {
-		0x28, 0xb5, 0x2f, 0xfd, /* magic */
-		0xc0,			/* 8-byte content size, windowed */
-		0x00,			/* window: 1 KiB */
-		0, 0, 0, 0, 0, 1, 0, 0, /* content size 1 << 40, little-endian */
-		0x29, 0, 0,		/* last block, raw, 5 bytes */
-		'h', 'e', 'l', 'l', 'o',
+		0x28, 0xb5, 0x2f, 0xfd,		      /* magic */
+		0xc0,				      /* 8-byte content size, windowed */
+		0x00,				      /* window: 1 KiB */
+		0,    0,    0,	  0,	0,   1, 0, 0, /* content size 1 << 40, little-endian */
+		0x29, 0,    0,			      /* last block, raw, 5 bytes */
+		'h',  'e',  'l',  'l',	'o',
 	};
 	uint8_t honest[sizeof(frame)];
 	void *back;
@@ -172,15 +172,15 @@ static void test_zstd_lying_size(void **state)
 static void test_zstd_claims_past_max(void **state)
 {
 	static const uint8_t lying[] = {
-		0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x00, 0, 0, 0, 0, 0, 1, 0, 0, 0x29, 0, 0,
-		'h',  'e',  'l',  'l',  'o',
+		0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x00, 0,	 0,   0,   0,	0,
+		1,    0,    0,	  0x29, 0,    0,    'h', 'e', 'l', 'l', 'o',
 	};
 	static const uint8_t wide[] = {
 		0x28, 0xb5, 0x2f, 0xfd, /* magic */
 		0x00,			/* no content size, windowed */
 		0x88,			/* window: 2^27 bytes */
-		0x29, 0, 0,		/* last block, raw, 5 bytes */
-		'h', 'e', 'l', 'l', 'o',
+		0x29, 0,    0,		/* last block, raw, 5 bytes */
+		'h',  'e',  'l',  'l',	'o',
 	};
 	uint8_t in[3000], *two;
 	void *z, *back;

@@ -9,12 +9,14 @@
  * The fixtures (tests/programs/dbg_fixture*.c*) print the addresses to look up; the
  * expected lines are the ones their source marks "LINE:name".
  */
+#include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
-#include <elfutils/libdw.h>
 #include <limits.h>
+#include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,8 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -524,8 +524,8 @@ static void test_minidebuginfo(void **state)
 	assert_string_equal(f[0].func, "dbg_outer");
 	assert_true(f[0].named);
 	assert_null(f[0].file);
-	assert_int_equal(symbolizer__resolve_user(sym, maps, run__probe(&r, "last")->runtime,
-						  true, f, 8),
+	assert_int_equal(symbolizer__resolve_user(sym, maps, run__probe(&r, "last")->runtime, true,
+						  f, 8),
 			 1);
 	assert_string_equal(f[0].func, "dbg_last_call");
 	symbolizer__stats(sym, &stats);
@@ -545,13 +545,12 @@ static void check_cpp_program(const char *name)
 	run__start(&r, program(name));
 	assert_int_equal(symbolizer__snapshot(sym, r.pid, &maps), 0);
 	run__finish(&r);
-	assert_int_equal(symbolizer__resolve_user(sym, maps, run__probe(&r, "fill")->runtime,
-						  true, f, 8),
+	assert_int_equal(symbolizer__resolve_user(sym, maps, run__probe(&r, "fill")->runtime, true,
+						  f, 8),
 			 2);
 	expect_frame(&f[0], "orchard::grove::Basket<int>::fill(int)", CPP_SOURCE, "fill", true);
 	assert_string_equal(f[0].mangled, "_ZN7orchard5grove6BasketIiE4fillEi");
-	expect_frame(&f[1], "orchard::grove::Basket<int>::carry(int)", CPP_SOURCE, "carry",
-		     false);
+	expect_frame(&f[1], "orchard::grove::Basket<int>::carry(int)", CPP_SOURCE, "carry", false);
 	/* the symbol as the file has it, with the clone's suffix when there is one */
 	assert_non_null(f[1].mangled);
 	assert_memory_equal(f[1].mangled, "_ZN7orchard5grove6BasketIiE5carryEi", 35);
@@ -711,11 +710,11 @@ static void test_garbage_dwarf(void **state)
 		const char *name;
 		bool counted;
 	} sections[] = {
-		{ ".debug_info", true },	{ ".debug_abbrev", true },
-		{ ".debug_line", true },	{ ".debug_str", false },
-		{ ".debug_rnglists", false },	{ ".debug_str_offsets", false },
-		{ ".debug_addr", false },	{ ".debug_line_str", false },
-		{ ".debug_loclists", false },	{ ".debug_aranges", false },
+		{ ".debug_info", true },      { ".debug_abbrev", true },
+		{ ".debug_line", true },      { ".debug_str", false },
+		{ ".debug_rnglists", false }, { ".debug_str_offsets", false },
+		{ ".debug_addr", false },     { ".debug_line_str", false },
+		{ ".debug_loclists", false }, { ".debug_aranges", false },
 	};
 	static const char *const variants[] = { "dbg_fixture", "dbg_fixture_gcc4" };
 	char copy[] = "/tmp/test_debuginfo_garbage.XXXXXX";
@@ -922,8 +921,10 @@ static void test_debuginfod(void **state)
 	}
 	assert_non_null(mkdtemp(dir));
 	build_id_hex("dbg_fixture_buildid", hex, sizeof(hex));
-	snprintf(path, sizeof(path), "mkdir -p %s/srv/buildid/%s && cp %s/.build-id/%.2s/%s.debug "
-		 "%s/srv/buildid/%s/debuginfo", dir, hex, TEST_DEBUG_ROOT, hex, hex + 2, dir, hex);
+	snprintf(path, sizeof(path),
+		 "mkdir -p %s/srv/buildid/%s && cp %s/.build-id/%.2s/%s.debug "
+		 "%s/srv/buildid/%s/debuginfo",
+		 dir, hex, TEST_DEBUG_ROOT, hex, hex + 2, dir, hex);
 	assert_int_equal(system(path), 0);
 
 	/* Port 0: the server picks a free one and says which on its first line. */

@@ -111,10 +111,8 @@ static void test_left_alone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cpp),
-		cmocka_unit_test(test_clone_suffixes),
-		cmocka_unit_test(test_rust_legacy),
-		cmocka_unit_test(test_rust_v0),
+		cmocka_unit_test(test_cpp),	    cmocka_unit_test(test_clone_suffixes),
+		cmocka_unit_test(test_rust_legacy), cmocka_unit_test(test_rust_v0),
 		cmocka_unit_test(test_left_alone),
 	};
 

@@ -76,8 +76,8 @@ static void test_build_id(void **state)
 	assert_int_equal(len, 20);
 	assert_int_equal(strlen(hex), 2 * len);
 	assert_int_equal(strspn(hex, "0123456789abcdef"), 2 * len);
-	snprintf(debug_path, sizeof(debug_path), "%s/.build-id/%.2s/%s.debug", TEST_DEBUG_ROOT,
-		 hex, hex + 2);
+	snprintf(debug_path, sizeof(debug_path), "%s/.build-id/%.2s/%s.debug", TEST_DEBUG_ROOT, hex,
+		 hex + 2);
 	assert_int_equal(access(debug_path, R_OK), 0);
 	elf_image__free(image);
 
@@ -90,7 +90,7 @@ static void test_build_id(void **state)
 }
 
 struct loaded_self {
-	const ElfW(Phdr) *phdr;
+	const ElfW(Phdr) * phdr;
 	size_t phnum;
 	uintptr_t bias;
 };
@@ -313,12 +313,9 @@ static void test_bias(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build_id),
-		cmocka_unit_test(test_self_segments),
-		cmocka_unit_test(test_from_memory),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_corrupt),
-		cmocka_unit_test(test_bias),
+		cmocka_unit_test(test_build_id),    cmocka_unit_test(test_self_segments),
+		cmocka_unit_test(test_from_memory), cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_corrupt),	    cmocka_unit_test(test_bias),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

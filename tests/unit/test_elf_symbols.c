@@ -244,8 +244,8 @@ static Elf_Scn *add_section(Elf *e, struct strtab *shstr, const char *name, uint
 	return scn;
 }
 
-static void fill_symbols(Elf64_Sym *out, const struct sym_spec *specs, size_t n,
-			 struct strtab *str, size_t text_index)
+static void fill_symbols(Elf64_Sym *out, const struct sym_spec *specs, size_t n, struct strtab *str,
+			 size_t text_index)
 {
 	size_t i;
 
@@ -304,8 +304,8 @@ static uint64_t write_crafted_elf(const char *path)
 			       sizeof(text), ELF_T_BYTE);
 	fill_symbols(symtab, symtab_specs, sizeof(symtab_specs) / sizeof(symtab_specs[0]), &str,
 		     elf_ndxscn(text_scn));
-	fill_symbols(dynsym, dynsym_specs, sizeof(dynsym_specs) / sizeof(dynsym_specs[0]),
-		     &dynstr, elf_ndxscn(text_scn));
+	fill_symbols(dynsym, dynsym_specs, sizeof(dynsym_specs) / sizeof(dynsym_specs[0]), &dynstr,
+		     elf_ndxscn(text_scn));
 	sym_scn = add_section(e, &shstr, ".symtab", SHT_SYMTAB, 0, symtab, sizeof(symtab),
 			      ELF_T_SYM);
 	str_scn = add_section(e, &shstr, ".strtab", SHT_STRTAB, 0, str.buf, str.len, ELF_T_BYTE);
@@ -776,16 +776,11 @@ static void test_descriptor_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture_symbols),
-		cmocka_unit_test(test_stripped_fixture),
-		cmocka_unit_test(test_dynsym_only),
-		cmocka_unit_test(test_crafted_symbols),
-		cmocka_unit_test(test_dso_translation),
-		cmocka_unit_test(test_dso_same_file),
-		cmocka_unit_test(test_corrupted_tables),
-		cmocka_unit_test(test_truncated_crafted),
-		cmocka_unit_test(test_truncated_fixture),
-		cmocka_unit_test(test_garbage_files),
+		cmocka_unit_test(test_fixture_symbols),	  cmocka_unit_test(test_stripped_fixture),
+		cmocka_unit_test(test_dynsym_only),	  cmocka_unit_test(test_crafted_symbols),
+		cmocka_unit_test(test_dso_translation),	  cmocka_unit_test(test_dso_same_file),
+		cmocka_unit_test(test_corrupted_tables),  cmocka_unit_test(test_truncated_crafted),
+		cmocka_unit_test(test_truncated_fixture), cmocka_unit_test(test_garbage_files),
 		cmocka_unit_test(test_descriptor_bound),
 	};
 

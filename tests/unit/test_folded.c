@@ -18,7 +18,6 @@
 #include "folded_reader.h"
 #include "profile.h"
 
-
 static int setup_profile(void **state)
 {
 	*state = profile__new();
@@ -188,7 +187,9 @@ static int ref_cmp(const void *a, const void *b)
 static char *reference_folded(const struct profile *prof)
 {
 	static const char *const suffix[FRAME_KIND_COUNT] = {
-		[FRAME_USER] = "", [FRAME_KERNEL] = "_[k]", [FRAME_JIT] = "_[j]",
+		[FRAME_USER] = "",
+		[FRAME_KERNEL] = "_[k]",
+		[FRAME_JIT] = "_[j]",
 		[FRAME_INLINE] = "_[i]",
 	};
 	size_t nr = profile__sample_count(prof), i, j, len, out_len = 0;
@@ -236,8 +237,8 @@ static char *reference_folded(const struct profile *prof)
 static void test_sort_matches_text_order(void **state)
 {
 	static const char *const names[] = {
-		"a", "ab", "a!", "a b", "a;x", "a:", "a<", "",
-		"A", "~", "\xc3\xa9", "a\n", "b", "a_x",
+		"a", "ab", "a!", "a b",	     "a;x", "a:", "a<",
+		"",  "A",  "~",	 "\xc3\xa9", "a\n", "b",  "a_x",
 	};
 	static const char *const comms[] = { "a", "a!", "ab", "" };
 	const size_t nr_names = sizeof(names) / sizeof(names[0]);

@@ -95,16 +95,16 @@ static void test_malformed_lines_are_counted(void **state)
 {
 	struct folded_read_stats stats;
 	struct profile *prof = read_text("a;b 3\n"
-					 "a;b\n"		 /* no count */
-					 "a;b x\n"		 /* bad count */
-					 "a;;b 2\n"		 /* empty frame */
-					 ";b 2\n"		 /* empty comm */
-					 "a;b 0\n"		 /* zero */
+					 "a;b\n"		      /* no count */
+					 "a;b x\n"		      /* bad count */
+					 "a;;b 2\n"		      /* empty frame */
+					 ";b 2\n"		      /* empty comm */
+					 "a;b 0\n"		      /* zero */
 					 "a;b 99999999999999999999\n" /* overflow */
 					 "a;b -4\n"
 					 "\n"
-					 "a;c  5\r\n"		 /* CRLF, two blanks */
-					 "a 1",			 /* only the process, no newline */
+					 "a;c  5\r\n" /* CRLF, two blanks */
+					 "a 1",	      /* only the process, no newline */
 					 &stats, 0);
 	char *text;
 

@@ -21,36 +21,34 @@
  * that end the text before them, the linker's end-of-text markers, zero addresses (as
  * per-cpu symbols read) and garbage.
  */
-static const char fixture_text[] =
-	"ffffffffc0002000 t other_func\t[other]\n"
-	"ffffffff81000100 t local_func\n"
-	"ffffffff81000000 T _text\n"
-	"ffffffff81000100 W weak_func\n"
-	"0000000000000000 A fixed_percpu_data\n"
-	"ffffffff81000200 T second_func\n"
-	"ffffffff81000100 T global_func\n"
-	"0000000000000000 t zero_text_func\n"
-	"ffffffffc0001080 T mod_func2\t[mymod]\n"
-	"ffffffff81000400 D some_data\n"
-	"ffffffff81000300 T third_func\n"
-	"ffffffffc0001000 t mod_func1\t[mymod]\n"
-	"ffffffff81000000 T _stext\n"
-	"ffffffff81000380 T _etext\n"
-	"this is not a kallsyms line\n"
-	"ffffffff81000600 t init_func\n"
-	"ffffffff81000680 t aaa_local\n"
-	"ffffffff81000680 W zzz_weak\n"
-	"ffffffff81000700 T __do_thing\n"
-	"ffffffff81000700 T do_thing\n"
-	"ffffffff81000780 T _einittext\n"
-	"ffffffff81000800 r rodata_sym\n"
-	"ffffffffc0001100 d mod_data\t[mymod]\n"
-	"ffffffff81000850 t no_newline_at_end_is_fine";
+static const char fixture_text[] = "ffffffffc0002000 t other_func\t[other]\n"
+				   "ffffffff81000100 t local_func\n"
+				   "ffffffff81000000 T _text\n"
+				   "ffffffff81000100 W weak_func\n"
+				   "0000000000000000 A fixed_percpu_data\n"
+				   "ffffffff81000200 T second_func\n"
+				   "ffffffff81000100 T global_func\n"
+				   "0000000000000000 t zero_text_func\n"
+				   "ffffffffc0001080 T mod_func2\t[mymod]\n"
+				   "ffffffff81000400 D some_data\n"
+				   "ffffffff81000300 T third_func\n"
+				   "ffffffffc0001000 t mod_func1\t[mymod]\n"
+				   "ffffffff81000000 T _stext\n"
+				   "ffffffff81000380 T _etext\n"
+				   "this is not a kallsyms line\n"
+				   "ffffffff81000600 t init_func\n"
+				   "ffffffff81000680 t aaa_local\n"
+				   "ffffffff81000680 W zzz_weak\n"
+				   "ffffffff81000700 T __do_thing\n"
+				   "ffffffff81000700 T do_thing\n"
+				   "ffffffff81000780 T _einittext\n"
+				   "ffffffff81000800 r rodata_sym\n"
+				   "ffffffffc0001100 d mod_data\t[mymod]\n"
+				   "ffffffff81000850 t no_newline_at_end_is_fine";
 
-static const char zero_text[] =
-	"0000000000000000 T _stext\n"
-	"0000000000000000 T schedule\n"
-	"0000000000000000 t helper\t[mod]\n";
+static const char zero_text[] = "0000000000000000 T _stext\n"
+				"0000000000000000 T schedule\n"
+				"0000000000000000 t helper\t[mod]\n";
 
 struct kallsyms_state {
 	char path[64];

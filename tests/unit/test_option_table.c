@@ -39,6 +39,7 @@ static int parse_level(const struct option_spec *opt, void *target, const char *
 	return 0;
 }
 
+// clang-format off
 static const struct option_spec inner_options[] = {
 	OPTION_TEXT("inner:\n"),
 	{ .name = "deep", .short_name = 'D', .parse = option_table__set_flag,
@@ -49,7 +50,9 @@ static const struct option_spec inner_options[] = {
 	  .offset = offsetof(struct inner, label), .help = "29 wide: the next line" },
 	OPTION_END,
 };
+// clang-format on
 
+// clang-format off
 static const struct option_spec demo_options[] = {
 	OPTION_TEXT("usage: demo [OPTIONS] ARG...\n\n"),
 	{ .name = "flag", .short_name = 'f', .parse = option_table__set_flag,
@@ -67,24 +70,24 @@ static const struct option_spec demo_options[] = {
 	OPTION_TEXT("\nnotes\n"),
 	OPTION_END,
 };
+// clang-format on
 
-static const char demo_help[] =
-	"usage: demo [OPTIONS] ARG...\n"
-	"\n"
-	"  -f, --flag               a flag\n"
-	"  -n, --name NAME          a name,\n"
-	"                           over two lines\n"
-	"      --level-number LEVEL 26 wide: padded\n"
-	"      --level-numbers LEVEL  27 wide: two spaces\n"
-	"  -v, --verbose            more messages\n"
-	"  -h, --help               this help\n"
-	"inner:\n"
-	"  -D, --deep               a flag of the group\n"
-	"      --label-of-the-group L  28 wide: two spaces\n"
-	"      --label-of-the-groups L\n"
-	"                           29 wide: the next line\n"
-	"\n"
-	"notes\n";
+static const char demo_help[] = "usage: demo [OPTIONS] ARG...\n"
+				"\n"
+				"  -f, --flag               a flag\n"
+				"  -n, --name NAME          a name,\n"
+				"                           over two lines\n"
+				"      --level-number LEVEL 26 wide: padded\n"
+				"      --level-numbers LEVEL  27 wide: two spaces\n"
+				"  -v, --verbose            more messages\n"
+				"  -h, --help               this help\n"
+				"inner:\n"
+				"  -D, --deep               a flag of the group\n"
+				"      --label-of-the-group L  28 wide: two spaces\n"
+				"      --label-of-the-groups L\n"
+				"                           29 wide: the next line\n"
+				"\n"
+				"notes\n";
 
 static const struct option_table demo_table = { .command = "demo", .entries = demo_options };
 
@@ -146,9 +149,11 @@ static void test_values_land_in_their_fields(void **state)
 
 static void test_operands(void **state)
 {
-	static const struct option_table in_order = { .command = "demo", .entries = demo_options,
+	static const struct option_table in_order = { .command = "demo",
+						      .entries = demo_options,
 						      .in_order = true };
-	static const struct option_table none = { .command = "demo", .entries = demo_options,
+	static const struct option_table none = { .command = "demo",
+						  .entries = demo_options,
 						  .no_operands = true };
 	char **argv = ARGV("-f", "cmd", "-n", "x");
 	struct parsed p;

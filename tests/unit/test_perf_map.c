@@ -151,14 +151,14 @@ static void test_overlapping(void **state)
 	struct perf_map *map;
 
 	(void)state;
-	map = parse("1000 1000 old_big\n"	/* [1000, 2000) */
-		    "1400 100 new_inside\n"	/* [1400, 1500) over old_big */
-		    "1800 1000 new_across\n"	/* [1800, 2800) over old_big's end */
-		    "1400 100 newest_same\n"	/* the same range again */
-		    "2400 10 later_inside\n"	/* inside new_across */
-		    "f00 200 over_start\n"	/* [f00, 1100) over old_big's start */
+	map = parse("1000 1000 old_big\n"    /* [1000, 2000) */
+		    "1400 100 new_inside\n"  /* [1400, 1500) over old_big */
+		    "1800 1000 new_across\n" /* [1800, 2800) over old_big's end */
+		    "1400 100 newest_same\n" /* the same range again */
+		    "2400 10 later_inside\n" /* inside new_across */
+		    "f00 200 over_start\n"   /* [f00, 1100) over old_big's start */
 		    "3000 100 alone\n"
-		    "3000 100 alone\n");	/* a duplicate line */
+		    "3000 100 alone\n"); /* a duplicate line */
 	assert_name(map, 0xeff, NULL);
 	assert_name(map, 0xf00, "over_start");
 	assert_name(map, 0x10ff, "over_start");
@@ -599,14 +599,13 @@ static void test_file_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_lines),   cmocka_unit_test(test_bad_lines),
-		cmocka_unit_test(test_unsorted),     cmocka_unit_test(test_overlapping),
-		cmocka_unit_test(test_huge_sizes),   cmocka_unit_test(test_control_characters),
-		cmocka_unit_test(test_many_lines),
-		cmocka_unit_test(test_file_grows),   cmocka_unit_test(test_file_replaced),
-		cmocka_unit_test(test_file_not_read_again),
-		cmocka_unit_test(test_long_lines),   cmocka_unit_test(test_sparse_file),
-		cmocka_unit_test(test_table_limits), cmocka_unit_test(test_totals),
+		cmocka_unit_test(test_good_lines),    cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_unsorted),      cmocka_unit_test(test_overlapping),
+		cmocka_unit_test(test_huge_sizes),    cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_many_lines),    cmocka_unit_test(test_file_grows),
+		cmocka_unit_test(test_file_replaced), cmocka_unit_test(test_file_not_read_again),
+		cmocka_unit_test(test_long_lines),    cmocka_unit_test(test_sparse_file),
+		cmocka_unit_test(test_table_limits),  cmocka_unit_test(test_totals),
 		cmocka_unit_test(test_file_refused),
 	};
 

@@ -77,28 +77,49 @@ static void build_profile(struct profile *prof)
 		.period_ns = PERIOD,
 		.host = "build-42.example",
 	};
-	struct profile_frame f_start = { .func = "_start", .module = "/usr/bin/app",
+	struct profile_frame f_start = { .func = "_start",
+					 .module = "/usr/bin/app",
 					 .addr = 0x1040 };
-	struct profile_frame f_main = { .func = "main", .file = "app.c", .line = 10,
-					.module = "/usr/bin/app", .addr = 0x1180 };
-	struct profile_frame f_work = { .func = "work()", .mangled = "_Z4workv", .file = "app.c",
-					.line = 20, .module = "/usr/bin/app", .addr = 0x1234 };
-	struct profile_frame f_helper = { .func = "helper", .file = "util.h", .line = 30,
-					  .module = "/usr/bin/app", .addr = 0x1234,
+	struct profile_frame f_main = { .func = "main",
+					.file = "app.c",
+					.line = 10,
+					.module = "/usr/bin/app",
+					.addr = 0x1180 };
+	struct profile_frame f_work = { .func = "work()",
+					.mangled = "_Z4workv",
+					.file = "app.c",
+					.line = 20,
+					.module = "/usr/bin/app",
+					.addr = 0x1234 };
+	struct profile_frame f_helper = { .func = "helper",
+					  .file = "util.h",
+					  .line = 30,
+					  .module = "/usr/bin/app",
+					  .addr = 0x1234,
 					  .kind = FRAME_INLINE };
-	struct profile_frame f_leaf = { .func = "leaf", .file = "util.h", .line = 40,
-					.module = "/usr/bin/app", .addr = 0x1234,
+	struct profile_frame f_leaf = { .func = "leaf",
+					.file = "util.h",
+					.line = 40,
+					.module = "/usr/bin/app",
+					.addr = 0x1234,
 					.kind = FRAME_INLINE };
-	struct profile_frame f_memcpy = { .func = "memcpy", .module = "/lib/libc.so.6",
+	struct profile_frame f_memcpy = { .func = "memcpy",
+					  .module = "/lib/libc.so.6",
 					  .addr = 0x9a000 };
-	struct profile_frame f_entry = { .func = "entry_SYSCALL_64", .module = "[kernel.kallsyms]",
-					 .addr = 0xffffffff81000080ull, .kind = FRAME_KERNEL };
-	struct profile_frame f_ext4 = { .func = "ext4_file_read_iter", .module = "[ext4]",
-					.addr = 0xffffffffc0a01000ull, .kind = FRAME_KERNEL };
-	struct profile_frame f_other = { .func = "other_main", .module = "/usr/bin/other",
+	struct profile_frame f_entry = { .func = "entry_SYSCALL_64",
+					 .module = "[kernel.kallsyms]",
+					 .addr = 0xffffffff81000080ull,
+					 .kind = FRAME_KERNEL };
+	struct profile_frame f_ext4 = { .func = "ext4_file_read_iter",
+					.module = "[ext4]",
+					.addr = 0xffffffffc0a01000ull,
+					.kind = FRAME_KERNEL };
+	struct profile_frame f_other = { .func = "other_main",
+					 .module = "/usr/bin/other",
 					 .addr = 0x2000 };
 	struct profile_frame f_js = { .func = "LazyCompile:*fib app.js:3",
-				      .module = "/tmp/perf-42.map", .addr = 0x7f0000001000ull,
+				      .module = "/tmp/perf-42.map",
+				      .addr = 0x7f0000001000ull,
 				      .kind = FRAME_JIT };
 	struct profile_frame f_unknown = { .func = "[unknown]" };
 	uint32_t start, main_id, work, helper, leaf, memcpy_id, entry, ext4, other, js, unknown;
@@ -396,8 +417,9 @@ static char *dump(const pb_profile *msg)
 	for (i = 0; i < msg->n_mapping; i++) {
 		const Perftools__Profiles__Mapping *m = msg->mapping[i];
 
-		fprintf(f, "mapping %" PRIu64 " %s start 0x%" PRIx64 " limit 0x%" PRIx64
-			   " offset 0x%" PRIx64 " build_id '%s'%s%s%s%s\n",
+		fprintf(f,
+			"mapping %" PRIu64 " %s start 0x%" PRIx64 " limit 0x%" PRIx64
+			" offset 0x%" PRIx64 " build_id '%s'%s%s%s%s\n",
 			m->id, str(msg, m->filename), m->memory_start, m->memory_limit,
 			m->file_offset, str(msg, m->build_id), m->has_functions ? " functions" : "",
 			m->has_filenames ? " filenames" : "", m->has_line_numbers ? " lines" : "",
@@ -567,8 +589,10 @@ static void test_build_id_round_trip(void **state)
 {
 	struct profile *prof = *state, *back;
 	struct profile_labels labels = { .pid = 1, .comm = "app" };
-	struct profile_frame frame = { .func = "main", .module = "/usr/bin/app",
-				       .build_id = "0123456789abcdef", .addr = 0x1000 };
+	struct profile_frame frame = { .func = "main",
+				       .module = "/usr/bin/app",
+				       .build_id = "0123456789abcdef",
+				       .addr = 0x1000 };
 	const struct profile_frame *f;
 	uint32_t ids[2];
 	int64_t id;
@@ -688,7 +712,8 @@ static void test_inlined_root(void **state)
 
 	msg = decode(prof);
 	assert_string_equal(label(msg, sample_by_leaf(msg, "callee"), "root_frame", buf,
-				  sizeof(buf)), "inlined");
+				  sizeof(buf)),
+			    "inlined");
 	perftools__profiles__profile__free_unpacked(msg, NULL);
 
 	back = round_trip(prof);

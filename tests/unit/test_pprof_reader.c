@@ -362,14 +362,10 @@ static void test_kinds(void **state)
 		const char *filename;
 		enum frame_kind kind;
 	} cases[] = {
-		{ "[kernel.kallsyms]", FRAME_KERNEL },
-		{ "[kernel.kallsyms]_text", FRAME_KERNEL },
-		{ "[nf_tables]", FRAME_KERNEL },
-		{ "[vdso]", FRAME_USER },
-		{ "[anon:libc_malloc]", FRAME_USER },
-		{ "[jit]", FRAME_JIT },
-		{ "/tmp/perf-1234.map", FRAME_JIT },
-		{ "/tmp/perf-x.map", FRAME_USER },
+		{ "[kernel.kallsyms]", FRAME_KERNEL }, { "[kernel.kallsyms]_text", FRAME_KERNEL },
+		{ "[nf_tables]", FRAME_KERNEL },       { "[vdso]", FRAME_USER },
+		{ "[anon:libc_malloc]", FRAME_USER },  { "[jit]", FRAME_JIT },
+		{ "/tmp/perf-1234.map", FRAME_JIT },   { "/tmp/perf-x.map", FRAME_USER },
 		{ "/usr/lib/libc.so.6", FRAME_USER },
 	};
 	struct fixture *fx = fixture__new();
@@ -584,8 +580,8 @@ static void test_bad_references(void **state)
 static void test_bad_bytes(void **state)
 {
 	/* Field 9 (time_nanos) as a varint of 11 bytes: longer than any varint may be. */
-	static const uint8_t bad_varint[] = { 0x48, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-					      0xff, 0xff, 0xff, 0xff, 0x01 };
+	static const uint8_t bad_varint[] = { 0x48, 0xff, 0xff, 0xff, 0xff, 0xff,
+					      0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
 	/* A string of 2^34 bytes, with 2 there. */
 	static const uint8_t huge_length[] = { 0x32, 0x80, 0x80, 0x80, 0x80, 0x40, 'a', 'b' };
 	/* A sample (field 2) whose length runs past the end. */
@@ -742,18 +738,12 @@ static void test_summary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_foreign_profile),
-		cmocka_unit_test(test_gzip_members),
-		cmocka_unit_test(test_default_comm),
-		cmocka_unit_test(test_count_value),
-		cmocka_unit_test(test_kinds),
-		cmocka_unit_test(test_unsymbolized),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_bad_references),
-		cmocka_unit_test(test_bad_bytes),
-		cmocka_unit_test(test_frame_budget),
-		cmocka_unit_test(test_decode_budget),
-		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_foreign_profile), cmocka_unit_test(test_gzip_members),
+		cmocka_unit_test(test_default_comm),	cmocka_unit_test(test_count_value),
+		cmocka_unit_test(test_kinds),		cmocka_unit_test(test_unsymbolized),
+		cmocka_unit_test(test_invalid_utf8),	cmocka_unit_test(test_bad_references),
+		cmocka_unit_test(test_bad_bytes),	cmocka_unit_test(test_frame_budget),
+		cmocka_unit_test(test_decode_budget),	cmocka_unit_test(test_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

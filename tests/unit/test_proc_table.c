@@ -133,7 +133,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exited_images_are_evicted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_same_generation_other_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_generation_other_process, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_churn_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_lookups_are_forgotten, setup, teardown),
 	};

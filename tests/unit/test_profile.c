@@ -186,7 +186,7 @@ static void test_frame_intern_invalid(void **state)
 	f = base_frame;
 	f.kind = FRAME_KIND_COUNT;
 	assert_int_equal(profile__intern_frame(prof, &f), -EINVAL);
-	f.kind = (enum frame_kind)-1;
+	f.kind = (enum frame_kind) - 1;
 	assert_int_equal(profile__intern_frame(prof, &f), -EINVAL);
 	assert_int_equal(profile__intern_frame(prof, NULL), -EINVAL);
 	assert_int_equal(profile__frame_count(prof), 0);

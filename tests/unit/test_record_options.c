@@ -269,25 +269,26 @@ static void test_value_parsers(void **state)
 	assert_int_equal(options__parse_uint("42", "x", 1, 100, &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 42);
 	assert_int_equal(options__parse_uint("42 ", "x", 1, 100, &v, err, sizeof(err)), -EINVAL);
-	assert_int_equal(options__parse_uint("18446744073709551616", "x", 1, UINT64_MAX, &v,
-					     err, sizeof(err)), -EINVAL);
+	assert_int_equal(options__parse_uint("18446744073709551616", "x", 1, UINT64_MAX, &v, err,
+					     sizeof(err)),
+			 -EINVAL);
 	assert_int_equal(options__parse_seconds(".5", "d", &d, err, sizeof(err)), 0);
 	assert_true(d == 0.5);
 	assert_int_equal(options__parse_seconds("inf", "d", &d, err, sizeof(err)), -EINVAL);
-	assert_int_equal(options__parse_number_list("5,1-3,2", "l", 10, &list, &count, err,
-						    sizeof(err)), 0);
+	assert_int_equal(
+		options__parse_number_list("5,1-3,2", "l", 10, &list, &count, err, sizeof(err)), 0);
 	assert_int_equal(count, 4);
 	assert_int_equal(list[0], 5);
 	assert_int_equal(list[3], 3);
-	assert_int_equal(options__parse_number_list("10", "l", 10, &list, &count, err,
-						    sizeof(err)), -EINVAL);
+	assert_int_equal(options__parse_number_list("10", "l", 10, &list, &count, err, sizeof(err)),
+			 -EINVAL);
 	assert_int_equal(options__parse_number_list("1--2", "l", 10, &list, &count, err,
-						    sizeof(err)), -EINVAL);
+						    sizeof(err)),
+			 -EINVAL);
 	free(list);
 	assert_int_equal(options__parse_size("4k", "s", 1, 1 << 20, &v, err, sizeof(err)), 0);
 	assert_int_equal(v, 4096);
-	assert_int_equal(options__parse_size("2m", "s", 1, 1 << 20, &v, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(options__parse_size("2m", "s", 1, 1 << 20, &v, err, sizeof(err)), -EINVAL);
 	assert_int_equal(options__parse_size("4kb", "s", 1, 1 << 20, &v, err, sizeof(err)),
 			 -EINVAL);
 	assert_int_equal(options__parse_size("1g", "s", 1, UINT64_MAX, &v, err, sizeof(err)), 0);

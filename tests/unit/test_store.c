@@ -7,8 +7,8 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -202,12 +202,12 @@ static void test_names(void **state)
 		"000000000001-20261121T100200.123Z.pb.zst.tmp",
 	};
 	char name[STORE_NAME_MAX];
-	uint64_t seq, start, cases[] = { 0, 1, 999999, NS_PER_MS, SOME_START,
-				    SOME_START + 876 * NS_PER_MS,
-				    /* 2024-02-29T23:59:59.999Z */
-				    1709251199999ull * NS_PER_MS,
-				    /* 2554-07-21T23:34:33.709Z: the last ms that fits */
-				    UINT64_MAX / NS_PER_MS * NS_PER_MS };
+	uint64_t seq, start,
+		cases[] = { 0, 1, 999999, NS_PER_MS, SOME_START, SOME_START + 876 * NS_PER_MS,
+			    /* 2024-02-29T23:59:59.999Z */
+			    1709251199999ull * NS_PER_MS,
+			    /* 2554-07-21T23:34:33.709Z: the last ms that fits */
+			    UINT64_MAX / NS_PER_MS * NS_PER_MS };
 
 	(void)state;
 	store__format_name(42, SOME_START + 456789, name);
@@ -899,7 +899,8 @@ static void test_zstd_bomb(void **state)
 	free(entries);
 	raw = calloc(1, STORE_MAX_PROFILE + 1);
 	assert_non_null(raw);
-	assert_int_equal(store__write(store, SOME_START + HOUR_NS, raw, STORE_MAX_PROFILE + 1, NULL),
+	assert_int_equal(store__write(store, SOME_START + HOUR_NS, raw, STORE_MAX_PROFILE + 1,
+				      NULL),
 			 -EFBIG);
 	free(raw);
 	store__close(store);

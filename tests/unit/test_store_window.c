@@ -73,7 +73,8 @@ static int teardown(void **state)
 static void write_interval(struct fixture *f, uint64_t start, uint64_t duration,
 			   const struct timed_sample *samples, size_t n)
 {
-	struct profile_meta meta = { .time_ns = start, .duration_ns = duration,
+	struct profile_meta meta = { .time_ns = start,
+				     .duration_ns = duration,
 				     .period_ns = PERIOD };
 	struct profile *prof = profile__new();
 	size_t len;
@@ -82,12 +83,17 @@ static void write_interval(struct fixture *f, uint64_t start, uint64_t duration,
 	assert_non_null(prof);
 	profile__set_meta(prof, &meta);
 	for (size_t i = 0; i < n; i++) {
-		struct profile_frame root = { .func = "main", .module = "/usr/bin/app",
-					      .addr = 0x1000, .kind = FRAME_USER };
-		struct profile_frame leaf = { .func = samples[i].leaf, .module = "/usr/bin/app",
-					      .addr = 0x2000, .file = "app.c", .line = 7,
+		struct profile_frame root = {
+			.func = "main", .module = "/usr/bin/app", .addr = 0x1000, .kind = FRAME_USER
+		};
+		struct profile_frame leaf = { .func = samples[i].leaf,
+					      .module = "/usr/bin/app",
+					      .addr = 0x2000,
+					      .file = "app.c",
+					      .line = 7,
 					      .kind = FRAME_USER };
-		struct profile_labels labels = { .pid = samples[i].pid, .tid = samples[i].pid,
+		struct profile_labels labels = { .pid = samples[i].pid,
+						 .tid = samples[i].pid,
 						 .comm = samples[i].comm,
 						 .time_ns = samples[i].time_ns };
 		uint32_t stack[2];
@@ -124,8 +130,7 @@ static void write_timed_store(struct fixture *f)
 	write_interval(f, T + 20 * NS, 10 * NS, c, 1);
 }
 
-static void window_init(struct store_window *w, const struct fixture *f, uint64_t from,
-			uint64_t to)
+static void window_init(struct store_window *w, const struct fixture *f, uint64_t from, uint64_t to)
 {
 	/* "now" is well after the store. */
 	store_window__init(w, T + 3600 * NS);
@@ -141,14 +146,16 @@ static void window_init(struct store_window *w, const struct fixture *f, uint64_
 }
 
 /* Applies --@name @value to @w through the window's option tables. Returns 0 or -EINVAL. */
-static int window_option(struct store_window *w, const char *name, const char *value,
-			 char *err, size_t errlen)
+static int window_option(struct store_window *w, const char *name, const char *value, char *err,
+			 size_t errlen)
 {
+	// clang-format off
 	static const struct option_spec entries[] = {
 		OPTION_GROUP(store_window_options, 0),
 		OPTION_GROUP(store_filter_options, 0),
 		OPTION_END,
 	};
+	// clang-format on
 	static const struct option_table table = { .command = "flamegraph", .entries = entries };
 	char option[32], *argv[] = { "flamegraph", option, (char *)value, NULL };
 	int first_operand;
@@ -373,8 +380,8 @@ static void write_file(const char *dir, const char *name, const void *data, size
 
 static void test_corrupt_files_skipped(void **state)
 {
-	static const unsigned char zstd_garbage[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00, 0xff,
-						      0xff, 0x13, 0x37 };
+	static const unsigned char zstd_garbage[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x04,
+						      0x00, 0xff, 0xff, 0x13, 0x37 };
 	struct fixture *f = *state;
 	struct store_window_stats stats;
 	struct store_window w;

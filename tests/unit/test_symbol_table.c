@@ -401,9 +401,9 @@ static void test_merge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_aliases),	     cmocka_unit_test(test_alias_extents),
-		cmocka_unit_test(test_gaps),	     cmocka_unit_test(test_long_extents),
-		cmocka_unit_test(test_many_entries), cmocka_unit_test(test_latest),
+		cmocka_unit_test(test_aliases),	       cmocka_unit_test(test_alias_extents),
+		cmocka_unit_test(test_gaps),	       cmocka_unit_test(test_long_extents),
+		cmocka_unit_test(test_many_entries),   cmocka_unit_test(test_latest),
 		cmocka_unit_test(test_latest_refused), cmocka_unit_test(test_merge),
 	};
 

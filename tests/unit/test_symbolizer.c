@@ -721,14 +721,10 @@ static void test_fake_proc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_child_after_exit),
-		cmocka_unit_test(test_shared_dso),
-		cmocka_unit_test(test_own_process),
-		cmocka_unit_test(test_no_such_process),
-		cmocka_unit_test(test_stripped_child),
-		cmocka_unit_test(test_deleted_binary),
-		cmocka_unit_test(test_bad_mapped_files),
-		cmocka_unit_test(test_fake_proc),
+		cmocka_unit_test(test_child_after_exit), cmocka_unit_test(test_shared_dso),
+		cmocka_unit_test(test_own_process),	 cmocka_unit_test(test_no_such_process),
+		cmocka_unit_test(test_stripped_child),	 cmocka_unit_test(test_deleted_binary),
+		cmocka_unit_test(test_bad_mapped_files), cmocka_unit_test(test_fake_proc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

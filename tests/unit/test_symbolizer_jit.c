@@ -306,10 +306,10 @@ static void remove_tree(const char *root)
 	assert_int_equal(system(cmd), 0);
 }
 
-#define FAKE_MAPS                                                                                 \
-	"55d000000000-55d000001000 r--p 00000000 00:00 0 \n"                                      \
-	"7f0000000000-7f0000100000 r-xp 00000000 00:00 0 \n"                                      \
-	"7f0000200000-7f0000201000 rwxp 00000000 00:00 0                  [anon:v8 code]\n"     \
+#define FAKE_MAPS                                                                                  \
+	"55d000000000-55d000001000 r--p 00000000 00:00 0 \n"                                       \
+	"7f0000000000-7f0000100000 r-xp 00000000 00:00 0 \n"                                       \
+	"7f0000200000-7f0000201000 rwxp 00000000 00:00 0                  [anon:v8 code]\n"        \
 	"7ffff7fc1000-7ffff7fc6000 r-xp 00000000 00:00 0                  [vdso]\n"
 
 static void test_container_perf_map(void **state)
@@ -611,10 +611,10 @@ static void test_vdso_image(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_jit_child),  cmocka_unit_test(test_container_perf_map),
-		cmocka_unit_test(test_shared_perf_map),
-		cmocka_unit_test(test_vanishing),  cmocka_unit_test(test_exit_races),
-		cmocka_unit_test(test_vdso_own),   cmocka_unit_test(test_vdso_image),
+		cmocka_unit_test(test_jit_child),	cmocka_unit_test(test_container_perf_map),
+		cmocka_unit_test(test_shared_perf_map), cmocka_unit_test(test_vanishing),
+		cmocka_unit_test(test_exit_races),	cmocka_unit_test(test_vdso_own),
+		cmocka_unit_test(test_vdso_image),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,26 +36,25 @@
 #define PATH_LEN 512
 
 /* The fixture: a function with a frame gcc keeps, and a call through the PLT. */
-static const char fixture_source[] =
-	"#include <stdio.h>\n"
-	"__attribute__((noinline)) int unwind_work(int n)\n"
-	"{\n"
-	"	volatile char buf[256];\n"
-	"	int i, s = 0;\n"
-	"\n"
-	"	for (i = 0; i < n; i++) {\n"
-	"		buf[i & 255] = (char)i;\n"
-	"		s += buf[(i * 7) & 255];\n"
-	"	}\n"
-	"	printf(\"%d\\n\", s);\n"
-	"	return s;\n"
-	"}\n"
-	"\n"
-	"int main(int argc, char **argv)\n"
-	"{\n"
-	"	(void)argv;\n"
-	"	return unwind_work(argc * 1000) & 1;\n"
-	"}\n";
+static const char fixture_source[] = "#include <stdio.h>\n"
+				     "__attribute__((noinline)) int unwind_work(int n)\n"
+				     "{\n"
+				     "	volatile char buf[256];\n"
+				     "	int i, s = 0;\n"
+				     "\n"
+				     "	for (i = 0; i < n; i++) {\n"
+				     "		buf[i & 255] = (char)i;\n"
+				     "		s += buf[(i * 7) & 255];\n"
+				     "	}\n"
+				     "	printf(\"%d\\n\", s);\n"
+				     "	return s;\n"
+				     "}\n"
+				     "\n"
+				     "int main(int argc, char **argv)\n"
+				     "{\n"
+				     "	(void)argv;\n"
+				     "	return unwind_work(argc * 1000) & 1;\n"
+				     "}\n";
 
 /* Made once for all the tests; have_gcc false when gcc could not build the fixtures. */
 static struct {
@@ -442,8 +441,8 @@ static void test_debug_frame(void **state)
 	snprintf(bin, sizeof(bin), "%s/dbg_only", fx.dir);
 	snprintf(dbg, sizeof(dbg), "%s/dbg.debug", fx.dir);
 	snprintf(stripped, sizeof(stripped), "%s/dbg_stripped", fx.dir);
-	if (run("objcopy --remove-section .eh_frame --remove-section .eh_frame_hdr %s %s",
-		fx.dbg, bin) ||
+	if (run("objcopy --remove-section .eh_frame --remove-section .eh_frame_hdr %s %s", fx.dbg,
+		bin) ||
 	    run("objcopy --only-keep-debug %s %s", fx.dbg, dbg))
 		skip();
 	assert_true(find_symbol(fx.dbg, "unwind_work", &addr, &size));
@@ -625,8 +624,12 @@ static size_t craft_elf(uint8_t *out, uint16_t machine, uint16_t type, const uin
 			size_t eh_len)
 {
 	const struct eh_frame_elf_layout layout = {
-		.machine = machine, .type = type, .eh_offset = CRAFT_EH_ADDR,
-		.eh_vaddr = CRAFT_EH_ADDR, .text_vaddr = CRAFT_TEXT, .text_size = 0x1000,
+		.machine = machine,
+		.type = type,
+		.eh_offset = CRAFT_EH_ADDR,
+		.eh_vaddr = CRAFT_EH_ADDR,
+		.text_vaddr = CRAFT_TEXT,
+		.text_size = 0x1000,
 		.segment_size = CRAFT_SEGMENT_SIZE,
 	};
 	size_t size = eh_frame_elf__size(&layout, eh_len);
@@ -663,9 +666,9 @@ static void write_crafted_cfi(struct cfi_buf *c)
 {
 	static const uint8_t deref_rsp[] = { DW_OP_breg7, 8, DW_OP_deref };
 	static const uint8_t sigframe[] = { DW_OP_breg7, 0xa0, 0x01, DW_OP_deref };
-	static const uint8_t plt[] = { DW_OP_breg7,  8,		  DW_OP_breg16, 0,
-				       DW_OP_lit15,  DW_OP_and,	  DW_OP_lit11,	DW_OP_ge,
-				       DW_OP_lit3,   DW_OP_shl,	  DW_OP_plus };
+	static const uint8_t plt[] = { DW_OP_breg7, 8,	       DW_OP_breg16, 0,
+				       DW_OP_lit15, DW_OP_and, DW_OP_lit11,  DW_OP_ge,
+				       DW_OP_lit3,  DW_OP_shl, DW_OP_plus };
 	size_t cie, sig_cie, end_cie, no_ra_cie, e, prev;
 	const uint64_t t = CRAFT_TEXT;
 
@@ -1181,8 +1184,8 @@ static void test_cache_damaged(void **state)
 
 static void test_cache_bad_ids(void **state)
 {
-	static const char *const bad[] = { "", "../../etc/passwd", "abc/def", "abcdefg", "ab cd",
-					   ".unwind", "-1" };
+	static const char *const bad[] = { "",	    "../../etc/passwd", "abc/def", "abcdefg",
+					   "ab cd", ".unwind",		"-1" };
 	char dir[PATH_LEN], file[PATH_LEN], longid[200];
 	struct unwind_table *t, *loaded;
 	size_t i;
@@ -1349,20 +1352,13 @@ static void test_scrambled_libc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_frame_pointer),
-		cmocka_unit_test(test_frame_pointer),
-		cmocka_unit_test(test_start_is_end),
-		cmocka_unit_test(test_plt),
-		cmocka_unit_test(test_signal_trampoline),
-		cmocka_unit_test(test_debug_frame),
-		cmocka_unit_test(test_crafted_rules),
-		cmocka_unit_test(test_not_elf),
-		cmocka_unit_test(test_libdw_agrees),
-		cmocka_unit_test(test_cache_round_trip),
-		cmocka_unit_test(test_cache_damaged),
-		cmocka_unit_test(test_cache_bad_ids),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_scrambled_eh_frame),
+		cmocka_unit_test(test_no_frame_pointer),  cmocka_unit_test(test_frame_pointer),
+		cmocka_unit_test(test_start_is_end),	  cmocka_unit_test(test_plt),
+		cmocka_unit_test(test_signal_trampoline), cmocka_unit_test(test_debug_frame),
+		cmocka_unit_test(test_crafted_rules),	  cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_libdw_agrees),	  cmocka_unit_test(test_cache_round_trip),
+		cmocka_unit_test(test_cache_damaged),	  cmocka_unit_test(test_cache_bad_ids),
+		cmocka_unit_test(test_truncated),	  cmocka_unit_test(test_scrambled_eh_frame),
 		cmocka_unit_test(test_scrambled_libc),
 	};
 

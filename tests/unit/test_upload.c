@@ -957,9 +957,7 @@ static void test_denied_redirect(void **state)
 static void test_echoed_secrets(void **state)
 {
 	struct fixture *fx = *state;
-	const char *args[] = {
-		"--fail-first", "1", "--fail-status", "400", "--echo-headers", NULL
-	};
+	const char *args[] = { "--fail-first", "1", "--fail-status", "400", "--echo-headers", NULL };
 	const char *headers[] = { "X-Api-Key: s3cret-key" };
 	struct upload_opts o;
 	int saved;

@@ -49,11 +49,26 @@ struct frame_expect {
 	bool interrupted; /* the pc a signal interrupted, not a return address */
 };
 
-#define FUNC(name) { .func = (name) }
-#define FUNCS(name, n) { .func = (name), .count = (n) }
-#define INTERRUPTED(name) { .func = (name), .interrupted = true }
-#define IN(path) { .module = (path) }
-#define IN_ONE(path) { .module = (path), .count = 1 }
+#define FUNC(name)                                                                                 \
+	{                                                                                          \
+		.func = (name)                                                                     \
+	}
+#define FUNCS(name, n)                                                                             \
+	{                                                                                          \
+		.func = (name), .count = (n)                                                       \
+	}
+#define INTERRUPTED(name)                                                                          \
+	{                                                                                          \
+		.func = (name), .interrupted = true                                                \
+	}
+#define IN(path)                                                                                   \
+	{                                                                                          \
+		.module = (path)                                                                   \
+	}
+#define IN_ONE(path)                                                                               \
+	{                                                                                          \
+		.module = (path), .count = 1                                                       \
+	}
 #define LIBC IN("/libc.so")
 /* How every stack of the main thread ends: libc's start code, then the executable's. */
 #define PROGRAM_START FUNC("main"), LIBC, FUNC("_start")
@@ -74,7 +89,8 @@ struct walk_fixture {
 /* Harness tunables as record sets them by default; tests change what they test. */
 static struct bpf_harness_opts default_opts(void)
 {
-	return (struct bpf_harness_opts){ .dwarf_unwind = true, .use_task_pt_regs = true,
+	return (struct bpf_harness_opts){ .dwarf_unwind = true,
+					  .use_task_pt_regs = true,
 					  .unwind_rows = UNWIND_ROWS };
 }
 
@@ -179,15 +195,20 @@ static void fixture__capture(struct walk_fixture *f)
 	assert_int_equal(tracee__capture(f->tracee, c), 0);
 	assert_true(c->stack_len > c->sp - c->stack_addr);
 	f->thread = (struct bpf_harness_thread){
-		.tgid = tracee__pid(f->tracee), .pid = tracee__pid(f->tracee),
-		.ip = c->ip, .sp = c->sp, .bp = c->bp,
-		.stack_addr = c->stack_addr, .stack = c->stack, .stack_len = c->stack_len,
+		.tgid = tracee__pid(f->tracee),
+		.pid = tracee__pid(f->tracee),
+		.ip = c->ip,
+		.sp = c->sp,
+		.bp = c->bp,
+		.stack_addr = c->stack_addr,
+		.stack = c->stack,
+		.stack_len = c->stack_len,
 	};
 }
 
 /* Names @pc: the function (not inlined) and the file holding it. */
-static void fixture__name(struct walk_fixture *f, uint64_t pc, bool return_addr,
-			  const char **func, const char **module)
+static void fixture__name(struct walk_fixture *f, uint64_t pc, bool return_addr, const char **func,
+			  const char **module)
 {
 	struct sym_frame frames[MAX_SYMBOLS];
 	int n;
@@ -269,12 +290,12 @@ static void fixture__walk(struct walk_fixture *f)
 }
 
 /* Walks both ways and checks the whole stack. */
-#define EXPECT_WALK(f, end, ...)                                                           \
-	do {                                                                               \
-		const struct frame_expect want_[] = { __VA_ARGS__ };                       \
-		fixture__walk(f);                                                          \
-		fixture__expect(f, &(f)->stack, want_, sizeof(want_) / sizeof(want_[0]),   \
-				true, end);                                                \
+#define EXPECT_WALK(f, end, ...)                                                                   \
+	do {                                                                                       \
+		const struct frame_expect want_[] = { __VA_ARGS__ };                               \
+		fixture__walk(f);                                                                  \
+		fixture__expect(f, &(f)->stack, want_, sizeof(want_) / sizeof(want_[0]), true,     \
+				end);                                                              \
 	} while (0)
 
 /* The tail calls of walk_more that walk @frames frames. */
@@ -594,18 +615,26 @@ static void test_hostile_rows(void **state)
 		enum prof_unwind_end end;
 	} cases[] = {
 		/* The CFA 256 KiB above sp. */
-		{ { .cfa_type = PROF_CFA_SP | PROF_CFA_OFFSET_X8, .cfa_offset = 0x7fff }, 0, 1,
+		{ { .cfa_type = PROF_CFA_SP | PROF_CFA_OFFSET_X8, .cfa_offset = 0x7fff },
+		  0,
+		  1,
 		  PROF_UNWIND_BAD_READ },
 		/* CFA = sp + 1 * 8 holds: c's return address is in the 8 bytes, b's is not. */
-		{ { .cfa_type = PROF_CFA_SP | PROF_CFA_OFFSET_X8, .cfa_offset = 1 }, 8, 2,
+		{ { .cfa_type = PROF_CFA_SP | PROF_CFA_OFFSET_X8, .cfa_offset = 1 },
+		  8,
+		  2,
 		  PROF_UNWIND_BAD_READ },
 		/* rbp saved 1016 bytes below the CFA: below sp. */
-		{ { .cfa_type = PROF_CFA_SP, .cfa_offset = 8, .fp_offset = -127 }, 0, 1,
+		{ { .cfa_type = PROF_CFA_SP, .cfa_offset = 8, .fp_offset = -127 },
+		  0,
+		  1,
 		  PROF_UNWIND_BAD_READ },
 		{ { .cfa_type = PROF_CFA_SP, .cfa_offset = 0 }, 0, 1, PROF_UNWIND_BAD_FRAME },
 		{ { .cfa_type = PROF_CFA_SP, .cfa_offset = -64 }, 0, 1, PROF_UNWIND_BAD_FRAME },
 		/* rbp - 256 KiB. */
-		{ { .cfa_type = PROF_CFA_FP | PROF_CFA_OFFSET_X8, .cfa_offset = -0x8000 }, 0, 1,
+		{ { .cfa_type = PROF_CFA_FP | PROF_CFA_OFFSET_X8, .cfa_offset = -0x8000 },
+		  0,
+		  1,
 		  PROF_UNWIND_BAD_FRAME },
 		/* A signal frame's registers past the end of the stack. */
 		{ { .cfa_type = PROF_CFA_SIGNAL }, PROF_SIGFRAME_RIP, 1, PROF_UNWIND_BAD_READ },
@@ -687,8 +716,7 @@ static void test_pc_outside_mappings(void **state)
  * A thread of no process, whose stack is @words at @addr, sampled at @ip: frame pointers
  * only, no files needed.
  */
-static struct walk_fixture *synthetic(void **state, uint64_t addr, const uint64_t *words,
-				      size_t n)
+static struct walk_fixture *synthetic(void **state, uint64_t addr, const uint64_t *words, size_t n)
 {
 	struct bpf_harness_opts opts = default_opts();
 	struct walk_fixture *f;
@@ -697,8 +725,12 @@ static struct walk_fixture *synthetic(void **state, uint64_t addr, const uint64_
 	f = fixture__new(state, &opts);
 	assert_true(n * sizeof(*words) <= sizeof(f->capture.stack));
 	memcpy(f->capture.stack, words, n * sizeof(*words));
-	f->thread = (struct bpf_harness_thread){ .tgid = 4242, .pid = 4242, .ip = 0x401000,
-						 .sp = addr, .bp = addr, .stack_addr = addr,
+	f->thread = (struct bpf_harness_thread){ .tgid = 4242,
+						 .pid = 4242,
+						 .ip = 0x401000,
+						 .sp = addr,
+						 .bp = addr,
+						 .stack_addr = addr,
 						 .stack = f->capture.stack,
 						 .stack_len = n * sizeof(*words) };
 	return f;

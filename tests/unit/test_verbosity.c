@@ -36,10 +36,12 @@ static void test_apply(void **state)
 /* -v is counted, in short clusters and long forms alike. */
 static void test_option(void **state)
 {
+	// clang-format off
 	static const struct option_spec entries[] = {
 		OPTION_GROUP(verbosity_options, 0),
 		OPTION_END,
 	};
+	// clang-format on
 	static const struct option_table table = { .command = "demo", .entries = entries };
 	char *argv[] = { "demo", "-vv", "--verbose", "--verb", NULL };
 	char err[128];

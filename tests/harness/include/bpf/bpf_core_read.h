@@ -14,12 +14,13 @@
 #define HARNESS_CORE_READ3(src, a, b, c) ((src)->a->b->c)
 
 /* BPF_CORE_READ(src, a, b, ...) reads src->a->b...: up to three levels. */
-#define BPF_CORE_READ(src, ...)                                                            \
-	HARNESS_CORE_READ_PICK(__VA_ARGS__, HARNESS_CORE_READ3, HARNESS_CORE_READ2,        \
-			       HARNESS_CORE_READ1, _)(src, __VA_ARGS__)
+#define BPF_CORE_READ(src, ...)                                                                    \
+	HARNESS_CORE_READ_PICK(__VA_ARGS__, HARNESS_CORE_READ3, HARNESS_CORE_READ2,                \
+			       HARNESS_CORE_READ1, _)                                              \
+	(src, __VA_ARGS__)
 
 /* The string src->a->b... into the array *dst, NUL-terminated and cut to fit. */
-#define BPF_CORE_READ_STR_INTO(dst, src, ...)                                              \
+#define BPF_CORE_READ_STR_INTO(dst, src, ...)                                                      \
 	((void)snprintf((char *)(dst), sizeof(*(dst)), "%s", BPF_CORE_READ(src, __VA_ARGS__)))
 
 #define bpf_core_type_size(type) sizeof(type)

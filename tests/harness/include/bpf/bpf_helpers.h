@@ -13,7 +13,7 @@ struct task_struct;
 
 /* Sections mean nothing here: a map's shape is in its members' types, read by the harness. */
 #define SEC(name)
-#define __uint(name, val) int (*name)[val]
+#define __uint(name, val) int(*name)[val]
 #define __type(name, val) typeof(val) *name
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Postmortems from an agent's local store (output/store.h):
+ * Postmortems from an agent's local store (output/delivery/store.h):
  *   bpfprof flamegraph --store DIR [--from T] [--to T] [-p PID,...] [--comm NAME] -o OUT
  *   bpfprof store ls --store DIR [--from T] [--to T]
  *

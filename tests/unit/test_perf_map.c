@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "name_assert.h"
+
 #include "perf_map.h"
 
 static struct perf_map *parse(const char *text)
@@ -33,16 +35,7 @@ static struct perf_map *parse(const char *text)
 
 static void assert_name(const struct perf_map *map, uint64_t addr, const char *want)
 {
-	const char *got = perf_map__find(map, addr);
-
-	if (!want) {
-		if (got)
-			fail_msg("0x%llx: want no name, got '%s'", (unsigned long long)addr, got);
-		return;
-	}
-	if (!got)
-		fail_msg("0x%llx: want '%s', got no name", (unsigned long long)addr, want);
-	assert_string_equal(got, want);
+	assert_found_name(addr, perf_map__find(map, addr), want);
 }
 
 static void test_good_lines(void **state)

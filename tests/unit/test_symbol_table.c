@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "name_assert.h"
+
 #include "symbol_table.h"
 
 static const struct symbol_table_opts aliases = {
@@ -57,16 +59,7 @@ static void seal(struct symbol_table *t)
 
 static void assert_name(const struct symbol_table *t, uint64_t addr, const char *want)
 {
-	const char *got = symbol_table__find(t, addr, NULL, NULL);
-
-	if (!want) {
-		if (got)
-			fail_msg("0x%llx: want no name, got '%s'", (unsigned long long)addr, got);
-		return;
-	}
-	if (!got)
-		fail_msg("0x%llx: want '%s', got no name", (unsigned long long)addr, want);
-	assert_string_equal(got, want);
+	assert_found_name(addr, symbol_table__find(t, addr, NULL, NULL), want);
 }
 
 /* One entry per address: lowest rank, fewer leading underscores, bytewise, first appended. */

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "name_assert.h"
+
 #include "dso.h"
 #include "dso_cache.h"
 #include "elf_symbols.h"
@@ -341,16 +343,7 @@ static uint64_t write_crafted_elf(const char *path)
 
 static void assert_name(struct elf_symbols *syms, uint64_t addr, const char *want)
 {
-	const char *name = elf_symbols__find(syms, addr, NULL);
-
-	if (!want) {
-		if (name)
-			fail_msg("0x%llx: want no symbol, got %s", (unsigned long long)addr, name);
-		return;
-	}
-	if (!name)
-		fail_msg("0x%llx: want %s, got no symbol", (unsigned long long)addr, want);
-	assert_string_equal(name, want);
+	assert_found_name(addr, elf_symbols__find(syms, addr, NULL), want);
 }
 
 static void check_crafted_symbols(struct elf_symbols *syms)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "clock.h"
 #include "compress.h"
 #include "log.h"
 
@@ -31,7 +32,6 @@
 /* Sequence numbers skipped for names someone else took: a few at most, in practice none. */
 #define STORE_NAME_ATTEMPTS 1000
 #define NS_PER_MS 1000000ull
-#define NS_PER_SEC 1000000000ull
 #define SEC_PER_DAY 86400ull
 /* The last year whose every millisecond fits uint64_t nanoseconds since 1970. */
 #define STORE_MAX_YEAR 2554
@@ -97,8 +97,8 @@ static uint64_t days_since_epoch(unsigned int year, unsigned int month, unsigned
 /* Formats @ns as a name's time part, YYYYMMDDTHHMMSS.mmmZ, after @seq- when @seq is not 0. */
 static void format_name(uint64_t seq, uint64_t ns, const char *suffix, char *out)
 {
-	time_t secs = (time_t)(ns / NS_PER_SEC);
-	unsigned int ms = (unsigned int)(ns % NS_PER_SEC / NS_PER_MS);
+	time_t secs = (time_t)(ns / NSEC_PER_SEC);
+	unsigned int ms = (unsigned int)(ns % NSEC_PER_SEC / NS_PER_MS);
 	char prefix[24] = "";
 	struct tm tm;
 
@@ -140,9 +140,9 @@ static int parse_time(const char *name, uint64_t *start_ns)
 		return -EINVAL;
 	secs = days_since_epoch(year, month, day) * SEC_PER_DAY + hour * 3600ull + min * 60ull +
 	       sec;
-	if (secs > (UINT64_MAX - ms * NS_PER_MS) / NS_PER_SEC)
+	if (secs > (UINT64_MAX - ms * NS_PER_MS) / NSEC_PER_SEC)
 		return -EINVAL;
-	*start_ns = secs * NS_PER_SEC + ms * NS_PER_MS;
+	*start_ns = secs * NSEC_PER_SEC + ms * NS_PER_MS;
 	return 0;
 }
 
@@ -372,14 +372,6 @@ static int mkdir_parents(const char *path)
 	return err;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Removes the oldest files (by sequence) while the store is over max_size or they are older
  * than max_age_ns (by start), never the entry at index @keep (the newest; SIZE_MAX for none):
@@ -388,7 +380,7 @@ static uint64_t now_ns(void)
  */
 static void store__apply_limits(struct store *store, size_t keep)
 {
-	uint64_t cutoff = 0, now = now_ns();
+	uint64_t cutoff = 0, now = realtime_ns();
 	size_t i, kept_at = SIZE_MAX;
 	struct store_entry *e;
 	bool by_age;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "compress.h"
 #include "log.h"
 #include "pprof_reader.h"
@@ -27,7 +28,6 @@
 #include "upload_internal.h"
 
 #define NS_PER_MS 1000000ull
-#define NS_PER_SEC 1000000000ull
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
 /* What becomes of intervals refused for now (UPLOAD_DENIED), for the log. */
@@ -101,8 +101,8 @@ static void interval_seconds(uint64_t start_ns, uint64_t end_ns, uint64_t *from_
 {
 	if (end_ns < start_ns)
 		end_ns = start_ns;
-	*from_s = start_ns / NS_PER_SEC;
-	*until_s = end_ns / NS_PER_SEC + (end_ns % NS_PER_SEC != 0);
+	*from_s = start_ns / NSEC_PER_SEC;
+	*until_s = end_ns / NSEC_PER_SEC + (end_ns % NSEC_PER_SEC != 0);
 	if (*until_s <= *from_s)
 		*until_s = *from_s + 1;
 }
@@ -249,7 +249,7 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 /* @ms from now, with jitter of +-25%, so that many agents do not come back at the same instant. */
 static uint64_t uploader__jittered(struct uploader *up, unsigned int ms)
 {
-	return upload__now_ns() +
+	return monotonic_ns() +
 	       (uint64_t)ms * NS_PER_MS * (75 + (uint64_t)(rand_r(&up->seed) % 51)) / 100;
 }
 
@@ -321,7 +321,7 @@ static void uploader__log_refusal(struct uploader *up, long status, const char *
 /* The request's time limit: what is left before the deadline when finishing. */
 static unsigned int uploader__timeout_ms(const struct uploader *up)
 {
-	uint64_t now = upload__now_ns(), left;
+	uint64_t now = monotonic_ns(), left;
 
 	if (!up->finishing)
 		return UPLOAD_REQUEST_TIMEOUT_MS;
@@ -513,8 +513,8 @@ static void uploader__attempt_queued(struct uploader *up)
 static void uploader__wait_until(struct uploader *up, uint64_t when_ns)
 {
 	struct timespec ts = {
-		.tv_sec = (time_t)(when_ns / NS_PER_SEC),
-		.tv_nsec = (long)(when_ns % NS_PER_SEC),
+		.tv_sec = (time_t)(when_ns / NSEC_PER_SEC),
+		.tv_nsec = (long)(when_ns % NSEC_PER_SEC),
 	};
 
 	pthread_cond_timedwait(&up->wake, &up->lock, &ts);
@@ -551,7 +551,7 @@ static void *uploader__run(void *arg)
 	for (;;) {
 		if (up->store_moved)
 			uploader__follow_store(up);
-		now = upload__now_ns();
+		now = monotonic_ns();
 		if (up->finishing &&
 		    (!uploader__pending_locked(up) || now >= up->deadline_ns || up->denied))
 			break;
@@ -618,7 +618,7 @@ int uploader__open(const struct upload_opts *opts, struct uploader **out)
 	up->backoff_min_ms = opts->backoff_min_ms ? opts->backoff_min_ms : BACKOFF_MIN_MS;
 	up->backoff_ms = up->backoff_min_ms;
 	up->queue_max = opts->queue_max ? opts->queue_max : UPLOAD_QUEUE_DEFAULT;
-	up->seed = (unsigned int)(upload__now_ns() ^ (uint64_t)getpid());
+	up->seed = (unsigned int)(monotonic_ns() ^ (uint64_t)getpid());
 	err = uploader__init_sync(up);
 	if (err) {
 		free(up);
@@ -714,7 +714,7 @@ size_t uploader__finish(struct uploader *up, unsigned int timeout_ms)
 	if (!up->finished && up->thread_started) {
 		up->finished = true;
 		up->finishing = true;
-		up->deadline_ns = upload__now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+		up->deadline_ns = monotonic_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 		__atomic_store_n(&up->abort_at_ns, up->deadline_ns, __ATOMIC_RELEASE);
 		up->next_try_ns = 0;
 		pthread_cond_broadcast(&up->wake);

@@ -132,7 +132,4 @@ const struct upload_refused *upload_state__refused(const struct upload_state *st
 /* Writes the list again if a write failed since. Returns 0 or -errno (logged once). */
 int upload_state__flush(struct upload_state *st);
 
-/* CLOCK_MONOTONIC in ns. */
-uint64_t upload__now_ns(void);
-
 #endif

@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pprof_labels.h"
 #include "utf8.h"
@@ -79,14 +80,6 @@ static CURLcode curl_init_rc;
 static void upload__curl_init(void)
 {
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-uint64_t upload__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static bool is_alnum(char c)
@@ -654,7 +647,7 @@ static int client__progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, cur
 	if (!client->abort_at_ns)
 		return 0;
 	abort_at = __atomic_load_n(client->abort_at_ns, __ATOMIC_ACQUIRE);
-	return abort_at && upload__now_ns() >= abort_at;
+	return abort_at && monotonic_ns() >= abort_at;
 }
 
 static int client__setup(struct upload_client *client, const struct upload_opts *opts)
@@ -940,7 +933,7 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 	client->reply_len = 0;
 	client->reply_cut = false;
 	client->abort_at_ns = abort_at_ns;
-	t0 = upload__now_ns();
+	t0 = monotonic_ns();
 	rc = curl_easy_perform(c);
 	client->abort_at_ns = NULL;
 	if (rc == CURLE_OK)
@@ -948,7 +941,7 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 	res = client__classify(client, rc, *status, why, whylen);
 	pr_debug("upload: POST %s?%s (%zu bytes): %s in %llu ms\n", client->log_url, query, len,
 		 res == UPLOAD_OK ? "ok" : why,
-		 (unsigned long long)((upload__now_ns() - t0) / 1000000));
+		 (unsigned long long)((monotonic_ns() - t0) / 1000000));
 out:
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
 	if (url)

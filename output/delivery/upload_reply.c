@@ -74,19 +74,6 @@ static size_t match_header(const char *s, size_t len, const char *const *names, 
 	return 0;
 }
 
-/* The length of the UTF-8 character at @s[0..len) if it is valid and no C1 control, or 0. */
-static size_t printable_char(const unsigned char *s, size_t len)
-{
-	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-
-	if (n > len || utf8__valid_len((const char *)s, n) != n)
-		return 0;
-	/* U+0080..U+009F: C1 controls, which some terminals act on. */
-	if (s[0] == 0xc2 && s[1] < 0xa0)
-		return 0;
-	return n;
-}
-
 void upload_reply__text(const char *reply, size_t len, bool cut, const char *const *secrets,
 			size_t nsecrets, const char *const *names, size_t nnames, char *out,
 			size_t outlen)
@@ -141,9 +128,10 @@ void upload_reply__text(const char *reply, size_t len, bool cut, const char *con
 			i++;
 			continue;
 		}
-		n = printable_char(p + i, len - i);
-		if (!n && p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] < 0xa0) {
-			l.space = true; /* a C1 control: a control like the others */
+		n = utf8__char_len(reply + i, len - i);
+		if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+			/* U+0080..U+009F, C1 controls, which some terminals act on: like the others. */
+			l.space = true;
 			i += 2;
 			continue;
 		}

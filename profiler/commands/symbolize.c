@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -27,7 +26,7 @@ struct line_reader {
 	bool skipping; /* dropping the rest of a line too long to be an address */
 };
 
-struct session {
+struct symbolize_session {
 	const struct symbolize_opts *opts;
 	struct symbolizer *sym;
 	struct proc_maps *maps; /* --pid */
@@ -134,7 +133,8 @@ static char *put_hex16(char *buf, uint64_t v)
 }
 
 /* What eu-addr2line -f -i prints: per frame "FUNCTION\nFILE:LINE\n", innermost first. */
-static void session__print(struct session *s, uint64_t addr, const struct sym_frame *frames, int n)
+static void symbolize_session__print(struct symbolize_session *s, uint64_t addr,
+				     const struct sym_frame *frames, int n)
 {
 	char buf[32], *end;
 
@@ -166,7 +166,7 @@ static void session__print(struct session *s, uint64_t addr, const struct sym_fr
 }
 
 /* Returns frames written or -errno. */
-static int session__resolve(struct session *s, uint64_t addr)
+static int symbolize_session__resolve(struct symbolize_session *s, uint64_t addr)
 {
 	switch (s->opts->target) {
 	case SYMBOLIZE_PID:
@@ -183,29 +183,29 @@ static int session__resolve(struct session *s, uint64_t addr)
 	}
 }
 
-static int session__answer(struct session *s, uint64_t addr)
+static int symbolize_session__answer(struct symbolize_session *s, uint64_t addr)
 {
-	int n = session__resolve(s, addr);
+	int n = symbolize_session__resolve(s, addr);
 
 	if (n < 0) {
 		pr_err("cannot name 0x%llx: %s\n", (unsigned long long)addr, strerror(-n));
 		return n;
 	}
-	session__print(s, addr, s->frames, n);
+	symbolize_session__print(s, addr, s->frames, n);
 	return 0;
 }
 
 /* Input that is not an address still gets an answer, so answers stay in step with input. */
-static void session__answer_bad(struct session *s, const char *line)
+static void symbolize_session__answer_bad(struct symbolize_session *s, const char *line)
 {
 	static const struct sym_frame unknown = { .func = "??" };
 
 	pr_warn("'%.64s' is not an address: give hex, with or without 0x\n", line);
 	s->bad_input++;
-	session__print(s, 0, &unknown, 1);
+	symbolize_session__print(s, 0, &unknown, 1);
 }
 
-static int session__read_input(struct session *s, int in_fd)
+static int symbolize_session__read_input(struct symbolize_session *s, int in_fd)
 {
 	struct line_reader lr = { .fd = in_fd, .out = s->out };
 	uint64_t addr;
@@ -219,11 +219,11 @@ static int session__read_input(struct session *s, int in_fd)
 		if (!line[strspn(line, " \t\r")])
 			continue; /* blank lines are no question */
 		if (lr.too_long || symbolize_address__parse(line, &addr)) {
-			session__answer_bad(s, line);
+			symbolize_session__answer_bad(s, line);
 			continue;
 		}
 		/* Already reported. */
-		err = session__answer(s, addr);
+		err = symbolize_session__answer(s, addr);
 		if (err)
 			goto out_free;
 	}
@@ -237,11 +237,10 @@ out_free:
 }
 
 /* Checks what the addresses belong to before reading any. */
-static int session__open(struct session *s)
+static int symbolize_session__open(struct symbolize_session *s)
 {
 	const struct symbolize_opts *o = s->opts;
 	struct symbolizer_stats stats;
-	struct stat st;
 	int err;
 
 	switch (o->target) {
@@ -257,8 +256,6 @@ static int session__open(struct session *s)
 		/* Opens the file, so that a wrong name fails before the first address. */
 		err = symbolizer__resolve_elf(s->sym, o->elf, 0, false, s->frames,
 					      SYMBOLIZE_MAX_FRAMES);
-		if (err >= 0 && !stat(o->elf, &st) && S_ISDIR(st.st_mode))
-			err = -EISDIR;
 		if (err < 0) {
 			pr_err("cannot open %s: %s\n", o->elf, strerror(-err));
 			return err;
@@ -278,7 +275,7 @@ static int session__open(struct session *s)
 int symbolize__run(const struct symbolize_opts *opts, int in_fd, FILE *out)
 {
 	struct symbolizer_stats stats;
-	struct session s = { .opts = opts, .out = out };
+	struct symbolize_session s = { .opts = opts, .out = out };
 	int err;
 
 	s.sym = symbolizer__new(&(struct symbolizer_opts){ 0 });
@@ -287,14 +284,14 @@ int symbolize__run(const struct symbolize_opts *opts, int in_fd, FILE *out)
 		pr_err("cannot set up the symbolizer: %s\n", strerror(errno));
 		return err;
 	}
-	err = session__open(&s);
+	err = symbolize_session__open(&s);
 	if (err)
 		goto out_free;
 	if (opts->naddrs) {
 		for (size_t i = 0; i < opts->naddrs && !err; i++)
-			err = session__answer(&s, opts->addrs[i]);
+			err = symbolize_session__answer(&s, opts->addrs[i]);
 	} else {
-		err = session__read_input(&s, in_fd);
+		err = symbolize_session__read_input(&s, in_fd);
 	}
 	if (fflush(out) && !err) {
 		pr_err("cannot write the answers: %s\n", strerror(errno));

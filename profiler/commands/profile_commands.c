@@ -248,8 +248,10 @@ static int run(enum command_kind kind, int argc, char **argv)
 		}
 	} else if (kind == COMMAND_DIFF) {
 		base = load(o.inputs, 1);
-		if (!base)
-			return EXIT_STATUS_RUNTIME;
+		if (!base) {
+			status = EXIT_STATUS_RUNTIME;
+			goto out_release;
+		}
 		o.svg.base = base;
 		prof = load(o.inputs + 1, 1);
 	} else {

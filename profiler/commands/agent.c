@@ -203,7 +203,7 @@ static uint64_t report_losses(struct agent *a, const struct interval_result *r)
 		    (unsigned long long)l->events_lost,
 		    a->warned_losses ? "" : "; hourly totals follow at the info level");
 	a->warned_losses = true;
-	return stacks + l->counts_full;
+	return summary__lost_samples(l);
 }
 
 static void add_totals(struct agent *a, uint64_t samples, uint64_t lost, bool stored)

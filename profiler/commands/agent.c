@@ -269,38 +269,24 @@ out_free:
 	malloc_trim(0);
 }
 
-/* Logs how stacks were unwound since the start, as the record summary's line says it. */
-static void report_unwinding(struct agent *a)
-{
-	struct session_stats stats;
-	char *line = NULL;
-	size_t len = 0;
-	FILE *f;
+typedef void summary_print_fn(FILE *out, const struct session_stats *stats);
 
-	if (session__stats(a->session, &stats))
-		return;
-	f = open_memstream(&line, &len);
-	if (!f)
-		return;
-	summary__print_unwinding(f, &stats);
-	if (!fclose(f))
-		pr_info("%s", line);
-	free(line);
+static void print_perf_maps(FILE *out, const struct session_stats *stats)
+{
+	summary__print_perf_maps(out, &stats->sym);
 }
 
-/* Logs what perf maps lost since the start, if anything, as the record summary says it. */
-static void report_perf_maps(struct agent *a)
+/* Logs what @print writes of @stats (a line of the record summary), if anything. */
+static void log_summary_line(summary_print_fn *print, const struct session_stats *stats)
 {
-	struct session_stats stats;
 	char *line = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	session__stats(a->session, &stats);
 	f = open_memstream(&line, &len);
 	if (!f)
 		return;
-	summary__print_perf_maps(f, &stats.sym);
+	print(f, stats);
 	if (!fclose(f) && len)
 		pr_info("%s", line);
 	free(line);
@@ -310,6 +296,8 @@ static void report_totals(struct agent *a, uint64_t now)
 {
 	struct upload_stats us = { 0 };
 	struct store_stats ss = { 0 };
+	struct session_stats stats;
+	int counters_err;
 
 	if (a->uploader)
 		uploader__stats(a->uploader, &us);
@@ -327,8 +315,11 @@ static void report_totals(struct agent *a, uint64_t now)
 		(unsigned long long)us.refused, (unsigned long long)us.refused_kept,
 		(unsigned long long)us.given_up, (unsigned long long)us.pending,
 		session__process_count(a->session));
-	report_unwinding(a);
-	report_perf_maps(a);
+	counters_err = session__stats(a->session, &stats);
+	/* How stacks were unwound needs the counters; what perf maps lost does not. */
+	if (!counters_err)
+		log_summary_line(summary__print_unwinding, &stats);
+	log_summary_line(print_perf_maps, &stats);
 	memset(&a->totals, 0, sizeof(a->totals));
 	a->last_report_ns = now;
 }
@@ -366,18 +357,20 @@ static void shut_down(struct agent *a)
 {
 	struct session_stats stats;
 	struct upload_stats us;
+	int counters_err;
 	size_t pending;
 
 	/* Stop first: every sample taken is then in the interval closed last. */
 	session__stop(a->session);
 	close_interval(a);
-	session__stats(a->session, &stats);
+	counters_err = session__stats(a->session, &stats);
 	pr_info("stopped after %llu intervals: %llu samples in profiles of the %llu taken, %llu "
 		"lost, %llu intervals not stored\n",
 		(unsigned long long)a->lifetime.intervals, (unsigned long long)a->lifetime.samples,
 		(unsigned long long)stats.counters.samples, (unsigned long long)a->lifetime.lost,
 		(unsigned long long)a->lifetime.not_stored);
-	report_unwinding(a);
+	if (!counters_err)
+		log_summary_line(summary__print_unwinding, &stats);
 	if (!a->uploader)
 		return;
 	pending = uploader__finish(a->uploader, a->opts->upload_grace_s * 1000);

@@ -21,6 +21,9 @@ STORE=/var/lib/bpfprof
 LOG=/var/log/bpfprof/agent.log
 INTERVAL=5
 B=/usr/local/bin/bpfprof
+# The guest's root is the host's under a tmpfs overlay: a store or log the host's own agent
+# left there would be counted as this guest's. Removed here, in the overlay only.
+rm -rf "$STORE" "$(dirname "$LOG")"
 
 ok() { echo "ok: $*" >>"$OUT/checks"; }
 bad() { echo "FAIL: $*" >>"$OUT/checks"; }

@@ -221,9 +221,8 @@ static __always_inline void count_sample(void *counts, struct prof_sample_key *k
 	}
 }
 
-/* The end of every sample: its process image, name and time into @key, and the count. */
-static __always_inline void count_key(struct prof_sample_key *key, __u32 buffer,
-				      struct prof_sample_counters *c)
+/* A sample's process image (reported on first sight), name and time into @key. */
+static __always_inline void finish_key(struct prof_sample_key *key)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct prof_proc_state *st = bpf_map_lookup_elem(&procs, &key->tgid);
@@ -232,10 +231,85 @@ static __always_inline void count_key(struct prof_sample_key *key, __u32 buffer,
 	bpf_get_current_comm(&key->comm, sizeof(key->comm));
 	if (time_slot_ns)
 		key->time_slot = bpf_ktime_get_ns() / time_slot_ns;
+}
+
+/* The end of every counted sample: finish_key() and the count. */
+static __always_inline void count_key(struct prof_sample_key *key, __u32 buffer,
+				      struct prof_sample_counters *c)
+{
+	finish_key(key);
 	if (buffer)
 		count_sample(&counts1, key, c);
 	else
 		count_sample(&counts0, key, c);
+}
+
+/* Deferred samples, sized by user space; the record being sent, too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} deferred SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct prof_deferred_sample);
+	__uint(max_entries, 1);
+} deferred_scratch SEC(".maps");
+
+/* Whether this CPU may defer one more sample in the current second (deferred_per_sec). */
+static __always_inline bool deferral_allowed(struct walk_state *st, __u64 now)
+{
+	if (now - st->deferred_since_ns >= 1000000000ull) {
+		st->deferred_since_ns = now;
+		st->deferred_now = 0;
+	}
+	if (st->deferred_now >= deferred_per_sec)
+		return false;
+	st->deferred_now++;
+	return true;
+}
+
+/*
+ * Sends the sample of the walk on this CPU (st->key, its registers and stack bytes) to the
+ * deferred ring instead of counting it (st->defer: see find_mapping()). Returns 1 when sent,
+ * 0 when refused (rate limit, ring full: counted), and the sample is then counted as walked.
+ * Global, checked once, without arguments as find_mapping().
+ */
+__noinline int defer_sample(void)
+{
+	struct walk_state *st = walk_state_of_cpu();
+	struct prof_sample_counters *c = counters_of_cpu();
+	struct prof_deferred_sample *d;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0, size;
+
+	if (!st || !c)
+		return 0;
+	if (!deferral_allowed(st, now)) {
+		c->deferred_refused_rate++;
+		return 0;
+	}
+	d = bpf_map_lookup_elem(&deferred_scratch, &zero);
+	if (!d)
+		return 0;
+	finish_key(&st->key);
+	d->key = st->key;
+	d->time_ns = now;
+	d->ip = st->ip;
+	d->sp = st->first_sp;
+	d->bp = st->first_bp;
+	d->buffer = st->buffer;
+	d->stack_bytes = read_stack_pages(d->stack, PROF_DEFERRED_STACK_BYTES, st->first_sp);
+	size = __builtin_offsetof(struct prof_deferred_sample, stack) + d->stack_bytes;
+	if (size > sizeof(*d))
+		size = sizeof(*d);
+	if (bpf_ringbuf_output(&deferred, d, size, 0)) {
+		c->deferred_refused_full++;
+		return 0;
+	}
+	c->deferred++;
+	return 1;
 }
 
 /* Without bpf_loop, the walk goes on here: a tail call walks FRAMES_PER_TAIL_CALL frames. */
@@ -289,13 +363,15 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, bool tail_cal
 		goto count;
 	}
 	st->buffer = buffer;
+	st->key = key;
 	if (tail_calls) {
-		st->key = key;
 		bpf_tail_call(ctx, &walk_programs, 0);
 		c->stack_errors++; /* the walk program is not there */
 		return 0;
 	}
 	bpf_loop(PROF_MAX_USER_DEPTH + 1, walk_one_frame, NULL, 0);
+	if (st->defer && defer_sample())
+		return 0;
 	if (end_user_walk(st, c, &key.ustack_hash))
 		return 0;
 	key.has_ustack = 1;
@@ -338,6 +414,8 @@ int walk_more(struct bpf_perf_event_data *ctx)
 		bpf_tail_call(ctx, &walk_programs, 0);
 	st->stack.end = PROF_UNWIND_DEPTH;
 done:
+	if (st->defer && defer_sample())
+		return 0;
 	key = st->key;
 	if (end_user_walk(st, c, &key.ustack_hash))
 		return 0;

@@ -43,10 +43,13 @@ struct prof_sample_counters {
 	__u64 events_lost;	/* process events (or captures) dropped: ring buffer full */
 	__u64 user_missing;	/* user process sampled without user registers */
 	__u64 unwind_ends[PROF_UNWIND_NR_ENDS]; /* user stacks by how they ended */
-	__u64 unwind_fp_frames;	   /* frames walked by frame pointer for lack of a table */
-	__u64 unwind_table_frames; /* frames walked through an unwind table row */
+	__u64 unwind_fp_frames;	     /* frames walked by frame pointer for lack of a table */
+	__u64 unwind_table_frames;   /* frames walked through an unwind table row */
+	__u64 deferred;		     /* samples sent to the deferred ring, not counted here */
+	__u64 deferred_refused_rate; /* samples to defer counted as walked: rate limit */
+	__u64 deferred_refused_full; /* samples to defer counted as walked: ring full */
 };
-_Static_assert(sizeof(struct prof_sample_counters) == 8 * (10 + PROF_UNWIND_NR_ENDS),
+_Static_assert(sizeof(struct prof_sample_counters) == 8 * (13 + PROF_UNWIND_NR_ENDS),
 	       "sample_counters layout");
 
 enum prof_proc_event_type {
@@ -71,6 +74,27 @@ struct prof_proc_event {
 	char comm[PROF_COMM_LEN]; /* process (thread group leader) name */
 };
 _Static_assert(sizeof(struct prof_proc_event) == 32, "proc_event layout");
+
+/*
+ * A deferred sample: one whose walk met code the walker had no mappings for yet (a process
+ * user space has not read, or code mapped since). Instead of its frame-pointer guess, the
+ * sample goes whole to the deferred ring, for user space to unwind once it has the tables;
+ * sent with only the stack bytes read (stack_bytes), so records vary in size.
+ */
+#define PROF_DEFERRED_STACK_BYTES 16384
+
+struct prof_deferred_sample {
+	struct prof_sample_key key; /* as it would have been counted; has_ustack 0 */
+	__u64 time_ns;		    /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the sample */
+	__u64 ip;		    /* the user registers the walk starts from */
+	__u64 sp;
+	__u64 bp;
+	__u32 buffer;	   /* the buffer (0 or 1) key.kstack_id is in */
+	__u32 stack_bytes; /* bytes of stack read from sp (to a page boundary, then pages) */
+	__u8 stack[PROF_DEFERRED_STACK_BYTES];
+};
+_Static_assert(sizeof(struct prof_deferred_sample) == 88 + PROF_DEFERRED_STACK_BYTES,
+	       "deferred_sample layout");
 
 /* Value of the procs map. */
 struct prof_proc_state {

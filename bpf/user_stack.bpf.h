@@ -15,6 +15,8 @@
 
 const volatile bool dwarf_unwind = true;    /* follow unwind tables where there are some */
 const volatile bool capture_stacks = false; /* send prof_stack_capture records */
+/* Samples a CPU may defer each second (see struct prof_deferred_sample); 0: none. */
+const volatile __u32 deferred_per_sec = 0;
 /* bpf_task_pt_regs() (Linux 5.15); else the registers saved on the task's kernel stack. */
 const volatile bool use_task_pt_regs = true;
 
@@ -71,6 +73,7 @@ struct walk_state {
 	bool return_address; /* pc was read from a frame: look it up at pc - 1 */
 	bool rescan_sent;
 	bool pc_trusted; /* pc is the sampled one or came through a table, not a guess */
+	bool defer;	 /* the walk met code user space has not described yet */
 	/* The mapping of the last frame, which the next one is likely in too. */
 	__u64 map_start;
 	__u64 map_end;
@@ -80,6 +83,8 @@ struct walk_state {
 	__u32 table_frames; /* frames walked through a table row */
 	__u32 tail_calls;   /* walk_more calls so far (without bpf_loop) */
 	__u32 buffer;	    /* the sample's buffer (0 or 1) */
+	__u32 deferred_now; /* samples deferred on this CPU since deferred_since_ns */
+	__u64 deferred_since_ns;
 	__u32 pid;
 	__u64 ip; /* the registers the walk started from */
 	__u64 first_sp;
@@ -160,8 +165,11 @@ __noinline int find_mapping(void)
 		return 0;
 	pc = st->pc;
 	proc = bpf_map_lookup_elem(&unwind_procs, &st->tgid);
-	if (!proc)
+	if (!proc) {
+		/* Not read yet: once it is, user space can unwind this sample. */
+		st->defer = deferred_per_sec != 0;
 		return 0;
+	}
 	/* The last mapping starting at or below pc: base, if any does. */
 	n = proc->nr_mappings;
 	if (n == 0 || n > PROF_UNWIND_MAX_MAPPINGS)
@@ -187,6 +195,8 @@ unknown:
 	if (st->pc_trusted && !st->rescan_sent && !proc->rescan) {
 		proc->rescan = 1;
 		st->rescan_sent = true;
+		/* Only on the first ask: code never described (JIT) is not deferred forever. */
+		st->defer = deferred_per_sec != 0;
 		emit_event(PROF_PROC_UNKNOWN_PC, st->tgid, 0,
 			   (struct task_struct *)bpf_get_current_task());
 	}
@@ -410,13 +420,36 @@ static long walk_one_frame(__u32 index, void *unused)
 	return 1;
 }
 
+/*
+ * Reads the user stack from @sp up into @dst, @size bytes at most (a constant multiple of
+ * PROF_CAPTURE_CHUNK), page by page: the read that crosses the top of the stack fails
+ * alone. Returns the bytes read.
+ */
+static __always_inline __u32 read_stack_pages(__u8 *dst, const __u32 size, __u64 sp)
+{
+	__u32 first = PROF_CAPTURE_CHUNK - (sp & (PROF_CAPTURE_CHUNK - 1));
+	__u32 n;
+
+	if (first > PROF_CAPTURE_CHUNK)
+		first = PROF_CAPTURE_CHUNK;
+	if (bpf_probe_read_user(dst, first, (const void *)sp))
+		return 0;
+	n = first;
+#pragma unroll
+	for (int i = 0; i < (int)(size / PROF_CAPTURE_CHUNK) - 1; i++) {
+		if (bpf_probe_read_user(dst + first + i * PROF_CAPTURE_CHUNK, PROF_CAPTURE_CHUNK,
+					(const void *)(sp + first + i * PROF_CAPTURE_CHUNK)))
+			break;
+		n += PROF_CAPTURE_CHUNK;
+	}
+	return n;
+}
+
 /* Sends the registers, the stack bytes and the walk of this sample (capture_stacks). */
 static __always_inline void capture_stack(struct walk_state *st, struct prof_sample_counters *c)
 {
 	struct prof_stack_capture *e = bpf_ringbuf_reserve(&captures, sizeof(*e), 0);
 	__u64 sp = st->first_sp;
-	__u32 first = PROF_CAPTURE_CHUNK - (sp & (PROF_CAPTURE_CHUNK - 1));
-	__u32 n = 0;
 
 	if (!e) {
 		c->events_lost++;
@@ -429,21 +462,7 @@ static __always_inline void capture_stack(struct walk_state *st, struct prof_sam
 	e->bp = st->first_bp;
 	e->pad = 0;
 	bpf_probe_read_kernel(&e->walked, sizeof(e->walked), &st->stack);
-	/* Page by page from sp up: the read that crosses the top of the stack fails alone. */
-	if (first > PROF_CAPTURE_CHUNK)
-		first = PROF_CAPTURE_CHUNK;
-	if (!bpf_probe_read_user(e->stack, first, (const void *)sp)) {
-		n = first;
-#pragma unroll
-		for (int i = 0; i < PROF_CAPTURE_STACK_BYTES / PROF_CAPTURE_CHUNK - 1; i++) {
-			if (bpf_probe_read_user(
-				    e->stack + first + i * PROF_CAPTURE_CHUNK, PROF_CAPTURE_CHUNK,
-				    (const void *)(sp + first + i * PROF_CAPTURE_CHUNK)))
-				break;
-			n += PROF_CAPTURE_CHUNK;
-		}
-	}
-	e->stack_bytes = n;
+	e->stack_bytes = read_stack_pages(e->stack, PROF_CAPTURE_STACK_BYTES, sp);
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -516,6 +535,7 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 	st->return_address = false;
 	st->rescan_sent = false;
 	st->pc_trusted = true;
+	st->defer = false;
 	st->map_start = 0;
 	st->map_end = 0;
 	st->fp_frames = 0;

@@ -65,11 +65,13 @@ struct program_map {
 
 /* Every map of profile.bpf.c and user_stack.bpf.h. */
 static struct program_map maps[] = {
-	SIZED_MAP(stacks0), SIZED_MAP(stacks1), MAP(counts0),	    MAP(counts1),
-	MAP(procs),	    MAP(pid_filter),	MAP(cgroup_filter), MAP(counters),
-	RINGBUF(events),    MAP(generations),	MAP(walk_programs), MAP(unwind_procs),
-	MAP(unwind_tables), MAP(unwind_rows),	MAP(ustacks0),	    MAP(ustacks1),
-	RINGBUF(captures),  MAP(walk_states),	MAP(row_cache),
+	SIZED_MAP(stacks0), SIZED_MAP(stacks1), MAP(counts0),
+	MAP(counts1),	    MAP(procs),		MAP(pid_filter),
+	MAP(cgroup_filter), MAP(counters),	RINGBUF(events),
+	MAP(generations),   MAP(walk_programs), MAP(unwind_procs),
+	MAP(unwind_tables), MAP(unwind_rows),	MAP(ustacks0),
+	MAP(ustacks1),	    RINGBUF(captures),	MAP(walk_states),
+	MAP(row_cache),	    RINGBUF(deferred),	MAP(deferred_scratch),
 };
 
 #define NR_MAPS (sizeof(maps) / sizeof(maps[0]))
@@ -186,6 +188,16 @@ static void *bpf_ringbuf_reserve(void *ringbuf, __u64 size, __u64 flags)
 
 /* Records are readable from their reservation on (bpf_harness__ringbuf_record()). */
 static void bpf_ringbuf_submit(void *data, __u64 flags) {}
+
+static long bpf_ringbuf_output(void *ringbuf, void *data, __u64 size, __u64 flags)
+{
+	void *record = bpf_ringbuf_reserve(ringbuf, size, flags);
+
+	if (!record)
+		return -EAGAIN;
+	memcpy(record, data, size);
+	return 0;
+}
 
 static __u64 bpf_get_current_pid_tgid(void)
 {

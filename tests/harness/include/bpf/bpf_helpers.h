@@ -30,6 +30,7 @@ static long bpf_loop(__u32 nr_loops, long (*callback_fn)(__u32 index, void *ctx)
 static long bpf_tail_call(void *ctx, void *prog_array_map, __u32 index);
 static void *bpf_ringbuf_reserve(void *ringbuf, __u64 size, __u64 flags);
 static void bpf_ringbuf_submit(void *data, __u64 flags);
+static long bpf_ringbuf_output(void *ringbuf, void *data, __u64 size, __u64 flags);
 static __u64 bpf_get_current_pid_tgid(void);
 static __u64 bpf_get_current_task(void);
 static struct task_struct *bpf_get_current_task_btf(void);

@@ -11,6 +11,7 @@
 
 #include "array.h"
 #include "clock.h"
+#include "deferred_walk.h"
 #include "extent_allocator.h"
 #include "log.h"
 #include "proc_maps.h"
@@ -19,6 +20,8 @@
 
 #define ROW_BATCH 65536 /* rows written to the kernel at a time */
 #define IDLE_KEEP_NS (30 * 1000000000ull)
+/* Rows copied from the kernel for walks in user space, at most (4 MiB). */
+#define COPIED_ROWS_MAX (1u << 19)
 
 /*
  * A binary the walker may need: its table in the kernel, or the fact that it has none.
@@ -39,6 +42,9 @@ struct loaded_table {
 	uint32_t id; /* index in unwind_tables; PROF_NO_TABLE when it has none */
 	uint32_t first_row;
 	uint32_t nr_rows;
+	uint64_t base;		      /* the table's (struct prof_unwind_table) */
+	struct prof_unwind_row *copy; /* the rows read back for user-space walks, or NULL */
+	bool walking;		      /* used by the walk in progress: its copy stays */
 };
 
 /* What a process was given, to release when it is read again or forgotten. */
@@ -60,6 +66,9 @@ struct unwind_loader {
 	size_t nprocs, procs_cap;
 	struct prof_unwind_proc *scratch; /* the value being written */
 	bool warned_budget;
+	uint64_t copied_rows;		    /* rows in loaded_table.copy, all tables */
+	struct deferred_mapping *walk_maps; /* PROF_UNWIND_MAX_MAPPINGS, for unwind_loader__walk */
+	long *walk_tables;		    /* their indexes in tables, -1 for none */
 	struct unwind_loader_stats stats;
 };
 
@@ -74,8 +83,11 @@ struct unwind_loader *unwind_loader__new(const struct unwind_maps *maps, const c
 	l->rows = extent_allocator__new(maps->max_rows);
 	l->free_ids = calloc(maps->max_tables, sizeof(*l->free_ids));
 	l->scratch = calloc(1, sizeof(*l->scratch));
+	l->walk_maps = calloc(PROF_UNWIND_MAX_MAPPINGS, sizeof(*l->walk_maps));
+	l->walk_tables = calloc(PROF_UNWIND_MAX_MAPPINGS, sizeof(*l->walk_tables));
 	l->cache_dir = cache_dir ? strdup(cache_dir) : NULL;
-	if (!l->rows || !l->free_ids || !l->scratch || (cache_dir && !l->cache_dir)) {
+	if (!l->rows || !l->free_ids || !l->scratch || !l->walk_maps || !l->walk_tables ||
+	    (cache_dir && !l->cache_dir)) {
 		unwind_loader__free(l);
 		errno = ENOMEM;
 		return NULL;
@@ -93,7 +105,11 @@ void unwind_loader__free(struct unwind_loader *l)
 	for (size_t i = 0; i < l->nprocs; i++)
 		free(l->procs[i].tables);
 	free(l->procs);
+	for (size_t i = 0; i < l->ntables; i++)
+		free(l->tables[i].copy);
 	free(l->tables);
+	free(l->walk_maps);
+	free(l->walk_tables);
 	free(l->scratch);
 	free(l->free_ids);
 	extent_allocator__free(l->rows);
@@ -135,10 +151,20 @@ static void bump_generation(struct unwind_loader *l)
 	__atomic_add_fetch(l->maps.generation, 1, __ATOMIC_SEQ_CST);
 }
 
+static void drop_copy(struct unwind_loader *l, struct loaded_table *lt)
+{
+	if (!lt->copy)
+		return;
+	free(lt->copy);
+	lt->copy = NULL;
+	l->copied_rows -= lt->nr_rows;
+}
+
 static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
 {
 	struct prof_unwind_table empty = { 0 };
 
+	drop_copy(l, lt);
 	if (lt->id == PROF_NO_TABLE)
 		return;
 	bpf_map_update_elem(l->maps.tables_fd, &lt->id, &empty, BPF_ANY);
@@ -223,6 +249,7 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 	lt->id = l->free_ids[--l->nfree_ids];
 	lt->first_row = first;
 	lt->nr_rows = t->nr_rows;
+	lt->base = t->base;
 	value = (struct prof_unwind_table){ .base = t->base,
 					    .first_row = first,
 					    .nr_rows = t->nr_rows };
@@ -450,4 +477,86 @@ void unwind_loader__remove_process(struct unwind_loader *l, uint32_t tgid)
 void unwind_loader__stats(const struct unwind_loader *l, struct unwind_loader_stats *stats)
 {
 	*stats = l->stats;
+}
+
+/*
+ * The rows of loaded table @lt, copied from the kernel on first use (the copies of all
+ * tables bounded by COPIED_ROWS_MAX: the others are dropped to make room). NULL when it
+ * cannot be had.
+ */
+static const struct prof_unwind_row *copied_rows(struct unwind_loader *l, struct loaded_table *lt)
+{
+	__u32 count = lt->nr_rows, prev = lt->first_row - 1;
+	__u32 *keys;
+
+	if (lt->copy || lt->id == PROF_NO_TABLE || !lt->nr_rows || lt->nr_rows > COPIED_ROWS_MAX)
+		return lt->copy;
+	if (l->copied_rows + lt->nr_rows > COPIED_ROWS_MAX)
+		for (size_t i = 0; i < l->ntables; i++)
+			if (!l->tables[i].walking)
+				drop_copy(l, &l->tables[i]);
+	if (l->copied_rows + lt->nr_rows > COPIED_ROWS_MAX)
+		return NULL;
+	lt->copy = malloc((size_t)lt->nr_rows * sizeof(*lt->copy));
+	keys = malloc((size_t)lt->nr_rows * sizeof(*keys));
+	if (!lt->copy || !keys)
+		goto out_fail;
+	/* The batch after key prev (none: from key 0) is rows first_row on. */
+	if (bpf_map_lookup_batch(l->maps.rows_fd, lt->first_row ? &prev : NULL, &prev, keys,
+				 lt->copy, &count, NULL) ||
+	    count != lt->nr_rows || keys[0] != lt->first_row) {
+		/* Kernels before 5.6, or a short batch: one row at a time. */
+		for (__u32 i = 0; i < lt->nr_rows; i++) {
+			__u32 key = lt->first_row + i;
+
+			if (bpf_map_lookup_elem(l->maps.rows_fd, &key, &lt->copy[i]))
+				goto out_fail;
+		}
+	}
+	free(keys);
+	l->copied_rows += lt->nr_rows;
+	return lt->copy;
+
+out_fail:
+	free(keys);
+	free(lt->copy);
+	lt->copy = NULL;
+	return NULL;
+}
+
+void unwind_loader__walk(struct unwind_loader *l, uint32_t tgid, const struct proc_maps *maps,
+			 const struct captured_stack *cs, struct prof_user_stack *out)
+{
+	size_t n = maps ? proc_maps__count(maps) : 0, nmaps = 0;
+
+	for (size_t i = 0; i < n && nmaps < PROF_UNWIND_MAX_MAPPINGS; i++) {
+		const struct proc_map *map = proc_maps__get(maps, i);
+		struct deferred_mapping *m = &l->walk_maps[nmaps];
+		struct loaded_table *lt;
+		long index = -1;
+		uint64_t bias = 0;
+
+		if (!walker_wants(map))
+			continue;
+		*m = (struct deferred_mapping){ .start = map->start, .end = map->end };
+		if (map->kind == PROC_MAP_FILE || map->kind == PROC_MAP_VDSO)
+			index = use_table(l, tgid, map, &bias);
+		l->walk_tables[nmaps++] = index;
+		if (index < 0)
+			continue;
+		lt = &l->tables[index];
+		lt->walking = true;
+		m->bias = bias;
+		m->rows = copied_rows(l, lt);
+		m->nr_rows = m->rows ? lt->nr_rows : 0;
+		m->base = lt->base;
+	}
+	deferred_walk(l->walk_maps, nmaps, cs, out);
+	/* Tables loaded for this walk stay idle a while, for the next sample of the binary. */
+	for (size_t i = 0; i < nmaps; i++) {
+		if (l->walk_tables[i] < 0)
+			continue;
+		l->tables[l->walk_tables[i]].walking = false;
+		put_table(l, l->walk_tables[i]);
+	}
 }

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The BPF walker's rules (bpf/user_stack.bpf.h: step_row, step_frame_pointer) run in user
+ * space over a sample's captured stack bytes: the unwinding of deferred samples, whose
+ * process the walker did not know yet when they were taken.
+ */
+#ifndef PROF_DEFERRED_WALK_H
+#define PROF_DEFERRED_WALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "unwind_abi.h"
+
+/* An executable mapping, as prof_unwind_mapping, with its table's rows; all borrowed. */
+struct deferred_mapping {
+	uint64_t start; /* [start, end): ELF vaddr + bias */
+	uint64_t end;
+	uint64_t bias;
+	uint64_t base;			    /* the table's: row pcs are relative to it */
+	const struct prof_unwind_row *rows; /* sorted by pc; NULL: no table (frame pointers) */
+	uint32_t nr_rows;
+};
+
+/* A sample's user registers and the stack bytes [sp, sp + size) read with it; borrowed. */
+struct captured_stack {
+	uint64_t ip;
+	uint64_t sp;
+	uint64_t bp;
+	const uint8_t *bytes;
+	size_t size;
+};
+
+/*
+ * Walks @cs through @maps (@nmaps, sorted by start, not overlapping) into @out, frames
+ * innermost first and how the walk ended, as the BPF walker would have. A read outside the
+ * captured bytes ends it with PROF_UNWIND_BAD_READ. Cannot fail.
+ */
+void deferred_walk(const struct deferred_mapping *maps, size_t nmaps,
+		   const struct captured_stack *cs, struct prof_user_stack *out);
+
+#endif

@@ -162,12 +162,12 @@ static int resolve_kernel_stack(struct builder *b, int32_t id, uint32_t *out, si
 }
 
 /*
- * Appends the frames of the user stack @hash, root first, to out[*len..MAX_FRAMES). A stack
+ * Appends the frames of the user stack @st, root first, to out[*len..MAX_FRAMES). A stack
  * whose walk ended early starts with a marker that says why, so that its frames are not
  * mistaken for a root.
  */
-static int resolve_user_stack(struct builder *b, uint64_t hash, const struct proc_maps *maps,
-			      uint32_t *out, size_t *len)
+static int resolve_walked_stack(struct builder *b, const struct prof_user_stack *st,
+				const struct proc_maps *maps, uint32_t *out, size_t *len)
 {
 	static const char *const incomplete[PROF_UNWIND_NR_ENDS] = {
 		[PROF_UNWIND_NO_TABLE] = "[incomplete: no unwind table]",
@@ -177,13 +177,8 @@ static int resolve_user_stack(struct builder *b, uint64_t hash, const struct pro
 		[PROF_UNWIND_UNSUPPORTED] = "[incomplete: unsupported unwind rule]",
 		[PROF_UNWIND_BAD_FRAME] = "[incomplete: bad frame]",
 	};
-	struct prof_user_stack *st = &b->ustack;
 	int err;
 
-	if (sampler__user_stack(b->sampler, hash, st)) {
-		b->stats->missing_stacks++;
-		return append_marker(b, "[lost stack]", FRAME_USER, out, len);
-	}
 	if (st->end < PROF_UNWIND_NR_ENDS && incomplete[st->end]) {
 		b->stats->incomplete_stacks++;
 		err = append_marker(b, incomplete[st->end], FRAME_USER, out, len);
@@ -191,6 +186,17 @@ static int resolve_user_stack(struct builder *b, uint64_t hash, const struct pro
 			return err;
 	}
 	return resolve_ips(b, (const uint64_t *)st->ips, st->nr, false, maps, out, len);
+}
+
+/* Appends the frames of the user stack @hash of the read buffer, as resolve_walked_stack(). */
+static int resolve_user_stack(struct builder *b, uint64_t hash, const struct proc_maps *maps,
+			      uint32_t *out, size_t *len)
+{
+	if (sampler__user_stack(b->sampler, hash, &b->ustack)) {
+		b->stats->missing_stacks++;
+		return append_marker(b, "[lost stack]", FRAME_USER, out, len);
+	}
+	return resolve_walked_stack(b, &b->ustack, maps, out, len);
 }
 
 static int kernel_stack(struct builder *b, int32_t id, struct frame_list **out)
@@ -226,31 +232,16 @@ static int kernel_stack(struct builder *b, int32_t id, struct frame_list **out)
 	return 0;
 }
 
-static int add_entry(struct builder *b, const struct count_entry *e, size_t *user_len,
-		     const struct count_entry *prev)
+/* Adds the sample @e of process @proc, whose user frames are b->scratch[0..user_len). */
+static int add_sample(struct builder *b, const struct count_entry *e, const struct proc_entry *proc,
+		      size_t user_len)
 {
-	const struct proc_entry *proc;
 	struct profile_labels labels;
 	struct frame_list *kfl;
 	char thread[PROF_COMM_LEN + 1] = { 0 };
-	size_t len;
+	size_t len = user_len;
 	int err;
 
-	proc = proc_table__lookup(b->procs, e->key.proc_gen, e->key.tgid);
-	if (!proc)
-		return -ENOMEM;
-	/* Entries come grouped by image and user stack: reuse the user frames when they repeat. */
-	if (!prev || cmp_u32(prev->key.proc_gen, e->key.proc_gen) ||
-	    cmp_u32(prev->key.tgid, e->key.tgid) || !same_user_stack(&prev->key, &e->key)) {
-		*user_len = 0;
-		if (e->key.has_ustack) {
-			err = resolve_user_stack(b, e->key.ustack_hash, proc->maps, b->scratch,
-						 user_len);
-			if (err)
-				return err;
-		}
-	}
-	len = *user_len;
 	if (e->key.kstack_id >= 0) {
 		err = kernel_stack(b, e->key.kstack_id, &kfl);
 		if (err)
@@ -270,9 +261,53 @@ static int add_entry(struct builder *b, const struct count_entry *e, size_t *use
 	return profile__add_sample(b->prof, b->scratch, len, &labels, e->count);
 }
 
+static int add_entry(struct builder *b, const struct count_entry *e, size_t *user_len,
+		     const struct count_entry *prev)
+{
+	const struct proc_entry *proc;
+	int err;
+
+	proc = proc_table__lookup(b->procs, e->key.proc_gen, e->key.tgid);
+	if (!proc)
+		return -ENOMEM;
+	/* Entries come grouped by image and user stack: reuse the user frames when they repeat. */
+	if (!prev || cmp_u32(prev->key.proc_gen, e->key.proc_gen) ||
+	    cmp_u32(prev->key.tgid, e->key.tgid) || !same_user_stack(&prev->key, &e->key)) {
+		*user_len = 0;
+		if (e->key.has_ustack) {
+			err = resolve_user_stack(b, e->key.ustack_hash, proc->maps, b->scratch,
+						 user_len);
+			if (err)
+				return err;
+		}
+	}
+	return add_sample(b, e, proc, *user_len);
+}
+
+/* Adds the walked samples, one count each. */
+static int add_walked(struct builder *b, const struct walked_samples *walked)
+{
+	struct count_entry e = { .count = 1 };
+	const struct proc_entry *proc;
+	size_t user_len;
+	int err = 0;
+
+	for (size_t i = 0; i < walked->n && !err; i++) {
+		if (walked->get(walked->ctx, i, &e.key, &b->ustack))
+			continue;
+		proc = proc_table__lookup(b->procs, e.key.proc_gen, e.key.tgid);
+		if (!proc)
+			return -ENOMEM;
+		user_len = 0;
+		err = resolve_walked_stack(b, &b->ustack, proc->maps, b->scratch, &user_len) ?:
+			      add_sample(b, &e, proc, user_len);
+	}
+	return err;
+}
+
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
-			   const struct sample_clock *clock, struct profile *prof,
-			   struct profile_builder_stats *stats)
+			   const struct sample_clock *clock, const struct walked_samples *walked,
+			   struct profile *prof, struct profile_builder_stats *stats)
 {
 	struct builder *b;
 	size_t user_len = 0;
@@ -295,6 +330,8 @@ int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct pro
 	qsort(b->entries, b->nentries, sizeof(*b->entries), cmp_entries);
 	for (size_t i = 0; i < b->nentries && !err; i++)
 		err = add_entry(b, &b->entries[i], &user_len, i ? &b->entries[i - 1] : NULL);
+	if (!err && walked)
+		err = add_walked(b, walked);
 	if (err)
 		pr_err("cannot build the profile: %s\n", strerror(-err));
 out_free:

@@ -7,11 +7,14 @@
 #ifndef PROF_PROFILE_BUILDER_H
 #define PROF_PROFILE_BUILDER_H
 
+struct prof_sample_key;
+struct prof_user_stack;
 struct profile;
 struct proc_table;
 struct sampler;
 struct symbolizer;
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* How the time slots of keys (see sampler_opts.time_slot_ns) become times of samples. */
@@ -27,11 +30,22 @@ struct profile_builder_stats {
 };
 
 /*
+ * Samples counted once each with a user stack walked in user space (deferred samples):
+ * get() fills sample @i's key and stack, or returns nonzero to leave it out.
+ */
+struct walked_samples {
+	size_t n;
+	int (*get)(void *ctx, size_t i, struct prof_sample_key *key, struct prof_user_stack *stack);
+	void *ctx;
+};
+
+/*
  * Reads every count of @s's read buffer into @prof; with @clock (NULL: none) samples get
- * the time their slot started at. Everything is borrowed for the call. Returns 0 or -errno.
+ * the time their slot started at; then the @walked samples (NULL: none), their kernel
+ * stacks from the read buffer too. Everything is borrowed for the call. Returns 0 or -errno.
  */
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
-			   const struct sample_clock *clock, struct profile *prof,
-			   struct profile_builder_stats *stats);
+			   const struct sample_clock *clock, const struct walked_samples *walked,
+			   struct profile *prof, struct profile_builder_stats *stats);
 
 #endif

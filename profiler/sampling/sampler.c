@@ -30,6 +30,9 @@
 #define GRACE_PERIOD_FALLBACK_US 50000
 /* Room for a few hundred captures (36 KiB each) between polls. */
 #define CAPTURE_RING_BYTES (16u << 20)
+/* The deferred ring: about half a second of every sample deferred, within these bounds. */
+#define DEFERRED_RING_MIN (1u << 20)
+#define DEFERRED_RING_MAX (8u << 20)
 /* Processes the walker knows at once where its map must be preallocated (8 MiB). */
 #define PREALLOCATED_UNWIND_PROCS 1024
 
@@ -49,6 +52,8 @@ struct sampler {
 	void *event_ctx;
 	sampler_capture_fn on_capture;
 	void *capture_ctx;
+	sampler_deferred_fn on_deferred;
+	void *deferred_ctx;
 };
 
 static int read_online_cpus(uint32_t **cpus, size_t *ncpus)
@@ -178,6 +183,29 @@ static int handle_capture(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int handle_deferred(void *ctx, void *data, size_t size)
+{
+	const size_t head = offsetof(struct prof_deferred_sample, stack);
+	const struct prof_deferred_sample *d = data;
+	struct sampler *s = ctx;
+
+	if (size >= head && d->stack_bytes <= size - head &&
+	    d->stack_bytes <= PROF_DEFERRED_STACK_BYTES)
+		s->on_deferred(d, size, s->deferred_ctx);
+	return 0;
+}
+
+/* The deferred ring's size for @opts: a power of two in [DEFERRED_RING_MIN, _MAX]. */
+static uint32_t deferred_ring_bytes(const struct sampler_opts *opts, size_t ncpus)
+{
+	uint64_t want = (uint64_t)opts->frequency * ncpus / 2 * sizeof(struct prof_deferred_sample);
+	uint32_t bytes = DEFERRED_RING_MIN;
+
+	while (bytes < want && bytes < DEFERRED_RING_MAX)
+		bytes *= 2;
+	return bytes;
+}
+
 /* Puts walk_more where on_sample_tail tail-calls it, if that is the program loaded. */
 static int set_walk_program(struct sampler *s)
 {
@@ -245,6 +273,10 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->event_ctx = opts->event_ctx;
 	s->on_capture = opts->on_capture;
 	s->capture_ctx = opts->capture_ctx;
+	if (opts->dwarf_unwind && opts->user_stacks && opts->deferred_per_sec) {
+		s->on_deferred = opts->on_deferred;
+		s->deferred_ctx = opts->deferred_ctx;
+	}
 	err = select_cpus(s, opts);
 	if (err)
 		goto out_free;
@@ -279,6 +311,10 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->time_slot_ns = opts->time_slot_ns;
 	s->skel->rodata->dwarf_unwind = opts->dwarf_unwind;
 	s->skel->rodata->capture_stacks = opts->on_capture != NULL;
+	s->skel->rodata->deferred_per_sec = s->on_deferred ? opts->deferred_per_sec : 0;
+	if (s->on_deferred)
+		bpf_map__set_max_entries(s->skel->maps.deferred,
+					 deferred_ring_bytes(opts, s->ncpus));
 	choose_kernel_paths(s, opts->fallback_paths);
 	bpf_map__set_max_entries(s->skel->maps.stacks0, opts->stack_map_size);
 	bpf_map__set_max_entries(s->skel->maps.ustacks0, opts->stack_map_size);
@@ -311,7 +347,9 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
 	if (!s->events ||
 	    (s->on_capture &&
-	     ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.captures), handle_capture, s))) {
+	     ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.captures), handle_capture, s)) ||
+	    (s->on_deferred && ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.deferred),
+						handle_deferred, s))) {
 		err = -errno;
 		pr_err("cannot open the event ring buffer: %s\n", strerror(-err));
 		goto out_free;
@@ -569,6 +607,11 @@ int sampler__switch_buffer(struct sampler *s)
 	wait_for_running_samples();
 	s->read_buffer = old;
 	return 0;
+}
+
+uint32_t sampler__read_buffer(const struct sampler *s)
+{
+	return s->read_buffer;
 }
 
 /* Collects every key of @fd (key size @size) into a malloc'ed array. Returns a count or -errno. */

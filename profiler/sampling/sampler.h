@@ -19,6 +19,9 @@ struct sampler;
 typedef void (*sampler_event_fn)(const struct prof_proc_event *event, void *ctx);
 typedef int (*sampler_count_fn)(const struct prof_sample_key *key, uint64_t count, void *ctx);
 typedef void (*sampler_capture_fn)(const struct prof_stack_capture *capture, void *ctx);
+/* A deferred sample of @size bytes (its stack_bytes checked against it); borrowed. */
+typedef void (*sampler_deferred_fn)(const struct prof_deferred_sample *sample, size_t size,
+				    void *ctx);
 
 struct sampler_opts {
 	uint32_t frequency;   /* Hz per CPU */
@@ -44,6 +47,10 @@ struct sampler_opts {
 	void *event_ctx;
 	sampler_capture_fn on_capture; /* with it, every user stack is captured raw */
 	void *capture_ctx;
+	/* With it and dwarf_unwind, samples the walker cannot unwind yet come here. */
+	sampler_deferred_fn on_deferred;
+	void *deferred_ctx;
+	uint32_t deferred_per_sec; /* per CPU, at most */
 };
 
 /* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */
@@ -57,7 +64,10 @@ int sampler__add_pid(struct sampler *s, uint32_t tgid);
 int sampler__start(struct sampler *s);
 /* Closes the perf events: no sample is taken after it returns. Maps stay readable. */
 void sampler__stop(struct sampler *s);
-/* Delivers pending process events; waits up to @timeout_ms. Returns events or -errno. */
+/*
+ * Delivers pending process events and deferred samples; waits up to @timeout_ms. Returns
+ * events or -errno.
+ */
 int sampler__poll(struct sampler *s, int timeout_ms);
 
 /* The unwind maps, valid until sampler__free(). */
@@ -75,6 +85,8 @@ int sampler__counters(struct sampler *s, struct prof_sample_counters *sum);
  * Returns 0 or -errno.
  */
 int sampler__switch_buffer(struct sampler *s);
+/* The read buffer (0 or 1): that of the deferred samples whose turn it is. */
+uint32_t sampler__read_buffer(const struct sampler *s);
 /* Empties the read buffer's counts and stacks, for reuse after the next switch. */
 int sampler__clear_read_buffer(struct sampler *s);
 

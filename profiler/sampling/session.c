@@ -9,9 +9,15 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "deferred_queue.h"
+#include "deferred_walk.h"
 #include "log.h"
 #include "privileges.h"
 #include "profile.h"
+
+/* Deferred samples waiting for a snapshot, at most (bytes), and per second per CPU. */
+#define DEFERRED_QUEUE_BYTES (32u << 20)
+#define DEFERRED_PER_SEC 1000
 
 struct session {
 	struct session_opts opts;
@@ -21,6 +27,12 @@ struct session {
 	struct sampler *sampler;
 	struct unwind_loader *unwinder;	      /* NULL with --unwind fp */
 	struct prof_sample_counters counters; /* the sampler's at the previous snapshot */
+	struct deferred_queue *deferred;      /* NULL with --unwind fp */
+	/* How the walks of deferred samples ended: since the start, and at the last snapshot. */
+	uint64_t deferred_ends[PROF_UNWIND_NR_ENDS];
+	uint64_t deferred_ends_then[PROF_UNWIND_NR_ENDS];
+	struct prof_deferred_sample **walking; /* the samples of the snapshot being built */
+
 	char host[PROFILE_HOST_MAX];
 };
 
@@ -122,6 +134,11 @@ static void on_proc_event(const struct prof_proc_event *event, void *procs)
 	proc_table__on_event(procs, event, monotonic_ns());
 }
 
+static void on_deferred(const struct prof_deferred_sample *sample, size_t size, void *queue)
+{
+	deferred_queue__push(queue, sample, size);
+}
+
 static void sampler_opts_of(const struct session *s, struct sampler_opts *so)
 {
 	const struct sampling_opts *opts = s->opts.sampling;
@@ -148,6 +165,9 @@ static void sampler_opts_of(const struct session *s, struct sampler_opts *so)
 		.fallback_paths = getenv("BPFPROF_FALLBACK_PATHS") != NULL,
 		.on_event = on_proc_event,
 		.event_ctx = s->procs,
+		.on_deferred = s->deferred ? on_deferred : NULL,
+		.deferred_ctx = s->deferred,
+		.deferred_per_sec = DEFERRED_PER_SEC,
 	};
 }
 
@@ -192,6 +212,11 @@ int session__load(struct session *s, sampler_capture_fn on_capture, void *captur
 	struct sampler_opts so;
 	int err;
 
+	if (!s->opts.sampling->frame_pointers_only) {
+		s->deferred = deferred_queue__new(DEFERRED_QUEUE_BYTES);
+		if (!s->deferred)
+			return -ENOMEM;
+	}
 	sampler_opts_of(s, &so);
 	so.on_capture = on_capture;
 	so.capture_ctx = capture_ctx;
@@ -236,6 +261,23 @@ static void counters_delta(const struct prof_sample_counters *now,
 		d[i] = a[i] - b[i];
 }
 
+/* walked_samples.get: deferred sample @i of the snapshot, unwound. */
+static int walk_deferred(void *ctx, size_t i, struct prof_sample_key *key,
+			 struct prof_user_stack *stack)
+{
+	struct session *s = ctx;
+	const struct prof_deferred_sample *d = s->walking[i];
+	const struct proc_entry *proc = proc_table__lookup(s->procs, d->key.proc_gen, d->key.tgid);
+	struct captured_stack cs = {
+		.ip = d->ip, .sp = d->sp, .bp = d->bp, .bytes = d->stack, .size = d->stack_bytes
+	};
+
+	unwind_loader__walk(s->unwinder, d->key.tgid, proc ? proc->maps : NULL, &cs, stack);
+	s->deferred_ends[stack->end < PROF_UNWIND_NR_ENDS ? stack->end : PROF_UNWIND_DEPTH]++;
+	*key = d->key;
+	return 0;
+}
+
 /* The read buffer's counts and stacks into out->prof, timed when samples carry slots. */
 static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration_ns,
 			 struct session_snapshot *out)
@@ -245,9 +287,18 @@ static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration
 		.duration_ns = duration_ns,
 		.period_ns = NSEC_PER_SEC / s->opts.sampling->frequency,
 	};
+	struct walked_samples walked = { .get = walk_deferred, .ctx = s };
 	struct sample_clock clock;
+	long n = 0;
 	int err;
 
+	if (s->deferred && s->unwinder) {
+		n = deferred_queue__take(s->deferred, sampler__read_buffer(s->sampler),
+					 &s->walking);
+		if (n < 0)
+			return n;
+		walked.n = n;
+	}
 	out->prof = profile__new();
 	if (!out->prof)
 		return -ENOMEM;
@@ -256,7 +307,12 @@ static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration
 	clock.slot_ns = s->opts.time_slot_ns;
 	clock.realtime_offset_ns = (int64_t)(realtime_ns() - monotonic_ns());
 	err = profile_builder__build(s->sampler, s->sym, s->procs,
-				     s->opts.time_slot_ns ? &clock : NULL, out->prof, &out->build);
+				     s->opts.time_slot_ns ? &clock : NULL, &walked, out->prof,
+				     &out->build);
+	for (long i = 0; i < n; i++)
+		free(s->walking[i]);
+	free(s->walking);
+	s->walking = NULL;
 	if (err) {
 		profile__free(out->prof);
 		out->prof = NULL;
@@ -287,6 +343,11 @@ int session__snapshot(struct session *s, uint64_t start_ns, uint64_t duration_ns
 		s->counters = now;
 	}
 	err = build_profile(s, start_ns, duration_ns, out);
+	/* The ends of deferred walks join the kernel's. */
+	for (int i = 0; i < PROF_UNWIND_NR_ENDS; i++) {
+		out->counters.unwind_ends[i] += s->deferred_ends[i] - s->deferred_ends_then[i];
+		s->deferred_ends_then[i] = s->deferred_ends[i];
+	}
 	if (!intervals)
 		return err;
 	cleared = sampler__clear_read_buffer(s->sampler);
@@ -301,6 +362,8 @@ int session__snapshot(struct session *s, uint64_t start_ns, uint64_t duration_ns
 
 int session__stats(struct session *s, struct session_stats *stats)
 {
+	int err;
+
 	memset(stats, 0, sizeof(*stats));
 	stats->ncpus = sampler__cpu_count(s->sampler);
 	symbolizer__stats(s->sym, &stats->sym);
@@ -308,7 +371,13 @@ int session__stats(struct session *s, struct session_stats *stats)
 	stats->dwarf_unwind = s->unwinder != NULL;
 	if (s->unwinder)
 		unwind_loader__stats(s->unwinder, &stats->unwind);
-	return sampler__counters(s->sampler, &stats->counters);
+	stats->deferred_lost = s->deferred ? deferred_queue__lost(s->deferred) : 0;
+	err = sampler__counters(s->sampler, &stats->counters);
+	for (int i = 0; i < PROF_UNWIND_NR_ENDS; i++) {
+		stats->deferred_walked += s->deferred_ends[i];
+		stats->counters.unwind_ends[i] += s->deferred_ends[i];
+	}
+	return err;
 }
 
 size_t session__process_count(const struct session *s)
@@ -329,6 +398,7 @@ void session__free(struct session *s)
 	sampler__free(s->sampler);
 	proc_table__free(s->procs);
 	unwind_loader__free(s->unwinder);
+	deferred_queue__free(s->deferred);
 	symbolizer__free(s->sym);
 	free(s->tgids);
 	free(s);

@@ -44,6 +44,8 @@ struct session_stats {
 	struct proc_table_stats procs;
 	bool dwarf_unwind;		   /* unwind tables in use (else frame pointers) */
 	struct unwind_loader_stats unwind; /* when dwarf_unwind */
+	uint64_t deferred_walked; /* deferred samples unwound in user space (in unwind_ends) */
+	uint64_t deferred_lost;	  /* deferred samples lost: the queue was full */
 };
 
 /* One session__snapshot(): a profile and what went into it. */

@@ -152,6 +152,15 @@ void summary__print_unwinding(FILE *out, const struct session_stats *s)
 			u->rows * 8.0 / (1 << 20), u->max_rows * 8.0 / (1 << 20),
 			u->peak_rows * 8.0 / (1 << 20),
 			u->over_budget ? ", some left out: raise --unwind-table-size" : "");
+	/* Samples of code the walker did not know yet, unwound in user space (in the above). */
+	if (c->deferred || c->deferred_refused_rate || c->deferred_refused_full)
+		fprintf(out,
+			"; deferred: %llu samples, %llu unwound in user space, refused %llu (rate) "
+			"and %llu (ring full) walked in the kernel, %llu lost (queue full)",
+			(unsigned long long)c->deferred, (unsigned long long)s->deferred_walked,
+			(unsigned long long)c->deferred_refused_rate,
+			(unsigned long long)c->deferred_refused_full,
+			(unsigned long long)s->deferred_lost);
 	fputc('\n', out);
 }
 

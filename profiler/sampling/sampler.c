@@ -30,9 +30,12 @@
 #define GRACE_PERIOD_FALLBACK_US 50000
 /* Room for a few hundred captures (36 KiB each) between polls. */
 #define CAPTURE_RING_BYTES (16u << 20)
-/* The deferred ring: about half a second of every sample deferred, within these bounds. */
+/*
+ * The deferred ring: about two seconds of every sample deferred, within these bounds: user
+ * space drains it between the process reads of a busy host, which can take that long.
+ */
 #define DEFERRED_RING_MIN (1u << 20)
-#define DEFERRED_RING_MAX (8u << 20)
+#define DEFERRED_RING_MAX (16u << 20)
 /* Processes the walker knows at once where its map must be preallocated (8 MiB). */
 #define PREALLOCATED_UNWIND_PROCS 1024
 
@@ -198,7 +201,7 @@ static int handle_deferred(void *ctx, void *data, size_t size)
 /* The deferred ring's size for @opts: a power of two in [DEFERRED_RING_MIN, _MAX]. */
 static uint32_t deferred_ring_bytes(const struct sampler_opts *opts, size_t ncpus)
 {
-	uint64_t want = (uint64_t)opts->frequency * ncpus / 2 * sizeof(struct prof_deferred_sample);
+	uint64_t want = (uint64_t)opts->frequency * ncpus * 2 * sizeof(struct prof_deferred_sample);
 	uint32_t bytes = DEFERRED_RING_MIN;
 
 	while (bytes < want && bytes < DEFERRED_RING_MAX)

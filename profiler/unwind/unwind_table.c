@@ -930,6 +930,50 @@ static int cfi_reader__rows(struct cfi_reader *r)
 	return 0;
 }
 
+/* Bytes from the entry point an END row covers when no FDE does (see cfi_reader__mark_entry). */
+#define ENTRY_END_BYTES 64
+
+/*
+ * The program's entry point as the outermost frame, where no FDE covers it: the dynamic
+ * loader's _start is assembly without CFI, and every process begins there, so the stacks of
+ * its first milliseconds would end one frame short of their root. The END row holds from
+ * @entry up to the next FDE or ENTRY_END_BYTES on. Returns 0 or -ENOMEM.
+ */
+static int cfi_reader__mark_entry(struct cfi_reader *r, uint64_t entry)
+{
+	struct wide_row add[2];
+	size_t i = 0, n = 0;
+	int err;
+
+	if (!entry || !r->nr_rows || !cfi_reader__in_text(r, entry, entry + 1))
+		return 0;
+	while (i < r->nr_rows && r->rows[i].pc <= entry)
+		i++;
+	/* Covered: the row at or below the entry has a rule. */
+	if (i > 0 && r->rows[i - 1].cfa_type != PROF_CFA_NONE)
+		return 0;
+	if (i > 0 && r->rows[i - 1].pc == entry)
+		r->rows[i - 1].cfa_type = PROF_CFA_END; /* the gap began at the entry */
+	else
+		add[n++] = (struct wide_row){ .pc = entry, .cfa_type = PROF_CFA_END };
+	/* The next row, when it comes soon enough, ends the END row's range. */
+	if (i == r->nr_rows || r->rows[i].pc > entry + ENTRY_END_BYTES)
+		add[n++] = (struct wide_row){ .pc = entry + ENTRY_END_BYTES,
+					      .cfa_type = PROF_CFA_NONE };
+	err = array__reserve(&r->rows, &r->cap_rows, r->nr_rows + n, sizeof(*r->rows));
+	if (err)
+		return err;
+	memmove(&r->rows[i + n], &r->rows[i], (r->nr_rows - i) * sizeof(*r->rows));
+	memcpy(&r->rows[i], add, n * sizeof(*add));
+	r->nr_rows += n;
+	/* Neighbours with one rule (the END beside another, a NONE before a NONE) become one. */
+	for (i = n = 1; i < r->nr_rows; i++)
+		if (!wide_row__same_rule(&r->rows[n - 1], &r->rows[i]))
+			r->rows[n++] = r->rows[i];
+	r->nr_rows = n;
+	return 0;
+}
+
 static void table__count(struct unwind_table_stats *stats, const struct prof_unwind_row *rows,
 			 uint32_t nr)
 {
@@ -1026,7 +1070,7 @@ static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *shdr)
  * is absent or yields no rows, or an error.
  */
 static int table__from_section(Elf *elf, const char *name, const GElf_Phdr *segs, size_t nr_segs,
-			       struct unwind_table **out)
+			       uint64_t entry, struct unwind_table **out)
 {
 	struct cfi_reader r = { .elf = elf, .segs = segs, .nr_segs = nr_segs };
 	GElf_Shdr shdr;
@@ -1050,6 +1094,8 @@ static int table__from_section(Elf *elf, const char *name, const GElf_Phdr *segs
 	err = cfi_reader__list_fdes(&r);
 	if (!err)
 		err = cfi_reader__rows(&r);
+	if (!err)
+		err = cfi_reader__mark_entry(&r, entry);
 	if (!err)
 		err = cfi_reader__to_table(&r, r.eh_frame ? ".eh_frame" : ".debug_frame", out);
 	free(r.cies);
@@ -1115,14 +1161,15 @@ int unwind_table__build(Elf *elf, Elf *debug_elf, struct unwind_table **out)
 		goto out_free;
 	}
 	/* .eh_frame is what the program itself unwinds with; .debug_frame is a fallback. */
-	err = table__from_section(elf, ".eh_frame", segs, nr_segs, out);
+	err = table__from_section(elf, ".eh_frame", segs, nr_segs, ehdr.e_entry, out);
 	if (err == -ENOENT)
-		err = table__from_section(elf, ".debug_frame", segs, nr_segs, out);
+		err = table__from_section(elf, ".debug_frame", segs, nr_segs, ehdr.e_entry, out);
 	if (err == -ENOENT && debug_elf) {
 		GElf_Ehdr debug_ehdr;
 
 		if (!check_elf(debug_elf, &debug_ehdr))
-			err = table__from_section(debug_elf, ".debug_frame", segs, nr_segs, out);
+			err = table__from_section(debug_elf, ".debug_frame", segs, nr_segs,
+						  ehdr.e_entry, out);
 	}
 out_free:
 	free(segs);

@@ -348,6 +348,35 @@ static void test_start_is_end(void **state)
 	}
 }
 
+/*
+ * The dynamic loader's entry point is assembly without CFI, and every process begins there:
+ * the table makes it the outermost frame, up to the first FDE after it.
+ */
+static void test_entry_without_cfi_is_end(void **state)
+{
+	const char *path = "/lib64/ld-linux-x86-64.so.2";
+	struct unwind_table *t;
+	GElf_Ehdr ehdr;
+	Elf *elf;
+	int fd;
+
+	(void)state;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		skip();
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_non_null(gelf_getehdr(elf, &ehdr));
+	elf_end(elf);
+	close(fd);
+	t = build_path(path);
+	assert_row(t, ehdr.e_entry, PROF_CFA_END, 0, 0);
+	/* The return address of its call to _dl_start. */
+	assert_row(t, ehdr.e_entry + 8, PROF_CFA_END, 0, 0);
+	check_invariants(t);
+	unwind_table__free(t);
+}
+
 /* The lazy-binding PLT: its first entry pushes twice, the stubs once, past PC & 15 >= 11. */
 static void test_plt(void **state)
 {
@@ -1352,13 +1381,21 @@ static void test_scrambled_libc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_frame_pointer),  cmocka_unit_test(test_frame_pointer),
-		cmocka_unit_test(test_start_is_end),	  cmocka_unit_test(test_plt),
-		cmocka_unit_test(test_signal_trampoline), cmocka_unit_test(test_debug_frame),
-		cmocka_unit_test(test_crafted_rules),	  cmocka_unit_test(test_not_elf),
-		cmocka_unit_test(test_libdw_agrees),	  cmocka_unit_test(test_cache_round_trip),
-		cmocka_unit_test(test_cache_damaged),	  cmocka_unit_test(test_cache_bad_ids),
-		cmocka_unit_test(test_truncated),	  cmocka_unit_test(test_scrambled_eh_frame),
+		cmocka_unit_test(test_no_frame_pointer),
+		cmocka_unit_test(test_frame_pointer),
+		cmocka_unit_test(test_start_is_end),
+		cmocka_unit_test(test_entry_without_cfi_is_end),
+		cmocka_unit_test(test_plt),
+		cmocka_unit_test(test_signal_trampoline),
+		cmocka_unit_test(test_debug_frame),
+		cmocka_unit_test(test_crafted_rules),
+		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_libdw_agrees),
+		cmocka_unit_test(test_cache_round_trip),
+		cmocka_unit_test(test_cache_damaged),
+		cmocka_unit_test(test_cache_bad_ids),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_scrambled_eh_frame),
 		cmocka_unit_test(test_scrambled_libc),
 	};
 

@@ -127,7 +127,9 @@ load_pid=''
 perf script -i "$tmp/perf.data" -F comm,pid,ip,sym,symoff,dso --no-inline 2>/dev/null |
 	python3 "$stacks" collapse >"$tmp/perf.folded"
 
-echo "== Process churn: make -j $jobs over $files files$( ((rate)) && echo ", $rate more processes/s (1 ms each)")" \
+extra=''
+((rate == 0)) || extra=", $rate more processes/s (1 ms each)"
+echo "== Process churn: make -j $jobs over $files files$extra," \
 	"${secs} s at 99 Hz, about $((forks / secs)) processes started a second"
 python3 "$stacks" table bpfprof="$tmp/bpfprof.folded" perf="$tmp/perf.folded"
 echo "-- bpfprof's summary:"

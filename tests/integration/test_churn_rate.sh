@@ -9,7 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/churn.sh"
 need_bpf
-for p in churn_spawn churn_burn_static; do [ -x "$(prog $p)" ] || skip "$p was not built (no gcc)"; done
+for p in churn_spawn churn_burn_static; do
+	[ -x "$(prog $p)" ] || skip "$p was not built (no gcc, or no static libc)"
+done
 
 fast=$(churn_copy churn_fast churn_burn_static)
 # At most 20,000 starts, and none after 12 s of the clock should the machine be slower.
@@ -21,5 +23,5 @@ churn_expect "$out" churn_fast churn_fast churn_leaf \
 	"${CHURN_MAIN}churn_run;churn_step;churn_leaf;" 100
 churn_expect_known "$out"
 grep '^process tracking:' "$out.err"
-[ "$failed" = 0 ] || fail "processes started 2,000 a second have incomplete or unnamed stacks (see above)"
+[ "$failed" = 0 ] || fail "incomplete or unnamed stacks at 2,000 processes a second (see above)"
 ok "complete, named stacks at 2,000 processes a second"

@@ -132,6 +132,7 @@ extra=''
 echo "== Process churn: make -j $jobs over $files files$extra," \
 	"${secs} s at 99 Hz, about $((forks / secs)) processes started a second"
 python3 "$stacks" table bpfprof="$tmp/bpfprof.folded" perf="$tmp/perf.folded"
-echo "-- bpfprof's summary:"
+echo "-- bpfprof's summary (goals: >= 99% of user stacks complete, no unwind table <= 0.5%," \
+	"no process exited before its mappings were read):"
 grep -E '^(recorded|unwinding|process tracking|unnamed|[0-9]+ of [0-9]+ samples lost)' \
 	"$tmp/bpfprof.log" | sed 's/; tables:.*//'

@@ -9,7 +9,8 @@ name comparing folded profiles (scripts/bench/churn.sh).
       suffixed _[k], an unnamed user frame as FILE+0xADDR (bpfprof: FILE+0xOFFSET).
   churn_stacks.py table [--top N] [--min-samples N] LABEL=FILE.folded...
       for each process name (the most sampled first) and each file: samples, and of the
-      samples with user frames the shares below; then the same over all processes.
+      samples with user frames the shares below; then the same over all processes, and the
+      names the first file roots less often than the second (20 samples or more in both).
 
 Shares, of the samples with user frames (samples without any, kernel work after the
 process's memory is gone, are left out of them):
@@ -168,6 +169,16 @@ def table(args):
             t.merge(s)
         totals.append(t)
     row("(all)", totals)
+    if len(profiles) < 2:
+        return
+    (a, pa), (b, pb) = profiles[:2]
+    below = []
+    for comm in weight:
+        sa, sb = pa.get(comm), pb.get(comm)
+        if sa and sb and sa.user >= 20 and sb.user >= 20 and \
+                sa.rooted * sb.user < sb.rooted * sa.user:
+            below.append("%s %s<%s" % (comm, sa.pct(sa.rooted).strip(), sb.pct(sb.rooted).strip()))
+    print("rooted less often in %s than in %s: %s" % (a, b, ", ".join(below) or "none"))
 
 
 def main():

@@ -5,63 +5,22 @@
  * time, stay within their limits, and malformed records are refused and counted.
  */
 #include <errno.h>
-#include <linux/perf_event.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sysmacros.h>
 
 #include <cmocka.h>
 
 #include "mapping_journal.h"
+#include "perf_records.h"
 #include "proc_maps.h"
 
 /* A pid no process has: pid_max is at most 2^22. */
 #define PID 5000001u
 #define PARENT 5000002u
-
-struct record {
-	char bytes[512];
-	size_t size;
-};
-
-static void put(struct record *r, const void *p, size_t len)
-{
-	memcpy(r->bytes + r->size, p, len);
-	r->size += len;
-}
-
-static void begin(struct record *r, uint32_t type, uint16_t misc)
-{
-	struct perf_event_header h = { .type = type, .misc = misc };
-
-	r->size = 0;
-	put(r, &h, sizeof(h));
-}
-
-/* The sample_id trailer, and the header's size. */
-static void end(struct record *r, uint32_t pid, uint64_t time)
-{
-	uint32_t ids[2] = { pid, pid };
-
-	put(r, ids, sizeof(ids));
-	put(r, &time, sizeof(time));
-	((struct perf_event_header *)r->bytes)->size = r->size;
-}
-
-/* A string NUL-padded to 8 bytes, as the kernel writes it. */
-static void put_string(struct record *r, const char *s)
-{
-	char pad[8] = { 0 };
-	size_t len = strlen(s) + 1;
-
-	put(r, s, len);
-	put(r, pad, (8 - len % 8) % 8);
-}
 
 static int feed(struct mapping_journal *j, const struct record *r)
 {
@@ -71,12 +30,8 @@ static int feed(struct mapping_journal *j, const struct record *r)
 static void exec_at(struct mapping_journal *j, uint32_t pid, uint64_t time)
 {
 	struct record r;
-	uint32_t ids[2] = { pid, pid };
 
-	begin(&r, PERF_RECORD_COMM, PERF_RECORD_MISC_COMM_EXEC);
-	put(&r, ids, sizeof(ids));
-	put_string(&r, "prog");
-	end(&r, pid, time);
+	record_comm_exec(&r, pid, time);
 	assert_int_equal(feed(j, &r), 0);
 }
 
@@ -84,30 +39,15 @@ static void task_at(struct mapping_journal *j, uint32_t type, uint32_t pid, uint
 		    uint32_t tid, uint64_t time)
 {
 	struct record r;
-	uint32_t ids[4] = { pid, ppid, tid, ppid };
 
-	begin(&r, type, 0);
-	put(&r, ids, sizeof(ids));
-	put(&r, &time, sizeof(time));
-	end(&r, pid, time);
+	record_task(&r, type, pid, ppid, tid, time);
 	assert_int_equal(feed(j, &r), 0);
 }
 
 static void mmap2(struct record *r, uint32_t pid, uint64_t start, uint64_t len, uint32_t prot,
 		  uint64_t ino, const char *path, uint64_t time)
 {
-	struct {
-		uint32_t pid, tid;
-		uint64_t addr, len, pgoff;
-		uint32_t maj, min;
-		uint64_t ino, ino_generation;
-		uint32_t prot, flags;
-	} body = { pid, pid, start, len, 0x1000, 8, 1, ino, 0, prot, MAP_PRIVATE };
-
-	begin(r, PERF_RECORD_MMAP2, PERF_RECORD_MISC_USER);
-	put(r, &body, sizeof(body));
-	put_string(r, path);
-	end(r, pid, time);
+	record_mmap2(r, pid, start, len, prot, makedev(8, 1), ino, path, time);
 }
 
 static void map_at(struct mapping_journal *j, uint32_t pid, uint64_t start, uint64_t len,
@@ -323,16 +263,16 @@ static void test_malformed_records(void **state)
 	memset(r.bytes + r.size - 16 - 8, 'x', 8);
 	assert_int_equal(feed(j, &r), -EINVAL);
 	/* Too short for its type. */
-	begin(&r, PERF_RECORD_FORK, 0);
-	end(&r, PID, 120);
+	record_begin(&r, PERF_RECORD_FORK, 0);
+	record_end(&r, PID, 120);
 	assert_int_equal(feed(j, &r), -EINVAL);
 	/* A mapping that wraps around the address space. */
 	mmap2(&r, PID, UINT64_MAX - 0xfff, 0x2000, PROT_EXEC, 1, "/a", 130);
 	assert_int_equal(feed(j, &r), -EINVAL);
 	assert_int_equal(mapping_journal__feed(j, r.bytes, 0), -EINVAL);
-	begin(&r, PERF_RECORD_LOST, 0);
-	put(&r, lost, sizeof(lost));
-	end(&r, 0, 140);
+	record_begin(&r, PERF_RECORD_LOST, 0);
+	record_put(&r, lost, sizeof(lost));
+	record_end(&r, 0, 140);
 	assert_int_equal(feed(j, &r), 0);
 	mapping_journal__stats(j, &st);
 	assert_int_equal(st.malformed, 5);

@@ -21,6 +21,11 @@
 #define MAX_PATH_BYTES 4096
 #define DELETED_SUFFIX " (deleted)"
 #define NO_END UINT64_MAX
+/*
+ * The kernel records a process's exit before its last moments (the rest of do_exit()), in
+ * which it is still sampled: an exited image answers that long after.
+ */
+#define EXIT_SLACK_NS 100000000ull
 
 /* The sample_id every record ends with (sample_id_all, sample_type TID | TIME). */
 struct record_id {
@@ -128,7 +133,10 @@ static struct journal_image *image_at(struct mapping_journal *j, uint32_t tgid, 
 {
 	for (struct journal_image *img = *bucket_of(j, tgid); img; img = img->bucket_next)
 		if (img->tgid == tgid && img->start_ns <= time_ns)
-			return time_ns <= img->end_ns ? img : NULL;
+			return time_ns <= img->end_ns || (img->exited &&
+							  time_ns - img->end_ns <= EXIT_SLACK_NS) ?
+				       img :
+				       NULL;
 	return NULL;
 }
 

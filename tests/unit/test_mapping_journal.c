@@ -154,7 +154,7 @@ static void test_fork_shares_exec_replaces(void **state)
 	assert_int_equal(inodes_at(j, PID, 395, inos), 1);
 	task_at(j, PERF_RECORD_EXIT, PID, PARENT, PID, 400);
 	assert_int_equal(inodes_at(j, PID, 399, inos), 1);
-	assert_int_equal(inodes_at(j, PID, 401, inos), SIZE_MAX);
+	assert_int_equal(inodes_at(j, PID, 400 + 200000000, inos), SIZE_MAX);
 	mapping_journal__free(j);
 }
 
@@ -181,6 +181,20 @@ static void test_out_of_order_and_older_processes(void **state)
 	assert_null(mapping_journal__image_at(j, PID + 5, 300));
 	mapping_journal__stats(j, &st);
 	assert_int_equal(st.images, 3);
+	mapping_journal__free(j);
+}
+
+/* Samples of an exiting process come a little after its exit record. */
+static void test_exit_slack(void **state)
+{
+	struct mapping_journal *j = mapping_journal__new(NULL);
+	uint64_t inos[8];
+
+	(void)state;
+	exec_at(j, PID, 100);
+	task_at(j, PERF_RECORD_EXIT, PID, 1, PID, 1000);
+	assert_int_equal(inodes_at(j, PID, 1000 + 1000000, inos), 0);
+	assert_int_equal(inodes_at(j, PID, 1000 + 1000000000, inos), SIZE_MAX);
 	mapping_journal__free(j);
 }
 
@@ -289,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_exec_mappings),
 		cmocka_unit_test(test_fork_shares_exec_replaces),
 		cmocka_unit_test(test_out_of_order_and_older_processes),
+		cmocka_unit_test(test_exit_slack),
 		cmocka_unit_test(test_later_mapping_hides_earlier),
 		cmocka_unit_test(test_limits_and_reaping),
 		cmocka_unit_test(test_malformed_records),

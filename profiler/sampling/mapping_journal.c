@@ -59,6 +59,8 @@ struct mapping_journal {
 	size_t nbuckets;
 	size_t nimages, nmappings; /* alive */
 	struct string_pool *paths;
+	mapping_journal_read_fn read; /* NULL: none */
+	void *read_ctx;
 	struct mapping_journal_stats stats;
 };
 
@@ -81,6 +83,12 @@ struct mapping_journal *mapping_journal__new(const struct mapping_journal_limits
 		return NULL;
 	}
 	return j;
+}
+
+void mapping_journal__set_reader(struct mapping_journal *j, mapping_journal_read_fn read, void *ctx)
+{
+	j->read = read;
+	j->read_ctx = ctx;
 }
 
 static struct journal_image **bucket_of(struct mapping_journal *j, uint32_t tgid)
@@ -313,6 +321,42 @@ static int feed_comm(struct mapping_journal *j, const void *record, size_t size)
 	return image_begin(j, pid, id.time, NULL);
 }
 
+/*
+ * An image for @tgid, a process older than the journal (no record began one), read from the
+ * process now: it has not changed since it forked, but for what it mapped since, which is in
+ * the records. Returns it (borrowed), or NULL.
+ */
+static struct journal_image *older_image(struct mapping_journal *j, uint32_t tgid)
+{
+	struct journal_image *img;
+	struct proc_map *maps;
+	size_t n;
+	int err;
+
+	if (!j->read || j->read(j->read_ctx, tgid, &maps, &n))
+		return NULL;
+	/* From the beginning of time: every record of the process is later. */
+	err = image_begin(j, tgid, 0, NULL);
+	img = err ? NULL : image_at(j, tgid, 0);
+	for (size_t i = 0; img && i < n; i++) {
+		struct journal_mapping m = { .start = maps[i].start,
+					     .end = maps[i].end,
+					     .pgoff = maps[i].pgoff,
+					     .dev = maps[i].dev,
+					     .ino = maps[i].ino };
+
+		if (!maps[i].exec || maps[i].end <= maps[i].start)
+			continue;
+		if (image_add(j, img, &m, maps[i].path))
+			break;
+		img->maps[img->nmaps - 1].deleted = maps[i].deleted;
+	}
+	free(maps);
+	if (img)
+		j->stats.older++;
+	return img;
+}
+
 static int feed_task(struct mapping_journal *j, const void *record, size_t size)
 {
 	struct {
@@ -334,7 +378,9 @@ static int feed_task(struct mapping_journal *j, const void *record, size_t size)
 	if (r.pid == r.ppid)
 		return 0; /* a new thread */
 	parent = image_at(j, r.ppid, r.time);
-	/* A child of a process older than the journal: its mappings are not known. */
+	if (!parent)
+		parent = older_image(j, r.ppid);
+	/* A child of a process older than the journal, not read: its mappings are not known. */
 	if (!parent)
 		return 0;
 	return image_begin(j, r.pid, r.time, parent);

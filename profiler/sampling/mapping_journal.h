@@ -34,15 +34,31 @@ struct mapping_journal_stats {
 	uint64_t lost;		   /* records the kernel lost: its ring was full */
 	uint64_t malformed;	   /* records refused: sizes or strings out of bounds */
 	uint64_t images;	   /* images begun */
+	uint64_t older;		   /* images of processes older than the journal, read once */
 	uint64_t images_dropped;   /* images not kept: max_images reached */
 	uint64_t mappings_dropped; /* mappings not kept: max_mappings reached */
 	uint64_t reaped;	   /* images of exited processes freed */
 };
 
+/*
+ * Reads the executable mappings of the running process @tgid (start, end, pgoff, dev, ino,
+ * path, deleted and exec used; a new array in *@maps that the journal frees). Returns 0 or
+ * -errno.
+ */
+typedef int (*mapping_journal_read_fn)(void *ctx, uint32_t tgid, struct proc_map **maps, size_t *n);
+
 /* @limits NULL: the defaults (64 Ki images, 512 Ki mappings). Returns NULL with errno set. */
 struct mapping_journal *mapping_journal__new(const struct mapping_journal_limits *limits);
 /* NULL-safe. Images still referenced (journal_image__put() pending) must be put first. */
 void mapping_journal__free(struct mapping_journal *j);
+
+/*
+ * A process older than the journal that forks gets an image from @read (and @ctx, borrowed
+ * until mapping_journal__free()), called while the fork's record is fed, so that its
+ * children, which share its mappings, are known. Without it they are not.
+ */
+void mapping_journal__set_reader(struct mapping_journal *j, mapping_journal_read_fn read,
+				 void *ctx);
 
 /*
  * Reads one perf record of @size bytes (its header included), as a dummy event opened with

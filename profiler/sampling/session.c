@@ -224,6 +224,25 @@ int session__add_pid(struct session *s, uint32_t tgid)
 	return sampler__add_pid(s->sampler, tgid);
 }
 
+/* The journal's reader of processes older than it (mapping_journal_read_fn). */
+static int read_older_process(void *sym, uint32_t tgid, struct proc_map **out, size_t *n)
+{
+	struct proc_maps *snapshot;
+	int err = symbolizer__snapshot(sym, tgid, &snapshot);
+
+	if (err)
+		return err;
+	*n = proc_maps__count(snapshot);
+	*out = calloc(*n ? *n : 1, sizeof(**out));
+	/* The paths stay: the symbolizer interned them. The dsos are not the journal's. */
+	for (size_t i = 0; *out && i < *n; i++) {
+		(*out)[i] = *proc_maps__get(snapshot, i);
+		(*out)[i].dso = NULL;
+	}
+	proc_maps__free(snapshot);
+	return *out ? 0 : -ENOMEM;
+}
+
 /*
  * The mapping journal names the processes started from now on, even once they exited;
  * without it (a kernel that refuses its events) they are read from /proc as before.
@@ -233,10 +252,12 @@ static void start_journal(struct session *s)
 	int err = -ENOMEM;
 
 	s->journal = mapping_journal__new(NULL);
-	if (s->journal)
+	if (s->journal) {
+		mapping_journal__set_reader(s->journal, read_older_process, s->sym);
 		err = mapping_events__open(sampler__cpus(s->sampler),
 					   sampler__cpu_count(s->sampler), s->journal,
 					   &s->journal_events);
+	}
 	if (err) {
 		pr_warn("cannot record the processes' mappings (%s): processes that exit "
 			"quickly may go unnamed\n",

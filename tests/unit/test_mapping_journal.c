@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -184,6 +185,42 @@ static void test_out_of_order_and_older_processes(void **state)
 	mapping_journal__free(j);
 }
 
+static int read_older(void *ctx, uint32_t tgid, struct proc_map **maps, size_t *n)
+{
+	(*(int *)ctx)++;
+	if (tgid != PARENT + 1)
+		return -ESRCH;
+	*maps = calloc(2, sizeof(**maps));
+	(*maps)[0] = (struct proc_map){
+		.start = 0x1000, .end = 0x2000, .ino = 7, .path = "/o", .exec = true
+	};
+	(*maps)[1] = (struct proc_map){ .start = 0x8000, .end = 0x9000, .ino = 8, .path = "/d" };
+	*n = 2;
+	return 0;
+}
+
+/* A process older than the journal that forks is read once; its children share it. */
+static void test_older_process_read_at_fork(void **state)
+{
+	struct mapping_journal *j = mapping_journal__new(NULL);
+	uint64_t inos[8];
+	int reads = 0;
+
+	(void)state;
+	mapping_journal__set_reader(j, read_older, &reads);
+	task_at(j, PERF_RECORD_FORK, PID, PARENT + 1, PID, 200);
+	task_at(j, PERF_RECORD_FORK, PID + 1, PARENT + 1, PID + 1, 210);
+	map_at(j, PID + 1, 0x3000, 0x1000, 3, "/c", 220);
+	assert_int_equal(reads, 1);
+	assert_int_equal(inodes_at(j, PID, 250, inos), 1); /* the data mapping left out */
+	assert_int_equal(inos[0], 7);
+	assert_int_equal(inodes_at(j, PID + 1, 250, inos), 2);
+	/* One that cannot be read (gone): its children stay unknown. */
+	task_at(j, PERF_RECORD_FORK, PID + 10, PARENT + 10, PID + 10, 230);
+	assert_null(mapping_journal__image_at(j, PID + 10, 250));
+	mapping_journal__free(j);
+}
+
 /* Samples of an exiting process come a little after its exit record. */
 static void test_exit_slack(void **state)
 {
@@ -303,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_exec_mappings),
 		cmocka_unit_test(test_fork_shares_exec_replaces),
 		cmocka_unit_test(test_out_of_order_and_older_processes),
+		cmocka_unit_test(test_older_process_read_at_fork),
 		cmocka_unit_test(test_exit_slack),
 		cmocka_unit_test(test_later_mapping_hides_earlier),
 		cmocka_unit_test(test_limits_and_reaping),

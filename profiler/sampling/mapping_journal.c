@@ -17,6 +17,7 @@
 
 #define DEFAULT_MAX_IMAGES (64 * 1024)
 #define DEFAULT_MAX_MAPPINGS (512 * 1024)
+#define DEFAULT_MAX_PATH_BYTES (16 << 20)
 /* A mapping's path as the kernel writes it: d_path() into a page. */
 #define MAX_PATH_BYTES 4096
 #define DELETED_SUFFIX " (deleted)"
@@ -72,6 +73,7 @@ struct mapping_journal *mapping_journal__new(const struct mapping_journal_limits
 		return NULL;
 	j->limits.max_images = limits ? limits->max_images : DEFAULT_MAX_IMAGES;
 	j->limits.max_mappings = limits ? limits->max_mappings : DEFAULT_MAX_MAPPINGS;
+	j->limits.max_path_bytes = limits ? limits->max_path_bytes : DEFAULT_MAX_PATH_BYTES;
 	j->nbuckets = 64;
 	while (j->nbuckets < j->limits.max_images / 2)
 		j->nbuckets *= 2;
@@ -234,7 +236,9 @@ static int image_add(struct mapping_journal *j, struct journal_image *img,
 	size_t len;
 	int64_t id;
 
-	if (j->nmappings >= j->limits.max_mappings) {
+	/* Paths are kept to the end (interned): a host mapping ever new names fills them. */
+	if (j->nmappings >= j->limits.max_mappings ||
+	    string_pool__footprint(j->paths) >= j->limits.max_path_bytes) {
 		j->stats.mappings_dropped++;
 		return 0;
 	}

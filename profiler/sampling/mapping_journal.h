@@ -11,8 +11,8 @@
  * read out of order from different CPUs land in the right one. Processes that existed before
  * the journal began have no image: their records are ignored.
  *
- * Memory is bounded: at most limits.max_images images and max_mappings mappings are alive;
- * what does not fit is dropped and counted.
+ * Memory is bounded: at most limits.max_images images and max_mappings mappings are alive,
+ * and their paths take at most max_path_bytes; what does not fit is dropped and counted.
  */
 #ifndef PROF_MAPPING_JOURNAL_H
 #define PROF_MAPPING_JOURNAL_H
@@ -25,8 +25,9 @@ struct journal_image;
 struct proc_map;
 
 struct mapping_journal_limits {
-	size_t max_images;   /* images alive at once (exited ones included until reaped) */
-	size_t max_mappings; /* mappings alive at once, over all images */
+	size_t max_images;     /* images alive at once (exited ones included until reaped) */
+	size_t max_mappings;   /* mappings alive at once, over all images */
+	size_t max_path_bytes; /* the paths of every mapping recorded */
 };
 
 struct mapping_journal_stats {
@@ -36,7 +37,7 @@ struct mapping_journal_stats {
 	uint64_t images;	   /* images begun */
 	uint64_t older;		   /* images of processes older than the journal, read once */
 	uint64_t images_dropped;   /* images not kept: max_images reached */
-	uint64_t mappings_dropped; /* mappings not kept: max_mappings reached */
+	uint64_t mappings_dropped; /* mappings not kept: max_mappings or max_path_bytes reached */
 	uint64_t reaped;	   /* images of exited processes freed */
 };
 
@@ -47,7 +48,7 @@ struct mapping_journal_stats {
  */
 typedef int (*mapping_journal_read_fn)(void *ctx, uint32_t tgid, struct proc_map **maps, size_t *n);
 
-/* @limits NULL: the defaults (64 Ki images, 512 Ki mappings). Returns NULL with errno set. */
+/* @limits NULL: the defaults (64 Ki images, 512 Ki mappings, 16 MiB of paths). Returns NULL with errno set. */
 struct mapping_journal *mapping_journal__new(const struct mapping_journal_limits *limits);
 /* NULL-safe. Images still referenced (journal_image__put() pending) must be put first. */
 void mapping_journal__free(struct mapping_journal *j);

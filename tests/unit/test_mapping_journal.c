@@ -264,7 +264,9 @@ static void test_later_mapping_hides_earlier(void **state)
 
 static void test_limits_and_reaping(void **state)
 {
-	struct mapping_journal_limits limits = { .max_images = 2, .max_mappings = 1 };
+	struct mapping_journal_limits limits = { .max_images = 2,
+						 .max_mappings = 1,
+						 .max_path_bytes = 1 << 20 };
 	struct mapping_journal *j = mapping_journal__new(&limits);
 	struct mapping_journal_stats st;
 	struct journal_image *held;
@@ -294,6 +296,15 @@ static void test_limits_and_reaping(void **state)
 	mapping_journal__stats(j, &st);
 	assert_int_equal(st.images_dropped, 1);
 	journal_image__put(held);
+	mapping_journal__free(j);
+
+	/* The paths' bytes are bounded too. */
+	limits = (struct mapping_journal_limits){ .max_images = 8, .max_mappings = 8 };
+	j = mapping_journal__new(&limits);
+	exec_at(j, PID, 100);
+	map_at(j, PID, 0x1000, 0x1000, 1, "/a", 110);
+	mapping_journal__stats(j, &st);
+	assert_int_equal(st.mappings_dropped, 1);
 	mapping_journal__free(j);
 }
 

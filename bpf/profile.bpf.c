@@ -143,6 +143,7 @@ static __always_inline void emit_event(__u32 type, __u32 tgid, __u32 gen, struct
 	e->tgid = tgid;
 	e->proc_gen = gen;
 	e->pad = 0;
+	e->time_ns = bpf_ktime_get_ns();
 	BPF_CORE_READ_STR_INTO(&e->comm, task, group_leader, comm);
 	bpf_ringbuf_submit(e, 0);
 }

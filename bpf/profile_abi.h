@@ -71,9 +71,10 @@ struct prof_proc_event {
 	__u32 tgid;	/* process id */
 	__u32 proc_gen; /* generation the event starts (SEEN, EXEC) or ends (EXIT) */
 	__u32 pad;
+	__u64 time_ns;		  /* CLOCK_MONOTONIC when it happened (bpf_ktime_get_ns) */
 	char comm[PROF_COMM_LEN]; /* process (thread group leader) name */
 };
-_Static_assert(sizeof(struct prof_proc_event) == 32, "proc_event layout");
+_Static_assert(sizeof(struct prof_proc_event) == 40, "proc_event layout");
 
 /*
  * A deferred sample: one whose walk met code the walker had no mappings for yet (a process

@@ -277,7 +277,36 @@ static int proc_map__get_dso(const struct proc_maps_env *env, int pid, struct pr
 	return dso_cache__open(env->dsos, map->dev, map->ino, fd, map->path, &map->dso);
 }
 
-static int proc_maps__get_dsos(const struct proc_maps_env *env, struct proc_maps *pm)
+/*
+ * For a mapping known from a record, not read from the process: the file as the dso cache
+ * knows it by (dev, inode), else opened by path and kept only if it is still that file (a
+ * path reused by another file, or meaning another file outside the process's mount
+ * namespace, must not name its frames).
+ */
+static int proc_map__get_recorded_dso(const struct proc_maps_env *env, int pid,
+				      struct proc_map *map)
+{
+	struct stat st;
+	int fd;
+
+	map->dso = dso_cache__find_mapped(env->dsos, map->dev, map->ino);
+	if (map->dso)
+		return 0;
+	fd = proc_map__open(env->proc_root, pid, map);
+	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != map->dev || st.st_ino != map->ino)) {
+		close(fd);
+		fd = -ESTALE;
+	}
+	if (fd < 0) {
+		pr_debug("pid %d: %s not found with its device and inode: %s\n", pid, map->path,
+			 strerror(-fd));
+		(*env->unverified)++;
+		return 0;
+	}
+	return dso_cache__open(env->dsos, map->dev, map->ino, fd, map->path, &map->dso);
+}
+
+static int proc_maps__get_dsos(const struct proc_maps_env *env, struct proc_maps *pm, bool recorded)
 {
 	struct proc_map *map, *prev = NULL;
 	size_t i;
@@ -292,7 +321,8 @@ static int proc_maps__get_dsos(const struct proc_maps_env *env, struct proc_maps
 			map->dso = prev->dso ? dso__get(prev->dso) : NULL;
 			continue;
 		}
-		err = proc_map__get_dso(env, pm->pid, map);
+		err = recorded ? proc_map__get_recorded_dso(env, pm->pid, map) :
+				 proc_map__get_dso(env, pm->pid, map);
 		if (err)
 			return err;
 		prev = map;
@@ -314,13 +344,68 @@ const char *proc_maps__jit_name(const struct proc_maps *maps, uint64_t addr)
 	return maps->jit ? proc_jit__name(maps->jit, addr) : NULL;
 }
 
+/* Sorts @pm's mappings, gets their dsos and the process's perf map. Returns 0 or -errno. */
+static int proc_maps__finish(const struct proc_maps_env *env, struct proc_maps *pm, bool recorded)
+{
+	int err;
+
+	/* The kernel prints maps in order; a test's copy, or records, might not be. */
+	for (size_t i = 1; i < pm->nr_maps; i++) {
+		if (pm->maps[i - 1].start > pm->maps[i].start) {
+			qsort(pm->maps, pm->nr_maps, sizeof(*pm->maps), proc_map__cmp);
+			break;
+		}
+	}
+	err = proc_maps__get_dsos(env, pm, recorded);
+	if (err || !pm->nr_maps || !env->jits)
+		return err;
+	return proc_jits__get(env->jits, pm->pid, &pm->jit);
+}
+
+int proc_maps__from_mappings(const struct proc_maps_env *env, int pid, const struct proc_map *maps,
+			     size_t n, struct proc_maps **out)
+{
+	struct proc_maps *pm;
+	int err = -ENOMEM;
+
+	*out = NULL;
+	pm = calloc(1, sizeof(*pm));
+	if (!pm)
+		return -ENOMEM;
+	pm->pid = pid;
+	pm->maps = calloc(n ? n : 1, sizeof(*pm->maps));
+	if (!pm->maps)
+		goto out_free;
+	for (size_t i = 0; i < n; i++) {
+		struct proc_map *map = &pm->maps[pm->nr_maps];
+
+		if (maps[i].end <= maps[i].start)
+			continue;
+		*map = maps[i];
+		map->dso = NULL;
+		map->kind = path__kind(maps[i].path, strlen(maps[i].path));
+		map->path = names__intern(env->names, maps[i].path, strlen(maps[i].path));
+		if (!map->path)
+			goto out_free;
+		pm->nr_maps++;
+	}
+	err = proc_maps__finish(env, pm, true);
+	if (err)
+		goto out_free;
+	*out = pm;
+	return 0;
+
+out_free:
+	proc_maps__free(pm);
+	return err;
+}
+
 int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps **out)
 {
 	struct proc_maps *pm;
 	char path[PATH_MAX];
 	char *buf = NULL;
 	ssize_t len;
-	size_t i;
 	int fd, err;
 
 	if (pid <= 0)
@@ -351,22 +436,9 @@ int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps *
 		goto out_free_buf;
 	free(buf);
 	buf = NULL;
-
-	/* The kernel prints maps in order; a test's copy might not. */
-	for (i = 1; i < pm->nr_maps; i++) {
-		if (pm->maps[i - 1].start > pm->maps[i].start) {
-			qsort(pm->maps, pm->nr_maps, sizeof(*pm->maps), proc_map__cmp);
-			break;
-		}
-	}
-	err = proc_maps__get_dsos(env, pm);
+	err = proc_maps__finish(env, pm, false);
 	if (err)
 		goto out_free;
-	if (pm->nr_maps && env->jits) {
-		err = proc_jits__get(env->jits, pid, &pm->jit);
-		if (err)
-			goto out_free;
-	}
 	*out = pm;
 	return 0;
 

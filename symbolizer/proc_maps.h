@@ -45,6 +45,8 @@ struct proc_maps_env {
 	struct dso_cache *dsos;	   /* outlives the snapshot */
 	struct string_pool *names; /* interns paths; outlives the snapshot */
 	uint64_t *vanished;	   /* counter of processes gone before they were read */
+	uint64_t *unverified;	   /* counter of recorded file mappings whose file was not
+				     * found again (proc_maps__from_mappings) */
 	struct proc_jits *jits;	   /* the processes' perf maps, or NULL for none; outlives
 				     * the snapshot */
 };
@@ -61,6 +63,17 @@ struct proc_maps_env {
  * -ENOMEM.
  */
 int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps **out);
+/*
+ * A snapshot of process @pid (alive or not) from mappings known otherwise (the kernel's
+ * records): @maps (@n entries, borrowed for the call; start, end, pgoff, dev, ino, path,
+ * deleted and exec used; the kind follows from the path) are copied, their paths interned.
+ * Each executable file mapping gets the dso the cache holds for its (dev, inode), else the
+ * file opened as proc_map__open() does, kept only when fstat() gives that dev and inode;
+ * otherwise it has no dso (counted in *env->unverified). The perf map is taken as in
+ * proc_maps__read(). Returns 0 and an owned snapshot in *@out, or -ENOMEM.
+ */
+int proc_maps__from_mappings(const struct proc_maps_env *env, int pid, const struct proc_map *maps,
+			     size_t n, struct proc_maps **out);
 /* NULL-safe. Files no other snapshot maps stay cached a while (bounded), then are closed. */
 void proc_maps__free(struct proc_maps *maps);
 

@@ -148,36 +148,60 @@ void symbolizer__free(struct symbolizer *sym)
 	free(sym);
 }
 
-int symbolizer__snapshot(struct symbolizer *sym, int pid, struct proc_maps **out)
+static void symbolizer__proc_env(struct symbolizer *sym, struct proc_maps_env *env)
 {
-	const struct proc_maps_env env = {
+	*env = (struct proc_maps_env){
 		.proc_root = sym->proc_root,
 		.dsos = sym->dsos,
 		.names = sym->names,
 		.vanished = &sym->stats.vanished,
+		.unverified = &sym->stats.unverified_files,
 		.jits = sym->jits,
 	};
+}
 
+/*
+ * A process in another root (a container) sees its files under other paths: debug files
+ * beside a binary are looked for in its root, reachable after it exits.
+ */
+static void symbolizer__set_root(struct symbolizer *sym, int pid, struct proc_maps *maps)
+{
 	struct debuginfo_root *root = NULL;
+
+	if (debuginfo_finder__process_root(sym->finder, sym->proc_root, pid, &root) || !root)
+		return;
+	for (size_t i = 0; i < proc_maps__count(maps); i++) {
+		const struct proc_map *map = proc_maps__get(maps, i);
+
+		if (map->dso)
+			dso__set_root(map->dso, root);
+	}
+	debuginfo_root__put(root);
+}
+
+int symbolizer__snapshot(struct symbolizer *sym, int pid, struct proc_maps **out)
+{
+	struct proc_maps_env env;
 	int err;
 
+	symbolizer__proc_env(sym, &env);
 	err = proc_maps__read(&env, pid, out);
-	if (err)
-		return err;
-	/*
-	 * A process in another root (a container) sees its files under other paths: debug
-	 * files beside a binary are looked for in its root, reachable after it exits.
-	 */
-	if (!debuginfo_finder__process_root(sym->finder, sym->proc_root, pid, &root) && root) {
-		for (size_t i = 0; i < proc_maps__count(*out); i++) {
-			const struct proc_map *map = proc_maps__get(*out, i);
+	if (!err)
+		symbolizer__set_root(sym, pid, *out);
+	return err;
+}
 
-			if (map->dso)
-				dso__set_root(map->dso, root);
-		}
-		debuginfo_root__put(root);
-	}
-	return 0;
+int symbolizer__snapshot_of(struct symbolizer *sym, int pid, const struct proc_map *maps, size_t n,
+			    struct proc_maps **out)
+{
+	struct proc_maps_env env;
+	int err;
+
+	symbolizer__proc_env(sym, &env);
+	err = proc_maps__from_mappings(&env, pid, maps, n, out);
+	if (!err)
+		symbolizer__set_root(sym, pid, *out);
+	return err;
 }
 
 static const char *path__basename(const char *path)

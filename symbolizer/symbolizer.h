@@ -72,6 +72,8 @@ struct symbolizer_stats {
 	uint64_t bad_debuginfo;	     /* debug information that could not be used (malformed DWARF,
 				  * debug files with the wrong build id or CRC), once per file */
 	uint64_t vanished;	     /* processes gone before their mappings were read */
+	uint64_t unverified_files;   /* recorded mappings whose file was not found again with
+				      * its device and inode (symbolizer__snapshot_of) */
 	uint64_t bad_perf_map_lines; /* malformed lines skipped in perf maps */
 	uint64_t dropped_perf_map_lines; /* good perf map lines not kept: past the limits */
 	uint64_t truncated_perf_maps;	 /* perf maps read only in part (too big) */
@@ -90,6 +92,14 @@ void symbolizer__free(struct symbolizer *sym);
  * (a pid <= 0 does not).
  */
 int symbolizer__snapshot(struct symbolizer *sym, int pid, struct proc_maps **out);
+
+/*
+ * The same from mappings known otherwise (recorded by the kernel as they were made): see
+ * proc_maps__from_mappings(); @maps borrowed for the call. Works after the process exited.
+ * Returns 0 and an owned snapshot in *@out, or -ENOMEM.
+ */
+int symbolizer__snapshot_of(struct symbolizer *sym, int pid, const struct proc_map *maps, size_t n,
+			    struct proc_maps **out);
 
 /*
  * Names the user address @ip of the process @maps describes (NULL: unknown process).

@@ -7,6 +7,7 @@
 
 #include "array.h"
 #include "log.h"
+#include "mapping_journal.h"
 #include "symbolizer.h"
 
 /* When to read an exec'd image again: after ld.so mapped its libraries, and after a while. */
@@ -31,6 +32,8 @@ struct proc_slot {
 	uint32_t exited_epoch;
 	uint32_t order;
 	struct proc_entry *entry;
+	struct journal_image *image; /* a reference, when the journal knows the image */
+	size_t image_count;	     /* the image's mappings entry->maps was built from */
 };
 
 struct proc_table {
@@ -46,7 +49,8 @@ struct proc_table {
 	struct proc_entry **late;
 	size_t nlate;
 	struct proc_table_stats stats;
-	struct proc_observer observer; /* callbacks NULL when none */
+	struct proc_observer observer;	 /* callbacks NULL when none */
+	struct mapping_journal *journal; /* borrowed, or NULL */
 };
 
 struct proc_table *proc_table__new(struct symbolizer *sym)
@@ -68,6 +72,11 @@ void proc_table__set_observer(struct proc_table *table, const struct proc_observ
 		memset(&table->observer, 0, sizeof(table->observer));
 }
 
+void proc_table__set_journal(struct proc_table *table, struct mapping_journal *journal)
+{
+	table->journal = journal;
+}
+
 static void observe_snapshot(struct proc_table *table, uint32_t tgid, const struct proc_maps *maps)
 {
 	if (table->observer.on_snapshot && maps)
@@ -86,8 +95,10 @@ void proc_table__free(struct proc_table *table)
 {
 	if (!table)
 		return;
-	for (size_t i = 0; i < table->nslots; i++)
+	for (size_t i = 0; i < table->nslots; i++) {
 		entry_free(table->slots[i].entry);
+		journal_image__put(table->slots[i].image);
+	}
 	for (size_t i = 0; i < table->nlate; i++)
 		entry_free(table->late[i]);
 	free(table->slots);
@@ -96,17 +107,26 @@ void proc_table__free(struct proc_table *table)
 	free(table);
 }
 
+static struct proc_entry *entry_new(uint32_t tgid, const char *comm)
+{
+	struct proc_entry *entry = calloc(1, sizeof(*entry));
+
+	if (entry) {
+		entry->tgid = tgid;
+		memcpy(entry->comm, comm, strnlen(comm, sizeof(entry->comm) - 1));
+	}
+	return entry;
+}
+
 /* Reads process @tgid now. Returns an owned entry, or NULL on allocation failure. */
 static struct proc_entry *entry_read(struct proc_table *table, uint32_t tgid, const char *comm)
 {
-	struct proc_entry *entry = calloc(1, sizeof(*entry));
+	struct proc_entry *entry = entry_new(tgid, comm);
 	struct proc_maps *maps = NULL;
 	int err;
 
 	if (!entry)
 		return NULL;
-	entry->tgid = tgid;
-	strncpy(entry->comm, comm, sizeof(entry->comm) - 1);
 	err = symbolizer__snapshot(table->sym, tgid, &maps);
 	if (err) {
 		pr_debug("cannot read the mappings of pid %u (%s): %s\n", tgid, comm,
@@ -169,6 +189,56 @@ static struct proc_slot *slot_insert(struct proc_table *table, uint32_t gen, uin
 					       .tgid = tgid,
 					       .order = table->next_order++ };
 	return &table->slots[at];
+}
+
+/*
+ * Builds the mappings of @slot's entry from its journal image again when the image holds
+ * more than they were built from (the dynamic loader maps libraries after exec), and tells
+ * the observer. Returns whether it did.
+ */
+static bool slot_update_from_image(struct proc_table *table, struct proc_slot *slot)
+{
+	size_t count = journal_image__count(slot->image), n;
+	struct proc_maps *snapshot;
+	struct proc_map *maps;
+	int err;
+
+	if (slot->entry->maps && count == slot->image_count)
+		return false;
+	err = journal_image__mappings(slot->image, &maps, &n);
+	if (!err) {
+		err = symbolizer__snapshot_of(table->sym, slot->tgid, maps, n, &snapshot);
+		free(maps);
+	}
+	if (err) {
+		pr_debug("pid %u: no snapshot from the journal: %s\n", slot->tgid, strerror(-err));
+		return false;
+	}
+	proc_maps__free((struct proc_maps *)slot->entry->maps);
+	slot->entry->maps = snapshot;
+	slot->image_count = count;
+	observe_snapshot(table, slot->tgid, snapshot);
+	return true;
+}
+
+/*
+ * Names @slot's image from the journal, if it knows the image @event started. Returns
+ * whether it did (else the process is read from /proc).
+ */
+static bool slot_from_journal(struct proc_table *table, struct proc_slot *slot,
+			      const struct prof_proc_event *event, const char *comm)
+{
+	if (!table->journal)
+		return false;
+	slot->image = mapping_journal__image_at(table->journal, event->tgid, event->time_ns);
+	if (!slot->image)
+		return false;
+	slot->entry = entry_new(event->tgid, comm);
+	if (!slot->entry)
+		return true;
+	table->stats.from_journal++;
+	slot_update_from_image(table, slot);
+	return true;
 }
 
 /* Forgets the refreshes of @tgid's earlier images: they are not running any more. */
@@ -245,6 +315,10 @@ void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
 			continue;
 		slot = slot_find(table, p->gen, p->tgid);
 		entry = slot ? slot->entry : NULL;
+		if (entry && slot->image) {
+			table->stats.refreshed += slot_update_from_image(table, slot);
+			continue;
+		}
 		/* A process gone since keeps what was read at exec. */
 		if (!entry || symbolizer__snapshot(table->sym, p->tgid, &maps))
 			continue;
@@ -288,9 +362,11 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 		return;
 	}
 	memcpy(comm, event->comm, PROF_COMM_LEN);
-	slot->entry = entry_read(table, event->tgid, comm);
-	if (slot->entry)
-		observe_snapshot(table, event->tgid, slot->entry->maps);
+	if (!slot_from_journal(table, slot, event, comm)) {
+		slot->entry = entry_read(table, event->tgid, comm);
+		if (slot->entry)
+			observe_snapshot(table, event->tgid, slot->entry->maps);
+	}
 	if (event->type == PROF_PROC_EXEC && slot->entry && slot->entry->maps)
 		schedule_refreshes(table, event->tgid, gen, now_ns);
 }
@@ -300,8 +376,12 @@ const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t g
 	struct proc_entry *entry, **grown;
 	struct proc_slot *slot = gen ? slot_find(table, gen, tgid) : NULL;
 
-	if (slot && slot->entry)
+	if (slot && slot->entry) {
+		/* Mappings recorded since the entry was built name more. */
+		if (slot->image)
+			slot_update_from_image(table, slot);
 		return slot->entry;
+	}
 	for (size_t i = 0; i < table->nlate; i++)
 		if (table->late[i]->tgid == tgid)
 			return table->late[i];
@@ -327,6 +407,7 @@ void proc_table__evict(struct proc_table *table)
 
 		if (slot->exited_epoch && slot->exited_epoch < table->epoch) {
 			entry_free(slot->entry);
+			journal_image__put(slot->image);
 			table->stats.evicted++;
 			continue;
 		}

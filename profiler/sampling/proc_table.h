@@ -13,6 +13,7 @@
 
 #include "profile_abi.h"
 
+struct mapping_journal;
 struct proc_table;
 struct symbolizer;
 struct proc_maps;
@@ -24,11 +25,12 @@ struct proc_entry {
 };
 
 struct proc_table_stats {
-	uint64_t snapshots; /* process images whose mappings were read */
-	uint64_t vanished;  /* images gone before their mappings could be read */
-	uint64_t late;	    /* images read at the end because their event was lost */
-	uint64_t refreshed; /* images read again after exec, once their libraries were mapped */
-	uint64_t evicted;   /* images of exited processes forgotten (proc_table__evict) */
+	uint64_t snapshots;    /* process images whose mappings were read */
+	uint64_t vanished;     /* images gone before their mappings could be read */
+	uint64_t late;	       /* images read at the end because their event was lost */
+	uint64_t refreshed;    /* images read again after exec, once their libraries were mapped */
+	uint64_t evicted;      /* images of exited processes forgotten (proc_table__evict) */
+	uint64_t from_journal; /* images named from the mapping journal, not /proc */
 };
 
 /*
@@ -47,6 +49,15 @@ struct proc_table *proc_table__new(struct symbolizer *sym);
 void proc_table__free(struct proc_table *table);
 /* Sets the observer (copied; its ctx borrowed), or removes it (NULL). */
 void proc_table__set_observer(struct proc_table *table, const struct proc_observer *observer);
+
+/*
+ * Names process images from @journal (borrowed; it must outlive the table; NULL: none)
+ * where it knows them: an image the journal has at the event's time_ns gets its mappings
+ * from the journal's records, built again when more are recorded (at proc_table__lookup()
+ * and proc_table__refresh()), not from /proc, so it is named after its process exited.
+ * The journal must have read the records up to each event before it is given.
+ */
+void proc_table__set_journal(struct proc_table *table, struct mapping_journal *journal);
 
 /*
  * Records a process event at @now_ns (CLOCK_MONOTONIC): reads the mappings now for SEEN and

@@ -493,6 +493,11 @@ size_t sampler__cpu_count(const struct sampler *s)
 	return s->ncpus;
 }
 
+const uint32_t *sampler__cpus(const struct sampler *s)
+{
+	return s->cpus;
+}
+
 int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
 {
 	struct prof_sample_counters *percpu;

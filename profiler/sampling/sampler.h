@@ -75,6 +75,8 @@ void sampler__unwind_maps(struct sampler *s, struct unwind_maps *maps);
 
 /* CPUs sampled. */
 size_t sampler__cpu_count(const struct sampler *s);
+/* Their numbers, sampler__cpu_count() of them, borrowed until sampler__free(). */
+const uint32_t *sampler__cpus(const struct sampler *s);
 /* Sums the per-CPU counters. */
 int sampler__counters(struct sampler *s, struct prof_sample_counters *sum);
 /*

@@ -12,6 +12,8 @@
 #include "deferred_queue.h"
 #include "deferred_walk.h"
 #include "log.h"
+#include "mapping_events.h"
+#include "mapping_journal.h"
 #include "privileges.h"
 #include "profile.h"
 
@@ -25,7 +27,10 @@ struct session {
 	struct symbolizer *sym;
 	struct proc_table *procs;
 	struct sampler *sampler;
-	struct unwind_loader *unwinder;	      /* NULL with --unwind fp */
+	struct unwind_loader *unwinder;	 /* NULL with --unwind fp */
+	struct mapping_journal *journal; /* NULL when the kernel refused its events */
+	struct mapping_events *journal_events;
+	uint64_t journal_reaped_ns; /* CLOCK_MONOTONIC of the last mapping_journal__reap() */
 	struct prof_sample_counters counters; /* the sampler's at the previous snapshot */
 	struct deferred_queue *deferred;      /* NULL with --unwind fp */
 	/* How the walks of deferred samples ended: since the start, and at the last snapshot. */
@@ -129,9 +134,22 @@ out_free:
 	return err;
 }
 
-static void on_proc_event(const struct prof_proc_event *event, void *procs)
+/* Exited images kept this long after their exit, for the events still on their way. */
+#define JOURNAL_REAP_DELAY_NS 2000000000ull
+
+static void read_journal(struct session *s)
 {
-	proc_table__on_event(procs, event, monotonic_ns());
+	if (s->journal_events)
+		mapping_events__read(s->journal_events);
+}
+
+static void on_proc_event(const struct prof_proc_event *event, void *ctx)
+{
+	struct session *s = ctx;
+
+	/* The records of the image the event names were written before it: read them first. */
+	read_journal(s);
+	proc_table__on_event(s->procs, event, monotonic_ns());
 }
 
 static void on_deferred(const struct prof_deferred_sample *sample, size_t size, void *queue)
@@ -139,7 +157,7 @@ static void on_deferred(const struct prof_deferred_sample *sample, size_t size, 
 	deferred_queue__push(queue, sample, size);
 }
 
-static void sampler_opts_of(const struct session *s, struct sampler_opts *so)
+static void sampler_opts_of(struct session *s, struct sampler_opts *so)
 {
 	const struct sampling_opts *opts = s->opts.sampling;
 
@@ -164,7 +182,7 @@ static void sampler_opts_of(const struct session *s, struct sampler_opts *so)
 		/* How kernels without bpf_loop and bpf_task_pt_regs sample, on one with them. */
 		.fallback_paths = getenv("BPFPROF_FALLBACK_PATHS") != NULL,
 		.on_event = on_proc_event,
-		.event_ctx = s->procs,
+		.event_ctx = s,
 		.on_deferred = s->deferred ? on_deferred : NULL,
 		.deferred_ctx = s->deferred,
 		.deferred_per_sec = DEFERRED_PER_SEC,
@@ -231,16 +249,70 @@ int session__add_pid(struct session *s, uint32_t tgid)
 	return sampler__add_pid(s->sampler, tgid);
 }
 
+/* The journal's reader of processes older than it (mapping_journal_read_fn). */
+static int read_older_process(void *sym, uint32_t tgid, struct proc_map **out, size_t *n)
+{
+	struct proc_maps *snapshot;
+	int err = symbolizer__snapshot(sym, tgid, &snapshot);
+
+	if (err)
+		return err;
+	*n = proc_maps__count(snapshot);
+	*out = calloc(*n ? *n : 1, sizeof(**out));
+	/* The paths stay: the symbolizer interned them. The dsos are not the journal's. */
+	for (size_t i = 0; *out && i < *n; i++) {
+		(*out)[i] = *proc_maps__get(snapshot, i);
+		(*out)[i].dso = NULL;
+	}
+	proc_maps__free(snapshot);
+	return *out ? 0 : -ENOMEM;
+}
+
+/*
+ * The mapping journal names the processes started from now on, even once they exited;
+ * without it (a kernel that refuses its events) they are read from /proc as before.
+ */
+static void start_journal(struct session *s)
+{
+	int err = -ENOMEM;
+
+	s->journal = mapping_journal__new(NULL);
+	if (s->journal) {
+		mapping_journal__set_reader(s->journal, read_older_process, s->sym);
+		err = mapping_events__open(sampler__cpus(s->sampler),
+					   sampler__cpu_count(s->sampler), s->journal,
+					   &s->journal_events);
+	}
+	if (err) {
+		pr_warn("cannot record the processes' mappings (%s): processes that exit "
+			"quickly may go unnamed\n",
+			strerror(-err));
+		mapping_journal__free(s->journal);
+		s->journal = NULL;
+		return;
+	}
+	proc_table__set_journal(s->procs, s->journal);
+	s->journal_reaped_ns = monotonic_ns();
+}
+
 int session__start(struct session *s)
 {
+	start_journal(s);
 	return sampler__start(s->sampler);
 }
 
 int session__poll(struct session *s, int timeout_ms)
 {
 	int ret = sampler__poll(s->sampler, timeout_ms);
+	uint64_t now = monotonic_ns();
 
-	proc_table__refresh(s->procs, monotonic_ns(), false);
+	read_journal(s);
+	proc_table__refresh(s->procs, now, false);
+	/* Reaping walks every image: once a second is enough. */
+	if (s->journal && now - s->journal_reaped_ns > NSEC_PER_SEC) {
+		mapping_journal__reap(s->journal, now - JOURNAL_REAP_DELAY_NS);
+		s->journal_reaped_ns = now;
+	}
 	return ret;
 }
 
@@ -334,6 +406,7 @@ int session__snapshot(struct session *s, uint64_t start_ns, uint64_t duration_ns
 			return err;
 	}
 	/* Process events up to the switch or the stop, so that every sample's image is known. */
+	read_journal(s);
 	while (sampler__poll(s->sampler, 0) > 0)
 		;
 	/* At the end, images exec'd in the last second: read again those still running. */
@@ -368,6 +441,9 @@ int session__stats(struct session *s, struct session_stats *stats)
 	stats->ncpus = sampler__cpu_count(s->sampler);
 	symbolizer__stats(s->sym, &stats->sym);
 	proc_table__stats(s->procs, &stats->procs);
+	stats->journal_open = s->journal != NULL;
+	if (s->journal)
+		mapping_journal__stats(s->journal, &stats->journal);
 	stats->dwarf_unwind = s->unwinder != NULL;
 	if (s->unwinder)
 		unwind_loader__stats(s->unwinder, &stats->unwind);
@@ -396,7 +472,9 @@ void session__free(struct session *s)
 		return;
 	/* The sampler feeds the process table, which tells the unwind loader: in that order. */
 	sampler__free(s->sampler);
+	mapping_events__free(s->journal_events);
 	proc_table__free(s->procs);
+	mapping_journal__free(s->journal); /* after the table: it holds images */
 	unwind_loader__free(s->unwinder);
 	deferred_queue__free(s->deferred);
 	symbolizer__free(s->sym);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mapping_journal.h"
 #include "proc_table.h"
 #include "profile_builder.h"
 #include "sampler.h"
@@ -42,8 +43,10 @@ struct session_stats {
 	struct prof_sample_counters counters; /* the sampler's, since the start */
 	struct symbolizer_stats sym;
 	struct proc_table_stats procs;
-	bool dwarf_unwind;		   /* unwind tables in use (else frame pointers) */
-	struct unwind_loader_stats unwind; /* when dwarf_unwind */
+	bool journal_open;		      /* the mapping journal records */
+	struct mapping_journal_stats journal; /* when journal_open */
+	bool dwarf_unwind;		      /* unwind tables in use (else frame pointers) */
+	struct unwind_loader_stats unwind;    /* when dwarf_unwind */
 	uint64_t deferred_walked; /* deferred samples unwound in user space (in unwind_ends) */
 	uint64_t deferred_lost;	  /* deferred samples lost: the queue was full */
 };
@@ -78,7 +81,11 @@ int session__load(struct session *s, sampler_capture_fn on_capture, void *captur
 /* Adds a process to sample (with follow_forks), after session__load(). Returns 0 or -errno. */
 int session__add_pid(struct session *s, uint32_t tgid);
 
-/* Sampling starts (after session__load()). Returns 0 or -errno (logged). */
+/*
+ * Sampling starts (after session__load()), and the mapping journal records (when the kernel
+ * allows its events; else a warning, and processes are read from /proc only).
+ * Returns 0 or -errno (logged).
+ */
 int session__start(struct session *s);
 
 /*

@@ -4,17 +4,24 @@
  * their exit was seen in and the next, then forgotten, so the table does not grow with
  * process churn; running processes stay. Uses this test's own process as the image.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "mapping_journal.h"
+#include "perf_records.h"
 #include "proc_table.h"
 #include "symbolizer.h"
+
+/* A pid no process has: pid_max is at most 2^22. */
+#define PID 5000001u
 
 struct fixture {
 	struct symbolizer *sym;
@@ -129,6 +136,65 @@ static void test_late_lookups_are_forgotten(void **state)
 	assert_int_equal(proc_table__count(fx->table), 0);
 }
 
+static int feed(struct mapping_journal *j, const struct record *r)
+{
+	return mapping_journal__feed(j, r->bytes, r->size);
+}
+
+/*
+ * Process PID, long gone (it never existed), named from the mapping journal: its file
+ * found by device and inode, and not where the path now names another file.
+ */
+static void test_exited_process_named_from_journal(void **state)
+{
+	struct fixture *fx = *state;
+	struct mapping_journal *j = mapping_journal__new(NULL);
+	struct prof_proc_event e = { .type = PROF_PROC_SEEN, .tgid = PID, .proc_gen = 9 };
+	char exe[PATH_MAX] = { 0 };
+	const struct proc_entry *entry;
+	struct symbolizer_stats sst;
+	struct proc_table_stats pst;
+	struct record r;
+	struct stat st;
+
+	assert_true(readlink("/proc/self/exe", exe, sizeof(exe) - 1) > 0);
+	assert_int_equal(stat(exe, &st), 0);
+	proc_table__set_journal(fx->table, j);
+	record_comm_exec(&r, PID, 100);
+	assert_int_equal(feed(j, &r), 0);
+	record_mmap2(&r, PID, 0x400000, 0x1000, PROT_READ | PROT_EXEC, st.st_dev, st.st_ino, exe,
+		     110);
+	assert_int_equal(feed(j, &r), 0);
+	/* The same path with another inode: a file that replaced the one mapped. */
+	record_mmap2(&r, PID, 0x800000, 0x1000, PROT_READ | PROT_EXEC, st.st_dev, st.st_ino + 1,
+		     exe, 120);
+	assert_int_equal(feed(j, &r), 0);
+
+	e.time_ns = 105;
+	proc_table__on_event(fx->table, &e, 0);
+	entry = proc_table__lookup(fx->table, 9, PID);
+	assert_non_null(entry->maps);
+	assert_int_equal(proc_maps__count(entry->maps), 2);
+	assert_non_null(proc_maps__find(entry->maps, 0x400000)->dso);
+	assert_null(proc_maps__find(entry->maps, 0x800000)->dso);
+	symbolizer__stats(fx->sym, &sst);
+	proc_table__stats(fx->table, &pst);
+	assert_int_equal(sst.unverified_files, 1);
+	assert_int_equal(pst.from_journal, 1);
+	assert_int_equal(pst.vanished, 0);
+
+	/* Mapped later by the same image: the entry grows at the next lookup. */
+	record_mmap2(&r, PID, 0x900000, 0x1000, PROT_READ | PROT_EXEC, 0, 0, "//anon", 130);
+	assert_int_equal(feed(j, &r), 0);
+	entry = proc_table__lookup(fx->table, 9, PID);
+	assert_int_equal(proc_maps__count(entry->maps), 3);
+
+	/* The table holds the image: it goes before the journal. */
+	proc_table__free(fx->table);
+	fx->table = NULL;
+	mapping_journal__free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +203,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_churn_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_lookups_are_forgotten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exited_process_named_from_journal, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

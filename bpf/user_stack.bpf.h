@@ -148,6 +148,20 @@ static __always_inline __u64 le_mask(__u64 a, __u64 b)
 }
 
 /*
+ * A process is young for its first YOUNG_PROCESS_NS: it is still mapping its libraries, and
+ * the snapshot user space read at its first sample lacks them for a while.
+ */
+#define YOUNG_PROCESS_NS 2000000000ull
+
+static __always_inline bool process_is_young(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return bpf_ktime_get_ns() - BPF_CORE_READ(task, group_leader, start_time) <
+	       YOUNG_PROCESS_NS;
+}
+
+/*
  * Finds the mapping of st->pc in the process's list and keeps it in st->map_*. Returns 1, or
  * 0 when no mapping holds it; then, if the PC is trusted, asks user space once per walk to
  * read the process again.
@@ -199,6 +213,9 @@ unknown:
 		st->defer = deferred_per_sec != 0;
 		emit_event(PROF_PROC_UNKNOWN_PC, st->tgid, 0,
 			   (struct task_struct *)bpf_get_current_task());
+	} else if (st->pc_trusted && deferred_per_sec && process_is_young()) {
+		/* The libraries the dynamic loader maps after exec, read on the ask above. */
+		st->defer = true;
 	}
 	return 0;
 }

@@ -39,7 +39,8 @@ struct task_struct {
 	char comm[16];
 	struct task_struct *group_leader;
 	struct signal_struct *signal;
-	void *stack; /* the kernel stack, with the user registers at its top */
+	void *stack;		       /* the kernel stack, with the user registers at its top */
+	unsigned long long start_time; /* CLOCK_MONOTONIC of the fork */
 };
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <gelf.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,8 @@ struct elf_symbols_loader {
 	/* The section of the previous symbol: symbols come grouped by section. */
 	size_t last_shndx;
 	uint64_t last_start, last_end;
+	uint64_t entry;	    /* the ELF entry point, 0 for none */
+	bool entry_covered; /* a function symbol starts at it or holds it */
 };
 
 /* The end of the allocated section @shndx if it holds @addr, else 0. */
@@ -72,6 +75,38 @@ static enum elf_sym_rank binding__rank(unsigned int bind)
 	}
 }
 
+/*
+ * Bytes named "_start" from an entry point no symbol holds: x86-64 glibc's _start returns
+ * from __libc_start_main at +0x25, the dynamic loader's from _dl_start at +8, and the next
+ * function of a stripped binary begins at +0x30 at the earliest.
+ */
+#define ENTRY_NAME_BYTES 0x30
+
+/*
+ * Names the entry point "_start" when no function symbol holds it: the dynamic loader's
+ * entry is in no symbol table Debian ships, and every process's first frames run under it.
+ * Returns 0 or -errno.
+ */
+static int loader__name_entry(struct elf_symbols_loader *ld)
+{
+	struct symbol_spec spec = { .start = ld->entry,
+				    .size = ENTRY_NAME_BYTES,
+				    .rank = ELF_SYM_LOCAL };
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	if (!ld->entry || ld->entry_covered)
+		return 0;
+	while ((scn = elf_nextscn(ld->elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr) || !(shdr.sh_flags & SHF_EXECINSTR) ||
+		    ld->entry < shdr.sh_addr || ld->entry - shdr.sh_addr >= shdr.sh_size)
+			continue;
+		spec.limit = shdr.sh_addr + shdr.sh_size;
+		return symbol_table__add(ld->table, &spec, "_start", strlen("_start"));
+	}
+	return 0;
+}
+
 /* Returns 0, or -EINVAL when the section cannot be read at all. */
 static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GElf_Shdr *shdr)
 {
@@ -102,6 +137,8 @@ static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GEl
 			continue;
 		spec.start = sym.st_value;
 		spec.size = sym.st_size;
+		if (ld->entry >= spec.start && ld->entry - spec.start < (spec.size ?: 1))
+			ld->entry_covered = true;
 		spec.rank = binding__rank(GELF_ST_BIND(sym.st_info));
 		if (sym.st_shndx < SHN_LORESERVE)
 			spec.limit = loader__section_end(ld, sym.st_shndx, sym.st_value);
@@ -119,6 +156,7 @@ static int loader__read_section(struct elf_symbols_loader *ld, Elf_Scn *scn, GEl
 int elf_symbols__read(Elf *elf, struct elf_symbols **out)
 {
 	struct elf_symbols_loader ld = { .elf = elf, .last_shndx = SIZE_MAX };
+	GElf_Ehdr ehdr;
 	size_t nr_tables = 0, nr_bad = 0;
 	struct elf_symbols *syms;
 	Elf_Scn *scn = NULL;
@@ -128,6 +166,8 @@ int elf_symbols__read(Elf *elf, struct elf_symbols **out)
 	syms = calloc(1, sizeof(*syms));
 	if (!syms)
 		return -ENOMEM;
+	if (gelf_getehdr(elf, &ehdr) && (ehdr.e_type == ET_EXEC || ehdr.e_type == ET_DYN))
+		ld.entry = ehdr.e_entry;
 	syms->table = ld.table = symbol_table__new(&elf_symbols_opts);
 	if (!syms->table) {
 		err = -ENOMEM;
@@ -152,7 +192,9 @@ int elf_symbols__read(Elf *elf, struct elf_symbols **out)
 		err = -EINVAL;
 		goto out_free;
 	}
-	err = symbol_table__seal(syms->table);
+	err = loader__name_entry(&ld);
+	if (!err)
+		err = symbol_table__seal(syms->table);
 	if (err)
 		goto out_free;
 	*out = syms;

@@ -62,6 +62,23 @@ static size_t fixture__functions(struct fixture_func *funcs)
 	return n;
 }
 
+/* The ELF entry point of the file at @path. */
+static uint64_t entry_point(const char *path)
+{
+	GElf_Ehdr ehdr;
+	Elf *elf;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_non_null(gelf_getehdr(elf, &ehdr));
+	elf_end(elf);
+	close(fd);
+	return ehdr.e_entry;
+}
+
 static struct elf_symbols *load_path(const char *path)
 {
 	struct elf_symbols *syms = NULL;
@@ -121,6 +138,7 @@ static void test_stripped_fixture(void **state)
 	struct fixture_func funcs[MAX_FUNCS];
 	char path[] = "/tmp/sym_fixture_stripped.XXXXXX", cmd[256];
 	struct elf_symbols *syms;
+	uint64_t entry;
 	size_t n, i;
 	int fd;
 
@@ -137,6 +155,10 @@ static void test_stripped_fixture(void **state)
 	syms = load_path(path);
 	for (i = 0; i < n; i++)
 		assert_null(elf_symbols__find(syms, funcs[i].vaddr, NULL));
+	/* The entry point alone keeps a name: _start, up to the return from its call. */
+	entry = entry_point(path);
+	assert_string_equal(elf_symbols__find(syms, entry + 0x25, NULL), "_start");
+	assert_null(elf_symbols__find(syms, entry + 0x30, NULL));
 	elf_symbols__free(syms);
 	unlink(path);
 }

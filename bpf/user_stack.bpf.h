@@ -439,8 +439,10 @@ static long walk_one_frame(__u32 index, void *unused)
 
 /*
  * Reads the user stack from @sp up into @dst, @size bytes at most (a constant multiple of
- * PROF_CAPTURE_CHUNK), page by page: the read that crosses the top of the stack fails
- * alone. Returns the bytes read.
+ * PROF_CAPTURE_CHUNK), page by page. A page that cannot be read is left zero (the helper
+ * zeroes it) and the next is tried: a large local buffer never written is not present, and
+ * the frames above it are. Returns the bytes up to the last page read (past the stack's top,
+ * reads fail).
  */
 static __always_inline __u32 read_stack_pages(__u8 *dst, const __u32 size, __u64 sp)
 {
@@ -454,10 +456,9 @@ static __always_inline __u32 read_stack_pages(__u8 *dst, const __u32 size, __u64
 	n = first;
 #pragma unroll
 	for (int i = 0; i < (int)(size / PROF_CAPTURE_CHUNK) - 1; i++) {
-		if (bpf_probe_read_user(dst + first + i * PROF_CAPTURE_CHUNK, PROF_CAPTURE_CHUNK,
-					(const void *)(sp + first + i * PROF_CAPTURE_CHUNK)))
-			break;
-		n += PROF_CAPTURE_CHUNK;
+		if (!bpf_probe_read_user(dst + first + i * PROF_CAPTURE_CHUNK, PROF_CAPTURE_CHUNK,
+					 (const void *)(sp + first + i * PROF_CAPTURE_CHUNK)))
+			n = first + (i + 1) * PROF_CAPTURE_CHUNK;
 	}
 	return n;
 }

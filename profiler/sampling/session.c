@@ -36,7 +36,7 @@ struct session {
 	/* How the walks of deferred samples ended: since the start, and at the last snapshot. */
 	uint64_t deferred_ends[PROF_UNWIND_NR_ENDS];
 	uint64_t deferred_ends_then[PROF_UNWIND_NR_ENDS];
-	struct prof_deferred_sample **walking; /* the samples of the snapshot being built */
+	struct deferred_walked **walking; /* the deferred samples of the snapshot being built */
 
 	char host[PROFILE_HOST_MAX];
 };
@@ -133,6 +133,13 @@ out_free:
 	session__free(s);
 	return err;
 }
+
+/*
+ * Deferred samples are walked this long after they were taken: their process's mappings
+ * and its binaries' tables are loaded by then (the dynamic loader maps libraries after
+ * exec; a table is built on the first sample of its binary).
+ */
+#define DEFERRED_WALK_DELAY_NS 200000000ull
 
 /* Exited images kept this long after their exit, for the events still on their way. */
 #define JOURNAL_REAP_DELAY_NS 2000000000ull
@@ -301,6 +308,20 @@ int session__start(struct session *s)
 	return sampler__start(s->sampler);
 }
 
+/* deferred_walk_fn: @d's user stack, through the mappings of its process image. */
+static void walk_deferred(void *ctx, const struct prof_deferred_sample *d,
+			  struct prof_user_stack *stack)
+{
+	struct session *s = ctx;
+	const struct proc_entry *proc = proc_table__lookup(s->procs, d->key.proc_gen, d->key.tgid);
+	struct captured_stack cs = {
+		.ip = d->ip, .sp = d->sp, .bp = d->bp, .bytes = d->stack, .size = d->stack_bytes
+	};
+
+	unwind_loader__walk(s->unwinder, d->key.tgid, proc ? proc->maps : NULL, &cs, stack);
+	s->deferred_ends[stack->end < PROF_UNWIND_NR_ENDS ? stack->end : PROF_UNWIND_DEPTH]++;
+}
+
 int session__poll(struct session *s, int timeout_ms)
 {
 	int ret = sampler__poll(s->sampler, timeout_ms);
@@ -308,6 +329,9 @@ int session__poll(struct session *s, int timeout_ms)
 
 	read_journal(s);
 	proc_table__refresh(s->procs, now, false);
+	/* Walked while their processes likely run, then kept as frames (not stack bytes). */
+	if (s->deferred && s->unwinder)
+		deferred_queue__walk(s->deferred, now - DEFERRED_WALK_DELAY_NS, walk_deferred, s);
 	/* Reaping walks every image: once a second is enough. */
 	if (s->journal && now - s->journal_reaped_ns > NSEC_PER_SEC) {
 		mapping_journal__reap(s->journal, now - JOURNAL_REAP_DELAY_NS);
@@ -333,20 +357,17 @@ static void counters_delta(const struct prof_sample_counters *now,
 		d[i] = a[i] - b[i];
 }
 
-/* walked_samples.get: deferred sample @i of the snapshot, unwound. */
-static int walk_deferred(void *ctx, size_t i, struct prof_sample_key *key,
-			 struct prof_user_stack *stack)
+/* walked_samples.get: deferred sample @i of the snapshot, walked. */
+static int get_deferred(void *ctx, size_t i, struct prof_sample_key *key,
+			struct prof_user_stack *stack)
 {
 	struct session *s = ctx;
-	const struct prof_deferred_sample *d = s->walking[i];
-	const struct proc_entry *proc = proc_table__lookup(s->procs, d->key.proc_gen, d->key.tgid);
-	struct captured_stack cs = {
-		.ip = d->ip, .sp = d->sp, .bp = d->bp, .bytes = d->stack, .size = d->stack_bytes
-	};
+	const struct deferred_walked *w = s->walking[i];
 
-	unwind_loader__walk(s->unwinder, d->key.tgid, proc ? proc->maps : NULL, &cs, stack);
-	s->deferred_ends[stack->end < PROF_UNWIND_NR_ENDS ? stack->end : PROF_UNWIND_DEPTH]++;
-	*key = d->key;
+	*key = w->key;
+	stack->nr = w->nr;
+	stack->end = w->end;
+	memcpy(stack->ips, w->ips, w->nr * sizeof(w->ips[0]));
 	return 0;
 }
 
@@ -359,14 +380,14 @@ static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration
 		.duration_ns = duration_ns,
 		.period_ns = NSEC_PER_SEC / s->opts.sampling->frequency,
 	};
-	struct walked_samples walked = { .get = walk_deferred, .ctx = s };
+	struct walked_samples walked = { .get = get_deferred, .ctx = s };
 	struct sample_clock clock;
 	long n = 0;
 	int err;
 
 	if (s->deferred && s->unwinder) {
 		n = deferred_queue__take(s->deferred, sampler__read_buffer(s->sampler),
-					 &s->walking);
+					 walk_deferred, s, &s->walking);
 		if (n < 0)
 			return n;
 		walked.n = n;

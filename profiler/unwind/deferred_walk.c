@@ -43,11 +43,14 @@ static const struct deferred_mapping *mapping_of(const struct walk *w, uint64_t 
 }
 
 /* The last row at or below the ELF address @vaddr, or NULL (find_row()). */
-static const struct prof_unwind_row *row_of(const struct deferred_mapping *m, uint64_t vaddr)
+static const struct prof_unwind_row *row_of(const struct deferred_mapping *m, uint64_t vaddr,
+					    struct prof_unwind_row *found)
 {
 	uint64_t rel;
 	size_t lo = 0, hi = m->nr_rows;
 
+	if (!m->rows)
+		return m->find_row(m->ctx, vaddr, found) ? found : NULL;
 	if (!m->nr_rows || vaddr < m->base || vaddr - m->base > 0xffffffffull)
 		return NULL;
 	rel = vaddr - m->base;
@@ -135,10 +138,11 @@ static int step_frame(struct walk *w)
 {
 	const struct deferred_mapping *m = mapping_of(w, w->pc);
 	const struct prof_unwind_row *row;
+	struct prof_unwind_row found;
 
-	if (!m || !m->rows)
+	if (!m || (!m->rows && !m->find_row))
 		return step_frame_pointer(w);
-	row = row_of(m, w->pc - (w->return_address ? 1 : 0) - m->bias);
+	row = row_of(m, w->pc - (w->return_address ? 1 : 0) - m->bias, &found);
 	return row ? step_row(w, row) : PROF_UNWIND_NO_ROW;
 }
 

@@ -12,14 +12,25 @@
 
 #include "unwind_abi.h"
 
-/* An executable mapping, as prof_unwind_mapping, with its table's rows; all borrowed. */
+/*
+ * The row for the ELF address @vaddr of a mapping's table, found by its owner (@ctx is the
+ * mapping's): copied into @row, returning 1; 0 when no row holds it.
+ */
+typedef int (*deferred_find_row_fn)(void *ctx, uint64_t vaddr, struct prof_unwind_row *row);
+
+/*
+ * An executable mapping, as prof_unwind_mapping, with its table: the rows, or a function
+ * that finds them (asked only for the mappings a walk goes through); all borrowed.
+ */
 struct deferred_mapping {
 	uint64_t start; /* [start, end): ELF vaddr + bias */
 	uint64_t end;
 	uint64_t bias;
 	uint64_t base;			    /* the table's: row pcs are relative to it */
-	const struct prof_unwind_row *rows; /* sorted by pc; NULL: no table (frame pointers) */
+	const struct prof_unwind_row *rows; /* sorted by pc; NULL: see find_row */
 	uint32_t nr_rows;
+	deferred_find_row_fn find_row; /* without rows; NULL too: no table (frame pointers) */
+	void *ctx;
 };
 
 /* A sample's user registers and the stack bytes [sp, sp + size) read with it; borrowed. */

@@ -20,8 +20,13 @@
 
 #define ROW_BATCH 65536 /* rows written to the kernel at a time */
 #define IDLE_KEEP_NS (30 * 1000000000ull)
-/* Rows copied from the kernel for walks in user space, at most (4 MiB). */
+/*
+ * Rows copied from the kernel for walks in user space, at most (4 MiB), from tables of at
+ * most COPIED_TABLE_MAX rows: a larger table (a compiler's, a JIT runtime's) is searched in
+ * the kernel's map a row at a time, which costs a few system calls a frame and no memory.
+ */
 #define COPIED_ROWS_MAX (1u << 19)
+#define COPIED_TABLE_MAX (1u << 17)
 
 /*
  * A binary the walker may need: its table in the kernel, or the fact that it has none.
@@ -44,7 +49,14 @@ struct loaded_table {
 	uint32_t nr_rows;
 	uint64_t base;		      /* the table's (struct prof_unwind_table) */
 	struct prof_unwind_row *copy; /* the rows read back for user-space walks, or NULL */
+	uint64_t copy_used;	      /* the walk that used the copy last: the oldest goes first */
 	bool walking;		      /* used by the walk in progress: its copy stays */
+};
+
+/* A mapping of the walk in progress: the table its rows are found in. */
+struct walk_table {
+	struct unwind_loader *loader;
+	long index; /* in tables, -1 for none */
 };
 
 /* What a process was given, to release when it is read again or forgotten. */
@@ -68,7 +80,8 @@ struct unwind_loader {
 	bool warned_budget;
 	uint64_t copied_rows;		    /* rows in loaded_table.copy, all tables */
 	struct deferred_mapping *walk_maps; /* PROF_UNWIND_MAX_MAPPINGS, for unwind_loader__walk */
-	long *walk_tables;		    /* their indexes in tables, -1 for none */
+	struct walk_table *walk_tables;	    /* theirs */
+	uint64_t walks;			    /* unwind_loader__walk() calls so far */
 	struct unwind_loader_stats stats;
 };
 
@@ -489,14 +502,22 @@ static const struct prof_unwind_row *copied_rows(struct unwind_loader *l, struct
 	__u32 count = lt->nr_rows, prev = lt->first_row - 1;
 	__u32 *keys;
 
-	if (lt->copy || lt->id == PROF_NO_TABLE || !lt->nr_rows || lt->nr_rows > COPIED_ROWS_MAX)
+	if (lt->copy || lt->id == PROF_NO_TABLE || !lt->nr_rows || lt->nr_rows > COPIED_TABLE_MAX)
 		return lt->copy;
-	if (l->copied_rows + lt->nr_rows > COPIED_ROWS_MAX)
-		for (size_t i = 0; i < l->ntables; i++)
-			if (!l->tables[i].walking)
-				drop_copy(l, &l->tables[i]);
-	if (l->copied_rows + lt->nr_rows > COPIED_ROWS_MAX)
-		return NULL;
+	/* Room: the copies used longest ago go. */
+	while (l->copied_rows + lt->nr_rows > COPIED_ROWS_MAX) {
+		struct loaded_table *oldest = NULL;
+
+		for (size_t i = 0; i < l->ntables; i++) {
+			struct loaded_table *t = &l->tables[i];
+
+			if (t->copy && !t->walking && (!oldest || t->copy_used < oldest->copy_used))
+				oldest = t;
+		}
+		if (!oldest)
+			return NULL;
+		drop_copy(l, oldest);
+	}
 	lt->copy = malloc((size_t)lt->nr_rows * sizeof(*lt->copy));
 	keys = malloc((size_t)lt->nr_rows * sizeof(*keys));
 	if (!lt->copy || !keys)
@@ -524,39 +545,90 @@ out_fail:
 	return NULL;
 }
 
+/* The last row at or below @rel in the kernel's rows of @lt, a row at a time. */
+static int kernel_row(const struct unwind_loader *l, const struct loaded_table *lt, uint32_t rel,
+		      struct prof_unwind_row *row)
+{
+	uint32_t lo = 0, hi = lt->nr_rows, key;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		key = lt->first_row + mid;
+		if (bpf_map_lookup_elem(l->maps.rows_fd, &key, row))
+			return 0;
+		if (row->pc <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	key = lt->first_row + lo - 1;
+	return lo && !bpf_map_lookup_elem(l->maps.rows_fd, &key, row);
+}
+
+/* deferred_find_row_fn: through a copy of the table, or the kernel's rows. */
+static int walk_table__find_row(void *ctx, uint64_t vaddr, struct prof_unwind_row *row)
+{
+	const struct walk_table *wt = ctx;
+	struct unwind_loader *l = wt->loader;
+	struct loaded_table *lt = &l->tables[wt->index];
+	const struct prof_unwind_row *rows;
+	uint32_t lo = 0, hi = lt->nr_rows, rel;
+
+	if (!lt->nr_rows || vaddr < lt->base || vaddr - lt->base > UINT32_MAX)
+		return 0;
+	rel = (uint32_t)(vaddr - lt->base);
+	rows = copied_rows(l, lt);
+	if (!rows)
+		return kernel_row(l, lt, rel, row);
+	lt->copy_used = l->walks;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (rows[mid].pc <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return 0;
+	*row = rows[lo - 1];
+	return 1;
+}
+
 void unwind_loader__walk(struct unwind_loader *l, uint32_t tgid, const struct proc_maps *maps,
 			 const struct captured_stack *cs, struct prof_user_stack *out)
 {
 	size_t n = maps ? proc_maps__count(maps) : 0, nmaps = 0;
 
+	l->walks++;
 	for (size_t i = 0; i < n && nmaps < PROF_UNWIND_MAX_MAPPINGS; i++) {
 		const struct proc_map *map = proc_maps__get(maps, i);
 		struct deferred_mapping *m = &l->walk_maps[nmaps];
-		struct loaded_table *lt;
-		long index = -1;
+		struct walk_table *wt = &l->walk_tables[nmaps];
 		uint64_t bias = 0;
 
 		if (!walker_wants(map))
 			continue;
 		*m = (struct deferred_mapping){ .start = map->start, .end = map->end };
+		*wt = (struct walk_table){ .loader = l, .index = -1 };
 		if (map->kind == PROC_MAP_FILE || map->kind == PROC_MAP_VDSO)
-			index = use_table(l, tgid, map, &bias);
-		l->walk_tables[nmaps++] = index;
-		if (index < 0)
+			wt->index = use_table(l, tgid, map, &bias);
+		nmaps++;
+		if (wt->index < 0 || l->tables[wt->index].id == PROF_NO_TABLE)
 			continue;
-		lt = &l->tables[index];
-		lt->walking = true;
+		l->tables[wt->index].walking = true;
 		m->bias = bias;
-		m->rows = copied_rows(l, lt);
-		m->nr_rows = m->rows ? lt->nr_rows : 0;
-		m->base = lt->base;
+		m->base = l->tables[wt->index].base;
+		m->find_row = walk_table__find_row;
+		m->ctx = wt;
 	}
 	deferred_walk(l->walk_maps, nmaps, cs, out);
 	/* Tables loaded for this walk stay idle a while, for the next sample of the binary. */
 	for (size_t i = 0; i < nmaps; i++) {
-		if (l->walk_tables[i] < 0)
+		if (l->walk_tables[i].index < 0)
 			continue;
-		l->tables[l->walk_tables[i]].walking = false;
-		put_table(l, l->walk_tables[i]);
+		l->tables[l->walk_tables[i].index].walking = false;
+		put_table(l, l->walk_tables[i].index);
 	}
 }

@@ -2,6 +2,7 @@
 #include "dso.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,16 @@
 
 /* Inline chains are a handful deep; deeper ones are cut. */
 #define DSO_MAX_CHAIN 64
+
+int dso__dup_fd(const struct dso *dso)
+{
+	int fd;
+
+	if (dso->fd < 0)
+		return -EBADF;
+	fd = fcntl(dso->fd, F_DUPFD_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
 
 struct dso *dso__new(struct dso_shared *shared, const char *path, int fd, const struct stat *st)
 {

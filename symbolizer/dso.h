@@ -35,6 +35,12 @@ struct dso_frame {
  */
 bool dso__same_file(const struct dso *dso, const struct stat *st);
 
+/*
+ * A new descriptor (O_CLOEXEC) of the file @dso holds open, for another reader of the same
+ * file (its unwind table): until dso__load() closes it, even once the process exited or the
+ * file was deleted. Returns it, or -EBADF when the dso holds none, or -errno.
+ */
+int dso__dup_fd(const struct dso *dso);
 /* Path given when the dso was created; borrowed, valid until the dso is freed. */
 const char *dso__path(const struct dso *dso);
 

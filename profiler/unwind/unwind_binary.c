@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "unwind_binary.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dso.h"
 #include "proc_maps.h"
 #include "vdso.h"
 
@@ -24,7 +26,10 @@ int unwind_binary__open(uint32_t tgid, const struct proc_map *map, struct unwind
 	int err;
 
 	memset(bin, 0, sizeof(*bin));
-	bin->fd = proc_map__open("/proc", tgid, map);
+	/* The file the snapshot found (by device and inode) and holds, if it still does. */
+	bin->fd = map->dso ? dso__dup_fd(map->dso) : -EBADF;
+	if (bin->fd < 0)
+		bin->fd = proc_map__open("/proc", tgid, map);
 	if (bin->fd < 0)
 		return bin->fd;
 	err = elf_image__open(bin->fd, &bin->image);

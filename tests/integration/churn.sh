@@ -60,17 +60,19 @@ churn_record() {
 }
 
 # churn_metrics FILE COMM FILES LEAF CHAIN: "samples user rooted named leaf chain notable
-# probing" for COMM in FILE: samples; those with user frames (but CPU feature probing); the
-# shares of those rooted and named
+# probing gone" for COMM in FILE: samples; those with user frames (but CPU feature probing,
+# and those taken in execve or exit once the user stack was gone: no unwinder can read a
+# stack that is no longer mapped); the shares of those rooted and named
 # (FILES: an ERE of the workload's own file names, whose offsets count as unnamed); samples
 # through LEAF and the share of them that match CHAIN (an ERE on ";f1;...;fn;", root first,
 # the _[k] and _[i] suffixes removed); the share of "[incomplete: no unwind table]"; the
-# samples in CPU feature probing, left out of the shares.
+# samples in CPU feature probing, and those of a gone stack, left out of the shares.
 churn_metrics() {
 	local probe='(^|;)(init_cpu_features|handle_(amd|intel|zhaoxin)|update_active|'
 	probe+='get_(common|extended)_indices|dl_init_cacheinfo)[.;_]'
+	local gone='^\[incomplete: stack unreadable\];.*;(bprm_execve|do_exit)_\[k\](;|$)'
 	awk -v c="$2" -v files="$3" -v leaf="$4" -v chain="$5" -v ld="${CHURN_LDSO:-}" \
-		-v ldentry="${CHURN_LDSO_ENTRY:-0}" -v probe="$probe" '
+		-v ldentry="${CHURN_LDSO_ENTRY:-0}" -v probe="$probe" -v gone="$gone" '
 	function hex(h,   i, v) {
 		sub(/^0x/, "", h)
 		for (i = 1; i <= length(h); i++)
@@ -98,6 +100,10 @@ churn_metrics() {
 			probing += n
 			next
 		}
+		if (s ~ gone) {
+			gonestack += n
+			next
+		}
 		user += n
 		if (entry(f[1]) && index(s, "[incomplete") == 0)
 			rooted += n
@@ -121,7 +127,7 @@ churn_metrics() {
 	function share(x, of) { return sprintf("%.4f", of ? x / of : 0) }
 	END {
 		print all + 0, user + 0, share(rooted, user), share(named, user), inleaf + 0,
-			share(chained, inleaf), share(notable, user), probing + 0
+			share(chained, inleaf), share(notable, user), probing + 0, gonestack + 0
 	}' "$1"
 }
 
@@ -140,7 +146,8 @@ churn_misses() {
 churn_expect() {
 	local m
 	read -r -a m <<<"$(churn_metrics "$1" "$2" "$3" "$4" "$5")"
-	echo "$2: ${m[0]} samples, ${m[1]} with user frames (${m[7]} more in CPU feature probing):" \
+	echo "$2: ${m[0]} samples, ${m[1]} with user frames (${m[7]} more in CPU feature probing," \
+		"${m[8]} in execve or exit with the user stack gone):" \
 		"rooted ${m[2]}, named ${m[3]}, no unwind table ${m[6]}; ${m[4]} in $4, ${m[5]} of them" \
 		"the known chain"
 	if [ "${m[1]}" -lt 50 ]; then
@@ -164,15 +171,19 @@ churn_expect() {
 	fi
 }
 
-# churn_expect_known FILE: the run summary (FILE.err) must say that no process exited
-# before its mappings were read (no such line: none did); sets failed=1 otherwise.
+# churn_expect_known FILE: the run summary (FILE.err) must say that at most
+# CHURN_UNKNOWN_MAX processes exited before their mappings were read (no such line: none
+# did); sets failed=1 otherwise. The figure counts every process of the host, the test
+# machine's own among them: the workload's are checked by their names above.
+CHURN_UNKNOWN_MAX=5
 churn_expect_known() {
 	local n
 	n=$(sed -n 's/.* \([0-9][0-9]*\) processes exited before their mappings were read.*/\1/p' \
 		"$1.err" | head -n 1)
 	echo "summary: ${n:-0} processes exited before their mappings were read;" \
 		"$(grep -o '^unwinding[^;]*' "$1.err")"
-	[ "${n:-0}" = 0 ] || { echo "  exited before their mappings were read: $n > 0"; failed=1; }
+	[ "${n:-0}" -le "$CHURN_UNKNOWN_MAX" ] ||
+		{ echo "  exited before their mappings were read: $n > $CHURN_UNKNOWN_MAX"; failed=1; }
 }
 
 # churn_copy NAME [PROGRAM]: a copy of PROGRAM (default churn_burn) as $WORK/NAME, the

@@ -81,8 +81,8 @@ const char *dso_image__find_symbol(const struct dso_image *image, uint64_t vaddr
 
 /*
  * The DWARF inline chain at @vaddr into @out[0..@cap), innermost first (dwarf_lines.h;
- * strings borrowed while the image is). Returns the number of frames, 0 without DWARF for
- * @vaddr. Malformed DWARF is counted once, under @path when it is the binary's.
+ * strings borrowed until the next call: past a bound, what libdw read of the units is
+ * dropped and read again). Returns the number of frames, 0 without DWARF for @vaddr. Malformed DWARF is counted once, under @path when it is the binary's.
  */
 int dso_image__find_lines(struct dso_image *image, const char *path, uint64_t vaddr,
 			  struct dwarf_frame *out, size_t cap);

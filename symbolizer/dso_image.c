@@ -33,6 +33,7 @@ struct dso_images {
 	struct dso_image *buckets[DSO_IMAGE_BUCKETS];
 	struct debuginfo_finder *finder; /* borrowed; NULL: no separate debug files */
 	uint64_t bad_debuginfo;
+	size_t lines_max; /* DSO_DWARF_LINES_MAX unless set */
 };
 
 /* Freed with the last dso that reads it. */
@@ -59,7 +60,16 @@ struct dso_image {
 
 struct dso_images *dso_images__new(void)
 {
-	return calloc(1, sizeof(struct dso_images));
+	struct dso_images *images = calloc(1, sizeof(struct dso_images));
+
+	if (images)
+		images->lines_max = DSO_DWARF_LINES_MAX;
+	return images;
+}
+
+void dso_images__set_lines_limit(struct dso_images *images, size_t bytes)
+{
+	images->lines_max = bytes;
 }
 
 void dso_images__free(struct dso_images *images)
@@ -508,7 +518,7 @@ int dso_image__find_lines(struct dso_image *image, const char *path, uint64_t va
 	int n;
 
 	if (image->lines &&
-	    dwarf_lines__size(image->lines) - image->lines_base > DSO_DWARF_LINES_MAX)
+	    dwarf_lines__size(image->lines) - image->lines_base > image->images->lines_max)
 		image__restart_dwarf(image, path);
 	if (!image->lines)
 		return 0;

@@ -35,6 +35,8 @@ void dso_images__free(struct dso_images *images);
  * outlive @images). Without one, only what the binaries hold themselves is read.
  */
 void dso_images__set_debuginfo(struct dso_images *images, struct debuginfo_finder *finder);
+/* Bytes of units a binary's DWARF may hold before it is read again (see dso_image.c). */
+void dso_images__set_lines_limit(struct dso_images *images, size_t bytes);
 
 /*
  * Debug information that could not be used, each file counted once: malformed DWARF or

@@ -88,8 +88,9 @@ const char *dso__find_symbol(struct dso *dso, uint64_t vaddr, uint64_t *start);
  * dwarf_lines.h for the lines), the outermost named after the ELF symbol when there is one;
  * or with the ELF symbol alone, without a line, when no DWARF covers @vaddr. Loads the dso
  * and its debug file on first use. Returns the number of frames, 0 when nothing names
- * @vaddr, or -EINVAL when @cap is 0. Strings are borrowed, valid while the caller holds its
- * reference on @dso.
+ * @vaddr, or -EINVAL when @cap is 0. Strings are borrowed, valid until the next call on any
+ * dso (a file's DWARF may then be read again from the start, see dso_image.c) while the
+ * caller holds its reference on @dso.
  */
 int dso__find_frames(struct dso *dso, uint64_t vaddr, struct dso_frame *out, size_t cap);
 

@@ -97,6 +97,11 @@ void dso_cache__set_idle_limit(struct dso_cache *cache, size_t bytes)
 		cache__evict_oldest(cache);
 }
 
+void dso_cache__set_dwarf_limit(struct dso_cache *cache, size_t bytes)
+{
+	dso_images__set_lines_limit(cache->shared.images, bytes);
+}
+
 void dso_cache__free(struct dso_cache *cache)
 {
 	if (!cache)

@@ -28,6 +28,11 @@ struct dso_cache *dso_cache__new(void);
  * what they hold (64 MiB unless set); a long-running agent keeps less.
  */
 void dso_cache__set_idle_limit(struct dso_cache *cache, size_t bytes);
+/*
+ * What libdw read of a binary's units (line tables, DIEs), beyond the bare index, is dropped
+ * and read again past @bytes (16 MiB unless set), whether the binary is in use or idle.
+ */
+void dso_cache__set_dwarf_limit(struct dso_cache *cache, size_t bytes);
 /* NULL-safe. Every dso taken from @cache must have been put first; idle ones are freed. */
 void dso_cache__free(struct dso_cache *cache);
 

@@ -21,11 +21,19 @@
 /* MiniDebugInfo is a few hundred KiB compressed, a few MiB decompressed. */
 #define DSO_MINIDEBUG_MAX_IN (64u << 20)
 #define DSO_MINIDEBUG_MAX_OUT (512u << 20)
+/*
+ * libdw keeps each unit's line table and DIEs it read until the end of its Dwarf: a binary
+ * mapped for days (a big libpython, libc's debug file) would end up with all of them. Past
+ * this many bytes of them (dwarf_lines__size() beyond the bare index), the DWARF is started
+ * again from the sections still in memory; the symbolizer keeps the names found so far.
+ */
+#define DSO_DWARF_LINES_MAX (16u << 20)
 
 struct dso_images {
 	struct dso_image *buckets[DSO_IMAGE_BUCKETS];
 	struct debuginfo_finder *finder; /* borrowed; NULL: no separate debug files */
 	uint64_t bad_debuginfo;
+	size_t lines_max; /* DSO_DWARF_LINES_MAX unless set */
 };
 
 /* Freed with the last dso that reads it. */
@@ -45,13 +53,23 @@ struct dso_image {
 	Dwarf *dwarf;
 	struct dwarf_lines *lines;
 	size_t dwarf_bytes; /* DWARF sections held in memory */
+	size_t lines_base;  /* dwarf_lines__size() of the index before any unit was read */
 	bool debug_done;    /* the debug file was looked for, MiniDebugInfo read */
 	bool bad_counted;   /* counted once in bad_debuginfo */
 };
 
 struct dso_images *dso_images__new(void)
 {
-	return calloc(1, sizeof(struct dso_images));
+	struct dso_images *images = calloc(1, sizeof(struct dso_images));
+
+	if (images)
+		images->lines_max = DSO_DWARF_LINES_MAX;
+	return images;
+}
+
+void dso_images__set_lines_limit(struct dso_images *images, size_t bytes)
+{
+	images->lines_max = bytes;
 }
 
 void dso_images__free(struct dso_images *images)
@@ -454,6 +472,8 @@ int dso_image__load_debug(struct dso_image *image, const char *path, struct debu
 	image->minidebug_len = 0;
 	if (!err && image->dwarf) {
 		err = dwarf_lines__open(image->dwarf, &image->lines);
+		if (!err)
+			image->lines_base = dwarf_lines__size(image->lines);
 		if (!err &&
 		    (!dwarf_lines__units(image->lines) || dwarf_lines__errors(image->lines)))
 			image__count_bad(image, image__dwarf_path(image, path), "malformed DWARF");
@@ -468,11 +488,38 @@ const char *dso_image__find_symbol(const struct dso_image *image, uint64_t vaddr
 	return elf_symbols__find(image->symbols, vaddr, start);
 }
 
+/*
+ * Drops what libdw and the index read of the units and starts them again from the sections
+ * read at first, which stay with the Elf: memory back to what the first lookup needed.
+ */
+static void image__restart_dwarf(struct dso_image *image, const char *path)
+{
+	Elf *elf = dwarf_getelf(image->dwarf);
+	size_t bytes = image->dwarf_bytes;
+
+	pr_debug("%s: DWARF read again, its %zu KiB of units read so far forgotten\n",
+		 image__dwarf_path(image, path),
+		 (dwarf_lines__size(image->lines) - image->lines_base) >> 10);
+	image__free_dwarf(image);
+	image->dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	if (!image->dwarf)
+		return;
+	if (dwarf_lines__open(image->dwarf, &image->lines)) {
+		image__free_dwarf(image);
+		return;
+	}
+	image->lines_base = dwarf_lines__size(image->lines);
+	image->dwarf_bytes = bytes;
+}
+
 int dso_image__find_lines(struct dso_image *image, const char *path, uint64_t vaddr,
 			  struct dwarf_frame *out, size_t cap)
 {
 	int n;
 
+	if (image->lines &&
+	    dwarf_lines__size(image->lines) - image->lines_base > image->images->lines_max)
+		image__restart_dwarf(image, path);
 	if (!image->lines)
 		return 0;
 	n = dwarf_lines__find(image->lines, vaddr, out, cap);

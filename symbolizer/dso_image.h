@@ -35,6 +35,8 @@ void dso_images__free(struct dso_images *images);
  * outlive @images). Without one, only what the binaries hold themselves is read.
  */
 void dso_images__set_debuginfo(struct dso_images *images, struct debuginfo_finder *finder);
+/* Bytes of units a binary's DWARF may hold before it is read again (see dso_image.c). */
+void dso_images__set_lines_limit(struct dso_images *images, size_t bytes);
 
 /*
  * Debug information that could not be used, each file counted once: malformed DWARF or
@@ -81,8 +83,8 @@ const char *dso_image__find_symbol(const struct dso_image *image, uint64_t vaddr
 
 /*
  * The DWARF inline chain at @vaddr into @out[0..@cap), innermost first (dwarf_lines.h;
- * strings borrowed while the image is). Returns the number of frames, 0 without DWARF for
- * @vaddr. Malformed DWARF is counted once, under @path when it is the binary's.
+ * strings borrowed until the next call: past a bound, what libdw read of the units is
+ * dropped and read again). Returns the number of frames, 0 without DWARF for @vaddr. Malformed DWARF is counted once, under @path when it is the binary's.
  */
 int dso_image__find_lines(struct dso_image *image, const char *path, uint64_t vaddr,
 			  struct dwarf_frame *out, size_t cap);

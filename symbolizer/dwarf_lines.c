@@ -19,6 +19,12 @@
 #define DWARF_MAX_FUNCS (1u << 22)
 /* Units whose ranges overlap the one found are looked at too, this many. */
 #define DWARF_OVERLAP_SCAN 8
+/*
+ * What libdw holds for each row of a unit's line table once read (the row, its place in
+ * the sorted table, the list it was decoded into), counted so that a binary's size is not
+ * a fraction of what it holds: the idle list's bound is in these bytes.
+ */
+#define DWARF_LINE_BYTES 64
 
 /* An address range of a compile unit or of a top-level function. */
 struct dwarf_range {
@@ -296,9 +302,12 @@ static void unit__load(struct dwarf_lines *dl, struct dwarf_unit *unit)
 	size_t nr_lines;
 
 	/* libdw keeps the table it reads here for every later lookup in the unit. */
-	if (dwarf_hasattr(&unit->die, DW_AT_stmt_list) &&
-	    dwarf_getsrclines(&unit->die, &lines, &nr_lines))
-		dl->nr_errors++;
+	if (dwarf_hasattr(&unit->die, DW_AT_stmt_list)) {
+		if (dwarf_getsrclines(&unit->die, &lines, &nr_lines))
+			dl->nr_errors++;
+		else
+			dl->bytes += nr_lines * DWARF_LINE_BYTES;
+	}
 	if (unit__scan(unit, &unit->die, false, 0)) {
 		/* Half a tree could name the wrong function: keep the line table only. */
 		unit__release(unit);

@@ -57,7 +57,7 @@ size_t dwarf_lines__units(const struct dwarf_lines *dl);
  * table could not be read (units are read lazily, so this can grow with lookups).
  */
 size_t dwarf_lines__errors(const struct dwarf_lines *dl);
-/* Bytes held by the index (not by libdw), for memory accounting. */
+/* Bytes held by the index and (estimated) the line tables libdw read for it. */
 size_t dwarf_lines__size(const struct dwarf_lines *dl);
 
 #endif

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -202,6 +204,16 @@ int symbolizer__snapshot_of(struct symbolizer *sym, int pid, const struct proc_m
 	if (!err)
 		symbolizer__set_root(sym, pid, *out);
 	return err;
+}
+
+bool symbolizer__process_exists(const struct symbolizer *sym, int pid)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%d", sym->proc_root, pid);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return true;
+	return faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
 }
 
 static const char *path__basename(const char *path)

@@ -92,6 +92,11 @@ void symbolizer__free(struct symbolizer *sym);
  * (a pid <= 0 does not).
  */
 int symbolizer__snapshot(struct symbolizer *sym, int pid, struct proc_maps **out);
+/*
+ * Whether process @pid exists in the symbolizer's procfs (a zombie does). An error other
+ * than the process's absence counts as existing: callers forget what is surely gone only.
+ */
+bool symbolizer__process_exists(const struct symbolizer *sym, int pid);
 
 /*
  * The same from mappings known otherwise (recorded by the kernel as they were made): see

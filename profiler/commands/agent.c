@@ -221,6 +221,7 @@ static void add_totals(struct agent *a, uint64_t samples, uint64_t lost, bool st
 /* Closes the current interval: its profile goes to the store and the uploader. */
 static void close_interval(struct agent *a)
 {
+	struct session_stats stats = { 0 };
 	struct interval_result r;
 	char name[STORE_NAME_MAX];
 	void *raw = NULL;
@@ -250,9 +251,15 @@ static void close_interval(struct agent *a)
 		add_totals(a, total, lost, false);
 		goto out_free;
 	}
-	pr_debug("interval of %.1f s: %llu samples, %llu keys, %zu processes held\n",
+	/* The counters may fail to read; the process table's figures are there all the same. */
+	if (log__level() >= LOG_DEBUG)
+		session__stats(a->session, &stats);
+	pr_debug("interval of %.1f s: %llu samples, %llu keys, %zu processes held; images "
+		 "evicted so far %llu (%llu left by exec, %llu gone without an exit event)\n",
 		 (r.end_ns - r.start_ns) * 1e-9, (unsigned long long)total,
-		 (unsigned long long)r.snap.build.keys, session__process_count(a->session));
+		 (unsigned long long)r.snap.build.keys, session__process_count(a->session),
+		 (unsigned long long)stats.procs.evicted, (unsigned long long)stats.procs.replaced,
+		 (unsigned long long)stats.procs.gone);
 	stored = a->store && !store_interval(a, &r, raw, len, name);
 	add_totals(a, total, lost, stored || !a->store);
 	if (stored) {

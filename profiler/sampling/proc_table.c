@@ -330,6 +330,24 @@ void proc_table__refresh(struct proc_table *table, uint64_t now_ns, bool all)
 	table->nr_pending = kept;
 }
 
+/*
+ * A new image of @tgid ends the ones before it: an exec replaced them, or the process exited
+ * (its exit lost) and its number was reused. Only the newest image's exit is ever reported,
+ * so without this every image a process leaves by exec would be held for good, and with it
+ * the files it maps. Its samples may still come this interval: it is evicted as if exited.
+ */
+static void retire_images(struct proc_table *table, uint32_t tgid)
+{
+	for (size_t i = 0; i < table->nslots; i++) {
+		struct proc_slot *slot = &table->slots[i];
+
+		if (slot->tgid == tgid && !slot->exited_epoch) {
+			slot->exited_epoch = table->epoch;
+			table->stats.replaced++;
+		}
+	}
+}
+
 void proc_table__on_event(struct proc_table *table, const struct prof_proc_event *event,
 			  uint64_t now_ns)
 {
@@ -356,6 +374,7 @@ void proc_table__on_event(struct proc_table *table, const struct prof_proc_event
 	}
 	if (slot)
 		return;
+	retire_images(table, event->tgid);
 	slot = slot_insert(table, gen, event->tgid);
 	if (!slot) {
 		pr_warn("out of memory recording process %u\n", event->tgid);
@@ -398,10 +417,30 @@ const struct proc_entry *proc_table__lookup(struct proc_table *table, uint32_t g
 	return entry;
 }
 
+/*
+ * Marks exited the images of processes gone without an exit event: one sampled while it
+ * exits, after its exit was reported, is seen again and never reported gone. Their unwind
+ * tables go too.
+ */
+static void find_gone(struct proc_table *table)
+{
+	for (size_t i = 0; i < table->nslots; i++) {
+		struct proc_slot *slot = &table->slots[i];
+
+		if (slot->exited_epoch || symbolizer__process_exists(table->sym, slot->tgid))
+			continue;
+		slot->exited_epoch = table->epoch;
+		table->stats.gone++;
+		if (table->observer.on_exit)
+			table->observer.on_exit(table->observer.ctx, slot->tgid);
+	}
+}
+
 void proc_table__evict(struct proc_table *table)
 {
 	size_t kept = 0;
 
+	find_gone(table);
 	for (size_t i = 0; i < table->nslots; i++) {
 		struct proc_slot *slot = &table->slots[i];
 

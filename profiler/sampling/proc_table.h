@@ -31,6 +31,8 @@ struct proc_table_stats {
 	uint64_t refreshed;    /* images read again after exec, once their libraries were mapped */
 	uint64_t evicted;      /* images of exited processes forgotten (proc_table__evict) */
 	uint64_t from_journal; /* images named from the mapping journal, not /proc */
+	uint64_t replaced;     /* images ended by a newer one of their process (exec, pid reuse) */
+	uint64_t gone;	       /* images of processes found gone without an exit event */
 };
 
 /*

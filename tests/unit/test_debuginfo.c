@@ -619,6 +619,49 @@ static void test_shared_by_build_id(void **state)
 	unlink(copy);
 }
 
+/*
+ * A binary's DWARF read again from the start (its units past the bound) names each address
+ * as before: with a bound of one byte, every lookup after the first starts it again.
+ */
+static void test_dwarf_read_again(void **state)
+{
+	struct dso_frame a[8], b[8];
+	struct dso_cache *cache;
+	struct dso *dso;
+	struct run r;
+	int n;
+
+	(void)state;
+	read_probes(program("dbg_fixture"), &r);
+	cache = dso_cache__new();
+	assert_non_null(cache);
+	dso = open_dso(cache, program("dbg_fixture"), 1);
+	for (size_t i = 0; i < r.nr_probes; i++) {
+		uint64_t vaddr = r.probes[i].vaddr - 1;
+		char *names[8] = { 0 }, *files[8] = { 0 };
+
+		dso_cache__set_dwarf_limit(cache, SIZE_MAX);
+		n = dso__find_frames(dso, vaddr, a, 8);
+		assert_true(n > 0);
+		for (int j = 0; j < n; j++) {
+			names[j] = a[j].name ? strdup(a[j].name) : NULL;
+			files[j] = a[j].file ? strdup(a[j].file) : NULL;
+		}
+		dso_cache__set_dwarf_limit(cache, 1);
+		assert_int_equal(dso__find_frames(dso, vaddr, b, 8), n);
+		assert_int_equal(dso__find_frames(dso, vaddr, b, 8), n);
+		for (int j = 0; j < n; j++) {
+			assert_string_equal(b[j].name ? b[j].name : "", names[j] ? names[j] : "");
+			assert_string_equal(b[j].file ? b[j].file : "", files[j] ? files[j] : "");
+			assert_int_equal(b[j].line, a[j].line);
+			free(names[j]);
+			free(files[j]);
+		}
+	}
+	dso__put(dso);
+	dso_cache__free(cache);
+}
+
 /* Offset and size in the file of the section @name of @path; false when it has none. */
 static bool section_range(const char *path, const char *name, off_t *off, size_t *size)
 {
@@ -984,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_minidebuginfo),
 		cmocka_unit_test(test_cpp_names),
 		cmocka_unit_test(test_shared_by_build_id),
+		cmocka_unit_test(test_dwarf_read_again),
 		cmocka_unit_test(test_garbage_dwarf),
 		cmocka_unit_test(test_truncated_debug_file),
 		cmocka_unit_test(test_elf_notes),

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -60,12 +61,9 @@ static void test_exited_images_are_evicted(void **state)
 	struct fixture *fx = *state;
 	const struct proc_entry *entry;
 
-	/* Generations may arrive a little out of order from different CPUs. */
 	event(fx->table, PROF_PROC_SEEN, 2);
-	event(fx->table, PROF_PROC_SEEN, 1);
-	event(fx->table, PROF_PROC_SEEN, 3);
-	assert_int_equal(proc_table__count(fx->table), 3);
-	entry = proc_table__lookup(fx->table, 1, getpid());
+	assert_int_equal(proc_table__count(fx->table), 1);
+	entry = proc_table__lookup(fx->table, 2, getpid());
 	assert_non_null(entry);
 	assert_string_equal(entry->comm, "test");
 	assert_non_null(entry->maps);
@@ -73,14 +71,67 @@ static void test_exited_images_are_evicted(void **state)
 	event(fx->table, PROF_PROC_EXIT, 2);
 	/* The interval that saw the exit is built after it: the image must still be there. */
 	proc_table__evict(fx->table);
-	assert_int_equal(proc_table__count(fx->table), 3);
+	assert_int_equal(proc_table__count(fx->table), 1);
 	assert_string_equal(proc_table__lookup(fx->table, 2, getpid())->comm, "test");
 	/* Late samples may be in the next interval too; after that it goes. */
 	proc_table__evict(fx->table);
-	assert_int_equal(proc_table__count(fx->table), 2);
+	assert_int_equal(proc_table__count(fx->table), 0);
+	/* A running process stays. */
+	event(fx->table, PROF_PROC_SEEN, 3);
 	for (int i = 0; i < 5; i++)
 		proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 1);
+}
+
+/*
+ * Only the newest image's exit is reported: an exec (or a number reused after a lost exit)
+ * ends the images before it, which go like exited ones, whatever their generations' order.
+ */
+static void test_newer_image_ends_older(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_table_stats stats;
+
+	event(fx->table, PROF_PROC_SEEN, 5);
+	event(fx->table, PROF_PROC_EXEC, 2);
+	event(fx->table, PROF_PROC_EXEC, 9);
+	assert_int_equal(proc_table__count(fx->table), 3);
+	/* Samples of the interval still find the images left by exec. */
+	proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 3);
+	assert_string_equal(proc_table__lookup(fx->table, 5, getpid())->comm, "test");
+	proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 1);
+	assert_non_null(proc_table__lookup(fx->table, 9, getpid()));
+	proc_table__stats(fx->table, &stats);
+	assert_int_equal(stats.replaced, 2);
+	assert_int_equal(stats.evicted, 2);
+}
+
+/* A process gone without an exit event (sampled again while exiting) is forgotten too. */
+static void test_gone_without_exit(void **state)
+{
+	struct fixture *fx = *state;
+	struct prof_proc_event e = { .type = PROF_PROC_SEEN, .proc_gen = 4 };
+	struct proc_table_stats stats;
+	pid_t child = fork();
+
+	assert_true(child >= 0);
+	if (!child)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	e.tgid = child;
+	strcpy(e.comm, "gone");
+	proc_table__on_event(fx->table, &e, 0);
+	event(fx->table, PROF_PROC_SEEN, 4);
 	assert_int_equal(proc_table__count(fx->table), 2);
+	proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 2);
+	proc_table__evict(fx->table);
+	assert_int_equal(proc_table__count(fx->table), 1);
+	assert_string_equal(proc_table__lookup(fx->table, 4, getpid())->comm, "test");
+	proc_table__stats(fx->table, &stats);
+	assert_int_equal(stats.gone, 1);
 }
 
 /*
@@ -199,6 +250,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exited_images_are_evicted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_image_ends_older, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gone_without_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_generation_other_process, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_churn_stays_bounded, setup, teardown),

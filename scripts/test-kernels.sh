@@ -48,7 +48,8 @@ SYSTEMD_SERIES=6.12
 # store, symbolization) does not depend on the kernel, and all of them would take 13 minutes
 # a kernel under TCG.
 TESTS=(test_record_pid test_record_host test_record_kernel test_record_cgroup test_record_command
-	test_unwind_nofp test_unwind_special test_unwind_compare test_agent_store test_churn_lifetimes)
+	test_unwind_nofp test_unwind_special test_unwind_compare test_agent_store test_churn_lifetimes
+	test_record_overlay)
 # Time limits in seconds. Under TCG on 2 CPUs these tests take 10-40 s each (3-4 times the
 # host's time): a test is stopped after TEST_LIMIT (ctest's own limit is 300 s), and a guest
 # gets BOOT_SECS for booting and probes plus TEST_SECS per test; one over its limit fails.

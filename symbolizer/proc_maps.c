@@ -197,24 +197,38 @@ static bool proc__is_dead(const char *proc_root, int pid)
 	return paren && (paren[1] == ' ') && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
+#define PROC_MAP_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+/*
+ * The very file of @map through PROC/PID/map_files (even deleted or in another mount
+ * namespace; needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE). Returns an fd or -errno.
+ */
+static int proc_map__open_mapped(const char *proc_root, int pid, const struct proc_map *map)
+{
+	char path[PATH_MAX + 64];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "%s/%d/map_files/%llx-%llx", proc_root, pid,
+		     (unsigned long long)map->start, (unsigned long long)map->end);
+	if (n <= 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, PROC_MAP_OPEN_FLAGS);
+	return fd >= 0 ? fd : -errno;
+}
+
 int proc_map__open(const char *proc_root, int pid, const struct proc_map *map)
 {
-	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	const int flags = PROC_MAP_OPEN_FLAGS;
 	char path[PATH_MAX + 64];
 	int fd, n;
 
 	/*
-	 * map_files reaches the very file mapped, even deleted or in another mount
-	 * namespace, but needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE); root/ works for
-	 * files still linked in the process's namespace; the plain path is the last resort.
+	 * map_files reaches the very file mapped; root/ works for files still linked in the
+	 * process's namespace; the plain path is the last resort.
 	 */
-	n = snprintf(path, sizeof(path), "%s/%d/map_files/%llx-%llx", proc_root, pid,
-		     (unsigned long long)map->start, (unsigned long long)map->end);
-	if (n > 0 && (size_t)n < sizeof(path)) {
-		fd = open(path, flags);
-		if (fd >= 0)
-			return fd;
-	}
+	fd = proc_map__open_mapped(proc_root, pid, map);
+	if (fd >= 0)
+		return fd;
 	if (!map->deleted) {
 		n = snprintf(path, sizeof(path), "%s/%d/root%s", proc_root, pid, map->path);
 		if (n > 0 && (size_t)n < sizeof(path)) {
@@ -292,6 +306,13 @@ static int proc_map__get_recorded_dso(const struct proc_maps_env *env, int pid,
 	map->dso = dso_cache__find_mapped(env->dsos, map->dev, map->ino);
 	if (map->dso)
 		return 0;
+	/*
+	 * The mapping's own file is taken as it is: on overlayfs (containers) the kernel
+	 * reports the inode of the layer, and fstat() gives the overlay's.
+	 */
+	fd = proc_map__open_mapped(env->proc_root, pid, map);
+	if (fd >= 0)
+		return dso_cache__open(env->dsos, map->dev, map->ino, fd, map->path, &map->dso);
 	fd = proc_map__open(env->proc_root, pid, map);
 	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != map->dev || st.st_ino != map->ino)) {
 		close(fd);

@@ -68,7 +68,9 @@ int proc_maps__read(const struct proc_maps_env *env, int pid, struct proc_maps *
  * records): @maps (@n entries, borrowed for the call; start, end, pgoff, dev, ino, path,
  * deleted and exec used; the kind follows from the path) are copied, their paths interned.
  * Each executable file mapping gets the dso the cache holds for its (dev, inode), else the
- * file opened as proc_map__open() does, kept only when fstat() gives that dev and inode;
+ * mapping's own file through PROC/PID/map_files while the process lives (taken as it is:
+ * overlayfs reports the layer's inode there and the overlay's to fstat()), else the file
+ * opened by path as proc_map__open() does, kept only when fstat() gives that dev and inode;
  * otherwise it has no dso (counted in *env->unverified). The perf map is taken as in
  * proc_maps__read(). Returns 0 and an owned snapshot in *@out, or -ENOMEM.
  */

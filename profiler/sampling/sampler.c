@@ -377,6 +377,11 @@ int sampler__add_pid(struct sampler *s, uint32_t tgid)
 	return err;
 }
 
+void sampler__forget_process(struct sampler *s, uint32_t tgid)
+{
+	bpf_map__delete_elem(s->skel->maps.procs, &tgid, sizeof(tgid), 0);
+}
+
 /*
  * Why perf_event_open() was refused. Above 2, kernel.perf_event_paranoid (Debian's and
  * Ubuntu's default is 3, a patch of theirs) allows perf events to CAP_SYS_ADMIN only, so

@@ -60,6 +60,12 @@ void sampler__free(struct sampler *s);
 
 /* Adds a process to the pid filter (filter_pids must be set). Returns 0 or -errno. */
 int sampler__add_pid(struct sampler *s, uint32_t tgid);
+/*
+ * Forgets process @tgid in the BPF process table (it is gone): its next sample, if the pid
+ * is used again, starts a new image. Without it, an entry a sample made after the process's
+ * exit event would stay for good.
+ */
+void sampler__forget_process(struct sampler *s, uint32_t tgid);
 /* Attaches the tracepoints and opens the perf events: sampling starts. */
 int sampler__start(struct sampler *s);
 /* Closes the perf events: no sample is taken after it returns. Maps stay readable. */

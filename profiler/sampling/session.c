@@ -196,14 +196,22 @@ static void sampler_opts_of(struct session *s, struct sampler_opts *so)
 	};
 }
 
-static void load_process(void *loader, uint32_t tgid, const struct proc_maps *maps)
+static void load_process(void *ctx, uint32_t tgid, const struct proc_maps *maps)
 {
-	unwind_loader__add_process(loader, tgid, maps);
+	struct session *s = ctx;
+
+	if (s->unwinder)
+		unwind_loader__add_process(s->unwinder, tgid, maps);
 }
 
-static void forget_process(void *loader, uint32_t tgid)
+static void forget_process(void *ctx, uint32_t tgid)
 {
-	unwind_loader__remove_process(loader, tgid);
+	struct session *s = ctx;
+
+	if (s->unwinder)
+		unwind_loader__remove_process(s->unwinder, tgid);
+	/* A sample after the exit event made the process known again: it is gone for good. */
+	sampler__forget_process(s->sampler, tgid);
 }
 
 /* The unwind tables follow the process table, beginning with the -p processes now. */
@@ -219,9 +227,6 @@ static int start_unwinding(struct session *s)
 	s->unwinder = unwind_loader__new(&maps, opts->unwind_cache);
 	if (!s->unwinder)
 		return -ENOMEM;
-	proc_table__set_observer(s->procs, &(struct proc_observer){ .on_snapshot = load_process,
-								    .on_exit = forget_process,
-								    .ctx = s->unwinder });
 	for (size_t i = 0; i < opts->npids; i++) {
 		/* A process gone already is reported when sampling finds nothing of it. */
 		if (symbolizer__snapshot(s->sym, s->tgids[i], &snapshot))
@@ -248,6 +253,9 @@ int session__load(struct session *s, sampler_capture_fn on_capture, void *captur
 	err = sampler__open(&so, &s->sampler);
 	if (err)
 		return err;
+	proc_table__set_observer(s->procs, &(struct proc_observer){ .on_snapshot = load_process,
+								    .on_exit = forget_process,
+								    .ctx = s });
 	return start_unwinding(s);
 }
 
@@ -279,7 +287,8 @@ static int read_older_process(void *sym, uint32_t tgid, struct proc_map **out, s
  * The mapping journal names the processes started from now on, even once they exited;
  * without it (a kernel that refuses its events) they are read from /proc as before.
  */
-static void start_journal(struct session *s)
+/* Returns 0 or -errno (then the session goes on without the journal). */
+static int start_journal(struct session *s)
 {
 	int err = -ENOMEM;
 
@@ -291,21 +300,26 @@ static void start_journal(struct session *s)
 					   &s->journal_events);
 	}
 	if (err) {
-		pr_warn("cannot record the processes' mappings (%s): processes that exit "
-			"quickly may go unnamed\n",
-			strerror(-err));
 		mapping_journal__free(s->journal);
 		s->journal = NULL;
-		return;
+		return err;
 	}
 	proc_table__set_journal(s->procs, s->journal);
 	s->journal_reaped_ns = monotonic_ns();
+	return 0;
 }
 
 int session__start(struct session *s)
 {
-	start_journal(s);
-	return sampler__start(s->sampler);
+	/* Before sampling, so that no process started since goes unrecorded. */
+	int journal = start_journal(s), err = sampler__start(s->sampler);
+
+	/* Where sampling failed too (privileges), its own error says why. */
+	if (journal && !err)
+		pr_warn("cannot record the processes' mappings (%s): processes that exit "
+			"quickly may go unnamed\n",
+			strerror(-journal));
+	return err;
 }
 
 /* deferred_walk_fn: @d's user stack, through the mappings of its process image. */

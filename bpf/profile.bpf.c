@@ -15,6 +15,7 @@
 
 #include "profile_abi.h"
 
+#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 #define EEXIST 17
 #define EFAULT 14
@@ -356,7 +357,9 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, bool tail_cal
 	/* A sample with a lost stack would land in the wrong place in the graph: drop it. */
 	if (lost)
 		return 0;
-	if (!user_stacks || key.pid == 0 || (BPF_CORE_READ(task, flags) & PF_KTHREAD))
+	/* An exiting task's user memory is being torn down: it has no user stack left. */
+	if (!user_stacks || key.pid == 0 ||
+	    (BPF_CORE_READ(task, flags) & (PF_KTHREAD | PF_EXITING)))
 		goto count;
 	st = begin_user_walk(ctx, key.tgid, key.pid);
 	if (!st) {

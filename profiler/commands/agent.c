@@ -326,6 +326,7 @@ static void report_totals(struct agent *a, uint64_t now)
 	/* How stacks were unwound needs the counters; what perf maps lost does not. */
 	if (!counters_err)
 		log_summary_line(summary__print_unwinding, &stats);
+	log_summary_line(summary__print_journal, &stats);
 	log_summary_line(print_perf_maps, &stats);
 	memset(&a->totals, 0, sizeof(a->totals));
 	a->last_report_ns = now;

@@ -164,6 +164,21 @@ void summary__print_unwinding(FILE *out, const struct session_stats *s)
 	fputc('\n', out);
 }
 
+void summary__print_journal(FILE *out, const struct session_stats *st)
+{
+	if (st->journal.lost || st->journal.malformed || st->journal.images_dropped ||
+	    st->journal.mappings_dropped || st->sym.unverified_files)
+		fprintf(out,
+			"mapping journal: %llu records lost, %llu malformed; %llu process images "
+			"and %llu mappings dropped past the limits; %llu mapped files not found "
+			"again (their frames may be unnamed)\n",
+			(unsigned long long)st->journal.lost,
+			(unsigned long long)st->journal.malformed,
+			(unsigned long long)st->journal.images_dropped,
+			(unsigned long long)st->journal.mappings_dropped,
+			(unsigned long long)st->sym.unverified_files);
+}
+
 void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym)
 {
 	if (!sym->bad_perf_map_lines && !sym->dropped_perf_map_lines && !sym->truncated_perf_maps)
@@ -195,17 +210,7 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 			"read late (their frames may be unnamed)\n",
 			(unsigned long long)c->events_lost, (unsigned long long)c->procs_full,
 			(unsigned long long)st->procs.late);
-	if (st->journal.lost || st->journal.malformed || st->journal.images_dropped ||
-	    st->journal.mappings_dropped || st->sym.unverified_files)
-		fprintf(out,
-			"mapping journal: %llu records lost, %llu malformed; %llu process images "
-			"and %llu mappings dropped past the limits; %llu mapped files not found "
-			"again (their frames may be unnamed)\n",
-			(unsigned long long)st->journal.lost,
-			(unsigned long long)st->journal.malformed,
-			(unsigned long long)st->journal.images_dropped,
-			(unsigned long long)st->journal.mappings_dropped,
-			(unsigned long long)st->sym.unverified_files);
+	summary__print_journal(out, st);
 	if (st->sym.unnamed_user || st->sym.unnamed_kernel || st->procs.vanished ||
 	    st->sym.bad_files || st->sym.bad_debuginfo)
 		fprintf(out,

@@ -29,6 +29,11 @@ void summary__print_unwinding(FILE *out, const struct session_stats *s);
 
 /* Prints what perf maps lost (a line "perf maps: ..."), or nothing when they lost nothing. */
 void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym);
+/*
+ * The line "mapping journal: ...": records lost or malformed, images and mappings dropped,
+ * files not found again; nothing when all are 0.
+ */
+void summary__print_journal(FILE *out, const struct session_stats *st);
 
 /* Prints the summary with the @top functions by self samples. */
 void summary__print(FILE *out, const struct record_summary *s, size_t top);

@@ -286,8 +286,8 @@ static int read_older_process(void *sym, uint32_t tgid, struct proc_map **out, s
 /*
  * The mapping journal names the processes started from now on, even once they exited;
  * without it (a kernel that refuses its events) they are read from /proc as before.
+ * Returns 0 or -errno (then the session goes on without the journal).
  */
-/* Returns 0 or -errno (then the session goes on without the journal). */
 static int start_journal(struct session *s)
 {
 	int err = -ENOMEM;

@@ -42,27 +42,34 @@ static const struct deferred_mapping *mapping_of(const struct walk *w, uint64_t 
 	return &w->maps[lo - 1];
 }
 
-/* The last row at or below the ELF address @vaddr, or NULL (find_row()). */
-static const struct prof_unwind_row *row_of(const struct deferred_mapping *m, uint64_t vaddr,
-					    struct prof_unwind_row *found)
+const struct prof_unwind_row *deferred_walk__find_row(const struct prof_unwind_row *rows,
+						      uint32_t nr_rows, uint64_t base,
+						      uint64_t vaddr)
 {
 	uint64_t rel;
-	size_t lo = 0, hi = m->nr_rows;
+	size_t lo = 0, hi = nr_rows;
 
-	if (!m->rows)
-		return m->find_row(m->ctx, vaddr, found) ? found : NULL;
-	if (!m->nr_rows || vaddr < m->base || vaddr - m->base > 0xffffffffull)
+	if (!nr_rows || vaddr < base || vaddr - base > 0xffffffffull)
 		return NULL;
-	rel = vaddr - m->base;
+	rel = vaddr - base;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (m->rows[mid].pc <= rel)
+		if (rows[mid].pc <= rel)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo ? &m->rows[lo - 1] : NULL;
+	return lo ? &rows[lo - 1] : NULL;
+}
+
+/* The row of @m's table for the ELF address @vaddr (copied into @found by find_row), or NULL. */
+static const struct prof_unwind_row *row_of(const struct deferred_mapping *m, uint64_t vaddr,
+					    struct prof_unwind_row *found)
+{
+	if (!m->rows)
+		return m->find_row(m->ctx, vaddr, found) ? found : NULL;
+	return deferred_walk__find_row(m->rows, m->nr_rows, m->base, vaddr);
 }
 
 /* step_frame_pointer(), but for a read outside the capture: PROF_UNWIND_BAD_READ. */

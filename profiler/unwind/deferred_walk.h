@@ -43,6 +43,14 @@ struct captured_stack {
 };
 
 /*
+ * The last of @nr_rows @rows (sorted by pc, pcs relative to @base) at or below the ELF
+ * address @vaddr, or NULL: find_row() of user_stack.bpf.h, over rows in memory.
+ */
+const struct prof_unwind_row *deferred_walk__find_row(const struct prof_unwind_row *rows,
+						      uint32_t nr_rows, uint64_t base,
+						      uint64_t vaddr);
+
+/*
  * Walks @cs through @maps (@nmaps, sorted by start, not overlapping) into @out, frames
  * innermost first and how the walk ended, as the BPF walker would have. A read outside the
  * captured bytes ends it with PROF_UNWIND_BAD_READ. Cannot fail.

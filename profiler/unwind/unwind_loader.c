@@ -572,27 +572,18 @@ static int walk_table__find_row(void *ctx, uint64_t vaddr, struct prof_unwind_ro
 	const struct walk_table *wt = ctx;
 	struct unwind_loader *l = wt->loader;
 	struct loaded_table *lt = &l->tables[wt->index];
-	const struct prof_unwind_row *rows;
-	uint32_t lo = 0, hi = lt->nr_rows, rel;
+	const struct prof_unwind_row *rows = copied_rows(l, lt), *found;
 
-	if (!lt->nr_rows || vaddr < lt->base || vaddr - lt->base > UINT32_MAX)
-		return 0;
-	rel = (uint32_t)(vaddr - lt->base);
-	rows = copied_rows(l, lt);
-	if (!rows)
-		return kernel_row(l, lt, rel, row);
-	lt->copy_used = l->walks;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (rows[mid].pc <= rel)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!rows) {
+		if (!lt->nr_rows || vaddr < lt->base || vaddr - lt->base > UINT32_MAX)
+			return 0;
+		return kernel_row(l, lt, (uint32_t)(vaddr - lt->base), row);
 	}
-	if (!lo)
+	lt->copy_used = l->walks;
+	found = deferred_walk__find_row(rows, lt->nr_rows, lt->base, vaddr);
+	if (!found)
 		return 0;
-	*row = rows[lo - 1];
+	*row = *found;
 	return 1;
 }
 

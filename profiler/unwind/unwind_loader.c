@@ -341,7 +341,8 @@ static void add_table(struct unwind_loader *l, long index, const struct proc_map
 
 /*
  * The index in l->tables of the binary @map maps, read and loaded on first use, with one
- * more user; the mapping's bias into *@bias. Returns the index or -errno.
+ * more user; the mapping's bias into *@bias. Returns the index or -errno: -ENOENT for code
+ * in no file (JIT code: frame pointers).
  */
 static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_map *map,
 		      uint64_t *bias)
@@ -351,6 +352,8 @@ static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_
 	long index;
 	int err;
 
+	if (map->kind != PROC_MAP_FILE && map->kind != PROC_MAP_VDSO)
+		return -ENOENT;
 	/* A file known already needs no open(): the common case, libc in every process. */
 	index = find_table(l, map, NULL);
 	if (index < 0) {
@@ -440,8 +443,6 @@ int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid, const str
 		m->start = map->start;
 		m->end = map->end;
 		m->table_id = PROF_NO_TABLE;
-		if (map->kind != PROC_MAP_FILE && map->kind != PROC_MAP_VDSO)
-			continue; /* JIT code and the like: frame pointers */
 		index = use_table(l, tgid, map, &bias);
 		if (index < 0)
 			continue;
@@ -602,9 +603,7 @@ void unwind_loader__walk(struct unwind_loader *l, uint32_t tgid, const struct pr
 		if (!walker_wants(map))
 			continue;
 		*m = (struct deferred_mapping){ .start = map->start, .end = map->end };
-		*wt = (struct walk_table){ .loader = l, .index = -1 };
-		if (map->kind == PROC_MAP_FILE || map->kind == PROC_MAP_VDSO)
-			wt->index = use_table(l, tgid, map, &bias);
+		*wt = (struct walk_table){ .loader = l, .index = use_table(l, tgid, map, &bias) };
 		nmaps++;
 		if (wt->index < 0 || l->tables[wt->index].id == PROF_NO_TABLE)
 			continue;

@@ -17,6 +17,7 @@ struct deferred_entry {
 struct deferred_queue {
 	struct deferred_entry *entries;
 	size_t n, cap;
+	size_t next_walk; /* entries before it are walked: samples arrive about in time order */
 	size_t bytes, max_bytes;
 	uint64_t lost;
 	struct prof_user_stack stack; /* scratch for walks */
@@ -99,9 +100,14 @@ static int entry__walk(struct deferred_queue *q, struct deferred_entry *e, defer
 void deferred_queue__walk(struct deferred_queue *q, uint64_t before_ns, deferred_walk_fn fn,
 			  void *ctx)
 {
-	for (size_t i = 0; i < q->n; i++)
-		if (q->entries[i].raw && q->entries[i].raw->time_ns < before_ns)
-			entry__walk(q, &q->entries[i], fn, ctx);
+	for (; q->next_walk < q->n; q->next_walk++) {
+		struct deferred_entry *e = &q->entries[q->next_walk];
+
+		if (e->raw && e->raw->time_ns >= before_ns)
+			break;
+		if (e->raw && entry__walk(q, e, fn, ctx))
+			break; /* no memory for its frames: again on the next call */
+	}
 }
 
 /* The buffer of @e's sample. */
@@ -129,6 +135,7 @@ long deferred_queue__take(struct deferred_queue *q, uint32_t buffer, deferred_wa
 		q->entries[kept++] = *e;
 	}
 	q->n = kept;
+	q->next_walk = 0;
 	*out = taken;
 	return n;
 }

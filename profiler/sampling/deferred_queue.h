@@ -38,9 +38,10 @@ int deferred_queue__push(struct deferred_queue *q, const struct prof_deferred_sa
 			 size_t size);
 
 /*
- * Walks, with @fn, the samples taken before @before_ns (CLOCK_MONOTONIC; UINT64_MAX: all)
- * and not walked yet, and keeps only their key and frames. A sample whose smaller copy
- * cannot be allocated keeps its stack bytes and is walked again later.
+ * Walks, with @fn, the samples not walked yet, in the order received up to the first taken
+ * at or after @before_ns (CLOCK_MONOTONIC; UINT64_MAX: all), and keeps only their key and
+ * frames. A sample whose smaller copy cannot be allocated keeps its stack bytes and is
+ * walked again later; so is one received behind a later one (another CPU's), on a later call.
  */
 void deferred_queue__walk(struct deferred_queue *q, uint64_t before_ns, deferred_walk_fn fn,
 			  void *ctx);

@@ -327,6 +327,18 @@ struct {
 #define MAX_TAIL_CALLS ((PROF_MAX_USER_DEPTH + FRAMES_PER_TAIL_CALL) / FRAMES_PER_TAIL_CALL)
 
 /*
+ * Whether @task is inside execve past the point of no return: its memory is the new image's,
+ * its user registers still the old one's, whose stack is gone. The ELF loader sets the new
+ * mm's start_code only once the image is mapped, just before the task returns to it.
+ */
+static __always_inline bool image_released(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+
+	return mm && !BPF_CORE_READ(mm, start_code);
+}
+
+/*
  * One sample: filters, the kernel stack, the user stack walk and the count. With
  * @tail_calls, the walk goes on in walk_more and the count is made there.
  */
@@ -361,6 +373,10 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, bool tail_cal
 	if (!user_stacks || key.pid == 0 ||
 	    (BPF_CORE_READ(task, flags) & (PF_KTHREAD | PF_EXITING)))
 		goto count;
+	if (image_released(task)) {
+		c->user_in_exec++;
+		goto count;
+	}
 	st = begin_user_walk(ctx, key.tgid, key.pid);
 	if (!st) {
 		c->user_missing++;

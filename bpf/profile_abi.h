@@ -48,8 +48,9 @@ struct prof_sample_counters {
 	__u64 deferred;		     /* samples sent to the deferred ring, not counted here */
 	__u64 deferred_refused_rate; /* samples to defer counted as walked: rate limit */
 	__u64 deferred_refused_full; /* samples to defer counted as walked: ring full */
+	__u64 user_in_exec; /* sampled in execve once the old image was released: no user stack */
 };
-_Static_assert(sizeof(struct prof_sample_counters) == 8 * (13 + PROF_UNWIND_NR_ENDS),
+_Static_assert(sizeof(struct prof_sample_counters) == 8 * (14 + PROF_UNWIND_NR_ENDS),
 	       "sample_counters layout");
 
 enum prof_proc_event_type {

@@ -203,6 +203,11 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 	if (c->user_missing)
 		fprintf(out, "%llu samples of user processes had no user stack\n",
 			(unsigned long long)c->user_missing);
+	if (c->user_in_exec)
+		fprintf(out,
+			"%llu samples in execve once the old image was released: kernel stack "
+			"only (no user stack exists then)\n",
+			(unsigned long long)c->user_in_exec);
 	summary__print_unwinding(out, st);
 	if (c->events_lost || c->procs_full || st->procs.late)
 		fprintf(out,

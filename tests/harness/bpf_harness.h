@@ -51,6 +51,7 @@ struct bpf_harness_thread {
 	const uint8_t *stack; /* borrowed for the sample */
 	size_t stack_len;
 	bool in_kernel; /* sampled in a system call: the perf registers are the kernel's */
+	bool in_exec;	/* in execve, the old image released: the mm has no start_code yet */
 };
 
 enum bpf_harness_way {

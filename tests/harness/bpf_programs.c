@@ -92,6 +92,7 @@ static struct {
 	const struct bpf_harness_thread *thread; /* the one sampled now, or NULL */
 	struct task_struct task;
 	struct signal_struct signal;
+	struct mm_struct mm;
 	struct pt_regs user_regs; /* what bpf_task_pt_regs() gives */
 	/* The kernel stack of the task, with the user registers at its top. */
 	_Alignas(16) unsigned char kernel_stack[KERNEL_STACK_SIZE];
@@ -350,8 +351,10 @@ static void enter_thread(const struct bpf_harness_thread *t, struct bpf_perf_eve
 				       .comm = "harness",
 				       .group_leader = &h.task,
 				       .signal = &h.signal,
+				       .mm = &h.mm,
 				       .stack = h.kernel_stack };
 	h.signal.live.counter = 1;
+	h.mm.start_code = t->in_exec ? 0 : t->ip;
 	memset(ctx, 0, sizeof(*ctx));
 	if (!t->in_kernel) {
 		ctx->regs = regs;

@@ -529,6 +529,27 @@ static void test_sampled_in_kernel(void **state)
 	}
 }
 
+/*
+ * In execve once the old image is released, the user registers are the old image's and its
+ * stack is gone: the sample is counted with its kernel stack only, not walked.
+ */
+static void test_sampled_in_exec(void **state)
+{
+	struct bpf_harness_opts opts = default_opts();
+	struct walk_fixture *f = stopped_at(state, "unwind_nofp", "leaf", &opts);
+	struct prof_sample_counters c;
+
+	f->thread.in_kernel = true;
+	f->thread.in_exec = true;
+	assert_int_equal(bpf_harness__sample(BPF_HARNESS_LOOP, &f->thread, &f->stack), -ENOENT);
+	c = counters();
+	assert_int_equal(c.samples, 1);
+	assert_int_equal(c.user_in_exec, 1);
+	for (int i = 0; i < PROF_UNWIND_NR_ENDS; i++)
+		assert_int_equal(c.unwind_ends[i], 0);
+	assert_int_equal(c.deferred, 0);
+}
+
 /* record --debug-capture: each sample also sends its registers, stack bytes and walk. */
 static void test_stack_capture(void **state)
 {
@@ -813,6 +834,7 @@ int main(void)
 		WALK_TEST(test_frame_pointer_walk),
 		WALK_TEST(test_frame_pointer_fallback),
 		WALK_TEST(test_sampled_in_kernel),
+		WALK_TEST(test_sampled_in_exec),
 		WALK_TEST(test_stack_capture),
 		WALK_TEST(test_truncated_stack),
 		WALK_TEST(test_hostile_rows),

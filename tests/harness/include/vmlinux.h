@@ -32,8 +32,13 @@ struct signal_struct {
 	atomic_t live; /* threads alive */
 };
 
+struct mm_struct {
+	unsigned long start_code; /* 0 while execve maps the new image */
+};
+
 struct task_struct {
 	unsigned int flags;
+	struct mm_struct *mm;
 	int pid;
 	int tgid;
 	char comm[16];

@@ -129,9 +129,15 @@ static int step_row(struct walk *w, const struct prof_unwind_row *row)
 		return PROF_UNWIND_BAD_FRAME;
 	if (!read_u64(w, cfa - 8, &ra))
 		return PROF_UNWIND_BAD_READ;
+	/*
+	 * A save slot below SP was popped already: compilers leave the rule as it was in
+	 * epilogues, and the register holds the caller's value again. Memory below SP is not
+	 * captured (the walker in the kernel reads the same value there).
+	 */
 	if (row->fp_offset == PROF_FP_LOST)
 		bp = 0;
-	else if (row->fp_offset < 0 && !read_u64(w, cfa + row->fp_offset * 8, &bp))
+	else if (row->fp_offset < 0 && cfa + row->fp_offset * 8 >= w->sp &&
+		 !read_u64(w, cfa + row->fp_offset * 8, &bp))
 		return PROF_UNWIND_BAD_READ;
 	w->sp = cfa;
 	w->bp = bp;

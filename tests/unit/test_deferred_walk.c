@@ -42,7 +42,8 @@ static const struct prof_unwind_row rows[] = {
 	ROW(0x600, PROF_CFA_NONE, 0, 0),
 	ROW(0x700, PROF_CFA_SP | PROF_CFA_OFFSET_X8, 1, 0), /* CFA = SP + 8, rbp kept */
 	ROW(0x800, PROF_CFA_SP, 16, PROF_FP_LOST),
-	ROW(0x900, PROF_CFA_SP, 0, 0), /* a CFA not above SP */
+	ROW(0x900, PROF_CFA_SP, 0, 0),	/* a CFA not above SP */
+	ROW(0xa00, PROF_CFA_SP, 8, -2), /* an epilogue after pop %rbp: the save rule stays */
 };
 
 static const struct deferred_mapping maps[] = {
@@ -193,6 +194,21 @@ static void test_read_outside_capture(void **state)
 	expect(PROF_UNWIND_BAD_READ, 1, JIT(0x10));
 }
 
+/*
+ * In an epilogue, past pop %rbp, the rule still says rbp is saved at CFA - 16, now below SP
+ * (not captured): rbp holds the caller's value again, and the walk goes on with it.
+ */
+static void test_epilogue_popped_rbp(void **state)
+{
+	uint64_t frame = AT(0x40);
+
+	(void)state;
+	put(AT(0), EXE(0x150)); /* in the FP row: its CFA is rbp + 16 */
+	put(frame + 8, EXE(0x401));
+	walk(EXE(0xa00), AT(0), frame);
+	expect(PROF_UNWIND_COMPLETE, 3, EXE(0xa00), EXE(0x150), EXE(0x401));
+}
+
 /* Without a table, or outside every mapping: frame pointers, back into the table. */
 static void test_no_table(void **state)
 {
@@ -250,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup(test_end, setup),
 		cmocka_unit_test_setup(test_zero_return_address, setup),
 		cmocka_unit_test_setup(test_read_outside_capture, setup),
+		cmocka_unit_test_setup(test_epilogue_popped_rbp, setup),
 		cmocka_unit_test_setup(test_no_table, setup),
 		cmocka_unit_test_setup(test_no_row, setup),
 		cmocka_unit_test_setup(test_depth, setup),

@@ -252,8 +252,9 @@ struct {
 	__uint(max_entries, 4096);
 } deferred SEC(".maps");
 
+/* A record being made, one per CPU (nr_cpus, set by user space): larger than a per-CPU map's. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct prof_deferred_sample);
 	__uint(max_entries, 1);
@@ -284,7 +285,7 @@ __noinline int defer_sample(void)
 	struct prof_sample_counters *c = counters_of_cpu();
 	struct prof_deferred_sample *d;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 zero = 0, size;
+	__u32 cpu = bpf_get_smp_processor_id(), size;
 
 	if (!st || !c)
 		return 0;
@@ -292,7 +293,7 @@ __noinline int defer_sample(void)
 		c->deferred_refused_rate++;
 		return 0;
 	}
-	d = bpf_map_lookup_elem(&deferred_scratch, &zero);
+	d = bpf_map_lookup_elem(&deferred_scratch, &cpu);
 	if (!d)
 		return 0;
 	finish_key(&st->key);

@@ -83,7 +83,8 @@ _Static_assert(sizeof(struct prof_proc_event) == 40, "proc_event layout");
  * sample goes whole to the deferred ring, for user space to unwind once it has the tables;
  * sent with only the stack bytes read (stack_bytes), so records vary in size.
  */
-#define PROF_DEFERRED_STACK_BYTES 16384
+/* 64 KiB, perf's most: compilers recurse deeper than 16 KiB. */
+#define PROF_DEFERRED_STACK_BYTES 65536
 
 struct prof_deferred_sample {
 	struct prof_sample_key key; /* as it would have been counted; has_ustack 0 */

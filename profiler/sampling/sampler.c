@@ -33,7 +33,9 @@
 /*
  * The deferred ring: about two seconds of every sample deferred, within these bounds: user
  * space drains it between the process reads of a busy host, which can take that long.
+ * Records carry the stack bytes read, most far fewer than the most: counted at 16 KiB.
  */
+#define DEFERRED_RECORD_BYTES (16u << 10)
 #define DEFERRED_RING_MIN (1u << 20)
 #define DEFERRED_RING_MAX (16u << 20)
 /* Processes the walker knows at once where its map must be preallocated (8 MiB). */
@@ -201,7 +203,7 @@ static int handle_deferred(void *ctx, void *data, size_t size)
 /* The deferred ring's size for @opts: a power of two in [DEFERRED_RING_MIN, _MAX]. */
 static uint32_t deferred_ring_bytes(const struct sampler_opts *opts, size_t ncpus)
 {
-	uint64_t want = (uint64_t)opts->frequency * ncpus * 2 * sizeof(struct prof_deferred_sample);
+	uint64_t want = (uint64_t)opts->frequency * ncpus * 2 * DEFERRED_RECORD_BYTES;
 	uint32_t bytes = DEFERRED_RING_MIN;
 
 	while (bytes < want && bytes < DEFERRED_RING_MAX)
@@ -315,9 +317,11 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->dwarf_unwind = opts->dwarf_unwind;
 	s->skel->rodata->capture_stacks = opts->on_capture != NULL;
 	s->skel->rodata->deferred_per_sec = s->on_deferred ? opts->deferred_per_sec : 0;
-	if (s->on_deferred)
+	if (s->on_deferred) {
 		bpf_map__set_max_entries(s->skel->maps.deferred,
 					 deferred_ring_bytes(opts, s->ncpus));
+		bpf_map__set_max_entries(s->skel->maps.deferred_scratch, s->ncpus_possible);
+	}
 	choose_kernel_paths(s, opts->fallback_paths);
 	bpf_map__set_max_entries(s->skel->maps.stacks0, opts->stack_map_size);
 	bpf_map__set_max_entries(s->skel->maps.ustacks0, opts->stack_map_size);

@@ -29,19 +29,33 @@ enum prof_cfa_type {
 			      * ucontext at SP (see PROF_SIGFRAME_*) */
 	PROF_CFA_END = 5,    /* the return address is undefined: the outermost frame */
 	PROF_CFA_UNSUPPORTED = 6, /* a rule the walker does not follow (DWARF expression) */
+	PROF_CFA_BX = 7,	  /* CFA = rbx + offset: glibc's _dl_runtime_resolve realigns
+				   * the stack and keeps the frame in rbx */
+	PROF_CFA_RA_DI = 8,	  /* CFA = SP + offset, the return address in rdi (glibc's
+				   * __vfork around its syscall); the sampled frame only */
+	PROF_CFA_NR_TYPES = 9,
 };
 
 /* Set in cfa_type: offset is in units of 8 bytes (frames of 32 KiB and more). */
 #define PROF_CFA_OFFSET_X8 0x80
-#define PROF_CFA_TYPE_MASK 0x7f
+#define PROF_CFA_TYPE_MASK 0x0f
+
+/*
+ * Bits 4-6 of cfa_type: where the caller's rbx is, for the PROF_CFA_BX frames above. 0: in
+ * rbx still; 1 to 6: saved at CFA - 8 * (n + 1); PROF_BX_LOST: anywhere else (then unknown).
+ */
+#define PROF_CFA_BX_SHIFT 4
+#define PROF_CFA_BX_MASK 0x70
+#define PROF_BX_LOST 7
 
 /* fp_offset of a row whose saved rbp cannot be found (a rule other than "at CFA + N"). */
 #define PROF_FP_LOST (-128)
 
 /*
  * One row: from pc (relative to the table's base) up to the next row's pc, this rule holds.
- * The caller's registers are: SP = CFA, PC = *(CFA - 8), and rbp = *(CFA + 8 * fp_offset)
- * when fp_offset is negative (it was saved), unchanged when it is 0.
+ * The caller's registers are: SP = CFA, PC = *(CFA - 8), rbp = *(CFA + 8 * fp_offset) when
+ * fp_offset is negative (it was saved), unchanged when it is 0, and rbx as bits 4-6 of
+ * cfa_type say.
  */
 struct prof_unwind_row {
 	__u32 pc;
@@ -96,6 +110,7 @@ enum prof_unwind_end {
 
 /* Offsets in the signal frame's ucontext (at SP in the trampoline) of saved registers. */
 #define PROF_SIGFRAME_RBP 120
+#define PROF_SIGFRAME_RBX 128
 #define PROF_SIGFRAME_RSP 160
 #define PROF_SIGFRAME_RIP 168
 

@@ -68,6 +68,8 @@ struct walk_state {
 	__u64 pc;
 	__u64 sp;
 	__u64 bp;
+	__u64 bx; /* 0: not known (PROF_BX_LOST) */
+	__u64 di; /* the sampled frame's; 0 in the frames above it */
 	__u64 hash;
 	__u32 tgid;
 	bool return_address; /* pc was read from a frame: look it up at pc - 1 */
@@ -89,6 +91,8 @@ struct walk_state {
 	__u64 ip; /* the registers the walk started from */
 	__u64 first_sp;
 	__u64 first_bp;
+	__u64 first_bx;
+	__u64 first_di;
 	struct prof_sample_key key; /* the sample's, while tail calls walk its stack */
 	struct prof_user_stack stack;
 	__u64 page_addr; /* the user stack page in page, 0 for none */
@@ -327,6 +331,8 @@ static __always_inline __u8 step_frame_pointer(struct walk_state *st)
 		return PROF_UNWIND_NO_TABLE;
 	st->sp = st->bp + 16;
 	st->bp = frame[0];
+	st->bx = 0; /* wherever the callee saved it: not known */
+	st->di = 0;
 	st->pc = frame[1];
 	st->return_address = true;
 	st->pc_trusted = false;
@@ -334,12 +340,28 @@ static __always_inline __u8 step_frame_pointer(struct walk_state *st)
 	return st->pc ? WALKING : PROF_UNWIND_COMPLETE;
 }
 
+/*
+ * The caller's rbx by the row's cfa_type (see PROF_CFA_BX_SHIFT) into *@bx: false when it
+ * could not be read.
+ */
+static __always_inline bool caller_bx(struct walk_state *st, __u8 cfa_type, __u64 cfa, __u64 *bx)
+{
+	__u8 where = (cfa_type & PROF_CFA_BX_MASK) >> PROF_CFA_BX_SHIFT;
+
+	*bx = st->bx;
+	if (where == PROF_BX_LOST)
+		*bx = 0;
+	else if (where)
+		return read_user_u64(st, cfa - 8 * (where + 1), bx);
+	return true;
+}
+
 /* One step through the row @row. Returns an end, or WALKING. */
 static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_row *row)
 {
 	__u8 type = row->cfa_type & PROF_CFA_TYPE_MASK;
 	__s64 offset = row->cfa_offset;
-	__u64 cfa, ra, bp = st->bp;
+	__u64 cfa, ra = 0, bp = st->bp, bx;
 
 	if (row->cfa_type & PROF_CFA_OFFSET_X8)
 		offset *= 8;
@@ -355,13 +377,27 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 	case PROF_CFA_PLT:
 		cfa = st->sp + offset + ((st->pc & 15) >= (__u64)row->fp_offset ? 8 : 0);
 		break;
+	case PROF_CFA_BX:
+		if (st->bx == 0)
+			return PROF_UNWIND_BAD_READ;
+		cfa = st->bx + offset;
+		break;
+	case PROF_CFA_RA_DI:
+		/* rdi is known in the sampled frame only; the return address was popped. */
+		if (st->di == 0)
+			return PROF_UNWIND_UNSUPPORTED;
+		cfa = st->sp + offset;
+		ra = st->di;
+		break;
 	case PROF_CFA_SIGNAL:
 		/* The kernel's rt_sigframe: the interrupted registers are in its ucontext. */
 		if (!read_user_u64(st, st->sp + PROF_SIGFRAME_RIP, &st->pc) ||
 		    !read_user_u64(st, st->sp + PROF_SIGFRAME_RBP, &st->bp) ||
+		    !read_user_u64(st, st->sp + PROF_SIGFRAME_RBX, &st->bx) ||
 		    !read_user_u64(st, st->sp + PROF_SIGFRAME_RSP, &cfa))
 			return PROF_UNWIND_BAD_READ;
 		st->sp = cfa;
+		st->di = 0;
 		st->return_address = false;
 		st->table_frames++;
 		return WALKING;
@@ -372,17 +408,22 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 	default:
 		return PROF_UNWIND_NO_ROW;
 	}
-	/* The stack grows down: a caller's frame lies above its callee's. */
-	if (cfa <= st->sp)
+	/* The stack grows down: a caller's frame lies above its callee's (or at it, when the
+	 * return address is not on the stack). */
+	if (cfa < st->sp || (cfa == st->sp && !ra))
 		return PROF_UNWIND_BAD_FRAME;
-	if (!read_user_u64(st, cfa - 8, &ra))
+	if (!ra && !read_user_u64(st, cfa - 8, &ra))
 		return PROF_UNWIND_BAD_READ;
 	if (row->fp_offset == PROF_FP_LOST)
 		bp = 0;
 	else if (row->fp_offset < 0 && !read_user_u64(st, cfa + row->fp_offset * 8, &bp))
 		return PROF_UNWIND_BAD_READ;
+	if (!caller_bx(st, row->cfa_type, cfa, &bx))
+		return PROF_UNWIND_BAD_READ;
 	st->sp = cfa;
 	st->bp = bp;
+	st->bx = bx;
+	st->di = 0;
 	st->pc = ra;
 	st->return_address = true;
 	st->pc_trusted = true;
@@ -530,6 +571,8 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 		st->ip = ctx->regs.ip;
 		st->first_sp = ctx->regs.sp;
 		st->first_bp = ctx->regs.bp;
+		st->first_bx = ctx->regs.bx;
+		st->first_di = ctx->regs.di;
 	} else {
 		/* Sampled in the kernel: the user registers were saved at its entry. */
 		if (use_task_pt_regs)
@@ -541,12 +584,16 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 		st->ip = BPF_CORE_READ(regs, ip);
 		st->first_sp = BPF_CORE_READ(regs, sp);
 		st->first_bp = BPF_CORE_READ(regs, bp);
+		st->first_bx = BPF_CORE_READ(regs, bx);
+		st->first_di = BPF_CORE_READ(regs, di);
 	}
 	if (!st->ip)
 		return NULL;
 	st->pc = st->ip;
 	st->sp = st->first_sp;
 	st->bp = st->first_bp;
+	st->bx = st->first_bx;
+	st->di = st->first_di;
 	st->hash = 0xcbf29ce484222325ull;
 	st->tgid = tgid;
 	st->pid = pid;

@@ -328,9 +328,13 @@ static void walk_deferred(void *ctx, const struct prof_deferred_sample *d,
 {
 	struct session *s = ctx;
 	const struct proc_entry *proc = proc_table__lookup(s->procs, d->key.proc_gen, d->key.tgid);
-	struct captured_stack cs = {
-		.ip = d->ip, .sp = d->sp, .bp = d->bp, .bytes = d->stack, .size = d->stack_bytes
-	};
+	struct captured_stack cs = { .ip = d->ip,
+				     .sp = d->sp,
+				     .bp = d->bp,
+				     .bx = d->bx,
+				     .di = d->di,
+				     .bytes = d->stack,
+				     .size = d->stack_bytes };
 
 	unwind_loader__walk(s->unwinder, d->key.tgid, proc ? proc->maps : NULL, &cs, stack);
 	s->deferred_ends[stack->end < PROF_UNWIND_NR_ENDS ? stack->end : PROF_UNWIND_DEPTH]++;

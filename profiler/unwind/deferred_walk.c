@@ -11,6 +11,8 @@ struct walk {
 	size_t nmaps;
 	const struct captured_stack *cs;
 	uint64_t pc, sp, bp;
+	uint64_t bx;	     /* 0: not known */
+	uint64_t di;	     /* the sampled frame's; 0 above it */
 	bool return_address; /* pc was read from a frame: look it up at pc - 1 */
 };
 
@@ -85,16 +87,29 @@ static int step_frame_pointer(struct walk *w)
 		return PROF_UNWIND_BAD_READ;
 	w->sp = w->bp + 16;
 	w->bp = frame[0];
+	w->bx = 0;
+	w->di = 0;
 	w->pc = frame[1];
 	w->return_address = true;
 	return w->pc ? WALKING : PROF_UNWIND_COMPLETE;
+}
+
+/* caller_bx() of user_stack.bpf.h. */
+static bool caller_bx(const struct walk *w, uint8_t cfa_type, uint64_t cfa, uint64_t *bx)
+{
+	unsigned int where = (cfa_type & PROF_CFA_BX_MASK) >> PROF_CFA_BX_SHIFT;
+
+	*bx = where == PROF_BX_LOST ? 0 : w->bx;
+	if (where && where != PROF_BX_LOST)
+		return read_u64(w, cfa - 8 * (where + 1), bx);
+	return true;
 }
 
 /* step_row() of user_stack.bpf.h. */
 static int step_row(struct walk *w, const struct prof_unwind_row *row)
 {
 	int64_t offset = row->cfa_offset;
-	uint64_t cfa, ra, bp = w->bp;
+	uint64_t cfa, ra = 0, bp = w->bp, bx;
 
 	if (row->cfa_type & PROF_CFA_OFFSET_X8)
 		offset *= 8;
@@ -110,12 +125,25 @@ static int step_row(struct walk *w, const struct prof_unwind_row *row)
 	case PROF_CFA_PLT:
 		cfa = w->sp + offset + ((w->pc & 15) >= (uint64_t)(int64_t)row->fp_offset ? 8 : 0);
 		break;
+	case PROF_CFA_BX:
+		if (w->bx == 0)
+			return PROF_UNWIND_BAD_READ;
+		cfa = w->bx + offset;
+		break;
+	case PROF_CFA_RA_DI:
+		if (w->di == 0)
+			return PROF_UNWIND_UNSUPPORTED;
+		cfa = w->sp + offset;
+		ra = w->di;
+		break;
 	case PROF_CFA_SIGNAL:
 		if (!read_u64(w, w->sp + PROF_SIGFRAME_RIP, &w->pc) ||
 		    !read_u64(w, w->sp + PROF_SIGFRAME_RBP, &w->bp) ||
+		    !read_u64(w, w->sp + PROF_SIGFRAME_RBX, &w->bx) ||
 		    !read_u64(w, w->sp + PROF_SIGFRAME_RSP, &cfa))
 			return PROF_UNWIND_BAD_READ;
 		w->sp = cfa;
+		w->di = 0;
 		w->return_address = false;
 		return WALKING;
 	case PROF_CFA_END:
@@ -125,9 +153,9 @@ static int step_row(struct walk *w, const struct prof_unwind_row *row)
 	default:
 		return PROF_UNWIND_NO_ROW;
 	}
-	if (cfa <= w->sp)
+	if (cfa < w->sp || (cfa == w->sp && !ra))
 		return PROF_UNWIND_BAD_FRAME;
-	if (!read_u64(w, cfa - 8, &ra))
+	if (!ra && !read_u64(w, cfa - 8, &ra))
 		return PROF_UNWIND_BAD_READ;
 	/*
 	 * A save slot below SP was popped already: compilers leave the rule as it was in
@@ -139,8 +167,12 @@ static int step_row(struct walk *w, const struct prof_unwind_row *row)
 	else if (row->fp_offset < 0 && cfa + row->fp_offset * 8 >= w->sp &&
 		 !read_u64(w, cfa + row->fp_offset * 8, &bp))
 		return PROF_UNWIND_BAD_READ;
+	if (!caller_bx(w, row->cfa_type, cfa, &bx))
+		return PROF_UNWIND_BAD_READ;
 	w->sp = cfa;
 	w->bp = bp;
+	w->bx = bx;
+	w->di = 0;
 	w->pc = ra;
 	w->return_address = true;
 	return ra ? WALKING : PROF_UNWIND_COMPLETE;
@@ -163,7 +195,14 @@ void deferred_walk(const struct deferred_mapping *maps, size_t nmaps,
 		   const struct captured_stack *cs, struct prof_user_stack *out)
 {
 	struct walk w = {
-		.maps = maps, .nmaps = nmaps, .cs = cs, .pc = cs->ip, .sp = cs->sp, .bp = cs->bp
+		.maps = maps,
+		.nmaps = nmaps,
+		.cs = cs,
+		.pc = cs->ip,
+		.sp = cs->sp,
+		.bp = cs->bp,
+		.bx = cs->bx,
+		.di = cs->di,
 	};
 	int end = WALKING;
 

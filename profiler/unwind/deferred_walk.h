@@ -38,6 +38,8 @@ struct captured_stack {
 	uint64_t ip;
 	uint64_t sp;
 	uint64_t bp;
+	uint64_t bx;
+	uint64_t di;
 	const uint8_t *bytes;
 	size_t size;
 };

@@ -23,7 +23,7 @@
 
 #define UNWIND_CACHE_MAGIC "BPFPUNW"
 /* Bumped with any change of the header, the rows, or how rows are built from CFI. */
-#define UNWIND_CACHE_VERSION 3
+#define UNWIND_CACHE_VERSION 4
 /* Build ids are 16 or 20 bytes in practice; longer names are not ids. */
 #define UNWIND_CACHE_MAX_ID_HEX 128
 /* Far more rows than the largest binary has (chromium: a few million). */
@@ -124,7 +124,7 @@ static bool rows__valid(const struct prof_unwind_row *rows, uint32_t nr)
 	for (i = 0; i < nr; i++) {
 		uint8_t type = rows[i].cfa_type & PROF_CFA_TYPE_MASK;
 
-		if (type > PROF_CFA_UNSUPPORTED || (i && rows[i].pc <= rows[i - 1].pc))
+		if (type >= PROF_CFA_NR_TYPES || (i && rows[i].pc <= rows[i - 1].pc))
 			return false;
 		if ((rows[i].cfa_type & PROF_CFA_OFFSET_X8) && type != PROF_CFA_SP &&
 		    type != PROF_CFA_FP)

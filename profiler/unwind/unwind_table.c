@@ -25,6 +25,8 @@
 #include "log.h"
 
 /* x86-64 DWARF register numbers. */
+#define X86_64_REG_RBX 3
+#define X86_64_REG_RDI 5
 #define X86_64_REG_RBP 6
 #define X86_64_REG_RSP 7
 #define X86_64_REG_RA 16
@@ -38,12 +40,13 @@
 /* DW_CFA_remember_state nesting; compilers nest once or twice. */
 #define CFI_MAX_REMEMBER_DEPTH 16
 
-/* Where the caller's value of a register is, for the two registers the walker restores. */
+/* Where the caller's value of a register is, for the registers the walker restores. */
 enum reg_rule_kind {
 	REG_SAME,      /* unchanged, or no rule: libdw's x86-64 default (see add_cie) */
 	REG_UNDEFINED, /* cannot be recovered */
 	REG_AT_CFA,    /* saved at CFA + offset */
-	REG_OTHER,     /* any other rule (register, value, expression) */
+	REG_IN_REG,    /* in the register numbered offset */
+	REG_OTHER,     /* any other rule (value, expression) */
 };
 
 struct reg_rule {
@@ -65,6 +68,7 @@ struct cfa_state {
 	const uint8_t *cfa_expr; /* in the section's data */
 	uint64_t cfa_expr_len;
 	struct reg_rule rbp;
+	struct reg_rule rbx;
 	struct reg_rule ra;
 };
 
@@ -258,6 +262,8 @@ static void reg_rule__set(struct cfa_state *s, uint64_t reg, uint8_t kind, int64
 
 	if (reg == X86_64_REG_RBP)
 		rule = &s->rbp;
+	else if (reg == X86_64_REG_RBX)
+		rule = &s->rbx;
 	else if (reg == X86_64_REG_RA)
 		rule = &s->ra;
 	else
@@ -389,6 +395,8 @@ static int cfa_run__restore(struct cfa_run *run, uint64_t reg)
 		return -EINVAL;
 	if (reg == X86_64_REG_RBP)
 		run->s->rbp = run->prog->initial->rbp;
+	else if (reg == X86_64_REG_RBX)
+		run->s->rbx = run->prog->initial->rbx;
 	else if (reg == X86_64_REG_RA)
 		run->s->ra = run->prog->initial->ra;
 	return 0;
@@ -440,7 +448,7 @@ static int cfa_run__reg_rule(struct cfa_run *run, uint8_t op)
 	case DW_CFA_register:
 		if (!cfa_run__uleb(run, &v))
 			return -EINVAL;
-		reg_rule__set(run->s, reg, REG_OTHER, 0);
+		reg_rule__set(run->s, reg, REG_IN_REG, (int64_t)v);
 		return 0;
 	case DW_CFA_expression:
 	case DW_CFA_val_expression:
@@ -592,6 +600,7 @@ static int cfi_reader__add_cie(struct cfi_reader *r, const Dwarf_CIE *entry, uin
 	 * marks the outermost frame.
 	 */
 	cie->initial.rbp.kind = REG_SAME;
+	cie->initial.rbx.kind = REG_SAME;
 	cie->initial.ra.kind = REG_SAME;
 	prog.cie = cie;
 	if (cfa_program__run(&prog, entry->initial_instructions, entry->initial_instructions_end,
@@ -755,12 +764,16 @@ static bool row__set_cfa(struct wide_row *row, uint64_t reg, int64_t offset)
 		row->cfa_type = PROF_CFA_SP;
 	else if (reg == X86_64_REG_RBP)
 		row->cfa_type = PROF_CFA_FP;
+	else if (reg == X86_64_REG_RBX)
+		row->cfa_type = PROF_CFA_BX;
 	else
 		return false;
 	if (offset >= INT16_MIN && offset <= INT16_MAX) {
 		row->cfa_offset = (int16_t)offset;
 		return true;
 	}
+	if (row->cfa_type == PROF_CFA_BX)
+		return false;
 	if (offset % 8 || offset / 8 < INT16_MIN || offset / 8 > INT16_MAX)
 		return false;
 	row->cfa_type |= PROF_CFA_OFFSET_X8;
@@ -795,6 +808,34 @@ static bool row__set_plt(struct wide_row *row, const uint8_t *p, uint64_t len)
 	return true;
 }
 
+/*
+ * __vfork's rule around its syscall: the return address popped into rdi, CFA = rsp + N.
+ * Only the sampled frame has rdi; the walker refuses the rule in any other.
+ */
+static bool row__set_ra_in_di(struct wide_row *row, const struct cfa_state *s)
+{
+	if (s->ra.kind != REG_IN_REG || s->ra.offset != X86_64_REG_RDI ||
+	    s->cfa_kind != CFA_REG_OFFSET || s->cfa_reg != X86_64_REG_RSP || s->cfa_offset < 0 ||
+	    s->cfa_offset > INT16_MAX)
+		return false;
+	row->cfa_type = PROF_CFA_RA_DI;
+	row->cfa_offset = (int16_t)s->cfa_offset;
+	return true;
+}
+
+/* Bits 4-6 of cfa_type: where the caller's rbx is (see PROF_CFA_BX_SHIFT). */
+static uint8_t rbx_bits(const struct reg_rule *rbx)
+{
+	int64_t n = -rbx->offset / 8 - 1;
+
+	/* Undefined as rbp is: libdw says so of a register no rule names. */
+	if (rbx->kind == REG_SAME || rbx->kind == REG_UNDEFINED)
+		return 0;
+	if (rbx->kind != REG_AT_CFA || rbx->offset % 8 || n < 1 || n >= PROF_BX_LOST)
+		return PROF_BX_LOST << PROF_CFA_BX_SHIFT;
+	return (uint8_t)(n << PROF_CFA_BX_SHIFT);
+}
+
 /* The rule of the CFI state @s as the walker follows it. */
 static void row__from_state(struct wide_row *row, const struct cfa_state *s, bool signal)
 {
@@ -813,9 +854,11 @@ static void row__from_state(struct wide_row *row, const struct cfa_state *s, boo
 		return;
 	}
 	ok = s->ra.kind == REG_AT_CFA && s->ra.offset == X86_64_RA_CFA_OFFSET;
-	if (ok && s->cfa_kind == CFA_REG_OFFSET)
+	if (!ok)
+		ok = row__set_ra_in_di(row, s);
+	else if (s->cfa_kind == CFA_REG_OFFSET)
 		ok = row__set_cfa(row, s->cfa_reg, s->cfa_offset);
-	else if (ok && s->cfa_kind == CFA_EXPRESSION)
+	else if (s->cfa_kind == CFA_EXPRESSION)
 		ok = row__set_plt(row, s->cfa_expr, s->cfa_expr_len);
 	else
 		ok = false;
@@ -827,6 +870,7 @@ static void row__from_state(struct wide_row *row, const struct cfa_state *s, boo
 	}
 	if (row->cfa_type == PROF_CFA_PLT)
 		return;
+	row->cfa_type |= rbx_bits(&s->rbx);
 	/* Saved below the CFA, 8-aligned, within reach (-128 is PROF_FP_LOST). */
 	if (s->rbp.kind == REG_SAME || s->rbp.kind == REG_UNDEFINED)
 		row->fp_offset = 0;

@@ -60,7 +60,7 @@ static void check_table(const struct unwind_table *t)
 		const struct prof_unwind_row *r = &t->rows[i];
 		int type = r->cfa_type & PROF_CFA_TYPE_MASK;
 
-		if (type > PROF_CFA_UNSUPPORTED || (i && r->pc <= t->rows[i - 1].pc))
+		if (type >= PROF_CFA_NR_TYPES || (i && r->pc <= t->rows[i - 1].pc))
 			abort();
 		/* the rule is the 4 bytes after pc: two neighbours must not share one */
 		if (i && !memcmp((const char *)r + 4, (const char *)&t->rows[i - 1] + 4, 4))

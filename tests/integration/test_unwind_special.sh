@@ -3,10 +3,11 @@
 # Unwinding without frame pointers through special frames: a signal handler (through the
 # kernel's signal frame and __restore_rt back into the interrupted function), pthreads (up
 # to glibc's thread entry, not main) and C++ exceptions in flight (inside libgcc_s's unwinder
-# and the destructors it runs), all gcc -fomit-frame-pointer builds.
+# and the destructors it runs), and frames whose rules need rbx or rdi (glibc's assembly in
+# _dl_runtime_resolve and __vfork), all gcc -fomit-frame-pointer builds.
 . "$(dirname "$0")/lib.sh"
 need_bpf
-for p in unwind_signal unwind_threads unwind_except; do
+for p in unwind_signal unwind_threads unwind_except unwind_regs; do
 	[ -x "$(prog $p)" ] || skip "$p was not built (no gcc or g++)"
 	bg "$(prog $p)" 3600
 done
@@ -40,5 +41,12 @@ through "in libgcc_s's unwinder" "$all" unwind_except ';_Unwind_(RaiseException|
 through "in destructors" "$all" unwind_except ';cleanup_work;' \
 	"${entry}throw_round(\\.cold)?;(descend(\\.cold)?;)+([^;]+;)?cleanup_work;"
 
+# A frame with its CFA in rbx, under a callee that saved rbx; a leaf with its return address
+# in rdi.
+expect_complete "$all" unwind_regs "${entry}" 0.95 "main"
+through "in the rbx frame" "$all" unwind_regs ';in_resolver;' "${entry}realign_call;in_resolver;"
+through "with the return address in rdi" "$all" unwind_regs ';spin_ra_in_rdi;' \
+	"${entry}spin_ra_in_rdi;"
+
 [ "$failed" = 0 ] || fail "incomplete stacks through special frames (see above)"
-ok "complete stacks through signal frames, threads and exceptions in flight"
+ok "complete stacks through signal frames, threads, exceptions in flight and rbx/rdi rules"

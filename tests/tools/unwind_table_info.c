@@ -40,6 +40,17 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Where the caller's rbx is, when not in rbx still. */
+static void print_rbx(uint8_t cfa_type)
+{
+	int where = (cfa_type & PROF_CFA_BX_MASK) >> PROF_CFA_BX_SHIFT;
+
+	if (where == PROF_BX_LOST)
+		printf(" rbx?");
+	else if (where)
+		printf(" rbx@cfa%+d", -8 * (where + 1));
+}
+
 static void print_row(const struct unwind_table *table, const struct prof_unwind_row *row)
 {
 	int type = row->cfa_type & PROF_CFA_TYPE_MASK;
@@ -66,11 +77,19 @@ static void print_row(const struct unwind_table *table, const struct prof_unwind
 		return;
 	case PROF_CFA_SP:
 	case PROF_CFA_FP:
-		printf("%s%+ld", type == PROF_CFA_SP ? "sp" : "fp", offset);
+	case PROF_CFA_BX:
+	case PROF_CFA_RA_DI:
+		printf("%s%+ld",
+		       type == PROF_CFA_SP ? "sp" :
+		       type == PROF_CFA_FP ? "fp" :
+		       type == PROF_CFA_BX ? "rbx" :
+					     "sp ra=rdi ",
+		       offset);
 		if (row->fp_offset == PROF_FP_LOST)
 			printf(" rbp?");
 		else if (row->fp_offset)
 			printf(" rbp@cfa%+d", row->fp_offset * 8);
+		print_rbx(row->cfa_type);
 		printf("\n");
 		return;
 	default:

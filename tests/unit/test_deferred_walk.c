@@ -36,14 +36,17 @@ static const struct prof_unwind_row rows[] = {
 	ROW(0x010, PROF_CFA_SP, 16, -2), /* after push %rbp: rbp saved at CFA - 16 */
 	ROW(0x100, PROF_CFA_FP, 16, -2), /* after mov %rsp, %rbp */
 	ROW(0x200, PROF_CFA_PLT, 8, 11), /* a PLT stub: CFA 8 further from PC & 15 >= 11 */
-	ROW(0x300, PROF_CFA_SIGNAL, 0, 0),
-	ROW(0x400, PROF_CFA_END, 0, 0),
-	ROW(0x500, PROF_CFA_UNSUPPORTED, 0, 0),
-	ROW(0x600, PROF_CFA_NONE, 0, 0),
+	ROW(0x300, PROF_CFA_SIGNAL, 0, 0), ROW(0x400, PROF_CFA_END, 0, 0),
+	ROW(0x500, PROF_CFA_UNSUPPORTED, 0, 0), ROW(0x600, PROF_CFA_NONE, 0, 0),
 	ROW(0x700, PROF_CFA_SP | PROF_CFA_OFFSET_X8, 1, 0), /* CFA = SP + 8, rbp kept */
 	ROW(0x800, PROF_CFA_SP, 16, PROF_FP_LOST),
-	ROW(0x900, PROF_CFA_SP, 0, 0),	/* a CFA not above SP */
-	ROW(0xa00, PROF_CFA_SP, 8, -2), /* an epilogue after pop %rbp: the save rule stays */
+	ROW(0x900, PROF_CFA_SP, 0, 0), /* a CFA not above SP */
+	/* _dl_runtime_resolve: CFA = rbx + 32, the caller's rbx at CFA - 32 */
+	ROW(0xa00, PROF_CFA_BX | 3 << PROF_CFA_BX_SHIFT, 32, 0),
+	ROW(0xb00, PROF_CFA_SP | 1 << PROF_CFA_BX_SHIFT, 16, 0), /* push %rbx */
+	ROW(0xc00, PROF_CFA_RA_DI, 0, 0),			 /* __vfork: pop %rdi */
+	ROW(0xd00, PROF_CFA_SP | PROF_BX_LOST << PROF_CFA_BX_SHIFT, 8, 0),
+	ROW(0xe00, PROF_CFA_SP, 8, -2), /* an epilogue after pop %rbp: the save rule stays */
 };
 
 static const struct deferred_mapping maps[] = {
@@ -152,6 +155,45 @@ static void test_signal_frame(void **state)
 	expect(PROF_UNWIND_COMPLETE, 3, EXE(0x300), EXE(0x10), EXE(0x401));
 }
 
+/*
+ * A frame whose CFA is in rbx, under a callee that saved rbx, then sampled in it with rbx in
+ * the registers, then with rbx unknown (not sent, or lost by a callee).
+ */
+static void test_cfa_rbx(void **state)
+{
+	uint64_t frame = AT(0x100);
+
+	(void)state;
+	put(AT(0), frame);	/* the callee's push %rbx */
+	put(AT(8), EXE(0xa50)); /* into the rbx frame */
+	put(frame, 0x9999);	/* its caller's rbx */
+	put(frame + 24, EXE(0x401));
+	walk(EXE(0xb20), AT(0), 0);
+	expect(PROF_UNWIND_COMPLETE, 3, EXE(0xb20), EXE(0xa50), EXE(0x401));
+	cs.bx = frame;
+	walk(EXE(0xa20), AT(0), 0);
+	expect(PROF_UNWIND_COMPLETE, 2, EXE(0xa20), EXE(0x401));
+	cs.bx = 0;
+	walk(EXE(0xa20), AT(0), 0);
+	expect(PROF_UNWIND_BAD_READ, 1, EXE(0xa20));
+	put(AT(0), EXE(0xa50));
+	cs.bx = frame;
+	walk(EXE(0xd20), AT(0), 0);
+	expect(PROF_UNWIND_BAD_READ, 2, EXE(0xd20), EXE(0xa50));
+}
+
+/* The return address in rdi: taken in the sampled frame, refused in any other. */
+static void test_ra_in_rdi(void **state)
+{
+	(void)state;
+	cs.di = EXE(0x401);
+	walk(EXE(0xc10), AT(0), 0);
+	expect(PROF_UNWIND_COMPLETE, 2, EXE(0xc10), EXE(0x401));
+	put(AT(8), EXE(0xc11));
+	walk(EXE(0x20), AT(0), 0);
+	expect(PROF_UNWIND_UNSUPPORTED, 2, EXE(0x20), EXE(0xc11));
+}
+
 /* A return address is looked up one byte before it: at 0x600 it is in the row of 0x500. */
 static void test_return_address_row(void **state)
 {
@@ -205,8 +247,8 @@ static void test_epilogue_popped_rbp(void **state)
 	(void)state;
 	put(AT(0), EXE(0x150)); /* in the FP row: its CFA is rbp + 16 */
 	put(frame + 8, EXE(0x401));
-	walk(EXE(0xa00), AT(0), frame);
-	expect(PROF_UNWIND_COMPLETE, 3, EXE(0xa00), EXE(0x150), EXE(0x401));
+	walk(EXE(0xe00), AT(0), frame);
+	expect(PROF_UNWIND_COMPLETE, 3, EXE(0xe00), EXE(0x150), EXE(0x401));
 }
 
 /* Without a table, or outside every mapping: frame pointers, back into the table. */
@@ -262,6 +304,8 @@ int main(void)
 		cmocka_unit_test_setup(test_cfa_fp_without_rbp, setup),
 		cmocka_unit_test_setup(test_plt, setup),
 		cmocka_unit_test_setup(test_signal_frame, setup),
+		cmocka_unit_test_setup(test_cfa_rbx, setup),
+		cmocka_unit_test_setup(test_ra_in_rdi, setup),
 		cmocka_unit_test_setup(test_return_address_row, setup),
 		cmocka_unit_test_setup(test_end, setup),
 		cmocka_unit_test_setup(test_zero_return_address, setup),

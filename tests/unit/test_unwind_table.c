@@ -245,7 +245,7 @@ static void check_invariants(const struct unwind_table *t)
 		const struct prof_unwind_row *r = &t->rows[i];
 		int type = r->cfa_type & PROF_CFA_TYPE_MASK;
 
-		assert_true(type <= PROF_CFA_UNSUPPORTED);
+		assert_true(type < PROF_CFA_NR_TYPES);
 		if (i) {
 			const struct prof_unwind_row *p = &t->rows[i - 1];
 
@@ -293,7 +293,7 @@ static void test_no_frame_pointer(void **state)
 	for (a = addr; a < addr + size; a++) {
 		const struct prof_unwind_row *row = row_at(t, a);
 
-		assert_int_equal(row->cfa_type, PROF_CFA_SP);
+		assert_int_equal(row->cfa_type & PROF_CFA_TYPE_MASK, PROF_CFA_SP);
 		assert_int_equal(row->fp_offset, 0);
 		grew |= row->cfa_offset > 256;
 	}
@@ -759,6 +759,29 @@ static void write_crafted_cfi(struct cfi_buf *c)
 	e = fde_begin(c, sig_cie, t + 0x61, 0xf);
 	def_cfa_expression(c, sigframe, sizeof(sigframe));
 	entry_end(c, e);
+	/*
+	 * 0x70: glibc's _dl_runtime_resolve (push %rbx; mov %rsp,%rbx; and $-64,%rsp: CFA in rbx),
+	 * rbx saved out of the walker's reach, then __vfork (pop %rdi: the return address in rdi)
+	 */
+	e = fde_begin(c, cie, t + 0x70, 0x10);
+	advance(c, 1);
+	def_cfa_offset(c, 32);
+	cfi_u8(c, DW_CFA_offset | 3);
+	cfi_uleb(c, 4);
+	advance(c, 3);
+	cfi_u8(c, DW_CFA_def_cfa_register);
+	cfi_uleb(c, 3);
+	advance(c, 4);
+	def_cfa(c, 7, 8);
+	cfi_u8(c, DW_CFA_offset | 3);
+	cfi_uleb(c, 9);
+	advance(c, 4);
+	cfi_u8(c, DW_CFA_restore | 3);
+	def_cfa_offset(c, 0);
+	cfi_u8(c, DW_CFA_register);
+	cfi_uleb(c, 16);
+	cfi_uleb(c, 5);
+	entry_end(c, e);
 	/* 0x80: PLT0 and its stubs */
 	e = fde_begin(c, cie, t + 0x80, 0x20);
 	def_cfa_offset(c, 16);
@@ -808,7 +831,11 @@ static void test_crafted_rules(void **state)
 		{ 0x4c, PROF_CFA_SP, 8, 0 },
 		{ 0x50, PROF_CFA_NONE, 0, 0 },
 		{ 0x60, PROF_CFA_SIGNAL, 0, 0 },
-		{ 0x70, PROF_CFA_NONE, 0, 0 },
+		{ 0x70, PROF_CFA_SP, 8, 0 },
+		{ 0x71, PROF_CFA_SP | 3 << PROF_CFA_BX_SHIFT, 32, 0 },
+		{ 0x74, PROF_CFA_BX | 3 << PROF_CFA_BX_SHIFT, 32, 0 },
+		{ 0x78, PROF_CFA_SP | PROF_BX_LOST << PROF_CFA_BX_SHIFT, 8, 0 },
+		{ 0x7c, PROF_CFA_RA_DI, 0, 0 },
 		{ 0x80, PROF_CFA_SP, 16, 0 },
 		{ 0x86, PROF_CFA_SP, 24, 0 },
 		{ 0x90, PROF_CFA_PLT, 8, 11 },
@@ -839,7 +866,7 @@ static void test_crafted_rules(void **state)
 	assert_row(t, CRAFT_TEXT + 0xe0, PROF_CFA_NONE, 0, 0);
 	assert_row(t, CRAFT_TEXT + 0x10f, PROF_CFA_NONE, 0, 0);
 	assert_true(t->rows[t->nr_rows - 1].pc <= 0xe0);
-	assert_int_equal(t->stats.fdes, 13);
+	assert_int_equal(t->stats.fdes, 14);
 	assert_int_equal(t->stats.outside, 2);
 	assert_int_equal(t->stats.bad_fdes, 1);
 	assert_int_equal(t->stats.plt, 1);
@@ -933,18 +960,47 @@ static bool oracle_cfa(struct prof_unwind_row *row, Dwarf_Frame *frame)
 		return false;
 	reg = ops[0].number;
 	off = (int64_t)ops[0].number2;
-	if (reg != 6 && reg != 7)
+	if (reg != 3 && reg != 6 && reg != 7)
 		return false;
-	row->cfa_type = reg == 7 ? PROF_CFA_SP : PROF_CFA_FP;
+	row->cfa_type = reg == 7 ? PROF_CFA_SP : reg == 6 ? PROF_CFA_FP : PROF_CFA_BX;
 	if (off >= INT16_MIN && off <= INT16_MAX) {
 		row->cfa_offset = (int16_t)off;
 		return true;
 	}
-	if (off % 8 || off / 8 < INT16_MIN || off / 8 > INT16_MAX)
+	if (reg == 3 || off % 8 || off / 8 < INT16_MIN || off / 8 > INT16_MAX)
 		return false;
 	row->cfa_type |= PROF_CFA_OFFSET_X8;
 	row->cfa_offset = (int16_t)(off / 8);
 	return true;
+}
+
+/* Whether the return address is in rdi and CFA = rsp + N (N >= 0): __vfork's rule. */
+static bool oracle_ra_in_di(struct prof_unwind_row *row, Dwarf_Frame *frame)
+{
+	Dwarf_Op ops_mem[3], *ops;
+	size_t nops;
+
+	if (dwarf_frame_register(frame, 16, ops_mem, &ops, &nops) || nops != 1 ||
+	    ops[0].atom != DW_OP_regx || ops[0].number != 5)
+		return false;
+	if (!oracle_cfa(row, frame) || row->cfa_type != PROF_CFA_SP || row->cfa_offset < 0)
+		return false;
+	row->cfa_type = PROF_CFA_RA_DI;
+	return true;
+}
+
+/* Bits 4-6 of cfa_type for the frame's rbx rule. */
+static uint8_t oracle_rbx_bits(Dwarf_Frame *frame)
+{
+	bool undefined;
+	int64_t offset = 0;
+	int ret = oracle_saved_at(frame, 3, &offset, &undefined);
+
+	if (ret == 0)
+		return 0;
+	if (ret == 1 && offset % 8 == 0 && -offset / 8 - 1 >= 1 && -offset / 8 - 1 < PROF_BX_LOST)
+		return (uint8_t)((-offset / 8 - 1) << PROF_CFA_BX_SHIFT);
+	return PROF_BX_LOST << PROF_CFA_BX_SHIFT;
 }
 
 static struct prof_unwind_row oracle_rule(Dwarf_Frame *frame, bool signal)
@@ -963,10 +1019,11 @@ static struct prof_unwind_row oracle_rule(Dwarf_Frame *frame, bool signal)
 		row.cfa_type = PROF_CFA_END;
 		return row;
 	}
-	if (ret != 1 || offset != -8 || !oracle_cfa(&row, frame))
+	if ((ret != 1 || offset != -8 || !oracle_cfa(&row, frame)) && !oracle_ra_in_di(&row, frame))
 		return (struct prof_unwind_row){ .cfa_type = PROF_CFA_UNSUPPORTED };
 	if (row.cfa_type == PROF_CFA_PLT)
 		return row;
+	row.cfa_type |= oracle_rbx_bits(frame);
 	ret = oracle_saved_at(frame, 6, &offset, &undefined);
 	if (ret == 0)
 		row.fp_offset = 0;

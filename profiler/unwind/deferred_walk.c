@@ -100,7 +100,8 @@ static bool caller_bx(const struct walk *w, uint8_t cfa_type, uint64_t cfa, uint
 	unsigned int where = (cfa_type & PROF_CFA_BX_MASK) >> PROF_CFA_BX_SHIFT;
 
 	*bx = where == PROF_BX_LOST ? 0 : w->bx;
-	if (where && where != PROF_BX_LOST)
+	/* A slot below SP was popped already, as for rbp in step_row(). */
+	if (where && where != PROF_BX_LOST && cfa - 8 * (where + 1) >= w->sp)
 		return read_u64(w, cfa - 8 * (where + 1), bx);
 	return true;
 }

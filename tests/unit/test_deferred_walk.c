@@ -47,6 +47,7 @@ static const struct prof_unwind_row rows[] = {
 	ROW(0xc00, PROF_CFA_RA_DI, 0, 0),			 /* __vfork: pop %rdi */
 	ROW(0xd00, PROF_CFA_SP | PROF_BX_LOST << PROF_CFA_BX_SHIFT, 8, 0),
 	ROW(0xe00, PROF_CFA_SP, 8, -2), /* an epilogue after pop %rbp: the save rule stays */
+	ROW(0xf00, PROF_CFA_SP | 1 << PROF_CFA_BX_SHIFT, 8, 0), /* and after pop %rbx */
 };
 
 static const struct deferred_mapping maps[] = {
@@ -238,7 +239,8 @@ static void test_read_outside_capture(void **state)
 
 /*
  * In an epilogue, past pop %rbp, the rule still says rbp is saved at CFA - 16, now below SP
- * (not captured): rbp holds the caller's value again, and the walk goes on with it.
+ * (not captured): rbp holds the caller's value again, and the walk goes on with it. The
+ * same for rbx.
  */
 static void test_epilogue_popped_rbp(void **state)
 {
@@ -249,6 +251,12 @@ static void test_epilogue_popped_rbp(void **state)
 	put(frame + 8, EXE(0x401));
 	walk(EXE(0xe00), AT(0), frame);
 	expect(PROF_UNWIND_COMPLETE, 3, EXE(0xe00), EXE(0x150), EXE(0x401));
+	/* So for rbx: kept, it finds the caller's CFA (rbx + 32). */
+	put(AT(0), EXE(0xa50));
+	put(frame + 24, EXE(0x401));
+	cs.bx = frame;
+	walk(EXE(0xf00), AT(0), 0);
+	expect(PROF_UNWIND_COMPLETE, 3, EXE(0xf00), EXE(0xa50), EXE(0x401));
 }
 
 /* Without a table, or outside every mapping: frame pointers, back into the table. */

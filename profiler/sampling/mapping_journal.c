@@ -361,6 +361,14 @@ static struct journal_image *older_image(struct mapping_journal *j, uint32_t tgi
 	return img;
 }
 
+int mapping_journal__read_older(struct mapping_journal *j, uint32_t tgid)
+{
+	for (struct journal_image *img = *bucket_of(j, tgid); img; img = img->bucket_next)
+		if (img->tgid == tgid)
+			return 0;
+	return older_image(j, tgid) ? 0 : -ESRCH;
+}
+
 static int feed_task(struct mapping_journal *j, const void *record, size_t size)
 {
 	struct {

@@ -62,6 +62,14 @@ void mapping_journal__set_reader(struct mapping_journal *j, mapping_journal_read
 				 void *ctx);
 
 /*
+ * Gives @tgid, a process older than the journal, an image read with the reader (see
+ * mapping_journal__set_reader()) unless the journal knows the process already: so that it
+ * is named even if it exits before its first sample is read. Returns 0, or -ESRCH when it
+ * could not be read (no reader, gone, the limits reached).
+ */
+int mapping_journal__read_older(struct mapping_journal *j, uint32_t tgid);
+
+/*
  * Reads one perf record of @size bytes (its header included), as a dummy event opened with
  * sample_id_all and sample_type TID | TIME writes it. Records of other types are ignored.
  * Returns 0, or -EINVAL for a malformed record (counted; nothing kept), -ENOMEM.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "session.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,6 +285,37 @@ static int read_older_process(void *sym, uint32_t tgid, struct proc_map **out, s
 }
 
 /*
+ * The processes running as the journal starts, read now as perf does at its start (only
+ * those of -p, when given): one sampled and gone before its first sample is read would go
+ * unnamed. Those that exec'd or forked since are known from the records, fed first.
+ */
+static void read_older_processes(struct session *s)
+{
+	const struct sampling_opts *opts = s->opts.sampling;
+	struct dirent *e;
+	DIR *proc;
+
+	mapping_events__read(s->journal_events);
+	if (opts->npids) {
+		for (size_t i = 0; i < opts->npids; i++)
+			mapping_journal__read_older(s->journal, opts->pids[i]);
+		return;
+	}
+	proc = opendir("/proc");
+	if (!proc)
+		return; /* then each is read at its first sample, as without the journal */
+	while ((e = readdir(proc))) {
+		char *end;
+		unsigned long tgid = strtoul(e->d_name, &end, 10);
+
+		if (*end || !tgid || tgid > UINT32_MAX)
+			continue;
+		mapping_journal__read_older(s->journal, (uint32_t)tgid);
+	}
+	closedir(proc);
+}
+
+/*
  * The mapping journal names the processes started from now on, even once they exited;
  * without it (a kernel that refuses its events) they are read from /proc as before.
  * Returns 0 or -errno (then the session goes on without the journal).
@@ -305,6 +337,7 @@ static int start_journal(struct session *s)
 		return err;
 	}
 	proc_table__set_journal(s->procs, s->journal);
+	read_older_processes(s);
 	s->journal_reaped_ns = monotonic_ns();
 	return 0;
 }

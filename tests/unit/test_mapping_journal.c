@@ -221,6 +221,38 @@ static void test_older_process_read_at_fork(void **state)
 	mapping_journal__free(j);
 }
 
+/*
+ * The processes running as the journal starts are read once, unless records made them
+ * known already; their images hold from the beginning of time, and their children share
+ * them.
+ */
+static void test_older_process_read_at_start(void **state)
+{
+	struct mapping_journal *j = mapping_journal__new(NULL);
+	uint64_t inos[8];
+	int reads = 0;
+
+	(void)state;
+	mapping_journal__set_reader(j, read_older, &reads);
+	assert_int_equal(mapping_journal__read_older(j, PARENT + 1), 0);
+	assert_int_equal(mapping_journal__read_older(j, PARENT + 1), 0);
+	assert_int_equal(reads, 1);
+	assert_int_equal(inodes_at(j, PARENT + 1, 0, inos), 1);
+	assert_int_equal(inos[0], 7);
+	task_at(j, PERF_RECORD_FORK, PID, PARENT + 1, PID, 200);
+	assert_int_equal(reads, 1);
+	assert_int_equal(inodes_at(j, PID, 250, inos), 1);
+	/* Known from its exec record: not read. */
+	exec_at(j, PID + 1, 100);
+	assert_int_equal(mapping_journal__read_older(j, PID + 1), 0);
+	assert_int_equal(reads, 1);
+	/* Gone, or no reader. */
+	assert_int_equal(mapping_journal__read_older(j, PARENT + 10), -ESRCH);
+	mapping_journal__set_reader(j, NULL, NULL);
+	assert_int_equal(mapping_journal__read_older(j, PARENT + 2), -ESRCH);
+	mapping_journal__free(j);
+}
+
 /* Samples of an exiting process come a little after its exit record. */
 static void test_exit_slack(void **state)
 {
@@ -352,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_fork_shares_exec_replaces),
 		cmocka_unit_test(test_out_of_order_and_older_processes),
 		cmocka_unit_test(test_older_process_read_at_fork),
+		cmocka_unit_test(test_older_process_read_at_start),
 		cmocka_unit_test(test_exit_slack),
 		cmocka_unit_test(test_later_mapping_hides_earlier),
 		cmocka_unit_test(test_limits_and_reaping),

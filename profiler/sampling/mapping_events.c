@@ -249,6 +249,10 @@ static void *drain_loop(void *arg)
 			return NULL;
 		if (ev->pollfds[ev->nrings].revents)
 			return NULL;
+		/* An event the kernel ended (its CPU gone) is no longer waited for. */
+		for (size_t i = 0; i < ev->nrings; i++)
+			if (ev->pollfds[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+				ev->pollfds[i].fd = -1;
 		pthread_mutex_lock(&ev->lock);
 		for (size_t i = 0; i < ev->nrings; i++)
 			drain_ring(ev, &ev->rings[i]);

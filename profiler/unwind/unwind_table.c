@@ -974,36 +974,41 @@ static int cfi_reader__rows(struct cfi_reader *r)
 	return 0;
 }
 
-/* Bytes from the entry point an END row covers when no FDE does (see cfi_reader__mark_entry). */
+/* Bytes from the entry point an END row covers when no FDE does (see cfi_reader__mark_known). */
 #define ENTRY_END_BYTES 64
 
+/* Code without CFI whose rule the table states: the ELF entry point, DT_INIT and DT_FINI. */
+struct known_code {
+	uint64_t entry;
+	uint64_t init;
+	uint64_t fini;
+};
+
 /*
- * The program's entry point as the outermost frame, where no FDE covers it: the dynamic
- * loader's _start is assembly without CFI, and every process begins there, so the stacks of
- * its first milliseconds would end one frame short of their root. The END row holds from
- * @entry up to the next FDE or ENTRY_END_BYTES on. Returns 0 or -ENOMEM.
+ * Gives [@row->pc, @row->pc + @len) @row's rule where no FDE covers its first byte, up to the
+ * next FDE. Returns 0 or -ENOMEM.
  */
-static int cfi_reader__mark_entry(struct cfi_reader *r, uint64_t entry)
+static int cfi_reader__fill_gap(struct cfi_reader *r, const struct wide_row *row, uint64_t len)
 {
+	uint64_t pc = row->pc;
 	struct wide_row add[2];
 	size_t i = 0, n = 0;
 	int err;
 
-	if (!entry || !r->nr_rows || !cfi_reader__in_text(r, entry, entry + 1))
+	if (!pc || !r->nr_rows || pc + len < pc || !cfi_reader__in_text(r, pc, pc + 1))
 		return 0;
-	while (i < r->nr_rows && r->rows[i].pc <= entry)
+	while (i < r->nr_rows && r->rows[i].pc <= pc)
 		i++;
-	/* Covered: the row at or below the entry has a rule. */
+	/* Covered: the row at or below @pc has a rule. */
 	if (i > 0 && r->rows[i - 1].cfa_type != PROF_CFA_NONE)
 		return 0;
-	if (i > 0 && r->rows[i - 1].pc == entry)
-		r->rows[i - 1].cfa_type = PROF_CFA_END; /* the gap began at the entry */
+	if (i > 0 && r->rows[i - 1].pc == pc)
+		r->rows[i - 1] = *row; /* the gap began at @pc */
 	else
-		add[n++] = (struct wide_row){ .pc = entry, .cfa_type = PROF_CFA_END };
-	/* The next row, when it comes soon enough, ends the END row's range. */
-	if (i == r->nr_rows || r->rows[i].pc > entry + ENTRY_END_BYTES)
-		add[n++] = (struct wide_row){ .pc = entry + ENTRY_END_BYTES,
-					      .cfa_type = PROF_CFA_NONE };
+		add[n++] = *row;
+	/* The next row, when it comes soon enough, ends @row's range. */
+	if (i == r->nr_rows || r->rows[i].pc > pc + len)
+		add[n++] = (struct wide_row){ .pc = pc + len, .cfa_type = PROF_CFA_NONE };
 	err = array__reserve(&r->rows, &r->cap_rows, r->nr_rows + n, sizeof(*r->rows));
 	if (err)
 		return err;
@@ -1016,6 +1021,30 @@ static int cfi_reader__mark_entry(struct cfi_reader *r, uint64_t entry)
 			r->rows[n++] = r->rows[i];
 	r->nr_rows = n;
 	return 0;
+}
+
+/*
+ * Rules for code that has no FDE but whose frame is known. The program's entry point is the
+ * outermost frame: the dynamic loader's _start is assembly without CFI, and every process
+ * begins there, so the stacks of its first milliseconds would end one frame short of their
+ * root; its END row holds up to the next FDE or ENTRY_END_BYTES on. DT_INIT and DT_FINI
+ * (crti's .init and .fini, which have no CFI) are called: at their first instruction, where
+ * the page faults of a library's first run land, CFA = rsp + 8. Only that instruction: the
+ * prologue after it moves rsp. Returns 0 or -ENOMEM.
+ */
+static int cfi_reader__mark_known(struct cfi_reader *r, const struct known_code *known)
+{
+	struct wide_row entry = { .pc = known->entry, .cfa_type = PROF_CFA_END };
+	struct wide_row init = { .pc = known->init, .cfa_type = PROF_CFA_SP, .cfa_offset = 8 };
+	struct wide_row fini = { .pc = known->fini, .cfa_type = PROF_CFA_SP, .cfa_offset = 8 };
+	int err;
+
+	err = cfi_reader__fill_gap(r, &entry, ENTRY_END_BYTES);
+	if (!err)
+		err = cfi_reader__fill_gap(r, &init, 1);
+	if (!err)
+		err = cfi_reader__fill_gap(r, &fini, 1);
+	return err;
 }
 
 static void table__count(struct unwind_table_stats *stats, const struct prof_unwind_row *rows,
@@ -1110,11 +1139,11 @@ static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *shdr)
 
 /*
  * Reads the CFI section @name of @elf (the binary, or its debug file for .debug_frame) into
- * a table. @segs are the binary's executable segments. Returns 0, -ENOENT when the section
- * is absent or yields no rows, or an error.
+ * a table. @segs are the binary's executable segments, @known its code without CFI. Returns 0,
+ * -ENOENT when the section is absent or yields no rows, or an error.
  */
 static int table__from_section(Elf *elf, const char *name, const GElf_Phdr *segs, size_t nr_segs,
-			       uint64_t entry, struct unwind_table **out)
+			       const struct known_code *known, struct unwind_table **out)
 {
 	struct cfi_reader r = { .elf = elf, .segs = segs, .nr_segs = nr_segs };
 	GElf_Shdr shdr;
@@ -1139,7 +1168,7 @@ static int table__from_section(Elf *elf, const char *name, const GElf_Phdr *segs
 	if (!err)
 		err = cfi_reader__rows(&r);
 	if (!err)
-		err = cfi_reader__mark_entry(&r, entry);
+		err = cfi_reader__mark_known(&r, known);
 	if (!err)
 		err = cfi_reader__to_table(&r, r.eh_frame ? ".eh_frame" : ".debug_frame", out);
 	free(r.cies);
@@ -1185,8 +1214,32 @@ static int exec_segments(Elf *elf, GElf_Phdr **out, size_t *nr)
 	return 0;
 }
 
+/* The entry point, DT_INIT and DT_FINI of @elf (0 when absent): code that has no FDE. */
+static void known_code__read(Elf *elf, const GElf_Ehdr *ehdr, struct known_code *known)
+{
+	Elf_Scn *scn = NULL;
+	Elf_Data *data;
+	GElf_Shdr shdr;
+	GElf_Dyn dyn;
+	size_t i;
+
+	*known = (struct known_code){ .entry = ehdr->e_entry };
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_DYNAMIC)
+			break;
+	data = scn ? elf_getdata(scn, NULL) : NULL;
+	/* gelf_getdyn() checks each index against the data's size. */
+	for (i = 0; data && gelf_getdyn(data, (int)i, &dyn) && dyn.d_tag != DT_NULL; i++) {
+		if (dyn.d_tag == DT_INIT)
+			known->init = dyn.d_un.d_ptr;
+		else if (dyn.d_tag == DT_FINI)
+			known->fini = dyn.d_un.d_ptr;
+	}
+}
+
 int unwind_table__build(Elf *elf, Elf *debug_elf, struct unwind_table **out)
 {
+	struct known_code known;
 	GElf_Phdr *segs;
 	GElf_Ehdr ehdr;
 	size_t nr_segs;
@@ -1196,6 +1249,7 @@ int unwind_table__build(Elf *elf, Elf *debug_elf, struct unwind_table **out)
 	err = check_elf(elf, &ehdr);
 	if (err)
 		return err;
+	known_code__read(elf, &ehdr, &known);
 	err = exec_segments(elf, &segs, &nr_segs);
 	if (err)
 		return err;
@@ -1205,15 +1259,15 @@ int unwind_table__build(Elf *elf, Elf *debug_elf, struct unwind_table **out)
 		goto out_free;
 	}
 	/* .eh_frame is what the program itself unwinds with; .debug_frame is a fallback. */
-	err = table__from_section(elf, ".eh_frame", segs, nr_segs, ehdr.e_entry, out);
+	err = table__from_section(elf, ".eh_frame", segs, nr_segs, &known, out);
 	if (err == -ENOENT)
-		err = table__from_section(elf, ".debug_frame", segs, nr_segs, ehdr.e_entry, out);
+		err = table__from_section(elf, ".debug_frame", segs, nr_segs, &known, out);
 	if (err == -ENOENT && debug_elf) {
 		GElf_Ehdr debug_ehdr;
 
 		if (!check_elf(debug_elf, &debug_ehdr))
-			err = table__from_section(debug_elf, ".debug_frame", segs, nr_segs,
-						  ehdr.e_entry, out);
+			err = table__from_section(debug_elf, ".debug_frame", segs, nr_segs, &known,
+						  out);
 	}
 out_free:
 	free(segs);

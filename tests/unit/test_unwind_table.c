@@ -377,6 +377,59 @@ static void test_entry_without_cfi_is_end(void **state)
 	unwind_table__free(t);
 }
 
+/* The value of the dynamic tag @tag in @path, 0 without one. */
+static uint64_t dynamic_tag(const char *path, int64_t tag)
+{
+	Elf_Scn *scn = NULL;
+	uint64_t value = 0;
+	GElf_Shdr shdr;
+	GElf_Dyn dyn;
+	Elf *elf;
+	int fd, i;
+
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data = elf_getdata(scn, NULL);
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC)
+			continue;
+		for (i = 0; data && gelf_getdyn(data, i, &dyn) && dyn.d_tag != DT_NULL; i++)
+			if (dyn.d_tag == tag)
+				value = dyn.d_un.d_ptr;
+	}
+	elf_end(elf);
+	close(fd);
+	return value;
+}
+
+/*
+ * crti's .init and .fini have no CFI; at their first instruction (DT_INIT, DT_FINI), where
+ * a library's first run page-faults, the return address is at rsp. From the next on, no row:
+ * the prologue moves rsp.
+ */
+static void test_init_fini_first_instruction(void **state)
+{
+	const int64_t tags[] = { DT_INIT, DT_FINI };
+	struct unwind_table *t;
+	uint64_t addr;
+	size_t i;
+
+	(void)state;
+	need_gcc();
+	t = build_path(fx.nofp);
+	check_invariants(t);
+	for (i = 0; i < 2; i++) {
+		addr = dynamic_tag(fx.nofp, tags[i]);
+		assert_true(addr != 0);
+		assert_row(t, addr, PROF_CFA_SP, 8, 0);
+		assert_row(t, addr + 1, PROF_CFA_NONE, 0, 0);
+	}
+	unwind_table__free(t);
+}
+
 /* The lazy-binding PLT: its first entry pushes twice, the stubs once, past PC & 15 >= 11. */
 static void test_plt(void **state)
 {
@@ -1034,9 +1087,13 @@ static struct prof_unwind_row oracle_rule(Dwarf_Frame *frame, bool signal)
 	return row;
 }
 
-/* Every libdw row below @limit agrees with ours, and libdw has none where we say NONE. */
+/*
+ * Every libdw row below @limit agrees with ours, and libdw has none where we say NONE. Where
+ * libdw has none, we may have the rule of DT_INIT's or DT_FINI's first instruction.
+ */
 static void compare_with_libdw(const char *path, const struct unwind_table *t, uint64_t limit)
 {
+	uint64_t init = dynamic_tag(path, DT_INIT), fini = dynamic_tag(path, DT_FINI);
 	Dwarf_CFI *cfi;
 	Elf *elf;
 	uint32_t i;
@@ -1066,7 +1123,11 @@ static void compare_with_libdw(const char *path, const struct unwind_table *t, u
 
 			if (dwarf_cfi_addrframe(cfi, addr, &frame)) {
 				/* the byte before a signal trampoline, which we give its rule */
-				if (ours->cfa_type != PROF_CFA_SIGNAL || addr != t->base + ours->pc)
+				bool sig = ours->cfa_type == PROF_CFA_SIGNAL;
+				bool known = (addr == init || addr == fini) &&
+					     ours->cfa_type == PROF_CFA_SP && ours->cfa_offset == 8;
+
+				if ((!sig && !known) || addr != t->base + ours->pc)
 					fail_msg("%s 0x%llx: libdw has no rule", path,
 						 (unsigned long long)addr);
 				addr++;
@@ -1442,6 +1503,7 @@ int main(void)
 		cmocka_unit_test(test_frame_pointer),
 		cmocka_unit_test(test_start_is_end),
 		cmocka_unit_test(test_entry_without_cfi_is_end),
+		cmocka_unit_test(test_init_fini_first_instruction),
 		cmocka_unit_test(test_plt),
 		cmocka_unit_test(test_signal_trampoline),
 		cmocka_unit_test(test_debug_frame),

@@ -644,6 +644,21 @@ int debuginfo_finder__open(struct debuginfo_finder *f, const struct debuginfo_qu
 	return -ENOENT;
 }
 
+int debuginfo_finder__open_binary(struct debuginfo_finder *f, const struct debuginfo_query *q,
+				  struct debuginfo_file *out)
+{
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	if (!q->path || !q->build_id_len)
+		return -ENOENT;
+	fd = root__open(q->root, q->path);
+	if (fd < 0)
+		return fd == -ENOMEM ? fd : -ENOENT;
+	return finder__check(f, q, fd, q->path, false, out);
+}
+
 #ifdef HAVE_LZMA
 int debuginfo__xz_decode(const void *in, size_t len, size_t max_len, void **out, size_t *out_len)
 {

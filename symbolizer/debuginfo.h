@@ -69,6 +69,14 @@ void debuginfo_finder__free(struct debuginfo_finder *finder);
  */
 int debuginfo_finder__open(struct debuginfo_finder *finder, const struct debuginfo_query *query,
 			   struct debuginfo_file *out);
+/*
+ * Opens the binary @query describes again, its path under its root, to read it once more
+ * after its descriptor was closed: only with a build id, which the file must have (else it
+ * was replaced, and is rejected and counted). Returns 0 and the file in *@out (the caller
+ * closes it), -ENOENT when it is gone, another file or @query has no build id, or -ENOMEM.
+ */
+int debuginfo_finder__open_binary(struct debuginfo_finder *finder,
+				  const struct debuginfo_query *query, struct debuginfo_file *out);
 /* NULL-safe on a zeroed file. Ends the Elf, closes the descriptor, frees the path. */
 void debuginfo_file__close(struct debuginfo_file *file);
 

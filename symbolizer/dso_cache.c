@@ -102,6 +102,16 @@ void dso_cache__set_dwarf_limit(struct dso_cache *cache, size_t bytes)
 	dso_images__set_lines_limit(cache->shared.images, bytes);
 }
 
+void dso_cache__set_dwarf_budget(struct dso_cache *cache, size_t bytes)
+{
+	dso_images__set_dwarf_budget(cache->shared.images, bytes);
+}
+
+void dso_cache__dwarf_stats(const struct dso_cache *cache, struct dso_dwarf_stats *stats)
+{
+	dso_images__dwarf_stats(cache->shared.images, stats);
+}
+
 void dso_cache__free(struct dso_cache *cache)
 {
 	if (!cache)

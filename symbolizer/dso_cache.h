@@ -19,6 +19,7 @@
 
 struct debuginfo_finder;
 struct dso_cache;
+struct dso_dwarf_stats;
 struct dso;
 
 /* Returns NULL with errno set. */
@@ -33,6 +34,14 @@ void dso_cache__set_idle_limit(struct dso_cache *cache, size_t bytes);
  * and read again past @bytes (16 MiB unless set), whether the binary is in use or idle.
  */
 void dso_cache__set_dwarf_limit(struct dso_cache *cache, size_t bytes);
+/*
+ * The DWARF held by binaries in use and idle together is kept to about @bytes (none unless
+ * set): the least recently used is freed and read again when needed (see
+ * dso_images__set_dwarf_budget()).
+ */
+void dso_cache__set_dwarf_budget(struct dso_cache *cache, size_t bytes);
+/* What that DWARF holds now and how often the budget freed it. */
+void dso_cache__dwarf_stats(const struct dso_cache *cache, struct dso_dwarf_stats *stats);
 /* NULL-safe. Every dso taken from @cache must have been put first; idle ones are freed. */
 void dso_cache__free(struct dso_cache *cache);
 

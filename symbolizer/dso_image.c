@@ -34,6 +34,13 @@ struct dso_images {
 	struct debuginfo_finder *finder; /* borrowed; NULL: no separate debug files */
 	uint64_t bad_debuginfo;
 	size_t lines_max; /* DSO_DWARF_LINES_MAX unless set */
+	/*
+	 * The DWARF held in memory (sections and units read) that can be read again, every
+	 * image's together, within dwarf.max_bytes: past it, the least recently used image's is
+	 * freed, to be read again when next needed. Those images, most recently used first.
+	 */
+	struct dso_image *dwarf_head, *dwarf_tail;
+	struct dso_dwarf_stats dwarf;
 };
 
 /* Freed with the last dso that reads it. */
@@ -54,22 +61,38 @@ struct dso_image {
 	struct dwarf_lines *lines;
 	size_t dwarf_bytes; /* DWARF sections held in memory */
 	size_t lines_base;  /* dwarf_lines__size() of the index before any unit was read */
-	bool debug_done;    /* the debug file was looked for, MiniDebugInfo read */
-	bool bad_counted;   /* counted once in bad_debuginfo */
+	size_t dwarf_held;  /* what it adds to images->dwarf.bytes now */
+	struct dso_image *dwarf_prev, *dwarf_next; /* in images' list while dwarf_held */
+	bool debug_done;      /* the debug file was looked for, MiniDebugInfo read */
+	bool dwarf_in_binary; /* its DWARF is the binary's own, not a debug file's */
+	bool dwarf_dropped;   /* its DWARF freed for the budget, to be read again */
+	bool bad_counted;     /* counted once in bad_debuginfo */
 };
 
 struct dso_images *dso_images__new(void)
 {
 	struct dso_images *images = calloc(1, sizeof(struct dso_images));
 
-	if (images)
+	if (images) {
 		images->lines_max = DSO_DWARF_LINES_MAX;
+		images->dwarf.max_bytes = SIZE_MAX;
+	}
 	return images;
 }
 
 void dso_images__set_lines_limit(struct dso_images *images, size_t bytes)
 {
 	images->lines_max = bytes;
+}
+
+void dso_images__set_dwarf_budget(struct dso_images *images, size_t bytes)
+{
+	images->dwarf.max_bytes = bytes;
+}
+
+void dso_images__dwarf_stats(const struct dso_images *images, struct dso_dwarf_stats *stats)
+{
+	*stats = images->dwarf;
 }
 
 void dso_images__free(struct dso_images *images)
@@ -112,6 +135,57 @@ static struct dso_image *images__find(struct dso_images *images, const uint8_t *
 	return NULL;
 }
 
+/*
+ * Whether the budget may free @image's DWARF: it can be read again from its debug file, or
+ * from the binary itself when a build id tells that it is still the same file.
+ */
+static bool image__dwarf_freeable(const struct dso_image *image)
+{
+	size_t len;
+
+	if (!image->dwarf || !image->images->finder)
+		return false;
+	if (!image->dwarf_in_binary)
+		return true;
+	return elf_image__build_id(image->file, &len) && len;
+}
+
+/*
+ * What @image's DWARF takes now, counted in images->dwarf.bytes when the budget can free
+ * it; unlinked when none.
+ */
+static void image__account_dwarf(struct dso_image *image)
+{
+	struct dso_images *images = image->images;
+	size_t held = 0;
+
+	if (image__dwarf_freeable(image))
+		held = image->dwarf_bytes + (image->lines ? dwarf_lines__size(image->lines) : 0);
+
+	images->dwarf.bytes += held - image->dwarf_held;
+	if (held && !image->dwarf_held) {
+		image->dwarf_prev = NULL;
+		image->dwarf_next = images->dwarf_head;
+		if (images->dwarf_head)
+			images->dwarf_head->dwarf_prev = image;
+		else
+			images->dwarf_tail = image;
+		images->dwarf_head = image;
+	} else if (!held && image->dwarf_held) {
+		if (image->dwarf_prev)
+			image->dwarf_prev->dwarf_next = image->dwarf_next;
+		else
+			images->dwarf_head = image->dwarf_next;
+		if (image->dwarf_next)
+			image->dwarf_next->dwarf_prev = image->dwarf_prev;
+		else
+			images->dwarf_tail = image->dwarf_prev;
+	}
+	image->dwarf_held = held;
+	if (images->dwarf.bytes > images->dwarf.peak_bytes)
+		images->dwarf.peak_bytes = images->dwarf.bytes;
+}
+
 static void image__free_dwarf(struct dso_image *image)
 {
 	dwarf_lines__free(image->lines);
@@ -120,6 +194,48 @@ static void image__free_dwarf(struct dso_image *image)
 		dwarf_end(image->dwarf);
 	image->dwarf = NULL;
 	image->dwarf_bytes = 0;
+	image__account_dwarf(image);
+}
+
+/* Moves @image, which holds DWARF, to the front of the least recently used order. */
+static void image__touch_dwarf(struct dso_image *image)
+{
+	struct dso_images *images = image->images;
+
+	if (!image->dwarf_held || images->dwarf_head == image)
+		return;
+	image->dwarf_prev->dwarf_next = image->dwarf_next;
+	if (image->dwarf_next)
+		image->dwarf_next->dwarf_prev = image->dwarf_prev;
+	else
+		images->dwarf_tail = image->dwarf_prev;
+	image->dwarf_prev = NULL;
+	image->dwarf_next = images->dwarf_head;
+	images->dwarf_head->dwarf_prev = image;
+	images->dwarf_head = image;
+}
+
+/*
+ * Frees DWARF, least recently used first, until what can be read again holds no more than
+ * the budget or only @keep's is left (the one being read: its strings are in use).
+ */
+static void images__enforce_dwarf(struct dso_images *images, struct dso_image *keep)
+{
+	struct dso_image *image = images->dwarf_tail, *prev;
+
+	for (; image && images->dwarf.bytes > images->dwarf.max_bytes; image = prev) {
+		prev = image->dwarf_prev;
+		if (image == keep)
+			continue;
+		image__free_dwarf(image);
+		/* The Elf that holds the sections: the debug file's, or the binary's own. */
+		if (image->debug.elf)
+			debuginfo_file__close(&image->debug);
+		else
+			elf_image__end_elf(image->file);
+		image->dwarf_dropped = true;
+		images->dwarf.dropped++;
+	}
 }
 
 void dso_image__put(struct dso_image *image)
@@ -303,6 +419,8 @@ static int image__read(struct dso_image *image, const char *path)
 	/* The image keeps the Elf (without its descriptor) while libdw reads from it. */
 	if (!elf__has_dwarf(elf) || !image__begin_dwarf(image, elf, path))
 		elf_image__end_elf(image->file);
+	else
+		image->dwarf_in_binary = true;
 	return 0;
 }
 
@@ -418,6 +536,19 @@ static int image__read_minidebug(struct dso_image *image, const char *path)
 	return err;
 }
 
+/* Begins the DWARF of image->debug when the image has none, else closes that file. */
+static void image__use_debug_dwarf(struct dso_image *image)
+{
+	if (!image->dwarf && elf__has_dwarf(image->debug.elf) &&
+	    image__begin_dwarf(image, image->debug.elf, image->debug.path)) {
+		/* Keep the Elf for libdw, not the descriptor. */
+		close(image->debug.fd);
+		image->debug.fd = -1;
+		return;
+	}
+	debuginfo_file__close(&image->debug);
+}
+
 /* Finds the debug file and reads what the binary lacked from it. */
 static int image__read_debug_file(struct dso_image *image, const char *path,
 				  struct debuginfo_root *root)
@@ -439,14 +570,22 @@ static int image__read_debug_file(struct dso_image *image, const char *path,
 		if (err)
 			return err;
 	}
-	if (!image->dwarf && elf__has_dwarf(image->debug.elf) &&
-	    image__begin_dwarf(image, image->debug.elf, image->debug.path)) {
-		/* Keep the Elf for libdw, not the descriptor. */
-		close(image->debug.fd);
-		image->debug.fd = -1;
-		return 0;
-	}
-	debuginfo_file__close(&image->debug);
+	image__use_debug_dwarf(image);
+	return 0;
+}
+
+/* Reads the binary's own DWARF again, from the file its path names if it is the same. */
+static int image__reopen_binary(struct dso_image *image, const char *path,
+				struct debuginfo_root *root)
+{
+	struct debuginfo_query query = { .path = path, .root = root };
+	int err;
+
+	query.build_id = elf_image__build_id(image->file, &query.build_id_len);
+	err = debuginfo_finder__open_binary(image->images->finder, &query, &image->debug);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	image__use_debug_dwarf(image);
 	return 0;
 }
 
@@ -456,10 +595,53 @@ static const char *image__dwarf_path(const struct dso_image *image, const char *
 	return image->debug.path ? image->debug.path : path;
 }
 
+/* Indexes the lines of the DWARF begun. Returns 0 or -errno. */
+static int image__open_lines(struct dso_image *image, const char *path)
+{
+	int err = dwarf_lines__open(image->dwarf, &image->lines);
+
+	if (err)
+		return err;
+	image->lines_base = dwarf_lines__size(image->lines);
+	if (!dwarf_lines__units(image->lines) || dwarf_lines__errors(image->lines))
+		image__count_bad(image, image__dwarf_path(image, path), "malformed DWARF");
+	return 0;
+}
+
+/* Counts what @image's DWARF holds now and keeps every image's within the budget. */
+static void image__settle_dwarf(struct dso_image *image)
+{
+	image__account_dwarf(image);
+	image__touch_dwarf(image);
+	images__enforce_dwarf(image->images, image);
+}
+
+/* Reads again the DWARF freed for the budget. Returns 0 or -errno. */
+static int image__reload_dwarf(struct dso_image *image, const char *path,
+			       struct debuginfo_root *root)
+{
+	int err;
+
+	image->dwarf_dropped = false;
+	image->images->dwarf.reread++;
+	if (image->dwarf_in_binary)
+		err = image__reopen_binary(image, path, root);
+	else
+		err = image__read_debug_file(image, path, root);
+	if (!err && image->dwarf)
+		err = image__open_lines(image, path);
+	else if (!err)
+		pr_debug("%s: its DWARF could not be read again\n", path);
+	image__settle_dwarf(image);
+	return err;
+}
+
 int dso_image__load_debug(struct dso_image *image, const char *path, struct debuginfo_root *root)
 {
 	int err = 0;
 
+	if (image->dwarf_dropped && image->images->finder)
+		return image__reload_dwarf(image, path, root);
 	if (image->debug_done)
 		return 0;
 	image->debug_done = true;
@@ -470,14 +652,9 @@ int dso_image__load_debug(struct dso_image *image, const char *path, struct debu
 	free(image->minidebug);
 	image->minidebug = NULL;
 	image->minidebug_len = 0;
-	if (!err && image->dwarf) {
-		err = dwarf_lines__open(image->dwarf, &image->lines);
-		if (!err)
-			image->lines_base = dwarf_lines__size(image->lines);
-		if (!err &&
-		    (!dwarf_lines__units(image->lines) || dwarf_lines__errors(image->lines)))
-			image__count_bad(image, image__dwarf_path(image, path), "malformed DWARF");
-	}
+	if (!err && image->dwarf)
+		err = image__open_lines(image, path);
+	image__settle_dwarf(image);
 	if (err)
 		pr_debug("%s: cannot read its debug information: %s\n", path, strerror(-err));
 	return err;
@@ -510,6 +687,7 @@ static void image__restart_dwarf(struct dso_image *image, const char *path)
 	}
 	image->lines_base = dwarf_lines__size(image->lines);
 	image->dwarf_bytes = bytes;
+	image__account_dwarf(image);
 }
 
 int dso_image__find_lines(struct dso_image *image, const char *path, uint64_t vaddr,
@@ -525,5 +703,6 @@ int dso_image__find_lines(struct dso_image *image, const char *path, uint64_t va
 	n = dwarf_lines__find(image->lines, vaddr, out, cap);
 	if (dwarf_lines__errors(image->lines))
 		image__count_bad(image, image__dwarf_path(image, path), "malformed DWARF");
+	image__settle_dwarf(image);
 	return n < 0 ? 0 : n;
 }

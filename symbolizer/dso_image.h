@@ -38,6 +38,27 @@ void dso_images__set_debuginfo(struct dso_images *images, struct debuginfo_finde
 /* Bytes of units a binary's DWARF may hold before it is read again (see dso_image.c). */
 void dso_images__set_lines_limit(struct dso_images *images, size_t bytes);
 
+/* The DWARF the images hold that the budget bounds (see dso_images__set_dwarf_budget()). */
+struct dso_dwarf_stats {
+	size_t bytes;	   /* held now: sections and units read */
+	size_t peak_bytes; /* most held at once */
+	size_t max_bytes;  /* the budget; SIZE_MAX: none */
+	uint64_t dropped;  /* times an image's was freed for the budget */
+	uint64_t reread;   /* times one was read again (debug file or binary) */
+};
+
+/*
+ * Bounds the DWARF the images hold to about @bytes together (none unless set): past it, the
+ * least recently used is freed, and read again at its next lookup from its debug file, or
+ * from the binary itself, found again by its path and checked by its build id; the one
+ * image being read keeps its own. DWARF in a binary without a build id, or without a
+ * debuginfo finder (dso_images__set_debuginfo()), is not counted and stays while the
+ * binary is in use; only its units are bounded (dso_images__set_lines_limit()).
+ */
+void dso_images__set_dwarf_budget(struct dso_images *images, size_t bytes);
+/* Copies the budget's figures into @stats. */
+void dso_images__dwarf_stats(const struct dso_images *images, struct dso_dwarf_stats *stats);
+
 /*
  * Debug information that could not be used, each file counted once: malformed DWARF or
  * MiniDebugInfo, unreadable debug files, and candidates rejected for their build id or CRC.
@@ -70,8 +91,9 @@ int dso_image__vaddr(const struct dso_image *image, uint64_t off, uint64_t *vadd
 /*
  * The debug stage, done once: reads what the binary lacks (symbols, DWARF) from its debug
  * file, looked for from @path under @root (how its processes see the file system; NULL:
- * as we do), then symbols from MiniDebugInfo, then indexes the DWARF lines. Returns 0 or
- * -errno (logged at debug level); what was read before a failure stays in use.
+ * as we do), then symbols from MiniDebugInfo, then indexes the DWARF lines; and again for
+ * DWARF freed for the budget since. Returns 0 or -errno (logged at debug level); what was
+ * read before a failure stays in use.
  */
 int dso_image__load_debug(struct dso_image *image, const char *path, struct debuginfo_root *root);
 

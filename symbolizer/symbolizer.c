@@ -16,6 +16,7 @@
 #include "demangle.h"
 #include "dso.h"
 #include "dso_cache.h"
+#include "dso_image.h"
 #include "hash_table.h"
 #include "kallsyms.h"
 #include "log.h"
@@ -110,6 +111,8 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	sym->dsos = dso_cache__new();
 	if (sym->dsos && opts && opts->idle_cache_bytes)
 		dso_cache__set_idle_limit(sym->dsos, opts->idle_cache_bytes);
+	if (sym->dsos && opts && opts->dwarf_budget)
+		dso_cache__set_dwarf_budget(sym->dsos, opts->dwarf_budget);
 	if (!sym->dsos) {
 		err = errno;
 		goto out_free;
@@ -606,8 +609,14 @@ int symbolizer__resolve_elf(struct symbolizer *sym, const char *path, uint64_t v
 void symbolizer__stats(const struct symbolizer *sym, struct symbolizer_stats *stats)
 {
 	const struct perf_map_totals *perf_maps;
+	struct dso_dwarf_stats dwarf;
 
 	*stats = sym->stats;
+	dso_cache__dwarf_stats(sym->dsos, &dwarf);
+	stats->dwarf_bytes = dwarf.bytes;
+	stats->dwarf_peak_bytes = dwarf.peak_bytes;
+	stats->dwarf_dropped = dwarf.dropped;
+	stats->dwarf_reread = dwarf.reread;
 	stats->bad_files = dso_cache__bad_files(sym->dsos);
 	stats->bad_debuginfo = dso_cache__bad_debuginfo(sym->dsos);
 	perf_maps = proc_jits__totals(sym->jits);

@@ -35,6 +35,11 @@ struct symbolizer_opts {
 	/* Bytes of files no process maps any more kept for reuse; 0 for the default (64 MiB). */
 	size_t idle_cache_bytes;
 	/*
+	 * Bytes the DWARF of binaries (theirs or their debug files') may take together before
+	 * the least recently used is freed, to be read again when needed; 0 for no bound.
+	 */
+	size_t dwarf_budget;
+	/*
 	 * Bytes the perf maps of all processes may take together (their users write them);
 	 * 0 for the default, PERF_MAP_TOTAL_MEMORY (64 MiB). See perf_map.h.
 	 */
@@ -77,6 +82,10 @@ struct symbolizer_stats {
 	uint64_t bad_perf_map_lines; /* malformed lines skipped in perf maps */
 	uint64_t dropped_perf_map_lines; /* good perf map lines not kept: past the limits */
 	uint64_t truncated_perf_maps;	 /* perf maps read only in part (too big) */
+	size_t dwarf_bytes;		 /* DWARF held now that opts.dwarf_budget bounds */
+	size_t dwarf_peak_bytes;	 /* the most held at once */
+	uint64_t dwarf_dropped;		 /* times one was freed for the budget */
+	uint64_t dwarf_reread;		 /* times one was read again after */
 };
 
 /* Returns NULL with errno set. Kernel symbols are loaded lazily on first use. */

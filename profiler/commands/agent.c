@@ -26,6 +26,17 @@
 #define HOST_LABEL_MAX 300
 /* Binaries of exited processes kept for the next run of the same: a little, for days. */
 #define IDLE_CACHE_BYTES (8u << 20)
+/*
+ * The DWARF the binaries in use hold (libc's debug file alone is about 12 MiB): what goes
+ * past it is freed and read again at the next lookup the address cache does not answer.
+ */
+#define DWARF_BUDGET (24u << 20)
+/*
+ * Blocks from this size up are mapped on their own and unmapped when freed: DWARF sections
+ * come and go under the budget, and glibc would otherwise raise its threshold past them and
+ * leave them in the heap, where the holes between live blocks are never given back.
+ */
+#define MMAP_THRESHOLD (128u << 10)
 
 /* Set by signal handlers; the only state they may touch. */
 static volatile sig_atomic_t stop_requested;
@@ -328,6 +339,11 @@ static void report_totals(struct agent *a, uint64_t now)
 		log_summary_line(summary__print_unwinding, &stats);
 	log_summary_line(summary__print_journal, &stats);
 	log_summary_line(print_perf_maps, &stats);
+	pr_info("DWARF of binaries: %.1f MiB held of a %.1f MiB budget (peak %.1f); freed for "
+		"it %llu times, read again %llu\n",
+		stats.sym.dwarf_bytes / 1048576.0, DWARF_BUDGET / 1048576.0,
+		stats.sym.dwarf_peak_bytes / 1048576.0, (unsigned long long)stats.sym.dwarf_dropped,
+		(unsigned long long)stats.sym.dwarf_reread);
 	memset(&a->totals, 0, sizeof(a->totals));
 	a->last_report_ns = now;
 }
@@ -430,12 +446,14 @@ int agent__run(const struct agent_opts *opts)
 	struct session_opts so = {
 		.sampling = &opts->sampling,
 		.idle_cache_bytes = IDLE_CACHE_BYTES,
+		.dwarf_budget = DWARF_BUDGET,
 		.time_slot_ns = TIME_SLOT_NS,
 	};
 	struct agent a = { .opts = opts };
 	int err;
 
 	setup_logging(opts);
+	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
 	if (opts->log_file && (err = log__set_file(opts->log_file))) {
 		pr_err("cannot open the log file %s: %s\n", opts->log_file, strerror(-err));
 		return err;

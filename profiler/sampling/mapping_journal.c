@@ -445,7 +445,11 @@ void mapping_journal__reap(struct mapping_journal *j, uint64_t before_ns)
 		struct journal_image **link = &j->buckets[i], *img;
 
 		while ((img = *link)) {
-			if (img->exited && img->end_ns < before_ns && img->refs == 1) {
+			/*
+			 * Ended by exit or by exec: a fork's image ended by its exec is as
+			 * gone as an exited one, and holds its parent's image besides.
+			 */
+			if (img->end_ns != NO_END && img->end_ns < before_ns && img->refs == 1) {
 				*link = img->bucket_next;
 				journal_image__put(img);
 				j->stats.reaped++;

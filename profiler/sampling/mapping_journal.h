@@ -38,7 +38,7 @@ struct mapping_journal_stats {
 	uint64_t older;		   /* images of processes older than the journal, read once */
 	uint64_t images_dropped;   /* images not kept: max_images reached */
 	uint64_t mappings_dropped; /* mappings not kept: max_mappings or max_path_bytes reached */
-	uint64_t reaped;	   /* images of exited processes freed */
+	uint64_t reaped;	   /* images ended (exit, exec) freed */
 };
 
 /*
@@ -85,8 +85,9 @@ struct journal_image *mapping_journal__image_at(struct mapping_journal *j, uint3
 						uint64_t time_ns);
 
 /*
- * Frees the images whose process exited before @before_ns and which no one else references
- * (neither a caller nor a child image); a process's image no sample can still ask for.
+ * Frees the images that ended (their process exited or exec'd) before @before_ns and which
+ * no one else references (neither a caller nor a child image): images no sample can still
+ * ask for.
  */
 void mapping_journal__reap(struct mapping_journal *j, uint64_t before_ns);
 

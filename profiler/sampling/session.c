@@ -121,6 +121,7 @@ int session__open(const struct session_opts *opts, struct session **out)
 	s->sym = symbolizer__new(&(struct symbolizer_opts){
 		.debuginfo_path = opts->sampling->debuginfo_path,
 		.idle_cache_bytes = opts->idle_cache_bytes,
+		.dwarf_budget = opts->dwarf_budget,
 	});
 	s->procs = s->sym ? proc_table__new(s->sym) : NULL;
 	if (!s->procs) {

@@ -28,6 +28,7 @@ struct session;
 struct session_opts {
 	const struct sampling_opts *sampling; /* borrowed until session__free() */
 	size_t idle_cache_bytes; /* binaries no process maps any more kept; 0: the default */
+	size_t dwarf_budget;	 /* DWARF held, all binaries' (symbolizer_opts); 0: no bound */
 	/*
 	 * Nonzero: sampled in intervals, each closed by a session__snapshot() while samples go
 	 * to a second buffer; samples are timed to slots of this width. 0: one buffer, read

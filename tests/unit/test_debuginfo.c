@@ -35,6 +35,7 @@
 #include "debuginfo.h"
 #include "dso.h"
 #include "dso_cache.h"
+#include "dso_image.h"
 #include "log.h"
 #include "proc_maps.h"
 #include "symbolizer.h"
@@ -662,6 +663,67 @@ static void test_dwarf_read_again(void **state)
 	dso_cache__free(cache);
 }
 
+/* Copies the frames @f[0..n) into @out as "name file:line" lines. */
+static void frames__text(const struct dso_frame *f, int n, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < n && len < cap; i++)
+		len += snprintf(out + len, cap - len, "%s %s:%u\n", f[i].name ? f[i].name : "?",
+				f[i].file ? f[i].file : "?", f[i].line);
+}
+
+/*
+ * Under a DWARF budget, DWARF freed for another binary's is read again at its next lookup,
+ * from the debug file (by build id, by debuglink) or the binary itself, and names each
+ * address as before.
+ */
+static void test_dwarf_budget(void **state)
+{
+	const char *names[] = { "dbg_fixture_buildid", "dbg_fixture_debuglink", "dbg_fixture" };
+	char before[3][1024], after[1024];
+	struct debuginfo_finder *finder;
+	struct dso_dwarf_stats stats;
+	struct dso_frame f[8];
+	struct dso_cache *cache;
+	struct dso *dso[3];
+	uint64_t vaddr[3];
+	struct run r;
+
+	(void)state;
+	finder = debuginfo_finder__new(TEST_DEBUG_ROOT);
+	cache = dso_cache__new();
+	assert_non_null(finder);
+	assert_non_null(cache);
+	dso_cache__set_debuginfo(cache, finder);
+	dso_cache__set_dwarf_budget(cache, 1);
+	for (int i = 0; i < 3; i++) {
+		read_probes(program(names[i]), &r);
+		vaddr[i] = run__probe(&r, "inline")->vaddr - 1;
+		dso[i] = open_dso(cache, program(names[i]), i + 1);
+	}
+	/* Each lookup frees the DWARF of the others: only the one being read stays. */
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 3; i++) {
+			int n = dso__find_frames(dso[i], vaddr[i], f, 8);
+
+			assert_true(n > 1);
+			frames__text(f, n, round ? after : before[i], sizeof(after));
+			if (round)
+				assert_string_equal(after, before[i]);
+		}
+	}
+	dso_cache__dwarf_stats(cache, &stats);
+	assert_int_equal(stats.dropped, 5);
+	assert_int_equal(stats.reread, 3);
+	assert_true(stats.bytes > 1 && stats.bytes < stats.peak_bytes);
+	for (int i = 0; i < 3; i++)
+		dso__put(dso[i]);
+	dso_cache__free(cache);
+	debuginfo_finder__free(finder);
+}
+
 /* Offset and size in the file of the section @name of @path; false when it has none. */
 static bool section_range(const char *path, const char *name, off_t *off, size_t *size)
 {
@@ -1028,6 +1090,7 @@ int main(void)
 		cmocka_unit_test(test_cpp_names),
 		cmocka_unit_test(test_shared_by_build_id),
 		cmocka_unit_test(test_dwarf_read_again),
+		cmocka_unit_test(test_dwarf_budget),
 		cmocka_unit_test(test_garbage_dwarf),
 		cmocka_unit_test(test_truncated_debug_file),
 		cmocka_unit_test(test_elf_notes),

@@ -294,6 +294,30 @@ static void test_later_mapping_hides_earlier(void **state)
 	mapping_journal__free(j);
 }
 
+/*
+ * The image a fork ran until its exec goes like an exited one, and then the parent's image
+ * it held: a shell's fork and exec of every command leaves nothing behind.
+ */
+static void test_reaping_after_exec(void **state)
+{
+	struct mapping_journal *j = mapping_journal__new(NULL);
+	struct mapping_journal_stats st;
+
+	(void)state;
+	exec_at(j, PID, 100);
+	map_at(j, PID, 0x1000, 0x1000, 1, "/bin/sh", 110);
+	task_at(j, PERF_RECORD_FORK, PID + 1, PID, PID + 1, 120);
+	exec_at(j, PID + 1, 130);
+	task_at(j, PERF_RECORD_EXIT, PID + 1, PID, PID + 1, 140);
+	task_at(j, PERF_RECORD_EXIT, PID, 1, PID, 150);
+	mapping_journal__reap(j, 300);
+	mapping_journal__reap(j, 300); /* the parent's, once its child's no longer holds it */
+	mapping_journal__stats(j, &st);
+	assert_int_equal(st.images, 3);
+	assert_int_equal(st.reaped, 3);
+	mapping_journal__free(j);
+}
+
 static void test_limits_and_reaping(void **state)
 {
 	struct mapping_journal_limits limits = { .max_images = 2,
@@ -388,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_exit_slack),
 		cmocka_unit_test(test_later_mapping_hides_earlier),
 		cmocka_unit_test(test_limits_and_reaping),
+		cmocka_unit_test(test_reaping_after_exec),
 		cmocka_unit_test(test_malformed_records),
 	};
 

@@ -60,19 +60,17 @@ churn_record() {
 }
 
 # churn_metrics FILE COMM FILES LEAF CHAIN: "samples user rooted named leaf chain notable
-# probing gone" for COMM in FILE: samples; those with user frames (but CPU feature probing,
-# and those taken in execve or exit once the user stack was gone: no unwinder can read a
-# stack that is no longer mapped); the shares of those rooted and named
-# (FILES: an ERE of the workload's own file names, whose offsets count as unnamed); samples
-# through LEAF and the share of them that match CHAIN (an ERE on ";f1;...;fn;", root first,
-# the _[k] and _[i] suffixes removed); the share of "[incomplete: no unwind table]"; the
-# samples in CPU feature probing, and those of a gone stack, left out of the shares.
+# probing" for COMM in FILE: samples; those with user frames (but CPU feature probing); the
+# shares of those rooted and named (FILES: an ERE of the workload's own file names, whose
+# offsets count as unnamed); samples through LEAF and the share of them that match CHAIN (an
+# ERE on ";f1;...;fn;", root first, the _[k] and _[i] suffixes removed); the share of
+# "[incomplete: no unwind table]"; the samples in CPU feature probing, left out of the
+# shares. Samples in execve once the old image is released have kernel frames only.
 churn_metrics() {
 	local probe='(^|;)(init_cpu_features|handle_(amd|intel|zhaoxin)|update_active|'
 	probe+='get_(common|extended)_indices|dl_init_cacheinfo)[.;_]'
-	local gone='^\[incomplete: stack unreadable\];.*;(bprm_execve|do_exit)_\[k\](;|$)'
 	awk -v c="$2" -v files="$3" -v leaf="$4" -v chain="$5" -v ld="${CHURN_LDSO:-}" \
-		-v ldentry="${CHURN_LDSO_ENTRY:-0}" -v probe="$probe" -v gone="$gone" '
+		-v ldentry="${CHURN_LDSO_ENTRY:-0}" -v probe="$probe" '
 	function hex(h,   i, v) {
 		sub(/^0x/, "", h)
 		for (i = 1; i <= length(h); i++)
@@ -100,10 +98,6 @@ churn_metrics() {
 			probing += n
 			next
 		}
-		if (s ~ gone) {
-			gonestack += n
-			next
-		}
 		user += n
 		if (entry(f[1]) && index(s, "[incomplete") == 0)
 			rooted += n
@@ -127,7 +121,7 @@ churn_metrics() {
 	function share(x, of) { return sprintf("%.4f", of ? x / of : 0) }
 	END {
 		print all + 0, user + 0, share(rooted, user), share(named, user), inleaf + 0,
-			share(chained, inleaf), share(notable, user), probing + 0, gonestack + 0
+			share(chained, inleaf), share(notable, user), probing + 0
 	}' "$1"
 }
 
@@ -146,8 +140,7 @@ churn_misses() {
 churn_expect() {
 	local m
 	read -r -a m <<<"$(churn_metrics "$1" "$2" "$3" "$4" "$5")"
-	echo "$2: ${m[0]} samples, ${m[1]} with user frames (${m[7]} more in CPU feature probing," \
-		"${m[8]} in execve or exit with the user stack gone):" \
+	echo "$2: ${m[0]} samples, ${m[1]} with user frames (${m[7]} more in CPU feature probing):" \
 		"rooted ${m[2]}, named ${m[3]}, no unwind table ${m[6]}; ${m[4]} in $4, ${m[5]} of them" \
 		"the known chain"
 	if [ "${m[1]}" -lt 50 ]; then

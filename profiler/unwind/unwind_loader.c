@@ -27,6 +27,20 @@
  */
 #define COPIED_ROWS_MAX (1u << 19)
 #define COPIED_TABLE_MAX (1u << 17)
+/*
+ * A larger table keeps the pc of every BLOCK_ROWS-th row (1.9 KiB for a compiler's 480,000
+ * rows) and its BLOCKS_CACHED last blocks read (2 KiB each): a frame costs at most one
+ * system call, not the twenty of a binary search in the kernel's map.
+ */
+#define BLOCK_ROWS 256u
+#define BLOCKS_CACHED 8u
+
+/* Rows BLOCK_ROWS * block on of a large table, as read from the kernel. */
+struct row_block {
+	uint32_t block; /* UINT32_MAX: none yet */
+	uint32_t nr_rows;
+	struct prof_unwind_row rows[BLOCK_ROWS];
+};
 
 /*
  * A binary the walker may need: its table in the kernel, or the fact that it has none.
@@ -50,6 +64,8 @@ struct loaded_table {
 	uint64_t base;		      /* the table's (struct prof_unwind_table) */
 	struct prof_unwind_row *copy; /* the rows read back for user-space walks, or NULL */
 	uint64_t copy_used;	      /* the walk that used the copy last: the oldest goes first */
+	uint32_t *block_pcs;	      /* a table too large to copy: its blocks' first pcs */
+	struct row_block *blocks;     /* and BLOCKS_CACHED blocks read (by block % BLOCKS_CACHED) */
 	bool walking;		      /* used by the walk in progress: its copy stays */
 };
 
@@ -118,8 +134,11 @@ void unwind_loader__free(struct unwind_loader *l)
 	for (size_t i = 0; i < l->nprocs; i++)
 		free(l->procs[i].tables);
 	free(l->procs);
-	for (size_t i = 0; i < l->ntables; i++)
+	for (size_t i = 0; i < l->ntables; i++) {
 		free(l->tables[i].copy);
+		free(l->tables[i].block_pcs);
+		free(l->tables[i].blocks);
+	}
 	free(l->tables);
 	free(l->walk_maps);
 	free(l->walk_tables);
@@ -178,6 +197,10 @@ static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
 	struct prof_unwind_table empty = { 0 };
 
 	drop_copy(l, lt);
+	free(lt->block_pcs);
+	free(lt->blocks);
+	lt->block_pcs = NULL;
+	lt->blocks = NULL;
 	if (lt->id == PROF_NO_TABLE)
 		return;
 	bpf_map_update_elem(l->maps.tables_fd, &lt->id, &empty, BPF_ANY);
@@ -228,6 +251,31 @@ static int write_rows(struct unwind_loader *l, uint32_t first, const struct prof
 	return err;
 }
 
+/*
+ * For a table too large to copy for walks in user space: the first pc of each block of its
+ * rows, from @t as it is loaded. Without memory for it the kernel's rows are searched.
+ */
+static void index_blocks(struct loaded_table *lt, const struct unwind_table *t)
+{
+	uint32_t n = (t->nr_rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+
+	if (t->nr_rows <= COPIED_TABLE_MAX)
+		return;
+	lt->block_pcs = malloc(n * sizeof(*lt->block_pcs));
+	lt->blocks = malloc(BLOCKS_CACHED * sizeof(*lt->blocks));
+	if (!lt->block_pcs || !lt->blocks) {
+		free(lt->block_pcs);
+		free(lt->blocks);
+		lt->block_pcs = NULL;
+		lt->blocks = NULL;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		lt->block_pcs[i] = t->rows[i * BLOCK_ROWS].pc;
+	for (uint32_t i = 0; i < BLOCKS_CACHED; i++)
+		lt->blocks[i].block = UINT32_MAX;
+}
+
 /* Copies @t into the kernel: rows, then the table entry. Returns 0 or -errno. */
 static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 		      const struct unwind_table *t, const char *path)
@@ -263,6 +311,7 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 	lt->first_row = first;
 	lt->nr_rows = t->nr_rows;
 	lt->base = t->base;
+	index_blocks(lt, t);
 	value = (struct prof_unwind_table){ .base = t->base,
 					    .first_row = first,
 					    .nr_rows = t->nr_rows };
@@ -546,9 +595,63 @@ out_fail:
 	return NULL;
 }
 
+/*
+ * Reads @n rows of @lt from its row @from into @out: in one batch, or a row at a time
+ * (kernels before 5.6). Returns 0 or -1.
+ */
+static int read_rows(const struct unwind_loader *l, const struct loaded_table *lt, uint32_t from,
+		     uint32_t n, struct prof_unwind_row *out)
+{
+	__u32 keys[BLOCK_ROWS], count = n, prev = lt->first_row + from - 1;
+
+	if (n <= BLOCK_ROWS &&
+	    !bpf_map_lookup_batch(l->maps.rows_fd, lt->first_row + from ? &prev : NULL, &prev, keys,
+				  out, &count, NULL) &&
+	    count == n && keys[0] == lt->first_row + from)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		__u32 key = lt->first_row + from + i;
+
+		if (bpf_map_lookup_elem(l->maps.rows_fd, &key, &out[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* The block of @lt's rows that holds the last row at or below @rel, read or cached; or NULL. */
+static const struct row_block *block_of(const struct unwind_loader *l, struct loaded_table *lt,
+					uint32_t rel)
+{
+	uint32_t lo = 0, hi = (lt->nr_rows + BLOCK_ROWS - 1) / BLOCK_ROWS, block;
+	struct row_block *b;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (lt->block_pcs[mid] <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	block = lo - 1;
+	b = &lt->blocks[block % BLOCKS_CACHED];
+	if (b->block == block)
+		return b;
+	b->nr_rows = lt->nr_rows - block * BLOCK_ROWS < BLOCK_ROWS ?
+			     lt->nr_rows - block * BLOCK_ROWS :
+			     BLOCK_ROWS;
+	b->block = UINT32_MAX;
+	if (read_rows(l, lt, block * BLOCK_ROWS, b->nr_rows, b->rows))
+		return NULL;
+	b->block = block;
+	return b;
+}
+
 /* The last row at or below @rel in the kernel's rows of @lt, a row at a time. */
-static int kernel_row(const struct unwind_loader *l, const struct loaded_table *lt, uint32_t rel,
-		      struct prof_unwind_row *row)
+static int kernel_row_search(const struct unwind_loader *l, const struct loaded_table *lt,
+			     uint32_t rel, struct prof_unwind_row *row)
 {
 	uint32_t lo = 0, hi = lt->nr_rows, key;
 
@@ -565,6 +668,22 @@ static int kernel_row(const struct unwind_loader *l, const struct loaded_table *
 	}
 	key = lt->first_row + lo - 1;
 	return lo && !bpf_map_lookup_elem(l->maps.rows_fd, &key, row);
+}
+
+/* The last row at or below @rel in the kernel's rows of @lt: by block, else a row at a time. */
+static int kernel_row(const struct unwind_loader *l, struct loaded_table *lt, uint32_t rel,
+		      struct prof_unwind_row *row)
+{
+	const struct prof_unwind_row *found;
+	const struct row_block *b;
+
+	if (!lt->block_pcs)
+		return kernel_row_search(l, lt, rel, row);
+	b = block_of(l, lt, rel);
+	found = b ? deferred_walk__find_row(b->rows, b->nr_rows, 0, rel) : NULL;
+	if (found)
+		*row = *found;
+	return found != NULL;
 }
 
 /* deferred_find_row_fn: through a copy of the table, or the kernel's rows. */

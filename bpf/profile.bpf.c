@@ -304,6 +304,7 @@ __noinline int defer_sample(void)
 	d->bp = st->first_bp;
 	d->bx = st->first_bx;
 	d->di = st->first_di;
+	d->ax = st->first_ax;
 	d->buffer = st->buffer;
 	d->stack_bytes = read_stack_pages(d->stack, PROF_DEFERRED_STACK_BYTES, st->first_sp);
 	size = __builtin_offsetof(struct prof_deferred_sample, stack) + d->stack_bytes;

@@ -94,11 +94,12 @@ struct prof_deferred_sample {
 	__u64 bp;
 	__u64 bx; /* for PROF_CFA_BX and PROF_CFA_RA_DI rows (bpf/unwind_abi.h) */
 	__u64 di;
+	__u64 ax;	   /* for PROF_CFA_CLONE rows */
 	__u32 buffer;	   /* the buffer (0 or 1) key.kstack_id is in */
 	__u32 stack_bytes; /* bytes of stack read from sp (to a page boundary, then pages) */
 	__u8 stack[PROF_DEFERRED_STACK_BYTES];
 };
-_Static_assert(sizeof(struct prof_deferred_sample) == 104 + PROF_DEFERRED_STACK_BYTES,
+_Static_assert(sizeof(struct prof_deferred_sample) == 112 + PROF_DEFERRED_STACK_BYTES,
 	       "deferred_sample layout");
 
 /* Value of the procs map. */

@@ -33,7 +33,10 @@ enum prof_cfa_type {
 				   * the stack and keeps the frame in rbx */
 	PROF_CFA_RA_DI = 8,	  /* CFA = SP + offset, the return address in rdi (glibc's
 				   * __vfork around its syscall); the sampled frame only */
-	PROF_CFA_NR_TYPES = 9,
+	PROF_CFA_CLONE = 9,	  /* glibc's clone and clone3 after their syscall: rax 0, the
+				   * child, is the outermost frame; else CFA = SP + offset.
+				   * The sampled frame only */
+	PROF_CFA_NR_TYPES = 10,
 };
 
 /* Set in cfa_type: offset is in units of 8 bytes (frames of 32 KiB and more). */

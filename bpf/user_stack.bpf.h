@@ -74,8 +74,9 @@ struct walk_state {
 	__u32 tgid;
 	bool return_address; /* pc was read from a frame: look it up at pc - 1 */
 	bool rescan_sent;
-	bool pc_trusted; /* pc is the sampled one or came through a table, not a guess */
-	bool defer;	 /* the walk met code user space has not described yet */
+	bool pc_trusted;    /* pc is the sampled one or came through a table, not a guess */
+	bool defer;	    /* the walk met code user space has not described yet */
+	bool sampled_frame; /* st is the sampled frame still: first_ax is its rax */
 	/* The mapping of the last frame, which the next one is likely in too. */
 	__u64 map_start;
 	__u64 map_end;
@@ -93,6 +94,7 @@ struct walk_state {
 	__u64 first_bp;
 	__u64 first_bx;
 	__u64 first_di;
+	__u64 first_ax;
 	struct prof_sample_key key; /* the sample's, while tail calls walk its stack */
 	struct prof_user_stack stack;
 	__u64 page_addr; /* the user stack page in page, 0 for none */
@@ -333,6 +335,7 @@ static __always_inline __u8 step_frame_pointer(struct walk_state *st)
 	st->bp = frame[0];
 	st->bx = 0; /* wherever the callee saved it: not known */
 	st->di = 0;
+	st->sampled_frame = false;
 	st->pc = frame[1];
 	st->return_address = true;
 	st->pc_trusted = false;
@@ -389,6 +392,14 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 		cfa = st->sp + offset;
 		ra = st->di;
 		break;
+	case PROF_CFA_CLONE:
+		/* Only rax tells the parent from the child, which runs here on its new stack. */
+		if (!st->sampled_frame)
+			return PROF_UNWIND_UNSUPPORTED;
+		if (st->first_ax == 0)
+			return PROF_UNWIND_COMPLETE;
+		cfa = st->sp + offset;
+		break;
 	case PROF_CFA_SIGNAL:
 		/* The kernel's rt_sigframe: the interrupted registers are in its ucontext. */
 		if (!read_user_u64(st, st->sp + PROF_SIGFRAME_RIP, &st->pc) ||
@@ -398,6 +409,7 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 			return PROF_UNWIND_BAD_READ;
 		st->sp = cfa;
 		st->di = 0;
+		st->sampled_frame = false;
 		st->return_address = false;
 		st->table_frames++;
 		return WALKING;
@@ -424,6 +436,7 @@ static __always_inline __u8 step_row(struct walk_state *st, struct prof_unwind_r
 	st->bp = bp;
 	st->bx = bx;
 	st->di = 0;
+	st->sampled_frame = false;
 	st->pc = ra;
 	st->return_address = true;
 	st->pc_trusted = true;
@@ -573,6 +586,7 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 		st->first_bp = ctx->regs.bp;
 		st->first_bx = ctx->regs.bx;
 		st->first_di = ctx->regs.di;
+		st->first_ax = ctx->regs.ax;
 	} else {
 		/* Sampled in the kernel: the user registers were saved at its entry. */
 		if (use_task_pt_regs)
@@ -586,6 +600,8 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 		st->first_bp = BPF_CORE_READ(regs, bp);
 		st->first_bx = BPF_CORE_READ(regs, bx);
 		st->first_di = BPF_CORE_READ(regs, di);
+		/* In a system call, -ENOSYS until it returns; 0 in a new child's. */
+		st->first_ax = BPF_CORE_READ(regs, ax);
 	}
 	if (!st->ip)
 		return NULL;
@@ -601,6 +617,7 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 	st->rescan_sent = false;
 	st->pc_trusted = true;
 	st->defer = false;
+	st->sampled_frame = true;
 	st->map_start = 0;
 	st->map_end = 0;
 	st->fp_frames = 0;

@@ -367,6 +367,7 @@ static void walk_deferred(void *ctx, const struct prof_deferred_sample *d,
 				     .bp = d->bp,
 				     .bx = d->bx,
 				     .di = d->di,
+				     .ax = d->ax,
 				     .bytes = d->stack,
 				     .size = d->stack_bytes };
 

@@ -13,6 +13,7 @@ struct walk {
 	uint64_t pc, sp, bp;
 	uint64_t bx;	     /* 0: not known */
 	uint64_t di;	     /* the sampled frame's; 0 above it */
+	bool sampled_frame;  /* the walk is at the sampled frame still: cs->ax is its rax */
 	bool return_address; /* pc was read from a frame: look it up at pc - 1 */
 };
 
@@ -89,6 +90,7 @@ static int step_frame_pointer(struct walk *w)
 	w->bp = frame[0];
 	w->bx = 0;
 	w->di = 0;
+	w->sampled_frame = false;
 	w->pc = frame[1];
 	w->return_address = true;
 	return w->pc ? WALKING : PROF_UNWIND_COMPLETE;
@@ -137,6 +139,13 @@ static int step_row(struct walk *w, const struct prof_unwind_row *row)
 		cfa = w->sp + offset;
 		ra = w->di;
 		break;
+	case PROF_CFA_CLONE:
+		if (!w->sampled_frame)
+			return PROF_UNWIND_UNSUPPORTED;
+		if (w->cs->ax == 0)
+			return PROF_UNWIND_COMPLETE;
+		cfa = w->sp + offset;
+		break;
 	case PROF_CFA_SIGNAL:
 		if (!read_u64(w, w->sp + PROF_SIGFRAME_RIP, &w->pc) ||
 		    !read_u64(w, w->sp + PROF_SIGFRAME_RBP, &w->bp) ||
@@ -145,6 +154,7 @@ static int step_row(struct walk *w, const struct prof_unwind_row *row)
 			return PROF_UNWIND_BAD_READ;
 		w->sp = cfa;
 		w->di = 0;
+		w->sampled_frame = false;
 		w->return_address = false;
 		return WALKING;
 	case PROF_CFA_END:
@@ -174,6 +184,7 @@ static int step_row(struct walk *w, const struct prof_unwind_row *row)
 	w->bp = bp;
 	w->bx = bx;
 	w->di = 0;
+	w->sampled_frame = false;
 	w->pc = ra;
 	w->return_address = true;
 	return ra ? WALKING : PROF_UNWIND_COMPLETE;
@@ -204,6 +215,7 @@ void deferred_walk(const struct deferred_mapping *maps, size_t nmaps,
 		.bp = cs->bp,
 		.bx = cs->bx,
 		.di = cs->di,
+		.sampled_frame = true,
 	};
 	int end = WALKING;
 

@@ -40,6 +40,7 @@ struct captured_stack {
 	uint64_t bp;
 	uint64_t bx;
 	uint64_t di;
+	uint64_t ax;
 	const uint8_t *bytes;
 	size_t size;
 };

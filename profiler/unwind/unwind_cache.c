@@ -23,7 +23,7 @@
 
 #define UNWIND_CACHE_MAGIC "BPFPUNW"
 /* Bumped with any change of the header, the rows, or how rows are built from CFI. */
-#define UNWIND_CACHE_VERSION 5
+#define UNWIND_CACHE_VERSION 6
 /* Build ids are 16 or 20 bytes in practice; longer names are not ids. */
 #define UNWIND_CACHE_MAX_ID_HEX 128
 /* Far more rows than the largest binary has (chromium: a few million). */

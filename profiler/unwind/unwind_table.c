@@ -977,11 +977,15 @@ static int cfi_reader__rows(struct cfi_reader *r)
 /* Bytes from the entry point an END row covers when no FDE does (see cfi_reader__mark_known). */
 #define ENTRY_END_BYTES 64
 
-/* Code without CFI whose rule the table states: the ELF entry point, DT_INIT and DT_FINI. */
+/*
+ * Code without CFI whose rule the table states: the ELF entry point, DT_INIT, DT_FINI, and
+ * glibc's clone and clone3 after their syscall, found by their code in the binary @elf.
+ */
 struct known_code {
 	uint64_t entry;
 	uint64_t init;
 	uint64_t fini;
+	Elf *elf; /* borrowed: the binary, whose segments' code is read */
 };
 
 /*
@@ -1023,6 +1027,81 @@ static int cfi_reader__fill_gap(struct cfi_reader *r, const struct wide_row *row
 	return 0;
 }
 
+/* syscall; test %rax,%rax: glibc's clone and clone3 just past their last FDE. */
+static const uint8_t clone_code[] = { 0x0f, 0x05, 0x48, 0x85, 0xc0 };
+/* syscall, test, jl, je, ret: the parent returns, the child jumps to its own FDE. */
+#define CLONE_GAP_BYTES 10
+
+/* Whether the binary's code at @vaddr is clone_code. */
+static bool cfi_reader__is_clone_code(const struct cfi_reader *r, const struct known_code *known,
+				      uint64_t vaddr)
+{
+	const uint64_t len = sizeof(clone_code);
+	Elf_Data *data;
+	size_t i;
+
+	for (i = 0; known->elf && i < r->nr_segs; i++) {
+		const GElf_Phdr *seg = &r->segs[i];
+
+		if (vaddr < seg->p_vaddr || vaddr - seg->p_vaddr > seg->p_filesz ||
+		    seg->p_filesz - (vaddr - seg->p_vaddr) < len)
+			continue;
+		data = elf_getdata_rawchunk(known->elf,
+					    (int64_t)(seg->p_offset + vaddr - seg->p_vaddr), len,
+					    ELF_T_BYTE);
+		return data && data->d_size == len && !memcmp(data->d_buf, clone_code, len);
+	}
+	return false;
+}
+
+/* Whether an FDE ends at @pc. */
+static bool cfi_reader__fde_ends_at(const struct cfi_reader *r, uint64_t pc)
+{
+	size_t lo = 0, hi = r->nr_fdes;
+
+	/* The last FDE starting before @pc: FDEs are sorted by start. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->fdes[mid].start < pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && r->fdes[lo - 1].end == pc;
+}
+
+/*
+ * glibc's clone and clone3 end their FDE at their syscall and start thread_start's, the
+ * outermost frame, after the test of its result, for the child runs these addresses on its
+ * new stack while the parent's return address is at rsp. A gap of at most CLONE_GAP_BYTES
+ * between an FDE that ends with CFA = rsp + 8 and one that starts as the outermost frame,
+ * whose code is clone_code, gets the PROF_CFA_CLONE rule, which tells the two by rax. The
+ * rows narrow the search: code is read for a few gaps (_start's). Returns 0 or -ENOMEM.
+ */
+static int cfi_reader__mark_clone(struct cfi_reader *r, const struct known_code *known)
+{
+	struct wide_row clone = { .cfa_type = PROF_CFA_CLONE, .cfa_offset = 8 };
+	size_t k;
+	int err;
+
+	for (k = 1; k + 1 < r->nr_rows; k++) {
+		const struct wide_row *prev = &r->rows[k - 1], *next = &r->rows[k + 1];
+
+		if (r->rows[k].cfa_type != PROF_CFA_NONE || prev->cfa_type != PROF_CFA_SP ||
+		    prev->cfa_offset != 8 || prev->fp_offset || next->cfa_type != PROF_CFA_END ||
+		    next->pc - r->rows[k].pc > CLONE_GAP_BYTES ||
+		    !cfi_reader__fde_ends_at(r, r->rows[k].pc) ||
+		    !cfi_reader__is_clone_code(r, known, r->rows[k].pc))
+			continue;
+		clone.pc = r->rows[k].pc;
+		err = cfi_reader__fill_gap(r, &clone, CLONE_GAP_BYTES);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * Rules for code that has no FDE but whose frame is known. The program's entry point is the
  * outermost frame: the dynamic loader's _start is assembly without CFI, and every process
@@ -1030,7 +1109,8 @@ static int cfi_reader__fill_gap(struct cfi_reader *r, const struct wide_row *row
  * root; its END row holds up to the next FDE or ENTRY_END_BYTES on. DT_INIT and DT_FINI
  * (crti's .init and .fini, which have no CFI) are called: at their first instruction, where
  * the page faults of a library's first run land, CFA = rsp + 8. Only that instruction: the
- * prologue after it moves rsp. Returns 0 or -ENOMEM.
+ * prologue after it moves rsp. And glibc's clone gaps (cfi_reader__mark_clone). Returns 0 or
+ * -ENOMEM.
  */
 static int cfi_reader__mark_known(struct cfi_reader *r, const struct known_code *known)
 {
@@ -1044,6 +1124,8 @@ static int cfi_reader__mark_known(struct cfi_reader *r, const struct known_code 
 		err = cfi_reader__fill_gap(r, &init, 1);
 	if (!err)
 		err = cfi_reader__fill_gap(r, &fini, 1);
+	if (!err)
+		err = cfi_reader__mark_clone(r, known);
 	return err;
 }
 
@@ -1223,7 +1305,7 @@ static void known_code__read(Elf *elf, const GElf_Ehdr *ehdr, struct known_code 
 	GElf_Dyn dyn;
 	size_t i;
 
-	*known = (struct known_code){ .entry = ehdr->e_entry };
+	*known = (struct known_code){ .entry = ehdr->e_entry, .elf = elf };
 	while ((scn = elf_nextscn(elf, scn)))
 		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_DYNAMIC)
 			break;

@@ -46,6 +46,7 @@ struct bpf_harness_thread {
 	uint32_t tgid;
 	uint32_t pid;
 	uint64_t ip, sp, bp; /* its user registers */
+	uint64_t ax;	     /* rax too, for glibc's clone (PROF_CFA_CLONE) */
 	/* The only user memory the programs can read: @stack_len bytes at @stack_addr. */
 	uint64_t stack_addr;
 	const uint8_t *stack; /* borrowed for the sample */

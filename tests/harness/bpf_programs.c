@@ -342,7 +342,7 @@ static int run_program(program_fn prog, struct bpf_perf_event_data *ctx)
 static void enter_thread(const struct bpf_harness_thread *t, struct bpf_perf_event_data *ctx)
 {
 	struct pt_regs regs = {
-		.ip = t->ip, .sp = t->sp, .bp = t->bp, .cs = USER_CS, .ss = USER_SS
+		.ip = t->ip, .sp = t->sp, .bp = t->bp, .ax = t->ax, .cs = USER_CS, .ss = USER_SS
 	};
 
 	h.thread = t;

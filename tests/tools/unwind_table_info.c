@@ -12,8 +12,9 @@
  * (load_ms is the load's time) and stored there otherwise; a file without a build id is
  * built every time. With --rows, every row follows its file's line:
  *   0xVADDR RULE
- * where RULE is one of: none, end, signal, unsupported, plt sp+K n>=N, sp+K or fp+K, then
- * for the last two "rbp@cfa-M" when rbp was saved and "rbp?" when it cannot be found.
+ * where RULE is one of: none, end, signal, unsupported, plt sp+K n>=N, "clone: end when
+ * rax=0, else sp+K", sp+K or fp+K, then for the last two "rbp@cfa-M" when rbp was saved and
+ * "rbp?" when it cannot be found.
  * Exit status 0 when every file was read, 1 when some failed, 2 for bad usage.
  */
 #include <errno.h>
@@ -74,6 +75,9 @@ static void print_row(const struct unwind_table *table, const struct prof_unwind
 		return;
 	case PROF_CFA_PLT:
 		printf("plt sp%+ld n>=%d\n", offset, row->fp_offset);
+		return;
+	case PROF_CFA_CLONE:
+		printf("clone: end when rax=0, else sp%+ld\n", offset);
 		return;
 	case PROF_CFA_SP:
 	case PROF_CFA_FP:

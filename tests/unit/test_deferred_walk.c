@@ -48,6 +48,7 @@ static const struct prof_unwind_row rows[] = {
 	ROW(0xd00, PROF_CFA_SP | PROF_BX_LOST << PROF_CFA_BX_SHIFT, 8, 0),
 	ROW(0xe00, PROF_CFA_SP, 8, -2), /* an epilogue after pop %rbp: the save rule stays */
 	ROW(0xf00, PROF_CFA_SP | 1 << PROF_CFA_BX_SHIFT, 8, 0), /* and after pop %rbx */
+	ROW(0xf80, PROF_CFA_CLONE, 8, 0),			/* clone after its syscall */
 };
 
 static const struct deferred_mapping maps[] = {
@@ -195,6 +196,28 @@ static void test_ra_in_rdi(void **state)
 	expect(PROF_UNWIND_UNSUPPORTED, 2, EXE(0x20), EXE(0xc11));
 }
 
+/*
+ * clone after its syscall: rax 0 is the child, the outermost frame; else CFA = SP + 8. In a
+ * frame above the sampled one, the rule cannot hold.
+ */
+static void test_clone(void **state)
+{
+	(void)state;
+	put(AT(0), EXE(0x401));
+	cs.ax = 0;
+	walk(EXE(0xf82), AT(0), 0);
+	expect(PROF_UNWIND_COMPLETE, 1, EXE(0xf82));
+	cs.ax = (uint64_t)-38; /* -ENOSYS: the parent, sampled in its system call */
+	walk(EXE(0xf82), AT(0), 0);
+	expect(PROF_UNWIND_COMPLETE, 2, EXE(0xf82), EXE(0x401));
+	cs.ax = 4243; /* the parent, with the child's id */
+	walk(EXE(0xf82), AT(0), 0);
+	expect(PROF_UNWIND_COMPLETE, 2, EXE(0xf82), EXE(0x401));
+	put(AT(0), EXE(0xf84));
+	walk(EXE(0xd10), AT(0), 0);
+	expect(PROF_UNWIND_UNSUPPORTED, 2, EXE(0xd10), EXE(0xf84));
+}
+
 /* A return address is looked up one byte before it: at 0x600 it is in the row of 0x500. */
 static void test_return_address_row(void **state)
 {
@@ -314,6 +337,7 @@ int main(void)
 		cmocka_unit_test_setup(test_signal_frame, setup),
 		cmocka_unit_test_setup(test_cfa_rbx, setup),
 		cmocka_unit_test_setup(test_ra_in_rdi, setup),
+		cmocka_unit_test_setup(test_clone, setup),
 		cmocka_unit_test_setup(test_return_address_row, setup),
 		cmocka_unit_test_setup(test_end, setup),
 		cmocka_unit_test_setup(test_zero_return_address, setup),

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <link.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -427,6 +428,47 @@ static void test_init_fini_first_instruction(void **state)
 		assert_row(t, addr, PROF_CFA_SP, 8, 0);
 		assert_row(t, addr + 1, PROF_CFA_NONE, 0, 0);
 	}
+	unwind_table__free(t);
+}
+
+/*
+ * glibc's clone and clone3 end their FDE at their syscall, thread_start's begins after the
+ * test of its result: from the syscall on, PROF_CFA_CLONE rows. Checked on the libc this
+ * test runs with, whose code is read where it is mapped.
+ */
+static void test_clone_gap(void **state)
+{
+	static const uint8_t code[] = { 0x0f, 0x05, 0x48, 0x85, 0xc0 };
+	struct unwind_table *t;
+	uint64_t clone_addr;
+	int found = 0, in_clone = 0;
+	Dl_info dl;
+	uint32_t i;
+
+	(void)state;
+	assert_true(dladdr((void *)clone, &dl));
+	clone_addr = (uint64_t)((uintptr_t)(void *)clone - (uintptr_t)dl.dli_fbase);
+	t = build_path(dl.dli_fname);
+	check_invariants(t);
+	for (i = 1; i + 1 < t->nr_rows; i++) {
+		const struct prof_unwind_row *row = &t->rows[i], *prev = &t->rows[i - 1];
+		uint64_t addr = t->base + row->pc;
+
+		if (row->cfa_type != PROF_CFA_CLONE)
+			continue;
+		found++;
+		assert_int_equal(row->cfa_offset, 8);
+		assert_memory_equal((const uint8_t *)dl.dli_fbase + addr, code, sizeof(code));
+		/* clone's FDE before, CFA = rsp + 8; thread_start's, the outermost frame, after */
+		assert_int_equal(prev->cfa_type, PROF_CFA_SP);
+		assert_int_equal(prev->cfa_offset, 8);
+		assert_int_equal(t->rows[i + 1].cfa_type, PROF_CFA_END);
+		assert_true(t->rows[i + 1].pc - row->pc <= 10);
+		in_clone += addr > clone_addr && addr < clone_addr + 0x80;
+	}
+	/* clone, and clone3 from glibc 2.34 on */
+	assert_in_range(found, 1, 2);
+	assert_int_equal(in_clone, 1);
 	unwind_table__free(t);
 }
 
@@ -1089,7 +1131,8 @@ static struct prof_unwind_row oracle_rule(Dwarf_Frame *frame, bool signal)
 
 /*
  * Every libdw row below @limit agrees with ours, and libdw has none where we say NONE. Where
- * libdw has none, we may have the rule of DT_INIT's or DT_FINI's first instruction.
+ * libdw has none, we may have the rule of DT_INIT's or DT_FINI's first instruction, or of
+ * glibc's clone after its syscall (test_clone_gap checks those).
  */
 static void compare_with_libdw(const char *path, const struct unwind_table *t, uint64_t limit)
 {
@@ -1127,6 +1170,10 @@ static void compare_with_libdw(const char *path, const struct unwind_table *t, u
 				bool known = (addr == init || addr == fini) &&
 					     ours->cfa_type == PROF_CFA_SP && ours->cfa_offset == 8;
 
+				if (ours->cfa_type == PROF_CFA_CLONE) {
+					addr++;
+					continue;
+				}
 				if ((!sig && !known) || addr != t->base + ours->pc)
 					fail_msg("%s 0x%llx: libdw has no rule", path,
 						 (unsigned long long)addr);
@@ -1504,6 +1551,7 @@ int main(void)
 		cmocka_unit_test(test_start_is_end),
 		cmocka_unit_test(test_entry_without_cfi_is_end),
 		cmocka_unit_test(test_init_fini_first_instruction),
+		cmocka_unit_test(test_clone_gap),
 		cmocka_unit_test(test_plt),
 		cmocka_unit_test(test_signal_trampoline),
 		cmocka_unit_test(test_debug_frame),

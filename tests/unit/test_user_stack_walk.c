@@ -682,6 +682,30 @@ static void test_hostile_rows(void **state)
 	}
 }
 
+/*
+ * glibc's clone after its syscall (PROF_CFA_CLONE, here every row of the executable): rax 0
+ * is the child, the outermost frame; else the parent's return address is at rsp. rax is the
+ * sampled one in user mode, the saved one in the kernel (-ENOSYS in the parent's system
+ * call). Above the sampled frame the rule cannot hold: c's return address is in such a row.
+ */
+static void test_clone_rows(void **state)
+{
+	const struct frame_expect want[] = { FUNC("leaf"), FUNC("c") };
+	struct bpf_harness_opts opts = default_opts();
+	struct walk_fixture *f = stopped_at(state, "unwind_nofp", "leaf", &opts);
+
+	rewrite_rows(f, (struct prof_unwind_row){ .cfa_type = PROF_CFA_CLONE, .cfa_offset = 8 });
+	for (int in_kernel = 0; in_kernel < 2; in_kernel++) {
+		f->thread.in_kernel = in_kernel;
+		f->thread.ax = 0;
+		fixture__walk(f);
+		fixture__expect(f, &f->stack, want, 1, true, PROF_UNWIND_COMPLETE);
+		f->thread.ax = in_kernel ? (uint64_t)-ENOSYS : 4243;
+		fixture__walk(f);
+		fixture__expect(f, &f->stack, want, 2, true, PROF_UNWIND_UNSUPPORTED);
+	}
+}
+
 /* A table whose rows, or a mapping whose table, lie past the end of their maps. */
 static void test_tables_outside_maps(void **state)
 {
@@ -838,6 +862,7 @@ int main(void)
 		WALK_TEST(test_stack_capture),
 		WALK_TEST(test_truncated_stack),
 		WALK_TEST(test_hostile_rows),
+		WALK_TEST(test_clone_rows),
 		WALK_TEST(test_tables_outside_maps),
 		WALK_TEST(test_pc_outside_mappings),
 		WALK_TEST(test_frame_pointer_loop),

@@ -30,8 +30,9 @@ done
 ls -a "$S" | grep -q '\.tmp$' && fail "a temporary file was left on the full disk"
 full=$(ls "$S"/*.pb.zst | wc -l)
 ok "full disk: $full intervals stored, all readable"
-# Room again: writing resumes.
-ls "$S"/*.pb.zst | head -n $((full / 2)) | xargs rm -f
+# Room again (half the intervals, at least one: a busy host's may fill the disk alone):
+# writing resumes.
+ls "$S"/*.pb.zst | head -n $((full > 1 ? full / 2 : 1)) | xargs rm -f
 for _ in $(seq 50); do grep -q 'writable again' "$WORK/agent.log" && break; sleep 0.2; done
 grep -q 'writable again' "$WORK/agent.log" || fail "storing did not resume once there was room"
 kill -TERM "$agent"

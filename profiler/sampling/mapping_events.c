@@ -226,8 +226,10 @@ static void drain_ring(struct mapping_events *ev, struct event_ring *ring)
 		if (head - tail < sizeof(h) || h.size < sizeof(h) + sizeof(uint64_t) ||
 		    h.size > head - tail) {
 			h.size = 0;
-			if (!record_spool__push(ring->spool, sizeof(h), copy_from, &h))
+			if (!record_spool__push(ring->spool, sizeof(h), copy_from, &h)) {
+				ev->spooled += sizeof(h);
 				tail = head;
+			}
 			break;
 		}
 		if (ev->spooled + h.size > SPOOL_MAX_BYTES ||

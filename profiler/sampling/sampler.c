@@ -33,11 +33,13 @@
 /*
  * The deferred ring: about two seconds of every sample deferred, within these bounds: user
  * space drains it between the process reads of a busy host, which can take that long.
- * Records carry the stack bytes read, most far fewer than the most: counted at 16 KiB.
+ * Records carry the stack bytes read, most far fewer than the most: counted at 16 KiB (a
+ * new process's records average 13-15 KiB: its environment, ld.so's frames). At most
+ * 64 MiB: two seconds of 999 Hz on 2 CPUs where every sample is a new process's.
  */
 #define DEFERRED_RECORD_BYTES (16u << 10)
 #define DEFERRED_RING_MIN (1u << 20)
-#define DEFERRED_RING_MAX (16u << 20)
+#define DEFERRED_RING_MAX (64u << 20)
 /* Processes the walker knows at once where its map must be preallocated (8 MiB). */
 #define PREALLOCATED_UNWIND_PROCS 1024
 

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,9 +24,15 @@ struct command {
 
 static void __attribute__((noreturn)) child_main(char *const *argv, int go_fd, int error_fd)
 {
+	const char *slash = strrchr(argv[0], '/');
 	char go;
 	int err;
 
+	/*
+	 * Its exec is the command's first work (and undoing this copy of bpfprof's memory the
+	 * most of it): sampled under the command's name, not bpfprof's, as perf's "perf-exec".
+	 */
+	prctl(PR_SET_NAME, slash ? slash + 1 : argv[0]);
 	if (read(go_fd, &go, 1) != 1)
 		_exit(127); /* the parent gave up */
 	close(go_fd);

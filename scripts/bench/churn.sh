@@ -47,10 +47,19 @@ fi
 
 tmp=$(mktemp -d /tmp/bench-churn.XXXXXX)
 load_pid='' rec=''
+# stop_load: ends the load's process group, by SIGKILL if it outlives SIGTERM by 5 s; nothing
+# of it may outlive the benchmark.
+stop_load() {
+	local i
+	[ -n "$load_pid" ] || return 0
+	kill -TERM -- "-$load_pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do kill -0 -- "-$load_pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL -- "-$load_pid" 2>/dev/null
+	load_pid=''
+}
 cleanup() {
 	[ -n "$rec" ] && kill -INT "$rec" 2>/dev/null
-	# The load runs in its own process group: nothing of it may outlive the benchmark.
-	[ -n "$load_pid" ] && kill -TERM -- "-$load_pid" 2>/dev/null
+	stop_load
 	wait 2>/dev/null || true
 	if [ -n "${KEEP:-}" ]; then echo "bench-churn: kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
@@ -88,13 +97,17 @@ done
 	printf 'all: prog\nclean:\n\trm -f prog $(OBJS)\n'
 } >"$tmp/src/Makefile"
 
-# The load, in its own process group (setsid): the make loop and the extra churn.
+# The load, in a session of its own: the make loop and the extra churn. Its shell writes its
+# own pid, which is the session's and the process group's (setsid forks first when it is
+# started as a group leader, so $! need not be the group).
 setsid bash -c '
+	echo $$ >"$1/../load.pgid"
 	cd "$1"
 	if [ "$3" -gt 0 ]; then "$4" -n 100000000 -r "$3" "$5" run 1 >/dev/null 2>&1 & fi
 	while :; do make -s -j "$2" clean all >/dev/null 2>&1; done' \
 	churn-load "$tmp/src" "$jobs" "$rate" "$spawn" "$burn" &
-load_pid=$!
+for ((i = 0; i < 100; i++)); do [ -s "$tmp/load.pgid" ] && break; sleep 0.05; done
+load_pid=$(cat "$tmp/load.pgid" 2>/dev/null) || die "the load did not start"
 sleep "$warmup"
 
 # bpfprof first: its loading may take long (unwind tables for every process of the host).
@@ -122,9 +135,7 @@ wait "$rec" || echo "bench-churn: bpfprof record failed: $(tail -n 3 "$tmp/bpfpr
 wait "$perf_pid" || true
 [ -s "$tmp/perf.data" ] || echo "bench-churn: perf record failed: $(tail -n 2 "$tmp/perf.log")"
 rec=''
-kill -TERM -- "-$load_pid" 2>/dev/null || true
-wait "$load_pid" 2>/dev/null || true
-load_pid=''
+stop_load
 # perf script names the files as they are now: the load's files are still there.
 perf script -i "$tmp/perf.data" -F comm,pid,ip,sym,symoff,dso --no-inline 2>/dev/null |
 	python3 "$stacks" collapse >"$tmp/perf.folded"

@@ -310,6 +310,22 @@ static void log_summary_line(summary_print_fn *print, const struct session_stats
 	free(line);
 }
 
+/*
+ * Logs the record summary's lines on stacks, processes and names that have anything to say;
+ * those from the kernel's counters only when @counters_err says they were read.
+ */
+static void log_session_lines(const struct session_stats *stats, int counters_err)
+{
+	if (!counters_err) {
+		log_summary_line(summary__print_user_stacks, stats);
+		log_summary_line(summary__print_unwinding, stats);
+		log_summary_line(summary__print_processes, stats);
+	}
+	log_summary_line(summary__print_journal, stats);
+	log_summary_line(summary__print_unnamed, stats);
+	log_summary_line(print_perf_maps, stats);
+}
+
 static void report_totals(struct agent *a, uint64_t now)
 {
 	struct upload_stats us = { 0 };
@@ -334,11 +350,7 @@ static void report_totals(struct agent *a, uint64_t now)
 		(unsigned long long)us.given_up, (unsigned long long)us.pending,
 		session__process_count(a->session));
 	counters_err = session__stats(a->session, &stats);
-	/* How stacks were unwound needs the counters; what perf maps lost does not. */
-	if (!counters_err)
-		log_summary_line(summary__print_unwinding, &stats);
-	log_summary_line(summary__print_journal, &stats);
-	log_summary_line(print_perf_maps, &stats);
+	log_session_lines(&stats, counters_err);
 	pr_info("DWARF of binaries: %.1f MiB held of a %.1f MiB budget (peak %.1f); freed for "
 		"it %llu times, read again %llu\n",
 		stats.sym.dwarf_bytes / 1048576.0, DWARF_BUDGET / 1048576.0,
@@ -393,8 +405,7 @@ static void shut_down(struct agent *a)
 		(unsigned long long)a->lifetime.intervals, (unsigned long long)a->lifetime.samples,
 		(unsigned long long)stats.counters.samples, (unsigned long long)a->lifetime.lost,
 		(unsigned long long)a->lifetime.not_stored);
-	if (!counters_err)
-		log_summary_line(summary__print_unwinding, &stats);
+	log_session_lines(&stats, counters_err);
 	if (!a->uploader)
 		return;
 	pending = uploader__finish(a->uploader, a->opts->upload_grace_s * 1000);

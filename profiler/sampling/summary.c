@@ -164,6 +164,47 @@ void summary__print_unwinding(FILE *out, const struct session_stats *s)
 	fputc('\n', out);
 }
 
+void summary__print_user_stacks(FILE *out, const struct session_stats *st)
+{
+	const struct prof_sample_counters *c = &st->counters;
+
+	if (c->user_missing)
+		fprintf(out, "%llu samples of user processes had no user stack\n",
+			(unsigned long long)c->user_missing);
+	if (c->user_in_exec)
+		fprintf(out,
+			"%llu samples in execve once the old image was released: kernel stack "
+			"only (no user stack exists then)\n",
+			(unsigned long long)c->user_in_exec);
+}
+
+void summary__print_processes(FILE *out, const struct session_stats *st)
+{
+	const struct prof_sample_counters *c = &st->counters;
+
+	if (c->events_lost || c->procs_full || st->procs.late)
+		fprintf(out,
+			"process tracking: %llu events lost, %llu table full, %llu processes "
+			"read late (their frames may be unnamed)\n",
+			(unsigned long long)c->events_lost, (unsigned long long)c->procs_full,
+			(unsigned long long)st->procs.late);
+}
+
+void summary__print_unnamed(FILE *out, const struct session_stats *st)
+{
+	if (st->sym.unnamed_user || st->sym.unnamed_kernel || st->procs.vanished ||
+	    st->sym.bad_files || st->sym.bad_debuginfo)
+		fprintf(out,
+			"unnamed: %llu user and %llu kernel addresses; %llu processes exited "
+			"before their mappings were read; %llu files unreadable; %llu with unusable "
+			"debug information\n",
+			(unsigned long long)st->sym.unnamed_user,
+			(unsigned long long)st->sym.unnamed_kernel,
+			(unsigned long long)st->procs.vanished,
+			(unsigned long long)st->sym.bad_files,
+			(unsigned long long)st->sym.bad_debuginfo);
+}
+
 void summary__print_journal(FILE *out, const struct session_stats *st)
 {
 	if (st->journal.lost || st->journal.malformed || st->journal.images_dropped ||
@@ -200,33 +241,11 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 		s->duration_s, st->ncpus, st->ncpus == 1 ? "" : "s", s->frequency,
 		(unsigned long long)profile__total(s->prof), (unsigned long long)s->build.keys);
 	print_lost(out, c);
-	if (c->user_missing)
-		fprintf(out, "%llu samples of user processes had no user stack\n",
-			(unsigned long long)c->user_missing);
-	if (c->user_in_exec)
-		fprintf(out,
-			"%llu samples in execve once the old image was released: kernel stack "
-			"only (no user stack exists then)\n",
-			(unsigned long long)c->user_in_exec);
+	summary__print_user_stacks(out, st);
 	summary__print_unwinding(out, st);
-	if (c->events_lost || c->procs_full || st->procs.late)
-		fprintf(out,
-			"process tracking: %llu events lost, %llu table full, %llu processes "
-			"read late (their frames may be unnamed)\n",
-			(unsigned long long)c->events_lost, (unsigned long long)c->procs_full,
-			(unsigned long long)st->procs.late);
+	summary__print_processes(out, st);
 	summary__print_journal(out, st);
-	if (st->sym.unnamed_user || st->sym.unnamed_kernel || st->procs.vanished ||
-	    st->sym.bad_files || st->sym.bad_debuginfo)
-		fprintf(out,
-			"unnamed: %llu user and %llu kernel addresses; %llu processes exited "
-			"before their mappings were read; %llu files unreadable; %llu with unusable "
-			"debug information\n",
-			(unsigned long long)st->sym.unnamed_user,
-			(unsigned long long)st->sym.unnamed_kernel,
-			(unsigned long long)st->procs.vanished,
-			(unsigned long long)st->sym.bad_files,
-			(unsigned long long)st->sym.bad_debuginfo);
+	summary__print_unnamed(out, st);
 	summary__print_perf_maps(out, &st->sym);
 	if (s->build.missing_stacks)
 		fprintf(out, "%llu stacks were missing from the stack map\n",

@@ -24,6 +24,17 @@ struct record_summary {
 /* Samples lost in the kernel, for the summary and for tests. */
 uint64_t summary__lost_samples(const struct prof_sample_counters *c);
 
+/*
+ * Lines of the summary, each printing nothing when its figures are all 0. The first two need
+ * the kernel's counters in @s; the others do not.
+ *   user_stacks: samples of user processes without a user stack, and taken inside execve;
+ *   processes:   process events lost, the process table full, processes read late;
+ *   unnamed:     addresses left unnamed, processes gone before they were read, bad files.
+ */
+void summary__print_user_stacks(FILE *out, const struct session_stats *s);
+void summary__print_processes(FILE *out, const struct session_stats *s);
+void summary__print_unnamed(FILE *out, const struct session_stats *s);
+
 /* Prints how user stacks were unwound and how their walks ended (a line "unwinding: ..."). */
 void summary__print_unwinding(FILE *out, const struct session_stats *s);
 

@@ -19,25 +19,25 @@
 #include "unwind_table.h"
 
 #define ROW_BATCH 65536 /* rows written to the kernel at a time */
-#define IDLE_KEEP_NS (30 * 1000000000ull)
 /*
- * Rows copied from the kernel for walks in user space, at most (4 MiB), from tables of at
- * most COPIED_TABLE_MAX rows: a larger table (a compiler's, a JIT runtime's) is searched in
- * the kernel's map a row at a time, which costs a few system calls a frame and no memory.
+ * Entries no process maps, kept at most (those with a table are bounded by the table ids too):
+ * a host that builds and runs new binaries all day (tests, CI) meets new files without end.
  */
-#define COPIED_ROWS_MAX (1u << 19)
-#define COPIED_TABLE_MAX (1u << 17)
+#define IDLE_MAX 1024u
 /*
- * A larger table keeps the pc of every BLOCK_ROWS-th row (1.9 KiB for a compiler's 480,000
- * rows) and its BLOCKS_CACHED last blocks read (2 KiB each): a frame costs at most one
- * system call, not the twenty of a binary search in the kernel's map.
+ * Walks in user space (deferred samples) find rows in the kernel's array, not in a copy: a
+ * copy of every table would double the rows' memory. Each table keeps the pc of every
+ * BLOCK_ROWS-th row (1.9 KiB for a compiler's 480,000 rows), and the loader the BLOCKS_CACHED
+ * blocks read last (2 KiB each, direct-mapped): a frame costs at most one system call, not
+ * the twenty of a binary search in the kernel's map, nor the copy of a whole table.
  */
 #define BLOCK_ROWS 256u
-#define BLOCKS_CACHED 8u
+#define BLOCKS_CACHED 64u
 
-/* Rows BLOCK_ROWS * block on of a large table, as read from the kernel. */
+/* Rows BLOCK_ROWS * block on of table table_id, as read from the kernel. */
 struct row_block {
-	uint32_t block; /* UINT32_MAX: none yet */
+	uint32_t table_id; /* PROF_NO_TABLE: none yet */
+	uint32_t block;
 	uint32_t nr_rows;
 	struct prof_unwind_row rows[BLOCK_ROWS];
 };
@@ -45,8 +45,9 @@ struct row_block {
 /*
  * A binary the walker may need: its table in the kernel, or the fact that it has none.
  * Entries keep their index while used (processes hold indexes). One that no process maps
- * stays a while (IDLE_KEEP_NS, or until its rows are wanted): hosts run the same short
- * programs again and again.
+ * stays until its rows or its id are wanted for another, the idle longest first (at most
+ * IDLE_MAX of them): hosts run the same short programs again and again, and the rows of the
+ * kernel's array cost the same memory used or not, so reading a table again would be waste.
  */
 struct loaded_table {
 	bool in_use;		/* false: a free entry */
@@ -61,12 +62,8 @@ struct loaded_table {
 	uint32_t id; /* index in unwind_tables; PROF_NO_TABLE when it has none */
 	uint32_t first_row;
 	uint32_t nr_rows;
-	uint64_t base;		      /* the table's (struct prof_unwind_table) */
-	struct prof_unwind_row *copy; /* the rows read back for user-space walks, or NULL */
-	uint64_t copy_used;	      /* the walk that used the copy last: the oldest goes first */
-	uint32_t *block_pcs;	      /* a table too large to copy: its blocks' first pcs */
-	struct row_block *blocks;     /* and BLOCKS_CACHED blocks read (by block % BLOCKS_CACHED) */
-	bool walking;		      /* used by the walk in progress: its copy stays */
+	uint64_t base;	     /* the table's (struct prof_unwind_table) */
+	uint32_t *block_pcs; /* its blocks' first pcs; NULL without memory for them */
 };
 
 /* A mapping of the walk in progress: the table its rows are found in. */
@@ -90,14 +87,14 @@ struct unwind_loader {
 	uint32_t nfree_ids;
 	struct loaded_table *tables;
 	size_t ntables, tables_cap;
+	size_t nidle; /* entries in use without users */
 	struct loaded_proc *procs;
 	size_t nprocs, procs_cap;
 	struct prof_unwind_proc *scratch; /* the value being written */
 	bool warned_budget;
-	uint64_t copied_rows;		    /* rows in loaded_table.copy, all tables */
+	struct row_block *blocks; /* BLOCKS_CACHED, by (table id + block) % BLOCKS_CACHED */
 	struct deferred_mapping *walk_maps; /* PROF_UNWIND_MAX_MAPPINGS, for unwind_loader__walk */
 	struct walk_table *walk_tables;	    /* theirs */
-	uint64_t walks;			    /* unwind_loader__walk() calls so far */
 	struct unwind_loader_stats stats;
 };
 
@@ -114,9 +111,12 @@ struct unwind_loader *unwind_loader__new(const struct unwind_maps *maps, const c
 	l->scratch = calloc(1, sizeof(*l->scratch));
 	l->walk_maps = calloc(PROF_UNWIND_MAX_MAPPINGS, sizeof(*l->walk_maps));
 	l->walk_tables = calloc(PROF_UNWIND_MAX_MAPPINGS, sizeof(*l->walk_tables));
+	l->blocks = malloc(BLOCKS_CACHED * sizeof(*l->blocks));
+	for (uint32_t i = 0; l->blocks && i < BLOCKS_CACHED; i++)
+		l->blocks[i].table_id = PROF_NO_TABLE;
 	l->cache_dir = cache_dir ? strdup(cache_dir) : NULL;
 	if (!l->rows || !l->free_ids || !l->scratch || !l->walk_maps || !l->walk_tables ||
-	    (cache_dir && !l->cache_dir)) {
+	    !l->blocks || (cache_dir && !l->cache_dir)) {
 		unwind_loader__free(l);
 		errno = ENOMEM;
 		return NULL;
@@ -134,11 +134,9 @@ void unwind_loader__free(struct unwind_loader *l)
 	for (size_t i = 0; i < l->nprocs; i++)
 		free(l->procs[i].tables);
 	free(l->procs);
-	for (size_t i = 0; i < l->ntables; i++) {
-		free(l->tables[i].copy);
+	for (size_t i = 0; i < l->ntables; i++)
 		free(l->tables[i].block_pcs);
-		free(l->tables[i].blocks);
-	}
+	free(l->blocks);
 	free(l->tables);
 	free(l->walk_maps);
 	free(l->walk_tables);
@@ -183,26 +181,17 @@ static void bump_generation(struct unwind_loader *l)
 	__atomic_add_fetch(l->maps.generation, 1, __ATOMIC_SEQ_CST);
 }
 
-static void drop_copy(struct unwind_loader *l, struct loaded_table *lt)
-{
-	if (!lt->copy)
-		return;
-	free(lt->copy);
-	lt->copy = NULL;
-	l->copied_rows -= lt->nr_rows;
-}
-
 static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
 {
 	struct prof_unwind_table empty = { 0 };
 
-	drop_copy(l, lt);
 	free(lt->block_pcs);
-	free(lt->blocks);
 	lt->block_pcs = NULL;
-	lt->blocks = NULL;
 	if (lt->id == PROF_NO_TABLE)
 		return;
+	for (uint32_t i = 0; i < BLOCKS_CACHED; i++)
+		if (l->blocks[i].table_id == lt->id)
+			l->blocks[i].table_id = PROF_NO_TABLE;
 	bpf_map_update_elem(l->maps.tables_fd, &lt->id, &empty, BPF_ANY);
 	extent_allocator__free_range(l->rows, lt->first_row, lt->nr_rows);
 	l->free_ids[l->nfree_ids++] = lt->id;
@@ -212,21 +201,28 @@ static void unload_table(struct unwind_loader *l, struct loaded_table *lt)
 	lt->id = PROF_NO_TABLE;
 }
 
-/* Unloads and forgets the tables idle since before @before_ns. Returns how many. */
-static size_t expire_idle(struct unwind_loader *l, uint64_t before_ns)
+/*
+ * Unloads and forgets the entry idle longest; with @with_table, of those holding a table.
+ * Returns false when there is none.
+ */
+static bool expire_oldest_idle(struct unwind_loader *l, bool with_table)
 {
-	size_t n = 0;
+	struct loaded_table *oldest = NULL;
 
 	for (size_t i = 0; i < l->ntables; i++) {
 		struct loaded_table *lt = &l->tables[i];
 
-		if (!lt->in_use || lt->users || lt->idle_since_ns >= before_ns)
+		if (!lt->in_use || lt->users || (with_table && lt->id == PROF_NO_TABLE))
 			continue;
-		unload_table(l, lt);
-		lt->in_use = false;
-		n++;
+		if (!oldest || lt->idle_since_ns < oldest->idle_since_ns)
+			oldest = lt;
 	}
-	return n;
+	if (!oldest)
+		return false;
+	unload_table(l, oldest);
+	oldest->in_use = false;
+	l->nidle--;
+	return true;
 }
 
 /*
@@ -252,28 +248,16 @@ static int write_rows(struct unwind_loader *l, uint32_t first, const struct prof
 }
 
 /*
- * For a table too large to copy for walks in user space: the first pc of each block of its
- * rows, from @t as it is loaded. Without memory for it the kernel's rows are searched.
+ * For walks in user space: the first pc of each block of the rows of @t, as it is loaded.
+ * Without memory for it the kernel's rows are searched a row at a time.
  */
 static void index_blocks(struct loaded_table *lt, const struct unwind_table *t)
 {
 	uint32_t n = (t->nr_rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
 
-	if (t->nr_rows <= COPIED_TABLE_MAX)
-		return;
 	lt->block_pcs = malloc(n * sizeof(*lt->block_pcs));
-	lt->blocks = malloc(BLOCKS_CACHED * sizeof(*lt->blocks));
-	if (!lt->block_pcs || !lt->blocks) {
-		free(lt->block_pcs);
-		free(lt->blocks);
-		lt->block_pcs = NULL;
-		lt->blocks = NULL;
-		return;
-	}
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; lt->block_pcs && i < n; i++)
 		lt->block_pcs[i] = t->rows[i * BLOCK_ROWS].pc;
-	for (uint32_t i = 0; i < BLOCKS_CACHED; i++)
-		lt->blocks[i].block = UINT32_MAX;
 }
 
 /* Copies @t into the kernel: rows, then the table entry. Returns 0 or -errno. */
@@ -286,11 +270,12 @@ static int load_table(struct unwind_loader *l, struct loaded_table *lt,
 
 	if (!t->nr_rows)
 		return -ENOSPC;
-	if (!l->nfree_ids && !expire_idle(l, UINT64_MAX))
-		return -ENOSPC;
+	/* Idle tables make room for one in use, the idle longest first. */
+	while (!l->nfree_ids)
+		if (!expire_oldest_idle(l, true))
+			return -ENOSPC;
 	first = extent_allocator__alloc(l->rows, t->nr_rows);
-	/* Idle tables make room for one in use. */
-	if (first < 0 && expire_idle(l, UINT64_MAX))
+	while (first < 0 && expire_oldest_idle(l, true))
 		first = extent_allocator__alloc(l->rows, t->nr_rows);
 	if (first < 0) {
 		l->stats.over_budget++;
@@ -388,6 +373,13 @@ static void add_table(struct unwind_loader *l, long index, const struct proc_map
 	unwind_table__free(t);
 }
 
+/* One more use of table @index, which stops being idle if it was. */
+static void hold_table(struct unwind_loader *l, uint32_t index)
+{
+	if (!l->tables[index].users++)
+		l->nidle--;
+}
+
 /*
  * The index in l->tables of the binary @map maps, read and loaded on first use, with one
  * more user; the mapping's bias into *@bias. Returns the index or -errno: -ENOENT for code
@@ -417,13 +409,13 @@ static long use_table(struct unwind_loader *l, uint32_t tgid, const struct proc_
 			if (index >= 0)
 				add_table(l, index, map, &bin); /* with its first user */
 		} else {
-			l->tables[index].users++;
+			hold_table(l, index);
 		}
 		unwind_binary__close(&bin);
 		if (index < 0)
 			return index;
 	} else {
-		l->tables[index].users++;
+		hold_table(l, index);
 	}
 	lt = &l->tables[index];
 	if (elf_segments__bias(lt->segments, lt->nr_segments, map->start, lt->vdso ? 0 : map->pgoff,
@@ -437,8 +429,11 @@ static void put_table(struct unwind_loader *l, uint32_t index)
 {
 	struct loaded_table *lt = &l->tables[index];
 
-	if (!--lt->users)
-		lt->idle_since_ns = monotonic_ns();
+	if (--lt->users)
+		return;
+	lt->idle_since_ns = monotonic_ns();
+	if (++l->nidle > IDLE_MAX)
+		expire_oldest_idle(l, false);
 }
 
 static struct loaded_proc *find_proc(struct unwind_loader *l, uint32_t tgid)
@@ -471,7 +466,6 @@ int unwind_loader__add_process(struct unwind_loader *l, uint32_t tgid, const str
 	size_t n = proc_maps__count(maps);
 	int err = 0;
 
-	expire_idle(l, monotonic_ns() - IDLE_KEEP_NS);
 	fresh.tables = calloc(n ? n : 1, sizeof(*fresh.tables));
 	if (!fresh.tables)
 		return -ENOMEM;
@@ -543,59 +537,6 @@ void unwind_loader__stats(const struct unwind_loader *l, struct unwind_loader_st
 }
 
 /*
- * The rows of loaded table @lt, copied from the kernel on first use (the copies of all
- * tables bounded by COPIED_ROWS_MAX: the others are dropped to make room). NULL when it
- * cannot be had.
- */
-static const struct prof_unwind_row *copied_rows(struct unwind_loader *l, struct loaded_table *lt)
-{
-	__u32 count = lt->nr_rows, prev = lt->first_row - 1;
-	__u32 *keys;
-
-	if (lt->copy || lt->id == PROF_NO_TABLE || !lt->nr_rows || lt->nr_rows > COPIED_TABLE_MAX)
-		return lt->copy;
-	/* Room: the copies used longest ago go. */
-	while (l->copied_rows + lt->nr_rows > COPIED_ROWS_MAX) {
-		struct loaded_table *oldest = NULL;
-
-		for (size_t i = 0; i < l->ntables; i++) {
-			struct loaded_table *t = &l->tables[i];
-
-			if (t->copy && !t->walking && (!oldest || t->copy_used < oldest->copy_used))
-				oldest = t;
-		}
-		if (!oldest)
-			return NULL;
-		drop_copy(l, oldest);
-	}
-	lt->copy = malloc((size_t)lt->nr_rows * sizeof(*lt->copy));
-	keys = malloc((size_t)lt->nr_rows * sizeof(*keys));
-	if (!lt->copy || !keys)
-		goto out_fail;
-	/* The batch after key prev (none: from key 0) is rows first_row on. */
-	if (bpf_map_lookup_batch(l->maps.rows_fd, lt->first_row ? &prev : NULL, &prev, keys,
-				 lt->copy, &count, NULL) ||
-	    count != lt->nr_rows || keys[0] != lt->first_row) {
-		/* Kernels before 5.6, or a short batch: one row at a time. */
-		for (__u32 i = 0; i < lt->nr_rows; i++) {
-			__u32 key = lt->first_row + i;
-
-			if (bpf_map_lookup_elem(l->maps.rows_fd, &key, &lt->copy[i]))
-				goto out_fail;
-		}
-	}
-	free(keys);
-	l->copied_rows += lt->nr_rows;
-	return lt->copy;
-
-out_fail:
-	free(keys);
-	free(lt->copy);
-	lt->copy = NULL;
-	return NULL;
-}
-
-/*
  * Reads @n rows of @lt from its row @from into @out: in one batch, or a row at a time
  * (kernels before 5.6). Returns 0 or -1.
  */
@@ -619,7 +560,7 @@ static int read_rows(const struct unwind_loader *l, const struct loaded_table *l
 }
 
 /* The block of @lt's rows that holds the last row at or below @rel, read or cached; or NULL. */
-static const struct row_block *block_of(const struct unwind_loader *l, struct loaded_table *lt,
+static const struct row_block *block_of(struct unwind_loader *l, const struct loaded_table *lt,
 					uint32_t rel)
 {
 	uint32_t lo = 0, hi = (lt->nr_rows + BLOCK_ROWS - 1) / BLOCK_ROWS, block;
@@ -636,15 +577,16 @@ static const struct row_block *block_of(const struct unwind_loader *l, struct lo
 	if (!lo)
 		return NULL;
 	block = lo - 1;
-	b = &lt->blocks[block % BLOCKS_CACHED];
-	if (b->block == block)
+	b = &l->blocks[(lt->id + block) % BLOCKS_CACHED];
+	if (b->table_id == lt->id && b->block == block)
 		return b;
 	b->nr_rows = lt->nr_rows - block * BLOCK_ROWS < BLOCK_ROWS ?
 			     lt->nr_rows - block * BLOCK_ROWS :
 			     BLOCK_ROWS;
-	b->block = UINT32_MAX;
+	b->table_id = PROF_NO_TABLE;
 	if (read_rows(l, lt, block * BLOCK_ROWS, b->nr_rows, b->rows))
 		return NULL;
+	b->table_id = lt->id;
 	b->block = block;
 	return b;
 }
@@ -671,7 +613,7 @@ static int kernel_row_search(const struct unwind_loader *l, const struct loaded_
 }
 
 /* The last row at or below @rel in the kernel's rows of @lt: by block, else a row at a time. */
-static int kernel_row(const struct unwind_loader *l, struct loaded_table *lt, uint32_t rel,
+static int kernel_row(struct unwind_loader *l, const struct loaded_table *lt, uint32_t rel,
 		      struct prof_unwind_row *row)
 {
 	const struct prof_unwind_row *found;
@@ -686,25 +628,15 @@ static int kernel_row(const struct unwind_loader *l, struct loaded_table *lt, ui
 	return found != NULL;
 }
 
-/* deferred_find_row_fn: through a copy of the table, or the kernel's rows. */
+/* deferred_find_row_fn: through the kernel's rows. */
 static int walk_table__find_row(void *ctx, uint64_t vaddr, struct prof_unwind_row *row)
 {
 	const struct walk_table *wt = ctx;
-	struct unwind_loader *l = wt->loader;
-	struct loaded_table *lt = &l->tables[wt->index];
-	const struct prof_unwind_row *rows = copied_rows(l, lt), *found;
+	const struct loaded_table *lt = &wt->loader->tables[wt->index];
 
-	if (!rows) {
-		if (!lt->nr_rows || vaddr < lt->base || vaddr - lt->base > UINT32_MAX)
-			return 0;
-		return kernel_row(l, lt, (uint32_t)(vaddr - lt->base), row);
-	}
-	lt->copy_used = l->walks;
-	found = deferred_walk__find_row(rows, lt->nr_rows, lt->base, vaddr);
-	if (!found)
+	if (!lt->nr_rows || vaddr < lt->base || vaddr - lt->base > UINT32_MAX)
 		return 0;
-	*row = *found;
-	return 1;
+	return kernel_row(wt->loader, lt, (uint32_t)(vaddr - lt->base), row);
 }
 
 void unwind_loader__walk(struct unwind_loader *l, uint32_t tgid, const struct proc_maps *maps,
@@ -712,7 +644,6 @@ void unwind_loader__walk(struct unwind_loader *l, uint32_t tgid, const struct pr
 {
 	size_t n = maps ? proc_maps__count(maps) : 0, nmaps = 0;
 
-	l->walks++;
 	for (size_t i = 0; i < n && nmaps < PROF_UNWIND_MAX_MAPPINGS; i++) {
 		const struct proc_map *map = proc_maps__get(maps, i);
 		struct deferred_mapping *m = &l->walk_maps[nmaps];
@@ -726,18 +657,15 @@ void unwind_loader__walk(struct unwind_loader *l, uint32_t tgid, const struct pr
 		nmaps++;
 		if (wt->index < 0 || l->tables[wt->index].id == PROF_NO_TABLE)
 			continue;
-		l->tables[wt->index].walking = true;
 		m->bias = bias;
 		m->base = l->tables[wt->index].base;
 		m->find_row = walk_table__find_row;
 		m->ctx = wt;
 	}
 	deferred_walk(l->walk_maps, nmaps, cs, out);
-	/* Tables loaded for this walk stay idle a while, for the next sample of the binary. */
+	/* Tables loaded for this walk stay, idle, for the next sample of the binary. */
 	for (size_t i = 0; i < nmaps; i++) {
-		if (l->walk_tables[i].index < 0)
-			continue;
-		l->tables[l->walk_tables[i].index].walking = false;
-		put_table(l, l->walk_tables[i].index);
+		if (l->walk_tables[i].index >= 0)
+			put_table(l, l->walk_tables[i].index);
 	}
 }

@@ -63,9 +63,9 @@ void unwind_loader__remove_process(struct unwind_loader *loader, uint32_t tgid);
  * Walks the captured stack @cs of a sample of process @tgid, whose executable mappings
  * @maps (NULL: unknown, frame pointers only) describe, into @out with the rules of the BPF
  * walker (deferred_walk()). The tables of the binaries mapped are loaded if they are not,
- * used for the walk and released after it: they stay idle a while, then go, like those of
- * any process that exited. Everything is borrowed for the call. A table that
- * cannot be had leaves its mapping to frame pointers.
+ * used for the walk and released after it: they stay loaded, idle, until their room is
+ * wanted, like those of any process that exited. Everything is borrowed for the call. A
+ * table that cannot be had leaves its mapping to frame pointers.
  */
 void unwind_loader__walk(struct unwind_loader *loader, uint32_t tgid, const struct proc_maps *maps,
 			 const struct captured_stack *cs, struct prof_user_stack *out);

@@ -28,6 +28,11 @@
 #define MAX_CPUS 8192
 /* Far longer than a sample's program runs, for kernels without membarrier(GLOBAL). */
 #define GRACE_PERIOD_FALLBACK_US 50000
+/* Entries read or deleted by one batch operation on a hash map. */
+#define BATCH_ENTRIES 1024u
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's own "operation not supported" */
+#endif
 /* Room for a few hundred captures (36 KiB each) between polls. */
 #define CAPTURE_RING_BYTES (16u << 20)
 /*
@@ -547,6 +552,46 @@ static struct bpf_map *user_stacks_map(struct sampler *s)
 	return s->read_buffer ? s->skel->maps.ustacks1 : s->skel->maps.ustacks0;
 }
 
+/* Whether a batch operation's errno says the map (or the kernel) has none. */
+static bool no_batches(int err)
+{
+	return err == EINVAL || err == ENOTSUPP || err == EOPNOTSUPP;
+}
+
+/*
+ * The counts of @fd read in batches (5.6+): a system call per BATCH_ENTRIES keys, not two per
+ * key. Returns 0, what @fn returned, -errno, or 1 when the map has no batches (before any
+ * key was given to @fn).
+ */
+static int for_each_count_batched(int fd, sampler_count_fn fn, void *ctx)
+{
+	struct prof_sample_key *keys = malloc(BATCH_ENTRIES * sizeof(*keys));
+	__u64 *counts = malloc(BATCH_ENTRIES * sizeof(*counts));
+	__u32 in_batch, out_batch;
+	bool first = true, last = false;
+	int ret = keys && counts ? 0 : -ENOMEM;
+
+	while (!ret && !last) {
+		__u32 n = BATCH_ENTRIES;
+
+		if (bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, counts, &n,
+					 NULL)) {
+			if (first && no_batches(errno))
+				ret = 1;
+			else if (errno != ENOENT)
+				ret = -errno;
+			last = true; /* ENOENT: these are the last (n may be 0) */
+		}
+		for (__u32 i = 0; !ret && i < n; i++)
+			ret = fn(&keys[i], counts[i], ctx);
+		in_batch = out_batch;
+		first = false;
+	}
+	free(keys);
+	free(counts);
+	return ret;
+}
+
 int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
 {
 	int fd = bpf_map__fd(counts_map(s));
@@ -555,6 +600,9 @@ int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
 	__u64 count;
 	int ret;
 
+	ret = for_each_count_batched(fd, fn, ctx);
+	if (ret != 1)
+		return ret;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
@@ -659,13 +707,53 @@ static long collect_keys(int fd, size_t size, void **keys)
 }
 
 /* Deletes every entry of @map. Returns 0 or -errno. */
+/*
+ * Empties the hash map @map by batches of lookup-and-delete (5.6+), the values dropped.
+ * Returns 0, -errno, or 1 when the map has no batches.
+ */
+static int clear_map_batched(struct bpf_map *map)
+{
+	int fd = bpf_map__fd(map);
+	void *keys = malloc(BATCH_ENTRIES * bpf_map__key_size(map));
+	void *values = malloc(BATCH_ENTRIES * bpf_map__value_size(map));
+	__u32 in_batch, out_batch;
+	bool first = true;
+	int ret = keys && values ? 0 : -ENOMEM;
+
+	while (!ret) {
+		__u32 n = BATCH_ENTRIES;
+
+		if (bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch, &out_batch, keys,
+						    values, &n, NULL)) {
+			if (first && no_batches(errno))
+				ret = 1;
+			else if (errno != ENOENT)
+				ret = -errno;
+			break;
+		}
+		in_batch = out_batch;
+		first = false;
+	}
+	free(keys);
+	free(values);
+	return ret;
+}
+
 static int clear_map(struct bpf_map *map)
 {
 	int fd = bpf_map__fd(map);
 	size_t size = bpf_map__key_size(map);
 	void *keys = NULL;
-	long n = collect_keys(fd, size, &keys);
+	long n;
 	int err = 0;
+
+	if (bpf_map__type(map) == BPF_MAP_TYPE_HASH) {
+		err = clear_map_batched(map);
+		if (err != 1)
+			return err;
+		err = 0;
+	}
+	n = collect_keys(fd, size, &keys);
 
 	if (n < 0)
 		return n;

@@ -247,7 +247,7 @@ int unwind_cache__load(const char *dir, const char *build_id_hex, struct unwind_
 	err = cache__read(fd, out);
 	close(fd);
 	if (err == -EBADMSG) {
-		pr_debug("unwind cache: %s is damaged, removed\n", path);
+		pr_debug("unwind cache: %s is damaged or of another version, removed\n", path);
 		unlink(path);
 		err = -ENOENT;
 	}

@@ -54,7 +54,7 @@ stop_load() {
 	[ -n "$load_pid" ] || return 0
 	kill -TERM -- "-$load_pid" 2>/dev/null
 	for ((i = 0; i < 50; i++)); do kill -0 -- "-$load_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL -- "-$load_pid" 2>/dev/null
+	kill -KILL -- "-$load_pid" 2>/dev/null || true
 	load_pid=''
 }
 cleanup() {

@@ -365,6 +365,27 @@ const char *proc_maps__jit_name(const struct proc_maps *maps, uint64_t addr)
 	return maps->jit ? proc_jit__name(maps->jit, addr) : NULL;
 }
 
+/*
+ * Whether @pm maps code that no ELF file describes: anonymous memory (named or not), a memfd,
+ * a file that could not be opened. JIT code lives there, and a perf map names only such code
+ * (perf's rule too); the processes without any, nearly all, have no perf map to look for.
+ * Code a runtime maps later makes a new snapshot (a record of the journal, or the walker's
+ * request to read a process again), which looks again.
+ */
+static bool proc_maps__may_hold_jit_code(const struct proc_maps *pm)
+{
+	for (size_t i = 0; i < pm->nr_maps; i++) {
+		const struct proc_map *map = &pm->maps[i];
+
+		if (!map->exec)
+			continue;
+		if (map->kind == PROC_MAP_ANON || map->kind == PROC_MAP_SPECIAL ||
+		    (map->kind == PROC_MAP_FILE && !map->dso))
+			return true;
+	}
+	return false;
+}
+
 /* Sorts @pm's mappings, gets their dsos and the process's perf map. Returns 0 or -errno. */
 static int proc_maps__finish(const struct proc_maps_env *env, struct proc_maps *pm, bool recorded)
 {
@@ -378,7 +399,7 @@ static int proc_maps__finish(const struct proc_maps_env *env, struct proc_maps *
 		}
 	}
 	err = proc_maps__get_dsos(env, pm, recorded);
-	if (err || !pm->nr_maps || !env->jits)
+	if (err || !env->jits || !proc_maps__may_hold_jit_code(pm))
 		return err;
 	return proc_jits__get(env->jits, pm->pid, &pm->jit);
 }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -232,6 +234,43 @@ static void test_jit_child(void **state)
 	assert_int_equal(stats.bad_perf_map_lines, 1);
 	proc_maps__free(maps);
 	symbolizer__free(sym);
+}
+
+/*
+ * A process that maps no code outside ELF files has no perf map read (perf's rule): what one
+ * says of its addresses is not believed, and reading it for every process would be waste.
+ */
+static void test_no_jit_code(void **state)
+{
+	struct proc_maps *maps;
+	struct symbolizer *sym;
+	char path[64];
+	FILE *map;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		/* Gone with the test, even one that failed before it could end this. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(30);
+		pause();
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pid);
+	map = fopen(path, "w");
+	assert_non_null(map);
+	fputs("10000 100 not_jit_code\n", map);
+	assert_int_equal(fclose(map), 0);
+	sym = new_symbolizer(NULL);
+	assert_int_equal(symbolizer__snapshot(sym, pid, &maps), 0);
+	assert_not_jit(sym, maps, 0x10010);
+	proc_maps__free(maps);
+	symbolizer__free(sym);
+	unlink(path);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }
 
 /* A handmade /proc: a process in its own pid and mount namespace. */
@@ -611,10 +650,10 @@ static void test_vdso_image(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_jit_child),	cmocka_unit_test(test_container_perf_map),
-		cmocka_unit_test(test_shared_perf_map), cmocka_unit_test(test_vanishing),
-		cmocka_unit_test(test_exit_races),	cmocka_unit_test(test_vdso_own),
-		cmocka_unit_test(test_vdso_image),
+		cmocka_unit_test(test_jit_child),	   cmocka_unit_test(test_no_jit_code),
+		cmocka_unit_test(test_container_perf_map), cmocka_unit_test(test_shared_perf_map),
+		cmocka_unit_test(test_vanishing),	   cmocka_unit_test(test_exit_races),
+		cmocka_unit_test(test_vdso_own),	   cmocka_unit_test(test_vdso_image),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -366,9 +366,10 @@ const char *proc_maps__jit_name(const struct proc_maps *maps, uint64_t addr)
 }
 
 /*
- * Whether @pm maps code that no ELF file describes: anonymous memory (named or not), a memfd,
- * a file that could not be opened. JIT code lives there, and a perf map names only such code
- * (perf's rule too); the processes without any, nearly all, have no perf map to look for.
+ * Whether @pm maps code that no ELF file describes: anonymous memory (named or not, shared:
+ * /dev/zero, /anon_hugepage), a memfd, a file that could not be opened. JIT code lives there,
+ * and a perf map names only such code (perf's rule too); the processes without any, nearly
+ * all, have no perf map to look for.
  * Code a runtime maps later makes a new snapshot (a record of the journal, or the walker's
  * request to read a process again), which looks again.
  */
@@ -380,7 +381,10 @@ static bool proc_maps__may_hold_jit_code(const struct proc_maps *pm)
 		if (!map->exec)
 			continue;
 		if (map->kind == PROC_MAP_ANON || map->kind == PROC_MAP_SPECIAL ||
-		    (map->kind == PROC_MAP_FILE && !map->dso))
+		    (map->kind == PROC_MAP_FILE &&
+		     (!map->dso || !strncmp(map->path, "/dev/zero", 9) ||
+		      !strncmp(map->path, "/anon_hugepage", 14) ||
+		      !strncmp(map->path, "/memfd:", 7))))
 			return true;
 	}
 	return false;

@@ -17,11 +17,20 @@ FLOOD_LINES=200000
 MAPS=()
 trap 'cleanup; rm -f "${MAPS[@]}"' EXIT
 
+# The attacker's process, once its map is written: it maps anonymous executable memory, as
+# a JIT compiler does (a process without any has no perf map read: perf's rule), and spins.
+SPIN='import mmap
+code = mmap.mmap(-1, 1 << 16, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
+                 prot=mmap.PROT_READ | mmap.PROT_EXEC)
+while True:
+    pass'
+
 # attacker SCRIPT: runs SCRIPT as the attacker in the background: it writes its perf map to
-# "$t", renamed to the real name once complete, then spins. Its pid (the map's) is in $pid.
+# "$t", renamed to the real name once complete, then spins as $SPIN (the same pid, the
+# map's). Its pid is in $pid.
 attacker() {
 	as_attacker sh -c "echo \$\$; f=/tmp/perf-\$\$.map t=/tmp/perf-\$\$.map.tmp
-		$1 && mv \"\$t\" \"\$f\"; while :; do :; done" >"$WORK/pid" &
+		$1 && mv \"\$t\" \"\$f\" && exec python3 -c \"\$0\"" "$SPIN" >"$WORK/pid" &
 	BG_PIDS+=($!)
 	pid=
 	while [ -z "$pid" ]; do
@@ -43,8 +52,8 @@ for _ in $(seq "$FLOODERS"); do
 done
 for p in ${pids//,/ }; do
 	end=$((SECONDS + 60))
-	until [ -e "/tmp/perf-$p.map" ]; do
-		[ "$SECONDS" -lt "$end" ] || fail "pid $p did not write its perf map"
+	until [ -e "/tmp/perf-$p.map" ] && grep -qE ' r-xp 00000000 00:00 0 *$' "/proc/$p/maps"; do
+		[ "$SECONDS" -lt "$end" ] || fail "pid $p did not write its perf map and map code"
 		sleep 0.1
 	done
 done

@@ -117,7 +117,8 @@ sleep "$warmup"
 "$bpfprof" record -F 99 -d 3600 -o "$tmp/bpfprof.folded" >"$tmp/bpfprof.log" 2>&1 &
 rec=$!
 for ((i = 0; i < 6000; i++)); do
-	ls -l "/proc/$rec/fd" 2>/dev/null | grep -q '\[perf_event\]' && break
+	# Sampling's perf events follow those of the mapping journal: one each per CPU.
+	(($(ls -l "/proc/$rec/fd" 2>/dev/null | grep -c '\[perf_event\]') >= 2 * $(getconf _NPROCESSORS_ONLN))) && break
 	kill -0 "$rec" 2>/dev/null || die "bpfprof record failed: $(tail -n 3 "$tmp/bpfprof.log")"
 	sleep 0.05
 done

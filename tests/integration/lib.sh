@@ -73,12 +73,16 @@ wait_cpu() {
 	return 1
 }
 
-# wait_sampling PID: waits until the bpfprof PID samples (its perf events are open), or has
-# exited. Returns 1 when CPU_WAIT_CAP ends the wait.
+# wait_sampling PID: waits until the bpfprof PID samples, or has exited. Returns 1 when
+# CPU_WAIT_CAP ends the wait. Its perf events tell: one per CPU that records mappings, opened
+# first, then one per CPU that samples. The first alone are no sign of sampling: reading the
+# host's processes comes between them, seconds on a machine whose caches are cold.
 wait_sampling() {
-	local end=$((SECONDS + CPU_WAIT_CAP))
+	local end=$((SECONDS + CPU_WAIT_CAP)) want n
+	want=$((2 * $(getconf _NPROCESSORS_ONLN)))
 	while kill -0 "$1" 2>/dev/null; do
-		ls -l "/proc/$1/fd" 2>/dev/null | grep -q '\[perf_event\]' && return 0
+		n=$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c '\[perf_event\]')
+		[ "$n" -ge "$want" ] && return 0
 		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.05
 	done

@@ -558,35 +558,72 @@ static bool no_batches(int err)
 	return err == EINVAL || err == ENOTSUPP || err == EOPNOTSUPP;
 }
 
+/* bpf_map_lookup_batch() or bpf_map_lookup_and_delete_batch(). */
+typedef int batch_op_fn(int fd, void *in_batch, void *out_batch, void *keys, void *values,
+			__u32 *count, const struct bpf_map_batch_opts *opts);
+/* Given each batch read: its @n keys and values. Returns 0 to go on. */
+typedef int batch_fn(void *ctx, const void *keys, const void *values, __u32 n);
+
 /*
- * The counts of @fd read in batches (5.6+): a system call per BATCH_ENTRIES keys, not two per
- * key. Returns 0, what @fn returned, -errno, or 1 when the map has no batches (before any
- * key was given to @fn).
+ * Walks the hash map @fd with @op (5.6+), BATCH_ENTRIES entries a system call, into @keys
+ * and @values (room for as many), giving each batch to @fn (NULL: none). Returns 0, what
+ * @fn returned, -errno, or 1 when the map has no batches (before any batch was given).
+ */
+static int map_batches(int fd, batch_op_fn *op, void *keys, void *values, batch_fn *fn, void *ctx)
+{
+	__u32 in_batch, out_batch;
+	bool first = true, last = false;
+	int ret = 0;
+
+	while (!ret && !last) {
+		__u32 n = BATCH_ENTRIES;
+
+		if (op(fd, first ? NULL : &in_batch, &out_batch, keys, values, &n, NULL)) {
+			if (first && no_batches(errno))
+				return 1;
+			if (errno != ENOENT)
+				return -errno;
+			last = true; /* ENOENT: these are the last (n may be 0) */
+		}
+		if (fn && n)
+			ret = fn(ctx, keys, values, n);
+		in_batch = out_batch;
+		first = false;
+	}
+	return ret;
+}
+
+struct count_batches {
+	sampler_count_fn fn;
+	void *ctx;
+};
+
+/* batch_fn: each key and count of a batch of the counts map, to the caller's function. */
+static int give_counts(void *ctx, const void *keys, const void *values, __u32 n)
+{
+	const struct count_batches *c = ctx;
+	const struct prof_sample_key *k = keys;
+	const __u64 *counts = values;
+	int ret = 0;
+
+	for (__u32 i = 0; !ret && i < n; i++)
+		ret = c->fn(&k[i], counts[i], c->ctx);
+	return ret;
+}
+
+/*
+ * The counts of @fd read in batches: a system call per BATCH_ENTRIES keys, not two per key.
+ * Returns as map_batches().
  */
 static int for_each_count_batched(int fd, sampler_count_fn fn, void *ctx)
 {
 	struct prof_sample_key *keys = malloc(BATCH_ENTRIES * sizeof(*keys));
 	__u64 *counts = malloc(BATCH_ENTRIES * sizeof(*counts));
-	__u32 in_batch, out_batch;
-	bool first = true, last = false;
-	int ret = keys && counts ? 0 : -ENOMEM;
+	struct count_batches c = { .fn = fn, .ctx = ctx };
+	int ret = keys && counts ?
+			  map_batches(fd, bpf_map_lookup_batch, keys, counts, give_counts, &c) :
+			  -ENOMEM;
 
-	while (!ret && !last) {
-		__u32 n = BATCH_ENTRIES;
-
-		if (bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, counts, &n,
-					 NULL)) {
-			if (first && no_batches(errno))
-				ret = 1;
-			else if (errno != ENOENT)
-				ret = -errno;
-			last = true; /* ENOENT: these are the last (n may be 0) */
-		}
-		for (__u32 i = 0; !ret && i < n; i++)
-			ret = fn(&keys[i], counts[i], ctx);
-		in_batch = out_batch;
-		first = false;
-	}
 	free(keys);
 	free(counts);
 	return ret;
@@ -706,39 +743,24 @@ static long collect_keys(int fd, size_t size, void **keys)
 	return n;
 }
 
-/* Deletes every entry of @map. Returns 0 or -errno. */
 /*
- * Empties the hash map @map by batches of lookup-and-delete (5.6+), the values dropped.
- * Returns 0, -errno, or 1 when the map has no batches.
+ * Empties the hash map @map by batches of lookup-and-delete, the values dropped. Returns as
+ * map_batches().
  */
 static int clear_map_batched(struct bpf_map *map)
 {
-	int fd = bpf_map__fd(map);
 	void *keys = malloc(BATCH_ENTRIES * bpf_map__key_size(map));
 	void *values = malloc(BATCH_ENTRIES * bpf_map__value_size(map));
-	__u32 in_batch, out_batch;
-	bool first = true;
-	int ret = keys && values ? 0 : -ENOMEM;
+	int ret = keys && values ? map_batches(bpf_map__fd(map), bpf_map_lookup_and_delete_batch,
+					       keys, values, NULL, NULL) :
+				   -ENOMEM;
 
-	while (!ret) {
-		__u32 n = BATCH_ENTRIES;
-
-		if (bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch, &out_batch, keys,
-						    values, &n, NULL)) {
-			if (first && no_batches(errno))
-				ret = 1;
-			else if (errno != ENOENT)
-				ret = -errno;
-			break;
-		}
-		in_batch = out_batch;
-		first = false;
-	}
 	free(keys);
 	free(values);
 	return ret;
 }
 
+/* Deletes every entry of @map. Returns 0 or -errno. */
 static int clear_map(struct bpf_map *map)
 {
 	int fd = bpf_map__fd(map);
@@ -754,7 +776,6 @@ static int clear_map(struct bpf_map *map)
 		err = 0;
 	}
 	n = collect_keys(fd, size, &keys);
-
 	if (n < 0)
 		return n;
 	/* Deleting while walking would restart the walk: collect first. */

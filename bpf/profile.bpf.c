@@ -171,6 +171,7 @@ static __always_inline __u32 start_generation(__u32 type, __u32 tgid, struct tas
 	return st.proc_gen;
 }
 
+#include "python_stack.bpf.h"
 #include "user_stack.bpf.h"
 
 static __always_inline bool task_selected(__u32 tgid)
@@ -315,6 +316,7 @@ __noinline int defer_sample(void)
 		return 0;
 	}
 	c->deferred++;
+	count_python_deferred(st->tgid, c);
 	return 1;
 }
 
@@ -396,6 +398,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, bool tail_cal
 	bpf_loop(PROF_MAX_USER_DEPTH + 1, walk_one_frame, NULL, 0);
 	if (st->defer && defer_sample())
 		return 0;
+	walk_python();
 	if (end_user_walk(st, c, &key.ustack_hash))
 		return 0;
 	key.has_ustack = 1;
@@ -440,6 +443,7 @@ int walk_more(struct bpf_perf_event_data *ctx)
 done:
 	if (st->defer && defer_sample())
 		return 0;
+	walk_python();
 	key = st->key;
 	if (end_user_walk(st, c, &key.ustack_hash))
 		return 0;

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #endif
 
+#include "python_abi.h"
 #include "unwind_abi.h"
 
 #define PROF_COMM_LEN 16
@@ -49,8 +50,11 @@ struct prof_sample_counters {
 	__u64 deferred_refused_rate; /* samples to defer counted as walked: rate limit */
 	__u64 deferred_refused_full; /* samples to defer counted as walked: ring full */
 	__u64 user_in_exec; /* sampled in execve once the old image was released: no user stack */
+	__u64 python_ends[PROF_PYTHON_NR_ENDS]; /* Python walks by how they ended */
+	__u64 python_frames;			/* Python frames walked */
 };
-_Static_assert(sizeof(struct prof_sample_counters) == 8 * (14 + PROF_UNWIND_NR_ENDS),
+_Static_assert(sizeof(struct prof_sample_counters) ==
+		       8 * (15 + PROF_UNWIND_NR_ENDS + PROF_PYTHON_NR_ENDS),
 	       "sample_counters layout");
 
 enum prof_proc_event_type {

@@ -119,13 +119,15 @@ enum prof_unwind_end {
 
 /*
  * A user stack: the frames innermost first. Frame 0 is the sampled PC, the others return
- * addresses (or, after a signal frame, the interrupted PC).
+ * addresses (or, after a signal frame, the interrupted PC). A Python process's stack goes
+ * on with its Python frames (python_abi.h).
  */
 struct prof_user_stack {
-	__u16 nr; /* frames used in ips */
-	__u8 end; /* enum prof_unwind_end */
-	__u8 pad;
-	__u32 pad2;
+	__u16 nr;	 /* words used in ips */
+	__u8 end;	 /* enum prof_unwind_end */
+	__u8 python_end; /* 0: no Python walk; else 1 + enum prof_python_end (python_abi.h) */
+	__u16 native_nr; /* ips[0 .. native_nr) are native frames, the rest Python ones */
+	__u16 pad;
 	__u64 ips[PROF_MAX_USER_DEPTH];
 };
 _Static_assert(sizeof(struct prof_user_stack) == 8 + 8 * PROF_MAX_USER_DEPTH, "user_stack layout");

@@ -626,6 +626,9 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 	st->page_addr = 0;
 	st->stack.nr = 0;
 	st->stack.end = WALKING;
+	st->stack.python_end = 0;
+	st->stack.native_nr = 0;
+	st->stack.pad = 0;
 	return st;
 }
 
@@ -671,7 +674,10 @@ static __always_inline int end_user_walk(struct walk_state *st, struct prof_samp
 	c->unwind_fp_frames += st->fp_frames;
 	c->unwind_table_frames += st->table_frames;
 	/* Stacks that differ only in how they ended are different stacks. */
-	st->hash ^= ((__u64)end << 56) ^ ((__u64)st->stack.nr << 40);
+	if (!st->stack.python_end)
+		st->stack.native_nr = st->stack.nr;
+	st->hash ^= ((__u64)end << 56) ^ ((__u64)st->stack.python_end << 48) ^
+		    ((__u64)st->stack.nr << 40);
 	st->hash *= 0x9e3779b97f4a7c15ull;
 	*hash = st->hash & PROF_USTACK_HASH_MASK;
 	if (store_user_stack(st, ustacks, *hash)) {

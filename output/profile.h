@@ -19,8 +19,12 @@ enum frame_kind {
 	FRAME_KERNEL,
 	FRAME_JIT,
 	FRAME_INLINE, /* a function inlined into the frame below it (towards the leaf: above) */
+	FRAME_PYTHON, /* a Python function: file is its source, module PROFILE_PYTHON_MODULE */
 	FRAME_KIND_COUNT,
 };
+
+/* The module of Python frames: one for every interpreter. */
+#define PROFILE_PYTHON_MODULE "[python]"
 
 struct profile_frame {
 	const char *func;     /* never NULL: demangled name, or "module+0xOFF" / "[unknown]" */

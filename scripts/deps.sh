@@ -7,8 +7,9 @@
 #          cmocka, compilers and binutils for the test programs, go (pprof), Node.js, npm and
 #          Chromium with playwright-core from tests/browser/package-lock.json (the browser
 #          test), clang's fuzzing runtime, bc, zstd, openssl, tzdata (zones with daylight
-#          saving for the time tests), and what the kernel tests boot their guests with
-#          (qemu, a static busybox, cpio, kmod, the archive keyring, capsh)
+#          saving for the time tests), what the kernel tests boot their guests with
+#          (qemu, a static busybox, cpio, kmod, the archive keyring, capsh), CPython 3.11's
+#          headers (its layout test) and mmdebstrap (the CPython 3.13 root, python-root.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -17,7 +18,8 @@ build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev lib
 	libdebuginfod-dev libcurl4-openssl-dev)
 test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
 	elfutils llvm-14 libc6-dbg openssl bc zstd tzdata chromium libclang-rt-14-dev
-	qemu-system-x86 busybox-static cpio kmod debian-archive-keyring libcap2-bin clang-format-14)
+	qemu-system-x86 busybox-static cpio kmod debian-archive-keyring libcap2-bin clang-format-14
+	libpython3-dev mmdebstrap)
 
 mode=${1:-build}
 case $mode in

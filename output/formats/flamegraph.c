@@ -345,6 +345,8 @@ static enum flamegraph_colors palette_of_kind(uint8_t kind)
 		return FLAMEGRAPH_COLORS_GREEN;
 	case FRAME_INLINE:
 		return FLAMEGRAPH_COLORS_AQUA;
+	case FRAME_PYTHON:
+		return FLAMEGRAPH_COLORS_BLUE;
 	case FG_KIND_PROCESS:
 		return FLAMEGRAPH_COLORS_YELLOW;
 	default: /* red, not "hot", whose yellows and oranges would pass for kernel frames */

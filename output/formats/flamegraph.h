@@ -15,7 +15,8 @@
 struct profile;
 
 enum flamegraph_colors {
-	FLAMEGRAPH_COLORS_KIND, /* by frame kind: user red, kernel orange, JIT green, inline aqua */
+	FLAMEGRAPH_COLORS_KIND, /* by frame kind: user red, kernel orange, JIT green, inline aqua,
+				 * Python blue */
 	FLAMEGRAPH_COLORS_HOT,
 	FLAMEGRAPH_COLORS_MEM,
 	FLAMEGRAPH_COLORS_IO,

@@ -61,10 +61,8 @@ struct line_key {
 };
 
 static const char *const kind_suffix[FRAME_KIND_COUNT] = {
-	[FRAME_USER] = "",
-	[FRAME_KERNEL] = "_[k]",
-	[FRAME_JIT] = "_[j]",
-	[FRAME_INLINE] = "_[i]",
+	[FRAME_USER] = "",	 [FRAME_KERNEL] = "_[k]", [FRAME_JIT] = "_[j]",
+	[FRAME_INLINE] = "_[i]", [FRAME_PYTHON] = "_[p]",
 };
 
 static bool folded__line_eq(const void *ctx, uint32_t id, const void *key)
@@ -115,7 +113,7 @@ static int64_t folded__intern_name(struct folded_writer *w, const char *name, co
 		w->text[i - 1] = '_';
 	/* A user frame must not end like an annotation, or it reads back as another kind. */
 	if (is_frame && !slen && len >= 4 && !memcmp(w->text + len - 4, "_[", 2) &&
-	    strchr("kij", w->text[len - 2]) && w->text[len - 1] == ']')
+	    strchr("kijp", w->text[len - 2]) && w->text[len - 1] == ']')
 		w->text[len - 4] = '-';
 	memcpy(w->text + len, suffix, slen);
 	return string_pool__intern(w->names, w->text, len + slen);

@@ -2,7 +2,7 @@
 /*
  * Folded stacks: "comm;root;...;leaf COUNT", one line per distinct stack, the format
  * flamegraph.pl and Pyroscope read. Kernel frames carry the suffix "_[k]", inlined frames
- * "_[i]", JIT frames "_[j]" (the stackcollapse-perf.pl annotations).
+ * "_[i]", JIT frames "_[j]" (the stackcollapse-perf.pl annotations), Python frames "_[p]".
  */
 #ifndef PROF_FOLDED_H
 #define PROF_FOLDED_H

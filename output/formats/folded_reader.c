@@ -61,6 +61,7 @@ static const struct {
 	{ "_[k]", FRAME_KERNEL },
 	{ "_[i]", FRAME_INLINE },
 	{ "_[j]", FRAME_JIT },
+	{ "_[p]", FRAME_PYTHON },
 };
 
 /* Parses the count at the end of @line; *@stack_len receives the length before it. */

@@ -11,6 +11,7 @@
  *   a kernel module name (letters, digits, '_', '-') that is none of the user pseudo-files
  *   ([vdso], [heap], ...); kernel frames without such a module get "[kernel.kallsyms]";
  * - JIT: "[jit]" or a perf map ".../perf-PID.map"; JIT frames without one get "[jit]";
+ * - Python: "[python]" for every Python frame (the function's filename is its source);
  * - user: anything else, or no mapping at all (a frame without a module).
  * Every line of a location but the last is FRAME_INLINE: that is what pprof's lines mean.
  * A stack whose root frame is itself inlined (its caller unknown: only foreign folded input
@@ -24,6 +25,7 @@
 
 #define PPROF_KERNEL_MAPPING "[kernel.kallsyms]"
 #define PPROF_JIT_MAPPING "[jit]"
+#define PPROF_PYTHON_MAPPING PROFILE_PYTHON_MODULE
 
 /* Sample types: the count always, then CPU time when the period is known. */
 #define PPROF_COUNT_TYPE "samples"
@@ -35,7 +37,7 @@
 #define PPROF_HOST_COMMENT "hostname="
 
 /*
- * The kind (FRAME_USER, FRAME_KERNEL or FRAME_JIT) of a location's real function in a
+ * The kind (FRAME_USER, FRAME_KERNEL, FRAME_JIT or FRAME_PYTHON) of a location's real function in a
  * mapping named @filename (NULL or "" for no mapping: FRAME_USER).
  */
 enum frame_kind pprof__mapping_kind(const char *filename);

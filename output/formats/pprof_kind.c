@@ -59,6 +59,8 @@ enum frame_kind pprof__mapping_kind(const char *filename)
 		return FRAME_KERNEL;
 	if (!strcmp(filename, PPROF_JIT_MAPPING) || is_perf_map(filename))
 		return FRAME_JIT;
+	if (!strcmp(filename, PPROF_PYTHON_MAPPING))
+		return FRAME_PYTHON;
 	len = strlen(filename);
 	if (len > 2 && filename[0] == '[' && filename[len - 1] == ']' &&
 	    is_kernel_module(filename + 1, len - 2))

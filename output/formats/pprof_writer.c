@@ -226,6 +226,8 @@ static const char *pprof_writer__mapping_name(const struct profile_frame *frame)
 		return pprof__mapping_kind(module) == FRAME_JIT ? module : PPROF_JIT_MAPPING;
 	case FRAME_USER:
 		return pprof__mapping_kind(module) == FRAME_USER ? module : NULL;
+	case FRAME_PYTHON:
+		return PPROF_PYTHON_MAPPING;
 	default:
 		/* An inlined root: a sample label gives the kind, the mapping the module. */
 		return module;

@@ -19,6 +19,7 @@ struct sampling_opts {
 	bool user_only;
 	bool kernel_only;
 	bool include_idle;
+	bool no_python;		  /* --no-python: interpreters' native frames only */
 	uint32_t stack_map_size;  /* entries of a stack map */
 	uint32_t counts_map_size; /* entries of a counts hash */
 	/* owned; --debuginfo-path roots, repeated ones joined by ':'; NULL without any */

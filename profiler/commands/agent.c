@@ -319,6 +319,7 @@ static void log_session_lines(const struct session_stats *stats, int counters_er
 	if (!counters_err) {
 		log_summary_line(summary__print_user_stacks, stats);
 		log_summary_line(summary__print_unwinding, stats);
+		log_summary_line(summary__print_python, stats);
 		log_summary_line(summary__print_processes, stats);
 	}
 	log_summary_line(summary__print_journal, stats);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "proc_table.h"
 #include "profile.h"
+#include "python_procs.h"
 #include "sampler.h"
 #include "symbolizer.h"
 
@@ -30,6 +31,7 @@ struct builder {
 	struct sampler *sampler;
 	struct symbolizer *sym;
 	struct proc_table *procs;
+	struct python_procs *python;
 	const struct sample_clock *clock;
 	struct profile *prof;
 	struct profile_builder_stats *stats;
@@ -41,7 +43,17 @@ struct builder {
 	struct prof_user_stack ustack;
 	uint32_t scratch[MAX_FRAMES];  /* the sample being built: user frames, then kernel */
 	uint32_t kscratch[MAX_FRAMES]; /* a kernel stack being resolved */
+	/* A Python process's native frames: their ids, and where each address's begin. */
+	uint32_t nscratch[MAX_FRAMES];
+	uint32_t native_start[PROF_MAX_USER_DEPTH + 1];
+	bool native_eval[PROF_MAX_USER_DEPTH];
+	/* Its Python frames, innermost first: words of the stack, and where each group begins. */
+	uint32_t python_word[PROF_MAX_USER_DEPTH];
+	uint32_t group_start[PROF_MAX_USER_DEPTH + 1];
 };
+
+/* The interpreter's function that runs Python frames (python_abi.h). */
+#define PYTHON_EVAL_FUNCTION "_PyEval_EvalFrameDefault"
 
 static int collect(const struct prof_sample_key *key, uint64_t count, void *ctx)
 {
@@ -120,9 +132,14 @@ static int append_marker(struct builder *b, const char *name, enum frame_kind ki
 	return 0;
 }
 
-/* Appends the frames of @ips[0..depth) (innermost first), root first, to out[*len..). */
+/*
+ * Appends the frames of @ips[0..depth) (innermost first), root first, to out[*len..). With
+ * @eval (NULL: not wanted), eval[i] tells whether address i is in PYTHON_EVAL_FUNCTION and
+ * start[i] where its frames begin in @out.
+ */
 static int resolve_ips(struct builder *b, const uint64_t *ips, int depth, bool kernel,
-		       const struct proc_maps *maps, uint32_t *out, size_t *len)
+		       const struct proc_maps *maps, uint32_t *out, size_t *len, bool *eval,
+		       uint32_t *start)
 {
 	struct sym_frame sf[MAX_INLINE_FRAMES];
 	int64_t frame_id;
@@ -138,6 +155,10 @@ static int resolve_ips(struct builder *b, const uint64_t *ips, int depth, bool k
 						     MAX_INLINE_FRAMES);
 		if (n < 0)
 			return n;
+		if (eval) {
+			eval[i] = n > 0 && !strcmp(sf[n - 1].func, PYTHON_EVAL_FUNCTION);
+			start[i] = *len;
+		}
 		/* sf[] is innermost first; the profile wants the caller first. */
 		for (int j = n - 1; j >= 0 && *len < MAX_FRAMES; j--) {
 			frame_id = intern(b, &sf[j], kernel ? FRAME_KERNEL : FRAME_USER);
@@ -158,15 +179,132 @@ static int resolve_kernel_stack(struct builder *b, int32_t id, uint32_t *out, si
 		b->stats->missing_stacks++;
 		return append_marker(b, "[lost stack]", FRAME_KERNEL, out, len);
 	}
-	return resolve_ips(b, b->ips, depth, true, NULL, out, len);
+	return resolve_ips(b, b->ips, depth, true, NULL, out, len, NULL, NULL);
 }
 
 /*
- * Appends the frames of the user stack @st, root first, to out[*len..MAX_FRAMES). A stack
- * whose walk ended early starts with a marker that says why, so that its frames are not
- * mistaken for a root.
+ * Splits the Python words of @st into frames (b->python_word: the word of each code object)
+ * and groups of them run by one call of PYTHON_EVAL_FUNCTION (b->group_start), innermost
+ * first. Returns the number of groups.
  */
-static int resolve_walked_stack(struct builder *b, const struct prof_user_stack *st,
+static size_t python_groups(struct builder *b, const struct prof_user_stack *st, size_t *nframes)
+{
+	size_t groups = 0, frames = 0;
+
+	b->group_start[0] = 0;
+	for (uint32_t i = st->native_nr; i < st->nr; i++) {
+		if (st->ips[i] == PROF_PYTHON_ENTRY) {
+			b->group_start[++groups] = frames;
+			continue;
+		}
+		if (i + 1 >= st->nr)
+			break; /* half a frame */
+		b->python_word[frames++] = i++;
+	}
+	if (frames > b->group_start[groups])
+		b->group_start[++groups] = frames;
+	*nframes = frames;
+	return groups;
+}
+
+/* Appends the Python frame at word @w of @st (of process @tgid) to out[*len..). */
+static int append_python_frame(struct builder *b, const struct prof_user_stack *st, uint32_t w,
+			       uint32_t tgid, uint32_t *out, size_t *len)
+{
+	uint64_t code = st->ips[w], info = st->ips[w + 1];
+	const struct python_code *pc = b->python ? python_procs__code(b->python, tgid, code,
+								      info >> 32) :
+						   NULL;
+	struct profile_frame frame = { .func = "[unknown python code]",
+				       .module = PROFILE_PYTHON_MODULE,
+				       .kind = FRAME_PYTHON };
+	int64_t id;
+
+	if (pc) {
+		frame.func = pc->qualname;
+		frame.file = pc->filename;
+		frame.module = PROFILE_PYTHON_MODULE;
+		frame.line = python_code__line(pc, (uint32_t)info);
+	} else {
+		b->stats->python_unnamed++;
+	}
+	if (*len >= MAX_FRAMES)
+		return 0;
+	id = profile__intern_frame(b->prof, &frame);
+	if (id < 0)
+		return id;
+	out[(*len)++] = id;
+	return 0;
+}
+
+/* Appends the frames of Python groups [@from, @to) of @st, outermost first, to out[*len..). */
+static int append_python_groups(struct builder *b, const struct prof_user_stack *st, uint32_t tgid,
+				size_t from, size_t to, uint32_t *out, size_t *len)
+{
+	int err;
+
+	for (size_t g = to; g-- > from;)
+		for (uint32_t f = b->group_start[g + 1]; f-- > b->group_start[g];) {
+			err = append_python_frame(b, st, b->python_word[f], tgid, out, len);
+			if (err)
+				return err;
+		}
+	return 0;
+}
+
+/*
+ * Appends the native frames of a Python process's stack @st with its Python frames
+ * spliced in: the frames each call of PYTHON_EVAL_FUNCTION runs go just above it, the
+ * innermost group above the innermost call. Groups beyond the calls the native walk found
+ * (it ended early) go with the outermost call, or at the root when it found none.
+ */
+static int splice_python(struct builder *b, const struct prof_user_stack *st, uint32_t tgid,
+			 const struct proc_maps *maps, uint32_t *out, size_t *len)
+{
+	int native = st->native_nr <= st->nr ? st->native_nr : st->nr;
+	size_t nframes, groups = python_groups(b, st, &nframes), evals = 0, inner = 0, nlen = 0;
+	int err;
+
+	err = resolve_ips(b, (const uint64_t *)st->ips, native, false, maps, b->nscratch, &nlen,
+			  b->native_eval, b->native_start);
+	if (err)
+		return err;
+	b->native_start[native] = nlen;
+	for (int i = 0; i < native; i++)
+		evals += b->native_eval[i];
+	if (!evals) {
+		err = append_python_groups(b, st, tgid, 0, groups, out, len);
+		if (err)
+			return err;
+	}
+	/* native_start[i] is where address i's frames begin: the outermost, i = native - 1, first. */
+	for (int i = native - 1; i >= 0; i--) {
+		for (uint32_t f = b->native_start[i]; f < (i ? b->native_start[i - 1] : nlen); f++)
+			if (*len < MAX_FRAMES)
+				out[(*len)++] = b->nscratch[f];
+		if (!b->native_eval[i])
+			continue;
+		/* Calls inside this one: the number of evals at addresses below i. */
+		inner = 0;
+		for (int j = 0; j < i; j++)
+			inner += b->native_eval[j];
+		if (inner < groups) {
+			err = append_python_groups(b, st, tgid, inner,
+						   inner + 1 == evals ? groups : inner + 1, out,
+						   len);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Appends the frames of the user stack @st of process @tgid, root first, to
+ * out[*len..MAX_FRAMES). A stack whose walk ended early starts with a marker that says
+ * why, so that its frames are not mistaken for a root.
+ */
+static int resolve_walked_stack(struct builder *b, const struct prof_user_stack *st, uint32_t tgid,
 				const struct proc_maps *maps, uint32_t *out, size_t *len)
 {
 	static const char *const incomplete[PROF_UNWIND_NR_ENDS] = {
@@ -185,18 +323,20 @@ static int resolve_walked_stack(struct builder *b, const struct prof_user_stack 
 		if (err)
 			return err;
 	}
-	return resolve_ips(b, (const uint64_t *)st->ips, st->nr, false, maps, out, len);
+	if (st->python_end)
+		return splice_python(b, st, tgid, maps, out, len);
+	return resolve_ips(b, (const uint64_t *)st->ips, st->nr, false, maps, out, len, NULL, NULL);
 }
 
 /* Appends the frames of the user stack @hash of the read buffer, as resolve_walked_stack(). */
-static int resolve_user_stack(struct builder *b, uint64_t hash, const struct proc_maps *maps,
-			      uint32_t *out, size_t *len)
+static int resolve_user_stack(struct builder *b, uint64_t hash, uint32_t tgid,
+			      const struct proc_maps *maps, uint32_t *out, size_t *len)
 {
 	if (sampler__user_stack(b->sampler, hash, &b->ustack)) {
 		b->stats->missing_stacks++;
 		return append_marker(b, "[lost stack]", FRAME_USER, out, len);
 	}
-	return resolve_walked_stack(b, &b->ustack, maps, out, len);
+	return resolve_walked_stack(b, &b->ustack, tgid, maps, out, len);
 }
 
 static int kernel_stack(struct builder *b, int32_t id, struct frame_list **out)
@@ -275,8 +415,8 @@ static int add_entry(struct builder *b, const struct count_entry *e, size_t *use
 	    cmp_u32(prev->key.tgid, e->key.tgid) || !same_user_stack(&prev->key, &e->key)) {
 		*user_len = 0;
 		if (e->key.has_ustack) {
-			err = resolve_user_stack(b, e->key.ustack_hash, proc->maps, b->scratch,
-						 user_len);
+			err = resolve_user_stack(b, e->key.ustack_hash, e->key.tgid, proc->maps,
+						 b->scratch, user_len);
 			if (err)
 				return err;
 		}
@@ -299,15 +439,16 @@ static int add_walked(struct builder *b, const struct walked_samples *walked)
 		if (!proc)
 			return -ENOMEM;
 		user_len = 0;
-		err = resolve_walked_stack(b, &b->ustack, proc->maps, b->scratch, &user_len) ?:
+		err = resolve_walked_stack(b, &b->ustack, e.key.tgid, proc->maps, b->scratch, &user_len) ?:
 			      add_sample(b, &e, proc, user_len);
 	}
 	return err;
 }
 
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
-			   const struct sample_clock *clock, const struct walked_samples *walked,
-			   struct profile *prof, struct profile_builder_stats *stats)
+			   struct python_procs *python, const struct sample_clock *clock,
+			   const struct walked_samples *walked, struct profile *prof,
+			   struct profile_builder_stats *stats)
 {
 	struct builder *b;
 	size_t user_len = 0;
@@ -320,6 +461,7 @@ int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct pro
 	b->sampler = s;
 	b->sym = sym;
 	b->procs = procs;
+	b->python = python;
 	b->clock = clock;
 	b->prof = prof;
 	b->stats = stats;

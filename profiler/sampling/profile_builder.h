@@ -11,6 +11,7 @@ struct prof_sample_key;
 struct prof_user_stack;
 struct profile;
 struct proc_table;
+struct python_procs;
 struct sampler;
 struct symbolizer;
 
@@ -27,6 +28,7 @@ struct profile_builder_stats {
 	unsigned long long keys;	      /* entries of the counts hash */
 	unsigned long long missing_stacks;    /* stack ids no longer in the stack map */
 	unsigned long long incomplete_stacks; /* distinct user stacks whose walk ended early */
+	unsigned long long python_unnamed;    /* Python frames whose code object was not read */
 };
 
 /*
@@ -42,10 +44,12 @@ struct walked_samples {
 /*
  * Reads every count of @s's read buffer into @prof; with @clock (NULL: none) samples get
  * the time their slot started at; then the @walked samples (NULL: none), their kernel
- * stacks from the read buffer too. Everything is borrowed for the call. Returns 0 or -errno.
+ * stacks from the read buffer too. Python frames are named through @python (NULL: none).
+ * Everything is borrowed for the call. Returns 0 or -errno.
  */
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
-			   const struct sample_clock *clock, const struct walked_samples *walked,
-			   struct profile *prof, struct profile_builder_stats *stats);
+			   struct python_procs *python, const struct sample_clock *clock,
+			   const struct walked_samples *walked, struct profile *prof,
+			   struct profile_builder_stats *stats);
 
 #endif

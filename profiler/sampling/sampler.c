@@ -66,6 +66,8 @@ struct sampler {
 	void *capture_ctx;
 	sampler_deferred_fn on_deferred;
 	void *deferred_ctx;
+	sampler_python_code_fn on_python_code;
+	void *python_code_ctx;
 };
 
 static int read_online_cpus(uint32_t **cpus, size_t *ncpus)
@@ -186,6 +188,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int handle_python_code(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+
+	if (size >= sizeof(struct prof_python_code_event))
+		s->on_python_code(data, s->python_code_ctx);
+	return 0;
+}
+
 static int handle_capture(void *ctx, void *data, size_t size)
 {
 	struct sampler *s = ctx;
@@ -285,6 +296,8 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->event_ctx = opts->event_ctx;
 	s->on_capture = opts->on_capture;
 	s->capture_ctx = opts->capture_ctx;
+	s->on_python_code = opts->user_stacks ? opts->on_python_code : NULL;
+	s->python_code_ctx = opts->python_code_ctx;
 	if (opts->dwarf_unwind && opts->user_stacks && opts->deferred_per_sec) {
 		s->on_deferred = opts->on_deferred;
 		s->deferred_ctx = opts->deferred_ctx;
@@ -363,7 +376,10 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	    (s->on_capture &&
 	     ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.captures), handle_capture, s)) ||
 	    (s->on_deferred && ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.deferred),
-						handle_deferred, s))) {
+						handle_deferred, s)) ||
+	    (s->on_python_code &&
+	     ring_buffer__add(s->events, bpf_map__fd(s->skel->maps.python_codes),
+			      handle_python_code, s))) {
 		err = -errno;
 		pr_err("cannot open the event ring buffer: %s\n", strerror(-err));
 		goto out_free;
@@ -502,6 +518,11 @@ void sampler__unwind_maps(struct sampler *s, struct unwind_maps *maps)
 	maps->rows_fd = bpf_map__fd(s->skel->maps.unwind_rows);
 	maps->max_rows = bpf_map__max_entries(s->skel->maps.unwind_rows);
 	maps->generation = &s->skel->bss->unwind_generation;
+}
+
+int sampler__python_procs_fd(struct sampler *s)
+{
+	return bpf_map__fd(s->skel->maps.python_procs);
 }
 
 size_t sampler__cpu_count(const struct sampler *s)

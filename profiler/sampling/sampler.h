@@ -22,6 +22,8 @@ typedef void (*sampler_capture_fn)(const struct prof_stack_capture *capture, voi
 /* A deferred sample of @size bytes (its stack_bytes checked against it); borrowed. */
 typedef void (*sampler_deferred_fn)(const struct prof_deferred_sample *sample, size_t size,
 				    void *ctx);
+/* A code object the Python walker met for the first time in a process; borrowed. */
+typedef void (*sampler_python_code_fn)(const struct prof_python_code_event *code, void *ctx);
 
 struct sampler_opts {
 	uint32_t frequency;   /* Hz per CPU */
@@ -50,7 +52,9 @@ struct sampler_opts {
 	/* With it and dwarf_unwind, samples the walker cannot unwind yet come here. */
 	sampler_deferred_fn on_deferred;
 	void *deferred_ctx;
-	uint32_t deferred_per_sec; /* per CPU, at most */
+	uint32_t deferred_per_sec;	       /* per CPU, at most */
+	sampler_python_code_fn on_python_code; /* called from sampler__poll(); may be NULL */
+	void *python_code_ctx;
 };
 
 /* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */
@@ -78,6 +82,8 @@ int sampler__poll(struct sampler *s, int timeout_ms);
 
 /* The unwind maps, valid until sampler__free(). */
 void sampler__unwind_maps(struct sampler *s, struct unwind_maps *maps);
+/* The python_procs map (bpf/python_abi.h), valid until sampler__free(). */
+int sampler__python_procs_fd(struct sampler *s);
 
 /* CPUs sampled. */
 size_t sampler__cpu_count(const struct sampler *s);

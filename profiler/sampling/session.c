@@ -29,6 +29,7 @@ struct session {
 	struct proc_table *procs;
 	struct sampler *sampler;
 	struct unwind_loader *unwinder;	 /* NULL with --unwind fp */
+	struct python_procs *python;	 /* NULL without user stacks */
 	struct mapping_journal *journal; /* NULL when the kernel refused its events */
 	struct mapping_events *journal_events;
 	uint64_t journal_reaped_ns; /* CLOCK_MONOTONIC of the last mapping_journal__reap() */
@@ -161,6 +162,14 @@ static void on_proc_event(const struct prof_proc_event *event, void *ctx)
 	proc_table__on_event(s->procs, event, monotonic_ns());
 }
 
+static void on_python_code(const struct prof_python_code_event *code, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (s->python)
+		python_procs__code_seen(s->python, code->tgid, code->code, code->first_line);
+}
+
 static void on_deferred(const struct prof_deferred_sample *sample, size_t size, void *queue)
 {
 	deferred_queue__push(queue, sample, size);
@@ -195,6 +204,8 @@ static void sampler_opts_of(struct session *s, struct sampler_opts *so)
 		.on_deferred = s->deferred ? on_deferred : NULL,
 		.deferred_ctx = s->deferred,
 		.deferred_per_sec = DEFERRED_PER_SEC,
+		.on_python_code = on_python_code,
+		.python_code_ctx = s,
 	};
 }
 
@@ -204,6 +215,8 @@ static void load_process(void *ctx, uint32_t tgid, const struct proc_maps *maps)
 
 	if (s->unwinder)
 		unwind_loader__add_process(s->unwinder, tgid, maps);
+	if (s->python)
+		python_procs__add_process(s->python, tgid, maps);
 }
 
 static void forget_process(void *ctx, uint32_t tgid)
@@ -212,28 +225,38 @@ static void forget_process(void *ctx, uint32_t tgid)
 
 	if (s->unwinder)
 		unwind_loader__remove_process(s->unwinder, tgid);
+	if (s->python)
+		python_procs__remove_process(s->python, tgid);
 	/* A sample after the exit event made the process known again: it is gone for good. */
 	sampler__forget_process(s->sampler, tgid);
 }
 
-/* The unwind tables follow the process table, beginning with the -p processes now. */
+/*
+ * The unwind tables and the Python interpreters follow the process table, beginning with
+ * the -p processes now.
+ */
 static int start_unwinding(struct session *s)
 {
 	const struct sampling_opts *opts = s->opts.sampling;
 	struct unwind_maps maps;
 	struct proc_maps *snapshot;
 
-	if (opts->frame_pointers_only)
-		return 0;
-	sampler__unwind_maps(s->sampler, &maps);
-	s->unwinder = unwind_loader__new(&maps, opts->unwind_cache);
-	if (!s->unwinder)
-		return -ENOMEM;
+	if (!opts->kernel_only && !opts->no_python) {
+		s->python = python_procs__new(sampler__python_procs_fd(s->sampler));
+		if (!s->python)
+			return -ENOMEM;
+	}
+	if (!opts->frame_pointers_only) {
+		sampler__unwind_maps(s->sampler, &maps);
+		s->unwinder = unwind_loader__new(&maps, opts->unwind_cache);
+		if (!s->unwinder)
+			return -ENOMEM;
+	}
 	for (size_t i = 0; i < opts->npids; i++) {
 		/* A process gone already is reported when sampling finds nothing of it. */
 		if (symbolizer__snapshot(s->sym, s->tgids[i], &snapshot))
 			continue;
-		unwind_loader__add_process(s->unwinder, s->tgids[i], snapshot);
+		load_process(s, s->tgids[i], snapshot);
 		proc_maps__free(snapshot);
 	}
 	return 0;
@@ -452,7 +475,7 @@ static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration
 	profile__set_meta(out->prof, &meta);
 	clock.slot_ns = s->opts.time_slot_ns;
 	clock.realtime_offset_ns = (int64_t)(realtime_ns() - monotonic_ns());
-	err = profile_builder__build(s->sampler, s->sym, s->procs,
+	err = profile_builder__build(s->sampler, s->sym, s->procs, s->python,
 				     s->opts.time_slot_ns ? &clock : NULL, &walked, out->prof,
 				     &out->build);
 	for (long i = 0; i < n; i++)
@@ -521,6 +544,8 @@ int session__stats(struct session *s, struct session_stats *stats)
 	stats->dwarf_unwind = s->unwinder != NULL;
 	if (s->unwinder)
 		unwind_loader__stats(s->unwinder, &stats->unwind);
+	if (s->python)
+		python_procs__stats(s->python, &stats->python);
 	stats->deferred_lost = s->deferred ? deferred_queue__lost(s->deferred) : 0;
 	err = sampler__counters(s->sampler, &stats->counters);
 	for (int i = 0; i < PROF_UNWIND_NR_ENDS; i++) {
@@ -550,6 +575,7 @@ void session__free(struct session *s)
 	proc_table__free(s->procs);
 	mapping_journal__free(s->journal); /* after the table: it holds images */
 	unwind_loader__free(s->unwinder);
+	python_procs__free(s->python);
 	deferred_queue__free(s->deferred);
 	symbolizer__free(s->sym);
 	free(s->tgids);

@@ -17,6 +17,7 @@
 #include "mapping_journal.h"
 #include "proc_table.h"
 #include "profile_builder.h"
+#include "python_procs.h"
 #include "sampler.h"
 #include "sampling_options.h"
 #include "symbolizer.h"
@@ -48,6 +49,7 @@ struct session_stats {
 	struct mapping_journal_stats journal; /* when journal_open */
 	bool dwarf_unwind;		      /* unwind tables in use (else frame pointers) */
 	struct unwind_loader_stats unwind;    /* when dwarf_unwind */
+	struct python_procs_stats python;     /* the Python interpreters followed */
 	uint64_t deferred_walked; /* deferred samples unwound in user space (in unwind_ends) */
 	uint64_t deferred_lost;	  /* deferred samples lost: the queue was full */
 };

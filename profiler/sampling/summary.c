@@ -205,6 +205,36 @@ void summary__print_unnamed(FILE *out, const struct session_stats *st)
 			(unsigned long long)st->sym.bad_debuginfo);
 }
 
+void summary__print_python(FILE *out, const struct session_stats *st)
+{
+	static const char *const why[PROF_PYTHON_NR_ENDS] = {
+		[PROF_PYTHON_NO_THREAD] = "no thread state",
+		[PROF_PYTHON_BAD_READ] = "memory unreadable",
+		[PROF_PYTHON_DEPTH] = "depth limit",
+		[PROF_PYTHON_DEFERRED] = "deferred: native frames only",
+	};
+	const struct prof_sample_counters *c = &st->counters;
+	const struct python_procs_stats *py = &st->python;
+	uint64_t walks = 0;
+
+	for (int i = 0; i < PROF_PYTHON_NR_ENDS; i++)
+		walks += c->python_ends[i];
+	if (!walks && !py->found)
+		return;
+	fprintf(out,
+		"python: %llu interpreters found (%llu of versions not followed); %llu stacks, "
+		"%llu complete (%.1f%%)",
+		(unsigned long long)py->found, (unsigned long long)py->unsupported,
+		(unsigned long long)walks, (unsigned long long)c->python_ends[PROF_PYTHON_COMPLETE],
+		walks ? 100.0 * c->python_ends[PROF_PYTHON_COMPLETE] / walks : 0.0);
+	for (int i = 1; i < PROF_PYTHON_NR_ENDS; i++)
+		if (c->python_ends[i])
+			fprintf(out, ", %s %llu", why[i], (unsigned long long)c->python_ends[i]);
+	fprintf(out, "; %llu frames; code objects: %llu read, %llu unreadable\n",
+		(unsigned long long)c->python_frames, (unsigned long long)py->codes.read,
+		(unsigned long long)py->codes.failed);
+}
+
 void summary__print_journal(FILE *out, const struct session_stats *st)
 {
 	if (st->journal.lost || st->journal.malformed || st->journal.images_dropped ||
@@ -243,10 +273,14 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 	print_lost(out, c);
 	summary__print_user_stacks(out, st);
 	summary__print_unwinding(out, st);
+	summary__print_python(out, st);
 	summary__print_processes(out, st);
 	summary__print_journal(out, st);
 	summary__print_unnamed(out, st);
 	summary__print_perf_maps(out, &st->sym);
+	if (s->build.python_unnamed)
+		fprintf(out, "%llu Python frames unnamed (their code objects could not be read)\n",
+			(unsigned long long)s->build.python_unnamed);
 	if (s->build.missing_stacks)
 		fprintf(out, "%llu stacks were missing from the stack map\n",
 			(unsigned long long)s->build.missing_stacks);

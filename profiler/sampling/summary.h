@@ -38,6 +38,12 @@ void summary__print_unnamed(FILE *out, const struct session_stats *s);
 /* Prints how user stacks were unwound and how their walks ended (a line "unwinding: ..."). */
 void summary__print_unwinding(FILE *out, const struct session_stats *s);
 
+/*
+ * The line "python: ...": interpreters found, how their Python walks ended, code objects
+ * read; nothing when no interpreter was met.
+ */
+void summary__print_python(FILE *out, const struct session_stats *s);
+
 /* Prints what perf maps lost (a line "perf maps: ..."), or nothing when they lost nothing. */
 void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym);
 /*

@@ -220,8 +220,8 @@ void deferred_walk(const struct deferred_mapping *maps, size_t nmaps,
 	int end = WALKING;
 
 	out->nr = 0;
+	out->python_end = 0;
 	out->pad = 0;
-	out->pad2 = 0;
 	while (end == WALKING) {
 		if (out->nr >= PROF_MAX_USER_DEPTH) {
 			end = PROF_UNWIND_DEPTH;
@@ -231,4 +231,5 @@ void deferred_walk(const struct deferred_mapping *maps, size_t nmaps,
 		end = step_frame(&w);
 	}
 	out->end = end;
+	out->native_nr = out->nr;
 }

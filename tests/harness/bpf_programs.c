@@ -63,15 +63,17 @@ struct program_map {
 	MAP_DEF(m, sizeof(*m.key_size) / sizeof(int), sizeof(*m.value_size) / sizeof(int))
 #define RINGBUF(m) MAP_DEF(m, 0, 0)
 
-/* Every map of profile.bpf.c and user_stack.bpf.h. */
+/* Every map of profile.bpf.c, user_stack.bpf.h and python_stack.bpf.h. */
 static struct program_map maps[] = {
-	SIZED_MAP(stacks0), SIZED_MAP(stacks1), MAP(counts0),
-	MAP(counts1),	    MAP(procs),		MAP(pid_filter),
-	MAP(cgroup_filter), MAP(counters),	RINGBUF(events),
-	MAP(generations),   MAP(walk_programs), MAP(unwind_procs),
-	MAP(unwind_tables), MAP(unwind_rows),	MAP(ustacks0),
-	MAP(ustacks1),	    RINGBUF(captures),	MAP(walk_states),
-	MAP(row_cache),	    RINGBUF(deferred),	MAP(deferred_scratch),
+	SIZED_MAP(stacks0),    SIZED_MAP(stacks1),  MAP(counts0),
+	MAP(counts1),	       MAP(procs),	    MAP(pid_filter),
+	MAP(cgroup_filter),    MAP(counters),	    RINGBUF(events),
+	MAP(generations),      MAP(walk_programs),  MAP(unwind_procs),
+	MAP(unwind_tables),    MAP(unwind_rows),    MAP(ustacks0),
+	MAP(ustacks1),	       RINGBUF(captures),   MAP(walk_states),
+	MAP(row_cache),	       RINGBUF(deferred),   MAP(deferred_scratch),
+	MAP(python_procs),     MAP(python_threads), MAP(python_codes_seen),
+	RINGBUF(python_codes), MAP(python_frames),
 };
 
 #define NR_MAPS (sizeof(maps) / sizeof(maps[0]))

@@ -33,7 +33,8 @@ static bool is_array(const struct harness_map *map)
 
 static bool is_hash(const struct harness_map *map)
 {
-	return map->type == BPF_MAP_TYPE_HASH || map->type == BPF_MAP_TYPE_STACK_TRACE;
+	return map->type == BPF_MAP_TYPE_HASH || map->type == BPF_MAP_TYPE_LRU_HASH ||
+	       map->type == BPF_MAP_TYPE_STACK_TRACE;
 }
 
 struct harness_map *harness_map__new(uint32_t type, uint32_t key_size, uint32_t value_size,

@@ -102,8 +102,9 @@ static void expect(unsigned int end, unsigned int nr, ...)
 	for (unsigned int i = 0; i < nr; i++)
 		assert_int_equal(out.ips[i], va_arg(ap, uint64_t));
 	va_end(ap);
+	assert_int_equal(out.python_end, 0);
+	assert_int_equal(out.native_nr, nr);
 	assert_int_equal(out.pad, 0);
-	assert_int_equal(out.pad2, 0);
 }
 
 /* CFA = SP + 16 with rbp saved, then CFA = rbp + 16 from the restored rbp, then the end. */

@@ -187,10 +187,8 @@ static int ref_cmp(const void *a, const void *b)
 static char *reference_folded(const struct profile *prof)
 {
 	static const char *const suffix[FRAME_KIND_COUNT] = {
-		[FRAME_USER] = "",
-		[FRAME_KERNEL] = "_[k]",
-		[FRAME_JIT] = "_[j]",
-		[FRAME_INLINE] = "_[i]",
+		[FRAME_USER] = "",	 [FRAME_KERNEL] = "_[k]", [FRAME_JIT] = "_[j]",
+		[FRAME_INLINE] = "_[i]", [FRAME_PYTHON] = "_[p]",
 	};
 	size_t nr = profile__sample_count(prof), i, j, len, out_len = 0;
 	struct ref_line *lines = calloc(nr, sizeof(*lines));

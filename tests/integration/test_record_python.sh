@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# record, Python frames: CPython's functions, files and lines spliced into its native stack,
+# for Debian 12's python3.11 (this host), Debian 13's python3.13 (the root
+# scripts/python-root.sh makes, run with chroot), a program embedding libpython3.11, and a
+# script that exits before the recording ends; checked against the call graph the workload
+# makes (tests/programs/python/check_chains.py): the Python chain of each sample, where it is
+# spliced, the line of its leaf frame, and the pprof mapping of Python frames.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+py_src=$(cd "$(dirname "$0")/../programs/python" && pwd)
+pyroot=${PYTHON_ROOT:-/var/cache/bpfprof/trixie-python}
+[ -x /usr/bin/python3.11 ] || fail "no /usr/bin/python3.11 (Debian 12's python3.11)"
+command -v go >/dev/null || fail "go is not installed (scripts/deps.sh test installs golang-go)"
+# go tool pprof reads the lines back; nothing leaves the machine, caches stay under $WORK.
+export HOME="$WORK/home" GOPATH="$WORK/gopath" GOCACHE="$WORK/gocache" PPROF_TMPDIR="$WORK/pprof"
+export GOPROXY=off GOTOOLCHAIN=local GOTELEMETRY=off PPROF_BINARY_PATH="$WORK/none"
+mkdir -p "$HOME" "$PPROF_TMPDIR"
+
+# check NAME COMM: the recording $WORK/NAME.{folded,pb.gz} of callgraph.py under process name
+# COMM ("" for python3.*): enough samples, nearly all with Python frames, the right chains
+# spliced after the eval function, the hot line in the leaf, every frame named.
+check() {
+	local name=$1 comm=$2 out n
+	go tool pprof -symbolize=none -raw "$WORK/$name.pb.gz" >"$WORK/$name.raw" 2>"$WORK/pprof.err" ||
+		fail "$name: go tool pprof: $(head -n 1 "$WORK/pprof.err")"
+	out=$(python3 "$py_src/check_chains.py" ${comm:+--comm "$comm"} "$WORK/$name.folded" \
+		"$WORK/$name.raw") || fail "$name: check_chains.py failed"
+	echo "$name:" $out
+	get() { awk -v k="$1" '$1 == k { print $2 }' <<<"$out"; }
+	n=$(get samples)
+	at_least "$n" 100 || fail "$name: too few samples: $n"
+	at_least "$(get with_python)" 0.98 || fail "$name: samples without Python frames"
+	at_least "$(get right_chain)" 0.99 || fail "$name: wrong Python chains"
+	at_least "$(get right_line)" 0.95 || fail "$name: wrong lines in leaf frames"
+	[ "$(get unnamed)" = 0 ] || fail "$name: unnamed Python frames"
+	grep -q '\[python\]' "$WORK/$name.raw" || fail "$name: no [python] mapping in pprof"
+}
+
+# 1. The host's CPython 3.11, a long-running process recorded with -p.
+bg /usr/bin/python3.11 "$py_src/callgraph.py" 3600
+pid=$!
+wait_cpu 0.5 "$pid"
+record_cpu 2 "$pid" -q -p "$pid" -F 199 -o "$WORK/py311.folded" -o "$WORK/py311.pb.gz" ||
+	fail "record of python3.11 exited $?"
+check py311 ""
+ok "CPython 3.11: Python frames named, spliced and lined"
+
+# 2. --no-python: the interpreter's native frames only.
+record_cpu 1 "$pid" -q -p "$pid" -F 199 --no-python -o "$WORK/native.folded" ||
+	fail "record --no-python exited $?"
+grep -q '_\[p\]' "$WORK/native.folded" && fail "--no-python still gave Python frames"
+at_least "$(total "$WORK/native.folded")" 50 || fail "--no-python: too few samples"
+ok "--no-python: native frames only"
+kill "$pid"
+
+# 3. Debian 13's CPython 3.13, in its own root.
+[ -x "$pyroot/usr/bin/python3.13" ] ||
+	fail "no CPython 3.13 root at $pyroot (scripts/test.sh makes it: scripts/python-root.sh)"
+script_dir=$(mktemp -d "$pyroot/tmp/bpfprof-test.XXXXXX")
+trap 'rm -rf "$script_dir"; cleanup' EXIT
+cp "$py_src/callgraph.py" "$script_dir/"
+bg chroot "$pyroot" /usr/bin/python3.13 "${script_dir#"$pyroot"}/callgraph.py" 3600
+pid=$!
+wait_cpu 0.5 "$pid"
+record_cpu 2 "$pid" -q -p "$pid" -F 199 -o "$WORK/py313.folded" -o "$WORK/py313.pb.gz" ||
+	fail "record of python3.13 exited $?"
+check py313 ""
+kill "$pid"
+ok "CPython 3.13: Python frames named, spliced and lined"
+
+# 4. libpython3.11.so embedded in another program.
+embed=$(prog python_embed)
+[ -x "$embed" ] || fail "no $embed (built with libpython3.11-dev)"
+bg "$embed" "$py_src/callgraph.py" 3600
+pid=$!
+wait_cpu 0.5 "$pid"
+record_cpu 2 "$pid" -q -p "$pid" -F 199 -o "$WORK/embed.folded" -o "$WORK/embed.pb.gz" ||
+	fail "record of the embedding program exited $?"
+check embed python_embed
+kill "$pid"
+ok "libpython3.11 embedded: Python frames named, spliced and lined"
+
+# 5. A script that ends before the recording does: its code objects were read while it ran.
+"$BPFPROF" record -q -F 199 -o "$WORK/short.folded" -o "$WORK/short.pb.gz" -- \
+	/usr/bin/python3.11 "$py_src/callgraph.py" 2 || fail "record -- python3.11 exited $?"
+check short ""
+ok "a script gone before its samples were named: every Python frame named"

@@ -41,17 +41,35 @@ struct prof_python_proc {
 	__u16 frame_instr;	    /* .prev_instr (3.11, 3.12) or .instr_ptr (3.13) */
 	__u16 frame_entry;	    /* .is_entry (3.11) or .owner (3.12 on) */
 	__u16 code_first_line;	    /* PyCodeObject.co_firstlineno */
+	__u16 code_filename;	    /* PyCodeObject.co_filename */
+	__u16 code_qualname;	    /* PyCodeObject.co_qualname */
+	__u16 code_linetable;	    /* PyCodeObject.co_linetable */
 	__u16 frame_bytes;	    /* bytes of a frame to read: past its last field followed */
-	__u16 pad;
+	__u16 code_bytes;	    /* bytes of a code object to read from co_firstlineno: past the
+			   * last of the four fields above */
+	__u16 pad[3];
 };
-_Static_assert(sizeof(struct prof_python_proc) == 40, "python_proc layout");
+_Static_assert(sizeof(struct prof_python_proc) == 48, "python_proc layout");
 
 #define PROF_PYTHON_NO_FIELD 0xffff
 
 /*
+ * A code object's address alone may name another one later (a module's code runs once and
+ * is freed): its check, made of co_firstlineno and the addresses of its file and qualified
+ * name, tells them apart. Two code objects with the same check have the same names.
+ */
+static inline __u32 prof_python_code_check(__u32 first_line, __u64 filename, __u64 qualname)
+{
+	__u64 h = (filename * 0x9e3779b97f4a7c15ull) ^ (qualname * 0xc2b2ae3d27d4eb4full) ^
+		  first_line;
+
+	return (__u32)(h ^ (h >> 32));
+}
+
+/*
  * The Python part of a user stack, ips[native_nr .. nr): for each frame, innermost first,
- * two words: the code object's address, then (co_firstlineno << 32 | the byte offset of
- * the frame's instruction pointer from the code object, 0xffffffff when out of range).
+ * two words: the code object's address, then (its check << 32 | the byte offset of the
+ * frame's instruction pointer from the code object, 0xffffffff when out of range).
  * PROF_PYTHON_ENTRY alone marks the end of the frames one _PyEval_EvalFrameDefault call
  * runs: the frames after it belong to the next such call out (a C caller in between).
  */
@@ -68,12 +86,20 @@ enum prof_python_end {
 	PROF_PYTHON_NR_ENDS = 5,
 };
 
-/* A code object seen for the first time in a process, for user space to name it now. */
+/*
+ * A code object seen for the first time in a process, for user space to name it now: with
+ * the fields the walker read, so that it can be named from them even once it is freed.
+ */
 struct prof_python_code_event {
 	__u32 tgid;
-	__u32 first_line; /* co_firstlineno, as in the stack */
-	__u64 code;	  /* the code object's address */
+	__u32 check; /* as in the stack */
+	__u64 code;  /* the code object's address */
+	__u64 filename;
+	__u64 qualname;
+	__u64 linetable;
+	__s32 first_line;
+	__u32 pad;
 };
-_Static_assert(sizeof(struct prof_python_code_event) == 16, "python_code_event layout");
+_Static_assert(sizeof(struct prof_python_code_event) == 48, "python_code_event layout");
 
 #endif

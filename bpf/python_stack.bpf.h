@@ -36,10 +36,17 @@ struct {
 	__uint(max_entries, 8192);
 } python_threads SEC(".maps");
 
-/* The code objects sent to user space already (keys as the events). */
+/* A code object of a process, as the stack names it. */
+struct python_code_key {
+	__u32 tgid;
+	__u32 check;
+	__u64 code;
+};
+
+/* The code objects sent to user space already. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct prof_python_code_event);
+	__type(key, struct python_code_key);
 	__type(value, __u8);
 	__uint(max_entries, 16384);
 } python_codes_seen SEC(".maps");
@@ -49,12 +56,17 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } python_codes SEC(".maps");
 
-/* Bytes of an _PyInterpreterFrame read at once: every field followed lies in them. */
+/* Bytes of an _PyInterpreterFrame, and of a code object, read at once. */
 #define PYTHON_FRAME_BYTES 128
 
-/* The frame being read, on this CPU: fields at offsets the verifier cannot know. */
+/*
+ * The frame and the code object being read, on this CPU: fields at offsets the verifier
+ * cannot know; and the event of a code object met for the first time.
+ */
 struct python_frame_bytes {
 	__u8 bytes[PYTHON_FRAME_BYTES];
+	__u8 code[PYTHON_FRAME_BYTES];
+	struct prof_python_code_event event;
 };
 
 struct {
@@ -64,12 +76,12 @@ struct {
 	__uint(max_entries, 1);
 } python_frames SEC(".maps");
 
-/* The word at @off of @f, 0 past its end. */
-static __always_inline __u64 frame_word(const struct python_frame_bytes *f, __u32 off)
+/* The word at @off of @bytes (PYTHON_FRAME_BYTES), 0 past its end. */
+static __always_inline __u64 word_at(const __u8 *bytes, __u32 off)
 {
 	if (off > PYTHON_FRAME_BYTES - 8)
 		return 0;
-	return *(const __u64 *)&f->bytes[off];
+	return *(const __u64 *)&bytes[off];
 }
 
 static __always_inline bool read_user_word(__u64 addr, __u64 *val)
@@ -124,21 +136,46 @@ static __always_inline void push_word(struct walk_state *st, __u64 word)
 	st->hash ^= st->hash >> 29;
 }
 
-/* Sends code object @code to user space unless it was sent already. */
-static __always_inline void announce_code(struct walk_state *st, __u64 code, __u32 first_line,
+/*
+ * Reads the fields of code object @code that name it into f->event, with its check.
+ * Returns false when they cannot be read.
+ */
+static __always_inline bool read_code(const struct prof_python_proc *py, __u64 code,
+				      struct python_frame_bytes *f)
+{
+	struct prof_python_code_event *e = &f->event;
+	__u32 size = py->code_bytes, base = py->code_first_line;
+
+	if (size > PYTHON_FRAME_BYTES)
+		size = PYTHON_FRAME_BYTES;
+	if (!code || bpf_probe_read_user(f->code, size, (const void *)(code + base)))
+		return false;
+	e->first_line = (__s32)word_at(f->code, 0);
+	e->filename = word_at(f->code, py->code_filename - base);
+	e->qualname = word_at(f->code, py->code_qualname - base);
+	e->linetable = word_at(f->code, py->code_linetable - base);
+	e->code = code;
+	e->check = prof_python_code_check(e->first_line, e->filename, e->qualname);
+	return true;
+}
+
+/* Sends the code object in f->event to user space unless it was sent already. */
+static __always_inline void announce_code(struct walk_state *st, struct python_frame_bytes *f,
 					  struct prof_sample_counters *c)
 {
-	struct prof_python_code_event e = { .tgid = st->tgid,
-					    .first_line = first_line,
-					    .code = code };
+	struct python_code_key key = { .tgid = st->tgid,
+				       .check = f->event.check,
+				       .code = f->event.code };
 	__u8 yes = 1;
 
-	if (bpf_map_lookup_elem(&python_codes_seen, &e) ||
-	    bpf_map_update_elem(&python_codes_seen, &e, &yes, BPF_NOEXIST))
+	if (bpf_map_lookup_elem(&python_codes_seen, &key) ||
+	    bpf_map_update_elem(&python_codes_seen, &key, &yes, BPF_NOEXIST))
 		return;
-	if (bpf_ringbuf_output(&python_codes, &e, sizeof(e), 0)) {
+	f->event.tgid = st->tgid;
+	f->event.pad = 0;
+	if (bpf_ringbuf_output(&python_codes, &f->event, sizeof(f->event), 0)) {
 		c->events_lost++;
-		bpf_map_delete_elem(&python_codes_seen, &e); /* to be sent again */
+		bpf_map_delete_elem(&python_codes_seen, &key); /* to be sent again */
 	}
 }
 
@@ -149,7 +186,7 @@ static __always_inline int walk_python_frames(struct walk_state *st,
 {
 	struct python_frame_bytes *f;
 	__u64 code, instr, offset;
-	__u32 zero = 0, first_line, size = py->frame_bytes;
+	__u32 zero = 0, size = py->frame_bytes;
 	__u8 entry;
 
 	f = bpf_map_lookup_elem(&python_frames, &zero);
@@ -164,25 +201,24 @@ static __always_inline int walk_python_frames(struct walk_state *st,
 			size = PYTHON_FRAME_BYTES;
 		if (bpf_probe_read_user(f->bytes, size, (const void *)frame))
 			return PROF_PYTHON_BAD_READ;
-		code = frame_word(f, py->frame_code);
-		instr = frame_word(f, py->frame_instr);
+		code = word_at(f->bytes, py->frame_code);
+		instr = word_at(f->bytes, py->frame_instr);
 		entry = f->bytes[py->frame_entry & (PYTHON_FRAME_BYTES - 1)];
-		frame = frame_word(f, py->frame_previous);
+		frame = word_at(f->bytes, py->frame_previous);
 		/* 3.12 on: the C stack's entry frame stands between two calls of the loop. */
 		if (py->entry_owner && entry == py->entry_owner) {
 			push_word(st, PROF_PYTHON_ENTRY);
 			continue;
 		}
-		if (!code || bpf_probe_read_user(&first_line, sizeof(first_line),
-						 (const void *)(code + py->code_first_line)))
+		if (!read_code(py, code, f))
 			return PROF_PYTHON_BAD_READ;
 		offset = instr - code;
 		if (instr < code || offset >= PROF_PYTHON_NO_OFFSET)
 			offset = PROF_PYTHON_NO_OFFSET;
 		push_word(st, code);
-		push_word(st, (__u64)first_line << 32 | offset);
+		push_word(st, (__u64)f->event.check << 32 | offset);
 		c->python_frames++;
-		announce_code(st, code, first_line, c);
+		announce_code(st, f, c);
 		if (!py->entry_owner && entry)
 			push_word(st, PROF_PYTHON_ENTRY);
 	}

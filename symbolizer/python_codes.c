@@ -13,14 +13,14 @@
 
 struct code_entry {
 	uint32_t tgid;
-	uint32_t first_line;
+	uint32_t check;
 	uint64_t code;
 	struct python_code names; /* strings and table in one allocation: names.qualname */
 };
 
 struct code_key {
 	uint32_t tgid;
-	uint32_t first_line;
+	uint32_t check;
 	uint64_t code;
 };
 
@@ -38,13 +38,13 @@ static bool entry_eq(const void *ctx, uint32_t id, const void *key)
 	const struct code_entry *e = &pc->entries[id];
 	const struct code_key *k = key;
 
-	return e->tgid == k->tgid && e->code == k->code && e->first_line == k->first_line;
+	return e->tgid == k->tgid && e->code == k->code && e->check == k->check;
 }
 
 static uint64_t key_hash(const struct code_key *k)
 {
 	return hash__final(
-		hash__u64(hash__u64(HASH_SEED, k->code), (uint64_t)k->tgid << 32 | k->first_line));
+		hash__u64(hash__u64(HASH_SEED, k->code), (uint64_t)k->tgid << 32 | k->check));
 }
 
 struct python_codes *python_codes__new(size_t budget)
@@ -177,28 +177,33 @@ static uint8_t *read_linetable(uint32_t pid, const struct python_layout *l, uint
 	return table;
 }
 
-/* Reads code object @k->code of @k->tgid into @e. Returns 0 or -errno. */
-static int read_code(const struct code_key *k, const struct python_layout *l, struct code_entry *e)
+int python_codes__read_ref(uint32_t tgid, uint64_t code, const struct python_layout *l,
+			   struct python_code_ref *ref)
+{
+	ref->code = code;
+	if (!read_remote(tgid, code + l->code_first_line, &ref->first_line,
+			 sizeof(ref->first_line)) ||
+	    !read_word(tgid, code + l->code_filename, &ref->filename) ||
+	    !read_word(tgid, code + l->code_qualname, &ref->qualname) ||
+	    !read_word(tgid, code + l->code_linetable, &ref->linetable))
+		return -ESRCH;
+	return 0;
+}
+
+/* Reads the names @ref points at in @tgid into @e. Returns their size or -errno. */
+static int read_names(uint32_t tgid, const struct python_code_ref *ref,
+		      const struct python_layout *l, struct code_entry *e)
 {
 	char qualname[PYTHON_NAME_MAX * 4 + 1], filename[PYTHON_NAME_MAX * 4 + 1];
-	uint64_t qualname_addr, filename_addr, table_addr;
-	int32_t first_line;
-	int qlen, flen;
+	int qlen = read_str(tgid, l, ref->qualname, qualname);
+	int flen = read_str(tgid, l, ref->filename, filename);
 	uint8_t *table;
 	size_t tlen;
 	char *mem;
 
-	if (!read_remote(k->tgid, k->code + l->code_first_line, &first_line, sizeof(first_line)) ||
-	    (uint32_t)first_line != k->first_line ||
-	    !read_word(k->tgid, k->code + l->code_qualname, &qualname_addr) ||
-	    !read_word(k->tgid, k->code + l->code_filename, &filename_addr) ||
-	    !read_word(k->tgid, k->code + l->code_linetable, &table_addr))
-		return -ESRCH;
-	qlen = read_str(k->tgid, l, qualname_addr, qualname);
-	flen = read_str(k->tgid, l, filename_addr, filename);
 	if (qlen < 0 || flen < 0)
 		return -EINVAL;
-	table = read_linetable(k->tgid, l, table_addr, &tlen);
+	table = read_linetable(tgid, l, ref->linetable, &tlen);
 	mem = malloc(qlen + 1 + flen + 1 + tlen);
 	if (!mem) {
 		free(table);
@@ -209,15 +214,12 @@ static int read_code(const struct code_key *k, const struct python_layout *l, st
 	if (table)
 		memcpy(mem + qlen + flen + 2, table, tlen);
 	free(table);
-	e->tgid = k->tgid;
-	e->first_line = k->first_line;
-	e->code = k->code;
 	e->names = (struct python_code){
 		.qualname = mem,
 		.filename = mem + qlen + 1,
 		.linetable = table ? (const uint8_t *)mem + qlen + flen + 2 : NULL,
 		.linetable_len = tlen,
-		.first_line = first_line,
+		.first_line = ref->first_line,
 		.layout = l,
 	};
 	return qlen + flen + 2 + tlen;
@@ -237,20 +239,28 @@ static int reset(struct python_codes *pc)
 	return 0;
 }
 
-const struct python_code *python_codes__get(struct python_codes *pc, uint32_t tgid, uint64_t code,
-					    uint32_t first_line, const struct python_layout *layout)
+const struct python_code *python_codes__find(struct python_codes *pc, uint32_t tgid, uint64_t code,
+					     uint32_t check)
 {
-	struct code_key k = { .tgid = tgid, .first_line = first_line, .code = code };
+	struct code_key k = { .tgid = tgid, .check = check, .code = code };
+	int64_t id = hash_table__find(pc->index, key_hash(&k), &k);
+
+	return id >= 0 ? &pc->entries[id].names : NULL;
+}
+
+const struct python_code *python_codes__add(struct python_codes *pc, uint32_t tgid, uint32_t check,
+					    const struct python_code_ref *ref,
+					    const struct python_layout *layout)
+{
+	struct code_key k = { .tgid = tgid, .check = check, .code = ref->code };
 	uint64_t hash = key_hash(&k);
-	struct code_entry e;
 	int64_t id = hash_table__find(pc->index, hash, &k);
+	struct code_entry e = { .tgid = tgid, .check = check, .code = ref->code };
 	int size;
 
 	if (id >= 0)
 		return &pc->entries[id].names;
-	if (!layout)
-		return NULL;
-	size = read_code(&k, layout, &e);
+	size = read_names(tgid, ref, layout, &e);
 	if (size < 0) {
 		pc->stats.failed++;
 		return NULL;

@@ -3,9 +3,9 @@
  * The names of CPython code objects: qualified name, file and line table, read from the
  * memory of the process that runs them (process_vm_readv) when the walker first meets them,
  * so that they are known still when the process has exited by the time its samples are
- * named. Kept by (process, code object address, co_firstlineno): a code object freed and
- * its memory reused for another is told apart by its first line (the walker reads it with
- * every frame), and checked again when it is read.
+ * named. Kept by (process, code object address, check): the check, which the caller makes
+ * of the code object's first line and the addresses of its names, tells apart two code
+ * objects that had the same address one after the other.
  *
  * Everything read is the process's: lengths are bounded, strings made valid UTF-8, and the
  * cache is bounded in bytes (over the budget it starts again empty; names of live
@@ -32,6 +32,15 @@ struct python_code {
 	const struct python_layout *layout;
 };
 
+/* Where a code object's names are: its fields, read from it or as the walker saw them. */
+struct python_code_ref {
+	uint64_t code; /* the code object's address */
+	int32_t first_line;
+	uint64_t filename;  /* the str of co_filename */
+	uint64_t qualname;  /* the str of co_qualname */
+	uint64_t linetable; /* the bytes of co_linetable */
+};
+
 struct python_codes_stats {
 	uint64_t read;	 /* code objects read */
 	uint64_t failed; /* reads that failed (process gone, memory unreadable, not code) */
@@ -45,14 +54,22 @@ struct python_codes;
 struct python_codes *python_codes__new(size_t budget);
 void python_codes__free(struct python_codes *codes);
 
+/* Reads the fields of code object @code of process @tgid into @ref. Returns 0 or -errno. */
+int python_codes__read_ref(uint32_t tgid, uint64_t code, const struct python_layout *layout,
+			   struct python_code_ref *ref);
+
 /*
- * The names of code object @code (whose co_firstlineno the walker read as @first_line) of
- * process @tgid: from the cache, else read now when @layout (the process's interpreter) is
- * given. Returns NULL when they cannot be had. Borrowed until the next call.
+ * Names code object @ref->code of process @tgid, known by @check, from the objects @ref
+ * points at (of an interpreter of @layout), and keeps the names. Returns them, or NULL
+ * when they cannot be read (counted). Borrowed until the next call.
  */
-const struct python_code *python_codes__get(struct python_codes *codes, uint32_t tgid,
-					    uint64_t code, uint32_t first_line,
+const struct python_code *python_codes__add(struct python_codes *codes, uint32_t tgid,
+					    uint32_t check, const struct python_code_ref *ref,
 					    const struct python_layout *layout);
+
+/* The names kept of code object @code of @tgid known by @check, or NULL. As above. */
+const struct python_code *python_codes__find(struct python_codes *codes, uint32_t tgid,
+					     uint64_t code, uint32_t check);
 
 /*
  * The source line of the instruction at byte offset @offset from the code object (as the

@@ -167,7 +167,7 @@ static void on_python_code(const struct prof_python_code_event *code, void *ctx)
 	struct session *s = ctx;
 
 	if (s->python)
-		python_procs__code_seen(s->python, code->tgid, code->code, code->first_line);
+		python_procs__code_seen(s->python, code);
 }
 
 static void on_deferred(const struct prof_deferred_sample *sample, size_t size, void *queue)
@@ -443,6 +443,9 @@ static int get_deferred(void *ctx, size_t i, struct prof_sample_key *key,
 	*key = w->key;
 	stack->nr = w->nr;
 	stack->end = w->end;
+	/* Walked in user space: native frames only (the Python walk is the kernel's). */
+	stack->python_end = 0;
+	stack->native_nr = w->nr;
 	memcpy(stack->ips, w->ips, w->nr * sizeof(w->ips[0]));
 	return 0;
 }

@@ -157,6 +157,13 @@ static struct python_proc *find_proc(struct python_procs *py, uint32_t tgid)
 	return NULL;
 }
 
+static uint16_t max3(uint16_t a, uint16_t b, uint16_t c)
+{
+	uint16_t m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
 /* The walker's description of an interpreter of layout @l whose _PyRuntime is at @runtime. */
 static void describe(const struct python_layout *l, uint64_t runtime, struct prof_python_proc *out)
 {
@@ -181,6 +188,11 @@ static void describe(const struct python_layout *l, uint64_t runtime, struct pro
 		.frame_instr = l->frame_instr,
 		.frame_entry = l->frame_entry,
 		.code_first_line = l->code_first_line,
+		.code_filename = l->code_filename,
+		.code_qualname = l->code_qualname,
+		.code_linetable = l->code_linetable,
+		.code_bytes = max3(l->code_filename, l->code_qualname, l->code_linetable) + 8 -
+			      l->code_first_line,
 		.frame_bytes = (l->frame_entry > last ? l->frame_entry : last) + 8,
 	};
 }
@@ -242,18 +254,36 @@ void python_procs__remove_process(struct python_procs *py, uint32_t tgid)
 	py->stats.processes = py->nprocs;
 }
 
-void python_procs__code_seen(struct python_procs *py, uint32_t tgid, uint64_t code,
-			     uint32_t first_line)
+void python_procs__code_seen(struct python_procs *py, const struct prof_python_code_event *event)
 {
-	python_procs__code(py, tgid, code, first_line);
+	const struct python_proc *p = find_proc(py, event->tgid);
+	struct python_code_ref ref = {
+		.code = event->code,
+		.first_line = event->first_line,
+		.filename = event->filename,
+		.qualname = event->qualname,
+		.linetable = event->linetable,
+	};
+
+	if (p)
+		python_codes__add(py->codes, event->tgid, event->check, &ref, p->layout);
 }
 
 const struct python_code *python_procs__code(struct python_procs *py, uint32_t tgid, uint64_t code,
-					     uint32_t first_line)
+					     uint32_t check)
 {
-	const struct python_proc *p = find_proc(py, tgid);
+	const struct python_code *names = python_codes__find(py->codes, tgid, code, check);
+	const struct python_proc *p;
+	struct python_code_ref ref;
 
-	return python_codes__get(py->codes, tgid, code, first_line, p ? p->layout : NULL);
+	if (names)
+		return names;
+	/* Not announced (the event was lost): the code object may still be there. */
+	p = find_proc(py, tgid);
+	if (!p || python_codes__read_ref(tgid, code, p->layout, &ref) ||
+	    prof_python_code_check(ref.first_line, ref.filename, ref.qualname) != check)
+		return NULL;
+	return python_codes__add(py->codes, tgid, check, &ref, p->layout);
 }
 
 void python_procs__stats(const struct python_procs *py, struct python_procs_stats *stats)

@@ -15,6 +15,7 @@
 #include "python_codes.h"
 
 struct proc_maps;
+struct prof_python_code_event;
 struct python_procs;
 
 struct python_procs_stats {
@@ -37,13 +38,15 @@ void python_procs__add_process(struct python_procs *py, uint32_t tgid,
 /* Forgets process @tgid (it exited); the names of its code objects stay. */
 void python_procs__remove_process(struct python_procs *py, uint32_t tgid);
 
-/* The walker met code object @code (co_firstlineno @first_line) in @tgid: named now. */
-void python_procs__code_seen(struct python_procs *py, uint32_t tgid, uint64_t code,
-			     uint32_t first_line);
+/* The walker met a code object for the first time (@event): named now. */
+void python_procs__code_seen(struct python_procs *py, const struct prof_python_code_event *event);
 
-/* The names of code object @code of @tgid (read now if not yet and it still runs), or NULL. */
+/*
+ * The names of code object @code of @tgid known by @check (as the stack has them): read
+ * now if not yet and the process still runs it. NULL when they cannot be had.
+ */
 const struct python_code *python_procs__code(struct python_procs *py, uint32_t tgid, uint64_t code,
-					     uint32_t first_line);
+					     uint32_t check);
 
 void python_procs__stats(const struct python_procs *py, struct python_procs_stats *stats);
 

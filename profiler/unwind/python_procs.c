@@ -22,6 +22,8 @@ struct interp_binary {
 	bool python;	  /* has the symbols below */
 	uint64_t runtime; /* ELF virtual address of _PyRuntime */
 	uint64_t version; /* of Py_Version */
+	struct elf_segment segments[UNWIND_BINARY_MAX_SEGMENTS]; /* to place them in a process */
+	size_t nr_segments;
 };
 
 /* Binaries remembered; past this many the list starts again (a host of ever new builds). */
@@ -108,36 +110,49 @@ static void read_symbols(Elf *elf, struct interp_binary *b)
 	b->python = b->runtime && b->version;
 }
 
+/* Reads the binary @map of @tgid maps into a new entry of the list. Returns it or NULL. */
+static struct interp_binary *read_binary(struct python_procs *py, uint32_t tgid,
+					 const struct proc_map *map)
+{
+	struct interp_binary *b;
+	struct unwind_binary bin;
+
+	if (py->nbinaries == MAX_BINARIES)
+		py->nbinaries = 0;
+	if (array__reserve(&py->binaries, &py->binaries_cap, py->nbinaries + 1,
+			   sizeof(*py->binaries)))
+		return NULL;
+	b = &py->binaries[py->nbinaries];
+	*b = (struct interp_binary){ .dev = map->dev, .ino = map->ino };
+	/* A file that cannot be opened counts as no interpreter, once. */
+	if (!unwind_binary__open(tgid, map, &bin)) {
+		read_symbols(elf_image__elf(bin.image), b);
+		memcpy(b->segments, bin.segments, sizeof(bin.segments));
+		b->nr_segments = bin.nr_segments;
+		unwind_binary__close(&bin);
+	}
+	py->nbinaries++;
+	return b;
+}
+
 /*
- * The binary @map maps, looked at now if not before; its bias in @tgid into *@bias.
- * Returns NULL when it cannot be read or holds no interpreter.
+ * The interpreter in the binary @map maps, looked at on first sight of the binary; its bias
+ * in @tgid into *@bias. Returns NULL when the binary holds none.
  */
 static const struct interp_binary *interpreter_of(struct python_procs *py, uint32_t tgid,
 						  const struct proc_map *map, uint64_t *bias)
 {
 	struct interp_binary *b = NULL;
-	struct unwind_binary bin;
 
-	if (unwind_binary__open(tgid, map, &bin))
-		return NULL;
 	for (size_t i = 0; i < py->nbinaries && !b; i++)
 		if (py->binaries[i].dev == map->dev && py->binaries[i].ino == map->ino)
 			b = &py->binaries[i];
-	if (!b) {
-		if (py->nbinaries == MAX_BINARIES)
-			py->nbinaries = 0;
-		if (array__reserve(&py->binaries, &py->binaries_cap, py->nbinaries + 1,
-				   sizeof(*py->binaries)))
-			goto out;
-		b = &py->binaries[py->nbinaries++];
-		*b = (struct interp_binary){ .dev = map->dev, .ino = map->ino };
-		read_symbols(elf_image__elf(bin.image), b);
-	}
-	if (elf_segments__bias(bin.segments, bin.nr_segments, map->start, map->pgoff, bias))
-		b = NULL;
-out:
-	unwind_binary__close(&bin);
-	return b && b->python ? b : NULL;
+	if (!b)
+		b = read_binary(py, tgid, map);
+	if (!b || !b->python ||
+	    elf_segments__bias(b->segments, b->nr_segments, map->start, map->pgoff, bias))
+		return NULL;
+	return b;
 }
 
 /* Reads the interpreter's Py_Version (PY_VERSION_HEX) at @addr of process @tgid. */

@@ -50,6 +50,8 @@ struct builder {
 	/* Its Python frames, innermost first: words of the stack, and where each group begins. */
 	uint32_t python_word[PROF_MAX_USER_DEPTH];
 	uint32_t group_start[PROF_MAX_USER_DEPTH + 1];
+	size_t ngroups;
+	const char *python_cut; /* why the outermost group misses its outer frames, or NULL */
 };
 
 /* The interpreter's function that runs Python frames (python_abi.h). */
@@ -237,12 +239,20 @@ static int append_python_frame(struct builder *b, const struct prof_user_stack *
 	return 0;
 }
 
-/* Appends the frames of Python groups [@from, @to) of @st, outermost first, to out[*len..). */
+/*
+ * Appends the frames of Python groups [@from, @to) of @st, outermost first, to out[*len..);
+ * the outermost group after a marker when the walk did not reach its outermost frame.
+ */
 static int append_python_groups(struct builder *b, const struct prof_user_stack *st, uint32_t tgid,
 				size_t from, size_t to, uint32_t *out, size_t *len)
 {
 	int err;
 
+	if (to == b->ngroups && b->python_cut) {
+		err = append_marker(b, b->python_cut, FRAME_PYTHON, out, len);
+		if (err)
+			return err;
+	}
 	for (size_t g = to; g-- > from;)
 		for (uint32_t f = b->group_start[g + 1]; f-- > b->group_start[g];) {
 			err = append_python_frame(b, st, b->python_word[f], tgid, out, len);
@@ -261,9 +271,19 @@ static int append_python_groups(struct builder *b, const struct prof_user_stack 
 static int splice_python(struct builder *b, const struct prof_user_stack *st, uint32_t tgid,
 			 const struct proc_maps *maps, uint32_t *out, size_t *len)
 {
+	static const char *const cut[PROF_PYTHON_NR_ENDS] = {
+		[PROF_PYTHON_BAD_READ] = "[incomplete: python memory unreadable]",
+		[PROF_PYTHON_DEPTH] = "[incomplete: python too deep]",
+	};
 	int native = st->native_nr <= st->nr ? st->native_nr : st->nr;
 	size_t nframes, groups = python_groups(b, st, &nframes), evals = 0, inner = 0, nlen = 0;
 	int err;
+
+	b->python_cut = st->python_end <= PROF_PYTHON_NR_ENDS ? cut[st->python_end - 1] : NULL;
+	/* A walk cut before its first frame still says so, above the innermost call. */
+	if (!groups && b->python_cut)
+		b->group_start[++groups] = 0;
+	b->ngroups = groups;
 
 	err = resolve_ips(b, (const uint64_t *)st->ips, native, false, maps, b->nscratch, &nlen,
 			  b->native_eval, b->native_start);

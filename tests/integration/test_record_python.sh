@@ -86,3 +86,15 @@ ok "libpython3.11 embedded: Python frames named, spliced and lined"
 	/usr/bin/python3.11 "$py_src/callgraph.py" 2 || fail "record -- python3.11 exited $?"
 check short ""
 ok "a script gone before its samples were named: every Python frame named"
+
+# 6. Deeper than the walk follows (128 frames): the innermost 128 under a marker that says so.
+"$BPFPROF" record -F 199 -o "$WORK/deep.folded" -- /usr/bin/python3.11 "$py_src/deep.py" 2 300 \
+	2>"$WORK/deep.err" || fail "record of the deep recursion exited $?"
+grep -q '^python: .*depth limit' "$WORK/deep.err" || fail "the summary does not count the depth limit"
+deep=$(awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); all += n
+		if (index(s, "_PyEval_EvalFrameDefault;[incomplete: python too deep]_[p];")) {
+			k = gsub(/;down_\[p\]/, "", s); if (k == 128) cut += n } }
+	END { printf "%.4f\n", all ? cut / all : 0 }' "$WORK/deep.folded")
+echo "deep: share of samples with 128 frames of down() under the marker: $deep"
+at_least "$deep" 0.9 || fail "deep recursion not cut at 128 frames under its marker: $deep"
+ok "deeper than 128 Python frames: the innermost 128, marked"

@@ -64,13 +64,14 @@ static void test_kinds_and_labels(void **state)
 {
 	struct folded_read_stats stats;
 	struct profile *prof = read_text("app;main;work;memcpy_[i];sys_read_[k] 7\n"
-					 "app;main;jitted_[j] 2\n",
+					 "app;main;jitted_[j] 2\n"
+					 "app;main;handle_[p] 1\n",
 					 &stats, 0);
 	const struct profile_sample *s;
 	const struct profile_frame *f;
 
 	(void)state;
-	assert_int_equal(profile__sample_count(prof), 2);
+	assert_int_equal(profile__sample_count(prof), 3);
 	s = profile__sample(prof, 0);
 	assert_int_equal(s->count, 7);
 	assert_int_equal(s->depth, 4);
@@ -87,7 +88,10 @@ static void test_kinds_and_labels(void **state)
 	f = profile__frame(prof, profile__sample(prof, 1)->frames[1]);
 	assert_string_equal(f->func, "jitted");
 	assert_int_equal(f->kind, FRAME_JIT);
-	assert_int_equal(stats.samples, 9);
+	f = profile__frame(prof, profile__sample(prof, 2)->frames[1]);
+	assert_string_equal(f->func, "handle");
+	assert_int_equal(f->kind, FRAME_PYTHON);
+	assert_int_equal(stats.samples, 10);
 	profile__free(prof);
 }
 

@@ -629,21 +629,24 @@ static void test_documented_changes(void **state)
 	struct profile_frame user = { .func = "odd", .module = "[kernel.kallsyms]" };
 	struct profile_frame same = { .func = "f", .mangled = "f", .module = "/bin/x" };
 	struct profile_frame bad = { .func = "bad\xff", .module = "/bin/x" };
+	struct profile_frame python = { .func = "Handler.get", .file = "/srv/app.py", .line = 12,
+					.kind = FRAME_PYTHON };
 	const struct profile_frame *got;
 	const struct profile_sample *s;
-	uint32_t stack[5];
+	uint32_t stack[6];
 
 	stack[0] = frame(prof, &kernel);
 	stack[1] = frame(prof, &jit);
 	stack[2] = frame(prof, &user);
 	stack[3] = frame(prof, &same);
 	stack[4] = frame(prof, &bad);
-	add(prof, stack, 5, 1, 1, "comm\xfe", NULL, 1);
+	stack[5] = frame(prof, &python);
+	add(prof, stack, 6, 1, 1, "comm\xfe", NULL, 1);
 	back = round_trip(prof);
 
 	assert_int_equal(profile__sample_count(back), 1);
 	s = profile__sample(back, 0);
-	assert_int_equal(s->depth, 5);
+	assert_int_equal(s->depth, 6);
 	assert_string_equal(s->labels.comm, "comm\xef\xbf\xbd");
 	got = profile__frame(back, s->frames[0]);
 	assert_int_equal(got->kind, FRAME_KERNEL);
@@ -658,6 +661,13 @@ static void test_documented_changes(void **state)
 	assert_null(got->mangled);
 	got = profile__frame(back, s->frames[4]);
 	assert_string_equal(got->func, "bad\xef\xbf\xbd");
+	/* A Python frame: its kind in the mapping, its source file and line kept. */
+	got = profile__frame(back, s->frames[5]);
+	assert_int_equal(got->kind, FRAME_PYTHON);
+	assert_string_equal(got->module, "[python]");
+	assert_string_equal(got->func, "Handler.get");
+	assert_string_equal(got->file, "/srv/app.py");
+	assert_int_equal(got->line, 12);
 	profile__free(back);
 }
 

@@ -255,7 +255,7 @@ static void choose_kernel_paths(struct sampler *s, bool fallbacks)
 {
 	struct bpf_features f;
 	struct bpf_map *dynamic[] = { s->skel->maps.unwind_procs, s->skel->maps.ustacks0,
-				      s->skel->maps.ustacks1 };
+				      s->skel->maps.ustacks1, s->skel->maps.python_procs };
 
 	bpf_features__probe(&f);
 	if (fallbacks)

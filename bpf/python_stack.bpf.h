@@ -60,10 +60,16 @@ struct {
 #define PYTHON_FRAME_BYTES 128
 
 /*
- * The frame and the code object being read, on this CPU: fields at offsets the verifier
- * cannot know; and the event of a code object met for the first time.
+ * The Python walk in progress on this CPU: the interpreter's description, the next frame,
+ * the frame and the code object being read (fields at offsets the verifier cannot know),
+ * and the event of a code object met for the first time. Each frame is walked by a global
+ * function of its own (python_frame_step): the verifier checks it once, not once per frame.
  */
-struct python_frame_bytes {
+struct python_walk {
+	struct prof_python_proc py;
+	__u64 frame; /* the next frame to walk, 0 past the outermost */
+	__u32 end;   /* enum prof_python_end, once the walk stopped */
+	__u32 pad;
 	__u8 bytes[PYTHON_FRAME_BYTES];
 	__u8 code[PYTHON_FRAME_BYTES];
 	struct prof_python_code_event event;
@@ -72,9 +78,16 @@ struct python_frame_bytes {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
-	__type(value, struct python_frame_bytes);
+	__type(value, struct python_walk);
 	__uint(max_entries, 1);
-} python_frames SEC(".maps");
+} python_walks SEC(".maps");
+
+static __always_inline struct python_walk *python_walk_of_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&python_walks, &zero);
+}
 
 /* The word at @off of @bytes (PYTHON_FRAME_BYTES), 0 past its end. */
 static __always_inline __u64 word_at(const __u8 *bytes, __u32 off)
@@ -90,39 +103,56 @@ static __always_inline bool read_user_word(__u64 addr, __u64 *val)
 }
 
 /*
- * The PyThreadState of thread @tid: the cached one if it still names @tid, else searched
- * in the interpreter's list of threads. Returns its address, 0 when the thread has none,
- * or 1 when the interpreter's memory could not be read.
+ * Finds the PyThreadState of the sampled thread, st->pid, and its innermost frame into
+ * w->frame: the cached state if it still names the thread, else searched in the
+ * interpreter's list of threads. Returns PROF_PYTHON_COMPLETE to walk on, else why not.
+ * Global, checked once.
  */
-static __always_inline __u64 python_thread_state(const struct prof_python_proc *py, __u32 tid)
+__noinline int python_find_thread(void)
 {
-	struct python_thread *cached = bpf_map_lookup_elem(&python_threads, &tid);
-	struct python_thread found = { .searched_ns = bpf_ktime_get_ns() };
+	struct walk_state *st = walk_state_of_cpu();
+	struct python_walk *w = python_walk_of_cpu();
+	struct python_thread *cached, found;
 	__u64 state, id;
+	__u32 tid;
 
-	if (cached) {
-		if (cached->state && read_user_word(cached->state + py->thread_native_id, &id) &&
-		    id == tid)
-			return cached->state;
-		if (!cached->state &&
-		    found.searched_ns - cached->searched_ns < PYTHON_THREAD_RETRY_NS)
-			return 0;
+	if (!st || !w)
+		return PROF_PYTHON_BAD_READ;
+	tid = st->pid;
+	found.state = 0;
+	found.searched_ns = bpf_ktime_get_ns();
+	cached = bpf_map_lookup_elem(&python_threads, &tid);
+	if (cached && cached->state &&
+	    read_user_word(cached->state + w->py.thread_native_id, &id) && id == tid) {
+		found.state = cached->state;
+		goto frame;
 	}
-	if (!read_user_word(py->runtime + py->runtime_interpreters, &state) || !state ||
-	    !read_user_word(state + py->interp_threads, &state))
-		return 1;
+	if (cached && !cached->state &&
+	    found.searched_ns - cached->searched_ns < PYTHON_THREAD_RETRY_NS)
+		return PROF_PYTHON_NO_THREAD;
+	if (!read_user_word(w->py.runtime + w->py.runtime_interpreters, &state) || !state ||
+	    !read_user_word(state + w->py.interp_threads, &state))
+		return PROF_PYTHON_BAD_READ;
 	for (int i = 0; i < PROF_PYTHON_MAX_THREADS && state; i++) {
-		if (!read_user_word(state + py->thread_native_id, &id))
-			return 1;
+		if (!read_user_word(state + w->py.thread_native_id, &id))
+			return PROF_PYTHON_BAD_READ;
 		if (id == tid) {
 			found.state = state;
 			break;
 		}
-		if (!read_user_word(state + py->thread_next, &state))
-			return 1;
+		if (!read_user_word(state + w->py.thread_next, &state))
+			return PROF_PYTHON_BAD_READ;
 	}
 	bpf_map_update_elem(&python_threads, &tid, &found, BPF_ANY);
-	return found.state;
+	if (!found.state)
+		return PROF_PYTHON_NO_THREAD;
+frame:
+	if (!read_user_word(found.state + w->py.thread_frame, &w->frame))
+		return PROF_PYTHON_BAD_READ;
+	if (w->frame && w->py.cframe_frame != PROF_PYTHON_NO_FIELD &&
+	    !read_user_word(w->frame + w->py.cframe_frame, &w->frame))
+		return PROF_PYTHON_BAD_READ;
+	return PROF_PYTHON_COMPLETE;
 }
 
 /* Appends @word to the stack being walked and to its hash. */
@@ -137,92 +167,96 @@ static __always_inline void push_word(struct walk_state *st, __u64 word)
 }
 
 /*
- * Reads the fields of code object @code that name it into f->event, with its check.
+ * Reads the fields of code object @code that name it into w->event, with its check.
  * Returns false when they cannot be read.
  */
-static __always_inline bool read_code(const struct prof_python_proc *py, __u64 code,
-				      struct python_frame_bytes *f)
+static __always_inline bool read_code(struct python_walk *w, __u64 code)
 {
-	struct prof_python_code_event *e = &f->event;
-	__u32 size = py->code_bytes, base = py->code_first_line;
+	struct prof_python_code_event *e = &w->event;
+	__u32 size = w->py.code_bytes, base = w->py.code_first_line;
 
 	if (size > PYTHON_FRAME_BYTES)
 		size = PYTHON_FRAME_BYTES;
-	if (!code || bpf_probe_read_user(f->code, size, (const void *)(code + base)))
+	if (!code || bpf_probe_read_user(w->code, size, (const void *)(code + base)))
 		return false;
-	e->first_line = (__s32)word_at(f->code, 0);
-	e->filename = word_at(f->code, py->code_filename - base);
-	e->qualname = word_at(f->code, py->code_qualname - base);
-	e->linetable = word_at(f->code, py->code_linetable - base);
+	e->first_line = (__s32)word_at(w->code, 0);
+	e->filename = word_at(w->code, w->py.code_filename - base);
+	e->qualname = word_at(w->code, w->py.code_qualname - base);
+	e->linetable = word_at(w->code, w->py.code_linetable - base);
 	e->code = code;
 	e->check = prof_python_code_check(e->first_line, e->filename, e->qualname);
 	return true;
 }
 
-/* Sends the code object in f->event to user space unless it was sent already. */
-static __always_inline void announce_code(struct walk_state *st, struct python_frame_bytes *f,
+/* Sends the code object in w->event to user space unless it was sent already. */
+static __always_inline void announce_code(struct walk_state *st, struct python_walk *w,
 					  struct prof_sample_counters *c)
 {
 	struct python_code_key key = { .tgid = st->tgid,
-				       .check = f->event.check,
-				       .code = f->event.code };
+				       .check = w->event.check,
+				       .code = w->event.code };
 	__u8 yes = 1;
 
 	if (bpf_map_lookup_elem(&python_codes_seen, &key) ||
 	    bpf_map_update_elem(&python_codes_seen, &key, &yes, BPF_NOEXIST))
 		return;
-	f->event.tgid = st->tgid;
-	f->event.pad = 0;
-	if (bpf_ringbuf_output(&python_codes, &f->event, sizeof(f->event), 0)) {
+	w->event.tgid = st->tgid;
+	w->event.pad = 0;
+	if (bpf_ringbuf_output(&python_codes, &w->event, sizeof(w->event), 0)) {
 		c->events_lost++;
 		bpf_map_delete_elem(&python_codes_seen, &key); /* to be sent again */
 	}
 }
 
-/* Follows the frames from @frame out into the stack. Returns an enum prof_python_end. */
-static __always_inline int walk_python_frames(struct walk_state *st,
-					      const struct prof_python_proc *py, __u64 frame,
-					      struct prof_sample_counters *c)
+/*
+ * Walks frame w->frame into the stack and moves w->frame to its caller. Returns 0 to go
+ * on, 1 when the walk stopped (why in w->end). Global, checked once for every frame.
+ */
+__noinline int python_frame_step(void)
 {
-	struct python_frame_bytes *f;
+	struct walk_state *st = walk_state_of_cpu();
+	struct prof_sample_counters *c = counters_of_cpu();
+	struct python_walk *w = python_walk_of_cpu();
+	__u32 size;
 	__u64 code, instr, offset;
-	__u32 zero = 0, size = py->frame_bytes;
 	__u8 entry;
 
-	f = bpf_map_lookup_elem(&python_frames, &zero);
-	if (!f)
-		return PROF_PYTHON_BAD_READ;
-	for (int i = 0; i < PROF_PYTHON_MAX_FRAMES; i++) {
-		if (!frame)
-			return PROF_PYTHON_COMPLETE;
-		if (st->stack.nr > PROF_MAX_USER_DEPTH - 3)
-			return PROF_PYTHON_DEPTH;
-		if (size > PYTHON_FRAME_BYTES)
-			size = PYTHON_FRAME_BYTES;
-		if (bpf_probe_read_user(f->bytes, size, (const void *)frame))
-			return PROF_PYTHON_BAD_READ;
-		code = word_at(f->bytes, py->frame_code);
-		instr = word_at(f->bytes, py->frame_instr);
-		entry = f->bytes[py->frame_entry & (PYTHON_FRAME_BYTES - 1)];
-		frame = word_at(f->bytes, py->frame_previous);
-		/* 3.12 on: the C stack's entry frame stands between two calls of the loop. */
-		if (py->entry_owner && entry == py->entry_owner) {
-			push_word(st, PROF_PYTHON_ENTRY);
-			continue;
-		}
-		if (!read_code(py, code, f))
-			return PROF_PYTHON_BAD_READ;
-		offset = instr - code;
-		if (instr < code || offset >= PROF_PYTHON_NO_OFFSET)
-			offset = PROF_PYTHON_NO_OFFSET;
-		push_word(st, code);
-		push_word(st, (__u64)f->event.check << 32 | offset);
-		c->python_frames++;
-		announce_code(st, f, c);
-		if (!py->entry_owner && entry)
-			push_word(st, PROF_PYTHON_ENTRY);
+	if (!st || !c || !w)
+		return 1;
+	if (!w->frame) {
+		w->end = PROF_PYTHON_COMPLETE;
+		return 1;
 	}
-	return frame ? PROF_PYTHON_DEPTH : PROF_PYTHON_COMPLETE;
+	w->end = PROF_PYTHON_DEPTH;
+	if (st->stack.nr > PROF_MAX_USER_DEPTH - 3)
+		return 1;
+	w->end = PROF_PYTHON_BAD_READ;
+	size = w->py.frame_bytes;
+	if (size > PYTHON_FRAME_BYTES)
+		size = PYTHON_FRAME_BYTES;
+	if (bpf_probe_read_user(w->bytes, size, (const void *)w->frame))
+		return 1;
+	code = word_at(w->bytes, w->py.frame_code);
+	instr = word_at(w->bytes, w->py.frame_instr);
+	entry = w->bytes[w->py.frame_entry & (PYTHON_FRAME_BYTES - 1)];
+	w->frame = word_at(w->bytes, w->py.frame_previous);
+	/* 3.12 on: the C stack's entry frame stands between two calls of the loop. */
+	if (w->py.entry_owner && entry == w->py.entry_owner) {
+		push_word(st, PROF_PYTHON_ENTRY);
+		return 0;
+	}
+	if (!read_code(w, code))
+		return 1;
+	offset = instr - code;
+	if (instr < code || offset >= PROF_PYTHON_NO_OFFSET)
+		offset = PROF_PYTHON_NO_OFFSET;
+	push_word(st, code);
+	push_word(st, (__u64)w->event.check << 32 | offset);
+	c->python_frames++;
+	announce_code(st, w, c);
+	if (!w->py.entry_owner && entry)
+		push_word(st, PROF_PYTHON_ENTRY);
+	return 0;
 }
 
 /*
@@ -234,28 +268,30 @@ __noinline int walk_python(void)
 {
 	struct walk_state *st = walk_state_of_cpu();
 	struct prof_sample_counters *c = counters_of_cpu();
+	struct python_walk *w = python_walk_of_cpu();
 	const struct prof_python_proc *py;
-	__u64 state, frame;
-	int end;
+	__u32 end; /* unsigned: the verifier must see it bounded as an index */
 
-	if (!st || !c)
+	if (!st || !c || !w)
 		return 0;
 	st->stack.native_nr = st->stack.nr;
 	py = bpf_map_lookup_elem(&python_procs, &st->tgid);
 	if (!py)
 		return 0;
-	state = python_thread_state(py, st->pid);
-	if (state == 1)
-		end = PROF_PYTHON_BAD_READ;
-	else if (!state)
-		end = PROF_PYTHON_NO_THREAD;
-	else if (!read_user_word(state + py->thread_frame, &frame) ||
-		 (frame && py->cframe_frame != PROF_PYTHON_NO_FIELD &&
-		  !read_user_word(frame + py->cframe_frame, &frame)))
-		end = PROF_PYTHON_BAD_READ;
-	else
-		end = walk_python_frames(st, py, frame, c);
-	if (end < 0 || end >= PROF_PYTHON_NR_ENDS)
+	w->py = *py;
+	end = python_find_thread();
+	if (end == PROF_PYTHON_COMPLETE) {
+		end = PROF_PYTHON_DEPTH; /* unless a step says otherwise */
+		for (int i = 0; i < PROF_PYTHON_MAX_FRAMES; i++) {
+			if (python_frame_step()) {
+				end = w->end;
+				break;
+			}
+		}
+		if (end == PROF_PYTHON_DEPTH && !w->frame)
+			end = PROF_PYTHON_COMPLETE; /* the last step took the outermost frame */
+	}
+	if (end >= PROF_PYTHON_NR_ENDS)
 		end = PROF_PYTHON_BAD_READ;
 	c->python_ends[end]++;
 	st->stack.python_end = end + 1;

@@ -73,7 +73,7 @@ static struct program_map maps[] = {
 	MAP(ustacks1),	       RINGBUF(captures),   MAP(walk_states),
 	MAP(row_cache),	       RINGBUF(deferred),   MAP(deferred_scratch),
 	MAP(python_procs),     MAP(python_threads), MAP(python_codes_seen),
-	RINGBUF(python_codes), MAP(python_frames),
+	RINGBUF(python_codes), MAP(python_walks),
 };
 
 #define NR_MAPS (sizeof(maps) / sizeof(maps[0]))

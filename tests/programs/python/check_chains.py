@@ -10,7 +10,8 @@ Prints "name value" lines: samples, with_python, right_chain (share of samples w
 frames whose Python chain is a prefix of a chain the program makes and whose Python frames
 each follow _PyEval_EvalFrameDefault), leaf_spin, right_line (share of samples whose leaf
 Python frame is spin at the hot line, of those whose leaf Python frame is spin), unnamed
-(samples with a Python frame whose code object could not be read).
+(samples with a Python frame whose code object could not be read), and the commonest
+wrong stacks ("wrong COUNT STACK", at most 3) to see what went wrong.
 """
 import os
 import re
@@ -56,6 +57,7 @@ def main():
     if args[:1] == ["--comm"]:
         comm, args = args[1], args[2:]
     samples = with_python = right = unnamed = 0
+    wrong = {}
     with open(args[0]) as f:
         for line in f:
             stack, _, count = line.rstrip("\n").rpartition(" ")
@@ -66,12 +68,17 @@ def main():
             samples += n
             if any(x.endswith("_[p]") for x in frames):
                 with_python += n
-                right += n * right_chain(frames[1:])
+                if right_chain(frames[1:]):
+                    right += n
+                else:
+                    wrong[stack] = wrong.get(stack, 0) + n
                 unnamed += n * ("[unknown python code]_[p]" in frames)
     print("samples", samples)
     print("with_python %.4f" % (with_python / samples if samples else 0))
     print("right_chain %.4f" % (right / with_python if with_python else 0))
     print("unnamed", unnamed)
+    for stack, n in sorted(wrong.items(), key=lambda kv: -kv[1])[:3]:
+        print("wrong", n, stack)
     if len(args) > 1:
         spin, at_line = lines(args[1], hot_line())
         print("leaf_spin", spin)

@@ -119,6 +119,6 @@ LC_ALL=C record_cpu 0.5 "$pid" -q -p "$pid" -o rec.svg -o rec.folded || fail "re
 LC_ALL=C grep -q $'^!\xef\xbf\xbd;' rec.folded ||
 	fail "the process named \"!\\xff\" was not sampled: $(head -c 200 rec.folded | od -c | head -n 4)"
 printf '!\xff\n' >rec.names
-sed 's/ [0-9]*$//' rec.folded | tr ';' '\n' | sed 's/_\[[kij]\]$//' >>rec.names
+sed 's/ [0-9]*$//' rec.folded | tr ';' '\n' | sed 's/_\[[kijp]\]$//' >>rec.names
 python3 check_svg.py rec.svg <rec.names >check.out || fail "$(cat check.out)"
 ok "a process named \"!\\xff\", recorded: $(cat check.out)"

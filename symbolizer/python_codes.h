@@ -19,9 +19,9 @@
 
 #include "python_layout.h"
 
-#define PYTHON_NAME_MAX 1024		/* bytes of a name or file kept */
+#define PYTHON_NAME_MAX 1024		  /* bytes of a name or file kept */
 #define PYTHON_LINETABLE_MAX (256u << 10) /* a longer line table is not read: no lines */
-#define PYTHON_CODES_BUDGET (4u << 20) /* bytes the names may take, by default */
+#define PYTHON_CODES_BUDGET (4u << 20)	  /* bytes the names may take, by default */
 
 struct python_code {
 	const char *qualname; /* never NULL */

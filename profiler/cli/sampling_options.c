@@ -156,6 +156,10 @@ const struct option_spec sampling_options[] = {
 	{ .name = "no-python", .parse = option_table__set_flag,
 	  .offset = offsetof(struct sampling_opts, no_python),
 	  .help = "leave out Python frames: CPython's native frames only" },
+	{ .name = "java-perfmap", .parse = option_table__set_flag,
+	  .offset = offsetof(struct sampling_opts, java_perfmap),
+	  .help = "ask each JVM (JDK 17+) for its perf map, as jcmd PID\n"
+		  "Compiler.perfmap does, to name JIT frames" },
 	{ .name = "include-idle", .parse = option_table__set_flag,
 	  .offset = offsetof(struct sampling_opts, include_idle),
 	  .help = "keep samples of idle CPUs (the swapper task)" },
@@ -192,6 +196,10 @@ int sampling_options__check(const struct sampling_opts *opts, char *err, size_t 
 {
 	if (opts->user_only && opts->kernel_only) {
 		snprintf(err, errlen, "--user-only and --kernel-only exclude each other");
+		return -EINVAL;
+	}
+	if (opts->java_perfmap && opts->kernel_only) {
+		snprintf(err, errlen, "--java-perfmap names user frames: not with --kernel-only");
 		return -EINVAL;
 	}
 	return 0;

@@ -20,6 +20,7 @@ struct sampling_opts {
 	bool kernel_only;
 	bool include_idle;
 	bool no_python;		  /* --no-python: interpreters' native frames only */
+	bool java_perfmap;	  /* --java-perfmap: JVMs asked for their perf maps */
 	uint32_t stack_map_size;  /* entries of a stack map */
 	uint32_t counts_map_size; /* entries of a counts hash */
 	/* owned; --debuginfo-path roots, repeated ones joined by ':'; NULL without any */

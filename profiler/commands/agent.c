@@ -322,6 +322,7 @@ static void log_session_lines(const struct session_stats *stats, int counters_er
 		log_summary_line(summary__print_python, stats);
 		log_summary_line(summary__print_processes, stats);
 	}
+	log_summary_line(summary__print_java, stats);
 	log_summary_line(summary__print_journal, stats);
 	log_summary_line(summary__print_unnamed, stats);
 	log_summary_line(print_perf_maps, stats);

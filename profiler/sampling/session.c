@@ -30,6 +30,7 @@ struct session {
 	struct sampler *sampler;
 	struct unwind_loader *unwinder;	 /* NULL with --unwind fp */
 	struct python_procs *python;	 /* NULL without user stacks */
+	struct java_procs *java;	 /* NULL without --java-perfmap */
 	struct mapping_journal *journal; /* NULL when the kernel refused its events */
 	struct mapping_events *journal_events;
 	uint64_t journal_reaped_ns; /* CLOCK_MONOTONIC of the last mapping_journal__reap() */
@@ -217,6 +218,8 @@ static void load_process(void *ctx, uint32_t tgid, const struct proc_maps *maps)
 		unwind_loader__add_process(s->unwinder, tgid, maps);
 	if (s->python)
 		python_procs__add_process(s->python, tgid, maps);
+	if (s->java)
+		java_procs__add_process(s->java, tgid, maps);
 }
 
 static void forget_process(void *ctx, uint32_t tgid)
@@ -227,13 +230,15 @@ static void forget_process(void *ctx, uint32_t tgid)
 		unwind_loader__remove_process(s->unwinder, tgid);
 	if (s->python)
 		python_procs__remove_process(s->python, tgid);
+	if (s->java)
+		java_procs__remove_process(s->java, tgid);
 	/* A sample after the exit event made the process known again: it is gone for good. */
 	sampler__forget_process(s->sampler, tgid);
 }
 
 /*
- * The unwind tables and the Python interpreters follow the process table, beginning with
- * the -p processes now.
+ * The unwind tables, the Python interpreters and the JVMs asked for perf maps follow the
+ * process table, beginning with the -p processes now.
  */
 static int start_unwinding(struct session *s)
 {
@@ -245,6 +250,11 @@ static int start_unwinding(struct session *s)
 		s->python = python_procs__new(sampler__python_procs_fd(s->sampler));
 		if (!s->python)
 			return -ENOMEM;
+	}
+	if (opts->java_perfmap && !opts->kernel_only) {
+		s->java = java_procs__new();
+		if (!s->java)
+			return -errno;
 	}
 	if (!opts->frame_pointers_only) {
 		sampler__unwind_maps(s->sampler, &maps);
@@ -549,6 +559,8 @@ int session__stats(struct session *s, struct session_stats *stats)
 		unwind_loader__stats(s->unwinder, &stats->unwind);
 	if (s->python)
 		python_procs__stats(s->python, &stats->python);
+	if (s->java)
+		java_procs__stats(s->java, &stats->java);
 	stats->deferred_lost = s->deferred ? deferred_queue__lost(s->deferred) : 0;
 	err = sampler__counters(s->sampler, &stats->counters);
 	for (int i = 0; i < PROF_UNWIND_NR_ENDS; i++) {
@@ -579,6 +591,7 @@ void session__free(struct session *s)
 	mapping_journal__free(s->journal); /* after the table: it holds images */
 	unwind_loader__free(s->unwinder);
 	python_procs__free(s->python);
+	java_procs__free(s->java); /* an attach under way ends within its timeout */
 	deferred_queue__free(s->deferred);
 	symbolizer__free(s->sym);
 	free(s->tgids);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "java_procs.h"
 #include "mapping_journal.h"
 #include "proc_table.h"
 #include "profile_builder.h"
@@ -50,6 +51,7 @@ struct session_stats {
 	bool dwarf_unwind;		      /* unwind tables in use (else frame pointers) */
 	struct unwind_loader_stats unwind;    /* when dwarf_unwind */
 	struct python_procs_stats python;     /* the Python interpreters followed */
+	struct java_procs_stats java;	      /* the JVMs asked for perf maps (--java-perfmap) */
 	uint64_t deferred_walked; /* deferred samples unwound in user space (in unwind_ends) */
 	uint64_t deferred_lost;	  /* deferred samples lost: the queue was full */
 };

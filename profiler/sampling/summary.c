@@ -235,6 +235,25 @@ void summary__print_python(FILE *out, const struct session_stats *st)
 		(unsigned long long)py->codes.failed);
 }
 
+void summary__print_java(FILE *out, const struct session_stats *st)
+{
+	const struct java_procs_stats *j = &st->java;
+
+	if (!j->found)
+		return;
+	fprintf(out,
+		"java: %llu JVMs found, %llu perf maps written, %llu refused, %llu timed out, "
+		"%llu failed",
+		(unsigned long long)j->found, (unsigned long long)j->written,
+		(unsigned long long)j->refused, (unsigned long long)j->timed_out,
+		(unsigned long long)j->failed);
+	if (j->dropped)
+		fprintf(out, ", %llu not asked (too many at once)", (unsigned long long)j->dropped);
+	if (j->pending)
+		fprintf(out, ", %llu still being asked", (unsigned long long)j->pending);
+	fputc('\n', out);
+}
+
 void summary__print_journal(FILE *out, const struct session_stats *st)
 {
 	if (st->journal.lost || st->journal.malformed || st->journal.images_dropped ||
@@ -274,6 +293,7 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 	summary__print_user_stacks(out, st);
 	summary__print_unwinding(out, st);
 	summary__print_python(out, st);
+	summary__print_java(out, st);
 	summary__print_processes(out, st);
 	summary__print_journal(out, st);
 	summary__print_unnamed(out, st);

@@ -44,6 +44,12 @@ void summary__print_unwinding(FILE *out, const struct session_stats *s);
  */
 void summary__print_python(FILE *out, const struct session_stats *s);
 
+/*
+ * The line "java: ...": JVMs found (--java-perfmap), the perf maps they wrote at our request
+ * and the attaches that failed; nothing when no JVM was found.
+ */
+void summary__print_java(FILE *out, const struct session_stats *s);
+
 /* Prints what perf maps lost (a line "perf maps: ..."), or nothing when they lost nothing. */
 void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym);
 /*

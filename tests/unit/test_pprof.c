@@ -629,8 +629,9 @@ static void test_documented_changes(void **state)
 	struct profile_frame user = { .func = "odd", .module = "[kernel.kallsyms]" };
 	struct profile_frame same = { .func = "f", .mangled = "f", .module = "/bin/x" };
 	struct profile_frame bad = { .func = "bad\xff", .module = "/bin/x" };
-	struct profile_frame python = { .func = "Handler.get", .file = "/srv/app.py", .line = 12,
-					.kind = FRAME_PYTHON };
+	struct profile_frame python = {
+		.func = "Handler.get", .file = "/srv/app.py", .line = 12, .kind = FRAME_PYTHON
+	};
 	const struct profile_frame *got;
 	const struct profile_sample *s;
 	uint32_t stack[6];

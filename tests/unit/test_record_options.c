@@ -48,6 +48,7 @@ static void test_defaults(void **state)
 	assert_string_equal(p.opts.outputs[0].path, "profile.svg");
 	assert_int_equal(p.opts.outputs[0].format, OUTPUT_FORMAT_SVG);
 	assert_null(p.opts.command);
+	assert_false(p.opts.sampling.java_perfmap); /* attaching to JVMs is asked for */
 	record_opts__release(&p.opts);
 }
 
@@ -55,7 +56,8 @@ static void test_full_command_line(void **state)
 {
 	char **argv = ARGV("-d", "2.5", "-F", "199", "-p", "12,7,12", "-C", "0,2-3", "--cgroup",
 			   "/sys/fs/cgroup/x", "-o", "a.folded", "-o", "-", "--include-idle",
-			   "--user-only", "-q", "-v", "-v", "--stack-map-size", "64k");
+			   "--user-only", "-q", "-v", "-v", "--stack-map-size", "64k",
+			   "--java-perfmap");
 	struct parsed p;
 
 	(void)state;
@@ -75,6 +77,7 @@ static void test_full_command_line(void **state)
 	assert_true(p.opts.sampling.include_idle && p.opts.sampling.user_only && p.opts.quiet);
 	assert_int_equal(p.opts.verbose, 2);
 	assert_int_equal(p.opts.sampling.stack_map_size, 65536);
+	assert_true(p.opts.sampling.java_perfmap);
 	record_opts__release(&p.opts);
 }
 
@@ -176,6 +179,7 @@ static void test_errors(void **state)
 	expect_error(ARGV("--min-width", "-1"), "--min-width must be a number of pixels");
 	expect_error(ARGV("--colors", "plaid"), "--colors must be kind, hot");
 	expect_error(ARGV("--user-only", "--kernel-only"), "exclude each other");
+	expect_error(ARGV("--java-perfmap", "--kernel-only"), "not with --kernel-only");
 	expect_error(ARGV("-p", "1", "--", "ls"), "either -p or a command");
 	expect_error(ARGV("--stack-map-size", "10"), "--stack-map-size must be a size");
 }

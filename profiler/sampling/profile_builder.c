@@ -45,7 +45,7 @@ struct builder {
 	uint32_t kscratch[MAX_FRAMES]; /* a kernel stack being resolved */
 	/* A Python process's native frames: their ids, and where each address's begin. */
 	uint32_t nscratch[MAX_FRAMES];
-	uint32_t native_start[PROF_MAX_USER_DEPTH + 1];
+	uint32_t native_start[PROF_MAX_USER_DEPTH];
 	bool native_eval[PROF_MAX_USER_DEPTH];
 	/* Its Python frames, innermost first: words of the stack, and where each group begins. */
 	uint32_t python_word[PROF_MAX_USER_DEPTH];
@@ -189,7 +189,7 @@ static int resolve_kernel_stack(struct builder *b, int32_t id, uint32_t *out, si
  * and groups of them run by one call of PYTHON_EVAL_FUNCTION (b->group_start), innermost
  * first. Returns the number of groups.
  */
-static size_t python_groups(struct builder *b, const struct prof_user_stack *st, size_t *nframes)
+static size_t python_groups(struct builder *b, const struct prof_user_stack *st)
 {
 	size_t groups = 0, frames = 0;
 
@@ -205,7 +205,6 @@ static size_t python_groups(struct builder *b, const struct prof_user_stack *st,
 	}
 	if (frames > b->group_start[groups])
 		b->group_start[++groups] = frames;
-	*nframes = frames;
 	return groups;
 }
 
@@ -276,9 +275,10 @@ static int splice_python(struct builder *b, const struct prof_user_stack *st, ui
 		[PROF_PYTHON_DEPTH] = "[incomplete: python too deep]",
 	};
 	int native = st->native_nr <= st->nr ? st->native_nr : st->nr;
-	size_t nframes, groups = python_groups(b, st, &nframes), evals = 0, inner = 0, nlen = 0;
+	size_t groups = python_groups(b, st), evals = 0, outer = 0, nlen = 0, inner;
 	int err;
 
+	/* python_end is 1 + how the walk ended (the caller saw it is not 0). */
 	b->python_cut = st->python_end <= PROF_PYTHON_NR_ENDS ? cut[st->python_end - 1] : NULL;
 	/* A walk cut before its first frame still says so, above the innermost call. */
 	if (!groups && b->python_cut)
@@ -289,7 +289,6 @@ static int splice_python(struct builder *b, const struct prof_user_stack *st, ui
 			  b->native_eval, b->native_start);
 	if (err)
 		return err;
-	b->native_start[native] = nlen;
 	for (int i = 0; i < native; i++)
 		evals += b->native_eval[i];
 	if (!evals) {
@@ -304,10 +303,8 @@ static int splice_python(struct builder *b, const struct prof_user_stack *st, ui
 				out[(*len)++] = b->nscratch[f];
 		if (!b->native_eval[i])
 			continue;
-		/* Calls inside this one: the number of evals at addresses below i. */
-		inner = 0;
-		for (int j = 0; j < i; j++)
-			inner += b->native_eval[j];
+		/* The calls inside this one: those at addresses below i. */
+		inner = evals - ++outer;
 		if (inner < groups) {
 			err = append_python_groups(b, st, tgid, inner,
 						   inner + 1 == evals ? groups : inner + 1, out,

@@ -21,10 +21,11 @@ mkdir -p "$HOME" "$PPROF_TMPDIR"
 # of callgraph.py under process name COMM ("" for python3.*): enough samples, nearly all with
 # Python frames (at least WITH_PYTHON, default 0.98: those before the process is first read
 # have none), the right chains spliced after the eval function (at least RIGHT_CHAIN of them,
-# default 0.99), the hot line in the leaf, and no more than UNNAMED (default 0) of them with
-# an unnamed frame.
+# default 0.99), the hot line in the leaf, and no more than UNNAMED (default 0.005) of them
+# with an unnamed frame (a sample that lands while the interpreter links a new frame may find
+# one half made).
 check() {
-	local name=$1 comm=$2 min=${3:-0.98} chains=${4:-0.99} unnamed=${5:-0} out n
+	local name=$1 comm=$2 min=${3:-0.98} chains=${4:-0.99} unnamed=${5:-0.005} out n
 	go tool pprof -symbolize=none -raw "$WORK/$name.pb.gz" >"$WORK/$name.raw" 2>"$WORK/pprof.err" ||
 		fail "$name: go tool pprof: $(head -n 1 "$WORK/pprof.err")"
 	out=$(python3 "$py_src/check_chains.py" ${comm:+--comm "$comm"} "$WORK/$name.folded" \

@@ -11,17 +11,16 @@
 #include "hash_table.h"
 #include "python_lines.h"
 
-struct code_entry {
-	uint32_t tgid;
-	uint32_t check;
-	uint64_t code;
-	struct python_code names; /* strings and table in one allocation: names.qualname */
-};
-
+/* A code object of a process, as the walker's stacks name it. */
 struct code_key {
 	uint32_t tgid;
 	uint32_t check;
 	uint64_t code;
+};
+
+struct code_entry {
+	struct code_key key;
+	struct python_code names; /* strings and table in one allocation: names.qualname */
 };
 
 struct python_codes {
@@ -35,8 +34,7 @@ struct python_codes {
 static bool entry_eq(const void *ctx, uint32_t id, const void *key)
 {
 	const struct python_codes *pc = ctx;
-	const struct code_entry *e = &pc->entries[id];
-	const struct code_key *k = key;
+	const struct code_key *e = &pc->entries[id].key, *k = key;
 
 	return e->tgid == k->tgid && e->code == k->code && e->check == k->check;
 }
@@ -255,7 +253,7 @@ const struct python_code *python_codes__add(struct python_codes *pc, uint32_t tg
 	struct code_key k = { .tgid = tgid, .check = check, .code = ref->code };
 	uint64_t hash = key_hash(&k);
 	int64_t id = hash_table__find(pc->index, hash, &k);
-	struct code_entry e = { .tgid = tgid, .check = check, .code = ref->code };
+	struct code_entry e = { .key = k };
 	int size;
 
 	if (id >= 0)

@@ -82,7 +82,9 @@ run "python frames" -o "$work/py.folded" -o "$work/py.pb.gz"
 run "native only" --no-python -o "$work/native.folded"
 go tool pprof -symbolize=none -raw "$work/py.pb.gz" >"$work/py.raw" 2>/dev/null ||
 	die "go tool pprof cannot read the pprof output"
-python3 "$py_src/check_chains.py" "$work/py.folded" "$work/py.raw" | sed 's/^/  /'
+# The workload's samples only (python3.11), not those of any other python3 on the host.
+python3 "$py_src/check_chains.py" --comm "$(basename "$python")" "$work/py.folded" "$work/py.raw" |
+	sed 's/^/  /'
 awk '{ ns[NR] = $(NF - 1) } END {
 	if (ns[2] > 0) printf "cost with Python frames / without: %.2fx\n", ns[1] / ns[2] }' \
 	"$work/costs"

@@ -13,7 +13,10 @@ need_root() {
 	[ "$(id -u)" = 0 ] || skip "not root: $1"
 }
 
-# as_attacker CMD...: runs CMD as $ATTACKER, with a shell and a home in $WORK.
+# as_attacker CMD...: runs CMD as $ATTACKER, with a shell and a home in $WORK. In the
+# background, run "${AS_ATTACKER[@]}" CMD... & instead: $! is then CMD's own pid (a function
+# run in the background is a subshell of its own, and killing it leaves CMD running).
+AS_ATTACKER=(setpriv --reuid="$ATTACKER" --regid=nogroup --clear-groups --reset-env --)
 as_attacker() {
-	setpriv --reuid="$ATTACKER" --regid=nogroup --clear-groups --reset-env -- "$@"
+	"${AS_ATTACKER[@]}" "$@"
 }

@@ -33,7 +33,7 @@ victim_sum=$(sha256sum <"$WORK/victim")
 attacker_bg() {
 	local out=$1 i
 	shift
-	as_attacker "$@" >"$out" 2>&1 &
+	"${AS_ATTACKER[@]}" "$@" >"$out" 2>&1 &
 	BG_PIDS+=($!)
 	for i in $(seq 100); do
 		grep -qx 'ready\|end' "$out" && return 0

@@ -58,6 +58,8 @@ struct {
 
 /* Bytes of an _PyInterpreterFrame, and of a code object, read at once. */
 #define PYTHON_FRAME_BYTES 128
+/* Code objects a CPU remembers announcing, direct-mapped: most frames hit, no map lookup. */
+#define PYTHON_RECENT_CODES 256
 
 /*
  * The Python walk in progress on this CPU: the interpreter's description, the next frame,
@@ -73,6 +75,7 @@ struct python_walk {
 	__u8 bytes[PYTHON_FRAME_BYTES];
 	__u8 code[PYTHON_FRAME_BYTES];
 	struct prof_python_code_event event;
+	struct python_code_key recent[PYTHON_RECENT_CODES]; /* announced from this CPU */
 };
 
 struct {
@@ -188,24 +191,34 @@ static __always_inline bool read_code(struct python_walk *w, __u64 code)
 	return true;
 }
 
-/* Sends the code object in w->event to user space unless it was sent already. */
+/*
+ * Sends the code object in w->event to user space unless it was sent already: this CPU's
+ * recent ones first, then those of every CPU (python_codes_seen).
+ */
 static __always_inline void announce_code(struct walk_state *st, struct python_walk *w,
 					  struct prof_sample_counters *c)
 {
 	struct python_code_key key = { .tgid = st->tgid,
 				       .check = w->event.check,
 				       .code = w->event.code };
+	struct python_code_key *recent =
+		&w->recent[((key.code >> 4) ^ key.check) & (PYTHON_RECENT_CODES - 1)];
 	__u8 yes = 1;
 
-	if (bpf_map_lookup_elem(&python_codes_seen, &key) ||
-	    bpf_map_update_elem(&python_codes_seen, &key, &yes, BPF_NOEXIST))
+	if (recent->code == key.code && recent->check == key.check && recent->tgid == key.tgid)
 		return;
-	w->event.tgid = st->tgid;
-	w->event.pad = 0;
-	if (bpf_ringbuf_output(&python_codes, &w->event, sizeof(w->event), 0)) {
-		c->events_lost++;
-		bpf_map_delete_elem(&python_codes_seen, &key); /* to be sent again */
+	/* Not in the map, and put there by this CPU first: this CPU sends it. */
+	if (!bpf_map_lookup_elem(&python_codes_seen, &key) &&
+	    !bpf_map_update_elem(&python_codes_seen, &key, &yes, BPF_NOEXIST)) {
+		w->event.tgid = st->tgid;
+		w->event.pad = 0;
+		if (bpf_ringbuf_output(&python_codes, &w->event, sizeof(w->event), 0)) {
+			c->events_lost++;
+			bpf_map_delete_elem(&python_codes_seen, &key); /* to be sent again */
+			return;
+		}
 	}
+	*recent = key;
 }
 
 /*

@@ -29,7 +29,7 @@ struct session {
 	struct proc_table *procs;
 	struct sampler *sampler;
 	struct unwind_loader *unwinder;	 /* NULL with --unwind fp */
-	struct python_procs *python;	 /* NULL without user stacks */
+	struct python_procs *python;	 /* NULL with --kernel-only or --no-python */
 	struct java_procs *java;	 /* NULL without --java-perfmap */
 	struct mapping_journal *journal; /* NULL when the kernel refused its events */
 	struct mapping_events *journal_events;

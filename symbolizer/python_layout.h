@@ -8,6 +8,7 @@
 #ifndef PROF_PYTHON_LAYOUT_H
 #define PROF_PYTHON_LAYOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PYTHON_LAYOUT_NO_FIELD 0xffff
@@ -43,6 +44,18 @@ struct python_layout {
 
 /* The layout of 3.@minor, or NULL for a version the profiler does not know. */
 const struct python_layout *python_layout__of(unsigned int minor);
+
+/* From 3.13, _PyRuntime starts with the interpreter's own _Py_DebugOffsets: its first bytes. */
+#define PYTHON_DEBUG_OFFSETS_MINOR 13
+#define PYTHON_DEBUG_OFFSETS_BYTES 352
+
+/*
+ * Whether an interpreter's own _Py_DebugOffsets (@bytes, PYTHON_DEBUG_OFFSETS_BYTES of them,
+ * read from its _PyRuntime) agree with @l: the cookie, the version 3.@l->minor, a build with
+ * the GIL, and every offset the profiler follows. A build of another configuration
+ * (free-threaded) or a patched one does not.
+ */
+bool python_layout__agrees(const struct python_layout *l, const uint8_t *bytes);
 
 /* Bits of PyASCIIObject.state (the same from 3.11 to 3.13). */
 #define PYTHON_STR_KIND(state) (((state) >> 2) & 7)

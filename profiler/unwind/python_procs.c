@@ -155,13 +155,35 @@ static const struct interp_binary *interpreter_of(struct python_procs *py, uint3
 	return b;
 }
 
-/* Reads the interpreter's Py_Version (PY_VERSION_HEX) at @addr of process @tgid. */
-static bool read_version(uint32_t tgid, uint64_t addr, uint32_t *version)
+/* Reads @len bytes at @addr of process @tgid. */
+static bool read_remote(uint32_t tgid, uint64_t addr, void *buf, size_t len)
 {
-	struct iovec local = { .iov_base = version, .iov_len = sizeof(*version) };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = sizeof(*version) };
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
 
-	return process_vm_readv(tgid, &local, 1, &remote, 1, 0) == sizeof(*version);
+	return process_vm_readv(tgid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+/*
+ * The layout of the interpreter whose Py_Version is @version and _PyRuntime at @runtime in
+ * @tgid, or NULL when the profiler has none for it: another version, or (3.13 on) a build
+ * whose own debug offsets say otherwise (free-threaded, patched).
+ */
+static const struct python_layout *layout_of(uint32_t tgid, uint32_t version, uint64_t runtime)
+{
+	const struct python_layout *l = (version >> 24) == 3 ?
+						python_layout__of((version >> 16) & 0xff) :
+						NULL;
+	uint8_t offsets[PYTHON_DEBUG_OFFSETS_BYTES];
+
+	if (!l || l->minor < PYTHON_DEBUG_OFFSETS_MINOR)
+		return l;
+	if (read_remote(tgid, runtime, offsets, sizeof(offsets)) &&
+	    python_layout__agrees(l, offsets))
+		return l;
+	pr_debug("pid %u: the interpreter's own debug offsets are not those of Python 3.%u\n", tgid,
+		 l->minor);
+	return NULL;
 }
 
 static struct python_proc *find_proc(struct python_procs *py, uint32_t tgid)
@@ -233,9 +255,9 @@ void python_procs__add_process(struct python_procs *py, uint32_t tgid, const str
 			python_procs__remove_process(py, tgid);
 		return;
 	}
-	if (!read_version(tgid, b->version + bias, &version))
+	if (!read_remote(tgid, b->version + bias, &version, sizeof(version)))
 		return;
-	layout = (version >> 24) == 3 ? python_layout__of((version >> 16) & 0xff) : NULL;
+	layout = layout_of(tgid, version, b->runtime + bias);
 	py->stats.found += !p;
 	if (!layout) {
 		py->stats.unsupported += !p;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -80,6 +81,66 @@ static void test_python313(void **state)
 }
 #endif
 
+/* The bytes of a 3.13 _Py_DebugOffsets that says @l's offsets. */
+static void debug_offsets(const struct python_layout *l, uint8_t *bytes)
+{
+	const struct {
+		size_t at;
+		uint64_t value;
+	} fields[] = {
+		{ 8, 0x030d05f0 },	    { 40, l->runtime_interpreters },
+		{ 72, l->interp_threads },  { 168, l->thread_next },
+		{ 184, l->thread_frame },   { 200, l->thread_native_id },
+		{ 232, l->frame_previous }, { 240, l->frame_code },
+		{ 248, l->frame_instr },    { 264, l->frame_entry },
+		{ 280, l->code_filename },  { 296, l->code_qualname },
+		{ 304, l->code_linetable }, { 312, l->code_first_line },
+		{ 344, l->code_adaptive },
+	};
+
+	memset(bytes, 0, PYTHON_DEBUG_OFFSETS_BYTES);
+	memcpy(bytes, "xdebugpy", 8);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		memcpy(bytes + fields[i].at, &fields[i].value, sizeof(fields[i].value));
+}
+
+/*
+ * 3.13's own debug offsets are checked: ours agree; a free-threaded build, another version,
+ * another cookie or any offset moved does not (its frames are then not followed).
+ */
+static void test_debug_offsets(void **state)
+{
+	const struct python_layout *l = python_layout__of(13);
+	uint8_t bytes[PYTHON_DEBUG_OFFSETS_BYTES];
+	uint64_t one = 1, v312 = 0x030c05f0;
+
+	(void)state;
+	debug_offsets(l, bytes);
+	assert_true(python_layout__agrees(l, bytes));
+	memcpy(bytes + 16, &one, sizeof(one)); /* free_threaded */
+	assert_false(python_layout__agrees(l, bytes));
+	debug_offsets(l, bytes);
+	memcpy(bytes + 8, &v312, sizeof(v312));
+	assert_false(python_layout__agrees(l, bytes));
+	debug_offsets(l, bytes);
+	bytes[0] = 'X';
+	assert_false(python_layout__agrees(l, bytes));
+	for (size_t at = 40; at <= 344; at += 8) {
+		debug_offsets(l, bytes);
+		bytes[at] ^= 8;
+		/* Offsets the profiler does not follow may move; those it follows may not. */
+		if (at == 40 || at == 72 || at == 168 || at == 184 || at == 200 || at == 232 ||
+		    at == 240 || at == 248 || at == 264 || at == 280 || at == 296 || at == 304 ||
+		    at == 312 || at == 344)
+			assert_false(python_layout__agrees(l, bytes));
+		else
+			assert_true(python_layout__agrees(l, bytes));
+	}
+	/* 3.11 and 3.12 have no debug offsets to agree with. */
+	debug_offsets(python_layout__of(11), bytes);
+	assert_false(python_layout__agrees(python_layout__of(11), bytes));
+}
+
 /* Versions the profiler does not know get no layout, not a guess. */
 static void test_unknown_versions(void **state)
 {
@@ -98,6 +159,7 @@ int main(void)
 #ifdef HAVE_HEADERS_313
 		cmocka_unit_test(test_python313),
 #endif
+		cmocka_unit_test(test_debug_offsets),
 		cmocka_unit_test(test_unknown_versions),
 	};
 

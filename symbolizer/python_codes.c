@@ -5,10 +5,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include "array.h"
 #include "hash_table.h"
+#include "proc_mem.h"
 #include "python_lines.h"
 
 /* A code object of a process, as the walker's stacks name it. */
@@ -78,18 +78,9 @@ void python_codes__free(struct python_codes *pc)
 	free(pc);
 }
 
-/* Reads @len bytes at @addr of process @pid. */
-static bool read_remote(uint32_t pid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
-
-	return len == 0 || process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
-}
-
 static bool read_word(uint32_t pid, uint64_t addr, uint64_t *val)
 {
-	return read_remote(pid, addr, val, sizeof(*val));
+	return proc_mem__read(pid, addr, val, sizeof(*val));
 }
 
 /* Appends code point @cp as UTF-8 (U+FFFD for a surrogate or one past U+10FFFF). */
@@ -132,7 +123,7 @@ static int read_str(uint32_t pid, const struct python_layout *l, uint64_t addr, 
 	size_t n = 0, chars, data;
 
 	if (!addr || !read_word(pid, addr + l->str_length, &length) ||
-	    !read_remote(pid, addr + l->str_state, &state, sizeof(state)))
+	    !proc_mem__read(pid, addr + l->str_state, &state, sizeof(state)))
 		return -1;
 	kind = PYTHON_STR_KIND(state);
 	if (!PYTHON_STR_COMPACT(state) || (kind != 1 && kind != 2 && kind != 4))
@@ -141,7 +132,7 @@ static int read_str(uint32_t pid, const struct python_layout *l, uint64_t addr, 
 	if (PYTHON_STR_ASCII(state))
 		chars = length < PYTHON_NAME_MAX ? length : PYTHON_NAME_MAX;
 	data = PYTHON_STR_ASCII(state) ? l->str_ascii_data : l->str_compact_data;
-	if (!read_remote(pid, addr + data, raw, chars * kind))
+	if (!proc_mem__read(pid, addr + data, raw, chars * kind))
 		return -1;
 	for (size_t i = 0; i < chars; i++) {
 		cp = kind == 1 ? raw[i] : kind == 2 ? ((uint16_t *)raw)[i] : ((uint32_t *)raw)[i];
@@ -167,7 +158,7 @@ static uint8_t *read_linetable(uint32_t pid, const struct python_layout *l, uint
 	table = malloc(size ? size : 1);
 	if (!table)
 		return NULL;
-	if (!read_remote(pid, addr + l->bytes_data, table, size)) {
+	if (!proc_mem__read(pid, addr + l->bytes_data, table, size)) {
 		free(table);
 		return NULL;
 	}
@@ -179,8 +170,8 @@ int python_codes__read_ref(uint32_t tgid, uint64_t code, const struct python_lay
 			   struct python_code_ref *ref)
 {
 	ref->code = code;
-	if (!read_remote(tgid, code + l->code_first_line, &ref->first_line,
-			 sizeof(ref->first_line)) ||
+	if (!proc_mem__read(tgid, code + l->code_first_line, &ref->first_line,
+			    sizeof(ref->first_line)) ||
 	    !read_word(tgid, code + l->code_filename, &ref->filename) ||
 	    !read_word(tgid, code + l->code_qualname, &ref->qualname) ||
 	    !read_word(tgid, code + l->code_linetable, &ref->linetable))

@@ -6,13 +6,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include <bpf/bpf.h>
 
 #include "array.h"
 #include "log.h"
 #include "proc_maps.h"
+#include "proc_mem.h"
 #include "profile_abi.h"
 #include "unwind_binary.h"
 
@@ -155,15 +155,6 @@ static const struct interp_binary *interpreter_of(struct python_procs *py, uint3
 	return b;
 }
 
-/* Reads @len bytes at @addr of process @tgid. */
-static bool read_remote(uint32_t tgid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
-
-	return process_vm_readv(tgid, &local, 1, &remote, 1, 0) == (ssize_t)len;
-}
-
 /*
  * The layout of the interpreter whose Py_Version is @version and _PyRuntime at @runtime in
  * @tgid, or NULL when the profiler has none for it: another version, or (3.13 on) a build
@@ -178,7 +169,7 @@ static const struct python_layout *layout_of(uint32_t tgid, uint32_t version, ui
 
 	if (!l || l->minor < PYTHON_DEBUG_OFFSETS_MINOR)
 		return l;
-	if (read_remote(tgid, runtime, offsets, sizeof(offsets)) &&
+	if (proc_mem__read(tgid, runtime, offsets, sizeof(offsets)) &&
 	    python_layout__agrees(l, offsets))
 		return l;
 	pr_debug("pid %u: the interpreter's own debug offsets are not those of Python 3.%u\n", tgid,
@@ -255,7 +246,7 @@ void python_procs__add_process(struct python_procs *py, uint32_t tgid, const str
 			python_procs__remove_process(py, tgid);
 		return;
 	}
-	if (!read_remote(tgid, b->version + bias, &version, sizeof(version)))
+	if (!proc_mem__read(tgid, b->version + bias, &version, sizeof(version)))
 		return;
 	layout = layout_of(tgid, version, b->runtime + bias);
 	py->stats.found += !p;

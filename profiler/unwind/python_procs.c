@@ -185,22 +185,14 @@ static struct python_proc *find_proc(struct python_procs *py, uint32_t tgid)
 	return NULL;
 }
 
-static uint16_t max3(uint16_t a, uint16_t b, uint16_t c)
+static uint16_t larger(uint16_t a, uint16_t b)
 {
-	uint16_t m = a > b ? a : b;
-
-	return m > c ? m : c;
+	return a > b ? a : b;
 }
 
 /* The walker's description of an interpreter of layout @l whose _PyRuntime is at @runtime. */
 static void describe(const struct python_layout *l, uint64_t runtime, struct prof_python_proc *out)
 {
-	uint16_t last = l->frame_previous;
-
-	if (l->frame_code > last)
-		last = l->frame_code;
-	if (l->frame_instr > last)
-		last = l->frame_instr;
 	*out = (struct prof_python_proc){
 		.runtime = runtime,
 		.minor = l->minor,
@@ -219,9 +211,13 @@ static void describe(const struct python_layout *l, uint64_t runtime, struct pro
 		.code_filename = l->code_filename,
 		.code_qualname = l->code_qualname,
 		.code_linetable = l->code_linetable,
-		.code_bytes = max3(l->code_filename, l->code_qualname, l->code_linetable) + 8 -
-			      l->code_first_line,
-		.frame_bytes = (l->frame_entry > last ? l->frame_entry : last) + 8,
+		/* Past the last field read, a word each (is_entry and owner are one byte). */
+		.code_bytes = larger(larger(l->code_filename, l->code_qualname),
+				     l->code_linetable) +
+			      8 - l->code_first_line,
+		.frame_bytes = larger(larger(l->frame_previous, l->frame_code),
+				      larger(l->frame_instr, l->frame_entry)) +
+			       8,
 	};
 }
 

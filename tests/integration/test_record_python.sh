@@ -43,12 +43,20 @@ check() {
 	grep -q '\[python\]' "$WORK/$name.raw" || fail "$name: no [python] mapping in pprof"
 }
 
+# record_running NAME CMD...: starts CMD (callgraph.py for an hour) and records 2 s of its CPU
+# time with -p into $WORK/NAME.folded and $WORK/NAME.pb.gz; its pid stays in $pid.
+record_running() {
+	local name=$1
+	shift
+	bg "$@"
+	pid=$!
+	wait_cpu 0.5 "$pid"
+	record_cpu 2 "$pid" -q -p "$pid" -F 199 -o "$WORK/$name.folded" -o "$WORK/$name.pb.gz" ||
+		fail "record of $name exited $?"
+}
+
 # 1. The host's CPython 3.11, a long-running process recorded with -p.
-bg /usr/bin/python3.11 "$py_src/callgraph.py" 3600
-pid=$!
-wait_cpu 0.5 "$pid"
-record_cpu 2 "$pid" -q -p "$pid" -F 199 -o "$WORK/py311.folded" -o "$WORK/py311.pb.gz" ||
-	fail "record of python3.11 exited $?"
+record_running py311 /usr/bin/python3.11 "$py_src/callgraph.py" 3600
 check py311 ""
 ok "CPython 3.11: Python frames named, spliced and lined"
 
@@ -66,11 +74,8 @@ kill "$pid"
 script_dir=$(mktemp -d "$pyroot/tmp/bpfprof-test.XXXXXX")
 trap 'rm -rf "$script_dir"; cleanup' EXIT
 cp "$py_src/callgraph.py" "$script_dir/"
-bg chroot "$pyroot" /usr/bin/python3.13 "${script_dir#"$pyroot"}/callgraph.py" 3600
-pid=$!
-wait_cpu 0.5 "$pid"
-record_cpu 2 "$pid" -q -p "$pid" -F 199 -o "$WORK/py313.folded" -o "$WORK/py313.pb.gz" ||
-	fail "record of python3.13 exited $?"
+record_running py313 chroot "$pyroot" /usr/bin/python3.13 \
+	"${script_dir#"$pyroot"}/callgraph.py" 3600
 check py313 ""
 kill "$pid"
 ok "CPython 3.13: Python frames named, spliced and lined"
@@ -78,11 +83,7 @@ ok "CPython 3.13: Python frames named, spliced and lined"
 # 4. libpython3.11.so embedded in another program.
 embed=$(prog python_embed)
 [ -x "$embed" ] || fail "no $embed (built with libpython3.11-dev)"
-bg "$embed" "$py_src/callgraph.py" 3600
-pid=$!
-wait_cpu 0.5 "$pid"
-record_cpu 2 "$pid" -q -p "$pid" -F 199 -o "$WORK/embed.folded" -o "$WORK/embed.pb.gz" ||
-	fail "record of the embedding program exited $?"
+record_running embed "$embed" "$py_src/callgraph.py" 3600
 check embed python_embed
 kill "$pid"
 ok "libpython3.11 embedded: Python frames named, spliced and lined"

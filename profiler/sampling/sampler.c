@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -47,10 +48,21 @@
 #define DEFERRED_RING_MAX (64u << 20)
 /* Processes the walker knows at once where its map must be preallocated (8 MiB). */
 #define PREALLOCATED_UNWIND_PROCS 1024
+/* Threads off the CPU followed at once (64 B each, preallocated): 1 MiB. */
+#define OFF_CPU_THREADS_MAX 16384
+
+/* The BPF program's off_cpu_keep for a probability in (0, 1]. */
+static uint32_t off_cpu_keep(double probability)
+{
+	if (probability <= 0 || probability >= 1)
+		return UINT32_MAX;
+	return (uint32_t)(probability * UINT32_MAX);
+}
 
 struct sampler {
 	struct profile_bpf *skel;
 	struct bpf_program *on_sample; /* the skeleton's sample program this kernel runs */
+	struct bpf_program *on_switch; /* its switch program (--off-cpu), or NULL */
 	struct ring_buffer *events;
 	uint32_t *cpus; /* owned */
 	size_t ncpus;
@@ -68,6 +80,11 @@ struct sampler {
 	void *deferred_ctx;
 	sampler_python_code_fn on_python_code;
 	void *python_code_ctx;
+	bool off_cpu; /* the switch programs run (--off-cpu) */
+	uint64_t off_cpu_min_ns;
+	int stats_fd;	     /* keeps the kernel's BPF run-time statistics on; -1: off */
+	bool switches_ended; /* sampler__stop() detached the switch program */
+	uint64_t pending_charged, pending_ns; /* charged at the stop, still off the CPU */
 };
 
 static int read_online_cpus(uint32_t **cpus, size_t *ncpus)
@@ -229,17 +246,16 @@ static uint32_t deferred_ring_bytes(const struct sampler_opts *opts, size_t ncpu
 	return bytes;
 }
 
-/* Puts walk_more where on_sample_tail tail-calls it, if that is the program loaded. */
-static int set_walk_program(struct sampler *s)
+/* Puts @walk where the program tail-calls it (@programs), if that is the way loaded. */
+static int set_walk_program(struct bpf_map *programs, struct bpf_program *walk)
 {
 	__u32 zero = 0;
-	int fd = bpf_program__fd(s->skel->progs.walk_more);
+	int fd = bpf_program__fd(walk);
 	int err;
 
-	if (s->on_sample != s->skel->progs.on_sample_tail)
+	if (!bpf_program__autoload(walk))
 		return 0;
-	err = bpf_map__update_elem(s->skel->maps.walk_programs, &zero, sizeof(zero), &fd,
-				   sizeof(fd), BPF_ANY);
+	err = bpf_map__update_elem(programs, &zero, sizeof(zero), &fd, sizeof(fd), BPF_ANY);
 	if (err)
 		pr_err("cannot set up the user stack walk: %s\n", strerror(-err));
 	return err;
@@ -264,6 +280,13 @@ static void choose_kernel_paths(struct sampler *s, bool fallbacks)
 	bpf_program__set_autoload(s->skel->progs.on_sample, f.loop);
 	bpf_program__set_autoload(s->skel->progs.on_sample_tail, !f.loop);
 	bpf_program__set_autoload(s->skel->progs.walk_more, !f.loop);
+	/* The same two ways for the switches of --off-cpu; the walk program is not attached. */
+	bpf_program__set_autoload(s->skel->progs.on_switch, s->off_cpu && f.loop);
+	bpf_program__set_autoload(s->skel->progs.on_switch_tail, s->off_cpu && !f.loop);
+	bpf_program__set_autoload(s->skel->progs.off_cpu_walk_more, s->off_cpu && !f.loop);
+	bpf_program__set_autoattach(s->skel->progs.off_cpu_walk_more, false);
+	if (s->off_cpu)
+		s->on_switch = f.loop ? s->skel->progs.on_switch : s->skel->progs.on_switch_tail;
 	s->skel->rodata->use_task_pt_regs = f.task_pt_regs;
 	if (!f.dynamic_hash) {
 		for (size_t i = 0; i < sizeof(dynamic) / sizeof(dynamic[0]); i++)
@@ -297,6 +320,9 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->on_capture = opts->on_capture;
 	s->capture_ctx = opts->capture_ctx;
 	s->on_python_code = opts->user_stacks ? opts->on_python_code : NULL;
+	s->off_cpu = opts->off_cpu;
+	s->off_cpu_min_ns = opts->off_cpu_min_ns;
+	s->stats_fd = -1;
 	s->python_code_ctx = opts->python_code_ctx;
 	if (opts->dwarf_unwind && opts->user_stacks && opts->deferred_per_sec) {
 		s->on_deferred = opts->on_deferred;
@@ -337,6 +363,11 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->dwarf_unwind = opts->dwarf_unwind;
 	s->skel->rodata->capture_stacks = opts->on_capture != NULL;
 	s->skel->rodata->deferred_per_sec = s->on_deferred ? opts->deferred_per_sec : 0;
+	s->skel->rodata->off_cpu = s->off_cpu;
+	s->skel->rodata->off_cpu_min_ns = opts->off_cpu_min_ns;
+	s->skel->rodata->off_cpu_keep = off_cpu_keep(opts->off_cpu_probability);
+	bpf_map__set_max_entries(s->skel->maps.off_cpu_starts,
+				 s->off_cpu ? OFF_CPU_THREADS_MAX : 1);
 	if (s->on_deferred) {
 		bpf_map__set_max_entries(s->skel->maps.deferred,
 					 deferred_ring_bytes(opts, s->ncpus));
@@ -368,7 +399,9 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	err = set_filters(s, opts);
 	if (err)
 		goto out_free;
-	err = set_walk_program(s);
+	err = set_walk_program(s->skel->maps.walk_programs, s->skel->progs.walk_more) ?:
+		      set_walk_program(s->skel->maps.off_cpu_walk_programs,
+				       s->skel->progs.off_cpu_walk_more);
 	if (err)
 		goto out_free;
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
@@ -465,6 +498,9 @@ int sampler__start(struct sampler *s)
 {
 	int err;
 
+	/* The switch program's cost for the summary; kernels before 5.8 do not tell it. */
+	if (s->on_switch)
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	/* Tracepoints first, so that no exec between the first sample and them goes unseen. */
 	err = profile_bpf__attach(s->skel);
 	if (err) {
@@ -492,8 +528,59 @@ out_stop:
 	return err;
 }
 
+/* The link of the switch program, if one is loaded. */
+static struct bpf_link **switch_link(struct sampler *s)
+{
+	if (!s->on_switch)
+		return NULL;
+	return s->on_switch == s->skel->progs.on_switch ? &s->skel->links.on_switch :
+							  &s->skel->links.on_switch_tail;
+}
+
+/*
+ * Adds the time of every thread still off the CPU to the counts of the buffer its stacks
+ * are in, if that is the one written now: nothing is charged for it later (the switch
+ * program is detached), and a recording's waits that outlast it are kept.
+ */
+static void charge_pending_off_cpu(struct sampler *s)
+{
+	int starts = bpf_map__fd(s->skel->maps.off_cpu_starts);
+	int counts = bpf_map__fd(s->skel->bss->active_buffer & 1 ? s->skel->maps.counts1 :
+								   s->skel->maps.counts0);
+	uint32_t buffer = s->skel->bss->active_buffer & 1;
+	struct prof_off_cpu_start start;
+	struct timespec now;
+	uint64_t now_ns, time, count;
+	__u32 tid, next;
+	bool first = true;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	while (!bpf_map_get_next_key(starts, first ? NULL : &tid, &next)) {
+		first = false;
+		tid = next;
+		if (bpf_map_lookup_elem(starts, &tid, &start) || start.buffer != buffer ||
+		    now_ns < start.start_ns + s->off_cpu_min_ns)
+			continue;
+		time = now_ns - start.start_ns;
+		if (!bpf_map_lookup_elem(counts, &start.key, &count))
+			time += count;
+		s->pending_charged++;
+		s->pending_ns += now_ns - start.start_ns;
+		bpf_map_update_elem(counts, &start.key, &time, BPF_ANY);
+	}
+}
+
 void sampler__stop(struct sampler *s)
 {
+	struct bpf_link **link = s->skel ? switch_link(s) : NULL;
+
+	if (link && *link && !s->switches_ended) {
+		bpf_link__destroy(*link);
+		*link = NULL;
+		s->switches_ended = true;
+		charge_pending_off_cpu(s);
+	}
 	for (size_t i = 0; i < s->ncpus; i++) {
 		bpf_link__destroy(s->perf_links[i]);
 		s->perf_links[i] = NULL;
@@ -535,17 +622,17 @@ const uint32_t *sampler__cpus(const struct sampler *s)
 	return s->cpus;
 }
 
-int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
+/* Sums entry @entry (PROF_COUNTERS_*) of the per-CPU counters into @sum. */
+static int sum_counters(struct sampler *s, __u32 entry, struct prof_sample_counters *sum)
 {
 	struct prof_sample_counters *percpu;
-	__u32 zero = 0;
 	int err;
 
 	memset(sum, 0, sizeof(*sum));
 	percpu = calloc(s->ncpus_possible, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	err = bpf_map__lookup_elem(s->skel->maps.counters, &zero, sizeof(zero), percpu,
+	err = bpf_map__lookup_elem(s->skel->maps.counters, &entry, sizeof(entry), percpu,
 				   s->ncpus_possible * sizeof(*percpu), 0);
 	for (int cpu = 0; !err && cpu < s->ncpus_possible; cpu++) {
 		const __u64 *from = (const __u64 *)&percpu[cpu];
@@ -556,6 +643,35 @@ int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
 	}
 	free(percpu);
 	return err;
+}
+
+int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
+{
+	return sum_counters(s, PROF_COUNTERS_CPU, sum);
+}
+
+int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stats)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	struct bpf_link **link;
+	int err;
+
+	memset(stats, 0, sizeof(*stats));
+	err = sum_counters(s, PROF_COUNTERS_OFF_CPU, &stats->counters);
+	if (err)
+		return err;
+	stats->counters.off_cpu_charged += s->pending_charged;
+	stats->counters.off_cpu_ns += s->pending_ns;
+	stats->pending_charged = s->pending_charged;
+	link = switch_link(s);
+	if (s->stats_fd >= 0 && link &&
+	    !bpf_obj_get_info_by_fd(bpf_program__fd(s->on_switch), &info, &len)) {
+		stats->runs = info.run_cnt;
+		stats->run_ns = info.run_time_ns;
+		stats->cost_known = true;
+	}
+	return 0;
 }
 
 static struct bpf_map *counts_map(struct sampler *s)
@@ -822,6 +938,8 @@ void sampler__free(struct sampler *s)
 		sampler__stop(s);
 	ring_buffer__free(s->events);
 	profile_bpf__destroy(s->skel);
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
 	free(s->perf_links);
 	free(s->perf_fds);
 	free(s->cpus);

@@ -55,6 +55,19 @@ struct sampler_opts {
 	uint32_t deferred_per_sec;	       /* per CPU, at most */
 	sampler_python_code_fn on_python_code; /* called from sampler__poll(); may be NULL */
 	void *python_code_ctx;
+	bool off_cpu;		    /* charge time off the CPU to the stacks threads left it in */
+	uint64_t off_cpu_min_ns;    /* shorter times off the CPU are not charged */
+	double off_cpu_probability; /* of a switch being followed, in (0, 1] */
+};
+
+/* What --off-cpu did. */
+struct sampler_off_cpu_stats {
+	struct prof_sample_counters counters; /* PROF_COUNTERS_OFF_CPU's; off_cpu_charged and
+					       * off_cpu_ns with pending_charged's */
+	uint64_t pending_charged; /* threads still off the CPU when sampling stopped, charged */
+	uint64_t runs;		  /* switches the switch program ran for */
+	uint64_t run_ns;	  /* its run time, when cost_known (kernel statistics, 5.8) */
+	bool cost_known;
 };
 
 /* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */
@@ -72,7 +85,10 @@ int sampler__add_pid(struct sampler *s, uint32_t tgid);
 void sampler__forget_process(struct sampler *s, uint32_t tgid);
 /* Attaches the tracepoints and opens the perf events: sampling starts. */
 int sampler__start(struct sampler *s);
-/* Closes the perf events: no sample is taken after it returns. Maps stay readable. */
+/*
+ * Closes the perf events and detaches the switch program: no sample is taken after it returns.
+ * Threads still off the CPU are charged their time so far. Maps stay readable.
+ */
 void sampler__stop(struct sampler *s);
 /*
  * Delivers pending process events and deferred samples; waits up to @timeout_ms. Returns
@@ -91,6 +107,8 @@ size_t sampler__cpu_count(const struct sampler *s);
 const uint32_t *sampler__cpus(const struct sampler *s);
 /* Sums the per-CPU counters. */
 int sampler__counters(struct sampler *s, struct prof_sample_counters *sum);
+/* Sums the off-CPU counters and reads the switch program's cost. Returns 0 or -errno. */
+int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stats);
 /*
  * The counts and stacks are read from the "read buffer": the maps samples go to, until
  * sampler__switch_buffer() (needs double_buffer) sends samples to the other pair and makes

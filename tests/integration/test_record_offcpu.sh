@@ -54,4 +54,13 @@ fi
 grep -q 'Off-CPU Time Flame Graph' "$WORK/off.svg" || fail "the SVG's title does not say off-CPU"
 grep -q '<title>phase_sleep ([0-9.]* [mu]*s, ' "$WORK/off.svg" ||
 	fail "the SVG's frames do not show times"
+# The ways of kernels without bpf_loop (tail calls) and bpf_task_pt_regs, here too.
+BPFPROF_FALLBACK_PATHS=1 "$BPFPROF" record -q -d 30 -o "$WORK/cpu2.folded" \
+	--off-cpu-output "$WORK/off2.folded" -- "$(prog offcpu_phases)" 2 "$WORK/measured2" ||
+	fail "record --off-cpu with the fallback paths exited $?"
+grep -q ';phase_pipe;.*pipe_read_\[k\];.*schedule_\[k\] [0-9]*$' "$WORK/off2.folded" ||
+	fail "fallback paths: no pipe-read stack reaching the scheduler"
+grep -q '^offcpu_phases;.*main;phase_sleep;' "$WORK/off2.folded" ||
+	fail "fallback paths: the sleeps' user stacks do not reach main"
+
 ok "wall view spin $wspin sleep $wsleep pipe $wpipe (measured $spin $sleep $pipe); sleeps $off_sleep s"

@@ -3,8 +3,9 @@
  * Samples kernel and user stacks on a perf event and aggregates them in the kernel:
  * counts[(tgid, pid, kernel stack, user stack, process image, time slot, comm)] += 1.
  * Kernel stacks come from bpf_get_stackid(), user stacks from our walker (user_stack.bpf.h).
- * Stacks and counts are double-buffered: user space flips active_buffer, waits for a
- * grace period (no sample can still be writing the old pair), then reads and clears it.
+ * Stacks and counts are double-buffered: user space moves active_epoch on (its low bit
+ * names the buffer), waits for a grace period (no sample can still be writing the old pair),
+ * then reads and clears it.
  * A process table assigns every process image a generation and reports first sightings
  * and execs on a ring buffer, so that user space reads its mappings while it is alive.
  */
@@ -35,8 +36,8 @@ const volatile __u64 off_cpu_min_ns = 0; /* shorter blocks are not charged */
 /* A switch is kept when bpf_get_prandom_u32() <= this: the probability times 2^32 - 1. */
 const volatile __u32 off_cpu_keep = 0xffffffff;
 
-/* The buffer samples go to (0 or 1); written by user space between intervals. */
-__u32 active_buffer = 0;
+/* Counts intervals; samples go to buffer active_epoch & 1. Written by user space. */
+__u32 active_epoch = 0;
 
 /* Sizes below are defaults; user space sets them with bpf_map__set_max_entries(). */
 #define STACK_MAP(name)                                                                            \
@@ -268,13 +269,13 @@ static __always_inline void count_key(struct prof_sample_key *key, __u32 buffer,
 }
 
 /*
- * The current thread leaves the CPU in the stacks of @key (in @buffer): its time off the CPU
- * is charged to them when it runs again (charge_off_cpu()).
+ * The current thread leaves the CPU in the stacks of @key (in the buffer of interval @epoch):
+ * its time off the CPU is charged to them when it runs again (charge_off_cpu()).
  */
-static __always_inline void start_off_cpu(struct prof_sample_key *key, __u32 buffer,
+static __always_inline void start_off_cpu(struct prof_sample_key *key, __u32 epoch,
 					  struct prof_sample_counters *c)
 {
-	struct prof_off_cpu_start start = { .buffer = buffer };
+	struct prof_off_cpu_start start = { .epoch = epoch };
 
 	finish_key(key);
 	start.key = *key;
@@ -290,7 +291,7 @@ static __always_inline void charge_off_cpu(struct task_struct *next)
 	struct prof_off_cpu_start *found, start;
 	struct prof_sample_counters *c;
 	__u64 now, time;
-	__u32 buffer;
+	__u32 epoch, lag;
 
 	found = bpf_map_lookup_elem(&off_cpu_starts, &tid);
 	if (!found)
@@ -306,12 +307,15 @@ static __always_inline void charge_off_cpu(struct task_struct *next)
 		c->off_cpu_short++;
 		return;
 	}
-	buffer = *(volatile __u32 *)&active_buffer & 1;
-	if (buffer != start.buffer) {
+	/* A wait that outlasted its interval: user space kept its stacks (stacks_lag). */
+	epoch = *(volatile __u32 *)&active_epoch;
+	lag = epoch - start.epoch;
+	if (lag > PROF_MAX_STACKS_LAG) {
 		c->off_cpu_crossed++;
 		return;
 	}
-	count_sample(buffer ? (void *)&counts1 : (void *)&counts0, &start.key, time, c);
+	start.key.stacks_lag = lag;
+	count_sample(epoch & 1 ? (void *)&counts1 : (void *)&counts0, &start.key, time, c);
 	c->off_cpu_charged++;
 	c->off_cpu_ns += time;
 }
@@ -429,7 +433,7 @@ static __always_inline void finish_walk(struct walk_state *st, struct prof_sampl
 		return;
 	key.has_ustack = 1;
 	if (key.off_cpu)
-		start_off_cpu(&key, st->buffer, c);
+		start_off_cpu(&key, st->epoch, c);
 	else
 		count_key(&key, st->buffer, c);
 }
@@ -446,10 +450,11 @@ static __always_inline void take_stacks(void *ctx, struct bpf_perf_event_data *s
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct walk_state *st;
 	bool lost = false;
-	__u32 buffer;
+	__u32 epoch, buffer;
 
 	/* Read once: the stacks and the count of a sample go to the same buffer. */
-	buffer = *(volatile __u32 *)&active_buffer & 1;
+	epoch = *(volatile __u32 *)&active_epoch;
+	buffer = epoch & 1;
 	key->kstack_id = kernel_stacks ? kernel_stack_id(ctx, buffer, c, &lost) : -1;
 	/* A sample with a lost stack would land in the wrong place in the graph: drop it. */
 	if (lost)
@@ -469,6 +474,7 @@ static __always_inline void take_stacks(void *ctx, struct bpf_perf_event_data *s
 		goto count;
 	}
 	st->buffer = buffer;
+	st->epoch = epoch;
 	st->key = *key;
 	if (tail_calls) {
 		bpf_tail_call(ctx, programs, 0);
@@ -480,7 +486,7 @@ static __always_inline void take_stacks(void *ctx, struct bpf_perf_event_data *s
 	return;
 count:
 	if (key->off_cpu)
-		start_off_cpu(key, buffer, c);
+		start_off_cpu(key, epoch, c);
 	else
 		count_key(key, buffer, c);
 }

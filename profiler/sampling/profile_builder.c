@@ -91,7 +91,8 @@ static int cmp_u64(uint64_t a, uint64_t b)
 
 static bool same_user_stack(const struct prof_sample_key *a, const struct prof_sample_key *b)
 {
-	return a->has_ustack == b->has_ustack && a->ustack_hash == b->ustack_hash;
+	return a->has_ustack == b->has_ustack && a->ustack_hash == b->ustack_hash &&
+	       a->stacks_lag == b->stacks_lag;
 }
 
 /* Groups the entries of one process image and one user stack, which resolve alike. */
@@ -103,6 +104,7 @@ static int cmp_entries(const void *pa, const void *pb)
 	return cmp_u32(a->proc_gen, b->proc_gen)	       ?:
 		       cmp_u32(a->tgid, b->tgid)	       ?:
 		       cmp_u32(a->has_ustack, b->has_ustack)   ?:
+		       cmp_u32(a->stacks_lag, b->stacks_lag)   ?:
 		       cmp_u64(a->ustack_hash, b->ustack_hash) ?:
 								 cmp_u32(a->kstack_id, b->kstack_id);
 }
@@ -188,10 +190,14 @@ static bool off_cpu_tracing(const char *func)
 	return false;
 }
 
-/* Appends the frames of kernel stack @id, root first, to out[*len..MAX_FRAMES). */
-static int resolve_kernel_stack(struct builder *b, int32_t id, uint32_t *out, size_t *len)
+/*
+ * Appends the frames of kernel stack @id (of the interval @lag before the read buffer's),
+ * root first, to out[*len..MAX_FRAMES).
+ */
+static int resolve_kernel_stack(struct builder *b, uint16_t lag, int32_t id, uint32_t *out,
+				size_t *len)
 {
-	int depth = sampler__stack(b->sampler, id, b->ips);
+	int depth = sampler__stack(b->sampler, lag, id, b->ips);
 	int err;
 
 	if (depth < 0) {
@@ -367,11 +373,14 @@ static int resolve_walked_stack(struct builder *b, const struct prof_user_stack 
 	return resolve_ips(b, (const uint64_t *)st->ips, st->nr, false, maps, out, len, NULL, NULL);
 }
 
-/* Appends the frames of the user stack @hash of the read buffer, as resolve_walked_stack(). */
-static int resolve_user_stack(struct builder *b, uint64_t hash, uint32_t tgid,
+/*
+ * Appends the frames of the user stack @hash of the read buffer (or of the interval @lag
+ * before), as resolve_walked_stack().
+ */
+static int resolve_user_stack(struct builder *b, uint16_t lag, uint64_t hash, uint32_t tgid,
 			      const struct proc_maps *maps, uint32_t *out, size_t *len)
 {
-	if (sampler__user_stack(b->sampler, hash, &b->ustack)) {
+	if (sampler__user_stack(b->sampler, lag, hash, &b->ustack)) {
 		b->stats->missing_stacks++;
 		return append_marker(b, "[lost stack]", FRAME_USER, out, len);
 	}
@@ -397,7 +406,7 @@ static int kernel_stack(struct builder *b, int32_t id, struct frame_list **out)
 	}
 	fl = &b->kernel_stacks[id];
 	if (!fl->resolved) {
-		err = resolve_kernel_stack(b, id, b->kscratch, &len);
+		err = resolve_kernel_stack(b, 0, id, b->kscratch, &len);
 		if (err)
 			return err;
 		fl->ids = malloc(len * sizeof(*fl->ids) + 1);
@@ -422,7 +431,13 @@ static int add_sample(struct builder *b, const struct count_entry *e, const stru
 	size_t len = user_len;
 	int err;
 
-	if (e->key.kstack_id >= 0) {
+	if (e->key.kstack_id >= 0 && e->key.stacks_lag) {
+		/* A wait's stack kept from an earlier interval: its id is that interval's. */
+		err = resolve_kernel_stack(b, e->key.stacks_lag, e->key.kstack_id, b->scratch,
+					   &len);
+		if (err)
+			return err;
+	} else if (e->key.kstack_id >= 0) {
 		err = kernel_stack(b, e->key.kstack_id, &kfl);
 		if (err)
 			return err;
@@ -466,8 +481,8 @@ static int add_entry(struct builder *b, const struct count_entry *e, size_t *use
 	    cmp_u32(prev->key.tgid, e->key.tgid) || !same_user_stack(&prev->key, &e->key)) {
 		*user_len = 0;
 		if (e->key.has_ustack) {
-			err = resolve_user_stack(b, e->key.ustack_hash, e->key.tgid, proc->maps,
-						 b->scratch, user_len);
+			err = resolve_user_stack(b, e->key.stacks_lag, e->key.ustack_hash,
+						 e->key.tgid, proc->maps, b->scratch, user_len);
 			if (err)
 				return err;
 		}

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "options.h"
 #include "profile.skel.h"
+#include "stack_keeper.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define ONLINE_CPUS "/sys/devices/system/cpu/online"
@@ -50,6 +51,8 @@
 #define PREALLOCATED_UNWIND_PROCS 1024
 /* Threads off the CPU followed at once (64 B each, preallocated): 1 MiB. */
 #define OFF_CPU_THREADS_MAX 16384
+/* Stacks of waits that outlast their interval, kept in user space at most. */
+#define KEPT_STACK_BYTES (16u << 20)
 
 /* The BPF program's off_cpu_keep for a probability in (0, 1]. */
 static uint32_t off_cpu_keep(double probability)
@@ -85,6 +88,9 @@ struct sampler {
 	int stats_fd;	     /* keeps the kernel's BPF run-time statistics on; -1: off */
 	bool switches_ended; /* sampler__stop() detached the switch program */
 	uint64_t pending_charged, pending_ns; /* charged at the stop, still off the CPU */
+	uint32_t read_epoch;		      /* the interval of the read buffer */
+	struct stack_keeper *kept;	      /* stacks of waits that outlast their interval */
+	uint64_t stacks_not_kept;	      /* such stacks the keeper had no room for */
 };
 
 static int read_online_cpus(uint32_t **cpus, size_t *ncpus)
@@ -538,16 +544,15 @@ static struct bpf_link **switch_link(struct sampler *s)
 }
 
 /*
- * Adds the time of every thread still off the CPU to the counts of the buffer its stacks
- * are in, if that is the one written now: nothing is charged for it later (the switch
- * program is detached), and a recording's waits that outlast it are kept.
+ * Adds the time of every thread still off the CPU to the counts of the buffer written now, as
+ * the switch program would when it runs again: nothing is charged for it later (the program
+ * is detached), and a recording's waits that outlast it are kept.
  */
 static void charge_pending_off_cpu(struct sampler *s)
 {
 	int starts = bpf_map__fd(s->skel->maps.off_cpu_starts);
-	int counts = bpf_map__fd(s->skel->bss->active_buffer & 1 ? s->skel->maps.counts1 :
-								   s->skel->maps.counts0);
-	uint32_t buffer = s->skel->bss->active_buffer & 1;
+	uint32_t epoch = s->skel->bss->active_epoch;
+	int counts = bpf_map__fd(epoch & 1 ? s->skel->maps.counts1 : s->skel->maps.counts0);
 	struct prof_off_cpu_start start;
 	struct timespec now;
 	uint64_t now_ns, time, count;
@@ -559,9 +564,11 @@ static void charge_pending_off_cpu(struct sampler *s)
 	while (!bpf_map_get_next_key(starts, first ? NULL : &tid, &next)) {
 		first = false;
 		tid = next;
-		if (bpf_map_lookup_elem(starts, &tid, &start) || start.buffer != buffer ||
+		if (bpf_map_lookup_elem(starts, &tid, &start) ||
+		    epoch - start.epoch > PROF_MAX_STACKS_LAG ||
 		    now_ns < start.start_ns + s->off_cpu_min_ns)
 			continue;
+		start.key.stacks_lag = epoch - start.epoch;
 		time = now_ns - start.start_ns;
 		if (!bpf_map_lookup_elem(counts, &start.key, &count))
 			time += count;
@@ -664,6 +671,9 @@ int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stat
 	stats->counters.off_cpu_charged += s->pending_charged;
 	stats->counters.off_cpu_ns += s->pending_ns;
 	stats->pending_charged = s->pending_charged;
+	stats->stacks_kept = s->kept ? stack_keeper__count(s->kept) : 0;
+	stats->stacks_kept_bytes = s->kept ? stack_keeper__bytes(s->kept) : 0;
+	stats->stacks_not_kept = s->stacks_not_kept;
 	link = switch_link(s);
 	if (s->stats_fd >= 0 && link &&
 	    !bpf_obj_get_info_by_fd(bpf_program__fd(s->on_switch), &info, &len)) {
@@ -789,24 +799,40 @@ int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips)
+/* Kernel stack @id of the buffer @map into @ips. Returns its depth or -ENOENT. */
+static int read_kernel_stack(struct bpf_map *map, int32_t id, uint64_t *ips)
 {
 	int depth = 0;
 
 	if (id < 0)
 		return -ENOENT;
 	memset(ips, 0, PROF_MAX_STACK_DEPTH * sizeof(*ips));
-	if (bpf_map__lookup_elem(stacks_map(s), &id, sizeof(id), ips,
-				 PROF_MAX_STACK_DEPTH * sizeof(*ips), 0))
+	if (bpf_map__lookup_elem(map, &id, sizeof(id), ips, PROF_MAX_STACK_DEPTH * sizeof(*ips), 0))
 		return -ENOENT;
 	while (depth < PROF_MAX_STACK_DEPTH && ips[depth])
 		depth++;
 	return depth;
 }
 
-int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack *stack)
+int sampler__stack(struct sampler *s, uint16_t lag, int32_t id, uint64_t *ips)
 {
-	struct bpf_map *map = user_stacks_map(s);
+	const uint64_t *kept;
+	size_t len;
+
+	if (!lag)
+		return read_kernel_stack(stacks_map(s), id, ips);
+	kept = s->kept ? stack_keeper__find(s->kept, s->read_epoch - lag, KEPT_KERNEL_STACK,
+					    (uint32_t)id, &len) :
+			 NULL;
+	if (!kept)
+		return -ENOENT;
+	memcpy(ips, kept, len);
+	return len / sizeof(*ips);
+}
+
+/* User stack @hash of the buffer @map into @stack. Returns 0 or -ENOENT. */
+static int read_user_stack(struct bpf_map *map, uint64_t hash, struct prof_user_stack *stack)
+{
 	struct prof_user_stack_chunk chunk;
 	unsigned int chunks = 1;
 	uint64_t key;
@@ -829,6 +855,23 @@ int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack
 	return 0;
 }
 
+int sampler__user_stack(struct sampler *s, uint16_t lag, uint64_t hash,
+			struct prof_user_stack *stack)
+{
+	const void *kept;
+	size_t len;
+
+	if (!lag)
+		return read_user_stack(user_stacks_map(s), hash, stack);
+	kept = s->kept ? stack_keeper__find(s->kept, s->read_epoch - lag, KEPT_USER_STACK, hash,
+					    &len) :
+			 NULL;
+	if (!kept)
+		return -ENOENT;
+	memcpy(stack, kept, len);
+	return 0;
+}
+
 /*
  * Waits until every sample program that started before now has returned. They run with
  * RCU read-side protection, and membarrier(GLOBAL) is a synchronize_rcu().
@@ -842,11 +885,12 @@ static void wait_for_running_samples(void)
 
 int sampler__switch_buffer(struct sampler *s)
 {
-	uint32_t old = s->skel->bss->active_buffer & 1;
+	uint32_t old = s->skel->bss->active_epoch;
 
-	__atomic_store_n(&s->skel->bss->active_buffer, old ^ 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->skel->bss->active_epoch, old + 1, __ATOMIC_SEQ_CST);
 	wait_for_running_samples();
-	s->read_buffer = old;
+	s->read_buffer = old & 1;
+	s->read_epoch = old;
 	return 0;
 }
 
@@ -923,9 +967,95 @@ static int clear_map(struct bpf_map *map)
 	return err;
 }
 
+/*
+ * Copies the stack @id of @kind of interval @epoch into @to: from the read buffer when it is
+ * that interval's, else from what was kept before. Counts what does not fit.
+ */
+static void keep_stack(struct sampler *s, struct stack_keeper *to, uint32_t epoch,
+		       enum kept_stack_kind kind, uint64_t id)
+{
+	uint64_t ips[PROF_MAX_STACK_DEPTH];
+	struct prof_user_stack user;
+	const void *data = NULL;
+	size_t len = 0;
+	int depth;
+
+	if (epoch == s->read_epoch && kind == KEPT_KERNEL_STACK) {
+		depth = read_kernel_stack(stacks_map(s), (int32_t)id, ips);
+		if (depth >= 0) {
+			data = ips;
+			len = depth * sizeof(*ips);
+		}
+	} else if (epoch == s->read_epoch) {
+		if (!read_user_stack(user_stacks_map(s), id, &user)) {
+			data = &user;
+			len = offsetof(struct prof_user_stack, ips) + user.nr * sizeof(user.ips[0]);
+		}
+	} else if (s->kept) {
+		data = stack_keeper__find(s->kept, epoch, kind, id, &len);
+	}
+	if (data && stack_keeper__add(to, epoch, kind, id, data, len))
+		s->stacks_not_kept++;
+}
+
+/* Keeps the stacks of off-CPU key @key, whose stacks are those of interval @epoch. */
+static void keep_key_stacks(struct sampler *s, struct stack_keeper *to, uint32_t epoch,
+			    const struct prof_sample_key *key)
+{
+	if (key->kstack_id >= 0)
+		keep_stack(s, to, epoch, KEPT_KERNEL_STACK, (uint32_t)key->kstack_id);
+	if (key->has_ustack)
+		keep_stack(s, to, epoch, KEPT_USER_STACK, key->ustack_hash);
+}
+
+/*
+ * Before the read buffer is emptied: keeps the stacks that off-CPU waits of its interval or
+ * earlier ones still refer to, those still pending and those charged since the switch into
+ * the buffer written now (not read yet). Pending ones first: a wait that ends meanwhile is
+ * charged before the walk of the counts begins, and that walk sees every key there at its
+ * start.
+ */
+static void keep_waiting_stacks(struct sampler *s)
+{
+	int starts = bpf_map__fd(s->skel->maps.off_cpu_starts);
+	int active = bpf_map__fd(s->read_buffer ? s->skel->maps.counts0 : s->skel->maps.counts1);
+	struct prof_off_cpu_start start;
+	struct prof_sample_key key, next;
+	struct stack_keeper *kept;
+	__u32 tid, next_tid;
+	bool first = true;
+
+	kept = stack_keeper__new(KEPT_STACK_BYTES);
+	if (!kept) {
+		s->stacks_not_kept++;
+		return;
+	}
+	while (!bpf_map_get_next_key(starts, first ? NULL : &tid, &next_tid)) {
+		first = false;
+		tid = next_tid;
+		if (!bpf_map_lookup_elem(starts, &tid, &start) &&
+		    s->read_epoch - start.epoch <= PROF_MAX_STACKS_LAG)
+			keep_key_stacks(s, kept, start.epoch, &start.key);
+	}
+	first = true;
+	while (!bpf_map_get_next_key(active, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		/* Charged in the next interval: its lag counts from there. */
+		if (key.off_cpu && key.stacks_lag)
+			keep_key_stacks(s, kept, s->read_epoch + 1 - key.stacks_lag, &key);
+	}
+	stack_keeper__free(s->kept);
+	s->kept = kept;
+}
+
 int sampler__clear_read_buffer(struct sampler *s)
 {
-	int err = clear_map(counts_map(s));
+	int err;
+
+	if (s->off_cpu)
+		keep_waiting_stacks(s);
+	err = clear_map(counts_map(s));
 
 	return err ?: clear_map(stacks_map(s)) ?: clear_map(user_stacks_map(s));
 }
@@ -940,6 +1070,7 @@ void sampler__free(struct sampler *s)
 	profile_bpf__destroy(s->skel);
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
+	stack_keeper__free(s->kept);
 	free(s->perf_links);
 	free(s->perf_fds);
 	free(s->cpus);

@@ -65,6 +65,9 @@ struct sampler_off_cpu_stats {
 	struct prof_sample_counters counters; /* PROF_COUNTERS_OFF_CPU's; off_cpu_charged and
 					       * off_cpu_ns with pending_charged's */
 	uint64_t pending_charged; /* threads still off the CPU when sampling stopped, charged */
+	uint64_t stacks_kept;	  /* stacks of waits that outlast their interval, kept now */
+	uint64_t stacks_kept_bytes;
+	uint64_t stacks_not_kept; /* such stacks there was no room for (their waits unnamed) */
 	uint64_t runs;		  /* switches the switch program ran for */
 	uint64_t run_ns;	  /* its run time, when cost_known (kernel statistics, 5.8) */
 	bool cost_known;
@@ -119,17 +122,22 @@ int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stat
 int sampler__switch_buffer(struct sampler *s);
 /* The read buffer (0 or 1): that of the deferred samples whose turn it is. */
 uint32_t sampler__read_buffer(const struct sampler *s);
-/* Empties the read buffer's counts and stacks, for reuse after the next switch. */
+/*
+ * Empties the read buffer's counts and stacks, for reuse after the next switch; with off_cpu,
+ * keeps the stacks that waits not charged yet refer to first.
+ */
 int sampler__clear_read_buffer(struct sampler *s);
 
 /* Calls @fn for every entry of the read buffer's counts; stops at and returns its first nonzero. */
 int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx);
 /*
- * Copies kernel stack @id (innermost address first) into @ips (PROF_MAX_STACK_DEPTH entries).
+ * Copies kernel stack @id (innermost address first) into @ips (PROF_MAX_STACK_DEPTH entries),
+ * of the read buffer, or with @lag (a key's stacks_lag) of the interval @lag before it.
  * Returns the depth, or -errno (-ENOENT for an id not in the map).
  */
-int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips);
-/* Copies the user stack of key @hash from the read buffer. Returns 0 or -ENOENT. */
-int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack *stack);
+int sampler__stack(struct sampler *s, uint16_t lag, int32_t id, uint64_t *ips);
+/* Copies the user stack of key @hash as sampler__stack(). Returns 0 or -ENOENT. */
+int sampler__user_stack(struct sampler *s, uint16_t lag, uint64_t hash,
+			struct prof_user_stack *stack);
 
 #endif

@@ -198,6 +198,7 @@ boot_once() {
 		GUEST_MODULES=${KDIR[$s]}/lib/modules/${KVER[$s]}
 		GUEST_TESTS="${tests[*]}"
 		GUEST_TEST_LIMIT=$TEST_LIMIT
+		GUEST_EMULATED=$([ "${QACCEL[0]}" = -enable-kvm ] && echo 0 || echo 1)
 	EOF
 	t0=$(date +%s)
 	timeout -k 10 "$secs" qemu-system-x86_64 "${QACCEL[@]}" -smp 2 -m 2G -nographic -no-reboot \

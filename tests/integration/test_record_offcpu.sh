@@ -24,9 +24,13 @@ read -r wspin wsleep wpipe < <(awk '/child_loop/ { next }
 	END { t = s + z + p; if (!t) t = 1; printf "%.4f %.4f %.4f\n", s / t, z / t, p / t }' \
 	"$WORK/wall.folded")
 echo "measured spin $spin sleep $sleep pipe $pipe; wall view spin $wspin sleep $wsleep pipe $wpipe"
-near "$wspin" "$spin" 0.02 || fail "spin: $wspin in the wall view, $spin measured"
-near "$wsleep" "$sleep" 0.02 || fail "sleep: $wsleep in the wall view, $sleep measured"
-near "$wpipe" "$pipe" 0.02 || fail "pipe: $wpipe in the wall view, $pipe measured"
+# Under an emulator (TCG, the kernel tests' guests), timers and the program's clock reads land
+# on translated blocks' ends: shares there are checked within 10 points, waits within 25%.
+tolerance=0.02 wait_tolerance=0.1
+if [ "${BPFPROF_TEST_EMULATED:-0}" = 1 ]; then tolerance=0.1 wait_tolerance=0.25; fi
+near "$wspin" "$spin" "$tolerance" || fail "spin: $wspin in the wall view, $spin measured"
+near "$wsleep" "$sleep" "$tolerance" || fail "sleep: $wsleep in the wall view, $sleep measured"
+near "$wpipe" "$pipe" "$tolerance" || fail "pipe: $wpipe in the wall view, $pipe measured"
 
 # Off-CPU stacks: the waits in the kernel under the functions that waited, named.
 grep -q ';phase_sleep;.*do_nanosleep_\[k\];.*schedule_\[k\] [0-9]*$' "$WORK/off.folded" ||
@@ -39,7 +43,8 @@ grep -q 'child_loop' "$WORK/off.folded" || fail "the child's waits are missing"
 # Off-CPU time of the sleeps: about what the program measured (probability 1, nothing lost).
 off_sleep=$(awk '/;phase_sleep;/ { s += $NF } END { printf "%.4f", s / 1e9 }' "$WORK/off.folded")
 measured_sleep=$(awk '$1 == "sleep" { print $2 }' "$WORK/measured")
-near "$off_sleep" "$measured_sleep" "$(awk -v m="$measured_sleep" 'BEGIN { print m * 0.1 }')" ||
+near "$off_sleep" "$measured_sleep" \
+	"$(awk -v m="$measured_sleep" -v t="$wait_tolerance" 'BEGIN { print m * t }')" ||
 	fail "sleeps: $off_sleep s off the CPU, $measured_sleep s measured"
 
 # pprof: one value, off_cpu/nanoseconds, read back by bpfprof as the same totals.

@@ -359,6 +359,11 @@ static void test_names_and_labels(void **state)
 	assert_int_equal(upload__check_label("service_name=x", err, sizeof(err)), -EINVAL);
 	assert_contains(err, "it is the application name");
 	assert_int_equal(upload__check_label("root.frame=x", err, sizeof(err)), -EINVAL);
+	/* The samples' own: one value here would stand for every sample's (--series-labels). */
+	assert_int_equal(upload__check_label("pid=1", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "label key 'pid' is reserved: each sample carries its own");
+	assert_int_equal(upload__check_label("tid=1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("comm=x", err, sizeof(err)), -EINVAL);
 	assert_int_equal(upload__check_label("k=v ", err, sizeof(err)), -EINVAL);
 	assert_contains(err, "label 'k' may not start or end with a space");
 	assert_int_equal(upload__check_label("k=caf\xc3", err, sizeof(err)), -EINVAL);

@@ -690,7 +690,7 @@ static int client__setup(struct upload_client *client, const struct upload_opts 
 int upload_client__open(const struct upload_opts *opts, struct upload_client **out)
 {
 	struct upload_client *client;
-	char *token = NULL;
+	char *token = NULL, series[64];
 	size_t i;
 	int err;
 
@@ -709,6 +709,8 @@ int upload_client__open(const struct upload_opts *opts, struct upload_client **o
 	if (err)
 		goto out_free;
 	client->series_labels = opts->series_labels;
+	pprof_series__format(client->series_labels, series, sizeof(series));
+	pr_info("uploads: series labels from the samples: %s\n", series);
 	err = -EINVAL;
 	if (opts->bearer_token_file && opts->basic_auth_file) {
 		pr_err("give a bearer token or basic authentication, not both\n");

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "compress.h"
 #include "log.h"
 #include "pprof_reader.h"
 #include "store.h"
@@ -180,9 +179,10 @@ static int uploader__load(struct uploader *up, const char *name, struct upload_i
 		goto out_free;
 	}
 	interval_seconds(start_ns, start_ns + summary.duration_ns, &item->from_s, &item->until_s);
-	err = compress__gzip(raw, raw_len, &item->gz, &item->len);
+	err = upload_client__body(up->client, raw, raw_len, &item->gz, &item->len);
 	if (err)
-		snprintf(why, whylen, "%s", strerror(-err));
+		snprintf(why, whylen, "%s",
+			 err == -EINVAL ? "not a pprof profile" : strerror(-err));
 out_free:
 	free(raw);
 	return err;
@@ -687,11 +687,12 @@ void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t
 	int err;
 
 	interval_seconds(start_ns, end_ns, &item.from_s, &item.until_s);
-	err = compress__gzip(raw, len, &item.gz, &item.len);
+	/* Reads only what the client was opened with: safe beside the thread's requests. */
+	err = upload_client__body(up->client, raw, len, &item.gz, &item.len);
 	pthread_mutex_lock(&up->lock);
 	if (err || up->finished) {
 		if (err)
-			pr_warn("cannot compress a profile for upload: %s\n", strerror(-err));
+			pr_warn("cannot make the upload of a profile: %s\n", strerror(-err));
 		up->stats.dropped++;
 		free(item.gz);
 		goto out_unlock;

@@ -3,7 +3,8 @@
  * Uploads interval profiles to Pyroscope's ingest API, in a thread of its own.
  *
  * Each interval is one POST URL/ingest?name=APP{k=v,...}&from=S&until=S&format=pprof
- * &spyName=bpfprof whose body is the gzip pprof (upload_request.c says why this form).
+ * &spyName=bpfprof whose body is the gzip pprof (upload_request.c says why this form), its
+ * sample labels made series labels or kept out of them as @series_labels says (pprof_series.h).
  * Pyroscope takes the sample types and the period from the pprof itself: our samples/count
  * and cpu/nanoseconds make the series process_cpu, which its UI shows as CPU time.
  *
@@ -56,6 +57,8 @@ struct upload_opts {
 	const char *app_name;	   /* upload__valid_app_name() */
 	const char *const *labels; /* "k=v" (upload__check_label()), sent in this order */
 	size_t nlabels;
+	unsigned int series_labels;    /* the sample labels that become series labels: a set of
+					  PPROF_SERIES_* (pprof_series.h), 0 for none */
 	const char *tenant;	       /* X-Scope-OrgID; NULL for none */
 	const char *bearer_token_file; /* "Authorization: Bearer TOKEN"; NULL for none */
 	const char *basic_auth_file;   /* "user:password"; NULL for none */
@@ -115,9 +118,9 @@ void uploader__store_moved(struct uploader *up);
 
 /*
  * Memory mode, or an interval the store could not take: queues @raw[0..len) (an
- * uncompressed pprof, copied after gzip compression) as the interval [@start_ns, @end_ns)
- * (ns since the Unix epoch). A full queue drops its oldest profile. Compression happens on
- * the caller's thread; nothing else waits for the network.
+ * uncompressed pprof, copied as its upload body: series labels chosen, gzip compressed) as
+ * the interval [@start_ns, @end_ns) (ns since the Unix epoch). A full queue drops its oldest
+ * profile. The body is made on the caller's thread; nothing else waits for the network.
  */
 void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,
 		      uint64_t end_ns);

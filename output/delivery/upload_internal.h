@@ -51,6 +51,15 @@ void upload_client__free(struct upload_client *client);
 const char *upload_client__url(const struct upload_client *client);
 
 /*
+ * The body of the request for the uncompressed pprof @raw[0..len): its sample labels series
+ * labels or not as the client was opened with (pprof_series__upload_body()), gzip compressed
+ * into @gz (malloc'ed, owned by the caller) and @gz_len. Returns 0, -EINVAL when @raw is not
+ * a pprof, or another -errno.
+ */
+int upload_client__body(const struct upload_client *client, const void *raw, size_t len, void **gz,
+			size_t *gz_len);
+
+/*
  * The query string of the request for [@from_s, @until_s] (Unix seconds), escaped and without
  * the "?", into @query (malloc'ed, owned by the caller). Returns 0 or -ENOMEM.
  */

@@ -43,8 +43,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "compress.h"
 #include "log.h"
 #include "pprof_labels.h"
+#include "pprof_series.h"
 #include "utf8.h"
 
 #define LABEL_KEY_SHOWN 64    /* bytes of a label key in a message */
@@ -65,6 +67,7 @@ struct upload_client {
 	char *ingest_url;	    /* BASE/ingest, as curl gets it (may hold user:password) */
 	char *log_url;		    /* BASE/ingest without user or password */
 	char *name;		    /* APP{k=v,...}, not yet escaped */
+	unsigned int series_labels; /* PPROF_SERIES_* */
 	struct string_list secrets; /* as sent, which a reply must not bring into the log */
 	struct string_list secret_headers; /* names of the headers that carry them */
 	const uint64_t *abort_at_ns; /* during a send: the caller's deadline, read atomically */
@@ -148,7 +151,7 @@ static bool label_keys_equal(const char *a, size_t alen, const char *b, size_t b
  * and pyroscope_spy comes from spyName (a second one is a duplicate, refused). Our profiles'
  * string sample labels become series labels only where the series has no label of that name
  * (pkg/model/pprofsplit/pprof_split.go, addSampleLabelsToLabelsBuilder): one set here would
- * stand for every sample's.
+ * stand for every sample's, so none of the samples' own names (pprof_series.h) may be set.
  */
 static const char *label_key_reserved(const char *k, size_t len)
 {
@@ -157,6 +160,8 @@ static const char *label_key_reserved(const char *k, size_t len)
 	} reserved[] = {
 		{ "service_name", "it is the application name" },
 		{ "pyroscope_spy", "the server sets it" },
+		{ PPROF_LABEL_PID, "each sample carries its own" },
+		{ PPROF_LABEL_TID, "each sample carries its own" },
 		{ PPROF_LABEL_COMM, "each sample carries its own" },
 		{ PPROF_LABEL_THREAD, "each sample carries its own" },
 		{ PPROF_LABEL_ROOT, "samples carry it" },
@@ -685,7 +690,7 @@ static int client__setup(struct upload_client *client, const struct upload_opts 
 int upload_client__open(const struct upload_opts *opts, struct upload_client **out)
 {
 	struct upload_client *client;
-	char *token = NULL;
+	char *token = NULL, series[64];
 	size_t i;
 	int err;
 
@@ -703,6 +708,9 @@ int upload_client__open(const struct upload_opts *opts, struct upload_client **o
 	err = build_name(opts, &client->name);
 	if (err)
 		goto out_free;
+	client->series_labels = opts->series_labels;
+	pprof_series__format(client->series_labels, series, sizeof(series));
+	pr_info("uploads: series labels from the samples: %s\n", series);
 	err = -EINVAL;
 	if (opts->bearer_token_file && opts->basic_auth_file) {
 		pr_err("give a bearer token or basic authentication, not both\n");
@@ -877,6 +885,22 @@ static enum upload_result client__classify(struct upload_client *client, CURLcod
 	if (status == 408 || status == 429 || status >= 500)
 		return UPLOAD_RETRY;
 	return UPLOAD_REFUSED;
+}
+
+int upload_client__body(const struct upload_client *client, const void *raw, size_t len, void **gz,
+			size_t *gz_len)
+{
+	void *body = NULL;
+	size_t body_len = 0;
+	int err;
+
+	err = pprof_series__upload_body(raw, len, client->series_labels, &body, &body_len);
+	if (err)
+		return err;
+	err = body ? compress__gzip(body, body_len, gz, gz_len) :
+		     compress__gzip(raw, len, gz, gz_len);
+	free(body);
+	return err;
 }
 
 int upload_client__query(const struct upload_client *client, uint64_t from_s, uint64_t until_s,

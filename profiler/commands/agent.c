@@ -133,6 +133,7 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 		.url = o->upload_url,
 		.app_name = o->app_name,
 		.labels = labels,
+		.series_labels = o->series_labels,
 		.tenant = o->tenant,
 		.bearer_token_file = o->bearer_token_file,
 		.basic_auth_file = o->basic_auth_file,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "pprof_series.h"
 #include "time_spec.h"
 #include "upload.h"
 #include "verbosity.h"
@@ -122,6 +123,18 @@ static int parse_label(const struct option_spec *opt, void *target, const char *
 	return append(opts->labels, &opts->nlabels, AGENT_MAX_LABELS, arg, "labels", err, errlen);
 }
 
+static int parse_series_labels(const struct option_spec *opt, void *target, const char *arg,
+			       char *err, size_t errlen)
+{
+	char why[160];
+
+	(void)opt;
+	if (!pprof_series__parse(arg, target, why, sizeof(why)))
+		return 0;
+	snprintf(err, errlen, "--series-labels: %s", why);
+	return -EINVAL;
+}
+
 static int parse_header(const struct option_spec *opt, void *target, const char *arg, char *err,
 			size_t errlen)
 {
@@ -190,6 +203,11 @@ static const struct option_spec agent_options[] = {
 	  .help = "application name of uploads (default " DEFAULT_APP_NAME ")" },
 	{ .name = "label", .arg = "K=V", .parse = parse_label,
 	  .help = "label of uploads, repeatable (hostname is always sent)" },
+	{ .name = "series-labels", .arg = "LIST", .parse = parse_series_labels,
+	  .offset = offsetof(struct agent_opts, series_labels),
+	  .help = "sample labels made Pyroscope series labels: some of\n"
+		  PPROF_SERIES_NAMES ", or none (default comm;\n"
+		  "README: what each costs)" },
 	{ .name = "tenant", .arg = "ID", .parse = option_table__set_string,
 	  .offset = offsetof(struct agent_opts, tenant),
 	  .help = "X-Scope-OrgID header, for multi-tenant servers" },
@@ -240,6 +258,7 @@ static void set_defaults(struct agent_opts *opts)
 	time_spec__parse_duration(DEFAULT_STORE_MAX_AGE, &opts->store_max_age_ns, unused,
 				  sizeof(unused));
 	opts->app_name = DEFAULT_APP_NAME;
+	opts->series_labels = PPROF_SERIES_DEFAULT;
 	opts->upload_grace_s = DEFAULT_UPLOAD_GRACE_S;
 }
 

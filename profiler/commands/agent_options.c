@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "metrics_server.h"
 #include "options.h"
 #include "pprof_series.h"
 #include "time_spec.h"
@@ -158,6 +159,20 @@ static int parse_upload_grace(const struct option_spec *opt, void *target, const
 	return options__parse_seconds(arg, "--upload-grace", target, err, errlen);
 }
 
+static int parse_metrics_addr(const struct option_spec *opt, void *target, const char *arg,
+			      char *err, size_t errlen)
+{
+	char why[96];
+
+	(void)opt;
+	if (metrics_server__check_addr(arg, why, sizeof(why))) {
+		snprintf(err, errlen, "--metrics-addr '%s': %s", arg, why);
+		return -EINVAL;
+	}
+	*(const char **)target = arg;
+	return 0;
+}
+
 /* --help before the options, and after them. */
 static const char usage[] =
 	"usage: bpfprof agent [OPTIONS]\n"
@@ -229,6 +244,10 @@ static const struct option_spec agent_options[] = {
 	{ .name = "log-file", .arg = "F", .parse = option_table__set_string,
 	  .offset = offsetof(struct agent_opts, log_file),
 	  .help = "log there instead of stderr; SIGHUP reopens it" },
+	{ .name = "metrics-addr", .arg = "ADDR:PORT", .parse = parse_metrics_addr,
+	  .offset = offsetof(struct agent_opts, metrics_addr),
+	  .help = "serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		  "(127.0.0.1:9464, [::1]:9464; :9464 on every address)" },
 	OPTION_GROUP(verbosity_options, offsetof(struct agent_opts, verbose)),
 	OPTION_HELP,
 	SAMPLING_FREQUENCY_OPTION(struct agent_opts, sampling, DEFAULT_FREQUENCY),

@@ -39,6 +39,7 @@ struct agent_opts {
 	double upload_grace_s; /* at exit, how long to try pending uploads */
 	const char *log_file;  /* borrowed; NULL: stderr */
 	int verbose;
+	const char *metrics_addr; /* borrowed "HOST:PORT" of /metrics; NULL: none */
 };
 
 /* The options of agent, and its --help. */

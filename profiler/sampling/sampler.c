@@ -629,6 +629,42 @@ const uint32_t *sampler__cpus(const struct sampler *s)
 	return s->cpus;
 }
 
+/* The "memlock:" line of the fdinfo of map @fd, or -errno. */
+static int64_t map_memlock(int fd)
+{
+	char path[64], line[128];
+	long long bytes = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (bytes < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %lld", &bytes) != 1)
+			bytes = -1;
+	fclose(f);
+	return bytes < 0 ? -ENOENT : bytes;
+}
+
+size_t sampler__map_memory(struct sampler *s, struct sampler_map_memory *out, size_t cap)
+{
+	struct bpf_map *map;
+	size_t n = 0;
+	int64_t bytes;
+
+	bpf_object__for_each_map(map, s->skel->obj)
+	{
+		if (n == cap)
+			break;
+		if (bpf_map__fd(map) < 0 || (bytes = map_memlock(bpf_map__fd(map))) < 0)
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_map__name(map));
+		out[n++].bytes = bytes;
+	}
+	return n;
+}
+
 /* Sums entry @entry (PROF_COUNTERS_*) of the per-CPU counters into @sum. */
 static int sum_counters(struct sampler *s, __u32 entry, struct prof_sample_counters *sum)
 {

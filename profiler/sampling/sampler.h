@@ -106,6 +106,22 @@ int sampler__python_procs_fd(struct sampler *s);
 
 /* CPUs sampled. */
 size_t sampler__cpu_count(const struct sampler *s);
+
+/* Room for every map of the program, its data sections' included. */
+#define SAMPLER_MAX_MAPS 48
+#define SAMPLER_MAP_NAME_MAX 48 /* the object's names, longer than the kernel's 16 */
+
+/* One map of the BPF program and the memory the kernel charges it. */
+struct sampler_map_memory {
+	char name[SAMPLER_MAP_NAME_MAX];
+	uint64_t bytes; /* "memlock" of the map's fdinfo: its accounted memory */
+};
+
+/*
+ * Fills @out[0..cap) with the loaded program's maps and their memory. Returns how many (maps
+ * whose fdinfo could not be read are left out).
+ */
+size_t sampler__map_memory(struct sampler *s, struct sampler_map_memory *out, size_t cap);
 /* Their numbers, sampler__cpu_count() of them, borrowed until sampler__free(). */
 const uint32_t *sampler__cpus(const struct sampler *s);
 /* Sums the per-CPU counters. */

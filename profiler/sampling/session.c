@@ -604,6 +604,11 @@ size_t session__process_count(const struct session *s)
 	return proc_table__count(s->procs);
 }
 
+size_t session__map_memory(struct session *s, struct sampler_map_memory *out, size_t cap)
+{
+	return s->sampler ? sampler__map_memory(s->sampler, out, cap) : 0;
+}
+
 const char *session__host(const struct session *s)
 {
 	return s->host;

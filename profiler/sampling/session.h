@@ -125,6 +125,9 @@ int session__stats(struct session *s, struct session_stats *stats);
 /* Process images held now. */
 size_t session__process_count(const struct session *s);
 
+/* The BPF program's maps and their memory (sampler__map_memory()), after session__load(). */
+size_t session__map_memory(struct session *s, struct sampler_map_memory *out, size_t cap);
+
 /* This host's name ("unknown" when it has none), borrowed until session__free(). */
 const char *session__host(const struct session *s);
 

@@ -25,9 +25,14 @@ read -r wspin wsleep wpipe < <(awk '/child_loop/ { next }
 	"$WORK/wall.folded")
 echo "measured spin $spin sleep $sleep pipe $pipe; wall view spin $wspin sleep $wsleep pipe $wpipe"
 # Under an emulator (TCG, the kernel tests' guests), timers and the program's clock reads land
-# on translated blocks' ends: shares there are checked within 10 points, waits within 25%.
+# on translated blocks' ends, and system calls take long on the CPU: shares there are checked
+# within 10 points, waits within 40% (6.1's guest: 0.90 s off the CPU of 1.21 s measured in
+# phase_sleep, the rest on the CPU around the call). The host's run checks the goal.
 tolerance=0.02 wait_tolerance=0.1
-if [ "${BPFPROF_TEST_EMULATED:-0}" = 1 ]; then tolerance=0.1 wait_tolerance=0.25; fi
+if [ "${BPFPROF_TEST_EMULATED:-0}" = 1 ]; then
+	tolerance=0.1 wait_tolerance=0.4
+	echo "under an emulator: shares within $tolerance, waits within $wait_tolerance"
+fi
 near "$wspin" "$spin" "$tolerance" || fail "spin: $wspin in the wall view, $spin measured"
 near "$wsleep" "$sleep" "$tolerance" || fail "sleep: $wsleep in the wall view, $sleep measured"
 near "$wpipe" "$pipe" "$tolerance" || fail "pipe: $wpipe in the wall view, $pipe measured"

@@ -165,7 +165,8 @@ static const char usage[] =
 	"Samples continuously and closes one profile per interval: each is kept in a local\n"
 	"store (zstd pprof, one file per interval) and, with --upload, sent to a Pyroscope\n"
 	"server, with --otlp-endpoint to an OpenTelemetry Collector (or Pyroscope) as OTLP\n"
-	"profiles; both may be given. `bpfprof flamegraph --store DIR --from T --to T` draws any past window.\n"
+	"profiles; both may be given. `bpfprof flamegraph --store DIR --from T --to T` draws\n"
+	"any past window.\n"
 	"\n";
 static const char notes[] =
 	"\n"

@@ -3,38 +3,39 @@
  * Uploads interval profiles to a profiling server, in a thread of its own. Two kinds of
  * target, each its own uploader with the same queue, retries and progress (a store-mode
  * agent may run one of each; each delivers every interval once):
- * - Pyroscope's ingest API: each interval is one POST URL/ingest?name=APP{k=v,...}&from=S&until=S&format=pprof
- * &spyName=bpfprof whose body is the gzip pprof (upload_request.c says why this form).
- * Pyroscope takes the sample types and the period from the pprof itself: our samples/count
- * and cpu/nanoseconds make the series process_cpu, which its UI shows as CPU time.
+ * - Pyroscope's ingest API: each interval is one POST
+ *   URL/ingest?name=APP{k=v,...}&from=S&until=S&format=pprof&spyName=bpfprof whose body is
+ *   the gzip pprof (upload_request.c says why this form). Pyroscope takes the sample types
+ *   and the period from the pprof itself: our samples/count and cpu/nanoseconds make the
+ *   series process_cpu, which its UI shows as CPU time.
  * - OTLP profiles (UPLOAD_TARGET_OTLP): each interval is one POST URL/v1development/profiles
- * of an ExportProfilesServiceRequest (otlp_writer.h) made from the interval's pprof,
- * application/x-protobuf, gzip (Content-Encoding), as an OpenTelemetry Collector's OTLP
- * receiver or Pyroscope takes it. The application name is service.name, the labels resource
- * attributes. Replies as upload_request.c says (429, 502, 503, 504 retried).
+ *   of an ExportProfilesServiceRequest (otlp_writer.h) made from the interval's pprof,
+ *   application/x-protobuf, gzip (Content-Encoding), as an OpenTelemetry Collector's OTLP
+ *   receiver takes it. The application name is service.name, the labels resource
+ *   attributes. Replies as upload_request.c says (429, 502, 503, 504 retried; 404 denies).
  *
- * Failures that may go away (no connection, timeouts, HTTP 408, 429 and 5xx) are retried,
- * oldest interval first, with exponential backoff from 0.5 s doubling up to 5 min, with
- * jitter. Redirects (not followed) and 401, 403 and 407 deny the client rather than the
- * interval: it stays pending, tried again every 5 minutes and at the next start, so fixing
- * the credentials or the URL delivers it. Other replies (400, 413, 422, ...) refuse the
- * interval: the same request would be refused again, so it is not retried in this run. The
- * first failure of an outage is logged once, and the recovery once; so is the first refusal
- * of a run of them.
+ * Failures that may go away (no connection, timeouts; for Pyroscope HTTP 408, 429 and 5xx) are
+ * retried, oldest interval first, with exponential backoff from 0.5 s doubling up to 5 min, with
+ * jitter. Redirects (not followed) and 401, 403 and 407 deny the client rather than the interval:
+ * it stays pending, tried again every 5 minutes and at the next start, so fixing the credentials or
+ * the URL delivers it. Other replies (400, 413, 422, ...) refuse the interval: the same request
+ * would be refused again, so it is not retried in this run. The first failure of an outage is
+ * logged once, and the recovery once; so is the first refusal of a run of them.
  *
  * Two sources of intervals:
  * - store mode (@store_dir set): intervals are files of the local store (store.h). Progress is
- *   STORE_DIR/.upload-cursor (.upload-cursor-otlp for OTLP), the name of the newest interval uploaded, refused or skipped; as
- *   uploads go oldest first, every interval after it is pending, and a restarted agent picks them
- *   up. Old and new go by the store's sequence (store__name_cmp()), never by the wall clock: after
- *   it steps back, uploads go on at once. An outage loses nothing the store still holds. Refused
- *   intervals stay in the store, listed in STORE_DIR/.upload-refused (-otlp) (name and the number of starts
- *   that saw it refused, at most UPLOAD_REFUSED_MAX names): the next start sends them again first,
- *   so that fixing the configuration (a token, a size limit) and restarting delivers them. One
- *   accepted leaves the list; one refused at UPLOAD_REFUSED_TRIES starts, pushed out of a full list
- *   or gone from the store is given up. Each file is written whole (a temporary name, fsync,
- *   rename) after the reply and before the next request, so an interval is sent again after an
- *   acceptance only if the agent dies between the two.
+ *   STORE_DIR/.upload-cursor (.upload-cursor-otlp for OTLP), the name of the newest interval
+ *   uploaded, refused or skipped; as uploads go oldest first, every interval after it is pending,
+ *   and a restarted agent picks them up. Old and new go by the store's sequence
+ *   (store__name_cmp()), never by the wall clock: after it steps back, uploads go on at once. An
+ *   outage loses nothing the store still holds. Refused intervals stay in the store, listed in
+ *   STORE_DIR/.upload-refused (.upload-refused-otlp) (name and the number of starts that saw it
+ *   refused, at most UPLOAD_REFUSED_MAX names): the next start sends them again first, so that
+ *   fixing the configuration (a token, a size limit) and restarting delivers them. One accepted
+ *   leaves the list; one refused at UPLOAD_REFUSED_TRIES starts, pushed out of a full list or gone
+ *   from the store is given up. Each file is written whole (a temporary name, fsync, rename) after
+ *   the reply and before the next request, so an interval is sent again after an acceptance only if
+ *   the agent dies between the two.
  * - memory mode: a bounded queue of gzip profiles; when full, the oldest is dropped (counted).
  *   A refused profile is given up. A store-mode uploader has the queue too, for intervals the
  *   store could not take (a full disk); stored intervals go first.

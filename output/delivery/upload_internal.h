@@ -77,9 +77,9 @@ int upload_client__query(const struct upload_client *client, uint64_t from_s, ui
 			 char **query);
 
 /*
- * Sends the gzip body @gz[0..len) (upload_body__make()) for the interval [@from_s, @until_s] (Unix seconds), the
- * whole request limited to @timeout_ms (connecting to at most UPLOAD_CONNECT_TIMEOUT_MS of
- * it). @abort_at_ns, when not NULL and not 0 (CLOCK_MONOTONIC ns, read atomically), cuts the
+ * Sends the gzip body @gz[0..len) (upload_body__make()) for the interval [@from_s, @until_s]
+ * (Unix seconds), the whole request limited to @timeout_ms (connecting to at most
+ * UPLOAD_CONNECT_TIMEOUT_MS of it). @abort_at_ns, when not NULL and not 0 (CLOCK_MONOTONIC ns, read atomically), cuts the
  * request when reached even if set while it runs. Writes a one-line reason for failures to
  * @why (the curl error, or "HTTP 503: <start of the server's reply>"). @status gets the HTTP
  * status (0 without a reply).

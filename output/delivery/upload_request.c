@@ -8,7 +8,7 @@
  * the other paths are), Content-Type application/x-protobuf (otlphttp.go, readContentType:
  * anything else but JSON is 415) and Content-Encoding gzip (config/confighttp/compression.go,
  * httpContentDecompressor, which the receiver's server wraps around it). No query. Replies
- * are read by client__classify_otlp() below.
+ * are read by otlp_status() below.
  *
  * Pyroscope (UPLOAD_TARGET_PYROSCOPE):
  * The request is the one Pyroscope's handler reads as a pprof (grafana/pyroscope

@@ -91,7 +91,7 @@ int profile_tables__add_samples(struct profile_tables *t);
 /* Interns @s (NULL: "") as valid UTF-8. Returns its string index or -errno. */
 int64_t profile_tables__str(struct profile_tables *t, const char *s);
 
-/* Memory for @n objects of @size bytes in the tables' arena, aligned for any type; NULL on failure. */
+/* Memory for @n objects of @size bytes in the tables' arena, aligned for any type; or NULL. */
 void *profile_tables__alloc(struct profile_tables *t, size_t n, size_t size);
 
 /* Frees what @t holds (not @t itself). */

@@ -3,8 +3,9 @@
  * Samples kernel and user stacks on a perf event and aggregates them in the kernel:
  * counts[(tgid, pid, kernel stack, user stack, process image, time slot, comm)] += 1.
  * Kernel stacks come from bpf_get_stackid(), user stacks from our walker (user_stack.bpf.h).
- * Stacks and counts are double-buffered: user space flips active_buffer, waits for a
- * grace period (no sample can still be writing the old pair), then reads and clears it.
+ * Stacks and counts are double-buffered: user space moves active_epoch on (its low bit
+ * names the buffer), waits for a grace period (no sample can still be writing the old pair),
+ * then reads and clears it.
  * A process table assigns every process image a generation and reports first sightings
  * and execs on a ring buffer, so that user space reads its mappings while it is alive.
  */
@@ -29,10 +30,14 @@ const volatile bool follow_forks = false;  /* children of filtered processes joi
 const volatile bool include_idle = false;  /* keep samples of the idle task (pid 0) */
 const volatile bool kernel_stacks = true;
 const volatile bool user_stacks = true;
-const volatile __u64 time_slot_ns = 0; /* width of a key's time slot; 0: no time in keys */
+const volatile __u64 time_slot_ns = 0;	 /* width of a key's time slot; 0: no time in keys */
+const volatile bool off_cpu = false;	 /* on_switch* charge the time threads spend off the CPU */
+const volatile __u64 off_cpu_min_ns = 0; /* shorter blocks are not charged */
+/* A switch is kept when bpf_get_prandom_u32() <= this: the probability times 2^32 - 1. */
+const volatile __u32 off_cpu_keep = 0xffffffff;
 
-/* The buffer samples go to (0 or 1); written by user space between intervals. */
-__u32 active_buffer = 0;
+/* Counts intervals; samples go to buffer active_epoch & 1. Written by user space. */
+__u32 active_epoch = 0;
 
 /* Sizes below are defaults; user space sets them with bpf_map__set_max_entries(). */
 #define STACK_MAP(name)                                                                            \
@@ -80,8 +85,17 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct prof_sample_counters);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2); /* PROF_COUNTERS_CPU, PROF_COUNTERS_OFF_CPU */
 } counters SEC(".maps");
+
+/* Threads off the CPU whose switch was kept, by thread id; sized by user space (1 without
+ * off_cpu). Preallocated: kernels before 5.13 want it so in tracing programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct prof_off_cpu_start);
+	__uint(max_entries, 16384);
+} off_cpu_starts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -123,9 +137,16 @@ static __always_inline __u32 new_generation(bool in_sample)
 
 static __always_inline struct prof_sample_counters *counters_of_cpu(void)
 {
-	__u32 zero = 0;
+	__u32 zero = PROF_COUNTERS_CPU;
 
 	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline struct prof_sample_counters *off_cpu_counters_of_cpu(void)
+{
+	__u32 entry = PROF_COUNTERS_OFF_CPU;
+
+	return bpf_map_lookup_elem(&counters, &entry);
 }
 
 static __always_inline void emit_event(__u32 type, __u32 tgid, __u32 gen, struct task_struct *task)
@@ -184,7 +205,7 @@ static __always_inline bool task_selected(__u32 tgid)
 }
 
 /* A kernel stack id, or -1 when there is none or it was lost (and then counted). */
-static __always_inline __s32 kernel_stack_id(struct bpf_perf_event_data *ctx, __u32 buffer,
+static __always_inline __s32 kernel_stack_id(void *ctx, __u32 buffer,
 					     struct prof_sample_counters *c, bool *lost)
 {
 	long id = buffer ? bpf_get_stackid(ctx, &stacks1, 0) : bpf_get_stackid(ctx, &stacks0, 0);
@@ -202,23 +223,23 @@ static __always_inline __s32 kernel_stack_id(struct bpf_perf_event_data *ctx, __
 	return -1;
 }
 
-/* counts[key] += 1 in @counts (one of counts0, counts1). */
-static __always_inline void count_sample(void *counts, struct prof_sample_key *key,
+/* counts[key] += @value in @counts (one of counts0, counts1). */
+static __always_inline void count_sample(void *counts, struct prof_sample_key *key, __u64 value,
 					 struct prof_sample_counters *c)
 {
-	__u64 one = 1, *count;
+	__u64 *count;
 	long err;
 
 	count = bpf_map_lookup_elem(counts, key);
 	if (count) {
-		__sync_fetch_and_add(count, 1);
+		__sync_fetch_and_add(count, value);
 		return;
 	}
-	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
+	err = bpf_map_update_elem(counts, key, &value, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		count = bpf_map_lookup_elem(counts, key);
 		if (count)
-			__sync_fetch_and_add(count, 1);
+			__sync_fetch_and_add(count, value);
 	} else if (err) {
 		c->counts_full++;
 	}
@@ -242,9 +263,61 @@ static __always_inline void count_key(struct prof_sample_key *key, __u32 buffer,
 {
 	finish_key(key);
 	if (buffer)
-		count_sample(&counts1, key, c);
+		count_sample(&counts1, key, 1, c);
 	else
-		count_sample(&counts0, key, c);
+		count_sample(&counts0, key, 1, c);
+}
+
+/*
+ * The current thread leaves the CPU in the stacks of @key (in the buffer of interval @epoch):
+ * its time off the CPU is charged to them when it runs again (charge_off_cpu()).
+ */
+static __always_inline void start_off_cpu(struct prof_sample_key *key, __u32 epoch,
+					  struct prof_sample_counters *c)
+{
+	struct prof_off_cpu_start start = { .epoch = epoch };
+
+	finish_key(key);
+	start.key = *key;
+	start.start_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&off_cpu_starts, &key->pid, &start, BPF_ANY))
+		c->off_cpu_starts_full++;
+}
+
+/* Charges the time @next was off the CPU, if its switch was kept, as it runs again. */
+static __always_inline void charge_off_cpu(struct task_struct *next)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct prof_off_cpu_start *found, start;
+	struct prof_sample_counters *c;
+	__u64 now, time;
+	__u32 epoch, lag;
+
+	found = bpf_map_lookup_elem(&off_cpu_starts, &tid);
+	if (!found)
+		return;
+	start = *found;
+	bpf_map_delete_elem(&off_cpu_starts, &tid);
+	c = off_cpu_counters_of_cpu();
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	time = now > start.start_ns ? now - start.start_ns : 0;
+	if (time < off_cpu_min_ns) {
+		c->off_cpu_short++;
+		return;
+	}
+	/* A wait that outlasted its interval: user space kept its stacks (stacks_lag). */
+	epoch = *(volatile __u32 *)&active_epoch;
+	lag = epoch - start.epoch;
+	if (lag > PROF_MAX_STACKS_LAG) {
+		c->off_cpu_crossed++;
+		return;
+	}
+	start.key.stacks_lag = lag;
+	count_sample(epoch & 1 ? (void *)&counts1 : (void *)&counts0, &start.key, time, c);
+	c->off_cpu_charged++;
+	c->off_cpu_ns += time;
 }
 
 /* Deferred samples, sized by user space; the record being sent, too big for the BPF stack. */
@@ -345,18 +418,107 @@ static __always_inline bool image_released(struct task_struct *task)
 }
 
 /*
- * One sample: filters, the kernel stack, the user stack walk and the count. With
- * @tail_calls, the walk goes on in walk_more and the count is made there.
+ * Ends the walk on this CPU: the deferral of a sample, the Python frames, the user stack
+ * stored, and the key counted (a sample) or kept until the thread runs again (a switch).
  */
+static __always_inline void finish_walk(struct walk_state *st, struct prof_sample_counters *c)
+{
+	struct prof_sample_key key;
+
+	if (st->counters == PROF_COUNTERS_CPU && st->defer && defer_sample())
+		return;
+	walk_python();
+	key = st->key;
+	if (end_user_walk(st, c, &key.ustack_hash))
+		return;
+	key.has_ustack = 1;
+	if (key.off_cpu)
+		start_off_cpu(&key, st->epoch, c);
+	else
+		count_key(&key, st->buffer, c);
+}
+
+/*
+ * The kernel stack and the user stack walk of the current task, for a sample or a switch
+ * (@key->off_cpu), then the count or the start of its time off the CPU. With @tail_calls,
+ * the walk goes on in the walk program of @programs and ends there.
+ */
+static __always_inline void take_stacks(void *ctx, struct bpf_perf_event_data *sample_ctx,
+					struct prof_sample_key *key, struct prof_sample_counters *c,
+					void *programs, bool tail_calls)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct walk_state *st;
+	bool lost = false;
+	__u32 epoch, buffer;
+
+	/* Read once: the stacks and the count of a sample go to the same buffer. */
+	epoch = *(volatile __u32 *)&active_epoch;
+	buffer = epoch & 1;
+	key->kstack_id = kernel_stacks ? kernel_stack_id(ctx, buffer, c, &lost) : -1;
+	/* A sample with a lost stack would land in the wrong place in the graph: drop it. */
+	if (lost)
+		return;
+	/* An exiting task's user memory is being torn down: it has no user stack left. */
+	if (!user_stacks || key->pid == 0 ||
+	    (BPF_CORE_READ(task, flags) & (PF_KTHREAD | PF_EXITING)))
+		goto count;
+	if (image_released(task)) {
+		c->user_in_exec++;
+		goto count;
+	}
+	st = sample_ctx ? begin_user_walk(sample_ctx, key->tgid, key->pid) :
+			  begin_off_cpu_walk(key->tgid, key->pid);
+	if (!st) {
+		c->user_missing++;
+		goto count;
+	}
+	st->buffer = buffer;
+	st->epoch = epoch;
+	st->key = *key;
+	if (tail_calls) {
+		bpf_tail_call(ctx, programs, 0);
+		c->stack_errors++; /* the walk program is not there */
+		return;
+	}
+	bpf_loop(PROF_MAX_USER_DEPTH + 1, walk_one_frame, NULL, 0);
+	finish_walk(st, c);
+	return;
+count:
+	if (key->off_cpu)
+		start_off_cpu(key, epoch, c);
+	else
+		count_key(key, buffer, c);
+}
+
+/* The user-stack walk of a program without bpf_loop, continued in tail calls of @programs. */
+static __always_inline int walk_on(void *ctx, void *programs)
+{
+	struct walk_state *st = walk_state_of_cpu();
+	struct prof_sample_counters *c;
+
+	if (!st)
+		return 0;
+	c = counters_of_walk(st);
+	if (!c)
+		return 0;
+	for (int i = 0; i < FRAMES_PER_TAIL_CALL; i++)
+		if (walk_one_frame(i, NULL))
+			goto done;
+	if (++st->tail_calls < MAX_TAIL_CALLS)
+		bpf_tail_call(ctx, programs, 0);
+	st->stack.end = PROF_UNWIND_DEPTH;
+done:
+	finish_walk(st, c);
+	return 0;
+}
+
+/* One sample: filters, then take_stacks(). */
 static __always_inline int sample(struct bpf_perf_event_data *ctx, bool tail_calls)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct prof_sample_key key = {};
 	struct prof_sample_counters *c;
-	struct walk_state *st;
-	bool lost = false;
-	__u32 buffer;
 
 	key.tgid = pid_tgid >> 32;
 	key.pid = (__u32)pid_tgid;
@@ -368,42 +530,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, bool tail_cal
 	if (!c)
 		return 0;
 	c->samples++;
-
-	/* Read once: the stacks and the count of a sample go to the same buffer. */
-	buffer = *(volatile __u32 *)&active_buffer & 1;
-	key.kstack_id = kernel_stacks ? kernel_stack_id(ctx, buffer, c, &lost) : -1;
-	/* A sample with a lost stack would land in the wrong place in the graph: drop it. */
-	if (lost)
-		return 0;
-	/* An exiting task's user memory is being torn down: it has no user stack left. */
-	if (!user_stacks || key.pid == 0 ||
-	    (BPF_CORE_READ(task, flags) & (PF_KTHREAD | PF_EXITING)))
-		goto count;
-	if (image_released(task)) {
-		c->user_in_exec++;
-		goto count;
-	}
-	st = begin_user_walk(ctx, key.tgid, key.pid);
-	if (!st) {
-		c->user_missing++;
-		goto count;
-	}
-	st->buffer = buffer;
-	st->key = key;
-	if (tail_calls) {
-		bpf_tail_call(ctx, &walk_programs, 0);
-		c->stack_errors++; /* the walk program is not there */
-		return 0;
-	}
-	bpf_loop(PROF_MAX_USER_DEPTH + 1, walk_one_frame, NULL, 0);
-	if (st->defer && defer_sample())
-		return 0;
-	walk_python();
-	if (end_user_walk(st, c, &key.ustack_hash))
-		return 0;
-	key.has_ustack = 1;
-count:
-	count_key(&key, buffer, c);
+	take_stacks(ctx, ctx, &key, c, &walk_programs, tail_calls);
 	return 0;
 }
 
@@ -428,28 +555,90 @@ int on_sample_tail(struct bpf_perf_event_data *ctx)
 SEC("perf_event")
 int walk_more(struct bpf_perf_event_data *ctx)
 {
-	struct walk_state *st = walk_state_of_cpu();
-	struct prof_sample_counters *c = counters_of_cpu();
-	struct prof_sample_key key;
+	return walk_on(ctx, &walk_programs);
+}
 
-	if (!st || !c)
+/* The walk of on_switch_tail goes on here (tracing programs tail-call tracing programs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} off_cpu_walk_programs SEC(".maps");
+
+/* TASK_RUNNING: a thread switched out in it was preempted, not blocked. */
+#define TASK_RUNNING 0
+
+/* A CO-RE flavour of a kernel structure (the BPF harness, built by gcc, reads it plainly). */
+#ifndef PROF_CORE_FLAVOR
+#define PROF_CORE_FLAVOR __attribute__((preserve_access_index))
+#endif
+
+/* task_struct before 5.14, whose __state was named state. */
+struct task_struct___before_5_14 {
+	long state;
+} PROF_CORE_FLAVOR;
+
+static __always_inline bool still_runnable(struct task_struct *prev, bool preempt)
+{
+	struct task_struct___before_5_14 *old = (void *)prev;
+
+	if (preempt)
+		return true;
+	if (bpf_core_field_exists(prev->__state))
+		return BPF_CORE_READ(prev, __state) == TASK_RUNNING;
+	return BPF_CORE_READ(old, state) == TASK_RUNNING;
+}
+
+/*
+ * A context switch: charges the time @next spent off the CPU, then, for a kept switch of a
+ * selected user thread, takes the stacks @prev (the current task) leaves the CPU in.
+ * Charging first: the walk may end in a tail call.
+ */
+static __always_inline int off_cpu_switch(void *ctx, bool preempt, struct task_struct *prev,
+					  struct task_struct *next, bool tail_calls)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct prof_sample_key key = {};
+	struct prof_sample_counters *c;
+
+	charge_off_cpu(next);
+	key.tgid = pid_tgid >> 32;
+	key.pid = (__u32)pid_tgid;
+	if (key.pid == 0 || (BPF_CORE_READ(prev, flags) & (PF_KTHREAD | PF_EXITING)))
 		return 0;
-	for (int i = 0; i < FRAMES_PER_TAIL_CALL; i++)
-		if (walk_one_frame(i, NULL))
-			goto done;
-	if (++st->tail_calls < MAX_TAIL_CALLS)
-		bpf_tail_call(ctx, &walk_programs, 0);
-	st->stack.end = PROF_UNWIND_DEPTH;
-done:
-	if (st->defer && defer_sample())
+	if (!task_selected(key.tgid))
 		return 0;
-	walk_python();
-	key = st->key;
-	if (end_user_walk(st, c, &key.ustack_hash))
+	c = off_cpu_counters_of_cpu();
+	if (!c)
 		return 0;
-	key.has_ustack = 1;
-	count_key(&key, st->buffer, c);
+	c->samples++;
+	if (off_cpu_keep != 0xffffffff && bpf_get_prandom_u32() > off_cpu_keep)
+		return 0;
+	c->off_cpu_walked++;
+	key.off_cpu = still_runnable(prev, preempt) ? PROF_OFF_CPU_RUNNABLE : PROF_OFF_CPU_BLOCKED;
+	take_stacks(ctx, NULL, &key, c, &off_cpu_walk_programs, tail_calls);
 	return 0;
+}
+
+/* As on_sample and on_sample_tail: user space loads one of the two, with --off-cpu. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return off_cpu_switch(ctx, preempt, prev, next, false);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_switch_tail, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return off_cpu_switch(ctx, preempt, prev, next, true);
+}
+
+/* The user-stack walk of on_switch_tail, continued in tail calls (loaded, never attached). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(off_cpu_walk_more)
+{
+	return walk_on(ctx, &off_cpu_walk_programs);
 }
 
 SEC("tp_btf/sched_process_exec")

@@ -16,19 +16,48 @@
 /*
  * Key of the counts maps: one entry per distinct (thread, stacks, process image, time slot).
  * There are two counts maps and two stack maps, buffers 0 and 1: samples go to the pair
- * active_buffer names, so that user space can read and clear the other.
+ * active_epoch & 1 names, so that user space can read and clear the other.
  */
 struct prof_sample_key {
-	__u32 tgid;	   /* process id */
-	__u32 pid;	   /* thread id */
-	__s32 kstack_id;   /* id in the stacks map, or -1: no kernel stack */
-	__u32 has_ustack;  /* 1: ustack_hash keys a stack in the user stacks map */
+	__u32 tgid;	 /* process id */
+	__u32 pid;	 /* thread id */
+	__s32 kstack_id; /* id in the stacks map, or -1: no kernel stack */
+	__u8 has_ustack; /* 1: ustack_hash keys a stack in the user stacks map */
+	__u8 off_cpu;	 /* enum prof_off_cpu_kind: 0 for a CPU sample */
+	/* 0: the stacks are in the key's buffer; else in that of the interval this many before,
+	 * which user space kept (an off-CPU wait that outlasted its interval) */
+	__u16 stacks_lag;
 	__u64 ustack_hash; /* key in the user stacks map (ustacks0/1) */
 	__u32 proc_gen;	   /* process image generation (see struct prof_proc_event), 0 if unknown */
 	__u32 time_slot;   /* CLOCK_MONOTONIC / time_slot_ns when that is set, else 0 */
 	char comm[PROF_COMM_LEN]; /* thread name */
 };
 _Static_assert(sizeof(struct prof_sample_key) == 48, "sample_key layout");
+
+/*
+ * Off-CPU keys: the stack a thread left the CPU in, whose count is the time (ns) until it
+ * ran again, split by why it left.
+ */
+enum prof_off_cpu_kind {
+	PROF_OFF_CPU_BLOCKED = 1,  /* it waited for something (sleep, I/O, a lock) */
+	PROF_OFF_CPU_RUNNABLE = 2, /* it was preempted and waited for a CPU */
+};
+
+/* A thread that left the CPU: the key its time will be charged to, and when it left. */
+struct prof_off_cpu_start {
+	struct prof_sample_key key;
+	__u64 start_ns; /* bpf_ktime_get_ns() */
+	__u32 epoch;	/* the interval (active_epoch) whose buffer its stacks are in */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct prof_off_cpu_start) == 64, "off_cpu_start layout");
+
+/* Waits longer than this many intervals are not charged (counted off_cpu_crossed). */
+#define PROF_MAX_STACKS_LAG 0xffff
+
+/* Entries of the counters map: CPU samples, and the off-CPU switches and their walks. */
+#define PROF_COUNTERS_CPU 0
+#define PROF_COUNTERS_OFF_CPU 1
 
 /*
  * Why samples were not counted, and what was counted. Per CPU, summed by user space.
@@ -52,9 +81,16 @@ struct prof_sample_counters {
 	__u64 user_in_exec; /* sampled in execve once the old image was released: no user stack */
 	__u64 python_ends[PROF_PYTHON_NR_ENDS]; /* Python walks by how they ended */
 	__u64 python_frames;			/* Python frames walked */
+	/* Off-CPU (entry PROF_COUNTERS_OFF_CPU; samples: switches that passed the filters). */
+	__u64 off_cpu_walked;	   /* switches kept (the probability) whose stack was taken */
+	__u64 off_cpu_charged;	   /* blocks charged: at least off_cpu_min_ns */
+	__u64 off_cpu_short;	   /* blocks shorter than off_cpu_min_ns: not charged */
+	__u64 off_cpu_ns;	   /* time charged */
+	__u64 off_cpu_starts_full; /* switches lost: the table of blocked threads was full */
+	__u64 off_cpu_crossed;	   /* blocks lost: longer than PROF_MAX_STACKS_LAG intervals */
 };
 _Static_assert(sizeof(struct prof_sample_counters) ==
-		       8 * (15 + PROF_UNWIND_NR_ENDS + PROF_PYTHON_NR_ENDS),
+		       8 * (21 + PROF_UNWIND_NR_ENDS + PROF_PYTHON_NR_ENDS),
 	       "sample_counters layout");
 
 enum prof_proc_event_type {

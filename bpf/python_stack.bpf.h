@@ -228,7 +228,7 @@ static __always_inline void announce_code(struct walk_state *st, struct python_w
 __noinline int python_frame_step(void)
 {
 	struct walk_state *st = walk_state_of_cpu();
-	struct prof_sample_counters *c = counters_of_cpu();
+	struct prof_sample_counters *c = st ? counters_of_walk(st) : NULL;
 	struct python_walk *w = python_walk_of_cpu();
 	__u32 size;
 	__u64 code, instr, offset;
@@ -280,7 +280,7 @@ __noinline int python_frame_step(void)
 __noinline int walk_python(void)
 {
 	struct walk_state *st = walk_state_of_cpu();
-	struct prof_sample_counters *c = counters_of_cpu();
+	struct prof_sample_counters *c = st ? counters_of_walk(st) : NULL;
 	struct python_walk *w = python_walk_of_cpu();
 	const struct prof_python_proc *py;
 	__u32 end; /* unsigned: the verifier must see it bounded as an index */

@@ -86,6 +86,8 @@ struct walk_state {
 	__u32 table_frames; /* frames walked through a table row */
 	__u32 tail_calls;   /* walk_more calls so far (without bpf_loop) */
 	__u32 buffer;	    /* the sample's buffer (0 or 1) */
+	__u32 epoch;	    /* the interval it was taken in (active_epoch) */
+	__u32 counters;	    /* the counters entry of the walk: PROF_COUNTERS_CPU or _OFF_CPU */
 	__u32 deferred_now; /* samples deferred on this CPU since deferred_since_ns */
 	__u64 deferred_since_ns;
 	__u32 pid;
@@ -115,6 +117,14 @@ static __always_inline struct walk_state *walk_state_of_cpu(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&walk_states, &zero);
+}
+
+/* The counters of the walk on this CPU: a CPU sample's or an off-CPU switch's. */
+static __always_inline struct prof_sample_counters *counters_of_walk(struct walk_state *st)
+{
+	__u32 entry = st->counters;
+
+	return bpf_map_lookup_elem(&counters, &entry);
 }
 
 /*
@@ -567,42 +577,10 @@ static __always_inline struct pt_regs *saved_user_regs(void)
 }
 #endif
 
-/*
- * Starts walking the user stack of the current task: its registers into the walk state.
- * Returns the walk state, or NULL when the task has no user registers.
- */
-static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_data *ctx,
-							  __u32 tgid, __u32 pid)
+/* The walk state of this CPU, set to walk from the registers in it (ip, first_*). */
+static __always_inline struct walk_state *start_walk(struct walk_state *st, __u32 tgid, __u32 pid,
+						     __u32 counters)
 {
-	struct walk_state *st = walk_state_of_cpu();
-	struct pt_regs *regs;
-
-	if (!st)
-		return NULL;
-	/* The context allows only 8-byte reads of the registers: cs is read whole. */
-	if (*(__u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs)) & 3) {
-		st->ip = ctx->regs.ip;
-		st->first_sp = ctx->regs.sp;
-		st->first_bp = ctx->regs.bp;
-		st->first_bx = ctx->regs.bx;
-		st->first_di = ctx->regs.di;
-		st->first_ax = ctx->regs.ax;
-	} else {
-		/* Sampled in the kernel: the user registers were saved at its entry. */
-		if (use_task_pt_regs)
-			regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-		else
-			regs = saved_user_regs();
-		if (!regs)
-			return NULL;
-		st->ip = BPF_CORE_READ(regs, ip);
-		st->first_sp = BPF_CORE_READ(regs, sp);
-		st->first_bp = BPF_CORE_READ(regs, bp);
-		st->first_bx = BPF_CORE_READ(regs, bx);
-		st->first_di = BPF_CORE_READ(regs, di);
-		/* In a system call, -ENOSYS until it returns; 0 in a new child's. */
-		st->first_ax = BPF_CORE_READ(regs, ax);
-	}
 	if (!st->ip)
 		return NULL;
 	st->pc = st->ip;
@@ -613,6 +591,7 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 	st->hash = 0xcbf29ce484222325ull;
 	st->tgid = tgid;
 	st->pid = pid;
+	st->counters = counters;
 	st->return_address = false;
 	st->rescan_sent = false;
 	st->pc_trusted = true;
@@ -630,6 +609,69 @@ static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_
 	st->stack.native_nr = 0;
 	st->stack.pad = 0;
 	return st;
+}
+
+/*
+ * Takes the current task's user registers, saved at its entry into the kernel, into @st.
+ * Returns false when it has none.
+ */
+static __always_inline bool take_saved_user_regs(struct walk_state *st)
+{
+	struct pt_regs *regs;
+
+	if (use_task_pt_regs)
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	else
+		regs = saved_user_regs();
+	if (!regs)
+		return false;
+	st->ip = BPF_CORE_READ(regs, ip);
+	st->first_sp = BPF_CORE_READ(regs, sp);
+	st->first_bp = BPF_CORE_READ(regs, bp);
+	st->first_bx = BPF_CORE_READ(regs, bx);
+	st->first_di = BPF_CORE_READ(regs, di);
+	/* In a system call, -ENOSYS until it returns; 0 in a new child's. */
+	st->first_ax = BPF_CORE_READ(regs, ax);
+	return true;
+}
+
+/*
+ * Starts walking the user stack of the current task at a sample: its registers into the walk
+ * state. Returns the walk state, or NULL when the task has no user registers.
+ */
+static __always_inline struct walk_state *begin_user_walk(struct bpf_perf_event_data *ctx,
+							  __u32 tgid, __u32 pid)
+{
+	struct walk_state *st = walk_state_of_cpu();
+
+	if (!st)
+		return NULL;
+	/* The context allows only 8-byte reads of the registers: cs is read whole. */
+	if (*(__u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs)) & 3) {
+		st->ip = ctx->regs.ip;
+		st->first_sp = ctx->regs.sp;
+		st->first_bp = ctx->regs.bp;
+		st->first_bx = ctx->regs.bx;
+		st->first_di = ctx->regs.di;
+		st->first_ax = ctx->regs.ax;
+	} else if (!take_saved_user_regs(st)) {
+		/* Sampled in the kernel: the user registers were saved at its entry. */
+		return NULL;
+	}
+	return start_walk(st, tgid, pid, PROF_COUNTERS_CPU);
+}
+
+/*
+ * Starts walking the user stack of the current task as it leaves the CPU (in the kernel:
+ * from the registers saved at its entry). Returns the walk state, or NULL.
+ */
+static __always_inline struct walk_state *begin_off_cpu_walk(__u32 tgid, __u32 pid)
+{
+	struct walk_state *st = walk_state_of_cpu();
+
+	if (!st || !take_saved_user_regs(st))
+		return NULL;
+	return start_walk(st, tgid, pid, PROF_COUNTERS_OFF_CPU);
 }
 
 /*

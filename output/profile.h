@@ -55,12 +55,20 @@ struct profile_sample {
 
 #define PROFILE_HOST_MAX 65 /* HOST_NAME_MAX and its terminator */
 
+/* What a sample's count is. */
+enum profile_value {
+	PROFILE_VALUE_SAMPLES, /* CPU samples, each period_ns of CPU time */
+	PROFILE_VALUE_OFF_CPU, /* nanoseconds off the CPU (blocked, or waiting for one) */
+	PROFILE_VALUE_WALL,    /* nanoseconds on and off the CPU */
+};
+
 /* Whole-profile facts that pprof and the summary carry. */
 struct profile_meta {
 	uint64_t time_ns;	     /* start, ns since the Unix epoch; 0 if unknown */
 	uint64_t duration_ns;	     /* 0 if unknown */
 	uint64_t period_ns;	     /* ns of CPU time one sample stands for; 0 if unknown */
 	char host[PROFILE_HOST_MAX]; /* the host sampled, "" if unknown */
+	enum profile_value value;    /* what the counts are */
 };
 
 struct profile;

@@ -10,18 +10,19 @@
 #          saving for the time tests), what the kernel tests boot their guests with
 #          (qemu, a static busybox, cpio, kmod, the archive keyring, capsh), CPython 3.11's
 #          headers (its layout test), mmdebstrap (the CPython 3.13 root, python-root.sh)
-#          OpenJDK 17 (javac and a HotSpot JVM: the Java perf map test) and protoc
-#          (protobuf-compiler: the OTLP receiver decodes requests with our .proto files)
+#          OpenJDK 17 (javac and a HotSpot JVM: the Java perf map test), Prometheus (a real
+#          server scraping the agent's /metrics, and promtool) and protoc (protobuf-compiler:
+#          the OTLP receiver decodes requests with our .proto files)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev libelf-dev libdw-dev
 	zlib1g-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler libiberty-dev liblzma-dev
-	libdebuginfod-dev libcurl4-openssl-dev)
+	libdebuginfod-dev libcurl4-openssl-dev libmicrohttpd-dev)
 test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
 	elfutils llvm-14 libc6-dbg openssl bc zstd tzdata chromium libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod debian-archive-keyring libcap2-bin clang-format-14
-	libpython3-dev mmdebstrap openjdk-17-jdk-headless protobuf-compiler)
+	libpython3-dev mmdebstrap openjdk-17-jdk-headless prometheus protobuf-compiler)
 
 mode=${1:-build}
 case $mode in
@@ -57,6 +58,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 		apt-get "${apt_wait[@]}" update -qq >/dev/null
 		apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bpfprof-apt.log 2>&1 ||
 			{ tail -n 20 /tmp/bpfprof-apt.log >&2; exit 1; }
+	fi
+	# Debian's prometheus starts a server of its own on :9090 where services may start (no
+	# policy-rc.d forbids it). The tests run theirs on ports they choose: the package's
+	# would only hold a port and memory, so the one this install started is stopped.
+	if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+		if [ -d /run/systemd/system ]; then
+			systemctl disable --now --quiet prometheus.service >/dev/null 2>&1 || true
+		elif [ -x /etc/init.d/prometheus ]; then
+			/etc/init.d/prometheus stop >/dev/null 2>&1 || true
+			update-rc.d prometheus disable >/dev/null 2>&1 || true
+		fi
 	fi
 fi
 [ "$mode" = test ] || exit 0

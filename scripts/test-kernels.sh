@@ -45,13 +45,14 @@ SYSTEMD_SERIES=6.12
 # programs without frame pointers, signal frames, threads and exceptions, the table walker
 # against libdw, the agent with its store, and short-lived processes (hundreds of 1-50 ms
 # ones: the mapping records and deferred samples, test_churn_lifetimes), and CPython's frames
-# (3.11, 3.13, embedded: the Python walk, test_record_python). The rest (outputs,
+# (3.11, 3.13, embedded: the Python walk, test_record_python), and the off-CPU switch
+# program (tp_btf/sched_switch, test_record_offcpu). The rest (outputs,
 # store, symbolization; test_churn_clone's 3000 spawns would outlast TEST_LIMIT under TCG, and
 # its rule's kernel-entry path is test_user_stack_walk's) does not depend on the kernel, and
 # all of them would take 13 minutes a kernel under TCG.
 TESTS=(test_record_pid test_record_host test_record_kernel test_record_cgroup test_record_command
 	test_unwind_nofp test_unwind_special test_unwind_compare test_agent_store test_churn_lifetimes
-	test_record_overlay test_record_python)
+	test_record_overlay test_record_python test_record_offcpu)
 # Time limits in seconds. Under TCG on 2 CPUs these tests take 10-40 s each (3-4 times the
 # host's time): a test is stopped after TEST_LIMIT (ctest's own limit is 300 s), and a guest
 # gets BOOT_SECS for booting and probes plus TEST_SECS per test; one over its limit fails.
@@ -197,6 +198,7 @@ boot_once() {
 		GUEST_MODULES=${KDIR[$s]}/lib/modules/${KVER[$s]}
 		GUEST_TESTS="${tests[*]}"
 		GUEST_TEST_LIMIT=$TEST_LIMIT
+		GUEST_EMULATED=$([ "${QACCEL[0]}" = -enable-kvm ] && echo 0 || echo 1)
 	EOF
 	t0=$(date +%s)
 	timeout -k 10 "$secs" qemu-system-x86_64 "${QACCEL[@]}" -smp 2 -m 2G -nographic -no-reboot \

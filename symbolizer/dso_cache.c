@@ -330,6 +330,12 @@ size_t dso_cache__count(const struct dso_cache *cache)
 	return cache->nr_dsos;
 }
 
+void dso_cache__idle(const struct dso_cache *cache, size_t *count, size_t *bytes)
+{
+	*count = cache->nr_idle;
+	*bytes = cache->idle_bytes;
+}
+
 static void cache__unlink_idle(struct dso_cache *cache, struct dso *dso)
 {
 	if (dso->idle_prev)

@@ -84,6 +84,8 @@ uint64_t dso_cache__bad_files(const struct dso_cache *cache);
 uint64_t dso_cache__bad_debuginfo(const struct dso_cache *cache);
 /* Dsos alive now, in use or idle. */
 size_t dso_cache__count(const struct dso_cache *cache);
+/* The idle dsos now: how many, and the bytes they hold. */
+void dso_cache__idle(const struct dso_cache *cache, size_t *count, size_t *bytes);
 
 /* Returns @dso with one more reference (an idle dso is in use again). */
 struct dso *dso__get(struct dso *dso);

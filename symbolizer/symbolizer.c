@@ -619,6 +619,14 @@ void symbolizer__stats(const struct symbolizer *sym, struct symbolizer_stats *st
 	stats->dwarf_reread = dwarf.reread;
 	stats->bad_files = dso_cache__bad_files(sym->dsos);
 	stats->bad_debuginfo = dso_cache__bad_debuginfo(sym->dsos);
+	stats->files = dso_cache__count(sym->dsos);
+	dso_cache__idle(sym->dsos, &stats->idle_files, &stats->idle_file_bytes);
+	stats->addr_entries = sym->nr_addr_entries;
+	stats->addr_bytes = sym->addr_entries_cap * sizeof(*sym->addr_entries) +
+			    sym->addr_frames_cap * sizeof(*sym->addr_frames) +
+			    hash_table__footprint(sym->addrs);
+	stats->names = string_pool__count(sym->names);
+	stats->name_bytes = string_pool__footprint(sym->names);
 	perf_maps = proc_jits__totals(sym->jits);
 	stats->bad_perf_map_lines = perf_maps->bad_lines;
 	stats->dropped_perf_map_lines = perf_maps->dropped;

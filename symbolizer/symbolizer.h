@@ -86,6 +86,14 @@ struct symbolizer_stats {
 	size_t dwarf_peak_bytes;	 /* the most held at once */
 	uint64_t dwarf_dropped;		 /* times one was freed for the budget */
 	uint64_t dwarf_reread;		 /* times one was read again after */
+	/* The caches now: entries, and the bytes they hold. */
+	size_t files;		/* mapped files known, in use and idle */
+	size_t idle_files;	/* of those, files no process maps any more */
+	size_t idle_file_bytes; /* what the idle files hold (their DWARF included) */
+	size_t addr_entries;	/* addresses named, kept for the next lookup */
+	size_t addr_bytes;	/* the address cache's arrays and index */
+	size_t names;		/* interned names (functions, files, modules) */
+	size_t name_bytes;	/* the names' pool */
 };
 
 /* Returns NULL with errno set. Kernel symbols are loaded lazily on first use. */

@@ -690,6 +690,7 @@ void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t
 	int err;
 
 	interval_seconds(start_ns, end_ns, &item.from_s, &item.until_s);
+	/* Reads only what the body maker was opened with: safe beside the thread's requests. */
 	err = upload_body__make(up->body, raw, len, &item.gz, &item.len, why, sizeof(why));
 	pthread_mutex_lock(&up->lock);
 	if (err || up->finished) {

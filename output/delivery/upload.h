@@ -70,6 +70,8 @@ struct upload_opts {
 	const char *const *labels; /* "k=v" (upload__check_label()), sent in this order;
 				      OTLP: resource attributes */
 	size_t nlabels;
+	unsigned int series_labels;    /* the sample labels that become series labels: a set of
+					  PPROF_SERIES_* (pprof_series.h), 0 for none */
 	const char *tenant;	       /* X-Scope-OrgID; NULL for none */
 	const char *bearer_token_file; /* "Authorization: Bearer TOKEN"; NULL for none */
 	const char *basic_auth_file;   /* "user:password"; NULL for none */
@@ -129,9 +131,10 @@ void uploader__store_moved(struct uploader *up);
 
 /*
  * Memory mode, or an interval the store could not take: queues @raw[0..len) (an
- * uncompressed pprof, made into the target's gzip body) as the interval [@start_ns, @end_ns)
- * (ns since the Unix epoch). A full queue drops its oldest profile. The body is made on the
- * caller's thread; nothing else waits for the network.
+ * uncompressed pprof, made into the target's gzip body, for Pyroscope with the series labels
+ * chosen) as the interval [@start_ns, @end_ns) (ns since the Unix epoch). A full queue drops
+ * its oldest profile. The body is made on the caller's thread; nothing else waits for the
+ * network.
  */
 void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,
 		      uint64_t end_ns);

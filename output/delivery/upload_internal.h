@@ -39,8 +39,9 @@ enum upload_result {
 
 /*
  * How a target's request body is made from an interval's pprof (upload_body.c): Pyroscope
- * takes the pprof itself, OTLP a request made from it. Checks and copies what @opts says of
- * the body (the application name, the labels). Returns 0 with a body maker owned by the
+ * takes the pprof with its sample labels series labels or not as @opts->series_labels says
+ * (pprof_series__upload_body()), OTLP a request made from it. Copies what @opts says of the
+ * body (series labels, the application name, the labels). Returns 0 with a body maker owned by the
  * caller, or -errno (logged).
  */
 int upload_body__open(const struct upload_opts *opts, struct upload_body **out);

@@ -55,6 +55,7 @@
 #include "log.h"
 #include "otlp_writer.h"
 #include "pprof_labels.h"
+#include "pprof_series.h"
 #include "utf8.h"
 
 #define LABEL_KEY_SHOWN 64    /* bytes of a label key in a message */
@@ -160,7 +161,7 @@ static bool label_keys_equal(const char *a, size_t alen, const char *b, size_t b
  * and pyroscope_spy comes from spyName (a second one is a duplicate, refused). Our profiles'
  * string sample labels become series labels only where the series has no label of that name
  * (pkg/model/pprofsplit/pprof_split.go, addSampleLabelsToLabelsBuilder): one set here would
- * stand for every sample's.
+ * stand for every sample's, so none of the samples' own names (pprof_series.h) may be set.
  */
 static const char *label_key_reserved(const char *k, size_t len)
 {
@@ -169,6 +170,8 @@ static const char *label_key_reserved(const char *k, size_t len)
 	} reserved[] = {
 		{ "service_name", "it is the application name" },
 		{ "pyroscope_spy", "the server sets it" },
+		{ PPROF_LABEL_PID, "each sample carries its own" },
+		{ PPROF_LABEL_TID, "each sample carries its own" },
 		{ PPROF_LABEL_COMM, "each sample carries its own" },
 		{ PPROF_LABEL_THREAD, "each sample carries its own" },
 		{ PPROF_LABEL_ROOT, "samples carry it" },
@@ -697,7 +700,7 @@ static int client__setup(struct upload_client *client, const struct upload_opts 
 int upload_client__open(const struct upload_opts *opts, struct upload_client **out)
 {
 	struct upload_client *client;
-	char *token = NULL;
+	char *token = NULL, series[64];
 	size_t i;
 	int err;
 
@@ -717,6 +720,10 @@ int upload_client__open(const struct upload_opts *opts, struct upload_client **o
 	err = build_name(opts, &client->name);
 	if (err)
 		goto out_free;
+	if (opts->target == UPLOAD_TARGET_PYROSCOPE) {
+		pprof_series__format(opts->series_labels, series, sizeof(series));
+		pr_info("uploads: series labels from the samples: %s\n", series);
+	}
 	err = -EINVAL;
 	if (opts->bearer_token_file && opts->basic_auth_file) {
 		pr_err("give a bearer token or basic authentication, not both\n");

@@ -269,9 +269,11 @@ struct fg_writer {
 	double min_width;
 	double px_per_sample;
 	unsigned int height;
-	uint32_t drawn_depth; /* deepest level with a frame wide enough to draw */
-	double base_scale;    /* diff: base samples to new samples (1 without --normalize) */
-	double max_delta;     /* diff: the largest change, in new samples, for saturation */
+	uint32_t drawn_depth;	  /* deepest level with a frame wide enough to draw */
+	double base_scale;	  /* diff: base samples to new samples (1 without --normalize) */
+	double max_delta;	  /* diff: the largest change, in new samples, for saturation */
+	enum profile_value value; /* of the profile: samples, or time off (and on) the CPU */
+	bool time_counts;	  /* the counts are nanoseconds */
 };
 
 /* The change of a frame between the base and the new profile, in new samples. */
@@ -406,13 +408,34 @@ static void diff_color(const struct fg_writer *w, const struct fg_node *n, int r
 		rgb[0] = fade, rgb[1] = fade, rgb[2] = 255;
 }
 
+/* A time in nanoseconds as people read it: "850 us", "12.4 ms", "3.02 s". */
+static void write_time(FILE *out, uint64_t ns)
+{
+	if (ns < 1000)
+		fprintf(out, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		fprintf(out, "%.3g us", ns / 1e3);
+	else if (ns < 1000000000)
+		fprintf(out, "%.3g ms", ns / 1e6);
+	else
+		fprintf(out, "%.3g s", ns / 1e9);
+}
+
 static void write_title(const struct fg_writer *w, const struct fg_node *n, const char *name)
 {
 	uint64_t root_total = w->tree->nodes[0].total;
 	double pct = root_total ? 100.0 * n->total / root_total : 0;
 
 	xml_escaped(w->out, name);
-	fprintf(w->out, " (%" PRIu64 " sample%s, %.2f%%", n->total, n->total == 1 ? "" : "s", pct);
+	if (w->time_counts) {
+		/* Off-CPU and wall-time graphs: widths are time. */
+		fputs(" (", w->out);
+		write_time(w->out, n->total);
+		fprintf(w->out, ", %.2f%%", pct);
+	} else {
+		fprintf(w->out, " (%" PRIu64 " sample%s, %.2f%%", n->total,
+			n->total == 1 ? "" : "s", pct);
+	}
 	if (w->opts->base) {
 		uint64_t base_root = w->tree->nodes[0].base;
 		double base_pct = base_root ? 100.0 * n->base / base_root : 0;
@@ -531,10 +554,12 @@ static int for_each_drawn(struct fg_writer *w, bool draw)
 static void write_header(const struct fg_writer *w)
 {
 	const struct flamegraph_opts *o = w->opts;
-	const char *title = o->title	? o->title :
-			    o->base	? "Differential Flame Graph" :
-			    o->inverted ? "Icicle Graph" :
-					  "Flame Graph";
+	const char *title = o->title			      ? o->title :
+			    o->base			      ? "Differential Flame Graph" :
+			    w->value == PROFILE_VALUE_OFF_CPU ? "Off-CPU Time Flame Graph" :
+			    w->value == PROFILE_VALUE_WALL    ? "Wall Time Flame Graph" :
+			    o->inverted			      ? "Icicle Graph" :
+								"Flame Graph";
 
 	fprintf(w->out,
 		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
@@ -651,6 +676,8 @@ int flamegraph__write(const struct profile *prof, const struct flamegraph_opts *
 	struct fg_tree tree;
 	int err;
 
+	w.value = profile__meta(prof)->value;
+	w.time_counts = w.value != PROFILE_VALUE_SAMPLES;
 	w.width = opts->width ? opts->width : FG_DEFAULT_WIDTH;
 	w.min_width = opts->min_width < 0 ? FG_DEFAULT_MIN_WIDTH : opts->min_width;
 	err = fg_tree__init(&tree);

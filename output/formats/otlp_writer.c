@@ -613,12 +613,19 @@ static int otlp_writer__group(struct otlp_writer *w, size_t **first, uint32_t **
 static int otlp_writer__build_profiles(struct otlp_writer *w, otlp_scope_profiles *scope)
 {
 	const struct profile_meta *meta = profile__meta(w->t.prof);
-	static const char *const types[2][2] = {
+	static const char *const cpu_types[2][2] = {
 		{ PPROF_COUNT_TYPE, PPROF_COUNT_UNIT },
 		{ PPROF_TIME_TYPE, PPROF_TIME_UNIT },
 	};
+	static const char *const time_types[2][2] = {
+		{ PPROF_OFF_CPU_TYPE, PPROF_TIME_UNIT },
+		{ PPROF_WALL_TYPE, PPROF_TIME_UNIT },
+	};
+	bool samples = meta->value == PROFILE_VALUE_SAMPLES;
+	const char *const(*types)[2] = samples ? cpu_types :
+						 time_types + (meta->value == PROFILE_VALUE_WALL);
 	/* Without a period, CPU time would be all zeros: better not claimed at all (as pprof). */
-	size_t n = meta->period_ns ? 2 : 1, i;
+	size_t n = samples && meta->period_ns ? 2 : 1, i;
 	otlp_profile *profiles = profile_tables__alloc(&w->t, n, sizeof(*profiles));
 	otlp_profile **ptrs = profile_tables__alloc(&w->t, n, sizeof(*ptrs));
 	otlp_value_type *period_type = NULL;
@@ -631,8 +638,10 @@ static int otlp_writer__build_profiles(struct otlp_writer *w, otlp_scope_profile
 	if (meta->time_ns > INT64_MAX || meta->duration_ns > INT64_MAX ||
 	    meta->period_ns > INT64_MAX)
 		return -EOVERFLOW;
-	if (meta->period_ns) {
-		period_type = otlp_writer__value_type(w, PPROF_TIME_TYPE, PPROF_TIME_UNIT);
+	/* Time off (or on and off) the CPU counts nanoseconds, as pprof says: period 1. */
+	if (!samples || meta->period_ns) {
+		period_type = otlp_writer__value_type(w, samples ? PPROF_TIME_TYPE : types[0][0],
+						      PPROF_TIME_UNIT);
 		if (!period_type)
 			return -ENOMEM;
 	}
@@ -648,7 +657,7 @@ static int otlp_writer__build_profiles(struct otlp_writer *w, otlp_scope_profile
 		profiles[i].time_unix_nano = meta->time_ns;
 		profiles[i].duration_nano = meta->duration_ns;
 		profiles[i].period_type = period_type;
-		profiles[i].period = meta->period_ns;
+		profiles[i].period = samples ? meta->period_ns : 1;
 		err = otlp_writer__profile_id(w, &profiles[i].profile_id, types[i][0]);
 		if (!err)
 			err = otlp_writer__build_samples(w, &profiles[i], i ? meta->period_ns : 0,

@@ -13,7 +13,8 @@
  *
  * One resource (host.name from the profile, service.name and the caller's attributes), one
  * scope (bpfprof), and one profile per sample type, as pprof's: samples/count, then
- * cpu/nanoseconds when the period is known, both with period type cpu/nanoseconds, time and
+ * cpu/nanoseconds when the period is known, both with period type cpu/nanoseconds (a profile
+ * of time off the CPU, or on and off it, has one: off_cpu or wall/nanoseconds), time and
  * duration, and a profile_id derived from host, service, time and sample type (the same
  * interval sent twice has the same id, which lets a receiver drop the copy). Samples carry
  * process.pid, thread.id (left out when 0), process.executable.name (comm) and thread.name

@@ -32,6 +32,9 @@
 #define PPROF_COUNT_UNIT "count"
 #define PPROF_TIME_TYPE "cpu"
 #define PPROF_TIME_UNIT "nanoseconds"
+/* The only value of an off-CPU or a wall-time profile, in PPROF_TIME_UNIT. */
+#define PPROF_OFF_CPU_TYPE "off_cpu"
+#define PPROF_WALL_TYPE "wall"
 
 /* A comment (profile-level note) that names the host sampled: "hostname=NAME". */
 #define PPROF_HOST_COMMENT "hostname="

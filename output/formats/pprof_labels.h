@@ -5,7 +5,8 @@
 
 /*
  * Sample labels, read into the model and written from it (pprof_writer.h). Pyroscope makes
- * the string ones series labels: those names are the samples' own.
+ * the string ones series labels and drops the numbers: an upload writes them as
+ * --series-labels chooses (pprof_series.h).
  */
 #define PPROF_LABEL_PID "pid"	      /* number: process id (tgid) */
 #define PPROF_LABEL_TID "tid"	      /* number: thread id */

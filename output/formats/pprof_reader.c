@@ -72,7 +72,8 @@ struct pprof_reader {
 	uint32_t *stack;
 	size_t stack_cap;
 	uint64_t frames_left;
-	size_t count_value; /* which value is the count */
+	size_t count_value;	  /* which value is the count */
+	enum profile_value value; /* what it counts */
 	const char *default_comm;
 };
 
@@ -452,13 +453,26 @@ static int pprof_reader__load_strings(struct pprof_reader *r)
 	return 0;
 }
 
-/* The value that is the count: samples/count where present, else the first. */
+/*
+ * The value that is the count: samples/count where present, else the first; a profile whose
+ * only value is off_cpu or wall nanoseconds is one of those.
+ */
 static void pprof_reader__pick_count(struct pprof_reader *r)
 {
 	const pb_profile *msg = r->msg;
+	const char *type, *unit;
 	size_t i;
 
 	r->count_value = 0;
+	r->value = PROFILE_VALUE_SAMPLES;
+	if (msg->n_sample_type == 1) {
+		type = r->strings[msg->sample_type[0]->type];
+		unit = r->strings[msg->sample_type[0]->unit];
+		if (!strcmp(unit, PPROF_TIME_UNIT) && !strcmp(type, PPROF_OFF_CPU_TYPE))
+			r->value = PROFILE_VALUE_OFF_CPU;
+		else if (!strcmp(unit, PPROF_TIME_UNIT) && !strcmp(type, PPROF_WALL_TYPE))
+			r->value = PROFILE_VALUE_WALL;
+	}
 	for (i = 0; i < msg->n_sample_type; i++) {
 		if (!strcmp(r->strings[msg->sample_type[i]->type], PPROF_COUNT_TYPE) &&
 		    !strcmp(r->strings[msg->sample_type[i]->unit], PPROF_COUNT_UNIT)) {
@@ -678,7 +692,8 @@ static int pprof_reader__convert(struct pprof_reader *r)
 		meta.time_ns = msg->time_nanos;
 	if (msg->duration_nanos > 0)
 		meta.duration_ns = msg->duration_nanos;
-	if (msg->period > 0 && msg->period_type &&
+	meta.value = r->value;
+	if (r->value == PROFILE_VALUE_SAMPLES && msg->period > 0 && msg->period_type &&
 	    !strcmp(r->strings[msg->period_type->unit], PPROF_TIME_UNIT))
 		meta.period_ns = msg->period;
 	profile__set_meta(r->prof, &meta);

@@ -304,6 +304,21 @@ static int pprof_writer__build(struct profile_tables *t, Perftools__Profiles__Pr
 	period_type = profile_tables__alloc(t, 1, sizeof(*period_type));
 	if (!types || !type_ptrs || !period_type)
 		return -ENOMEM;
+	if (meta->value != PROFILE_VALUE_SAMPLES) {
+		/* Time off (or on and off) the CPU: the count is nanoseconds, one value. */
+		err = pprof_writer__value_type(
+			t, &types[0],
+			meta->value == PROFILE_VALUE_WALL ? PPROF_WALL_TYPE : PPROF_OFF_CPU_TYPE,
+			PPROF_TIME_UNIT);
+		if (err)
+			return err;
+		type_ptrs[0] = &types[0];
+		msg->n_sample_type = 1;
+		*period_type = types[0];
+		msg->period_type = period_type;
+		msg->period = 1;
+		goto types_done;
+	}
 	/* First, so that the string table starts with the same few strings in every profile. */
 	err = pprof_writer__value_type(t, &types[0], PPROF_COUNT_TYPE, PPROF_COUNT_UNIT);
 	if (err)
@@ -321,6 +336,7 @@ static int pprof_writer__build(struct profile_tables *t, Perftools__Profiles__Pr
 		msg->period_type = period_type;
 		msg->period = meta->period_ns;
 	}
+types_done:
 	msg->sample_type = type_ptrs;
 	msg->time_nanos = meta->time_ns;
 	msg->duration_nanos = meta->duration_ns;

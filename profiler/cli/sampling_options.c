@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "time_spec.h"
 
 #define MAX_FREQUENCY 100000
 #define MAX_MAP_SIZE (1u << 24)
@@ -26,6 +27,8 @@ void sampling_opts__init(struct sampling_opts *opts, uint32_t frequency)
 	opts->counts_map_size = SAMPLING_COUNTS_MAP_SIZE;
 	opts->unwind_table_bytes = DEFAULT_UNWIND_TABLE_BYTES;
 	opts->unwind_cache = SAMPLING_DEFAULT_UNWIND_CACHE;
+	opts->off_cpu_min_ns = SAMPLING_OFF_CPU_MIN_NS;
+	opts->off_cpu_probability = 1;
 }
 
 void sampling_opts__release(struct sampling_opts *opts)
@@ -113,6 +116,59 @@ static int parse_unwind_cache(const struct option_spec *opt, void *target, const
 	return 0;
 }
 
+/* --off-cpu-min DURATION: 0 to 1 hour; in ns, us or ms too ("500us", "2ms"). */
+static int parse_off_cpu_min(const struct option_spec *opt, void *target, const char *arg,
+			     char *err, size_t errlen)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} small[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 } };
+	uint64_t ns;
+	char *end;
+	double v;
+
+	(void)opt;
+	errno = 0;
+	v = strtod(arg, &end);
+	for (size_t i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
+		if (end == arg || errno || strcmp(end, small[i].unit))
+			continue;
+		if (!(v >= 0 && v * small[i].ns <= 3600e9))
+			break;
+		*(uint64_t *)target = (uint64_t)(v * small[i].ns + 0.5);
+		return 0;
+	}
+	if (time_spec__parse_duration(arg, &ns, err, errlen))
+		return -EINVAL;
+	if (ns > 3600 * 1000000000ull) {
+		snprintf(err, errlen, "--off-cpu-min must be at most an hour, not '%s'", arg);
+		return -EINVAL;
+	}
+	*(uint64_t *)target = ns;
+	return 0;
+}
+
+/* --off-cpu-probability P: in (0, 1]. */
+static int parse_off_cpu_probability(const struct option_spec *opt, void *target, const char *arg,
+				     char *err, size_t errlen)
+{
+	char *end;
+	double p;
+
+	(void)opt;
+	errno = 0;
+	p = strtod(arg, &end);
+	if (errno || end == arg || *end || !(p > 0 && p <= 1)) {
+		snprintf(err, errlen,
+			 "--off-cpu-probability takes a number above 0 and at most 1, not '%s'",
+			 arg);
+		return -EINVAL;
+	}
+	*(double *)target = p;
+	return 0;
+}
+
 /* Appends the roots @arg to the debuginfo path at @target (a char *, owned). */
 static int parse_debuginfo_path(const struct option_spec *opt, void *target, const char *arg,
 				char *err, size_t errlen)
@@ -160,6 +216,17 @@ const struct option_spec sampling_options[] = {
 	  .offset = offsetof(struct sampling_opts, java_perfmap),
 	  .help = "ask each JVM (JDK 17+) for its perf map, as jcmd PID\n"
 		  "Compiler.perfmap does, to name JIT frames" },
+	{ .name = "off-cpu", .parse = option_table__set_flag,
+	  .offset = offsetof(struct sampling_opts, off_cpu),
+	  .help = "also time off the CPU: how long threads wait (sleep, I/O,\n"
+		  "locks, a CPU), charged to the stacks they left the CPU in" },
+	{ .name = "off-cpu-min", .arg = "DURATION", .parse = parse_off_cpu_min,
+	  .offset = offsetof(struct sampling_opts, off_cpu_min_ns),
+	  .help = "shorter waits are not counted (default 1ms)" },
+	{ .name = "off-cpu-probability", .arg = "P", .parse = parse_off_cpu_probability,
+	  .offset = offsetof(struct sampling_opts, off_cpu_probability),
+	  .help = "follow this share of context switches, to bound the cost\n"
+		  "on busy hosts; times are scaled by 1/P (default 1)" },
 	{ .name = "include-idle", .parse = option_table__set_flag,
 	  .offset = offsetof(struct sampling_opts, include_idle),
 	  .help = "keep samples of idle CPUs (the swapper task)" },

@@ -28,9 +28,13 @@ struct sampling_opts {
 	bool frame_pointers_only;    /* --unwind fp */
 	uint64_t unwind_table_bytes; /* kernel memory for unwind table rows */
 	const char *unwind_cache;    /* borrowed; folder of cached tables, NULL for none */
+	bool off_cpu;		     /* --off-cpu: time off the CPU by stack */
+	uint64_t off_cpu_min_ns;     /* --off-cpu-min */
+	double off_cpu_probability;  /* --off-cpu-probability */
 };
 
 #define SAMPLING_DEFAULT_UNWIND_CACHE "/var/cache/bpfprof/unwind"
+#define SAMPLING_OFF_CPU_MIN_NS 1000000ull /* --off-cpu-min's default: 1 ms */
 /* Map sizes: a recording's, and an agent's (fewer distinct stacks per interval: half). */
 #define SAMPLING_STACK_MAP_SIZE 32768
 #define SAMPLING_COUNTS_MAP_SIZE 65536

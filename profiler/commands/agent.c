@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent_metrics.h"
 #include "clock.h"
 #include "interval.h"
 #include "log.h"
@@ -74,6 +75,7 @@ struct agent {
 	bool store_paused;	 /* the last write failed (full disk, folder held elsewhere) */
 	uint64_t store_reopened; /* store_stats.reopened the uploader knows of */
 	char host_label[HOST_LABEL_MAX];
+	struct agent_metrics *metrics; /* NULL without --metrics-addr */
 };
 
 static void install_signal_handlers(void)
@@ -134,6 +136,7 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 		.url = o->upload_url,
 		.app_name = o->app_name,
 		.labels = labels,
+		.series_labels = o->series_labels,
 		.tenant = o->tenant,
 		.bearer_token_file = o->bearer_token_file,
 		.basic_auth_file = o->basic_auth_file,
@@ -143,7 +146,6 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 		.store_dir = o->store_dir,
 		.since_ns = now_ns,
 	};
-
 	int err;
 
 	if (o->otlp_url) {
@@ -404,6 +406,18 @@ static void report_totals(struct agent *a, uint64_t now)
 	a->last_report_ns = now;
 }
 
+/* What /metrics shows, published when a scrape asks for it. */
+static void publish_metrics(struct agent *a)
+{
+	struct agent_metrics_counts c = {
+		.intervals = a->lifetime.intervals,
+		.samples_kept = a->lifetime.samples,
+		.intervals_not_stored = a->lifetime.not_stored,
+	};
+
+	agent_metrics__update(a->metrics, a->session, a->store, a->uploader, &c);
+}
+
 static void run_loop(struct agent *a)
 {
 	uint64_t interval_ns = a->opts->interval_s * NSEC_PER_SEC;
@@ -415,6 +429,8 @@ static void run_loop(struct agent *a)
 		now = monotonic_ns();
 		timeout = next_close > now ? (next_close - now) / 1000000 + 1 : 0;
 		session__poll(a->session, timeout < POLL_INTERVAL_MS ? timeout : POLL_INTERVAL_MS);
+		if (a->metrics && agent_metrics__wanted(a->metrics))
+			publish_metrics(a);
 		now = monotonic_ns();
 		if (reopen_requested) {
 			reopen_requested = 0;
@@ -524,6 +540,9 @@ int agent__run(const struct agent_opts *opts)
 		pr_err("cannot open the log file %s: %s\n", opts->log_file, strerror(-err));
 		return err;
 	}
+	/* Before the BPF program loads: a port in use fails the start at once. */
+	if (opts->metrics_addr && (err = agent_metrics__open(opts->metrics_addr, &a.metrics)))
+		return err;
 	err = session__open(&so, &a.session);
 	if (err)
 		goto out_free;
@@ -539,10 +558,13 @@ int agent__run(const struct agent_opts *opts)
 	if (err)
 		goto out_free;
 	log_start(&a);
+	if (a.metrics)
+		publish_metrics(&a);
 	run_loop(&a);
 	shut_down(&a);
 
 out_free:
+	agent_metrics__free(a.metrics);
 	uploader__free(a.uploader);
 	uploader__free(a.otlp_uploader);
 	session__free(a.session);

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "metrics_server.h"
 #include "options.h"
+#include "pprof_series.h"
 #include "time_spec.h"
 #include "upload.h"
 #include "verbosity.h"
@@ -135,6 +137,18 @@ static int parse_label(const struct option_spec *opt, void *target, const char *
 	return append(opts->labels, &opts->nlabels, AGENT_MAX_LABELS, arg, "labels", err, errlen);
 }
 
+static int parse_series_labels(const struct option_spec *opt, void *target, const char *arg,
+			       char *err, size_t errlen)
+{
+	char why[160];
+
+	(void)opt;
+	if (!pprof_series__parse(arg, target, why, sizeof(why)))
+		return 0;
+	snprintf(err, errlen, "--series-labels: %s", why);
+	return -EINVAL;
+}
+
 static int parse_header(const struct option_spec *opt, void *target, const char *arg, char *err,
 			size_t errlen)
 {
@@ -156,6 +170,20 @@ static int parse_upload_grace(const struct option_spec *opt, void *target, const
 {
 	(void)opt;
 	return options__parse_seconds(arg, "--upload-grace", target, err, errlen);
+}
+
+static int parse_metrics_addr(const struct option_spec *opt, void *target, const char *arg,
+			      char *err, size_t errlen)
+{
+	char why[96];
+
+	(void)opt;
+	if (metrics_server__check_addr(arg, why, sizeof(why))) {
+		snprintf(err, errlen, "--metrics-addr '%s': %s", arg, why);
+		return -EINVAL;
+	}
+	*(const char **)target = arg;
+	return 0;
 }
 
 /* --help before the options, and after them. */
@@ -210,6 +238,11 @@ static const struct option_spec agent_options[] = {
 		  DEFAULT_APP_NAME ")" },
 	{ .name = "label", .arg = "K=V", .parse = parse_label,
 	  .help = "label of uploads, repeatable (hostname is always sent)" },
+	{ .name = "series-labels", .arg = "LIST", .parse = parse_series_labels,
+	  .offset = offsetof(struct agent_opts, series_labels),
+	  .help = "sample labels made Pyroscope series labels: some of\n"
+		  PPROF_SERIES_NAMES ", or none (default comm;\n"
+		  "README: what each costs)" },
 	{ .name = "tenant", .arg = "ID", .parse = option_table__set_string,
 	  .offset = offsetof(struct agent_opts, tenant),
 	  .help = "X-Scope-OrgID header, for multi-tenant servers" },
@@ -231,6 +264,10 @@ static const struct option_spec agent_options[] = {
 	{ .name = "log-file", .arg = "F", .parse = option_table__set_string,
 	  .offset = offsetof(struct agent_opts, log_file),
 	  .help = "log there instead of stderr; SIGHUP reopens it" },
+	{ .name = "metrics-addr", .arg = "ADDR:PORT", .parse = parse_metrics_addr,
+	  .offset = offsetof(struct agent_opts, metrics_addr),
+	  .help = "serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		  "(127.0.0.1:9464, [::1]:9464; :9464 on every address)" },
 	OPTION_GROUP(verbosity_options, offsetof(struct agent_opts, verbose)),
 	OPTION_HELP,
 	SAMPLING_FREQUENCY_OPTION(struct agent_opts, sampling, DEFAULT_FREQUENCY),
@@ -260,6 +297,7 @@ static void set_defaults(struct agent_opts *opts)
 	time_spec__parse_duration(DEFAULT_STORE_MAX_AGE, &opts->store_max_age_ns, unused,
 				  sizeof(unused));
 	opts->app_name = DEFAULT_APP_NAME;
+	opts->series_labels = PPROF_SERIES_DEFAULT;
 	opts->upload_grace_s = DEFAULT_UPLOAD_GRACE_S;
 }
 
@@ -267,6 +305,13 @@ static int check_together(const struct agent_opts *opts, char *err, size_t errle
 {
 	if (sampling_options__check(&opts->sampling, err, errlen))
 		return -EINVAL;
+	/* The store and the uploads carry CPU profiles only, so far. */
+	if (opts->sampling.off_cpu) {
+		snprintf(err, errlen,
+			 "--off-cpu is for record only so far: the agent stores and uploads CPU "
+			 "profiles");
+		return -EINVAL;
+	}
 	/* Each interval would be removed as the next one is written. */
 	if (opts->store_max_age_ns && opts->store_max_age_ns < opts->interval_s * 1e9) {
 		snprintf(err, errlen,

@@ -12,10 +12,11 @@
 
 /*
  * Pyroscope refuses a series of more than 30 labels (-validation.max-label-names-per-series,
- * pkg/validation/limits.go); every series of ours has 7 besides: __name__, __delta__,
- * pyroscope_spy, service_name, hostname, and the samples' comm and thread.
+ * pkg/validation/limits.go); every series of ours has up to 9 besides: __name__, __delta__,
+ * pyroscope_spy, service_name, hostname, and the samples' pid, tid, comm and thread when
+ * --series-labels makes them series labels.
  */
-#define AGENT_MAX_LABELS 23
+#define AGENT_MAX_LABELS 21
 #define AGENT_MAX_HEADERS 16
 
 struct agent_opts {
@@ -29,6 +30,7 @@ struct agent_opts {
 	const char *app_name;
 	const char *labels[AGENT_MAX_LABELS]; /* borrowed "k=v" */
 	size_t nlabels;
+	unsigned int series_labels; /* PPROF_SERIES_* (pprof_series.h) */
 	const char *tenant;
 	const char *bearer_token_file;
 	const char *basic_auth_file;
@@ -38,6 +40,7 @@ struct agent_opts {
 	double upload_grace_s; /* at exit, how long to try pending uploads */
 	const char *log_file;  /* borrowed; NULL: stderr */
 	int verbose;
+	const char *metrics_addr; /* borrowed "HOST:PORT" of /metrics; NULL: none */
 };
 
 /* The options of agent, and its --help. */

@@ -20,6 +20,7 @@
 #include "stack_capture_file.h"
 #include "summary.h"
 #include "verbosity.h"
+#include "wall_profile.h"
 
 #define POLL_INTERVAL_MS 100
 #define TOP_FUNCTIONS 10
@@ -40,6 +41,8 @@ struct recording {
 	struct stack_capture_file *capture;
 	struct command *cmd;
 	struct profile *prof;
+	struct profile *off_cpu_prof; /* with --off-cpu */
+	struct profile *wall_prof;    /* with --wall-output */
 	struct record_summary summary;
 	double started;	     /* CLOCK_MONOTONIC seconds */
 	uint64_t started_ns; /* CLOCK_REALTIME */
@@ -68,8 +71,12 @@ static int write_outputs(struct recording *r)
 	for (size_t i = 0; i < r->opts->noutputs; i++) {
 		const struct record_output *o = &r->opts->outputs[i];
 
-		ret = profile_io__write_stream(r->prof, output_file__stream(r->outputs[i]),
-					       o->format, &r->opts->svg);
+		const struct profile *prof = o->view == RECORD_VIEW_OFF_CPU ? r->off_cpu_prof :
+					     o->view == RECORD_VIEW_WALL    ? r->wall_prof :
+									      r->prof;
+
+		ret = profile_io__write_stream(prof, output_file__stream(r->outputs[i]), o->format,
+					       &r->opts->svg);
 		if (!ret) {
 			ret = output_file__commit(r->outputs[i]);
 		} else {
@@ -175,6 +182,12 @@ static int finish_sampling(struct recording *r)
 	if (err)
 		return err;
 	r->prof = snap.prof;
+	r->off_cpu_prof = snap.off_cpu_prof;
+	if (record_opts__has_view(r->opts, RECORD_VIEW_WALL)) {
+		r->wall_prof = wall_profile__new(r->prof, r->off_cpu_prof);
+		if (!r->wall_prof)
+			return -errno;
+	}
 	r->summary.build = snap.build;
 	r->summary.duration_s = duration;
 	r->summary.frequency = r->opts->sampling.frequency;
@@ -241,6 +254,8 @@ out_free:
 	stack_capture_file__close(r.capture);
 	session__free(r.session);
 	profile__free(r.prof);
+	profile__free(r.off_cpu_prof);
+	profile__free(r.wall_prof);
 	return err;
 }
 

@@ -25,18 +25,24 @@ static int parse_duration(const struct option_spec *opt, void *target, const cha
 	return 0;
 }
 
-/* -o FILE, repeatable. */
+/* -o FILE, --off-cpu-output FILE, --wall-output FILE: repeatable. */
 static int parse_output(const struct option_spec *opt, void *target, const char *arg, char *err,
 			size_t errlen)
 {
 	struct record_opts *opts = target;
+	enum record_view view = !strcmp(opt->name, "off-cpu-output") ? RECORD_VIEW_OFF_CPU :
+				!strcmp(opt->name, "wall-output")    ? RECORD_VIEW_WALL :
+								       RECORD_VIEW_CPU;
 
-	(void)opt;
 	if (opts->noutputs == RECORD_MAX_OUTPUTS) {
-		snprintf(err, errlen, "at most %d outputs (-o)", RECORD_MAX_OUTPUTS);
+		snprintf(err, errlen, "at most %d outputs (-o, --off-cpu-output, --wall-output)",
+			 RECORD_MAX_OUTPUTS);
 		return -E2BIG;
 	}
-	opts->outputs[opts->noutputs++].path = arg;
+	opts->outputs[opts->noutputs].path = arg;
+	opts->outputs[opts->noutputs++].view = view;
+	if (view != RECORD_VIEW_CPU)
+		opts->sampling.off_cpu = true;
 	return 0;
 }
 
@@ -64,6 +70,12 @@ static const struct option_spec record_options[] = {
 		  ".pb.gz/.pprof; \"-\" writes folded stacks to stdout\n"
 		  "(default profile.svg); a link is followed, a device or\n"
 		  "FIFO written in place" },
+	{ .name = "off-cpu-output", .arg = "FILE", .parse = parse_output,
+	  .help = "repeatable; the time threads spent off the CPU (--off-cpu),\n"
+		  "by the stacks they waited in, in nanoseconds; formats as -o" },
+	{ .name = "wall-output", .arg = "FILE", .parse = parse_output,
+	  .help = "repeatable; time on and off the CPU (wall time) per thread,\n"
+		  "off-CPU time under a leaf [off-CPU] (implies --off-cpu)" },
 	{ .name = "format", .short_name = 'f', .arg = "FMT", .parse = options__parse_output_format,
 	  .offset = offsetof(struct record_opts, format),
 	  .help = "svg, folded or pprof, for outputs without a known extension" },
@@ -111,6 +123,14 @@ static int resolve_output_formats(struct record_opts *opts, char *err, size_t er
 	return 0;
 }
 
+bool record_opts__has_view(const struct record_opts *opts, enum record_view view)
+{
+	for (size_t i = 0; i < opts->noutputs; i++)
+		if (opts->outputs[i].view == view)
+			return true;
+	return false;
+}
+
 static void set_defaults(struct record_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
@@ -140,6 +160,13 @@ enum options_result record_opts__parse(struct record_opts *opts, int argc, char 
 	}
 	if (opts->noutputs == 0)
 		opts->outputs[opts->noutputs++].path = "profile.svg";
+	if (opts->sampling.off_cpu && !record_opts__has_view(opts, RECORD_VIEW_OFF_CPU) &&
+	    !record_opts__has_view(opts, RECORD_VIEW_WALL)) {
+		snprintf(err, errlen,
+			 "--off-cpu needs an output for it: --off-cpu-output FILE or "
+			 "--wall-output FILE");
+		return OPTIONS_ERROR;
+	}
 	if (resolve_output_formats(opts, err, errlen))
 		return OPTIONS_ERROR;
 	return OPTIONS_RUN;

@@ -14,9 +14,17 @@
 
 #define RECORD_MAX_OUTPUTS 16
 
+/* Which profile an output gets. */
+enum record_view {
+	RECORD_VIEW_CPU,     /* -o: CPU samples */
+	RECORD_VIEW_OFF_CPU, /* --off-cpu-output: time off the CPU */
+	RECORD_VIEW_WALL,    /* --wall-output: time on and off the CPU */
+};
+
 struct record_output {
 	const char *path; /* borrowed from argv; "-" is standard output */
 	enum output_format format;
+	enum record_view view;
 };
 
 struct record_opts {
@@ -44,5 +52,7 @@ extern const struct option_table record_option_table;
 enum options_result record_opts__parse(struct record_opts *opts, int argc, char **argv, char *err,
 				       size_t errlen);
 void record_opts__release(struct record_opts *opts);
+/* Whether an output gets the profile @view. */
+bool record_opts__has_view(const struct record_opts *opts, enum record_view view);
 
 #endif

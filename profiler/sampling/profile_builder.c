@@ -34,6 +34,8 @@ struct builder {
 	struct python_procs *python;
 	const struct sample_clock *clock;
 	struct profile *prof;
+	bool off_cpu;	      /* the pass of off-CPU keys (else of CPU samples) */
+	double off_cpu_scale; /* off-CPU times are multiplied by it */
 	struct profile_builder_stats *stats;
 	struct count_entry *entries;
 	size_t nentries, cap;
@@ -62,6 +64,8 @@ static int collect(const struct prof_sample_key *key, uint64_t count, void *ctx)
 	struct builder *b = ctx;
 	struct count_entry *grown;
 
+	if (!key->off_cpu != !b->off_cpu)
+		return 0;
 	if (b->nentries == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 4096;
 		grown = realloc(b->entries, b->cap * sizeof(*grown));
@@ -87,7 +91,8 @@ static int cmp_u64(uint64_t a, uint64_t b)
 
 static bool same_user_stack(const struct prof_sample_key *a, const struct prof_sample_key *b)
 {
-	return a->has_ustack == b->has_ustack && a->ustack_hash == b->ustack_hash;
+	return a->has_ustack == b->has_ustack && a->ustack_hash == b->ustack_hash &&
+	       a->stacks_lag == b->stacks_lag;
 }
 
 /* Groups the entries of one process image and one user stack, which resolve alike. */
@@ -99,6 +104,7 @@ static int cmp_entries(const void *pa, const void *pb)
 	return cmp_u32(a->proc_gen, b->proc_gen)	       ?:
 		       cmp_u32(a->tgid, b->tgid)	       ?:
 		       cmp_u32(a->has_ustack, b->has_ustack)   ?:
+		       cmp_u32(a->stacks_lag, b->stacks_lag)   ?:
 		       cmp_u64(a->ustack_hash, b->ustack_hash) ?:
 								 cmp_u32(a->kstack_id, b->kstack_id);
 }
@@ -172,16 +178,38 @@ static int resolve_ips(struct builder *b, const uint64_t *ips, int depth, bool k
 	return 0;
 }
 
-/* Appends the frames of kernel stack @id, root first, to out[*len..MAX_FRAMES). */
-static int resolve_kernel_stack(struct builder *b, int32_t id, uint32_t *out, size_t *len)
+/* Whether kernel function @func is the tracing that took an off-CPU stack, not the wait. */
+static bool off_cpu_tracing(const char *func)
 {
-	int depth = sampler__stack(b->sampler, id, b->ips);
+	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__bpf_trace_",
+						"__traceiter_" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(func, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/*
+ * Appends the frames of kernel stack @id (of the interval @lag before the read buffer's),
+ * root first, to out[*len..MAX_FRAMES).
+ */
+static int resolve_kernel_stack(struct builder *b, uint16_t lag, int32_t id, uint32_t *out,
+				size_t *len)
+{
+	int depth = sampler__stack(b->sampler, lag, id, b->ips);
+	int err;
 
 	if (depth < 0) {
 		b->stats->missing_stacks++;
 		return append_marker(b, "[lost stack]", FRAME_KERNEL, out, len);
 	}
-	return resolve_ips(b, b->ips, depth, true, NULL, out, len, NULL, NULL);
+	err = resolve_ips(b, b->ips, depth, true, NULL, out, len, NULL, NULL);
+	/* A switch's stack was taken in the scheduler's tracepoint: its leaf frames are ours. */
+	while (!err && b->off_cpu && *len &&
+	       off_cpu_tracing(profile__frame(b->prof, out[*len - 1])->func))
+		(*len)--;
+	return err;
 }
 
 /*
@@ -345,11 +373,14 @@ static int resolve_walked_stack(struct builder *b, const struct prof_user_stack 
 	return resolve_ips(b, (const uint64_t *)st->ips, st->nr, false, maps, out, len, NULL, NULL);
 }
 
-/* Appends the frames of the user stack @hash of the read buffer, as resolve_walked_stack(). */
-static int resolve_user_stack(struct builder *b, uint64_t hash, uint32_t tgid,
+/*
+ * Appends the frames of the user stack @hash of the read buffer (or of the interval @lag
+ * before), as resolve_walked_stack().
+ */
+static int resolve_user_stack(struct builder *b, uint16_t lag, uint64_t hash, uint32_t tgid,
 			      const struct proc_maps *maps, uint32_t *out, size_t *len)
 {
-	if (sampler__user_stack(b->sampler, hash, &b->ustack)) {
+	if (sampler__user_stack(b->sampler, lag, hash, &b->ustack)) {
 		b->stats->missing_stacks++;
 		return append_marker(b, "[lost stack]", FRAME_USER, out, len);
 	}
@@ -375,7 +406,7 @@ static int kernel_stack(struct builder *b, int32_t id, struct frame_list **out)
 	}
 	fl = &b->kernel_stacks[id];
 	if (!fl->resolved) {
-		err = resolve_kernel_stack(b, id, b->kscratch, &len);
+		err = resolve_kernel_stack(b, 0, id, b->kscratch, &len);
 		if (err)
 			return err;
 		fl->ids = malloc(len * sizeof(*fl->ids) + 1);
@@ -396,15 +427,28 @@ static int add_sample(struct builder *b, const struct count_entry *e, const stru
 	struct profile_labels labels;
 	struct frame_list *kfl;
 	char thread[PROF_COMM_LEN + 1] = { 0 };
+	uint64_t count = e->count;
 	size_t len = user_len;
 	int err;
 
-	if (e->key.kstack_id >= 0) {
+	if (e->key.kstack_id >= 0 && e->key.stacks_lag) {
+		/* A wait's stack kept from an earlier interval: its id is that interval's. */
+		err = resolve_kernel_stack(b, e->key.stacks_lag, e->key.kstack_id, b->scratch,
+					   &len);
+		if (err)
+			return err;
+	} else if (e->key.kstack_id >= 0) {
 		err = kernel_stack(b, e->key.kstack_id, &kfl);
 		if (err)
 			return err;
 		for (size_t i = 0; i < kfl->len && len < MAX_FRAMES; i++)
 			b->scratch[len++] = kfl->ids[i];
+	}
+	/* A thread preempted waited for a CPU, not for something it asked for. */
+	if (e->key.off_cpu == PROF_OFF_CPU_RUNNABLE && len < MAX_FRAMES) {
+		err = append_marker(b, "[waiting for a CPU]", FRAME_KERNEL, b->scratch, &len);
+		if (err)
+			return err;
 	}
 	memcpy(thread, e->key.comm, PROF_COMM_LEN);
 	labels.pid = e->key.tgid;
@@ -415,7 +459,12 @@ static int add_sample(struct builder *b, const struct count_entry *e, const stru
 	if (b->clock && e->key.time_slot)
 		labels.time_ns = e->key.time_slot * b->clock->slot_ns +
 				 b->clock->realtime_offset_ns;
-	return profile__add_sample(b->prof, b->scratch, len, &labels, e->count);
+	if (b->off_cpu && b->off_cpu_scale != 1) {
+		count = (uint64_t)(e->count * b->off_cpu_scale + 0.5);
+		if (!count)
+			return 0;
+	}
+	return profile__add_sample(b->prof, b->scratch, len, &labels, count);
 }
 
 static int add_entry(struct builder *b, const struct count_entry *e, size_t *user_len,
@@ -432,8 +481,8 @@ static int add_entry(struct builder *b, const struct count_entry *e, size_t *use
 	    cmp_u32(prev->key.tgid, e->key.tgid) || !same_user_stack(&prev->key, &e->key)) {
 		*user_len = 0;
 		if (e->key.has_ustack) {
-			err = resolve_user_stack(b, e->key.ustack_hash, e->key.tgid, proc->maps,
-						 b->scratch, user_len);
+			err = resolve_user_stack(b, e->key.stacks_lag, e->key.ustack_hash,
+						 e->key.tgid, proc->maps, b->scratch, user_len);
 			if (err)
 				return err;
 		}
@@ -465,6 +514,7 @@ static int add_walked(struct builder *b, const struct walked_samples *walked)
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
 			   struct python_procs *python, const struct sample_clock *clock,
 			   const struct walked_samples *walked, struct profile *prof,
+			   const struct off_cpu_target *off_cpu,
 			   struct profile_builder_stats *stats)
 {
 	struct builder *b;
@@ -482,6 +532,12 @@ int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct pro
 	b->clock = clock;
 	b->prof = prof;
 	b->stats = stats;
+	if (off_cpu) {
+		b->off_cpu = true;
+		b->prof = off_cpu->prof;
+		b->off_cpu_scale = off_cpu->scale;
+		walked = NULL;
+	}
 	err = sampler__for_each_count(s, collect, b);
 	if (err)
 		goto out_free;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "options.h"
 #include "profile.skel.h"
+#include "stack_keeper.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define ONLINE_CPUS "/sys/devices/system/cpu/online"
@@ -47,10 +49,23 @@
 #define DEFERRED_RING_MAX (64u << 20)
 /* Processes the walker knows at once where its map must be preallocated (8 MiB). */
 #define PREALLOCATED_UNWIND_PROCS 1024
+/* Threads off the CPU followed at once (64 B each, preallocated): 1 MiB. */
+#define OFF_CPU_THREADS_MAX 16384
+/* Stacks of waits that outlast their interval, kept in user space at most. */
+#define KEPT_STACK_BYTES (16u << 20)
+
+/* The BPF program's off_cpu_keep for a probability in (0, 1]. */
+static uint32_t off_cpu_keep(double probability)
+{
+	if (probability <= 0 || probability >= 1)
+		return UINT32_MAX;
+	return (uint32_t)(probability * UINT32_MAX);
+}
 
 struct sampler {
 	struct profile_bpf *skel;
 	struct bpf_program *on_sample; /* the skeleton's sample program this kernel runs */
+	struct bpf_program *on_switch; /* its switch program (--off-cpu), or NULL */
 	struct ring_buffer *events;
 	uint32_t *cpus; /* owned */
 	size_t ncpus;
@@ -68,6 +83,14 @@ struct sampler {
 	void *deferred_ctx;
 	sampler_python_code_fn on_python_code;
 	void *python_code_ctx;
+	bool off_cpu; /* the switch programs run (--off-cpu) */
+	uint64_t off_cpu_min_ns;
+	int stats_fd;	     /* keeps the kernel's BPF run-time statistics on; -1: off */
+	bool switches_ended; /* sampler__stop() detached the switch program */
+	uint64_t pending_charged, pending_ns; /* charged at the stop, still off the CPU */
+	uint32_t read_epoch;		      /* the interval of the read buffer */
+	struct stack_keeper *kept;	      /* stacks of waits that outlast their interval */
+	uint64_t stacks_not_kept;	      /* such stacks the keeper had no room for */
 };
 
 static int read_online_cpus(uint32_t **cpus, size_t *ncpus)
@@ -229,17 +252,16 @@ static uint32_t deferred_ring_bytes(const struct sampler_opts *opts, size_t ncpu
 	return bytes;
 }
 
-/* Puts walk_more where on_sample_tail tail-calls it, if that is the program loaded. */
-static int set_walk_program(struct sampler *s)
+/* Puts @walk where the program tail-calls it (@programs), if that is the way loaded. */
+static int set_walk_program(struct bpf_map *programs, struct bpf_program *walk)
 {
 	__u32 zero = 0;
-	int fd = bpf_program__fd(s->skel->progs.walk_more);
+	int fd = bpf_program__fd(walk);
 	int err;
 
-	if (s->on_sample != s->skel->progs.on_sample_tail)
+	if (!bpf_program__autoload(walk))
 		return 0;
-	err = bpf_map__update_elem(s->skel->maps.walk_programs, &zero, sizeof(zero), &fd,
-				   sizeof(fd), BPF_ANY);
+	err = bpf_map__update_elem(programs, &zero, sizeof(zero), &fd, sizeof(fd), BPF_ANY);
 	if (err)
 		pr_err("cannot set up the user stack walk: %s\n", strerror(-err));
 	return err;
@@ -264,6 +286,13 @@ static void choose_kernel_paths(struct sampler *s, bool fallbacks)
 	bpf_program__set_autoload(s->skel->progs.on_sample, f.loop);
 	bpf_program__set_autoload(s->skel->progs.on_sample_tail, !f.loop);
 	bpf_program__set_autoload(s->skel->progs.walk_more, !f.loop);
+	/* The same two ways for the switches of --off-cpu; the walk program is not attached. */
+	bpf_program__set_autoload(s->skel->progs.on_switch, s->off_cpu && f.loop);
+	bpf_program__set_autoload(s->skel->progs.on_switch_tail, s->off_cpu && !f.loop);
+	bpf_program__set_autoload(s->skel->progs.off_cpu_walk_more, s->off_cpu && !f.loop);
+	bpf_program__set_autoattach(s->skel->progs.off_cpu_walk_more, false);
+	if (s->off_cpu)
+		s->on_switch = f.loop ? s->skel->progs.on_switch : s->skel->progs.on_switch_tail;
 	s->skel->rodata->use_task_pt_regs = f.task_pt_regs;
 	if (!f.dynamic_hash) {
 		for (size_t i = 0; i < sizeof(dynamic) / sizeof(dynamic[0]); i++)
@@ -297,6 +326,9 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->on_capture = opts->on_capture;
 	s->capture_ctx = opts->capture_ctx;
 	s->on_python_code = opts->user_stacks ? opts->on_python_code : NULL;
+	s->off_cpu = opts->off_cpu;
+	s->off_cpu_min_ns = opts->off_cpu_min_ns;
+	s->stats_fd = -1;
 	s->python_code_ctx = opts->python_code_ctx;
 	if (opts->dwarf_unwind && opts->user_stacks && opts->deferred_per_sec) {
 		s->on_deferred = opts->on_deferred;
@@ -337,6 +369,11 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->dwarf_unwind = opts->dwarf_unwind;
 	s->skel->rodata->capture_stacks = opts->on_capture != NULL;
 	s->skel->rodata->deferred_per_sec = s->on_deferred ? opts->deferred_per_sec : 0;
+	s->skel->rodata->off_cpu = s->off_cpu;
+	s->skel->rodata->off_cpu_min_ns = opts->off_cpu_min_ns;
+	s->skel->rodata->off_cpu_keep = off_cpu_keep(opts->off_cpu_probability);
+	bpf_map__set_max_entries(s->skel->maps.off_cpu_starts,
+				 s->off_cpu ? OFF_CPU_THREADS_MAX : 1);
 	if (s->on_deferred) {
 		bpf_map__set_max_entries(s->skel->maps.deferred,
 					 deferred_ring_bytes(opts, s->ncpus));
@@ -368,7 +405,9 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	err = set_filters(s, opts);
 	if (err)
 		goto out_free;
-	err = set_walk_program(s);
+	err = set_walk_program(s->skel->maps.walk_programs, s->skel->progs.walk_more) ?:
+		      set_walk_program(s->skel->maps.off_cpu_walk_programs,
+				       s->skel->progs.off_cpu_walk_more);
 	if (err)
 		goto out_free;
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
@@ -465,6 +504,9 @@ int sampler__start(struct sampler *s)
 {
 	int err;
 
+	/* The switch program's cost for the summary; kernels before 5.8 do not tell it. */
+	if (s->on_switch)
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	/* Tracepoints first, so that no exec between the first sample and them goes unseen. */
 	err = profile_bpf__attach(s->skel);
 	if (err) {
@@ -492,8 +534,60 @@ out_stop:
 	return err;
 }
 
+/* The link of the switch program, if one is loaded. */
+static struct bpf_link **switch_link(struct sampler *s)
+{
+	if (!s->on_switch)
+		return NULL;
+	return s->on_switch == s->skel->progs.on_switch ? &s->skel->links.on_switch :
+							  &s->skel->links.on_switch_tail;
+}
+
+/*
+ * Adds the time of every thread still off the CPU to the counts of the buffer written now, as
+ * the switch program would when it runs again: nothing is charged for it later (the program
+ * is detached), and a recording's waits that outlast it are kept.
+ */
+static void charge_pending_off_cpu(struct sampler *s)
+{
+	int starts = bpf_map__fd(s->skel->maps.off_cpu_starts);
+	uint32_t epoch = s->skel->bss->active_epoch;
+	int counts = bpf_map__fd(epoch & 1 ? s->skel->maps.counts1 : s->skel->maps.counts0);
+	struct prof_off_cpu_start start;
+	struct timespec now;
+	uint64_t now_ns, time, count;
+	__u32 tid, next;
+	bool first = true;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	while (!bpf_map_get_next_key(starts, first ? NULL : &tid, &next)) {
+		first = false;
+		tid = next;
+		if (bpf_map_lookup_elem(starts, &tid, &start) ||
+		    epoch - start.epoch > PROF_MAX_STACKS_LAG ||
+		    now_ns < start.start_ns + s->off_cpu_min_ns)
+			continue;
+		start.key.stacks_lag = epoch - start.epoch;
+		time = now_ns - start.start_ns;
+		if (!bpf_map_lookup_elem(counts, &start.key, &count))
+			time += count;
+		s->pending_charged++;
+		s->pending_ns += now_ns - start.start_ns;
+		bpf_map_update_elem(counts, &start.key, &time, BPF_ANY);
+	}
+}
+
 void sampler__stop(struct sampler *s)
 {
+	struct bpf_link **link = s->skel ? switch_link(s) : NULL;
+
+	if (link && *link && !s->switches_ended) {
+		bpf_link__destroy(*link);
+		*link = NULL;
+		s->switches_ended = true;
+		charge_pending_off_cpu(s);
+	}
 	for (size_t i = 0; i < s->ncpus; i++) {
 		bpf_link__destroy(s->perf_links[i]);
 		s->perf_links[i] = NULL;
@@ -535,17 +629,53 @@ const uint32_t *sampler__cpus(const struct sampler *s)
 	return s->cpus;
 }
 
-int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
+/* The "memlock:" line of the fdinfo of map @fd, or -errno. */
+static int64_t map_memlock(int fd)
+{
+	char path[64], line[128];
+	long long bytes = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (bytes < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %lld", &bytes) != 1)
+			bytes = -1;
+	fclose(f);
+	return bytes < 0 ? -ENOENT : bytes;
+}
+
+size_t sampler__map_memory(struct sampler *s, struct sampler_map_memory *out, size_t cap)
+{
+	struct bpf_map *map;
+	size_t n = 0;
+	int64_t bytes;
+
+	bpf_object__for_each_map(map, s->skel->obj)
+	{
+		if (n == cap)
+			break;
+		if (bpf_map__fd(map) < 0 || (bytes = map_memlock(bpf_map__fd(map))) < 0)
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_map__name(map));
+		out[n++].bytes = bytes;
+	}
+	return n;
+}
+
+/* Sums entry @entry (PROF_COUNTERS_*) of the per-CPU counters into @sum. */
+static int sum_counters(struct sampler *s, __u32 entry, struct prof_sample_counters *sum)
 {
 	struct prof_sample_counters *percpu;
-	__u32 zero = 0;
 	int err;
 
 	memset(sum, 0, sizeof(*sum));
 	percpu = calloc(s->ncpus_possible, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	err = bpf_map__lookup_elem(s->skel->maps.counters, &zero, sizeof(zero), percpu,
+	err = bpf_map__lookup_elem(s->skel->maps.counters, &entry, sizeof(entry), percpu,
 				   s->ncpus_possible * sizeof(*percpu), 0);
 	for (int cpu = 0; !err && cpu < s->ncpus_possible; cpu++) {
 		const __u64 *from = (const __u64 *)&percpu[cpu];
@@ -556,6 +686,38 @@ int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
 	}
 	free(percpu);
 	return err;
+}
+
+int sampler__counters(struct sampler *s, struct prof_sample_counters *sum)
+{
+	return sum_counters(s, PROF_COUNTERS_CPU, sum);
+}
+
+int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stats)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	struct bpf_link **link;
+	int err;
+
+	memset(stats, 0, sizeof(*stats));
+	err = sum_counters(s, PROF_COUNTERS_OFF_CPU, &stats->counters);
+	if (err)
+		return err;
+	stats->counters.off_cpu_charged += s->pending_charged;
+	stats->counters.off_cpu_ns += s->pending_ns;
+	stats->pending_charged = s->pending_charged;
+	stats->stacks_kept = s->kept ? stack_keeper__count(s->kept) : 0;
+	stats->stacks_kept_bytes = s->kept ? stack_keeper__bytes(s->kept) : 0;
+	stats->stacks_not_kept = s->stacks_not_kept;
+	link = switch_link(s);
+	if (s->stats_fd >= 0 && link &&
+	    !bpf_obj_get_info_by_fd(bpf_program__fd(s->on_switch), &info, &len)) {
+		stats->runs = info.run_cnt;
+		stats->run_ns = info.run_time_ns;
+		stats->cost_known = true;
+	}
+	return 0;
 }
 
 static struct bpf_map *counts_map(struct sampler *s)
@@ -673,24 +835,40 @@ int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips)
+/* Kernel stack @id of the buffer @map into @ips. Returns its depth or -ENOENT. */
+static int read_kernel_stack(struct bpf_map *map, int32_t id, uint64_t *ips)
 {
 	int depth = 0;
 
 	if (id < 0)
 		return -ENOENT;
 	memset(ips, 0, PROF_MAX_STACK_DEPTH * sizeof(*ips));
-	if (bpf_map__lookup_elem(stacks_map(s), &id, sizeof(id), ips,
-				 PROF_MAX_STACK_DEPTH * sizeof(*ips), 0))
+	if (bpf_map__lookup_elem(map, &id, sizeof(id), ips, PROF_MAX_STACK_DEPTH * sizeof(*ips), 0))
 		return -ENOENT;
 	while (depth < PROF_MAX_STACK_DEPTH && ips[depth])
 		depth++;
 	return depth;
 }
 
-int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack *stack)
+int sampler__stack(struct sampler *s, uint16_t lag, int32_t id, uint64_t *ips)
 {
-	struct bpf_map *map = user_stacks_map(s);
+	const uint64_t *kept;
+	size_t len;
+
+	if (!lag)
+		return read_kernel_stack(stacks_map(s), id, ips);
+	kept = s->kept ? stack_keeper__find(s->kept, s->read_epoch - lag, KEPT_KERNEL_STACK,
+					    (uint32_t)id, &len) :
+			 NULL;
+	if (!kept)
+		return -ENOENT;
+	memcpy(ips, kept, len);
+	return len / sizeof(*ips);
+}
+
+/* User stack @hash of the buffer @map into @stack. Returns 0 or -ENOENT. */
+static int read_user_stack(struct bpf_map *map, uint64_t hash, struct prof_user_stack *stack)
+{
 	struct prof_user_stack_chunk chunk;
 	unsigned int chunks = 1;
 	uint64_t key;
@@ -713,6 +891,23 @@ int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack
 	return 0;
 }
 
+int sampler__user_stack(struct sampler *s, uint16_t lag, uint64_t hash,
+			struct prof_user_stack *stack)
+{
+	const void *kept;
+	size_t len;
+
+	if (!lag)
+		return read_user_stack(user_stacks_map(s), hash, stack);
+	kept = s->kept ? stack_keeper__find(s->kept, s->read_epoch - lag, KEPT_USER_STACK, hash,
+					    &len) :
+			 NULL;
+	if (!kept)
+		return -ENOENT;
+	memcpy(stack, kept, len);
+	return 0;
+}
+
 /*
  * Waits until every sample program that started before now has returned. They run with
  * RCU read-side protection, and membarrier(GLOBAL) is a synchronize_rcu().
@@ -726,11 +921,12 @@ static void wait_for_running_samples(void)
 
 int sampler__switch_buffer(struct sampler *s)
 {
-	uint32_t old = s->skel->bss->active_buffer & 1;
+	uint32_t old = s->skel->bss->active_epoch;
 
-	__atomic_store_n(&s->skel->bss->active_buffer, old ^ 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->skel->bss->active_epoch, old + 1, __ATOMIC_SEQ_CST);
 	wait_for_running_samples();
-	s->read_buffer = old;
+	s->read_buffer = old & 1;
+	s->read_epoch = old;
 	return 0;
 }
 
@@ -807,9 +1003,95 @@ static int clear_map(struct bpf_map *map)
 	return err;
 }
 
+/*
+ * Copies the stack @id of @kind of interval @epoch into @to: from the read buffer when it is
+ * that interval's, else from what was kept before. Counts what does not fit.
+ */
+static void keep_stack(struct sampler *s, struct stack_keeper *to, uint32_t epoch,
+		       enum kept_stack_kind kind, uint64_t id)
+{
+	uint64_t ips[PROF_MAX_STACK_DEPTH];
+	struct prof_user_stack user;
+	const void *data = NULL;
+	size_t len = 0;
+	int depth;
+
+	if (epoch == s->read_epoch && kind == KEPT_KERNEL_STACK) {
+		depth = read_kernel_stack(stacks_map(s), (int32_t)id, ips);
+		if (depth >= 0) {
+			data = ips;
+			len = depth * sizeof(*ips);
+		}
+	} else if (epoch == s->read_epoch) {
+		if (!read_user_stack(user_stacks_map(s), id, &user)) {
+			data = &user;
+			len = offsetof(struct prof_user_stack, ips) + user.nr * sizeof(user.ips[0]);
+		}
+	} else if (s->kept) {
+		data = stack_keeper__find(s->kept, epoch, kind, id, &len);
+	}
+	if (data && stack_keeper__add(to, epoch, kind, id, data, len))
+		s->stacks_not_kept++;
+}
+
+/* Keeps the stacks of off-CPU key @key, whose stacks are those of interval @epoch. */
+static void keep_key_stacks(struct sampler *s, struct stack_keeper *to, uint32_t epoch,
+			    const struct prof_sample_key *key)
+{
+	if (key->kstack_id >= 0)
+		keep_stack(s, to, epoch, KEPT_KERNEL_STACK, (uint32_t)key->kstack_id);
+	if (key->has_ustack)
+		keep_stack(s, to, epoch, KEPT_USER_STACK, key->ustack_hash);
+}
+
+/*
+ * Before the read buffer is emptied: keeps the stacks that off-CPU waits of its interval or
+ * earlier ones still refer to, those still pending and those charged since the switch into
+ * the buffer written now (not read yet). Pending ones first: a wait that ends meanwhile is
+ * charged before the walk of the counts begins, and that walk sees every key there at its
+ * start.
+ */
+static void keep_waiting_stacks(struct sampler *s)
+{
+	int starts = bpf_map__fd(s->skel->maps.off_cpu_starts);
+	int active = bpf_map__fd(s->read_buffer ? s->skel->maps.counts0 : s->skel->maps.counts1);
+	struct prof_off_cpu_start start;
+	struct prof_sample_key key, next;
+	struct stack_keeper *kept;
+	__u32 tid, next_tid;
+	bool first = true;
+
+	kept = stack_keeper__new(KEPT_STACK_BYTES);
+	if (!kept) {
+		s->stacks_not_kept++;
+		return;
+	}
+	while (!bpf_map_get_next_key(starts, first ? NULL : &tid, &next_tid)) {
+		first = false;
+		tid = next_tid;
+		if (!bpf_map_lookup_elem(starts, &tid, &start) &&
+		    s->read_epoch - start.epoch <= PROF_MAX_STACKS_LAG)
+			keep_key_stacks(s, kept, start.epoch, &start.key);
+	}
+	first = true;
+	while (!bpf_map_get_next_key(active, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		/* Charged in the next interval: its lag counts from there. */
+		if (key.off_cpu && key.stacks_lag)
+			keep_key_stacks(s, kept, s->read_epoch + 1 - key.stacks_lag, &key);
+	}
+	stack_keeper__free(s->kept);
+	s->kept = kept;
+}
+
 int sampler__clear_read_buffer(struct sampler *s)
 {
-	int err = clear_map(counts_map(s));
+	int err;
+
+	if (s->off_cpu)
+		keep_waiting_stacks(s);
+	err = clear_map(counts_map(s));
 
 	return err ?: clear_map(stacks_map(s)) ?: clear_map(user_stacks_map(s));
 }
@@ -822,6 +1104,9 @@ void sampler__free(struct sampler *s)
 		sampler__stop(s);
 	ring_buffer__free(s->events);
 	profile_bpf__destroy(s->skel);
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
+	stack_keeper__free(s->kept);
 	free(s->perf_links);
 	free(s->perf_fds);
 	free(s->cpus);

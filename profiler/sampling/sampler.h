@@ -55,6 +55,22 @@ struct sampler_opts {
 	uint32_t deferred_per_sec;	       /* per CPU, at most */
 	sampler_python_code_fn on_python_code; /* called from sampler__poll(); may be NULL */
 	void *python_code_ctx;
+	bool off_cpu;		    /* charge time off the CPU to the stacks threads left it in */
+	uint64_t off_cpu_min_ns;    /* shorter times off the CPU are not charged */
+	double off_cpu_probability; /* of a switch being followed, in (0, 1] */
+};
+
+/* What --off-cpu did. */
+struct sampler_off_cpu_stats {
+	struct prof_sample_counters counters; /* PROF_COUNTERS_OFF_CPU's; off_cpu_charged and
+					       * off_cpu_ns with pending_charged's */
+	uint64_t pending_charged; /* threads still off the CPU when sampling stopped, charged */
+	uint64_t stacks_kept;	  /* stacks of waits that outlast their interval, kept now */
+	uint64_t stacks_kept_bytes;
+	uint64_t stacks_not_kept; /* such stacks there was no room for (their waits unnamed) */
+	uint64_t runs;		  /* switches the switch program ran for */
+	uint64_t run_ns;	  /* its run time, when cost_known (kernel statistics, 5.8) */
+	bool cost_known;
 };
 
 /* Opens and loads the BPF program (nothing is sampled yet). Returns 0 or -errno. */
@@ -72,7 +88,10 @@ int sampler__add_pid(struct sampler *s, uint32_t tgid);
 void sampler__forget_process(struct sampler *s, uint32_t tgid);
 /* Attaches the tracepoints and opens the perf events: sampling starts. */
 int sampler__start(struct sampler *s);
-/* Closes the perf events: no sample is taken after it returns. Maps stay readable. */
+/*
+ * Closes the perf events and detaches the switch program: no sample is taken after it returns.
+ * Threads still off the CPU are charged their time so far. Maps stay readable.
+ */
 void sampler__stop(struct sampler *s);
 /*
  * Delivers pending process events and deferred samples; waits up to @timeout_ms. Returns
@@ -87,10 +106,28 @@ int sampler__python_procs_fd(struct sampler *s);
 
 /* CPUs sampled. */
 size_t sampler__cpu_count(const struct sampler *s);
+
+/* Room for every map of the program, its data sections' included. */
+#define SAMPLER_MAX_MAPS 48
+#define SAMPLER_MAP_NAME_MAX 48 /* the object's names, longer than the kernel's 16 */
+
+/* One map of the BPF program and the memory the kernel charges it. */
+struct sampler_map_memory {
+	char name[SAMPLER_MAP_NAME_MAX];
+	uint64_t bytes; /* "memlock" of the map's fdinfo: its accounted memory */
+};
+
+/*
+ * Fills @out[0..cap) with the loaded program's maps and their memory. Returns how many (maps
+ * whose fdinfo could not be read are left out).
+ */
+size_t sampler__map_memory(struct sampler *s, struct sampler_map_memory *out, size_t cap);
 /* Their numbers, sampler__cpu_count() of them, borrowed until sampler__free(). */
 const uint32_t *sampler__cpus(const struct sampler *s);
 /* Sums the per-CPU counters. */
 int sampler__counters(struct sampler *s, struct prof_sample_counters *sum);
+/* Sums the off-CPU counters and reads the switch program's cost. Returns 0 or -errno. */
+int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stats);
 /*
  * The counts and stacks are read from the "read buffer": the maps samples go to, until
  * sampler__switch_buffer() (needs double_buffer) sends samples to the other pair and makes
@@ -101,17 +138,22 @@ int sampler__counters(struct sampler *s, struct prof_sample_counters *sum);
 int sampler__switch_buffer(struct sampler *s);
 /* The read buffer (0 or 1): that of the deferred samples whose turn it is. */
 uint32_t sampler__read_buffer(const struct sampler *s);
-/* Empties the read buffer's counts and stacks, for reuse after the next switch. */
+/*
+ * Empties the read buffer's counts and stacks, for reuse after the next switch; with off_cpu,
+ * keeps the stacks that waits not charged yet refer to first.
+ */
 int sampler__clear_read_buffer(struct sampler *s);
 
 /* Calls @fn for every entry of the read buffer's counts; stops at and returns its first nonzero. */
 int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx);
 /*
- * Copies kernel stack @id (innermost address first) into @ips (PROF_MAX_STACK_DEPTH entries).
+ * Copies kernel stack @id (innermost address first) into @ips (PROF_MAX_STACK_DEPTH entries),
+ * of the read buffer, or with @lag (a key's stacks_lag) of the interval @lag before it.
  * Returns the depth, or -errno (-ENOENT for an id not in the map).
  */
-int sampler__stack(struct sampler *s, int32_t id, uint64_t *ips);
-/* Copies the user stack of key @hash from the read buffer. Returns 0 or -ENOENT. */
-int sampler__user_stack(struct sampler *s, uint64_t hash, struct prof_user_stack *stack);
+int sampler__stack(struct sampler *s, uint16_t lag, int32_t id, uint64_t *ips);
+/* Copies the user stack of key @hash as sampler__stack(). Returns 0 or -ENOENT. */
+int sampler__user_stack(struct sampler *s, uint16_t lag, uint64_t hash,
+			struct prof_user_stack *stack);
 
 #endif

@@ -207,6 +207,9 @@ static void sampler_opts_of(struct session *s, struct sampler_opts *so)
 		.deferred_per_sec = DEFERRED_PER_SEC,
 		.on_python_code = on_python_code,
 		.python_code_ctx = s,
+		.off_cpu = opts->off_cpu,
+		.off_cpu_min_ns = opts->off_cpu_min_ns,
+		.off_cpu_probability = opts->off_cpu_probability,
 	};
 }
 
@@ -460,6 +463,25 @@ static int get_deferred(void *ctx, size_t i, struct prof_sample_key *key,
 	return 0;
 }
 
+/* The off-CPU profile of the read buffer, its times scaled by 1 / the probability. */
+static int build_off_cpu_profile(struct session *s, const struct profile_meta *cpu_meta,
+				 const struct sample_clock *clock, struct session_snapshot *out)
+{
+	struct profile_meta meta = *cpu_meta;
+	struct profile_builder_stats build;
+	struct off_cpu_target target = { .scale = 1 / s->opts.sampling->off_cpu_probability };
+
+	out->off_cpu_prof = target.prof = profile__new();
+	if (!target.prof)
+		return -ENOMEM;
+	meta.period_ns = 0;
+	meta.value = PROFILE_VALUE_OFF_CPU;
+	profile__set_meta(target.prof, &meta);
+	return profile_builder__build(s->sampler, s->sym, s->procs, s->python,
+				      s->opts.time_slot_ns ? clock : NULL, NULL, NULL, &target,
+				      &build);
+}
+
 /* The read buffer's counts and stacks into out->prof, timed when samples carry slots. */
 static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration_ns,
 			 struct session_snapshot *out)
@@ -489,15 +511,19 @@ static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration
 	clock.slot_ns = s->opts.time_slot_ns;
 	clock.realtime_offset_ns = (int64_t)(realtime_ns() - monotonic_ns());
 	err = profile_builder__build(s->sampler, s->sym, s->procs, s->python,
-				     s->opts.time_slot_ns ? &clock : NULL, &walked, out->prof,
+				     s->opts.time_slot_ns ? &clock : NULL, &walked, out->prof, NULL,
 				     &out->build);
+	if (!err && s->opts.sampling->off_cpu)
+		err = build_off_cpu_profile(s, &meta, &clock, out);
 	for (long i = 0; i < n; i++)
 		free(s->walking[i]);
 	free(s->walking);
 	s->walking = NULL;
 	if (err) {
 		profile__free(out->prof);
+		profile__free(out->off_cpu_prof);
 		out->prof = NULL;
+		out->off_cpu_prof = NULL;
 	}
 	return err;
 }
@@ -563,6 +589,9 @@ int session__stats(struct session *s, struct session_stats *stats)
 		java_procs__stats(s->java, &stats->java);
 	stats->deferred_lost = s->deferred ? deferred_queue__lost(s->deferred) : 0;
 	err = sampler__counters(s->sampler, &stats->counters);
+	stats->off_cpu = s->opts.sampling->off_cpu;
+	if (!err && stats->off_cpu)
+		err = sampler__off_cpu_stats(s->sampler, &stats->off_cpu_stats);
 	for (int i = 0; i < PROF_UNWIND_NR_ENDS; i++) {
 		stats->deferred_walked += s->deferred_ends[i];
 		stats->counters.unwind_ends[i] += s->deferred_ends[i];
@@ -573,6 +602,11 @@ int session__stats(struct session *s, struct session_stats *stats)
 size_t session__process_count(const struct session *s)
 {
 	return proc_table__count(s->procs);
+}
+
+size_t session__map_memory(struct session *s, struct sampler_map_memory *out, size_t cap)
+{
+	return s->sampler ? sampler__map_memory(s->sampler, out, cap) : 0;
 }
 
 const char *session__host(const struct session *s)

@@ -54,11 +54,14 @@ struct session_stats {
 	struct java_procs_stats java;	      /* the JVMs asked for perf maps (--java-perfmap) */
 	uint64_t deferred_walked; /* deferred samples unwound in user space (in unwind_ends) */
 	uint64_t deferred_lost;	  /* deferred samples lost: the queue was full */
+	bool off_cpu;		  /* --off-cpu: off_cpu holds what it did */
+	struct sampler_off_cpu_stats off_cpu_stats;
 };
 
 /* One session__snapshot(): a profile and what went into it. */
 struct session_snapshot {
 	struct profile *prof;		      /* owned by the caller: profile__free() */
+	struct profile *off_cpu_prof;	      /* with --off-cpu, else NULL; the caller's too */
 	struct prof_sample_counters counters; /* the sampler's since the previous snapshot */
 	struct profile_builder_stats build;
 };
@@ -121,6 +124,9 @@ int session__stats(struct session *s, struct session_stats *stats);
 
 /* Process images held now. */
 size_t session__process_count(const struct session *s);
+
+/* The BPF program's maps and their memory (sampler__map_memory()), after session__load(). */
+size_t session__map_memory(struct session *s, struct sampler_map_memory *out, size_t cap);
 
 /* This host's name ("unknown" when it has none), borrowed until session__free(). */
 const char *session__host(const struct session *s);

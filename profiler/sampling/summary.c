@@ -254,6 +254,35 @@ void summary__print_java(FILE *out, const struct session_stats *st)
 	fputc('\n', out);
 }
 
+void summary__print_off_cpu(FILE *out, const struct session_stats *st, double duration_s)
+{
+	const struct sampler_off_cpu_stats *o = &st->off_cpu_stats;
+	const struct prof_sample_counters *c = &o->counters;
+
+	if (!st->off_cpu)
+		return;
+	fprintf(out,
+		"off-cpu: %llu switches (%.0f/s), %llu followed, %llu waits counted (%.3f s), "
+		"%llu shorter than the minimum",
+		(unsigned long long)c->samples, duration_s > 0 ? c->samples / duration_s : 0.0,
+		(unsigned long long)c->off_cpu_walked, (unsigned long long)c->off_cpu_charged,
+		c->off_cpu_ns / 1e9, (unsigned long long)c->off_cpu_short);
+	if (o->pending_charged)
+		fprintf(out, ", %llu still waiting at the end",
+			(unsigned long long)o->pending_charged);
+	if (c->off_cpu_starts_full || c->off_cpu_crossed || c->counts_full)
+		fprintf(out,
+			"; lost: %llu (too many threads waiting), %llu (read before they "
+			"ended), %llu (counts map full)",
+			(unsigned long long)c->off_cpu_starts_full,
+			(unsigned long long)c->off_cpu_crossed, (unsigned long long)c->counts_full);
+	if (o->cost_known && o->runs)
+		fprintf(out, "; cost %.0f ns a switch, %.3f%% of a CPU",
+			(double)o->run_ns / o->runs,
+			duration_s > 0 ? 100.0 * o->run_ns / 1e9 / duration_s : 0.0);
+	fputc('\n', out);
+}
+
 void summary__print_journal(FILE *out, const struct session_stats *st)
 {
 	if (st->journal.lost || st->journal.malformed || st->journal.images_dropped ||
@@ -294,6 +323,7 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 	summary__print_unwinding(out, st);
 	summary__print_python(out, st);
 	summary__print_java(out, st);
+	summary__print_off_cpu(out, st, s->duration_s);
 	summary__print_processes(out, st);
 	summary__print_journal(out, st);
 	summary__print_unnamed(out, st);

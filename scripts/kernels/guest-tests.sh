@@ -72,6 +72,9 @@ fact without_sys_admin_at_2 "$(without_sys_admin 2)"
 sysctl -qw kernel.perf_event_paranoid="$paranoid"
 echo "$(date +%s) probes done"
 
+# Tests that compare times measure an emulator's clocks under TCG: they say so (test lib.sh).
+export BPFPROF_TEST_EMULATED=${GUEST_EMULATED:-0}
+
 # One ctest run per test, in a session of its own that is killed whole after
 # GUEST_TEST_LIMIT seconds: a test that hangs costs that much, not ctest's 300 s, and the
 # others still run. ctest.out and LastTest.log collect every run's.

@@ -253,6 +253,12 @@ static __u32 bpf_get_smp_processor_id(void)
 	return 0;
 }
 
+/* The harness does not run the switch programs: any number will do. */
+static __u32 bpf_get_prandom_u32(void)
+{
+	return 0;
+}
+
 /* The harness's side. */
 
 struct harness_map *bpf_harness__map_of_fd(int fd)

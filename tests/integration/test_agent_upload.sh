@@ -5,7 +5,8 @@
 # process_cpu, through an outage of the server, with authentication. Intervals refused (401,
 # 413, 422) stay in the store and arrive after restarts with the right configuration (a 401
 # refuses the credentials, not the interval: it lists nothing and gives up nothing); 429 and
-# 5xx answers are retried; SIGTERM sends the last, partial interval.
+# 5xx answers are retried; SIGTERM sends the last, partial interval. --series-labels chooses
+# which sample labels the server makes series of.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "no python3 for the ingest receiver"
 need_bpf
@@ -89,6 +90,7 @@ same_as_store() {
 }
 
 bg "$(prog callgraph)" 60
+CALLGRAPH=$!
 
 # 0. The receiver refuses what Pyroscope refuses: a multipart body with format=pprof (how this
 # agent used to upload) is read as one pprof and does not parse; a part without a file name
@@ -243,3 +245,58 @@ grep -q "refused: HTTP 400: .*given up (not in the store)" "$WORK/agent5.err" ||
 grep -q "uploads: [0-9]* done, 0 failed attempts, 1 refused (0 kept for the next start, 1 given up)" \
 	"$WORK/agent5.err" || fail "the final line does not count the interval given up"
 ok "5xx answers are retried, a 400 without a store is given up"
+
+# series_run N ARGS...: an agent without a store on the callgraph workload, with ARGS, until
+# the receiver r6-N has stored an interval of it (60 s at most); then prints "SERIES | DROPPED
+# | ROOT" over its accepted uploads: the sample labels made series labels (name=values, the
+# workload's pid shown as PID), those the server dropped, and whether the workload's name was
+# a root frame.
+series_run() {
+	local n=$1
+	shift
+	receiver "$WORK/r6-$n"
+	"$BPFPROF" agent -v -F 99 --interval 1 --no-store -p "$CALLGRAPH" \
+		--upload "http://127.0.0.1:$PORT" "$@" 2>"$WORK/agent6-$n.err" &
+	agent=$!
+	for _ in $(seq 600); do
+		grep -q '"ingested": true' "$WORK/r6-$n/requests.jsonl" 2>/dev/null && break
+		sleep 0.1
+	done
+	stop_agent "$agent"
+	stop_receiver
+	python3 - "$WORK/r6-$n/requests.jsonl" "$CALLGRAPH" <<'EOF'
+import json, sys
+ok = [r for r in map(json.loads, open(sys.argv[1])) if r["status"] == 200 and r["ingested"]]
+if not ok:
+    sys.exit("no interval stored")
+series, dropped, roots = {}, set(), set()
+for r in ok:
+    for k, v in r["sample_series_labels"].items():
+        series.setdefault(k, set()).update(v)
+    dropped.update(r["dropped_sample_labels"])
+    roots.update(r["root_functions"])
+show = lambda v: "PID" if v == sys.argv[2] else v  # noqa: E731
+print(" ".join("%s=%s" % (k, ",".join(sorted(map(show, v)))) for k, v in sorted(series.items())),
+      "|", " ".join(sorted(dropped)), "|",
+      "callgraph root" if "callgraph" in roots else "no callgraph root")
+EOF
+}
+
+# 6. By default the process name makes series (one per program) and pid, tid and the time
+# stay number labels, which the server drops: no series per process or thread. With pid,thread
+# those two make series, tid stays a number, and the process name, no series label now, is
+# the root frame of every stack. A bad name is a one-line usage error.
+fates=$(series_run default) || fail "default: $fates"
+echo "default: $fates"
+[ "$fates" = "comm=callgraph | pid tid time | no callgraph root" ] || fail "default series labels: $fates"
+fates=$(series_run chosen --series-labels pid,thread) || fail "pid,thread: $fates"
+echo "pid,thread: $fates"
+[ "$fates" = "pid=PID thread=callgraph | tid time | callgraph root" ] ||
+	fail "--series-labels pid,thread: $fates"
+"$BPFPROF" agent --series-labels comm,bogus --no-store >"$WORK/bad.out" 2>"$WORK/bad.err"
+rc=$?
+cat "$WORK/bad.err"
+[ "$rc" = 2 ] && [ "$(wc -l <"$WORK/bad.err")" = 1 ] && [ ! -s "$WORK/bad.out" ] &&
+	grep -q "'bogus' is not one of pid, tid, comm, thread" "$WORK/bad.err" ||
+	fail "a bad --series-labels name: exit $rc, $(cat "$WORK/bad.err")"
+ok "--series-labels: comm makes series by default; pid,thread as chosen, comm then the root frame"

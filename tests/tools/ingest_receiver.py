@@ -29,7 +29,9 @@ Writes DIR/port once listening; appends one JSON line per request to DIR/request
 a secret: only the authorization scheme), and keeps each ingested profile as the server
 parsed it (the body, or the multipart field) in DIR/profile-NNNNN.pb.gz. A record holds the
 status and message, the query, how the body was read ("form"), the profile's times, sample
-types and totals, and what Pyroscope would store: the series labels and profile type ids.
+types and totals, and what Pyroscope would store: the series labels and profile type ids, the
+sample labels that became series labels (with their values) and those it drops, and the
+names of the stacks' root functions.
 "ingested" is false for a 200 that stores nothing (the server's empty-profile path).
 """
 import argparse
@@ -60,6 +62,7 @@ MAX_LABEL_VALUE_LEN = 2048  # -validation.max-length-label-value
 REJECT_OLDER_THAN = 3600  # -validation.reject-older-than (1h)
 REJECT_NEWER_THAN = 600  # -validation.reject-newer-than (10m)
 FORM_MAX = 32 * MIB  # pkg/og/convert/pprof/profile.go, loadPprofFromForm: ReadForm(32 << 20)
+VALUES_KEPT = 500  # label values and root names a record lists at most (ours, not the server's)
 
 # pkg/util/connectgrpc/connectgrpc.go, HTTPToCode: the "code" of an error reply.
 CONNECT_CODES = {400: "invalid_argument", 401: "unauthenticated", 403: "permission_denied",
@@ -511,6 +514,36 @@ def sample_series(prof, base):
     return sets
 
 
+def sample_label_fates(prof, base):
+    """What becomes of each sample label. pkg/pprof/pprof.go, Normalize (called by pushSeries
+    before the split): "Non-string labels are not supported", every label whose str is 0 is
+    removed. The string ones become series labels (VisitSampleSeries, above) where the
+    series has none of that name. Returns ({name: sorted values} of the sample labels that
+    became series labels, at most VALUES_KEPT values each; sorted names of those dropped)."""
+    series, dropped = {}, set()
+    for s in prof["sample"]:
+        for lb in s["label"]:
+            key = text(prof, lb["key"])
+            if lb["str"] == 0:
+                dropped.add(key)
+            elif key not in base:
+                series.setdefault(key, set()).add(text(prof, lb["str"]))
+    return ({k: sorted(v)[:VALUES_KEPT] for k, v in sorted(series.items())}, sorted(dropped))
+
+
+def root_functions(prof):
+    """Not a step of the server: the names of the functions at the root of the stacks it
+    stores (the last location of a sample, the last of its lines), at most VALUES_KEPT."""
+    locations = {loc["id"]: loc for loc in prof["location"]}
+    functions = {fn["id"]: text(prof, fn["name"]) for fn in prof["function"]}
+    roots = set()
+    for s in prof["sample"]:
+        loc = locations.get(s["location_id"][-1]) if s["location_id"] else None
+        if loc and loc["line"]:
+            roots.add(functions.get(loc["line"][-1]["function_id"], ""))
+    return sorted(roots)[:VALUES_KEPT]
+
+
 def profile_types(prof, metric):
     """pkg/phlaredb/labels/labels.go: one profile type id per sample type,
     metric:type:unit:period_type:period_unit."""
@@ -644,6 +677,9 @@ class Handler(BaseHTTPRequestHandler):
         shown = "{" + ", ".join('%s="%s"' % kv for kv in base.items()) + "}"
         validate_profile(prof, len(raw), now_ns, args, shown)
         record["series"] = len(sample_series(prof, base))
+        record["sample_series_labels"], record["dropped_sample_labels"] = \
+            sample_label_fates(prof, base)
+        record["root_functions"] = root_functions(prof)
         record["profile_types"] = profile_types(prof, base["__name__"])
         # pkg/pprof/pprof.go, Normalize: samples with a negative value, or none above 0,
         # are dropped; a profile left without samples stores nothing and is still a 200.

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "agent_options.h"
+#include "pprof_series.h"
 
 #define ARGV(...) ((char *[]){ "agent", __VA_ARGS__, NULL })
 #define NSEC_PER_SEC 1000000000ull
@@ -43,6 +44,28 @@ static void test_defaults(void **state)
 	assert_true(p.opts.store_max_age_ns == 7 * 24 * 3600 * NSEC_PER_SEC);
 	assert_null(p.opts.upload_url);
 	assert_string_equal(p.opts.app_name, "bpfprof");
+	assert_int_equal(p.opts.series_labels, PPROF_SERIES_COMM);
+	agent_opts__release(&p.opts);
+}
+
+/* --series-labels: a list of our sample labels, none, or a one-line usage error. */
+static void test_series_labels(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, ARGV("--series-labels", "pid,thread"));
+	assert_int_equal(p.result, OPTIONS_RUN);
+	assert_int_equal(p.opts.series_labels, PPROF_SERIES_PID | PPROF_SERIES_THREAD);
+	agent_opts__release(&p.opts);
+	parse(&p, ARGV("--series-labels", "none"));
+	assert_int_equal(p.result, OPTIONS_RUN);
+	assert_int_equal(p.opts.series_labels, 0);
+	agent_opts__release(&p.opts);
+	parse(&p, ARGV("--series-labels", "comm,hostname"));
+	assert_int_equal(p.result, OPTIONS_ERROR);
+	assert_string_equal(p.err, "--series-labels: 'hostname' is not one of pid, tid, comm, "
+				   "thread (or none)");
 	agent_opts__release(&p.opts);
 }
 
@@ -157,7 +180,7 @@ static void test_errors(void **state)
 	}
 }
 
-/* No more labels than a Pyroscope series holds beside its own 7. */
+/* No more labels than a Pyroscope series holds beside its own 9 at most. */
 static void test_too_many_labels(void **state)
 {
 	char *argv[2 + 2 * (AGENT_MAX_LABELS + 1)] = { "agent" };
@@ -166,7 +189,7 @@ static void test_too_many_labels(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(AGENT_MAX_LABELS, 30 - 7);
+	assert_int_equal(AGENT_MAX_LABELS, 30 - 9);
 	for (i = 0; i <= AGENT_MAX_LABELS; i++) {
 		snprintf(labels[i], sizeof(labels[i]), "k%d=v", i);
 		argv[1 + 2 * i] = "--label";
@@ -175,7 +198,7 @@ static void test_too_many_labels(void **state)
 	argv[1 + 2 * i] = NULL;
 	parse(&p, argv);
 	assert_int_equal(p.result, OPTIONS_ERROR);
-	assert_non_null(strstr(p.err, "at most 23 labels"));
+	assert_non_null(strstr(p.err, "at most 21 labels"));
 	agent_opts__release(&p.opts);
 	argv[1 + 2 * AGENT_MAX_LABELS] = NULL;
 	parse(&p, argv);
@@ -200,7 +223,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_full_command_line),
 		cmocka_unit_test(test_no_store),	cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_too_many_labels), cmocka_unit_test(test_both_auth_files),
+		cmocka_unit_test(test_too_many_labels), cmocka_unit_test(test_series_labels),
+		cmocka_unit_test(test_both_auth_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -299,6 +299,60 @@ static void test_value_parsers(void **state)
 	assert_int_equal(v, 1ull << 30);
 }
 
+static void test_off_cpu_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	/* Off by default; 1 ms and every switch when asked for. */
+	parse(&p, ARGV("-o", "cpu.svg"));
+	assert_int_equal(p.result, OPTIONS_RUN);
+	assert_false(p.opts.sampling.off_cpu);
+	assert_int_equal(p.opts.sampling.off_cpu_min_ns, 1000000);
+	assert_true(p.opts.sampling.off_cpu_probability == 1);
+	record_opts__release(&p.opts);
+
+	/* An off-CPU or wall output asks for it; each output says its view. */
+	parse(&p, ARGV("-o", "cpu.svg", "--off-cpu-output", "off.pb.gz", "--wall-output",
+		       "wall.folded", "--off-cpu-min", "500us", "--off-cpu-probability", "0.25"));
+	assert_int_equal(p.result, OPTIONS_RUN);
+	assert_true(p.opts.sampling.off_cpu);
+	assert_int_equal(p.opts.noutputs, 3);
+	assert_int_equal(p.opts.outputs[0].view, RECORD_VIEW_CPU);
+	assert_int_equal(p.opts.outputs[1].view, RECORD_VIEW_OFF_CPU);
+	assert_int_equal(p.opts.outputs[1].format, OUTPUT_FORMAT_PPROF);
+	assert_int_equal(p.opts.outputs[2].view, RECORD_VIEW_WALL);
+	assert_int_equal(p.opts.outputs[2].format, OUTPUT_FORMAT_FOLDED);
+	assert_int_equal(p.opts.sampling.off_cpu_min_ns, 500000);
+	assert_true(p.opts.sampling.off_cpu_probability == 0.25);
+	record_opts__release(&p.opts);
+
+	parse(&p, ARGV("--off-cpu-min", "2ms", "--off-cpu-output", "o.folded"));
+	assert_int_equal(p.opts.sampling.off_cpu_min_ns, 2000000);
+	record_opts__release(&p.opts);
+	parse(&p, ARGV("--off-cpu-min", "1s", "--off-cpu-output", "o.folded"));
+	assert_int_equal(p.opts.sampling.off_cpu_min_ns, 1000000000);
+	record_opts__release(&p.opts);
+
+	/* --off-cpu alone has nowhere to write. */
+	parse(&p, ARGV("--off-cpu", "-o", "cpu.svg"));
+	assert_int_equal(p.result, OPTIONS_ERROR);
+	assert_non_null(strstr(p.err, "--off-cpu-output"));
+	record_opts__release(&p.opts);
+
+	const char *bad[][2] = {
+		{ "--off-cpu-probability", "0" }, { "--off-cpu-probability", "1.5" },
+		{ "--off-cpu-probability", "x" }, { "--off-cpu-min", "5x" },
+		{ "--off-cpu-min", "-1ms" },	  { "--off-cpu-min", "2h" }
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse(&p, ARGV((char *)bad[i][0], (char *)bad[i][1], "--off-cpu-output", "o.svg"));
+		assert_int_equal(p.result, OPTIONS_ERROR);
+		assert_non_null(strstr(p.err, bad[i][0]) ?: strstr(p.err, bad[i][1]));
+		record_opts__release(&p.opts);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_format_option_applies_to_unknown_extensions),
 		cmocka_unit_test(test_output_format_from_path),
 		cmocka_unit_test(test_value_parsers),
+		cmocka_unit_test(test_off_cpu_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,9 @@
 #include "temp_dir.h"
 
 #include "log.h"
+#include "pprof_series.h"
+#include "pprof_writer.h"
+#include "profile.h"
 #include "profile.pb-c.h"
 #include "store.h"
 #include "upload.h"
@@ -359,6 +362,11 @@ static void test_names_and_labels(void **state)
 	assert_int_equal(upload__check_label("service_name=x", err, sizeof(err)), -EINVAL);
 	assert_contains(err, "it is the application name");
 	assert_int_equal(upload__check_label("root.frame=x", err, sizeof(err)), -EINVAL);
+	/* The samples' own: one value here would stand for every sample's (--series-labels). */
+	assert_int_equal(upload__check_label("pid=1", err, sizeof(err)), -EINVAL);
+	assert_contains(err, "label key 'pid' is reserved: each sample carries its own");
+	assert_int_equal(upload__check_label("tid=1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(upload__check_label("comm=x", err, sizeof(err)), -EINVAL);
 	assert_int_equal(upload__check_label("k=v ", err, sizeof(err)), -EINVAL);
 	assert_contains(err, "label 'k' may not start or end with a space");
 	assert_int_equal(upload__check_label("k=caf\xc3", err, sizeof(err)), -EINVAL);
@@ -561,6 +569,76 @@ static void test_memory_upload(void **state)
 	free(got);
 	free(text);
 	free(raw);
+}
+
+/*
+ * An interval of two processes as the agent writes it (pid, tid, comm, thread and time
+ * labels), uploaded with --series-labels @set; the request's record, in a static buffer.
+ */
+static const char *upload_labelled(struct fixture *fx, unsigned int set)
+{
+	struct profile *prof = profile__new();
+	struct profile_frame f = { .func = "main", .module = "/usr/bin/app", .addr = 0x1000 };
+	struct profile_meta meta = { .time_ns = T0_NS, .duration_ns = NS_PER_SEC };
+	struct profile_labels app = { 100, 101, "app", "worker-1", T0_NS };
+	struct profile_labels db = { 200, 200, "db", NULL, T0_NS };
+	struct upload_opts o = base_opts(fx);
+	static char line[4096];
+	uint32_t stack;
+	size_t len, n;
+	char *text;
+	void *raw;
+
+	assert_non_null(prof);
+	profile__set_meta(prof, &meta);
+	stack = (uint32_t)profile__intern_frame(prof, &f);
+	assert_int_equal(profile__add_sample(prof, &stack, 1, &app, 2), 0);
+	assert_int_equal(profile__add_sample(prof, &stack, 1, &db, 3), 0);
+	assert_int_equal(pprof__encode(prof, &raw, &len), 0);
+	profile__free(prof);
+	o.series_labels = set;
+	assert_int_equal(uploader__open(&o, &fx->up), 0);
+	uploader__submit(fx->up, raw, len, T0_NS, T0_NS + NS_PER_SEC);
+	free(raw);
+	assert_int_equal(uploader__finish(fx->up, WAIT_MS), 0);
+	uploader__free(fx->up);
+	fx->up = NULL;
+	text = wait_requests(fx, 1, &n);
+	snprintf(line, sizeof(line), "%s", line_of(text, n - 1));
+	free(text);
+	assert_contains(line, "\"status\": 200");
+	assert_contains(line, "\"sample_total\": 5");
+	return line;
+}
+
+/*
+ * What the server makes series of: the labels chosen, as strings; pid and tid otherwise as
+ * number labels it drops; comm otherwise as the root of every stack; thread otherwise not
+ * at all.
+ */
+static void test_series_labels(void **state)
+{
+	struct fixture *fx = *state;
+	const char *line;
+
+	start_receiver(fx, NULL);
+	line = upload_labelled(fx, PPROF_SERIES_DEFAULT);
+	assert_contains(line, "\"series\": 2,");
+	assert_contains(line, "\"sample_series_labels\": {\"comm\": [\"app\", \"db\"]}");
+	assert_contains(line, "\"dropped_sample_labels\": [\"pid\", \"tid\", \"time\"]");
+	assert_contains(line, "\"root_functions\": [\"main\"]");
+
+	line = upload_labelled(fx, PPROF_SERIES_PID | PPROF_SERIES_THREAD);
+	assert_contains(line, "\"series\": 2,");
+	assert_contains(line, "\"sample_series_labels\": {\"pid\": [\"100\", \"200\"], "
+			      "\"thread\": [\"worker-1\"]}");
+	assert_contains(line, "\"dropped_sample_labels\": [\"tid\", \"time\"]");
+	assert_contains(line, "\"root_functions\": [\"app\", \"db\"]");
+
+	line = upload_labelled(fx, 0);
+	assert_contains(line, "\"series\": 1,");
+	assert_contains(line, "\"sample_series_labels\": {}");
+	assert_contains(line, "\"root_functions\": [\"app\", \"db\"]");
 }
 
 /* Submits one profile, waits for the first request, returns its log line (static buffer). */
@@ -1751,6 +1829,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_secret_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_upload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bearer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_basic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_url_credentials, setup, teardown),

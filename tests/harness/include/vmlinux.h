@@ -37,6 +37,7 @@ struct mm_struct {
 };
 
 struct task_struct {
+	unsigned int __state;
 	unsigned int flags;
 	struct mm_struct *mm;
 	int pid;

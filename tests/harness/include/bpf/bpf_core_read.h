@@ -25,5 +25,7 @@
 
 #define bpf_core_type_size(type) sizeof(type)
 #define bpf_core_field_exists(field) 1
+/* Flavours of kernel structures are plain structures here. */
+#define PROF_CORE_FLAVOR
 
 #endif

@@ -40,5 +40,6 @@ static long bpf_get_stackid(void *ctx, void *map, __u64 flags);
 static long bpf_current_task_under_cgroup(void *map, __u32 index);
 static __u64 bpf_ktime_get_ns(void);
 static __u32 bpf_get_smp_processor_id(void);
+static __u32 bpf_get_prandom_u32(void);
 
 #endif

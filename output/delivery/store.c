@@ -422,10 +422,8 @@ static void store__apply_limits(struct store *store, size_t keep)
 	store->head = i;
 }
 
-/*
- * The sequence of the interval the upload cursor names, 0 for none.
- */
-static uint64_t store__cursor_seq(const struct store *store)
+/* The sequence of the interval the upload cursor @file names, 0 for none. */
+static uint64_t store__cursor_seq(const struct store *store, const char *file)
 {
 	char buf[STORE_NAME_MAX + 2];
 	uint64_t seq = 0;
@@ -433,8 +431,7 @@ static uint64_t store__cursor_seq(const struct store *store)
 	ssize_t len;
 	int fd;
 
-	fd = openat(store->dir_fd, UPLOAD_CURSOR_FILE,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(store->dir_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	len = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : read(fd, buf, sizeof(buf) - 1);
@@ -445,6 +442,15 @@ static uint64_t store__cursor_seq(const struct store *store)
 	buf[strcspn(buf, "\n")] = '\0';
 	/* What does not parse is the uploader's to report. */
 	return store__parse_name(buf, &seq, NULL) ? 0 : seq;
+}
+
+/* The highest sequence the uploads' cursors name, 0 for none. */
+static uint64_t store__cursors_seq(const struct store *store)
+{
+	uint64_t a = store__cursor_seq(store, UPLOAD_CURSOR_FILE);
+	uint64_t b = store__cursor_seq(store, UPLOAD_CURSOR_FILE_OTLP);
+
+	return a > b ? a : b;
 }
 
 /* store__open(), failures logged at @level. */
@@ -505,7 +511,7 @@ static int store__open_logged(const struct store_opts *opts, enum log_level leve
 		store->stats.bytes += store->entries[i].size;
 	store->stats.files = store->n;
 	/* Sorted: the last is the newest, with the highest sequence (0 for older names). */
-	store->next_seq = store__cursor_seq(store) + 1;
+	store->next_seq = store__cursors_seq(store) + 1;
 	if (store->n) {
 		if (store->entries[store->n - 1].seq >= store->next_seq)
 			store->next_seq = store->entries[store->n - 1].seq + 1;

@@ -31,11 +31,14 @@
 #define STORE_SUFFIX ".pb.zst"
 /*
  * The uploader's state beside the intervals (upload.h): the last interval accepted, and those
- * refused. The store reads the cursor too: files removed by hand must not make it number from
- * below it.
+ * refused. The store reads the cursors too: files removed by hand must not make it number from
+ * below one.
  */
 #define UPLOAD_CURSOR_FILE ".upload-cursor"
 #define UPLOAD_REFUSED_FILE ".upload-refused"
+/* The same for the OTLP uploader, which runs beside the Pyroscope one with its own progress. */
+#define UPLOAD_CURSOR_FILE_OTLP ".upload-cursor-otlp"
+#define UPLOAD_REFUSED_FILE_OTLP ".upload-refused-otlp"
 
 struct store;
 

@@ -35,7 +35,7 @@
 	"restart to send them"
 #define DENIED_FATE_QUEUED "kept in the queue, tried again every 5 minutes"
 
-/* Memory mode: one profile, gzip compressed. */
+/* Memory mode: one profile, as the target's gzip body. */
 struct upload_item {
 	void *gz;
 	size_t len;
@@ -44,6 +44,8 @@ struct upload_item {
 
 struct uploader {
 	struct upload_client *client;
+	struct upload_body *body; /* the target's request body */
+	enum upload_target target;
 	char *store_dir; /* NULL in memory mode */
 	unsigned int backoff_min_ms;
 	size_t queue_max;
@@ -145,7 +147,7 @@ static int uploader__queue_name(struct uploader *up, const char *name)
 }
 
 /*
- * Reads the store file @name and makes its upload: the gzip pprof and the interval's span,
+ * Reads the store file @name and makes its upload: the target's body and the interval's span,
  * taken from the profile itself. Returns 0, -ENOENT for a file gone, -ENOMEM, or another
  * -errno for a file that cannot be used (-EINVAL: corrupt), with the reason in @why.
  */
@@ -179,10 +181,7 @@ static int uploader__load(struct uploader *up, const char *name, struct upload_i
 		goto out_free;
 	}
 	interval_seconds(start_ns, start_ns + summary.duration_ns, &item->from_s, &item->until_s);
-	err = upload_client__body(up->client, raw, raw_len, &item->gz, &item->len);
-	if (err)
-		snprintf(why, whylen, "%s",
-			 err == -EINVAL ? "not a pprof profile" : strerror(-err));
+	err = upload_body__make(up->body, raw, raw_len, &item->gz, &item->len, why, whylen);
 out_free:
 	free(raw);
 	return err;
@@ -202,7 +201,7 @@ static int uploader__load_store(struct uploader *up, uint64_t since_ns)
 	size_t n = 0, nrefused, i;
 	int err;
 
-	err = upload_state__open(up->store_dir, &up->state);
+	err = upload_state__open(up->store_dir, up->target, &up->state);
 	if (err)
 		return err;
 	/* What is no regular file is skipped here too; the store's opening said so. */
@@ -532,7 +531,7 @@ static void uploader__follow_store(struct uploader *up)
 
 	up->store_moved = false;
 	pthread_mutex_unlock(&up->lock);
-	err = upload_state__open(up->store_dir, &fresh);
+	err = upload_state__open(up->store_dir, up->target, &fresh);
 	if (!err) {
 		upload_state__free(up->state);
 		up->state = fresh;
@@ -624,7 +623,10 @@ int uploader__open(const struct upload_opts *opts, struct uploader **out)
 		free(up);
 		return err;
 	}
+	up->target = opts->target;
 	err = upload_client__open(opts, &up->client);
+	if (!err)
+		err = upload_body__open(opts, &up->body);
 	if (err)
 		goto out_free;
 	err = -ENOMEM;
@@ -684,15 +686,16 @@ void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t
 		      uint64_t end_ns)
 {
 	struct upload_item item = { 0 };
+	char why[256];
 	int err;
 
 	interval_seconds(start_ns, end_ns, &item.from_s, &item.until_s);
-	/* Reads only what the client was opened with: safe beside the thread's requests. */
-	err = upload_client__body(up->client, raw, len, &item.gz, &item.len);
+	/* Reads only what the body maker was opened with: safe beside the thread's requests. */
+	err = upload_body__make(up->body, raw, len, &item.gz, &item.len, why, sizeof(why));
 	pthread_mutex_lock(&up->lock);
 	if (err || up->finished) {
 		if (err)
-			pr_warn("cannot make the upload of a profile: %s\n", strerror(-err));
+			pr_warn("cannot make the upload of a profile: %s\n", why);
 		up->stats.dropped++;
 		free(item.gz);
 		goto out_unlock;
@@ -755,6 +758,7 @@ void uploader__free(struct uploader *up)
 	upload_state__free(up->state);
 	free(up->store_dir);
 	upload_client__free(up->client);
+	upload_body__free(up->body);
 	pthread_cond_destroy(&up->idle);
 	pthread_cond_destroy(&up->wake);
 	pthread_mutex_destroy(&up->lock);

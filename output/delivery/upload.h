@@ -1,35 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Uploads interval profiles to Pyroscope's ingest API, in a thread of its own.
+ * Uploads interval profiles to a profiling server, in a thread of its own. Two kinds of
+ * target, each its own uploader with the same queue, retries and progress (a store-mode
+ * agent may run one of each; each delivers every interval once):
+ * - Pyroscope's ingest API: each interval is one POST
+ *   URL/ingest?name=APP{k=v,...}&from=S&until=S&format=pprof&spyName=bpfprof whose body is
+ *   the gzip pprof (upload_request.c says why this form). Pyroscope takes the sample types
+ *   and the period from the pprof itself: our samples/count and cpu/nanoseconds make the
+ *   series process_cpu, which its UI shows as CPU time.
+ * - OTLP profiles (UPLOAD_TARGET_OTLP): each interval is one POST URL/v1development/profiles
+ *   of an ExportProfilesServiceRequest (otlp_writer.h) made from the interval's pprof,
+ *   application/x-protobuf, gzip (Content-Encoding), as an OpenTelemetry Collector's OTLP
+ *   receiver takes it. The application name is service.name, the labels resource
+ *   attributes. Replies as upload_request.c says (429, 502, 503, 504 retried; 404 denies).
  *
- * Each interval is one POST URL/ingest?name=APP{k=v,...}&from=S&until=S&format=pprof
- * &spyName=bpfprof whose body is the gzip pprof (upload_request.c says why this form), its
- * sample labels made series labels or kept out of them as @series_labels says (pprof_series.h).
- * Pyroscope takes the sample types and the period from the pprof itself: our samples/count
- * and cpu/nanoseconds make the series process_cpu, which its UI shows as CPU time.
- *
- * Failures that may go away (no connection, timeouts, HTTP 408, 429 and 5xx) are retried,
- * oldest interval first, with exponential backoff from 0.5 s doubling up to 5 min, with
- * jitter. Redirects (not followed) and 401, 403 and 407 deny the client rather than the
- * interval: it stays pending, tried again every 5 minutes and at the next start, so fixing
- * the credentials or the URL delivers it. Other replies (400, 413, 422, ...) refuse the
- * interval: the same request would be refused again, so it is not retried in this run. The
- * first failure of an outage is logged once, and the recovery once; so is the first refusal
- * of a run of them.
+ * Failures that may go away (no connection, timeouts; for Pyroscope HTTP 408, 429 and 5xx) are
+ * retried, oldest interval first, with exponential backoff from 0.5 s doubling up to 5 min, with
+ * jitter. Redirects (not followed) and 401, 403 and 407 deny the client rather than the interval:
+ * it stays pending, tried again every 5 minutes and at the next start, so fixing the credentials or
+ * the URL delivers it. Other replies (400, 413, 422, ...) refuse the interval: the same request
+ * would be refused again, so it is not retried in this run. The first failure of an outage is
+ * logged once, and the recovery once; so is the first refusal of a run of them.
  *
  * Two sources of intervals:
  * - store mode (@store_dir set): intervals are files of the local store (store.h). Progress is
- *   STORE_DIR/.upload-cursor, the name of the newest interval uploaded, refused or skipped; as
- *   uploads go oldest first, every interval after it is pending, and a restarted agent picks them
- *   up. Old and new go by the store's sequence (store__name_cmp()), never by the wall clock: after
- *   it steps back, uploads go on at once. An outage loses nothing the store still holds. Refused
- *   intervals stay in the store, listed in STORE_DIR/.upload-refused (name and the number of starts
- *   that saw it refused, at most UPLOAD_REFUSED_MAX names): the next start sends them again first,
- *   so that fixing the configuration (a token, a size limit) and restarting delivers them. One
- *   accepted leaves the list; one refused at UPLOAD_REFUSED_TRIES starts, pushed out of a full list
- *   or gone from the store is given up. Each file is written whole (a temporary name, fsync,
- *   rename) after the reply and before the next request, so an interval is sent again after an
- *   acceptance only if the agent dies between the two.
+ *   STORE_DIR/.upload-cursor (.upload-cursor-otlp for OTLP), the name of the newest interval
+ *   uploaded, refused or skipped; as uploads go oldest first, every interval after it is pending,
+ *   and a restarted agent picks them up. Old and new go by the store's sequence
+ *   (store__name_cmp()), never by the wall clock: after it steps back, uploads go on at once. An
+ *   outage loses nothing the store still holds. Refused intervals stay in the store, listed in
+ *   STORE_DIR/.upload-refused (.upload-refused-otlp) (name and the number of starts that saw it
+ *   refused, at most UPLOAD_REFUSED_MAX names): the next start sends them again first, so that
+ *   fixing the configuration (a token, a size limit) and restarting delivers them. One accepted
+ *   leaves the list; one refused at UPLOAD_REFUSED_TRIES starts, pushed out of a full list or gone
+ *   from the store is given up. Each file is written whole (a temporary name, fsync, rename) after
+ *   the reply and before the next request, so an interval is sent again after an acceptance only if
+ *   the agent dies between the two.
  * - memory mode: a bounded queue of gzip profiles; when full, the oldest is dropped (counted).
  *   A refused profile is given up. A store-mode uploader has the queue too, for intervals the
  *   store could not take (a full disk); stored intervals go first.
@@ -51,11 +57,18 @@
 
 struct uploader;
 
+enum upload_target {
+	UPLOAD_TARGET_PYROSCOPE, /* POST URL/ingest, the gzip pprof */
+	UPLOAD_TARGET_OTLP,	 /* POST URL/v1development/profiles, an OTLP profiles request */
+};
+
 /* Everything is borrowed for the uploader__open() call only: the uploader keeps copies. */
 struct upload_opts {
-	const char *url;	   /* http(s) base URL; "/ingest" is appended */
-	const char *app_name;	   /* upload__valid_app_name() */
-	const char *const *labels; /* "k=v" (upload__check_label()), sent in this order */
+	enum upload_target target;
+	const char *url;	   /* http(s) base URL; the target's path is appended */
+	const char *app_name;	   /* upload__valid_app_name(); OTLP: service.name */
+	const char *const *labels; /* "k=v" (upload__check_label()), sent in this order;
+				      OTLP: resource attributes */
 	size_t nlabels;
 	unsigned int series_labels;    /* the sample labels that become series labels: a set of
 					  PPROF_SERIES_* (pprof_series.h), 0 for none */
@@ -118,9 +131,10 @@ void uploader__store_moved(struct uploader *up);
 
 /*
  * Memory mode, or an interval the store could not take: queues @raw[0..len) (an
- * uncompressed pprof, copied as its upload body: series labels chosen, gzip compressed) as
- * the interval [@start_ns, @end_ns) (ns since the Unix epoch). A full queue drops its oldest
- * profile. The body is made on the caller's thread; nothing else waits for the network.
+ * uncompressed pprof, made into the target's gzip body, for Pyroscope with the series labels
+ * chosen) as the interval [@start_ns, @end_ns) (ns since the Unix epoch). A full queue drops
+ * its oldest profile. The body is made on the caller's thread; nothing else waits for the
+ * network.
  */
 void uploader__submit(struct uploader *up, const void *raw, size_t len, uint64_t start_ns,
 		      uint64_t end_ns);

@@ -23,6 +23,7 @@
 #define UPLOAD_SPY_NAME "bpfprof"
 
 struct upload_client;
+struct upload_body;
 
 enum upload_result {
 	UPLOAD_OK,	/* 2xx */
@@ -35,6 +36,25 @@ enum upload_result {
 	 */
 	UPLOAD_DENIED,
 };
+
+/*
+ * How a target's request body is made from an interval's pprof (upload_body.c): Pyroscope
+ * takes the pprof with its sample labels series labels or not as @opts->series_labels says
+ * (pprof_series__upload_body()), OTLP a request made from it. Copies what @opts says of the
+ * body (series labels, the application name, the labels). Returns 0 with a body maker owned by the
+ * caller, or -errno (logged).
+ */
+int upload_body__open(const struct upload_opts *opts, struct upload_body **out);
+/* NULL-safe. */
+void upload_body__free(struct upload_body *body);
+
+/*
+ * Makes the gzip body of the uncompressed pprof @raw[0..len) into @*gz (malloc'ed, owned by
+ * the caller) and @*gz_len. Returns 0, -ENOMEM, or -EINVAL for a profile the target cannot
+ * take (with the reason in @why).
+ */
+int upload_body__make(const struct upload_body *body, const void *raw, size_t len, void **gz,
+		      size_t *gz_len, char *why, size_t whylen);
 
 /* The most of a server's reply quoted in a log line, in bytes. */
 #define UPLOAD_REPLY_LOG_MAX 200
@@ -51,15 +71,6 @@ void upload_client__free(struct upload_client *client);
 const char *upload_client__url(const struct upload_client *client);
 
 /*
- * The body of the request for the uncompressed pprof @raw[0..len): its sample labels series
- * labels or not as the client was opened with (pprof_series__upload_body()), gzip compressed
- * into @gz (malloc'ed, owned by the caller) and @gz_len. Returns 0, -EINVAL when @raw is not
- * a pprof, or another -errno.
- */
-int upload_client__body(const struct upload_client *client, const void *raw, size_t len, void **gz,
-			size_t *gz_len);
-
-/*
  * The query string of the request for [@from_s, @until_s] (Unix seconds), escaped and without
  * the "?", into @query (malloc'ed, owned by the caller). Returns 0 or -ENOMEM.
  */
@@ -67,9 +78,9 @@ int upload_client__query(const struct upload_client *client, uint64_t from_s, ui
 			 char **query);
 
 /*
- * Sends the gzip pprof @gz[0..len) for the interval [@from_s, @until_s] (Unix seconds), the
- * whole request limited to @timeout_ms (connecting to at most UPLOAD_CONNECT_TIMEOUT_MS of
- * it). @abort_at_ns, when not NULL and not 0 (CLOCK_MONOTONIC ns, read atomically), cuts the
+ * Sends the gzip body @gz[0..len) (upload_body__make()) for the interval [@from_s, @until_s]
+ * (Unix seconds), the whole request limited to @timeout_ms (connecting to at most
+ * UPLOAD_CONNECT_TIMEOUT_MS of it). @abort_at_ns, when not NULL and not 0 (CLOCK_MONOTONIC ns, read atomically), cuts the
  * request when reached even if set while it runs. Writes a one-line reason for failures to
  * @why (the curl error, or "HTTP 503: <start of the server's reply>"). @status gets the HTTP
  * status (0 without a reply).
@@ -91,7 +102,10 @@ void upload_reply__text(const char *reply, size_t len, bool cut, const char *con
 			size_t nsecrets, const char *const *names, size_t nnames, char *out,
 			size_t outlen);
 
-/* Store mode's progress: STORE_DIR/.upload-cursor and STORE_DIR/.upload-refused. */
+/*
+ * Store mode's progress: STORE_DIR/.upload-cursor and STORE_DIR/.upload-refused, or their
+ * -otlp twins for an OTLP target.
+ */
 struct upload_state;
 
 struct upload_refused {
@@ -105,7 +119,7 @@ struct upload_refused {
  * Returns 0 with the state in @out (owned by the caller), or -errno (logged) when the folder
  * cannot be opened or is refused.
  */
-int upload_state__open(const char *dir, struct upload_state **out);
+int upload_state__open(const char *dir, enum upload_target target, struct upload_state **out);
 /* NULL-safe. */
 void upload_state__free(struct upload_state *st);
 

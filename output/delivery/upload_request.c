@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * One ingest request through libcurl, and the checks of what goes into it.
+ * One request through libcurl, and the checks of what goes into it. Two targets:
  *
+ * OTLP (UPLOAD_TARGET_OTLP): POST BASE/v1development/profiles, the path the OpenTelemetry
+ * Collector's OTLP receiver serves profiles on (open-telemetry/opentelemetry-collector
+ * receiver/otlpreceiver/factory.go, defaultProfilesURLPath; otlp.go registers it whatever
+ * the other paths are), Content-Type application/x-protobuf (otlphttp.go, readContentType:
+ * anything else but JSON is 415) and Content-Encoding gzip (config/confighttp/compression.go,
+ * httpContentDecompressor, which the receiver's server wraps around it). No query. Replies
+ * are read by otlp_status() below.
+ *
+ * Pyroscope (UPLOAD_TARGET_PYROSCOPE):
  * The request is the one Pyroscope's handler reads as a pprof (grafana/pyroscope
  * pkg/ingester/pyroscope/ingest_handler.go): POST BASE/ingest?name=APP{k=v,...}&from=S&until=S
  * &format=pprof&spyName=bpfprof, the body one gzip pprof and nothing else. With format=pprof,
@@ -43,8 +52,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "compress.h"
 #include "log.h"
+#include "otlp_writer.h"
 #include "pprof_labels.h"
 #include "pprof_series.h"
 #include "utf8.h"
@@ -61,14 +70,15 @@ struct string_list {
 };
 
 struct upload_client {
+	enum upload_target target;
+	bool partial_logged; /* OTLP: a partial success was reported */
 	CURL *curl;
-	struct curl_slist *headers; /* Authorization (a secret), tenant, extra headers */
-	char *basic;		    /* "user:password" or NULL; a secret */
-	char *ingest_url;	    /* BASE/ingest, as curl gets it (may hold user:password) */
-	char *log_url;		    /* BASE/ingest without user or password */
-	char *name;		    /* APP{k=v,...}, not yet escaped */
-	unsigned int series_labels; /* PPROF_SERIES_* */
-	struct string_list secrets; /* as sent, which a reply must not bring into the log */
+	struct curl_slist *headers;	   /* Authorization (a secret), tenant, extra headers */
+	char *basic;			   /* "user:password" or NULL; a secret */
+	char *ingest_url;		   /* BASE/PATH, as curl gets it (may hold user:password) */
+	char *log_url;			   /* BASE/PATH without user or password */
+	char *name;			   /* APP{k=v,...}, not yet escaped */
+	struct string_list secrets;	   /* as sent, which a reply must not bring into the log */
 	struct string_list secret_headers; /* names of the headers that carry them */
 	const uint64_t *abort_at_ns; /* during a send: the caller's deadline, read atomically */
 	size_t reply_len;
@@ -537,10 +547,10 @@ static int build_name(const struct upload_opts *opts, char **out)
 }
 
 /*
- * Checks the base URL (http or https, no query or fragment) and makes BASE/ingest for curl
+ * Checks the base URL (http or https, no query or fragment) and makes BASE@suffix for curl
  * and the same without user and password for messages.
  */
-static int build_urls(struct upload_client *client, const char *url)
+static int build_urls(struct upload_client *client, const char *url, const char *suffix)
 {
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
 	char *frag = NULL, *full = NULL, *newpath = NULL, *user = NULL, *password = NULL;
@@ -591,7 +601,7 @@ static int build_urls(struct upload_client *client, const char *url)
 	plen = strlen(path);
 	while (plen && path[plen - 1] == '/')
 		plen--;
-	if (asprintf(&newpath, "%.*s/ingest", (int)plen, path) < 0) {
+	if (asprintf(&newpath, "%.*s%s", (int)plen, path, suffix) < 0) {
 		newpath = NULL;
 		goto out;
 	}
@@ -702,15 +712,18 @@ int upload_client__open(const struct upload_opts *opts, struct upload_client **o
 	client = calloc(1, sizeof(*client));
 	if (!client)
 		return -ENOMEM;
-	err = build_urls(client, opts->url);
+	client->target = opts->target;
+	err = build_urls(client, opts->url,
+			 opts->target == UPLOAD_TARGET_OTLP ? OTLP_PROFILES_PATH : "/ingest");
 	if (err)
 		goto out_free;
 	err = build_name(opts, &client->name);
 	if (err)
 		goto out_free;
-	client->series_labels = opts->series_labels;
-	pprof_series__format(client->series_labels, series, sizeof(series));
-	pr_info("uploads: series labels from the samples: %s\n", series);
+	if (opts->target == UPLOAD_TARGET_PYROSCOPE) {
+		pprof_series__format(opts->series_labels, series, sizeof(series));
+		pr_info("uploads: series labels from the samples: %s\n", series);
+	}
 	err = -EINVAL;
 	if (opts->bearer_token_file && opts->basic_auth_file) {
 		pr_err("give a bearer token or basic authentication, not both\n");
@@ -768,11 +781,15 @@ int upload_client__open(const struct upload_opts *opts, struct upload_client **o
 	if (!err)
 		err = add_header(client, "Expect:");
 	/*
-	 * Without it curl says application/x-www-form-urlencoded. The server's switch tests two
+	 * Without it curl says application/x-www-form-urlencoded. Pyroscope's switch tests two
 	 * content types (binary/octet-stream+trie and +tree) before format=pprof: this is neither.
 	 */
-	if (!err)
+	if (!err && opts->target == UPLOAD_TARGET_PYROSCOPE)
 		err = add_header(client, "Content-Type: application/octet-stream");
+	if (!err && opts->target == UPLOAD_TARGET_OTLP)
+		err = add_header(client, "Content-Type: " OTLP_CONTENT_TYPE);
+	if (!err && opts->target == UPLOAD_TARGET_OTLP)
+		err = add_header(client, "Content-Encoding: gzip");
 	if (err)
 		goto out_free;
 
@@ -829,15 +846,68 @@ static void client__log_text(const struct upload_client *client, const char *tex
 }
 
 /*
- * What a reply means for the interval. The server's own answers (ingest_handler.go, ServeHTTP):
- * 400 for a name it cannot parse, 413 past its body limit (pkg/util/body/limit.go), 422 for a
- * profile it cannot parse or refuses (pkg/validation/validate.go, ValidateProfile: too big, too
- * old, ...): sending the same again gets the same. 401 from its authentication middleware, or
- * 401, 403, 407 and redirects (to a login page, to https) from a gateway before it refuse the
- * client, whatever it sends: refused for now. 408 (its body could not be read), 429
- * (ResourceExhausted: rate and ingest limits) and 5xx (proxies, gateways, a server starting)
- * pass.
+ * What a Pyroscope reply's status means for the interval. The server's own answers
+ * (ingest_handler.go, ServeHTTP): 400 for a name it cannot parse, 413 past its body limit
+ * (pkg/util/body/limit.go), 422 for a profile it cannot parse or refuses
+ * (pkg/validation/validate.go, ValidateProfile: too big, too old, ...): sending the same again
+ * gets the same. 401 from its authentication middleware, or 401, 403 and 407 from a gateway
+ * before it refuse the client, whatever it sends: refused for now. 408 (its body could not be
+ * read), 429 (ResourceExhausted: rate and ingest limits) and 5xx (proxies, gateways, a server
+ * starting) pass.
  */
+static enum upload_result pyroscope_status(long status)
+{
+	if (status == 401 || status == 403 || status == 407)
+		return UPLOAD_DENIED;
+	if (status == 408 || status == 429 || status >= 500)
+		return UPLOAD_RETRY;
+	return UPLOAD_REFUSED;
+}
+
+/*
+ * What an OTLP receiver's status means. The collector's (open-telemetry/opentelemetry-collector
+ * receiver/otlpreceiver/internal/errors/errors.go, GetHTTPStatusCodeFromStatus, after
+ * GetStatusFromError): a pipeline's temporary failure is Unavailable, 503, and
+ * ResourceExhausted (a memory limiter, a full queue) 429, the two it calls retryable; a
+ * permanent one is Internal, 500, not retryable, like 400 (a request that does not parse,
+ * otlphttp.go), 413 (max_request_body_size, config/confighttp/server.go) and 415. 502 and 504
+ * come from a proxy in front, retryable as OTLP's specification says. 401, 403 and 407 refuse
+ * the client. So does 404 here (Unimplemented, or a server or path that takes no profiles):
+ * every interval would meet the same until the URL or the server changes, so none is given
+ * up for it.
+ */
+static enum upload_result otlp_status(long status)
+{
+	if (status == 401 || status == 403 || status == 404 || status == 407)
+		return UPLOAD_DENIED;
+	if (status == 429 || status == 502 || status == 503 || status == 504)
+		return UPLOAD_RETRY;
+	return UPLOAD_REFUSED;
+}
+
+/*
+ * An OTLP 2xx reply may say that the server dropped part of the request
+ * (ExportProfilesPartialSuccess): accepted all the same, as sending it again would not help
+ * (OTLP's specification), but said in the log, the first time as a warning.
+ */
+static void client__check_partial(struct upload_client *client)
+{
+	char msg[UPLOAD_REPLY_LOG_MAX + 1], shown[UPLOAD_REPLY_LOG_MAX + 4];
+	int64_t rejected;
+
+	if (client->reply_cut ||
+	    otlp__read_reply(client->reply, client->reply_len, &rejected, msg, sizeof(msg)))
+		return;
+	if (rejected <= 0 && !msg[0])
+		return;
+	client__log_text(client, msg, strlen(msg), false, shown, sizeof(shown));
+	log__printf(client->partial_logged ? LOG_DEBUG : LOG_WARN,
+		    "upload to %s: the server dropped %lld profiles of the request: %s\n",
+		    client->log_url, (long long)rejected, shown[0] ? shown : "(no reason given)");
+	client->partial_logged = true;
+}
+
+/* What a reply means for the interval: transport failures and redirects, then the target's. */
 static enum upload_result client__classify(struct upload_client *client, CURLcode rc, long status,
 					   char *why, size_t whylen)
 {
@@ -858,8 +928,11 @@ static enum upload_result client__classify(struct upload_client *client, CURLcod
 				 client->errbuf[0] ? client->errbuf : curl_easy_strerror(rc));
 		return UPLOAD_RETRY;
 	}
-	if (status >= 200 && status < 300)
+	if (status >= 200 && status < 300) {
+		if (client->target == UPLOAD_TARGET_OTLP)
+			client__check_partial(client);
 		return UPLOAD_OK;
+	}
 	/* The server's words last, cut to the room left: they are the longest part. */
 	if (status >= 300 && status < 400) {
 		curl_easy_getinfo(client->curl, CURLINFO_REDIRECT_URL, &location);
@@ -880,27 +953,8 @@ static enum upload_result client__classify(struct upload_client *client, CURLcod
 				 why + n, whylen - n);
 	if (n < whylen && !why[n])
 		why[n - 2] = '\0'; /* no reply text: no ": " */
-	if (status == 401 || status == 403 || status == 407)
-		return UPLOAD_DENIED;
-	if (status == 408 || status == 429 || status >= 500)
-		return UPLOAD_RETRY;
-	return UPLOAD_REFUSED;
-}
-
-int upload_client__body(const struct upload_client *client, const void *raw, size_t len, void **gz,
-			size_t *gz_len)
-{
-	void *body = NULL;
-	size_t body_len = 0;
-	int err;
-
-	err = pprof_series__upload_body(raw, len, client->series_labels, &body, &body_len);
-	if (err)
-		return err;
-	err = body ? compress__gzip(body, body_len, gz, gz_len) :
-		     compress__gzip(raw, len, gz, gz_len);
-	free(body);
-	return err;
+	return client->target == UPLOAD_TARGET_OTLP ? otlp_status(status) :
+						      pyroscope_status(status);
 }
 
 int upload_client__query(const struct upload_client *client, uint64_t from_s, uint64_t until_s,
@@ -935,8 +989,13 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 
 	*status = 0;
 	snprintf(why, whylen, "out of memory");
-	if (upload_client__query(client, from_s, until_s, &query) ||
-	    asprintf(&url, "%s?%s", client->ingest_url, query) < 0) {
+	/* OTLP's request holds its times itself; Pyroscope's span and name are in the query. */
+	if (client->target == UPLOAD_TARGET_OTLP) {
+		url = strdup(client->ingest_url);
+		if (!url)
+			goto out;
+	} else if (upload_client__query(client, from_s, until_s, &query) ||
+		   asprintf(&url, "%s?%s", client->ingest_url, query) < 0) {
 		url = NULL;
 		goto out;
 	}
@@ -963,8 +1022,8 @@ enum upload_result upload_client__send(struct upload_client *client, const void 
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	res = client__classify(client, rc, *status, why, whylen);
-	pr_debug("upload: POST %s?%s (%zu bytes): %s in %llu ms\n", client->log_url, query, len,
-		 res == UPLOAD_OK ? "ok" : why,
+	pr_debug("upload: POST %s%s%s (%zu bytes): %s in %llu ms\n", client->log_url,
+		 query ? "?" : "", query ? query : "", len, res == UPLOAD_OK ? "ok" : why,
 		 (unsigned long long)((monotonic_ns() - t0) / 1000000));
 out:
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);

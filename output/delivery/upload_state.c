@@ -27,7 +27,9 @@
 
 struct upload_state {
 	int dir_fd;
-	char *dir; /* for messages */
+	char *dir;		  /* for messages */
+	const char *cursor_file;  /* UPLOAD_CURSOR_FILE or its OTLP twin */
+	const char *refused_file; /* UPLOAD_REFUSED_FILE or its OTLP twin */
 	char cursor[STORE_NAME_MAX];
 	/* Oldest first, names unique. */
 	struct upload_refused refused[UPLOAD_REFUSED_MAX];
@@ -140,7 +142,7 @@ static void state__read_cursor(struct upload_state *st)
 	char buf[STORE_NAME_MAX + 2];
 	ssize_t n;
 
-	n = state__read(st, UPLOAD_CURSOR_FILE, buf, sizeof(buf));
+	n = state__read(st, st->cursor_file, buf, sizeof(buf));
 	if (n == -ENOENT)
 		return;
 	if (n >= 0) {
@@ -150,7 +152,7 @@ static void state__read_cursor(struct upload_state *st)
 			return;
 		}
 	}
-	pr_warn("ignoring the upload cursor '%s/%s': %s\n", st->dir, UPLOAD_CURSOR_FILE,
+	pr_warn("ignoring the upload cursor '%s/%s': %s\n", st->dir, st->cursor_file,
 		state__why(n, "it holds no interval name"));
 }
 
@@ -175,11 +177,11 @@ static void state__read_refused(struct upload_state *st)
 		pr_warn("cannot read the refused uploads list: out of memory\n");
 		return;
 	}
-	len = state__read(st, UPLOAD_REFUSED_FILE, buf, REFUSED_FILE_MAX + 1);
+	len = state__read(st, st->refused_file, buf, REFUSED_FILE_MAX + 1);
 	if (len < 0) {
 		if (len != -ENOENT)
 			pr_warn("ignoring the refused uploads list '%s/%s': %s\n", st->dir,
-				UPLOAD_REFUSED_FILE, state__why(len, NULL));
+				st->refused_file, state__why(len, NULL));
 		goto out_free;
 	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -203,13 +205,13 @@ static void state__read_refused(struct upload_state *st)
 	}
 	if (bad)
 		pr_warn("ignoring %zu unusable line%s of the refused uploads list '%s/%s'\n", bad,
-			bad == 1 ? "" : "s", st->dir, UPLOAD_REFUSED_FILE);
+			bad == 1 ? "" : "s", st->dir, st->refused_file);
 	st->refused_dirty = bad != 0;
 out_free:
 	free(buf);
 }
 
-int upload_state__open(const char *dir, struct upload_state **out)
+int upload_state__open(const char *dir, enum upload_target target, struct upload_state **out)
 {
 	struct upload_state *st;
 	int err;
@@ -217,6 +219,10 @@ int upload_state__open(const char *dir, struct upload_state **out)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->cursor_file = target == UPLOAD_TARGET_OTLP ? UPLOAD_CURSOR_FILE_OTLP :
+							 UPLOAD_CURSOR_FILE;
+	st->refused_file = target == UPLOAD_TARGET_OTLP ? UPLOAD_REFUSED_FILE_OTLP :
+							  UPLOAD_REFUSED_FILE;
 	st->dir = strdup(dir);
 	if (!st->dir) {
 		free(st);
@@ -264,11 +270,11 @@ int upload_state__advance(struct upload_state *st, const char *name)
 		return 0;
 	snprintf(st->cursor, sizeof(st->cursor), "%s", name);
 	len = snprintf(line, sizeof(line), "%s\n", name);
-	err = state__write(st, UPLOAD_CURSOR_FILE, line, (size_t)len);
+	err = state__write(st, st->cursor_file, line, (size_t)len);
 	if (err && !st->cursor_failing)
 		pr_warn("cannot write the upload cursor '%s/%s': %s (intervals may be sent again "
 			"after a restart)\n",
-			st->dir, UPLOAD_CURSOR_FILE, strerror(-err));
+			st->dir, st->cursor_file, strerror(-err));
 	st->cursor_failing = err != 0;
 	return err;
 }
@@ -282,7 +288,7 @@ int upload_state__flush(struct upload_state *st)
 	if (!st->refused_dirty)
 		return 0;
 	if (!st->nrefused) {
-		err = unlinkat(st->dir_fd, UPLOAD_REFUSED_FILE, 0) && errno != ENOENT ? -errno : 0;
+		err = unlinkat(st->dir_fd, st->refused_file, 0) && errno != ENOENT ? -errno : 0;
 		if (!err && fsync(st->dir_fd) && errno != EINVAL)
 			err = -errno;
 		goto out;
@@ -295,13 +301,13 @@ int upload_state__flush(struct upload_state *st)
 	for (i = 0; i < st->nrefused; i++)
 		len += (size_t)snprintf(text + len, REFUSED_LINE_MAX, "%s %u\n",
 					st->refused[i].name, st->refused[i].starts);
-	err = state__write(st, UPLOAD_REFUSED_FILE, text, len);
+	err = state__write(st, st->refused_file, text, len);
 	free(text);
 out:
 	if (err && !st->refused_failing)
 		pr_warn("cannot write the refused uploads list '%s/%s': %s (refused intervals may "
 			"be lost, or accepted ones sent again, after a restart)\n",
-			st->dir, UPLOAD_REFUSED_FILE, strerror(-err));
+			st->dir, st->refused_file, strerror(-err));
 	st->refused_failing = err != 0;
 	st->refused_dirty = err != 0;
 	return err;

@@ -65,8 +65,9 @@ struct agent {
 	struct session *session;
 	struct store *store;
 	struct uploader *uploader;
-	struct agent_totals totals;   /* since the last hourly report */
-	struct agent_totals lifetime; /* since the start */
+	struct uploader *otlp_uploader; /* --otlp-endpoint, beside the Pyroscope one */
+	struct agent_totals totals;	/* since the last hourly report */
+	struct agent_totals lifetime;	/* since the start */
 	bool warned_losses;
 	uint64_t interval_start_ns;	 /* CLOCK_REALTIME */
 	uint64_t interval_start_mono_ns; /* the same moment in CLOCK_MONOTONIC */
@@ -145,7 +146,21 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 		.store_dir = o->store_dir,
 		.since_ns = now_ns,
 	};
+	int err;
 
+	if (o->otlp_url) {
+		/* The host is the resource's host.name, from the profile: the user's labels only. */
+		uo.target = UPLOAD_TARGET_OTLP;
+		uo.url = o->otlp_url;
+		uo.labels = o->labels;
+		uo.nlabels = o->nlabels;
+		err = uploader__open(&uo, &a->otlp_uploader);
+		if (err)
+			return err;
+		uo.target = UPLOAD_TARGET_PYROSCOPE;
+		uo.url = o->upload_url;
+		uo.labels = labels;
+	}
 	if (!o->upload_url)
 		return 0;
 	make_host_label(a);
@@ -189,6 +204,8 @@ static int store_interval(struct agent *a, const struct interval_result *r, cons
 		store__stats(a->store, &ss);
 		if (ss.reopened != a->store_reopened && a->uploader)
 			uploader__store_moved(a->uploader);
+		if (ss.reopened != a->store_reopened && a->otlp_uploader)
+			uploader__store_moved(a->otlp_uploader);
 		a->store_reopened = ss.reopened;
 		return 0;
 	}
@@ -279,9 +296,14 @@ static void close_interval(struct agent *a)
 	if (stored) {
 		if (a->uploader)
 			uploader__submit_stored(a->uploader, name);
-	} else if (a->uploader) {
+		if (a->otlp_uploader)
+			uploader__submit_stored(a->otlp_uploader, name);
+	} else {
 		/* No store, or it is full: the memory queue keeps it until the server takes it. */
-		uploader__submit(a->uploader, raw, len, r.start_ns, r.end_ns);
+		if (a->uploader)
+			uploader__submit(a->uploader, raw, len, r.start_ns, r.end_ns);
+		if (a->otlp_uploader)
+			uploader__submit(a->otlp_uploader, raw, len, r.start_ns, r.end_ns);
 	}
 out_free:
 	free(raw);
@@ -331,6 +353,26 @@ static void log_session_lines(const struct session_stats *stats, int counters_er
 	log_summary_line(print_perf_maps, stats);
 }
 
+/* The counters of both uploaders, added up. */
+static void upload_totals(struct agent *a, struct upload_stats *us)
+{
+	struct uploader *ups[] = { a->uploader, a->otlp_uploader };
+	struct upload_stats one;
+
+	memset(us, 0, sizeof(*us));
+	for (size_t i = 0; i < 2; i++) {
+		if (!ups[i])
+			continue;
+		uploader__stats(ups[i], &one);
+		us->uploaded += one.uploaded;
+		us->attempts_failed += one.attempts_failed;
+		us->refused += one.refused;
+		us->refused_kept += one.refused_kept;
+		us->given_up += one.given_up;
+		us->pending += one.pending;
+	}
+}
+
 static void report_totals(struct agent *a, uint64_t now)
 {
 	struct upload_stats us = { 0 };
@@ -338,8 +380,7 @@ static void report_totals(struct agent *a, uint64_t now)
 	struct session_stats stats;
 	int counters_err;
 
-	if (a->uploader)
-		uploader__stats(a->uploader, &us);
+	upload_totals(a, &us);
 	if (a->store)
 		store__stats(a->store, &ss);
 	/* Upload counters are since the start, like the store's: one line shows the backlog. */
@@ -407,13 +448,34 @@ static void run_loop(struct agent *a)
 	}
 }
 
+/* Pending uploads of @up get a bounded time; what is left is said. */
+static void finish_uploads(struct agent *a, struct uploader *up, const char *what)
+{
+	struct upload_stats us;
+	size_t pending;
+
+	pending = uploader__finish(up, a->opts->upload_grace_s * 1000);
+	uploader__stats(up, &us);
+	pr_info("%s: %llu done, %llu failed attempts, %llu refused (%llu kept for the next "
+		"start, %llu given up), %zu pending\n",
+		what, (unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
+		(unsigned long long)us.refused, (unsigned long long)us.refused_kept,
+		(unsigned long long)us.given_up, pending);
+	if (pending)
+		pr_warn("%zu interval%s not uploaded yet%s\n", pending, pending == 1 ? "" : "s",
+			a->store ? ": they stay in the store for the next start" : ": dropped");
+	if (us.refused_kept)
+		pr_warn("%llu interval%s refused by the server stay%s in the store: fix what the "
+			"refusal said and restart to send %s\n",
+			(unsigned long long)us.refused_kept, us.refused_kept == 1 ? "" : "s",
+			us.refused_kept == 1 ? "s" : "", us.refused_kept == 1 ? "it" : "them");
+}
+
 /* The partial interval is closed and stored; pending uploads get a bounded time. */
 static void shut_down(struct agent *a)
 {
 	struct session_stats stats;
-	struct upload_stats us;
 	int counters_err;
-	size_t pending;
 
 	/* Stop first: every sample taken is then in the interval closed last. */
 	session__stop(a->session);
@@ -425,23 +487,10 @@ static void shut_down(struct agent *a)
 		(unsigned long long)stats.counters.samples, (unsigned long long)a->lifetime.lost,
 		(unsigned long long)a->lifetime.not_stored);
 	log_session_lines(&stats, counters_err);
-	if (!a->uploader)
-		return;
-	pending = uploader__finish(a->uploader, a->opts->upload_grace_s * 1000);
-	uploader__stats(a->uploader, &us);
-	pr_info("uploads: %llu done, %llu failed attempts, %llu refused (%llu kept for the next "
-		"start, %llu given up), %zu pending\n",
-		(unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
-		(unsigned long long)us.refused, (unsigned long long)us.refused_kept,
-		(unsigned long long)us.given_up, pending);
-	if (pending)
-		pr_warn("%zu interval%s not uploaded yet%s\n", pending, pending == 1 ? "" : "s",
-			a->store ? ": they stay in the store for the next start" : ": dropped");
-	if (us.refused_kept)
-		pr_warn("%llu interval%s refused by the server stay%s in the store: fix what the "
-			"refusal said and restart to send %s\n",
-			(unsigned long long)us.refused_kept, us.refused_kept == 1 ? "" : "s",
-			us.refused_kept == 1 ? "s" : "", us.refused_kept == 1 ? "it" : "them");
+	if (a->uploader)
+		finish_uploads(a, a->uploader, "uploads");
+	if (a->otlp_uploader)
+		finish_uploads(a, a->otlp_uploader, "OTLP uploads");
 }
 
 /* @url without the user and password it may carry, for the log. */
@@ -461,14 +510,17 @@ static void log_start(struct agent *a)
 {
 	const struct agent_opts *o = a->opts;
 	struct session_stats stats;
-	char url[512] = "none";
+	char url[512] = "none", otlp[512] = "none";
 
 	if (o->upload_url)
 		url_for_log(o->upload_url, url, sizeof(url));
+	if (o->otlp_url)
+		url_for_log(o->otlp_url, otlp, sizeof(otlp));
 	session__stats(a->session, &stats);
-	pr_info("sampling %zu CPUs at %u Hz, one profile every %g s; store: %s; upload: %s\n",
+	pr_info("sampling %zu CPUs at %u Hz, one profile every %g s; store: %s; upload: %s; "
+		"OTLP: %s\n",
 		stats.ncpus, o->sampling.frequency, o->interval_s,
-		o->store_dir ? o->store_dir : "none", url);
+		o->store_dir ? o->store_dir : "none", url, otlp);
 }
 
 int agent__run(const struct agent_opts *opts)
@@ -514,6 +566,7 @@ int agent__run(const struct agent_opts *opts)
 out_free:
 	agent_metrics__free(a.metrics);
 	uploader__free(a.uploader);
+	uploader__free(a.otlp_uploader);
 	session__free(a.session);
 	store__close(a.store);
 	return err;

@@ -88,6 +88,19 @@ static int parse_upload(const struct option_spec *opt, void *target, const char 
 	return 0;
 }
 
+static int parse_otlp_endpoint(const struct option_spec *opt, void *target, const char *arg,
+			       char *err, size_t errlen)
+{
+	(void)opt;
+	if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
+		snprintf(err, errlen, "--otlp-endpoint wants an http:// or https:// URL, not '%s'",
+			 arg);
+		return -EINVAL;
+	}
+	*(const char **)target = arg;
+	return 0;
+}
+
 static int parse_app_name(const struct option_spec *opt, void *target, const char *arg, char *err,
 			  size_t errlen)
 {
@@ -179,7 +192,9 @@ static const char usage[] =
 	"\n"
 	"Samples continuously and closes one profile per interval: each is kept in a local\n"
 	"store (zstd pprof, one file per interval) and, with --upload, sent to a Pyroscope\n"
-	"server. `bpfprof flamegraph --store DIR --from T --to T` draws any past window.\n"
+	"server, with --otlp-endpoint to an OpenTelemetry Collector (or Pyroscope) as OTLP\n"
+	"profiles; both may be given. `bpfprof flamegraph --store DIR --from T --to T` draws\n"
+	"any past window.\n"
 	"\n";
 static const char notes[] =
 	"\n"
@@ -213,9 +228,14 @@ static const struct option_spec agent_options[] = {
 	{ .name = "upload", .arg = "URL", .parse = parse_upload,
 	  .offset = offsetof(struct agent_opts, upload_url),
 	  .help = "Pyroscope base URL: POST URL/ingest per interval" },
+	{ .name = "otlp-endpoint", .arg = "URL", .parse = parse_otlp_endpoint,
+	  .offset = offsetof(struct agent_opts, otlp_url),
+	  .help = "OTLP/HTTP base URL (a Collector's :4318, or Pyroscope):\n"
+		  "POST URL/v1development/profiles per interval" },
 	{ .name = "app-name", .arg = "NAME", .parse = parse_app_name,
 	  .offset = offsetof(struct agent_opts, app_name),
-	  .help = "application name of uploads (default " DEFAULT_APP_NAME ")" },
+	  .help = "application name of uploads, OTLP's service.name (default "
+		  DEFAULT_APP_NAME ")" },
 	{ .name = "label", .arg = "K=V", .parse = parse_label,
 	  .help = "label of uploads, repeatable (hostname is always sent)" },
 	{ .name = "series-labels", .arg = "LIST", .parse = parse_series_labels,
@@ -311,9 +331,10 @@ static int check_together(const struct agent_opts *opts, char *err, size_t errle
 		snprintf(err, errlen, "give --bearer-token-file or --basic-auth-file, not both");
 		return -EINVAL;
 	}
-	if (!opts->upload_url && (opts->tenant || opts->bearer_token_file ||
-				  opts->basic_auth_file || opts->nheaders || opts->ca_file)) {
-		snprintf(err, errlen, "upload options need --upload URL");
+	if (!opts->upload_url && !opts->otlp_url &&
+	    (opts->tenant || opts->bearer_token_file || opts->basic_auth_file || opts->nheaders ||
+	     opts->ca_file)) {
+		snprintf(err, errlen, "upload options need --upload URL or --otlp-endpoint URL");
 		return -EINVAL;
 	}
 	return 0;

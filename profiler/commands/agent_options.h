@@ -26,6 +26,7 @@ struct agent_opts {
 	uint64_t store_max_size;       /* bytes, 0 (no limit) or at least 32 KiB */
 	uint64_t store_max_age_ns;     /* 0 (no limit) or at least the interval */
 	const char *upload_url;	       /* borrowed; NULL: no upload */
+	const char *otlp_url;	       /* borrowed; NULL: no OTLP export */
 	const char *app_name;
 	const char *labels[AGENT_MAX_LABELS]; /* borrowed "k=v" */
 	size_t nlabels;

@@ -30,7 +30,8 @@ LAYERS = {
     "profiler": ["output/base", "profiler/cli", "profiler/commands"],
 }
 # Headers generated at build time, and the folder whose sources they stand for.
-GENERATED = {"profile.pb-c.h": "output/formats", "profile.skel.h": "bpf", "vmlinux.h": "bpf"}
+GENERATED = {"profile.pb-c.h": "output/formats", "profiles_service.pb-c.h": "output/formats",
+             "profile.skel.h": "bpf", "vmlinux.h": "bpf"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

@@ -1652,7 +1652,7 @@ static void test_state_files(void **state)
 	snprintf(path, sizeof(path), "%s/" UPLOAD_REFUSED_FILE ".tmp", fx->store);
 	write_file(path, "leftover");
 
-	assert_int_equal(upload_state__open(fx->store, &st), 0);
+	assert_int_equal(upload_state__open(fx->store, UPLOAD_TARGET_PYROSCOPE, &st), 0);
 	assert_string_equal(upload_state__cursor(st), "");
 	upload_state__refused(st, &n);
 	assert_int_equal(n, 0);
@@ -1677,7 +1677,7 @@ static void test_state_files(void **state)
 	assert_non_null(f);
 	fprintf(f, "junk 1\n%s 1\n%s 9\n", names[2], names[1]);
 	fclose(f);
-	assert_int_equal(upload_state__open(fx->store, &st), 0);
+	assert_int_equal(upload_state__open(fx->store, UPLOAD_TARGET_PYROSCOPE, &st), 0);
 	assert_string_equal(upload_state__cursor(st), names[2]);
 	r = upload_state__refused(st, &n);
 	assert_int_equal(n, 2);
@@ -1701,7 +1701,7 @@ static void test_state_files(void **state)
 		fprintf(f, "%s 1\n", target);
 	}
 	fclose(f);
-	assert_int_equal(upload_state__open(fx->store, &st), 0);
+	assert_int_equal(upload_state__open(fx->store, UPLOAD_TARGET_PYROSCOPE, &st), 0);
 	upload_state__refused(st, &n);
 	assert_int_equal(n, UPLOAD_REFUSED_MAX);
 	store__format_name(10 + UPLOAD_REFUSED_MAX, T0_NS + 20 * NS_PER_SEC, target);

@@ -38,6 +38,8 @@
  * leave them in the heap, where the holes between live blocks are never given back.
  */
 #define MMAP_THRESHOLD (128u << 10)
+/* The folder of the off-CPU profiles' store, in the store's. */
+#define OFF_CPU_STORE "off-cpu"
 
 /* Set by signal handlers; the only state they may touch. */
 static volatile sig_atomic_t stop_requested;
@@ -55,25 +57,39 @@ static void request_reopen(int sig)
 	reopen_requested = 1;
 }
 
-/* What the hourly log line and the last one say. */
+/* What the hourly log line and the last one say (of CPU profiles). */
 struct agent_totals {
 	uint64_t intervals, samples, lost, not_stored;
 };
 
+/*
+ * Where one kind of interval profile goes: its store and the servers it is uploaded to. CPU
+ * profiles are stored in --store-dir; off-CPU profiles (--off-cpu) in a store of their own,
+ * its folder OFF_CPU_STORE inside, with the same limits and their own upload progress.
+ */
+struct agent_channel {
+	const char *kind;		/* "CPU" or "off-CPU", for the log */
+	char *store_dir;		/* owned; NULL without a store */
+	struct store *store;		/* NULL without one */
+	struct uploader *uploader;	/* --upload (Pyroscope) */
+	struct uploader *otlp_uploader; /* --otlp-endpoint, beside it */
+	bool store_paused;	 /* the last write failed (full disk, folder held elsewhere) */
+	uint64_t store_reopened; /* store_stats.reopened the uploaders know of */
+};
+
+enum { CHANNEL_CPU, CHANNEL_OFF_CPU, CHANNELS };
+
 struct agent {
 	const struct agent_opts *opts;
 	struct session *session;
-	struct store *store;
-	struct uploader *uploader;
-	struct uploader *otlp_uploader; /* --otlp-endpoint, beside the Pyroscope one */
-	struct agent_totals totals;	/* since the last hourly report */
-	struct agent_totals lifetime;	/* since the start */
+	struct agent_channel channels[CHANNELS];
+	size_t nchannels;	      /* CHANNEL_CPU, and CHANNEL_OFF_CPU with --off-cpu */
+	struct agent_totals totals;   /* since the last hourly report */
+	struct agent_totals lifetime; /* since the start */
 	bool warned_losses;
 	uint64_t interval_start_ns;	 /* CLOCK_REALTIME */
 	uint64_t interval_start_mono_ns; /* the same moment in CLOCK_MONOTONIC */
 	uint64_t last_report_ns;	 /* CLOCK_MONOTONIC */
-	bool store_paused;	 /* the last write failed (full disk, folder held elsewhere) */
-	uint64_t store_reopened; /* store_stats.reopened the uploader knows of */
 	char host_label[HOST_LABEL_MAX];
 	struct agent_metrics *metrics; /* NULL without --metrics-addr */
 };
@@ -98,17 +114,43 @@ static void setup_logging(const struct agent_opts *opts)
 	log__set_style(journal ? LOG_STYLE_JOURNAL : LOG_STYLE_TIMESTAMP);
 }
 
-static int open_store(struct agent *a)
+/* The channels: CPU profiles, and off-CPU ones with --off-cpu; their stores opened. */
+static int open_channels(struct agent *a)
 {
+	const struct agent_opts *o = a->opts;
 	struct store_opts so = {
-		.dir = a->opts->store_dir,
-		.max_size = a->opts->store_max_size,
-		.max_age_ns = a->opts->store_max_age_ns,
+		.max_size = o->store_max_size,
+		.max_age_ns = o->store_max_age_ns,
 	};
+	int err;
 
-	if (!a->opts->store_dir)
-		return 0;
-	return store__open(&so, &a->store);
+	a->channels[CHANNEL_CPU].kind = "CPU";
+	a->channels[CHANNEL_OFF_CPU].kind = "off-CPU";
+	a->nchannels = o->sampling.off_cpu ? 2 : 1;
+	for (size_t i = 0; i < a->nchannels && o->store_dir; i++) {
+		struct agent_channel *ch = &a->channels[i];
+
+		if (asprintf(&ch->store_dir, i == CHANNEL_CPU ? "%s" : "%s/" OFF_CPU_STORE,
+			     o->store_dir) < 0) {
+			ch->store_dir = NULL;
+			return -ENOMEM;
+		}
+		so.dir = ch->store_dir;
+		err = store__open(&so, &ch->store);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void close_channels(struct agent *a)
+{
+	for (size_t i = 0; i < CHANNELS; i++) {
+		uploader__free(a->channels[i].uploader);
+		uploader__free(a->channels[i].otlp_uploader);
+		store__close(a->channels[i].store);
+		free(a->channels[i].store_dir);
+	}
 }
 
 /* "hostname=NAME", unless the user gave a hostname label. */
@@ -127,7 +169,7 @@ static void make_host_label(struct agent *a)
 	snprintf(a->host_label, sizeof(a->host_label), "hostname=%s", host);
 }
 
-static int start_uploader(struct agent *a, uint64_t now_ns)
+static int start_uploaders(struct agent *a, struct agent_channel *ch, uint64_t now_ns)
 {
 	const struct agent_opts *o = a->opts;
 	const char *labels[AGENT_MAX_LABELS + 1];
@@ -143,7 +185,7 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 		.headers = o->headers,
 		.nheaders = o->nheaders,
 		.ca_file = o->ca_file,
-		.store_dir = o->store_dir,
+		.store_dir = ch->store_dir,
 		.since_ns = now_ns,
 	};
 	int err;
@@ -154,7 +196,7 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 		uo.url = o->otlp_url;
 		uo.labels = o->labels;
 		uo.nlabels = o->nlabels;
-		err = uploader__open(&uo, &a->otlp_uploader);
+		err = uploader__open(&uo, &ch->otlp_uploader);
 		if (err)
 			return err;
 		uo.target = UPLOAD_TARGET_PYROSCOPE;
@@ -169,7 +211,7 @@ static int start_uploader(struct agent *a, uint64_t now_ns)
 	for (size_t i = 0; i < o->nlabels; i++)
 		labels[n++] = o->labels[i];
 	uo.nlabels = n;
-	return uploader__open(&uo, &a->uploader);
+	return uploader__open(&uo, &ch->uploader);
 }
 
 static int start_sampling(struct agent *a)
@@ -190,32 +232,73 @@ static int start_sampling(struct agent *a)
  * Stores @raw; a full disk, or a folder replaced and held by another agent, pauses writing
  * (one warning) until a write succeeds again.
  */
-static int store_interval(struct agent *a, const struct interval_result *r, const void *raw,
-			  size_t len, char *name)
+static int store_interval(struct agent_channel *ch, const struct interval_result *r,
+			  const void *raw, size_t len, char *name)
 {
-	int err = store__write(a->store, r->start_ns, raw, len, name);
+	int err = store__write(ch->store, r->start_ns, raw, len, name);
 	struct store_stats ss;
 
 	if (!err) {
-		if (a->store_paused)
+		if (ch->store_paused)
 			pr_warn("the store is writable again: intervals are stored again\n");
-		a->store_paused = false;
+		ch->store_paused = false;
 		/* The store took over a new folder: the uploader's progress goes there too. */
-		store__stats(a->store, &ss);
-		if (ss.reopened != a->store_reopened && a->uploader)
-			uploader__store_moved(a->uploader);
-		if (ss.reopened != a->store_reopened && a->otlp_uploader)
-			uploader__store_moved(a->otlp_uploader);
-		a->store_reopened = ss.reopened;
+		store__stats(ch->store, &ss);
+		if (ss.reopened != ch->store_reopened && ch->uploader)
+			uploader__store_moved(ch->uploader);
+		if (ss.reopened != ch->store_reopened && ch->otlp_uploader)
+			uploader__store_moved(ch->otlp_uploader);
+		ch->store_reopened = ss.reopened;
 		return 0;
 	}
-	if (!a->store_paused)
+	if (!ch->store_paused)
 		pr_warn("cannot write to the store %s: %s; intervals are not stored until it "
 			"can be written again%s\n",
-			store__dir(a->store), strerror(-err),
+			store__dir(ch->store), strerror(-err),
 			err == -ENOSPC || err == -EDQUOT ? " (free some space)" : "");
-	a->store_paused = true;
+	ch->store_paused = true;
 	return err;
+}
+
+/*
+ * Stores the encoded profile @raw of interval @r in @ch's store and hands it to its
+ * uploaders: by name once stored, else (no store, or a full disk) in their memory queues.
+ * Returns whether it was stored.
+ */
+static bool deliver(struct agent_channel *ch, const struct interval_result *r, const void *raw,
+		    size_t len)
+{
+	char name[STORE_NAME_MAX];
+	bool stored = ch->store && !store_interval(ch, r, raw, len, name);
+	struct uploader *ups[] = { ch->uploader, ch->otlp_uploader };
+
+	for (size_t i = 0; i < 2; i++) {
+		if (!ups[i])
+			continue;
+		if (stored)
+			uploader__submit_stored(ups[i], name);
+		else
+			uploader__submit(ups[i], raw, len, r->start_ns, r->end_ns);
+	}
+	return stored;
+}
+
+/* The off-CPU profile of interval @r, if it has any time, to its channel. */
+static void deliver_off_cpu(struct agent *a, const struct interval_result *r)
+{
+	void *raw = NULL;
+	size_t len = 0;
+	int err;
+
+	if (a->nchannels <= CHANNEL_OFF_CPU || !r->snap.off_cpu_prof ||
+	    !profile__total(r->snap.off_cpu_prof))
+		return;
+	err = pprof__encode(r->snap.off_cpu_prof, &raw, &len);
+	if (err)
+		pr_warn("cannot encode the interval's off-CPU profile: %s\n", strerror(-err));
+	else
+		deliver(&a->channels[CHANNEL_OFF_CPU], r, raw, len);
+	free(raw);
 }
 
 /* Samples the interval lost: per interval in debug output, and the first time as a warning. */
@@ -249,12 +332,12 @@ static void add_totals(struct agent *a, uint64_t samples, uint64_t lost, bool st
 	}
 }
 
-/* Closes the current interval: its profile goes to the store and the uploader. */
+/* Closes the current interval: its profiles go to the stores and the uploaders. */
 static void close_interval(struct agent *a)
 {
+	struct agent_channel *cpu = &a->channels[CHANNEL_CPU];
 	struct session_stats stats = { 0 };
 	struct interval_result r;
-	char name[STORE_NAME_MAX];
 	void *raw = NULL;
 	size_t len = 0;
 	uint64_t total, lost;
@@ -267,9 +350,10 @@ static void close_interval(struct agent *a)
 	lost = report_losses(a, &r);
 	if (err) {
 		pr_warn("cannot build the interval's profile: %s\n", strerror(-err));
-		add_totals(a, 0, lost, !a->store);
+		add_totals(a, 0, lost, !cpu->store);
 		return;
 	}
+	deliver_off_cpu(a, &r);
 	total = profile__total(r.snap.prof);
 	/* An empty interval says nothing: neither stored nor sent. */
 	if (!total) {
@@ -291,23 +375,12 @@ static void close_interval(struct agent *a)
 		 (unsigned long long)r.snap.build.keys, session__process_count(a->session),
 		 (unsigned long long)stats.procs.evicted, (unsigned long long)stats.procs.replaced,
 		 (unsigned long long)stats.procs.gone);
-	stored = a->store && !store_interval(a, &r, raw, len, name);
-	add_totals(a, total, lost, stored || !a->store);
-	if (stored) {
-		if (a->uploader)
-			uploader__submit_stored(a->uploader, name);
-		if (a->otlp_uploader)
-			uploader__submit_stored(a->otlp_uploader, name);
-	} else {
-		/* No store, or it is full: the memory queue keeps it until the server takes it. */
-		if (a->uploader)
-			uploader__submit(a->uploader, raw, len, r.start_ns, r.end_ns);
-		if (a->otlp_uploader)
-			uploader__submit(a->otlp_uploader, raw, len, r.start_ns, r.end_ns);
-	}
+	stored = deliver(cpu, &r, raw, len);
+	add_totals(a, total, lost, stored || !cpu->store);
 out_free:
 	free(raw);
 	profile__free(r.snap.prof);
+	profile__free(r.snap.off_cpu_prof);
 	/* What the interval freed goes back to the system: RSS stays flat between intervals. */
 	malloc_trim(0);
 }
@@ -345,6 +418,7 @@ static void log_session_lines(const struct session_stats *stats, int counters_er
 		log_summary_line(summary__print_user_stacks, stats);
 		log_summary_line(summary__print_unwinding, stats);
 		log_summary_line(summary__print_python, stats);
+		log_summary_line(summary__print_off_cpu, stats);
 		log_summary_line(summary__print_processes, stats);
 	}
 	log_summary_line(summary__print_java, stats);
@@ -353,17 +427,19 @@ static void log_session_lines(const struct session_stats *stats, int counters_er
 	log_summary_line(print_perf_maps, stats);
 }
 
-/* The counters of both uploaders, added up. */
+/* The counters of every channel's uploaders, added up. */
 static void upload_totals(struct agent *a, struct upload_stats *us)
 {
-	struct uploader *ups[] = { a->uploader, a->otlp_uploader };
 	struct upload_stats one;
 
 	memset(us, 0, sizeof(*us));
-	for (size_t i = 0; i < 2; i++) {
-		if (!ups[i])
+	for (size_t i = 0; i < 2 * a->nchannels; i++) {
+		struct agent_channel *ch = &a->channels[i / 2];
+		struct uploader *up = i % 2 ? ch->otlp_uploader : ch->uploader;
+
+		if (!up)
 			continue;
-		uploader__stats(ups[i], &one);
+		uploader__stats(up, &one);
 		us->uploaded += one.uploaded;
 		us->attempts_failed += one.attempts_failed;
 		us->refused += one.refused;
@@ -381,8 +457,14 @@ static void report_totals(struct agent *a, uint64_t now)
 	int counters_err;
 
 	upload_totals(a, &us);
-	if (a->store)
-		store__stats(a->store, &ss);
+	for (size_t i = 0; i < a->nchannels; i++) {
+		struct store_stats one = { 0 };
+
+		if (a->channels[i].store)
+			store__stats(a->channels[i].store, &one);
+		ss.files += one.files;
+		ss.bytes += one.bytes;
+	}
 	/* Upload counters are since the start, like the store's: one line shows the backlog. */
 	pr_info("last hour: %llu intervals, %llu samples, %llu lost, %llu not stored; store "
 		"%llu files, %llu bytes; uploads %llu done, %llu failed attempts, %llu "
@@ -415,7 +497,8 @@ static void publish_metrics(struct agent *a)
 		.intervals_not_stored = a->lifetime.not_stored,
 	};
 
-	agent_metrics__update(a->metrics, a->session, a->store, a->uploader, &c);
+	agent_metrics__update(a->metrics, a->session, a->channels[CHANNEL_CPU].store,
+			      a->channels[CHANNEL_CPU].uploader, &c);
 }
 
 static void run_loop(struct agent *a)
@@ -449,21 +532,23 @@ static void run_loop(struct agent *a)
 }
 
 /* Pending uploads of @up get a bounded time; what is left is said. */
-static void finish_uploads(struct agent *a, struct uploader *up, const char *what)
+static void finish_uploads(struct agent *a, struct agent_channel *ch, struct uploader *up,
+			   const char *what)
 {
 	struct upload_stats us;
 	size_t pending;
 
 	pending = uploader__finish(up, a->opts->upload_grace_s * 1000);
 	uploader__stats(up, &us);
-	pr_info("%s: %llu done, %llu failed attempts, %llu refused (%llu kept for the next "
+	pr_info("%s%s: %llu done, %llu failed attempts, %llu refused (%llu kept for the next "
 		"start, %llu given up), %zu pending\n",
-		what, (unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
+		ch == &a->channels[CHANNEL_CPU] ? "" : "off-CPU ", what,
+		(unsigned long long)us.uploaded, (unsigned long long)us.attempts_failed,
 		(unsigned long long)us.refused, (unsigned long long)us.refused_kept,
 		(unsigned long long)us.given_up, pending);
 	if (pending)
 		pr_warn("%zu interval%s not uploaded yet%s\n", pending, pending == 1 ? "" : "s",
-			a->store ? ": they stay in the store for the next start" : ": dropped");
+			ch->store ? ": they stay in the store for the next start" : ": dropped");
 	if (us.refused_kept)
 		pr_warn("%llu interval%s refused by the server stay%s in the store: fix what the "
 			"refusal said and restart to send %s\n",
@@ -487,10 +572,14 @@ static void shut_down(struct agent *a)
 		(unsigned long long)stats.counters.samples, (unsigned long long)a->lifetime.lost,
 		(unsigned long long)a->lifetime.not_stored);
 	log_session_lines(&stats, counters_err);
-	if (a->uploader)
-		finish_uploads(a, a->uploader, "uploads");
-	if (a->otlp_uploader)
-		finish_uploads(a, a->otlp_uploader, "OTLP uploads");
+	for (size_t i = 0; i < a->nchannels; i++) {
+		struct agent_channel *ch = &a->channels[i];
+
+		if (ch->uploader)
+			finish_uploads(a, ch, ch->uploader, "uploads");
+		if (ch->otlp_uploader)
+			finish_uploads(a, ch, ch->otlp_uploader, "OTLP uploads");
+	}
 }
 
 /* @url without the user and password it may carry, for the log. */
@@ -517,10 +606,14 @@ static void log_start(struct agent *a)
 	if (o->otlp_url)
 		url_for_log(o->otlp_url, otlp, sizeof(otlp));
 	session__stats(a->session, &stats);
-	pr_info("sampling %zu CPUs at %u Hz, one profile every %g s; store: %s; upload: %s; "
+	pr_info("sampling %zu CPUs at %u Hz, one profile every %g s; store: %s%s; upload: %s; "
 		"OTLP: %s\n",
 		stats.ncpus, o->sampling.frequency, o->interval_s,
-		o->store_dir ? o->store_dir : "none", url, otlp);
+		o->store_dir ? o->store_dir : "none",
+		o->sampling.off_cpu ? (o->store_dir ? " (off-CPU time in " OFF_CPU_STORE "/)" :
+						      " (and off-CPU time)") :
+				      "",
+		url, otlp);
 }
 
 int agent__run(const struct agent_opts *opts)
@@ -546,10 +639,9 @@ int agent__run(const struct agent_opts *opts)
 	err = session__open(&so, &a.session);
 	if (err)
 		goto out_free;
-	err = open_store(&a);
-	if (err)
-		goto out_free;
-	err = start_uploader(&a, realtime_ns());
+	err = open_channels(&a);
+	for (size_t i = 0; !err && i < a.nchannels; i++)
+		err = start_uploaders(&a, &a.channels[i], realtime_ns());
 	if (err)
 		goto out_free;
 	stop_requested = 0;
@@ -565,10 +657,8 @@ int agent__run(const struct agent_opts *opts)
 
 out_free:
 	agent_metrics__free(a.metrics);
-	uploader__free(a.uploader);
-	uploader__free(a.otlp_uploader);
+	close_channels(&a);
 	session__free(a.session);
-	store__close(a.store);
 	return err;
 }
 

@@ -305,13 +305,6 @@ static int check_together(const struct agent_opts *opts, char *err, size_t errle
 {
 	if (sampling_options__check(&opts->sampling, err, errlen))
 		return -EINVAL;
-	/* The store and the uploads carry CPU profiles only, so far. */
-	if (opts->sampling.off_cpu) {
-		snprintf(err, errlen,
-			 "--off-cpu is for record only so far: the agent stores and uploads CPU "
-			 "profiles");
-		return -EINVAL;
-	}
 	/* Each interval would be removed as the next one is written. */
 	if (opts->store_max_age_ns && opts->store_max_age_ns < opts->interval_s * 1e9) {
 		snprintf(err, errlen,

@@ -181,8 +181,18 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			profile__free(in);
 			continue;
 		}
-		stats->read++;
 		in_meta = profile__meta(in);
+		/* CPU samples and off-CPU nanoseconds do not add up: the first file's kind rules. */
+		if (stats->read && in_meta->value != meta.value) {
+			pr_warn("store: skipped %s: it holds another kind of profile (CPU samples, "
+				"off-CPU or wall time) than the first file read\n",
+				entries[i].name);
+			stats->unreadable++;
+			profile__free(in);
+			continue;
+		}
+		meta.value = in_meta->value;
+		stats->read++;
 		end = interval_end(start, in_meta->duration_ns,
 				   bound != UINT64_MAX ? bound : w->to_ns);
 		if (i == latest) {

@@ -88,6 +88,7 @@ struct sampler {
 	int stats_fd;	     /* keeps the kernel's BPF run-time statistics on; -1: off */
 	bool switches_ended; /* sampler__stop() detached the switch program */
 	uint64_t pending_charged, pending_ns; /* charged at the stop, still off the CPU */
+	uint64_t started_ns, stopped_ns;      /* CLOCK_MONOTONIC; 0 until then */
 	uint32_t read_epoch;		      /* the interval of the read buffer */
 	struct stack_keeper *kept;	      /* stacks of waits that outlast their interval */
 	uint64_t stacks_not_kept;	      /* such stacks the keeper had no room for */
@@ -500,10 +501,20 @@ static int open_perf_event(uint32_t cpu, uint32_t frequency)
 	return fd;
 }
 
+/* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns(). */
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 int sampler__start(struct sampler *s)
 {
 	int err;
 
+	s->started_ns = now_ns();
 	/* The switch program's cost for the summary; kernels before 5.8 do not tell it. */
 	if (s->on_switch)
 		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -554,26 +565,23 @@ static void charge_pending_off_cpu(struct sampler *s)
 	uint32_t epoch = s->skel->bss->active_epoch;
 	int counts = bpf_map__fd(epoch & 1 ? s->skel->maps.counts1 : s->skel->maps.counts0);
 	struct prof_off_cpu_start start;
-	struct timespec now;
-	uint64_t now_ns, time, count;
+	uint64_t now = now_ns(), time, count;
 	__u32 tid, next;
 	bool first = true;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	while (!bpf_map_get_next_key(starts, first ? NULL : &tid, &next)) {
 		first = false;
 		tid = next;
 		if (bpf_map_lookup_elem(starts, &tid, &start) ||
 		    epoch - start.epoch > PROF_MAX_STACKS_LAG ||
-		    now_ns < start.start_ns + s->off_cpu_min_ns)
+		    now < start.start_ns + s->off_cpu_min_ns)
 			continue;
 		start.key.stacks_lag = epoch - start.epoch;
-		time = now_ns - start.start_ns;
+		time = now - start.start_ns;
 		if (!bpf_map_lookup_elem(counts, &start.key, &count))
 			time += count;
 		s->pending_charged++;
-		s->pending_ns += now_ns - start.start_ns;
+		s->pending_ns += now - start.start_ns;
 		bpf_map_update_elem(counts, &start.key, &time, BPF_ANY);
 	}
 }
@@ -582,6 +590,8 @@ void sampler__stop(struct sampler *s)
 {
 	struct bpf_link **link = s->skel ? switch_link(s) : NULL;
 
+	if (s->started_ns && !s->stopped_ns)
+		s->stopped_ns = now_ns();
 	if (link && *link && !s->switches_ended) {
 		bpf_link__destroy(*link);
 		*link = NULL;
@@ -707,6 +717,8 @@ int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stat
 	stats->counters.off_cpu_charged += s->pending_charged;
 	stats->counters.off_cpu_ns += s->pending_ns;
 	stats->pending_charged = s->pending_charged;
+	if (s->started_ns)
+		stats->seconds = ((s->stopped_ns ?: now_ns()) - s->started_ns) / 1e9;
 	stats->stacks_kept = s->kept ? stack_keeper__count(s->kept) : 0;
 	stats->stacks_kept_bytes = s->kept ? stack_keeper__bytes(s->kept) : 0;
 	stats->stacks_not_kept = s->stacks_not_kept;

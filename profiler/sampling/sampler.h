@@ -64,6 +64,7 @@ struct sampler_opts {
 struct sampler_off_cpu_stats {
 	struct prof_sample_counters counters; /* PROF_COUNTERS_OFF_CPU's; off_cpu_charged and
 					       * off_cpu_ns with pending_charged's */
+	double seconds;			      /* sampled so far (until the stop) */
 	uint64_t pending_charged; /* threads still off the CPU when sampling stopped, charged */
 	uint64_t stacks_kept;	  /* stacks of waits that outlast their interval, kept now */
 	uint64_t stacks_kept_bytes;

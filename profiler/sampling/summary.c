@@ -254,10 +254,11 @@ void summary__print_java(FILE *out, const struct session_stats *st)
 	fputc('\n', out);
 }
 
-void summary__print_off_cpu(FILE *out, const struct session_stats *st, double duration_s)
+void summary__print_off_cpu(FILE *out, const struct session_stats *st)
 {
 	const struct sampler_off_cpu_stats *o = &st->off_cpu_stats;
 	const struct prof_sample_counters *c = &o->counters;
+	double duration_s = o->seconds;
 
 	if (!st->off_cpu)
 		return;
@@ -323,7 +324,7 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 	summary__print_unwinding(out, st);
 	summary__print_python(out, st);
 	summary__print_java(out, st);
-	summary__print_off_cpu(out, st, s->duration_s);
+	summary__print_off_cpu(out, st);
 	summary__print_processes(out, st);
 	summary__print_journal(out, st);
 	summary__print_unnamed(out, st);

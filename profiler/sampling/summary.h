@@ -52,7 +52,7 @@ void summary__print_java(FILE *out, const struct session_stats *s);
 
 /* Prints what perf maps lost (a line "perf maps: ..."), or nothing when they lost nothing. */
 /* The off-CPU line (--off-cpu): switches, waits counted, losses, the program's cost. */
-void summary__print_off_cpu(FILE *out, const struct session_stats *s, double duration_s);
+void summary__print_off_cpu(FILE *out, const struct session_stats *s);
 void summary__print_perf_maps(FILE *out, const struct symbolizer_stats *sym);
 /*
  * The line "mapping journal: ...": records lost or malformed, images and mappings dropped,

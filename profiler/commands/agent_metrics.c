@@ -170,6 +170,48 @@ static void render_samples(FILE *f, const struct metrics_snapshot *s)
 	gauge(f, "bpfprof_processes", "Process images held to name samples.", s->processes);
 }
 
+/* With --off-cpu: context switches, waits charged and lost, the switch program's cost. */
+static void render_off_cpu(FILE *f, const struct metrics_snapshot *s)
+{
+	const struct sampler_off_cpu_stats *o = &s->session.off_cpu_stats;
+	const struct prof_sample_counters *c = &o->counters;
+
+	if (!s->session.off_cpu)
+		return;
+	counter(f, "bpfprof_off_cpu_switches_total",
+		"Context switches away from selected user threads (--off-cpu).", c->samples);
+	counter(f, "bpfprof_off_cpu_followed_total",
+		"Switches followed (--off-cpu-probability): their stacks taken.",
+		c->off_cpu_walked);
+	counter(f, "bpfprof_off_cpu_waits_total",
+		"Waits charged to their stacks: at least --off-cpu-min long.", c->off_cpu_charged);
+	counter(f, "bpfprof_off_cpu_short_waits_total",
+		"Waits shorter than --off-cpu-min, not charged.", c->off_cpu_short);
+	prom_text__family(f, "bpfprof_off_cpu_seconds_total", PROM_COUNTER,
+			  "Time off the CPU charged, before scaling by 1/probability.");
+	prom_text__sample(f, "bpfprof_off_cpu_seconds_total", NULL, 0, c->off_cpu_ns * 1e-9);
+	prom_text__family(f, "bpfprof_off_cpu_lost_total", PROM_COUNTER,
+			  "Off-CPU waits lost, by cause: the table of waiting threads full, "
+			  "waits longer than the intervals followed, the counts map full, "
+			  "stacks the keeper had no room for.");
+	labelled(f, "bpfprof_off_cpu_lost_total", "cause", "threads_table_full",
+		 c->off_cpu_starts_full);
+	labelled(f, "bpfprof_off_cpu_lost_total", "cause", "too_long", c->off_cpu_crossed);
+	labelled(f, "bpfprof_off_cpu_lost_total", "cause", "counts_map_full", c->counts_full);
+	labelled(f, "bpfprof_off_cpu_lost_total", "cause", "stacks_not_kept", o->stacks_not_kept);
+	gauge(f, "bpfprof_off_cpu_kept_stack_bytes",
+	      "Stacks of waits that outlast their interval, held in memory.", o->stacks_kept_bytes);
+	if (o->cost_known) {
+		prom_text__family(f, "bpfprof_off_cpu_program_seconds_total", PROM_COUNTER,
+				  "Time the switch program ran, on every CPU (the kernel's BPF "
+				  "statistics).");
+		prom_text__sample(f, "bpfprof_off_cpu_program_seconds_total", NULL, 0,
+				  o->run_ns * 1e-9);
+		counter(f, "bpfprof_off_cpu_program_runs_total",
+			"Times the switch program ran (every context switch).", o->runs);
+	}
+}
+
 static void render_unwinding(FILE *f, const struct metrics_snapshot *s)
 {
 	static const char *const reason[PROF_UNWIND_NR_ENDS] = {
@@ -293,6 +335,7 @@ static int render(void *ctx, char **text, size_t *len)
 				  (monotonic_ns() - snap->taken_mono_ns) * 1e-9);
 		render_samples(f, snap);
 		render_unwinding(f, snap);
+		render_off_cpu(f, snap);
 		render_memory(f, snap);
 		render_delivery(f, snap);
 	}

@@ -45,15 +45,24 @@ spin(1)
 PY
 bg python3 "$WORK/waiter.py" "$WORK/go"
 waiter=$!
+metrics_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$BPFPROF" agent --off-cpu --interval 1 -F 99 -p "$waiter" --store "$S" \
 	--upload "http://127.0.0.1:$pyro_port" --otlp-endpoint "http://127.0.0.1:$otlp_port" \
-	--log-file "$WORK/agent.log" &
+	--metrics-addr "127.0.0.1:$metrics_port" --log-file "$WORK/agent.log" &
 agent=$!
 wait_sampling "$agent" || fail "the agent did not start sampling: $(tail -n 3 "$WORK/agent.log")"
 sleep 1
 touch "$WORK/go"
 wait "$waiter" || fail "the workload exited $?"
 sleep 1.5
+# /metrics: the off-CPU families, valid for promtool, the long wait among the seconds.
+curl -sS --max-time 10 -o "$WORK/metrics" "http://127.0.0.1:$metrics_port/metrics" ||
+	fail "cannot scrape the agent's metrics"
+promtool check metrics <"$WORK/metrics" || fail "promtool refuses the metrics"
+off_seconds=$(awk '$1 == "bpfprof_off_cpu_seconds_total" { print $2 }' "$WORK/metrics")
+at_least "$off_seconds" 3.4 || fail "bpfprof_off_cpu_seconds_total is '$off_seconds', the wait was 3.5 s"
+grep -q '^bpfprof_off_cpu_lost_total{cause="too_long"} 0$' "$WORK/metrics" ||
+	fail "off-CPU losses in the metrics: $(grep off_cpu_lost "$WORK/metrics")"
 kill -TERM "$agent"
 wait "$agent" || fail "agent exited $? after SIGTERM: $(tail -n 3 "$WORK/agent.log")"
 grep 'off-cpu:' "$WORK/agent.log" || fail "no off-cpu line in the agent's log"

@@ -18,7 +18,8 @@
 #   (frame pointers) end in libc.
 # Goal: <= 1% of one CPU at 20,000 switches/s. Figures only, no pass/fail.
 # Run as root after a build: scripts/bench/offcpu.sh [SECONDS] [RATE]   (default 20 20000)
-# Env: BUILD_DIR (default build/), PROBABILITIES (default "1 0.1 0.01").
+# Env: BUILD_DIR (default build/), PROBABILITIES (default "1 0.1 0.01"), RECORD_ARGS (more
+# options for record, e.g. "--kernel-only" to see what the user stacks cost).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -26,6 +27,7 @@ bpfprof=$build/bpfprof
 secs=${1:-20}
 rate=${2:-20000}
 read -r -a probabilities <<<"${PROBABILITIES:-1 0.1 0.01}"
+read -r -a record_args <<<"${RECORD_ARGS:-}"
 min_us=1000
 
 die() { echo "bench-offcpu: $*" >&2; exit "${2:-1}"; }
@@ -164,13 +166,13 @@ kernel_seconds() {
 		-v reply="$(load_seconds "$label" wait_reply)" 'BEGIN { printf "%.3f", all - reply }')"
 }
 
-echo "$(nproc) CPUs, $(uname -r); the host held at $rate switches/s for $secs s a row"
+echo "$(nproc) CPUs, $(uname -r); the host held at $rate switches/s for $secs s a row${RECORD_ARGS:+; record $RECORD_ARGS}"
 labels=()
 for p in "${probabilities[@]}"; do
 	label="bpfprof-P$p"
 	labels+=("$label")
 	measure "$label" on_switch,on_switch_tail "$bpfprof" record --off-cpu -d $((secs + 60)) \
-		--off-cpu-probability "$p" --off-cpu-output "$work/$label.folded"
+		--off-cpu-probability "$p" --off-cpu-output "$work/$label.folded" ${record_args[@]+"${record_args[@]}"}
 done
 if [ -n "$offcputime" ]; then
 	labels+=(offcputime)

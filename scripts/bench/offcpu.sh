@@ -42,7 +42,7 @@ offcputime=$(command -v offcputime || true)
 
 work=$(mktemp -d /tmp/bench-offcpu.XXXXXX)
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)
-tool_pid= load_pid=
+tool_pid='' load_pid=''
 cleanup() {
 	sysctl -qw kernel.bpf_stats_enabled="$old_stats"
 	for pid in $tool_pid $load_pid; do kill "$pid" 2>/dev/null || true; done
@@ -55,7 +55,7 @@ sysctl -qw kernel.bpf_stats_enabled=1
 load=offcpu-$$
 gcc -O2 -g -fno-omit-frame-pointer -pthread -o "$work/$load" "$root/scripts/bench/offcpu_load.c"
 
-# prog_stats PID NAME...: "run_cnt run_time_ns" summed over the BPF programs named NAME whose
+# prog_stats PID NAME...: "programs run_cnt run_time_ns" of the BPF programs named NAME whose
 # file descriptors PID holds (not another user's programs of the same name on this host).
 prog_stats() {
 	local pid=$1
@@ -83,18 +83,19 @@ host_ctxt() { awk '$1 == "ctxt" { print $2 }' /proc/stat; }
 # ends CMD with SIGINT. Leaves the load's report in $work/LABEL.load and the cost, "runs ns
 # seconds host_ctxt", in $work/LABEL.cost; CMD's output in $work/LABEL.out and .err.
 measure() {
-	local label=$1 names=$2 n=0 cnt0 ns0 cnt1 ns1 t0 t1 c0 c1 progs
+	local label=$1 n=0 cnt0 ns0 cnt1 ns1 t0 t1 c0 c1 runs names rc
+	IFS=, read -r -a names <<<"$2"
 	shift 2
 	"$@" >"$work/$label.out" 2>"$work/$label.err" &
 	tool_pid=$!
-	# The programs are loaded and attached (with their stacks' maps) before sampling starts.
-	until read -r progs _ < <(prog_stats "$tool_pid" ${names//,/ }) && ((progs > 0)); do
+	# Attached once it runs (the statistics are on): the load starts after, all of it seen.
+	until read -r _ runs _ < <(prog_stats "$tool_pid" "${names[@]}") && ((runs > 0)); do
 		kill -0 "$tool_pid" 2>/dev/null || { cat "$work/$label.err" >&2; die "$label exited early"; }
-		((++n < 600)) || die "$label: no sched_switch program after 60 s"
+		((++n < 600)) || die "$label: no sched_switch program running after 60 s"
 		sleep 0.1
 	done
 	sleep 1
-	read -r _ cnt0 ns0 < <(prog_stats "$tool_pid" ${names//,/ })
+	read -r _ cnt0 ns0 < <(prog_stats "$tool_pid" "${names[@]}")
 	t0=$(date +%s.%N) c0=$(host_ctxt)
 	rm -f "$work/$label.load"
 	"$work/$load" "$rate" "$secs" "$min_us" "$work/$label.load" &
@@ -105,10 +106,10 @@ measure() {
 		((++n < 10 * (secs + 60))) || die "the load did not end"
 		sleep 0.1
 	done
-	read -r _ cnt1 ns1 < <(prog_stats "$tool_pid" ${names//,/ })
+	read -r _ cnt1 ns1 < <(prog_stats "$tool_pid" "${names[@]}")
 	t1=$(date +%s.%N) c1=$(host_ctxt)
 	kill -INT "$tool_pid"
-	wait "$tool_pid" || { cat "$work/$label.err" >&2; die "$label exited $?"; }
+	wait "$tool_pid" || { rc=$?; cat "$work/$label.err" >&2; die "$label exited $rc"; }
 	tool_pid=
 	kill "$load_pid"
 	wait "$load_pid" 2>/dev/null || true

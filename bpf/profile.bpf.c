@@ -293,6 +293,9 @@ static __always_inline void charge_off_cpu(struct task_struct *next)
 	__u64 now, time;
 	__u32 epoch, lag;
 
+	/* The idle task and kernel threads are never followed: half the switches of a host. */
+	if (!tid || (BPF_CORE_READ(next, flags) & PF_KTHREAD))
+		return;
 	found = bpf_map_lookup_elem(&off_cpu_starts, &tid);
 	if (!found)
 		return;

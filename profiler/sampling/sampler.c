@@ -88,6 +88,7 @@ struct sampler {
 	int stats_fd;	     /* keeps the kernel's BPF run-time statistics on; -1: off */
 	bool switches_ended; /* sampler__stop() detached the switch program */
 	uint64_t pending_charged, pending_ns; /* charged at the stop, still off the CPU */
+	uint64_t pending_short;		      /* still off the CPU then, for too short */
 	uint64_t started_ns, stopped_ns;      /* CLOCK_MONOTONIC; 0 until then */
 	uint32_t read_epoch;		      /* the interval of the read buffer */
 	struct stack_keeper *kept;	      /* stacks of waits that outlast their interval */
@@ -573,9 +574,12 @@ static void charge_pending_off_cpu(struct sampler *s)
 		first = false;
 		tid = next;
 		if (bpf_map_lookup_elem(starts, &tid, &start) ||
-		    epoch - start.epoch > PROF_MAX_STACKS_LAG ||
-		    now < start.start_ns + s->off_cpu_min_ns)
+		    epoch - start.epoch > PROF_MAX_STACKS_LAG)
 			continue;
+		if (now < start.start_ns + s->off_cpu_min_ns) {
+			s->pending_short++;
+			continue;
+		}
 		start.key.stacks_lag = epoch - start.epoch;
 		time = now - start.start_ns;
 		if (!bpf_map_lookup_elem(counts, &start.key, &count))
@@ -716,6 +720,7 @@ int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stat
 		return err;
 	stats->counters.off_cpu_charged += s->pending_charged;
 	stats->counters.off_cpu_ns += s->pending_ns;
+	stats->counters.off_cpu_short += s->pending_short;
 	stats->pending_charged = s->pending_charged;
 	if (s->started_ns)
 		stats->seconds = ((s->stopped_ns ?: now_ns()) - s->started_ns) / 1e9;

@@ -259,6 +259,7 @@ void summary__print_off_cpu(FILE *out, const struct session_stats *st)
 	const struct sampler_off_cpu_stats *o = &st->off_cpu_stats;
 	const struct prof_sample_counters *c = &o->counters;
 	double duration_s = o->seconds;
+	uint64_t lost;
 
 	if (!st->off_cpu)
 		return;
@@ -271,12 +272,17 @@ void summary__print_off_cpu(FILE *out, const struct session_stats *st)
 	if (o->pending_charged)
 		fprintf(out, ", %llu still waiting at the end",
 			(unsigned long long)o->pending_charged);
-	if (c->off_cpu_starts_full || c->off_cpu_crossed || c->counts_full)
+	lost = c->kstack_collision + c->ustack_collision + c->stack_errors;
+	if (lost || c->user_missing || c->off_cpu_starts_full || c->off_cpu_crossed ||
+	    c->counts_full || o->stacks_not_kept)
 		fprintf(out,
-			"; lost: %llu (too many threads waiting), %llu (read before they "
-			"ended), %llu (counts map full)",
-			(unsigned long long)c->off_cpu_starts_full,
-			(unsigned long long)c->off_cpu_crossed, (unsigned long long)c->counts_full);
+			"; lost: %llu (stack maps full or colliding), %llu (too many threads "
+			"waiting), %llu (longer than %u intervals), %llu (counts map full), %llu "
+			"(stacks not kept past their interval); %llu without user registers",
+			(unsigned long long)lost, (unsigned long long)c->off_cpu_starts_full,
+			(unsigned long long)c->off_cpu_crossed, PROF_MAX_STACKS_LAG,
+			(unsigned long long)c->counts_full, (unsigned long long)o->stacks_not_kept,
+			(unsigned long long)c->user_missing);
 	if (o->cost_known && o->runs)
 		fprintf(out, "; cost %.0f ns a switch, %.3f%% of a CPU",
 			(double)o->run_ns / o->runs,

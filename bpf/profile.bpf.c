@@ -33,11 +33,11 @@ const volatile bool user_stacks = true;
 const volatile __u64 time_slot_ns = 0;	 /* width of a key's time slot; 0: no time in keys */
 const volatile bool off_cpu = false;	 /* on_switch* charge the time threads spend off the CPU */
 const volatile __u64 off_cpu_min_ns = 0; /* shorter blocks are not charged */
-/* A switch is kept when bpf_get_prandom_u32() <= this: the probability times 2^32 - 1. */
-const volatile __u32 off_cpu_keep = 0xffffffff;
 
 /* Counts intervals; samples go to buffer active_epoch & 1. Written by user space. */
 __u32 active_epoch = 0;
+/* Which switches are followed, and their times' scale (PROF_OFF_CPU_SAMPLING). */
+__u64 off_cpu_sampling = PROF_OFF_CPU_SAMPLING(0xffffffff, PROF_OFF_CPU_SCALE_ONE);
 
 /* Sizes below are defaults; user space sets them with bpf_map__set_max_entries(). */
 #define STACK_MAP(name)                                                                            \
@@ -272,10 +272,10 @@ static __always_inline void count_key(struct prof_sample_key *key, __u32 buffer,
  * The current thread leaves the CPU in the stacks of @key (in the buffer of interval @epoch):
  * its time off the CPU is charged to them when it runs again (charge_off_cpu()).
  */
-static __always_inline void start_off_cpu(struct prof_sample_key *key, __u32 epoch,
+static __always_inline void start_off_cpu(struct prof_sample_key *key, __u32 epoch, __u32 scale,
 					  struct prof_sample_counters *c)
 {
-	struct prof_off_cpu_start start = { .epoch = epoch };
+	struct prof_off_cpu_start start = { .epoch = epoch, .scale = scale };
 
 	finish_key(key);
 	start.key = *key;
@@ -318,7 +318,9 @@ static __always_inline void charge_off_cpu(struct task_struct *next)
 		return;
 	}
 	start.key.stacks_lag = lag;
-	count_sample(epoch & 1 ? (void *)&counts1 : (void *)&counts0, &start.key, time, c);
+	/* At most an hour of waiting times 2^24: no overflow. */
+	count_sample(epoch & 1 ? (void *)&counts1 : (void *)&counts0, &start.key,
+		     time * start.scale / PROF_OFF_CPU_SCALE_ONE, c);
 	c->off_cpu_charged++;
 	c->off_cpu_ns += time;
 }
@@ -436,19 +438,21 @@ static __always_inline void finish_walk(struct walk_state *st, struct prof_sampl
 		return;
 	key.has_ustack = 1;
 	if (key.off_cpu)
-		start_off_cpu(&key, st->epoch, c);
+		start_off_cpu(&key, st->epoch, st->scale, c);
 	else
 		count_key(&key, st->buffer, c);
 }
 
 /*
  * The kernel stack and the user stack walk of the current task, for a sample or a switch
- * (@key->off_cpu), then the count or the start of its time off the CPU. With @tail_calls,
- * the walk goes on in the walk program of @programs and ends there.
+ * (@key->off_cpu), then the count or the start of its time off the CPU (its time to count
+ * @scale 256ths). With @tail_calls, the walk goes on in the walk program of @programs and
+ * ends there.
  */
 static __always_inline void take_stacks(void *ctx, struct bpf_perf_event_data *sample_ctx,
-					struct prof_sample_key *key, struct prof_sample_counters *c,
-					void *programs, bool tail_calls)
+					struct prof_sample_key *key, __u32 scale,
+					struct prof_sample_counters *c, void *programs,
+					bool tail_calls)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct walk_state *st;
@@ -478,6 +482,7 @@ static __always_inline void take_stacks(void *ctx, struct bpf_perf_event_data *s
 	}
 	st->buffer = buffer;
 	st->epoch = epoch;
+	st->scale = scale;
 	st->key = *key;
 	if (tail_calls) {
 		bpf_tail_call(ctx, programs, 0);
@@ -489,7 +494,7 @@ static __always_inline void take_stacks(void *ctx, struct bpf_perf_event_data *s
 	return;
 count:
 	if (key->off_cpu)
-		start_off_cpu(key, epoch, c);
+		start_off_cpu(key, epoch, scale, c);
 	else
 		count_key(key, buffer, c);
 }
@@ -533,7 +538,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, bool tail_cal
 	if (!c)
 		return 0;
 	c->samples++;
-	take_stacks(ctx, ctx, &key, c, &walk_programs, tail_calls);
+	take_stacks(ctx, ctx, &key, PROF_OFF_CPU_SCALE_ONE, c, &walk_programs, tail_calls);
 	return 0;
 }
 
@@ -604,6 +609,8 @@ static __always_inline int off_cpu_switch(void *ctx, bool preempt, struct task_s
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct prof_sample_key key = {};
 	struct prof_sample_counters *c;
+	__u64 sampling;
+	__u32 keep;
 
 	charge_off_cpu(next);
 	key.tgid = pid_tgid >> 32;
@@ -616,11 +623,13 @@ static __always_inline int off_cpu_switch(void *ctx, bool preempt, struct task_s
 	if (!c)
 		return 0;
 	c->samples++;
-	if (off_cpu_keep != 0xffffffff && bpf_get_prandom_u32() > off_cpu_keep)
+	sampling = *(volatile __u64 *)&off_cpu_sampling;
+	keep = (__u32)sampling;
+	if (keep != 0xffffffff && bpf_get_prandom_u32() > keep)
 		return 0;
 	c->off_cpu_walked++;
 	key.off_cpu = still_runnable(prev, preempt) ? PROF_OFF_CPU_RUNNABLE : PROF_OFF_CPU_BLOCKED;
-	take_stacks(ctx, NULL, &key, c, &off_cpu_walk_programs, tail_calls);
+	take_stacks(ctx, NULL, &key, sampling >> 32, c, &off_cpu_walk_programs, tail_calls);
 	return 0;
 }
 

@@ -48,9 +48,17 @@ struct prof_off_cpu_start {
 	struct prof_sample_key key;
 	__u64 start_ns; /* bpf_ktime_get_ns() */
 	__u32 epoch;	/* the interval (active_epoch) whose buffer its stacks are in */
-	__u32 pad;
+	__u32 scale;	/* its time counts this many 256ths: 256 / the probability it was kept */
 };
 _Static_assert(sizeof(struct prof_off_cpu_start) == 64, "off_cpu_start layout");
+
+/*
+ * How switches are followed, one word that user space may change at any time (auto): a
+ * switch is kept when bpf_get_prandom_u32() <= the low half (the probability times
+ * 2^32 - 1), and its time is scaled by the high half / 256.
+ */
+#define PROF_OFF_CPU_SAMPLING(keep, scale) ((__u64)(scale) << 32 | (keep))
+#define PROF_OFF_CPU_SCALE_ONE 256
 
 /* Waits longer than this many intervals are not charged (counted off_cpu_crossed). */
 #define PROF_MAX_STACKS_LAG 0xffff

@@ -87,6 +87,7 @@ struct walk_state {
 	__u32 tail_calls;   /* walk_more calls so far (without bpf_loop) */
 	__u32 buffer;	    /* the sample's buffer (0 or 1) */
 	__u32 epoch;	    /* the interval it was taken in (active_epoch) */
+	__u32 scale;	    /* a switch's: its time's scale (prof_off_cpu_start) */
 	__u32 counters;	    /* the counters entry of the walk: PROF_COUNTERS_CPU or _OFF_CPU */
 	__u32 deferred_now; /* samples deferred on this CPU since deferred_since_ns */
 	__u64 deferred_since_ns;

@@ -149,7 +149,7 @@ static int parse_off_cpu_min(const struct option_spec *opt, void *target, const 
 	return 0;
 }
 
-/* --off-cpu-probability P: in (0, 1]. */
+/* --off-cpu-probability P: in (0, 1], or auto. */
 static int parse_off_cpu_probability(const struct option_spec *opt, void *target, const char *arg,
 				     char *err, size_t errlen)
 {
@@ -157,11 +157,16 @@ static int parse_off_cpu_probability(const struct option_spec *opt, void *target
 	double p;
 
 	(void)opt;
+	if (!strcmp(arg, "auto")) {
+		*(double *)target = SAMPLING_OFF_CPU_AUTO;
+		return 0;
+	}
 	errno = 0;
 	p = strtod(arg, &end);
 	if (errno || end == arg || *end || !(p > 0 && p <= 1)) {
 		snprintf(err, errlen,
-			 "--off-cpu-probability takes a number above 0 and at most 1, not '%s'",
+			 "--off-cpu-probability takes auto or a number above 0 and at most 1, "
+			 "not '%s'",
 			 arg);
 		return -EINVAL;
 	}
@@ -223,10 +228,11 @@ const struct option_spec sampling_options[] = {
 	{ .name = "off-cpu-min", .arg = "DURATION", .parse = parse_off_cpu_min,
 	  .offset = offsetof(struct sampling_opts, off_cpu_min_ns),
 	  .help = "shorter waits are not counted (default 1ms)" },
-	{ .name = "off-cpu-probability", .arg = "P", .parse = parse_off_cpu_probability,
+	{ .name = "off-cpu-probability", .arg = "P|auto", .parse = parse_off_cpu_probability,
 	  .offset = offsetof(struct sampling_opts, off_cpu_probability),
 	  .help = "follow this share of context switches, to bound the cost\n"
-		  "on busy hosts; times are scaled by 1/P (default 1)" },
+		  "on busy hosts; times are scaled by 1/P; auto: about\n"
+		  "1000 a second, whatever the rate (default 1; agent: auto)" },
 	{ .name = "include-idle", .parse = option_table__set_flag,
 	  .offset = offsetof(struct sampling_opts, include_idle),
 	  .help = "keep samples of idle CPUs (the swapper task)" },

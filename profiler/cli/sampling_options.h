@@ -30,11 +30,13 @@ struct sampling_opts {
 	const char *unwind_cache;    /* borrowed; folder of cached tables, NULL for none */
 	bool off_cpu;		     /* --off-cpu: time off the CPU by stack */
 	uint64_t off_cpu_min_ns;     /* --off-cpu-min */
-	double off_cpu_probability;  /* --off-cpu-probability */
+	double off_cpu_probability;  /* --off-cpu-probability, or SAMPLING_OFF_CPU_AUTO */
 };
 
 #define SAMPLING_DEFAULT_UNWIND_CACHE "/var/cache/bpfprof/unwind"
 #define SAMPLING_OFF_CPU_MIN_NS 1000000ull /* --off-cpu-min's default: 1 ms */
+/* --off-cpu-probability auto: set by the switch rate (the agent's default). */
+#define SAMPLING_OFF_CPU_AUTO (-1.0)
 /* Map sizes: a recording's, and an agent's (fewer distinct stacks per interval: half). */
 #define SAMPLING_STACK_MAP_SIZE 32768
 #define SAMPLING_COUNTS_MAP_SIZE 65536

@@ -289,6 +289,8 @@ static void set_defaults(struct agent_opts *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	sampling_opts__init(&opts->sampling, DEFAULT_FREQUENCY);
+	/* A daemon on hosts of any switch rate: its off-CPU cost bounded by default. */
+	opts->sampling.off_cpu_probability = SAMPLING_OFF_CPU_AUTO;
 	opts->sampling.stack_map_size = AGENT_STACK_MAP_SIZE;
 	opts->sampling.counts_map_size = AGENT_COUNTS_MAP_SIZE;
 	opts->interval_s = DEFAULT_INTERVAL_S;

@@ -34,8 +34,7 @@ struct builder {
 	struct python_procs *python;
 	const struct sample_clock *clock;
 	struct profile *prof;
-	bool off_cpu;	      /* the pass of off-CPU keys (else of CPU samples) */
-	double off_cpu_scale; /* off-CPU times are multiplied by it */
+	bool off_cpu; /* the pass of off-CPU keys (else of CPU samples) */
 	struct profile_builder_stats *stats;
 	struct count_entry *entries;
 	size_t nentries, cap;
@@ -427,7 +426,6 @@ static int add_sample(struct builder *b, const struct count_entry *e, const stru
 	struct profile_labels labels;
 	struct frame_list *kfl;
 	char thread[PROF_COMM_LEN + 1] = { 0 };
-	uint64_t count = e->count;
 	size_t len = user_len;
 	int err;
 
@@ -459,12 +457,7 @@ static int add_sample(struct builder *b, const struct count_entry *e, const stru
 	if (b->clock && e->key.time_slot)
 		labels.time_ns = e->key.time_slot * b->clock->slot_ns +
 				 b->clock->realtime_offset_ns;
-	if (b->off_cpu && b->off_cpu_scale != 1) {
-		count = (uint64_t)(e->count * b->off_cpu_scale + 0.5);
-		if (!count)
-			return 0;
-	}
-	return profile__add_sample(b->prof, b->scratch, len, &labels, count);
+	return profile__add_sample(b->prof, b->scratch, len, &labels, e->count);
 }
 
 static int add_entry(struct builder *b, const struct count_entry *e, size_t *user_len,
@@ -513,8 +506,7 @@ static int add_walked(struct builder *b, const struct walked_samples *walked)
 
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
 			   struct python_procs *python, const struct sample_clock *clock,
-			   const struct walked_samples *walked, struct profile *prof,
-			   const struct off_cpu_target *off_cpu,
+			   const struct walked_samples *walked, struct profile *prof, bool off_cpu,
 			   struct profile_builder_stats *stats)
 {
 	struct builder *b;
@@ -532,12 +524,9 @@ int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct pro
 	b->clock = clock;
 	b->prof = prof;
 	b->stats = stats;
-	if (off_cpu) {
-		b->off_cpu = true;
-		b->prof = off_cpu->prof;
-		b->off_cpu_scale = off_cpu->scale;
+	b->off_cpu = off_cpu;
+	if (off_cpu)
 		walked = NULL;
-	}
 	err = sampler__for_each_count(s, collect, b);
 	if (err)
 		goto out_free;

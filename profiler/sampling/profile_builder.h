@@ -15,6 +15,7 @@ struct python_procs;
 struct sampler;
 struct symbolizer;
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,23 +42,16 @@ struct walked_samples {
 	void *ctx;
 };
 
-/* Where off-CPU keys go: the profile, and the factor of their times (1 / probability). */
-struct off_cpu_target {
-	struct profile *prof;
-	double scale;
-};
-
 /*
- * Reads every CPU sample of @s's read buffer into @prof, or with @off_cpu (NULL: none) every
- * off-CPU key into off_cpu->prof instead; with @clock (NULL: none) samples get the time their
- * slot started at; then the @walked samples (NULL: none; CPU samples), their kernel stacks
- * from the read buffer too. Python frames are named through @python (NULL: none).
+ * Reads every CPU sample of @s's read buffer into @prof, or with @off_cpu every off-CPU key
+ * (its time in nanoseconds, scaled by the program) instead; with @clock (NULL: none) samples
+ * get the time their slot started at; then the @walked samples (NULL: none; CPU samples),
+ * their kernel stacks from the read buffer too. Python frames are named through @python (NULL: none).
  * Everything is borrowed for the call. Returns 0 or -errno.
  */
 int profile_builder__build(struct sampler *s, struct symbolizer *sym, struct proc_table *procs,
 			   struct python_procs *python, const struct sample_clock *clock,
-			   const struct walked_samples *walked, struct profile *prof,
-			   const struct off_cpu_target *off_cpu,
+			   const struct walked_samples *walked, struct profile *prof, bool off_cpu,
 			   struct profile_builder_stats *stats);
 
 #endif

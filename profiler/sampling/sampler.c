@@ -54,12 +54,19 @@
 /* Stacks of waits that outlast their interval, kept in user space at most. */
 #define KEPT_STACK_BYTES (16u << 20)
 
-/* The BPF program's off_cpu_keep for a probability in (0, 1]. */
-static uint32_t off_cpu_keep(double probability)
+/*
+ * The BPF program's off_cpu_sampling for a probability in (0, 1]: whom it keeps, and the
+ * scale of their times (256 / the probability, rounded as the keep threshold is).
+ */
+static uint64_t off_cpu_sampling(double probability)
 {
+	uint32_t keep;
+
 	if (probability <= 0 || probability >= 1)
-		return UINT32_MAX;
-	return (uint32_t)(probability * UINT32_MAX);
+		return PROF_OFF_CPU_SAMPLING(UINT32_MAX, PROF_OFF_CPU_SCALE_ONE);
+	keep = (uint32_t)(probability * UINT32_MAX);
+	return PROF_OFF_CPU_SAMPLING(
+		keep, (uint32_t)(PROF_OFF_CPU_SCALE_ONE * (double)UINT32_MAX / keep + 0.5));
 }
 
 struct sampler {
@@ -89,6 +96,9 @@ struct sampler {
 	bool switches_ended; /* sampler__stop() detached the switch program */
 	uint64_t pending_charged, pending_ns; /* charged at the stop, still off the CPU */
 	uint64_t pending_short;		      /* still off the CPU then, for too short */
+	bool off_cpu_auto;		      /* the probability follows the switch rate */
+	double off_cpu_probability;	      /* now */
+	uint64_t tuned_ns, tuned_switches;    /* the last tuning: when, switches seen then */
 	uint64_t started_ns, stopped_ns;      /* CLOCK_MONOTONIC; 0 until then */
 	uint32_t read_epoch;		      /* the interval of the read buffer */
 	struct stack_keeper *kept;	      /* stacks of waits that outlast their interval */
@@ -373,7 +383,9 @@ int sampler__open(const struct sampler_opts *opts, struct sampler **out)
 	s->skel->rodata->deferred_per_sec = s->on_deferred ? opts->deferred_per_sec : 0;
 	s->skel->rodata->off_cpu = s->off_cpu;
 	s->skel->rodata->off_cpu_min_ns = opts->off_cpu_min_ns;
-	s->skel->rodata->off_cpu_keep = off_cpu_keep(opts->off_cpu_probability);
+	s->off_cpu_auto = opts->off_cpu_probability == SAMPLER_OFF_CPU_AUTO;
+	s->off_cpu_probability = s->off_cpu_auto ? 1 : opts->off_cpu_probability;
+	s->skel->data->off_cpu_sampling = off_cpu_sampling(s->off_cpu_probability);
 	bpf_map__set_max_entries(s->skel->maps.off_cpu_starts,
 				 s->off_cpu ? OFF_CPU_THREADS_MAX : 1);
 	if (s->on_deferred) {
@@ -581,7 +593,7 @@ static void charge_pending_off_cpu(struct sampler *s)
 			continue;
 		}
 		start.key.stacks_lag = epoch - start.epoch;
-		time = now - start.start_ns;
+		time = (now - start.start_ns) * start.scale / PROF_OFF_CPU_SCALE_ONE;
 		if (!bpf_map_lookup_elem(counts, &start.key, &count))
 			time += count;
 		s->pending_charged++;
@@ -611,10 +623,37 @@ void sampler__stop(struct sampler *s)
 	}
 }
 
+static int sum_counters(struct sampler *s, __u32 entry, struct prof_sample_counters *sum);
+
+/*
+ * --off-cpu-probability auto: once a second, the share of switches followed becomes what
+ * keeps them near SAMPLER_OFF_CPU_AUTO_RATE a second at the rate just seen.
+ */
+static void tune_off_cpu(struct sampler *s)
+{
+	struct prof_sample_counters c;
+	uint64_t now = now_ns(), switches;
+	double rate, p;
+
+	if (!s->off_cpu_auto || now - s->tuned_ns < 1000000000ull ||
+	    sum_counters(s, PROF_COUNTERS_OFF_CPU, &c))
+		return;
+	switches = c.samples - s->tuned_switches;
+	rate = s->tuned_ns ? switches / ((now - s->tuned_ns) * 1e-9) : 0;
+	s->tuned_ns = now;
+	s->tuned_switches = c.samples;
+	p = rate > SAMPLER_OFF_CPU_AUTO_RATE ? SAMPLER_OFF_CPU_AUTO_RATE / rate : 1;
+	if (p == s->off_cpu_probability)
+		return;
+	s->off_cpu_probability = p;
+	__atomic_store_n(&s->skel->data->off_cpu_sampling, off_cpu_sampling(p), __ATOMIC_RELAXED);
+}
+
 int sampler__poll(struct sampler *s, int timeout_ms)
 {
 	int n = ring_buffer__poll(s->events, timeout_ms);
 
+	tune_off_cpu(s);
 	return n == -EINTR ? 0 : n;
 }
 
@@ -722,6 +761,8 @@ int sampler__off_cpu_stats(struct sampler *s, struct sampler_off_cpu_stats *stat
 	stats->counters.off_cpu_ns += s->pending_ns;
 	stats->counters.off_cpu_short += s->pending_short;
 	stats->pending_charged = s->pending_charged;
+	stats->probability = s->off_cpu_probability;
+	stats->probability_auto = s->off_cpu_auto;
 	if (s->started_ns)
 		stats->seconds = ((s->stopped_ns ?: now_ns()) - s->started_ns) / 1e9;
 	stats->stacks_kept = s->kept ? stack_keeper__count(s->kept) : 0;

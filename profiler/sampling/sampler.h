@@ -57,14 +57,21 @@ struct sampler_opts {
 	void *python_code_ctx;
 	bool off_cpu;		    /* charge time off the CPU to the stacks threads left it in */
 	uint64_t off_cpu_min_ns;    /* shorter times off the CPU are not charged */
-	double off_cpu_probability; /* of a switch being followed, in (0, 1] */
+	double off_cpu_probability; /* of a switch being followed, in (0, 1], or
+				     * SAMPLER_OFF_CPU_AUTO */
 };
+
+/* --off-cpu-probability auto: follow about this many switches a second, whatever the rate. */
+#define SAMPLER_OFF_CPU_AUTO (-1.0)
+#define SAMPLER_OFF_CPU_AUTO_RATE 1000.0
 
 /* What --off-cpu did. */
 struct sampler_off_cpu_stats {
 	struct prof_sample_counters counters; /* PROF_COUNTERS_OFF_CPU's; off_cpu_charged and
 					       * off_cpu_ns with pending_charged's */
 	double seconds;			      /* sampled so far (until the stop) */
+	double probability;		      /* of a switch being followed, now */
+	bool probability_auto;		      /* set by the switch rate */
 	uint64_t pending_charged; /* threads still off the CPU when sampling stopped, charged */
 	uint64_t stacks_kept;	  /* stacks of waits that outlast their interval, kept now */
 	uint64_t stacks_kept_bytes;

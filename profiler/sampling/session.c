@@ -209,7 +209,9 @@ static void sampler_opts_of(struct session *s, struct sampler_opts *so)
 		.python_code_ctx = s,
 		.off_cpu = opts->off_cpu,
 		.off_cpu_min_ns = opts->off_cpu_min_ns,
-		.off_cpu_probability = opts->off_cpu_probability,
+		.off_cpu_probability = opts->off_cpu_probability == SAMPLING_OFF_CPU_AUTO ?
+					       SAMPLER_OFF_CPU_AUTO :
+					       opts->off_cpu_probability,
 	};
 }
 
@@ -463,23 +465,22 @@ static int get_deferred(void *ctx, size_t i, struct prof_sample_key *key,
 	return 0;
 }
 
-/* The off-CPU profile of the read buffer, its times scaled by 1 / the probability. */
+/* The off-CPU profile of the read buffer. */
 static int build_off_cpu_profile(struct session *s, const struct profile_meta *cpu_meta,
 				 const struct sample_clock *clock, struct session_snapshot *out)
 {
 	struct profile_meta meta = *cpu_meta;
 	struct profile_builder_stats build;
-	struct off_cpu_target target = { .scale = 1 / s->opts.sampling->off_cpu_probability };
 
-	out->off_cpu_prof = target.prof = profile__new();
-	if (!target.prof)
+	out->off_cpu_prof = profile__new();
+	if (!out->off_cpu_prof)
 		return -ENOMEM;
 	meta.period_ns = 0;
 	meta.value = PROFILE_VALUE_OFF_CPU;
-	profile__set_meta(target.prof, &meta);
+	profile__set_meta(out->off_cpu_prof, &meta);
 	return profile_builder__build(s->sampler, s->sym, s->procs, s->python,
-				      s->opts.time_slot_ns ? clock : NULL, NULL, NULL, &target,
-				      &build);
+				      s->opts.time_slot_ns ? clock : NULL, NULL, out->off_cpu_prof,
+				      true, &build);
 }
 
 /* The read buffer's counts and stacks into out->prof, timed when samples carry slots. */
@@ -511,8 +512,8 @@ static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration
 	clock.slot_ns = s->opts.time_slot_ns;
 	clock.realtime_offset_ns = (int64_t)(realtime_ns() - monotonic_ns());
 	err = profile_builder__build(s->sampler, s->sym, s->procs, s->python,
-				     s->opts.time_slot_ns ? &clock : NULL, &walked, out->prof, NULL,
-				     &out->build);
+				     s->opts.time_slot_ns ? &clock : NULL, &walked, out->prof,
+				     false, &out->build);
 	if (!err && s->opts.sampling->off_cpu)
 		err = build_off_cpu_profile(s, &meta, &clock, out);
 	for (long i = 0; i < n; i++)

@@ -264,10 +264,11 @@ void summary__print_off_cpu(FILE *out, const struct session_stats *st)
 	if (!st->off_cpu)
 		return;
 	fprintf(out,
-		"off-cpu: %llu switches (%.0f/s), %llu followed, %llu waits counted (%.3f s), "
-		"%llu shorter than the minimum",
+		"off-cpu: %llu switches (%.0f/s), %llu followed (probability %.3g%s), %llu waits "
+		"counted (%.3f s), %llu shorter than the minimum",
 		(unsigned long long)c->samples, duration_s > 0 ? c->samples / duration_s : 0.0,
-		(unsigned long long)c->off_cpu_walked, (unsigned long long)c->off_cpu_charged,
+		(unsigned long long)c->off_cpu_walked, o->probability,
+		o->probability_auto ? ", auto" : "", (unsigned long long)c->off_cpu_charged,
 		c->off_cpu_ns / 1e9, (unsigned long long)c->off_cpu_short);
 	if (o->pending_charged)
 		fprintf(out, ", %llu still waiting at the end",

@@ -64,6 +64,16 @@ fi
 grep -q 'Off-CPU Time Flame Graph' "$WORK/off.svg" || fail "the SVG's title does not say off-CPU"
 grep -q '<title>phase_sleep ([0-9.]* [mu]*s, ' "$WORK/off.svg" ||
 	fail "the SVG's frames do not show times"
+# Half the switches followed: the times, scaled by 2, estimate the same sleeps.
+"$BPFPROF" record -q -d 30 --off-cpu-probability 0.5 --off-cpu-output "$WORK/half.folded" \
+	-- "$(prog offcpu_phases)" 4 "$WORK/measured_half" || fail "record at probability 0.5 exited $?"
+half_sleep=$(awk '/;phase_sleep;/ { s += $NF } END { printf "%.4f", s / 1e9 }' "$WORK/half.folded")
+measured_half=$(awk '$1 == "sleep" { print $2 }' "$WORK/measured_half")
+echo "probability 0.5: sleeps $half_sleep s off the CPU, $measured_half s measured"
+near "$half_sleep" "$measured_half" \
+	"$(awk -v m="$measured_half" -v t="$wait_tolerance" 'BEGIN { print m * (t + 0.15) }')" ||
+	fail "probability 0.5: sleeps $half_sleep s off the CPU, $measured_half s measured"
+
 # The ways of kernels without bpf_loop (tail calls) and bpf_task_pt_regs, here too.
 BPFPROF_FALLBACK_PATHS=1 "$BPFPROF" record -q -d 30 -o "$WORK/cpu2.folded" \
 	--off-cpu-output "$WORK/off2.folded" -- "$(prog offcpu_phases)" 2 "$WORK/measured2" ||

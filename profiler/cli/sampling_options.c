@@ -232,7 +232,7 @@ const struct option_spec sampling_options[] = {
 	  .offset = offsetof(struct sampling_opts, off_cpu_probability),
 	  .help = "follow this share of context switches, to bound the cost\n"
 		  "on busy hosts; times are scaled by 1/P; auto: about\n"
-		  "1000 a second, whatever the rate (default 1; agent: auto)" },
+		  "500 a second, whatever the rate (default 1; agent: auto)" },
 	{ .name = "include-idle", .parse = option_table__set_flag,
 	  .offset = offsetof(struct sampling_opts, include_idle),
 	  .help = "keep samples of idle CPUs (the swapper task)" },

@@ -528,6 +528,7 @@ int sampler__start(struct sampler *s)
 	int err;
 
 	s->started_ns = now_ns();
+	s->tuned_ns = s->started_ns; /* auto's first rate: that of the first second */
 	/* The switch program's cost for the summary; kernels before 5.8 do not tell it. */
 	if (s->on_switch)
 		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -639,7 +640,7 @@ static void tune_off_cpu(struct sampler *s)
 	    sum_counters(s, PROF_COUNTERS_OFF_CPU, &c))
 		return;
 	switches = c.samples - s->tuned_switches;
-	rate = s->tuned_ns ? switches / ((now - s->tuned_ns) * 1e-9) : 0;
+	rate = switches / ((now - s->tuned_ns) * 1e-9);
 	s->tuned_ns = now;
 	s->tuned_switches = c.samples;
 	p = rate > SAMPLER_OFF_CPU_AUTO_RATE ? SAMPLER_OFF_CPU_AUTO_RATE / rate : 1;

@@ -63,7 +63,7 @@ struct sampler_opts {
 
 /* --off-cpu-probability auto: follow about this many switches a second, whatever the rate. */
 #define SAMPLER_OFF_CPU_AUTO (-1.0)
-#define SAMPLER_OFF_CPU_AUTO_RATE 1000.0
+#define SAMPLER_OFF_CPU_AUTO_RATE 500.0
 
 /* What --off-cpu did. */
 struct sampler_off_cpu_stats {

@@ -45,6 +45,9 @@ static void test_defaults(void **state)
 	assert_null(p.opts.upload_url);
 	assert_string_equal(p.opts.app_name, "bpfprof");
 	assert_int_equal(p.opts.series_labels, PPROF_SERIES_COMM);
+	/* Off-CPU time is asked for; when it is, its cost follows the switch rate. */
+	assert_false(p.opts.sampling.off_cpu);
+	assert_true(p.opts.sampling.off_cpu_probability == SAMPLING_OFF_CPU_AUTO);
 	agent_opts__release(&p.opts);
 }
 

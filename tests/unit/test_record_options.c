@@ -327,6 +327,11 @@ static void test_off_cpu_options(void **state)
 	assert_true(p.opts.sampling.off_cpu_probability == 0.25);
 	record_opts__release(&p.opts);
 
+	parse(&p, ARGV("--off-cpu-probability", "auto", "--off-cpu-output", "o.folded"));
+	assert_int_equal(p.result, OPTIONS_RUN);
+	assert_true(p.opts.sampling.off_cpu_probability == SAMPLING_OFF_CPU_AUTO);
+	record_opts__release(&p.opts);
+
 	parse(&p, ARGV("--off-cpu-min", "2ms", "--off-cpu-output", "o.folded"));
 	assert_int_equal(p.opts.sampling.off_cpu_min_ns, 2000000);
 	record_opts__release(&p.opts);

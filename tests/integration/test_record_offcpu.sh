@@ -24,13 +24,14 @@ read -r wspin wsleep wpipe < <(awk '/child_loop/ { next }
 	END { t = s + z + p; if (!t) t = 1; printf "%.4f %.4f %.4f\n", s / t, z / t, p / t }' \
 	"$WORK/wall.folded")
 echo "measured spin $spin sleep $sleep pipe $pipe; wall view spin $wspin sleep $wsleep pipe $wpipe"
-# Under an emulator (TCG, the kernel tests' guests), timers and the program's clock reads land
-# on translated blocks' ends, and system calls take long on the CPU: shares there are checked
-# within 10 points, waits within 40% (6.1's guest: 0.90 s off the CPU of 1.21 s measured in
-# phase_sleep, the rest on the CPU around the call). The host's run checks the goal.
+# Under an emulator (TCG, the kernel tests' guests), the cpu-clock timer fires less often than
+# asked (the wall view's CPU part, samples times their period, comes short: spin 0.38 of 0.46
+# measured in 5.10's guest), and system calls take long on the CPU (6.1's: 0.90 s off the CPU
+# of 1.21 s measured in phase_sleep): shares there are checked within 15 points, waits within
+# 40%. The host's run checks the goal.
 tolerance=0.02 wait_tolerance=0.1
 if [ "${BPFPROF_TEST_EMULATED:-0}" = 1 ]; then
-	tolerance=0.1 wait_tolerance=0.4
+	tolerance=0.15 wait_tolerance=0.4
 	echo "under an emulator: shares within $tolerance, waits within $wait_tolerance"
 fi
 near "$wspin" "$spin" "$tolerance" || fail "spin: $wspin in the wall view, $spin measured"

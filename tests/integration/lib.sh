@@ -39,6 +39,35 @@ bg() {
 
 prog() { echo "$TEST_PROGRAM_DIR/$1"; }
 
+# The stand-ins for servers (tests/tools/*.py).
+TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
+
+# receiver TOOL DIR [ARGS...]: starts the stand-in TOOL (ingest_receiver.py, otlp_receiver.py)
+# on DIR; its pid in $RECV, its port in $PORT.
+receiver() {
+	local tool=$1 dir=$2
+	shift 2
+	mkdir -p "$dir"
+	rm -f "$dir/port"
+	bg python3 "$TOOLS/$tool" "$dir" "$@"
+	RECV=$!
+	for _ in $(seq 200); do [ -s "$dir/port" ] && break; sleep 0.05; done
+	[ -s "$dir/port" ] || fail "the receiver $tool did not start"
+	PORT=$(cat "$dir/port")
+}
+
+# store_sum DIR: the counts of every interval file of the store DIR added up (samples, or
+# nanoseconds in an off-CPU store).
+store_sum() {
+	local f n=0 t
+	for f in "$1"/*.pb.zst; do
+		t=$("$BPFPROF" convert "$f" -o - | awk '{ s += $NF } END { printf "%.0f", s }') ||
+			fail "store file $f unreadable"
+		n=$((n + t))
+	done
+	echo "$n"
+}
+
 # Samples follow CPU time, not the clock: on a machine busy with other work a workload gets
 # a fraction of each second, so the recordings below last until the workloads have run long
 # enough rather than for a fixed time. CPU_WAIT_CAP (seconds) only ends a wait that would

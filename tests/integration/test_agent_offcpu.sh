@@ -8,19 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v python3 >/dev/null || skip "no python3 for the workload and the receivers"
-TOOLS=$(cd "$(dirname "$0")/../tools" && pwd)
 S=$WORK/store
 
-# receiver TOOL DIR: starts a receiver on DIR; its pid in $RECV, its port in $PORT.
-receiver() {
-	local tool=$1 dir=$2
-	mkdir -p "$dir"
-	bg python3 "$TOOLS/$tool" "$dir"
-	RECV=$!
-	for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
-	[ -s "$dir/port" ] || fail "the receiver $tool did not start"
-	PORT=$(cat "$dir/port")
-}
 receiver ingest_receiver.py "$WORK/pyro"
 pyro_port=$PORT
 receiver otlp_receiver.py "$WORK/otlp"
@@ -82,16 +71,6 @@ near "$wait_ns" 3500000000 350000000 || {
 }
 ! grep -q 'lost stack' "$WORK/off.folded" || fail "off-CPU stacks lost: $(grep -c 'lost stack' "$WORK/off.folded")"
 
-# store_sum DIR: the total of every interval of a store.
-store_sum() {
-	local f n=0 t
-	for f in "$1"/*.pb.zst; do
-		t=$("$BPFPROF" convert "$f" -o - | awk '{ s += $NF } END { printf "%.0f", s }') ||
-			fail "store file $f unreadable"
-		n=$((n + t))
-	done
-	echo "$n"
-}
 cpu_total=$(store_sum "$S")
 off_total=$(store_sum "$S/off-cpu")
 cpu_files=$(ls "$S"/*.pb.zst | wc -l)

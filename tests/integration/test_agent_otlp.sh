@@ -11,21 +11,6 @@
 command -v python3 >/dev/null || skip "no python3 for the receivers"
 command -v protoc >/dev/null || fail "no protoc (Debian's protobuf-compiler: scripts/deps.sh test)"
 need_bpf
-TOOLS=$(cd "$(dirname "$0")/../tools" && pwd)
-
-# receiver TOOL DIR [ARGS...]: starts a receiver on DIR; its pid in $RECV, its port in $PORT.
-receiver() {
-	local tool=$1 dir=$2
-	shift 2
-	mkdir -p "$dir"
-	rm -f "$dir/port"
-	bg python3 "$TOOLS/$tool" "$dir" "$@"
-	RECV=$!
-	for _ in $(seq 200); do [ -s "$dir/port" ] && break; sleep 0.05; done
-	[ -s "$dir/port" ] || fail "the receiver $tool did not start"
-	PORT=$(cat "$dir/port")
-}
-
 stop_pid() {
 	kill "$1"
 	wait "$1" 2>/dev/null

@@ -7,17 +7,6 @@
 need_bpf
 S=$WORK/store
 
-# store_total: samples in every interval file of the store.
-store_total() {
-	local f n=0 t
-	for f in "$S"/*.pb.zst; do
-		t=$("$BPFPROF" convert "$f" -o - | awk '{ s += $NF } END { print s + 0 }') ||
-			fail "store file $f unreadable"
-		n=$((n + t))
-	done
-	echo "$n"
-}
-
 # The agent samples the whole host, where other tests may run the same programs: ours get
 # names of their own.
 cp "$(prog callgraph)" "$WORK/as_callgraph"
@@ -43,7 +32,7 @@ echo "$line"
 in_profiles=$(echo "$line" | sed -E 's/.*: ([0-9]+) samples in profiles of the ([0-9]+) taken, ([0-9]+) lost.*/\1/')
 taken=$(echo "$line" | sed -E 's/.*: ([0-9]+) samples in profiles of the ([0-9]+) taken, ([0-9]+) lost.*/\2/')
 lost=$(echo "$line" | sed -E 's/.*: ([0-9]+) samples in profiles of the ([0-9]+) taken, ([0-9]+) lost.*/\3/')
-stored=$(store_total)
+stored=$(store_sum "$S")
 echo "taken by BPF $taken, in profiles $in_profiles, counted lost $lost, in the store $stored"
 [ "$stored" -eq "$in_profiles" ] || fail "the store holds $stored samples, the profiles had $in_profiles"
 [ "$in_profiles" -le "$taken" ] || fail "more samples in profiles ($in_profiles) than taken ($taken): counted twice"
@@ -89,7 +78,7 @@ ok "second agent refused: $(head -n 1 "$WORK/second.err")"
 kill -KILL "$first"
 wait "$first" 2>/dev/null
 before=$(ls "$S"/*.pb.zst | wc -l)
-store_total >/dev/null
+store_sum "$S" >/dev/null
 bg "$(prog callgraph)" 30
 "$BPFPROF" agent --interval 1 -F 199 --store "$S" --store-max-size 48K &
 agent=$!

@@ -10,21 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "no python3 for the ingest receiver"
 need_bpf
-RECEIVER=$(cd "$(dirname "$0")/../tools" && pwd)/ingest_receiver.py
 TOKEN=tok-$RANDOM-secret
-
-# receiver DIR [ARGS...]: starts the receiver on DIR; its pid in $RECV, its port in $PORT.
-receiver() {
-	local dir=$1
-	shift
-	mkdir -p "$dir"
-	rm -f "$dir/port"
-	bg python3 "$RECEIVER" "$dir" "$@"
-	RECV=$!
-	for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
-	[ -s "$dir/port" ] || fail "the receiver did not start"
-	PORT=$(cat "$dir/port")
-}
 
 stop_receiver() {
 	kill "$RECV"
@@ -97,7 +83,7 @@ CALLGRAPH=$!
 # is no profile (a 200 that stores nothing).
 "$BPFPROF" convert "$(dirname "$0")/../fixtures/pprof_stacks.folded" -o "$WORK/fixture.pb.gz" ||
 	fail "convert the fixture"
-receiver "$WORK/r0"
+receiver ingest_receiver.py "$WORK/r0"
 python3 - "$PORT" "$WORK/fixture.pb.gz" <<'EOF' || fail "the receiver does not read bodies as the server does"
 import sys, urllib.request, urllib.error
 port, prof = sys.argv[1], open(sys.argv[2], "rb").read()
@@ -126,7 +112,7 @@ ok "the receiver refuses a multipart body sent with format=pprof, as Pyroscope d
 
 # 1. Store mode with authentication, an outage and a recovery on the same port.
 echo "$TOKEN" >"$WORK/token"
-receiver "$WORK/r1" --token "$TOKEN" --tenant team-1 --header "X-Test: yes"
+receiver ingest_receiver.py "$WORK/r1" --token "$TOKEN" --tenant team-1 --header "X-Test: yes"
 "$BPFPROF" agent -v --interval 1 --store "$WORK/store" --upload "http://127.0.0.1:$PORT" \
 	--bearer-token-file "$WORK/token" --tenant team-1 --header "X-Test: yes" \
 	--label env=ci 2>"$WORK/agent1.err" &
@@ -134,7 +120,7 @@ agent=$!
 sleep 3
 stop_receiver
 sleep 4
-receiver "$WORK/r1" --port "$PORT" --token "$TOKEN" --tenant team-1 --header "X-Test: yes"
+receiver ingest_receiver.py "$WORK/r1" --port "$PORT" --token "$TOKEN" --tenant team-1 --header "X-Test: yes"
 sleep 6
 stop_agent "$agent"
 cat "$WORK/agent1.err"
@@ -169,7 +155,7 @@ echo wrong-token >"$WORK/wrong"
 refused_run() {
 	local n=$1 token=$2
 	shift 2
-	receiver "$WORK/r2-$n" --token "$TOKEN" "$@"
+	receiver ingest_receiver.py "$WORK/r2-$n" --token "$TOKEN" "$@"
 	"$BPFPROF" agent -v --interval 1 --store "$S2" --upload "http://127.0.0.1:$PORT" \
 		--bearer-token-file "$token" 2>"$WORK/agent2-$n.err" &
 	agent=$!
@@ -215,7 +201,7 @@ ok "refused intervals stayed in the store and arrived once the configuration was
 # memory_run N CODE COUNT: an agent without a store for 2.5 s against a receiver whose
 # first COUNT answers are CODE; sets intervals (the agent's count) and the receiver summary.
 memory_run() {
-	receiver "$WORK/r$1" --fail-first "$3" --fail-status "$2"
+	receiver ingest_receiver.py "$WORK/r$1" --fail-first "$3" --fail-status "$2"
 	"$BPFPROF" agent -v --interval 1 --no-store --upload "http://127.0.0.1:$PORT" 2>"$WORK/agent$1.err" &
 	agent=$!
 	sleep 2.5
@@ -254,7 +240,7 @@ ok "5xx answers are retried, a 400 without a store is given up"
 series_run() {
 	local n=$1
 	shift
-	receiver "$WORK/r6-$n"
+	receiver ingest_receiver.py "$WORK/r6-$n"
 	"$BPFPROF" agent -v -F 99 --interval 1 --no-store -p "$CALLGRAPH" \
 		--upload "http://127.0.0.1:$PORT" "$@" 2>"$WORK/agent6-$n.err" &
 	agent=$!

@@ -56,6 +56,21 @@ receiver() {
 	PORT=$(cat "$dir/port")
 }
 
+# stop_pid PID: stops a background process (a receiver) and reaps it.
+stop_pid() {
+	kill "$1"
+	wait "$1" 2>/dev/null
+}
+stop_receiver() { stop_pid "$RECV"; }
+
+# stop_agent PID: SIGTERM, then the agent must exit 0 within 20 s.
+stop_agent() {
+	kill -TERM "$1"
+	for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$1" 2>/dev/null && { kill -9 "$1"; fail "the agent did not stop within 20 s"; }
+	wait "$1" || fail "the agent exited $? after SIGTERM"
+}
+
 # store_sum DIR: the counts of every interval file of the store DIR added up (samples, or
 # nanoseconds in an off-CPU store).
 store_sum() {

@@ -11,19 +11,6 @@
 command -v python3 >/dev/null || skip "no python3 for the receivers"
 command -v protoc >/dev/null || fail "no protoc (Debian's protobuf-compiler: scripts/deps.sh test)"
 need_bpf
-stop_pid() {
-	kill "$1"
-	wait "$1" 2>/dev/null
-}
-
-# stop_agent PID: SIGTERM, then the agent must exit 0 within 20 s.
-stop_agent() {
-	kill -TERM "$1"
-	for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$1" 2>/dev/null && { kill -9 "$1"; fail "the agent did not stop within 20 s"; }
-	wait "$1" || fail "the agent exited $? after SIGTERM"
-}
-
 # wait_for WHAT CMD...: polls CMD for up to 60 s.
 wait_for() {
 	local what=$1

@@ -12,19 +12,6 @@ command -v python3 >/dev/null || skip "no python3 for the ingest receiver"
 need_bpf
 TOKEN=tok-$RANDOM-secret
 
-stop_receiver() {
-	kill "$RECV"
-	wait "$RECV" 2>/dev/null
-}
-
-# stop_agent PID: SIGTERM, then the agent must exit 0 within 10 s.
-stop_agent() {
-	kill -TERM "$1"
-	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$1" 2>/dev/null && { kill -9 "$1"; fail "the agent did not stop within 10 s"; }
-	wait "$1" || fail "the agent exited $? after SIGTERM"
-}
-
 # summary DIR...: "requests accepted 5xx 4xx auth tenant" of DIR/requests.jsonl together.
 summary() {
 	python3 - "$@" <<'EOF'

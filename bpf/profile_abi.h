@@ -59,6 +59,8 @@ _Static_assert(sizeof(struct prof_off_cpu_start) == 64, "off_cpu_start layout");
  */
 #define PROF_OFF_CPU_SAMPLING(keep, scale) ((__u64)(scale) << 32 | (keep))
 #define PROF_OFF_CPU_SCALE_ONE 256
+/* The smallest probability: times are scaled by at most 10^4. */
+#define PROF_OFF_CPU_MIN_PROBABILITY 0.0001
 
 /* Waits longer than this many intervals are not charged (counted off_cpu_crossed). */
 #define PROF_MAX_STACKS_LAG 0xffff

@@ -11,8 +11,8 @@
 #          (qemu, a static busybox, cpio, kmod, the archive keyring, capsh), CPython 3.11's
 #          headers (its layout test), mmdebstrap (the CPython 3.13 root, python-root.sh)
 #          OpenJDK 17 (javac and a HotSpot JVM: the Java perf map test), Prometheus (a real
-#          server scraping the agent's /metrics, and promtool) and protoc (protobuf-compiler:
-#          the OTLP receiver decodes requests with our .proto files)
+#          server scraping the agent's /metrics, and promtool), protoc (protobuf-compiler:
+#          the OTLP receiver decodes requests with our .proto files) and curl (scrapes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -22,7 +22,7 @@ build_packages=(cmake make gcc libc6-dev pkg-config clang bpftool libbpf-dev lib
 test_packages=(libcmocka-dev gcc g++ python3 util-linux procps binutils golang-go xz-utils
 	elfutils llvm-14 libc6-dbg openssl bc zstd tzdata chromium libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod debian-archive-keyring libcap2-bin clang-format-14
-	libpython3-dev mmdebstrap openjdk-17-jdk-headless prometheus protobuf-compiler)
+	libpython3-dev mmdebstrap openjdk-17-jdk-headless prometheus protobuf-compiler curl)
 
 mode=${1:-build}
 case $mode in

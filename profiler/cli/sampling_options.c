@@ -163,10 +163,9 @@ static int parse_off_cpu_probability(const struct option_spec *opt, void *target
 	}
 	errno = 0;
 	p = strtod(arg, &end);
-	if (errno || end == arg || *end || !(p > 0 && p <= 1)) {
+	if (errno || end == arg || *end || !(p >= SAMPLING_OFF_CPU_MIN_PROBABILITY && p <= 1)) {
 		snprintf(err, errlen,
-			 "--off-cpu-probability takes auto or a number above 0 and at most 1, "
-			 "not '%s'",
+			 "--off-cpu-probability takes auto or a number from 0.0001 to 1, not '%s'",
 			 arg);
 		return -EINVAL;
 	}

@@ -37,6 +37,8 @@ struct sampling_opts {
 #define SAMPLING_OFF_CPU_MIN_NS 1000000ull /* --off-cpu-min's default: 1 ms */
 /* --off-cpu-probability auto: set by the switch rate (the agent's default). */
 #define SAMPLING_OFF_CPU_AUTO (-1.0)
+/* The smallest --off-cpu-probability (bpf/profile_abi.h's PROF_OFF_CPU_MIN_PROBABILITY). */
+#define SAMPLING_OFF_CPU_MIN_PROBABILITY 0.0001
 /* Map sizes: a recording's, and an agent's (fewer distinct stacks per interval: half). */
 #define SAMPLING_STACK_MAP_SIZE 32768
 #define SAMPLING_COUNTS_MAP_SIZE 65536

@@ -594,7 +594,9 @@ static void charge_pending_off_cpu(struct sampler *s)
 			continue;
 		}
 		start.key.stacks_lag = epoch - start.epoch;
-		time = (now - start.start_ns) * start.scale / PROF_OFF_CPU_SCALE_ONE;
+		time = (now - start.start_ns) / PROF_OFF_CPU_SCALE_ONE * start.scale +
+		       (now - start.start_ns) % PROF_OFF_CPU_SCALE_ONE * start.scale /
+			       PROF_OFF_CPU_SCALE_ONE;
 		if (!bpf_map_lookup_elem(counts, &start.key, &count))
 			time += count;
 		s->pending_charged++;
@@ -644,6 +646,8 @@ static void tune_off_cpu(struct sampler *s)
 	s->tuned_ns = now;
 	s->tuned_switches = c.samples;
 	p = rate > SAMPLER_OFF_CPU_AUTO_RATE ? SAMPLER_OFF_CPU_AUTO_RATE / rate : 1;
+	if (p < PROF_OFF_CPU_MIN_PROBABILITY)
+		p = PROF_OFF_CPU_MIN_PROBABILITY;
 	if (p == s->off_cpu_probability)
 		return;
 	s->off_cpu_probability = p;

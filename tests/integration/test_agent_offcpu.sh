@@ -35,9 +35,10 @@ PY
 bg python3 "$WORK/waiter.py" "$WORK/go"
 waiter=$!
 metrics_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BPFPROF" agent --off-cpu --interval 1 -F 99 -p "$waiter" --store "$S" \
+# In the background through bg: a failure stops the agent too.
+bg "$BPFPROF" agent --off-cpu --interval 1 -F 99 -p "$waiter" --store "$S" \
 	--upload "http://127.0.0.1:$pyro_port" --otlp-endpoint "http://127.0.0.1:$otlp_port" \
-	--metrics-addr "127.0.0.1:$metrics_port" --log-file "$WORK/agent.log" &
+	--metrics-addr "127.0.0.1:$metrics_port" --log-file "$WORK/agent.log"
 agent=$!
 wait_sampling "$agent" || fail "the agent did not start sampling: $(tail -n 3 "$WORK/agent.log")"
 sleep 1

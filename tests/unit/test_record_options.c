@@ -345,11 +345,13 @@ static void test_off_cpu_options(void **state)
 	assert_non_null(strstr(p.err, "--off-cpu-output"));
 	record_opts__release(&p.opts);
 
-	const char *bad[][2] = {
-		{ "--off-cpu-probability", "0" }, { "--off-cpu-probability", "1.5" },
-		{ "--off-cpu-probability", "x" }, { "--off-cpu-min", "5x" },
-		{ "--off-cpu-min", "-1ms" },	  { "--off-cpu-min", "2h" }
-	};
+	const char *bad[][2] = { { "--off-cpu-probability", "0" },
+				 { "--off-cpu-probability", "1.5" },
+				 { "--off-cpu-probability", "0.00001" },
+				 { "--off-cpu-probability", "x" },
+				 { "--off-cpu-min", "5x" },
+				 { "--off-cpu-min", "-1ms" },
+				 { "--off-cpu-min", "2h" } };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		parse(&p, ARGV((char *)bad[i][0], (char *)bad[i][1], "--off-cpu-output", "o.svg"));
 		assert_int_equal(p.result, OPTIONS_ERROR);

@@ -284,13 +284,6 @@ static __always_inline void start_off_cpu(struct prof_sample_key *key, __u32 epo
 		c->off_cpu_starts_full++;
 }
 
-/* @time times @scale / PROF_OFF_CPU_SCALE_ONE. */
-static __always_inline __u64 off_cpu_scaled(__u64 time, __u32 scale)
-{
-	return (time / PROF_OFF_CPU_SCALE_ONE) * scale +
-	       (time % PROF_OFF_CPU_SCALE_ONE) * scale / PROF_OFF_CPU_SCALE_ONE;
-}
-
 /* Charges the time @next was off the CPU, if its switch was kept, as it runs again. */
 static __always_inline void charge_off_cpu(struct task_struct *next)
 {
@@ -325,9 +318,8 @@ static __always_inline void charge_off_cpu(struct task_struct *next)
 		return;
 	}
 	start.key.stacks_lag = lag;
-	/* Scaled in two parts: a week (2^50 ns) times 256 / 10^-4 (2^21) fits in 64 bits. */
 	count_sample(epoch & 1 ? (void *)&counts1 : (void *)&counts0, &start.key,
-		     off_cpu_scaled(time, start.scale), c);
+		     prof_off_cpu_scaled(time, start.scale), c);
 	c->off_cpu_charged++;
 	c->off_cpu_ns += time;
 }

@@ -59,6 +59,14 @@ _Static_assert(sizeof(struct prof_off_cpu_start) == 64, "off_cpu_start layout");
  */
 #define PROF_OFF_CPU_SAMPLING(keep, scale) ((__u64)(scale) << 32 | (keep))
 #define PROF_OFF_CPU_SCALE_ONE 256
+
+/* @time times @scale / PROF_OFF_CPU_SCALE_ONE, in two parts: a week (2^50 ns) times
+ * 256 / 10^-4 (2^21) fits in 64 bits. For the program and the sampler alike. */
+static inline __u64 prof_off_cpu_scaled(__u64 time, __u32 scale)
+{
+	return (time / PROF_OFF_CPU_SCALE_ONE) * scale +
+	       (time % PROF_OFF_CPU_SCALE_ONE) * scale / PROF_OFF_CPU_SCALE_ONE;
+}
 /* The smallest probability: times are scaled by at most 10^4. */
 #define PROF_OFF_CPU_MIN_PROBABILITY 0.0001
 

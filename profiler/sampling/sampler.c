@@ -573,36 +573,60 @@ static struct bpf_link **switch_link(struct sampler *s)
  * the switch program would when it runs again: nothing is charged for it later (the program
  * is detached), and a recording's waits that outlast it are kept.
  */
-static void charge_pending_off_cpu(struct sampler *s)
+/* Calls @fn for every thread off the CPU whose switch was followed, with @ctx. */
+static void for_each_off_cpu_start(struct sampler *s,
+				   void (*fn)(const struct prof_off_cpu_start *start, void *ctx),
+				   void *ctx)
 {
 	int starts = bpf_map__fd(s->skel->maps.off_cpu_starts);
-	uint32_t epoch = s->skel->bss->active_epoch;
-	int counts = bpf_map__fd(epoch & 1 ? s->skel->maps.counts1 : s->skel->maps.counts0);
 	struct prof_off_cpu_start start;
-	uint64_t now = now_ns(), time, count;
 	__u32 tid, next;
 	bool first = true;
 
 	while (!bpf_map_get_next_key(starts, first ? NULL : &tid, &next)) {
 		first = false;
 		tid = next;
-		if (bpf_map_lookup_elem(starts, &tid, &start) ||
-		    epoch - start.epoch > PROF_MAX_STACKS_LAG)
-			continue;
-		if (now < start.start_ns + s->off_cpu_min_ns) {
-			s->pending_short++;
-			continue;
-		}
-		start.key.stacks_lag = epoch - start.epoch;
-		time = (now - start.start_ns) / PROF_OFF_CPU_SCALE_ONE * start.scale +
-		       (now - start.start_ns) % PROF_OFF_CPU_SCALE_ONE * start.scale /
-			       PROF_OFF_CPU_SCALE_ONE;
-		if (!bpf_map_lookup_elem(counts, &start.key, &count))
-			time += count;
-		s->pending_charged++;
-		s->pending_ns += now - start.start_ns;
-		bpf_map_update_elem(counts, &start.key, &time, BPF_ANY);
+		if (!bpf_map_lookup_elem(starts, &tid, &start))
+			fn(&start, ctx);
 	}
+}
+
+/* charge_pending_off_cpu()'s state: the interval written now, its counts, the time. */
+struct pending_charge {
+	struct sampler *s;
+	uint32_t epoch;
+	int counts;
+	uint64_t now;
+};
+
+/* Adds the time of @start so far to the counts, as the switch program would. */
+static void charge_pending(const struct prof_off_cpu_start *start, void *ctx)
+{
+	struct pending_charge *p = ctx;
+	struct prof_sample_key key = start->key;
+	uint64_t time, count;
+
+	if (p->epoch - start->epoch > PROF_MAX_STACKS_LAG)
+		return;
+	if (p->now < start->start_ns + p->s->off_cpu_min_ns) {
+		p->s->pending_short++;
+		return;
+	}
+	key.stacks_lag = p->epoch - start->epoch;
+	time = prof_off_cpu_scaled(p->now - start->start_ns, start->scale);
+	if (!bpf_map_lookup_elem(p->counts, &key, &count))
+		time += count;
+	p->s->pending_charged++;
+	p->s->pending_ns += p->now - start->start_ns;
+	bpf_map_update_elem(p->counts, &key, &time, BPF_ANY);
+}
+
+static void charge_pending_off_cpu(struct sampler *s)
+{
+	struct pending_charge p = { .s = s, .epoch = s->skel->bss->active_epoch, .now = now_ns() };
+
+	p.counts = bpf_map__fd(p.epoch & 1 ? s->skel->maps.counts1 : s->skel->maps.counts0);
+	for_each_off_cpu_start(s, charge_pending, &p);
 }
 
 void sampler__stop(struct sampler *s)
@@ -875,9 +899,9 @@ static int for_each_count_batched(int fd, sampler_count_fn fn, void *ctx)
 	return ret;
 }
 
-int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
+/* Calls @fn for every entry of the counts map @fd, in batches where the kernel has them. */
+static int for_each_count_of(int fd, sampler_count_fn fn, void *ctx)
 {
-	int fd = bpf_map__fd(counts_map(s));
 	struct prof_sample_key key, next;
 	void *prev = NULL;
 	__u64 count;
@@ -896,6 +920,11 @@ int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
 			return ret;
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+int sampler__for_each_count(struct sampler *s, sampler_count_fn fn, void *ctx)
+{
+	return for_each_count_of(bpf_map__fd(counts_map(s)), fn, ctx);
 }
 
 /* Kernel stack @id of the buffer @map into @ips. Returns its depth or -ENOENT. */
@@ -1107,6 +1136,32 @@ static void keep_key_stacks(struct sampler *s, struct stack_keeper *to, uint32_t
 		keep_stack(s, to, epoch, KEPT_USER_STACK, key->ustack_hash);
 }
 
+/* keep_waiting_stacks()'s state: the sampler, and the keeper being filled. */
+struct keeping {
+	struct sampler *s;
+	struct stack_keeper *kept;
+};
+
+/* A wait still pending: its stacks, unless it is too old to be charged. */
+static void keep_pending(const struct prof_off_cpu_start *start, void *ctx)
+{
+	struct keeping *k = ctx;
+
+	if (k->s->read_epoch - start->epoch <= PROF_MAX_STACKS_LAG)
+		keep_key_stacks(k->s, k->kept, start->epoch, &start->key);
+}
+
+/* sampler_count_fn: a wait charged in the next interval: its lag counts from there. */
+static int keep_charged(const struct prof_sample_key *key, uint64_t count, void *ctx)
+{
+	struct keeping *k = ctx;
+
+	(void)count;
+	if (key->off_cpu && key->stacks_lag)
+		keep_key_stacks(k->s, k->kept, k->s->read_epoch + 1 - key->stacks_lag, key);
+	return 0;
+}
+
 /*
  * Before the read buffer is emptied: keeps the stacks that off-CPU waits of its interval or
  * earlier ones still refer to, those still pending and those charged since the switch into
@@ -1116,36 +1171,17 @@ static void keep_key_stacks(struct sampler *s, struct stack_keeper *to, uint32_t
  */
 static void keep_waiting_stacks(struct sampler *s)
 {
-	int starts = bpf_map__fd(s->skel->maps.off_cpu_starts);
-	int active = bpf_map__fd(s->read_buffer ? s->skel->maps.counts0 : s->skel->maps.counts1);
-	struct prof_off_cpu_start start;
-	struct prof_sample_key key, next;
-	struct stack_keeper *kept;
-	__u32 tid, next_tid;
-	bool first = true;
+	struct keeping k = { .s = s, .kept = stack_keeper__new(KEPT_STACK_BYTES) };
+	struct bpf_map *active = s->read_buffer ? s->skel->maps.counts0 : s->skel->maps.counts1;
 
-	kept = stack_keeper__new(KEPT_STACK_BYTES);
-	if (!kept) {
+	if (!k.kept) {
 		s->stacks_not_kept++;
 		return;
 	}
-	while (!bpf_map_get_next_key(starts, first ? NULL : &tid, &next_tid)) {
-		first = false;
-		tid = next_tid;
-		if (!bpf_map_lookup_elem(starts, &tid, &start) &&
-		    s->read_epoch - start.epoch <= PROF_MAX_STACKS_LAG)
-			keep_key_stacks(s, kept, start.epoch, &start.key);
-	}
-	first = true;
-	while (!bpf_map_get_next_key(active, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		/* Charged in the next interval: its lag counts from there. */
-		if (key.off_cpu && key.stacks_lag)
-			keep_key_stacks(s, kept, s->read_epoch + 1 - key.stacks_lag, &key);
-	}
+	for_each_off_cpu_start(s, keep_pending, &k);
+	for_each_count_of(bpf_map__fd(active), keep_charged, &k);
 	stack_keeper__free(s->kept);
-	s->kept = kept;
+	s->kept = k.kept;
 }
 
 int sampler__clear_read_buffer(struct sampler *s)

@@ -307,6 +307,7 @@ static int run(enum command_kind kind, int argc, char **argv)
 		facts.base_label = o.base;
 	}
 	if (o.window.dir) {
+		o.window.keep_times = kind == COMMAND_REPORT;
 		prof = store_window__profile(&o.window);
 		/* A postmortem graph says which window it shows. */
 		if (prof && !o.svg.subtitle) {

@@ -64,10 +64,27 @@ static int open_outputs(struct recording *r)
 	return 0;
 }
 
+/* What a report says of the recording beyond its samples: the losses, by cause. */
+static void report_facts_of(const struct recording *r, struct report_loss losses[4],
+			    struct report_facts *facts)
+{
+	const struct prof_sample_counters *c = &r->summary.session.counters;
+
+	losses[0] = (struct report_loss){ "kernel stack map collision", c->kstack_collision };
+	losses[1] = (struct report_loss){ "user stack map full", c->ustack_collision };
+	losses[2] = (struct report_loss){ "counts map full", c->counts_full };
+	losses[3] = (struct report_loss){ "stack walk error", c->stack_errors };
+	*facts = (struct report_facts){ .source = "record", .losses = losses, .nlosses = 4 };
+}
+
 static int write_outputs(struct recording *r)
 {
+	struct report_loss losses[4];
+	struct report_facts facts;
+	struct profile_io_opts io = { .svg = &r->opts->svg, .report = &facts };
 	int err = 0, ret;
 
+	report_facts_of(r, losses, &facts);
 	for (size_t i = 0; i < r->opts->noutputs; i++) {
 		const struct record_output *o = &r->opts->outputs[i];
 
@@ -76,7 +93,7 @@ static int write_outputs(struct recording *r)
 									      r->prof;
 
 		ret = profile_io__write_stream(prof, output_file__stream(r->outputs[i]), o->format,
-					       &r->opts->svg);
+					       &io);
 		if (!ret) {
 			ret = output_file__commit(r->outputs[i]);
 		} else {

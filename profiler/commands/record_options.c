@@ -67,7 +67,8 @@ static const struct option_spec record_options[] = {
 		  "exits, or SECS if given)" },
 	{ .name = "output", .short_name = 'o', .arg = "FILE", .parse = parse_output,
 	  .help = "repeatable; format from the extension: .svg, .folded/.txt,\n"
-		  ".pb.gz/.pprof; \"-\" writes folded stacks to stdout\n"
+		  ".pb.gz/.pprof, .html (the report: timeline, flame graph,\n"
+		  "table, compare); \"-\" writes folded stacks to stdout\n"
 		  "(default profile.svg); a link is followed, a device or\n"
 		  "FIFO written in place" },
 	{ .name = "off-cpu-output", .arg = "FILE", .parse = parse_output,

@@ -150,6 +150,16 @@ try {
 	const stacks = parseFolded(folded);
 	const total = stacks.reduce((a, s) => a + s.count, 0);
 
+	// Colours by kind as our SVG draws them (flamegraph.c palette_color), name for name.
+	if (bpfprof) {
+		run(bpfprof, ["flamegraph", "--store", store, "--from", String(T0 + A), "--to", String(T0 + B), "-o", `${work}/w.svg`]);
+		const svgFill = new Map();
+		for (const m of readFileSync(`${work}/w.svg`, "utf8").matchAll(/<title>(.*?) \(\d[^<]*<\/title><rect [^>]*fill="([^"]+)"/g))
+			if (!svgFill.has(m[1])) svgFill.set(m[1], m[2]);
+		const names = ["all", "nginx", "python3", "main", "ExecScan", "epoll_wait_[k]", "run (handler.py)_[p]", "json_dumps_[j]"];
+		const mine = await Promise.all(names.map((n) => api(page, "r.colorOf('flame', a[0])", n)));
+		same("frame colours are the SVG's", mine, names.map((n) => svgFill.get(n.replace(/_\[[kjip]\]$/, ""))));
+	}
 	await hoverFrame(page, "flame", "ExecScan");
 	const execScan = stacks.filter((s) => s.frames.includes("ExecScan")).reduce((a, s) => a + s.count, 0);
 	same("hovering a frame shows name, count, share", await text(page, "#details"),
@@ -234,8 +244,8 @@ try {
 	check("compare covers every function", changes.length === new Set([...bt.keys(), ...nt.keys()]).size);
 	const rowText = await page.locator("#changes tbody tr", { hasText: /^hash_search/ }).first().locator("td").allTextContents();
 	same("the change row as displayed", rowText, ["hash_search", pct(hash.base), pct(hash.now), `+${(100 * hash.delta).toFixed(2)} pts`]);
-	check("a grown frame is red", /^rgb\(255,/.test(await api(page, "r.diffColorOf('hash_search')")));
-	check("a shrunk frame is blue", /,255\)$/.test(await api(page, "r.diffColorOf('ngx_worker')")));
+	check("a grown frame is red", /^rgb\(255,/.test(await api(page, "r.colorOf('diff', 'hash_search')")));
+	check("a shrunk frame is blue", /,255\)$/.test(await api(page, "r.colorOf('diff', 'ngx_worker')")));
 	await hoverFrame(page, "diff", "PostgresMain");
 	check("the diff's tooltip gives the baseline share", (await text(page, "#diff-tip")).includes("baseline "));
 
@@ -285,19 +295,24 @@ try {
 			big.push({ sec, pid: s.pid, stack: s.stack, count: 1 });
 		}
 	const bigFile = `${work}/big.html`;
-	writeFileSync(bigFile, reportHtml(reportData(big, { t0: T0, seconds: 3600 }), sourceDir));
+	if (bpfprof && storeFill) {
+		run(storeFill, [`${work}/bigstore`], big.map((r) => `${T0 + r.sec} ${r.pid} ${r.stack} ${r.count}`).join("\n") + "\n");
+		run(bpfprof, ["report", "--store", `${work}/bigstore`, "--from", String(T0), "--to", String(T0 + 3600), "-o", bigFile]);
+	} else
+		writeFileSync(bigFile, reportHtml(reportData(big, { t0: T0, seconds: 3600 }), sourceDir));
 	const b = await open(bigFile);
 	const loadMs = await api(b.page, "r.loadMs");
 	const rowsIn = await api(b.page, "r.rows");
 	const size = readFileSync(bigFile).length;
+	same("the large page holds every sample", await api(b.page, "r.total()"), big.length);
 	const dragMs = await b.page.evaluate(() => {
 		const t = performance.now();
 		window.bpfprofReport.select(600, 1800);
 		return performance.now() - t;
 	});
-	console.log(`# large page: ${rowsIn} rows, ${(size / 1e6).toFixed(1)} MB; script ${loadMs.toFixed(0)} ms, ` +
-		`navigation to ready ${b.ms} ms; a new selection ${dragMs.toFixed(0)} ms`);
-	check("the large page opens with every row", rowsIn === big.length);
+	same("a selection of it", await api(b.page, "r.total()"), 1200 * 38);
+	console.log(`# large page (${big.length} samples, 3000 stacks, 1 hour): ${rowsIn} rows, ${(size / 1e6).toFixed(1)} MB; ` +
+		`script ${loadMs.toFixed(0)} ms, navigation to ready ${b.ms} ms; a new selection ${dragMs.toFixed(0)} ms`);
 	check("no script errors on the large page", b.errors.length === 0, b.errors.join("; "));
 	await b.page.close();
 
@@ -306,6 +321,8 @@ try {
 		await s.page.screenshot({ path: screenshot });
 		await s.page.close();
 	}
+} catch (e) {
+	check("the test runs to its end", false, e.stack);
 } finally {
 	await browser.close();
 }

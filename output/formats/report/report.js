@@ -772,13 +772,18 @@
 			showTip(this.tip, this.opts.describe(n), ev, this.box);
 			if (this.opts.onhover) this.opts.onhover(n);
 		}
-		// Page rectangle of the first drawn box named NAME (for tests, as a person would aim).
+		// The first drawn box named NAME: where a person would aim (page pixels), its colour.
+		find(name) {
+			return this.boxes.find(([n]) => this.tree.label(n) === name);
+		}
 		rectOf(name) {
-			const r = this.canvas.getBoundingClientRect();
-			for (const [n, x, bw] of this.boxes)
-				if (this.tree.label(n) === name)
-					return { x: r.left + x + window.scrollX, y: r.top + this.rowY(this.tree.depth[n]) + window.scrollY, width: bw, height: FRAME_HEIGHT - 1 };
-			return null;
+			const b = this.find(name), r = this.canvas.getBoundingClientRect();
+			return b ? { x: r.left + b[1] + window.scrollX, y: r.top + this.rowY(this.tree.depth[b[0]]) + window.scrollY,
+				width: b[2], height: FRAME_HEIGHT - 1 } : null;
+		}
+		colorOf(name) {
+			const b = this.find(name);
+			return b ? this.opts.color(b[0]) : null;
 		}
 	}
 
@@ -1048,6 +1053,7 @@
 	window.bpfprofReport = {
 		loadMs: performance.now() - started,
 		rows: rows.n,
+		total: () => agg.grand,
 		selection: () => (state.selection ? state.selection.slice() : null),
 		select: (a, b) => setSelection([a, b]),
 		t0,
@@ -1060,11 +1066,8 @@
 		sandwich: () => (sand ? { fn: fnName[sand.fn], callers: sand.callers.tree.folded(sand.callers.self, true),
 			callees: sand.callees.tree.folded(sand.callees.self, true) } : null),
 		changes: () => cmpTable.shown.map((r) => ({ name: r.name, base: r.base, now: r.now, delta: r.delta })),
-		diffColorOf: (name) => {
-			for (const [n] of diffFlame.boxes) if (tree.label(n) === name) return diffColor(cmp.delta[n], cmp.max);
-			return null;
-		},
 		rectOf: (view, name) => views[view].rectOf(name),
+		colorOf: (view, name) => views[view].colorOf(name),
 		problems: () => problems.slice(),
 	};
 })();

@@ -260,23 +260,38 @@ try {
 	check("no script errors, no requests", errors.length === 0, errors.join("; "));
 	await page.close();
 
-	/* no times, hostile names, a baseline file */
-	const hostile = "<img src=x onerror=alert(1)>";
-	const untimed = [{ sec: -1, pid: 7, stack: `${hostile};main;a`, count: 3 }, { sec: -1, pid: 7, stack: `${hostile};main;b`, count: 1 }];
-	writeFileSync(`${work}/untimed.html`, reportHtml(reportData(untimed, {
-		seconds: 0, base: { label: "base.pb.gz", rows: [{ sec: -1, pid: 7, stack: `${hostile};main;a`, count: 1 }] },
-	}), sourceDir));
+	/* no times (folded files), hostile names, a baseline file */
+	const hostile = "<img src=x onerror=alert(1)>", closer = "</script><script>alert(2)</script>\u2028x";
+	const untimed = [{ sec: -1, pid: 7, stack: `${hostile};main;a`, count: 3 }, { sec: -1, pid: 7, stack: `${hostile};main;${closer}`, count: 1 }];
+	const baseRows = [{ sec: -1, pid: 7, stack: `${hostile};main;a`, count: 1 }];
+	if (bpfprof) {
+		const folded = (list) => list.map((r) => `${r.stack} ${r.count}\n`).join("");
+		writeFileSync(`${work}/new.folded`, folded(untimed));
+		writeFileSync(`${work}/base.folded`, folded(baseRows));
+		run(bpfprof, ["report", `${work}/new.folded`, "--base", `${work}/base.folded`, "-o", `${work}/untimed.html`]);
+	} else
+		writeFileSync(`${work}/untimed.html`, reportHtml(reportData(untimed, { seconds: 0, base: { label: "base.folded", rows: baseRows } }), sourceDir));
 	const u = await open(`${work}/untimed.html`);
 	check("without times the timeline says so", (await text(u.page, "#no-time")).includes("No time information"));
 	same("untimed samples are in the views", await api(u.page, "r.folded()"), foldedOf(untimed));
-	check("names are text, not markup", (await u.page.locator("img").count()) === 0);
+	check("names are text, not markup", (await u.page.locator("img").count()) === 0 && (await u.page.locator("script").count()) === 2);
 	await u.page.locator("#compare-base").click();
 	const bc = await api(u.page, "r.changes()");
 	check("compare against the baseline file", bc.length === 3 && near(bc.find((c) => c.name === "a").delta, -0.25) &&
-		near(bc.find((c) => c.name === "b").delta, 0.25),
+		near(bc.find((c) => c.name === closer).delta, 0.25),
 		JSON.stringify(bc));
 	check("no script errors on the untimed page", u.errors.length === 0, u.errors.join("; "));
 	await u.page.close();
+
+	/* off-CPU time: counts are nanoseconds and show as times */
+	const waits = [{ sec: 0, pid: 5, stack: "app;main;wait;schedule_[k]", count: 250e6 }, { sec: 1, pid: 5, stack: "app;main;read_[k]", count: 1.5e9 }];
+	writeFileSync(`${work}/offcpu.html`, reportHtml(reportData(waits, { t0: T0, seconds: 2, value: "off_cpu" }), sourceDir));
+	const o = await open(`${work}/offcpu.html`);
+	await hoverFrame(o.page, "flame", "wait");
+	same("off-CPU values show as times", await text(o.page, "#details"), "wait (250 ms, 14.29%)");
+	check("and in the summary", (await text(o.page, "#summary")).includes("1.75 s"), await text(o.page, "#summary"));
+	check("no script errors on the off-CPU page", o.errors.length === 0, o.errors.join("; "));
+	await o.page.close();
 
 	/* a large page: 1 hour at 19 Hz on 2 CPUs, a few thousand stacks of depth ~30 */
 	const big = [];

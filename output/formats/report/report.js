@@ -491,7 +491,6 @@
 		}
 		timeline.groups = { labels: slotLabels, totals: slotTotals, per, G };
 		timeline.totals = totals;
-		timeline.max = totals.reduce((a, b) => Math.max(a, b), 0);
 		timeline.legend.replaceChildren(...slotLabels.map((l, i) =>
 			el("span", { class: "legend-item" }, el("i", { style: "background:" + GROUP_COLORS[i === TOP_GROUPS ? 8 : i] }),
 				l + " (" + fmtCount(slotTotals[i]) + ")")));
@@ -510,15 +509,30 @@
 		ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
 		ctx.clearRect(0, 0, w, h);
 		const { per, G } = timeline.groups;
-		const sw = w / seconds, max = timeline.max || 1;
+		const sw = w / seconds;
+		// More seconds than pixels: a bar per pixel column, the mean of its seconds.
+		const cols = Math.min(seconds, Math.max(1, Math.floor(w))), cw = w / cols;
+		const bars = new Float64Array(cols * G), perCol = new Float64Array(cols);
 		for (let s = 0; s < seconds; s++) {
+			const col = Math.floor((s * cols) / seconds);
+			perCol[col]++;
+			for (let g = 0; g < G; g++) bars[col * G + g] += per[s * G + g];
+		}
+		let max = 0;
+		for (let col = 0; col < cols; col++) {
+			let sum = 0;
+			for (let g = 0; g < G; g++) sum += bars[col * G + g] /= perCol[col];
+			max = Math.max(max, sum);
+		}
+		max = max || 1;
+		for (let col = 0; col < cols; col++) {
 			let y = PLOT_H;
 			for (let g = 0; g < G; g++) {
-				const v = per[s * G + g];
+				const v = bars[col * G + g];
 				if (!v) continue;
 				const bh = (v / max) * (PLOT_H - 4);
 				ctx.fillStyle = GROUP_COLORS[g];
-				ctx.fillRect(s * sw, y - bh, Math.max(sw - (sw > 3 ? 1 : 0), 1), bh);
+				ctx.fillRect(col * cw, y - bh, Math.max(cw - (cw > 3 ? 1 : 0), 1), bh);
 				y -= bh;
 			}
 		}
@@ -534,7 +548,7 @@
 			ctx.fillText(clock(t0 + s), x, PLOT_H + 16);
 		}
 		ctx.textAlign = "right";
-		ctx.fillText(fmtCount(max) + " /s", w - 2, 11);
+		ctx.fillText(fmtCount(max) + (cols < seconds ? " /s (mean of " + (seconds / cols).toFixed(1) + " s)" : " /s"), w - 2, 11);
 		const sel = timeline.drag ? dragRange() : state.selection;
 		if (sel) {
 			ctx.fillStyle = "rgba(30,90,200,0.18)";

@@ -283,6 +283,25 @@ try {
 	check("no script errors on the untimed page", u.errors.length === 0, u.errors.join("; "));
 	await u.page.close();
 
+	/* damaged data: bad references, a stack deeper than a canvas, another format */
+	const deep = [{ sec: 0, pid: 9, stack: ["deep", ...Array.from({ length: 2000 }, (_, i) => "f" + i)].join(";"), count: 2 }];
+	const damaged = reportData(deep, { t0: T0, seconds: 1 });
+	damaged.samples.push(99999, 0, 0, 1, 0, 42, 0, 1, 0, 0, 5, 1); // no such node, process, second
+	damaged.nodes.push(12345, 0);
+	writeFileSync(`${work}/damaged.html`, reportHtml(damaged, sourceDir));
+	const d = await open(`${work}/damaged.html`);
+	check("damaged rows are counted in the summary", (await text(d.page, "#summary")).includes("Data problems1 bad node references, 3 bad sample rows"),
+		await text(d.page, "#summary"));
+	same("the flame graph says what it could not draw", await d.page.locator(".note", { hasText: "deeper" }).first().textContent(),
+		"2 samples in frames deeper than 800 levels, not drawn");
+	same("the rest is drawn", await api(d.page, "r.total()"), 2);
+	check("no script errors on the damaged page", d.errors.length === 0, d.errors.join("; "));
+	await d.page.close();
+	writeFileSync(`${work}/other.html`, reportHtml({ ...damaged, version: 2 }, sourceDir));
+	const v = await open(`${work}/other.html`);
+	same("another version is refused in one line", await text(v.page, ".fatal"), "bpfprof report: the embedded data is not format bpfprof-report version 1");
+	await v.page.close();
+
 	/* off-CPU time: counts are nanoseconds and show as times */
 	const waits = [{ sec: 0, pid: 5, stack: "app;main;wait;schedule_[k]", count: 250e6 }, { sec: 1, pid: 5, stack: "app;main;read_[k]", count: 1.5e9 }];
 	writeFileSync(`${work}/offcpu.html`, reportHtml(reportData(waits, { t0: T0, seconds: 2, value: "off_cpu" }), sourceDir));

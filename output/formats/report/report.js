@@ -10,6 +10,8 @@
 	const TOP_GROUPS = 8;
 	const FRAME_HEIGHT = 17;
 	const MIN_BOX = 0.5; // px: narrower boxes and their children are not drawn
+	const MAX_ROWS = 800; // levels drawn: a canvas stops drawing past 32767 px (at 2x)
+	const MAX_SECONDS = 31 * 86400; // a timeline of a month: 9 groups of doubles per second
 	const TABLE_ROWS = 500;
 	const MATCH_RGB = "rgb(230,0,230)";
 	const GROUP_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
@@ -54,7 +56,11 @@
 	const meta = D.meta || {};
 	const summary = D.summary || {};
 	const isTime = meta.value === "off_cpu" || meta.value === "wall";
-	const seconds = Number.isInteger(D.seconds) && D.seconds > 0 ? D.seconds : 0;
+	let seconds = Number.isInteger(D.seconds) && D.seconds > 0 ? D.seconds : 0;
+	if (seconds > MAX_SECONDS) {
+		problems.push("a timeline of " + seconds + " s cut to " + MAX_SECONDS + " s");
+		seconds = MAX_SECONDS;
+	}
 	const t0 = Number.isFinite(D.t0) ? D.t0 : 0;
 
 	// Functions: one per name as shown (with its kind's suffix), as in folded output.
@@ -676,7 +682,8 @@
 			this.canvas = el("canvas", { id: opts.id, class: "flame" });
 			this.tip = el("div", { class: "tip hidden", id: opts.id + "-tip" });
 			this.box = el("div", { class: "flame-box" }, this.canvas, this.tip);
-			parent.appendChild(this.box);
+			this.note = el("p", { class: "note" });
+			parent.append(this.box, this.note);
 			this.zoom = 0;
 			this.boxes = [];
 			this.canvas.addEventListener("mousemove", (ev) => this.hover(ev));
@@ -715,7 +722,7 @@
 			const chain = [];
 			for (let n = this.zoom; n >= 0; n = t.parent[n]) chain.push(n);
 			for (const n of chain) this.boxes.push([n, 0, w]);
-			let deepest = t.depth[this.zoom];
+			let deepest = t.depth[this.zoom], cut = 0;
 			const stack = [[this.zoom, 0, w]];
 			while (stack.length) {
 				const [n, x, bw] = stack.pop();
@@ -725,7 +732,8 @@
 					const c = t.childList[j];
 					const cw = (bw * total[c]) / tn;
 					if (!(total[c] > 0)) continue;
-					if (cw >= MIN_BOX) {
+					if (t.depth[c] >= MAX_ROWS) cut += total[c];
+					else if (cw >= MIN_BOX) {
 						this.boxes.push([c, cx, cw]);
 						if (t.depth[c] > deepest) deepest = t.depth[c];
 						stack.push([c, cx, cw]);
@@ -733,6 +741,7 @@
 					cx += cw;
 				}
 			}
+			this.note.textContent = cut ? fmtCount(cut) + " in frames deeper than " + MAX_ROWS + " levels, not drawn" : "";
 			this.paint(w, deepest + 1);
 		}
 		rowY(depth) {

@@ -648,7 +648,9 @@
 		matchCache = null;
 		renderViews();
 	});
-	root.appendChild(el("div", { class: "bar toolbar" }, searchBox, " ", matchedLabel, " ", baselineBtn, " ", baseFileBtn));
+	const icicleBox = el("input", { type: "checkbox", id: "icicle" });
+	root.appendChild(el("div", { class: "bar toolbar" }, searchBox, " ", matchedLabel, " ", baselineBtn, " ", baseFileBtn, " ",
+		el("label", {}, icicleBox, " icicle (root at top)")));
 
 	/* ---- tabs ---- */
 	const tabs = {};
@@ -696,6 +698,10 @@
 				this.zoom = n < 0 ? this.zoom : n;
 				this.draw();
 				if (opts.onzoom) opts.onzoom(this.zoom);
+			});
+			this.canvas.addEventListener("dblclick", () => {
+				this.zoom = 0;
+				this.draw();
 			});
 			this.canvas.addEventListener("contextmenu", (ev) => {
 				const n = this.at(ev);
@@ -817,11 +823,10 @@
 	// Flame graph tab.
 	const flamePane = addTab("flame", "Flame graph");
 	const detail = el("div", { id: "details", class: "details" }, " ");
-	const iciclBox = el("input", { type: "checkbox", id: "icicle" });
 	const resetBtn = el("button", { type: "button", id: "reset-zoom", onclick: () => { flame.zoom = 0; flame.draw(); } }, "Reset zoom");
 	const sandwichBtn = el("button", { type: "button", id: "open-sandwich", disabled: "" }, "Sandwich");
-	flamePane.appendChild(el("div", { class: "bar" }, resetBtn, " ", el("label", {}, iciclBox, " icicle (root at top)"), " ", sandwichBtn,
-		el("small", {}, " click: zoom; right click: sandwich")));
+	flamePane.appendChild(el("div", { class: "bar" }, resetBtn, " ", sandwichBtn,
+		el("small", {}, " click: zoom; double click: whole graph; right click: sandwich")));
 	flamePane.appendChild(detail);
 	let flameFocus = -1; // function of the last clicked frame
 	const flame = new FlameView(flamePane, {
@@ -837,10 +842,6 @@
 		onpick: (f) => openSandwich(f),
 	});
 	sandwichBtn.addEventListener("click", () => flameFocus >= 0 && openSandwich(flameFocus));
-	iciclBox.addEventListener("change", () => {
-		flame.upward = !iciclBox.checked;
-		flame.draw();
-	});
 
 	/* ---- sortable tables ---- */
 	class Table {
@@ -969,7 +970,8 @@
 	const cmpPane = addTab("compare", "Compare");
 	const cmpTitle = el("p", { id: "compare-title" }, "Set a baseline (the current selection, or the baseline file), then select another window.");
 	const cmpDetail = el("div", { id: "compare-details", class: "details" }, " ");
-	cmpPane.append(cmpTitle, el("p", { class: "note" }, "Widths from the selection; red grew, blue shrank (change of share)."), cmpDetail);
+	const cmpTableBox = el("div", { class: "scroll" });
+	cmpPane.append(cmpTitle, cmpTableBox, el("p", { class: "note" }, "Widths from the selection; red grew, blue shrank (change of share)."), cmpDetail);
 	let cmp = null; // { baseTotal (per node, scaled), delta, max, fnRows }
 	const diffFlame = new FlameView(cmpPane, {
 		id: "diff",
@@ -979,7 +981,7 @@
 		onhover: (n) => (cmpDetail.textContent = n < 0 ? " " : tree.label(n) + " (" + fmtCount(agg.total[n]) + ")"),
 	});
 	const signed = (v) => (v > 0 ? "+" : v < 0 ? "-" : "") + Math.abs(v).toFixed(2);
-	const cmpTable = new Table(cmpPane, "changes", [
+	const cmpTable = new Table(cmpTableBox, "changes", [
 		{ title: "Function", value: (r) => r.name, text: (r) => r.name },
 		{ title: "Baseline", numeric: true, value: (r) => r.base, text: (r) => fmtShare(r.base) },
 		{ title: "Selection", numeric: true, value: (r) => r.now, text: (r) => fmtShare(r.now) },
@@ -1034,6 +1036,10 @@
 	}
 
 	/* ---- wiring ---- */
+	icicleBox.addEventListener("change", () => {
+		flame.upward = diffFlame.upward = !icicleBox.checked;
+		renderViews();
+	});
 	function renderViews() {
 		matchedLabel.textContent = state.search ? "Matched: " + (100 * matchedShare()).toFixed(1) + "%" : "";
 		if (state.tab === "flame") {

@@ -253,16 +253,18 @@ static void report_command_status(struct recording *r)
 /* Stops sampling and turns what was sampled into r->prof. */
 static int finish_sampling(struct recording *r)
 {
-	double duration;
+	double duration, stopped;
 	int err;
 
 	session__stop(r->session);
-	duration = (monotonic_ns() * 1e-9) - r->started;
+	stopped = monotonic_ns() * 1e-9;
+	duration = stopped - r->started;
 	err = collect(r, duration);
 	if (err)
 		return err;
 	set_window(r, r->prof, duration);
 	set_window(r, r->off_cpu_prof, duration);
+	r->summary.finish_s = monotonic_ns() * 1e-9 - stopped;
 	if (record_opts__has_view(r->opts, RECORD_VIEW_WALL)) {
 		r->wall_prof = wall_profile__new(r->prof, r->off_cpu_prof);
 		if (!r->wall_prof)
@@ -292,6 +294,7 @@ int record__run(const struct record_opts *opts)
 	};
 	struct recording r = { .opts = opts };
 	bool timed = false;
+	double written;
 	int loop_err;
 	const char *paths[RECORD_MAX_OUTPUTS];
 	int err;
@@ -318,7 +321,9 @@ int record__run(const struct record_opts *opts)
 	if (err)
 		goto out_free;
 	report_command_status(&r);
+	written = monotonic_ns() * 1e-9;
 	err = write_outputs(&r) ?: loop_err;
+	r.summary.write_s = monotonic_ns() * 1e-9 - written;
 	if (r.capture) {
 		int cerr = stack_capture_file__close(r.capture);
 

@@ -365,7 +365,7 @@
 		return { self: fself, total: ftotal };
 	}
 
-	let agg = null; // { self, total, grand, fn }
+	let agg = null; // the selection's { self, total } per display node, grand total, fnTotals
 	function aggregate() {
 		const self = selfCounts(rows, state.selection);
 		const total = tree.totals(self);
@@ -666,12 +666,15 @@
 	}
 	root.appendChild(tabBar);
 	root.appendChild(tabBox);
+	function markTab() {
+		for (const [k, t] of Object.entries(tabs)) {
+			t.pane.classList.toggle("hidden", k !== state.tab);
+			t.button.classList.toggle("active", k === state.tab);
+		}
+	}
 	function showTab(id) {
 		state.tab = id;
-		for (const [k, t] of Object.entries(tabs)) {
-			t.pane.classList.toggle("hidden", k !== id);
-			t.button.classList.toggle("active", k === id);
-		}
+		markTab();
 		renderViews();
 	}
 
@@ -972,7 +975,7 @@
 	const cmpDetail = el("div", { id: "compare-details", class: "details" }, " ");
 	const cmpTableBox = el("div", { class: "scroll" });
 	cmpPane.append(cmpTitle, cmpTableBox, el("p", { class: "note" }, "Widths from the selection; red grew, blue shrank (change of share)."), cmpDetail);
-	let cmp = null; // { baseTotal (per node, scaled), delta, max, fnRows }
+	let cmp = null; // { delta (new samples), baseShare per display node, max |delta|, fnRows }
 	const diffFlame = new FlameView(cmpPane, {
 		id: "diff",
 		color: (n) => diffColor(cmp.delta[n], cmp.max),
@@ -1068,13 +1071,7 @@
 	});
 
 	if (seconds) buildGroups();
-	showTabButtons();
-	function showTabButtons() {
-		for (const [k, t] of Object.entries(tabs)) {
-			t.pane.classList.toggle("hidden", k !== state.tab);
-			t.button.classList.toggle("active", k === state.tab);
-		}
-	}
+	markTab();
 	setSelection(null);
 
 	/* ---- the test API: what the views show, and where a person would aim ---- */

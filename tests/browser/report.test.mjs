@@ -185,6 +185,8 @@ try {
 	await page.locator("#search").pressSequentially("^memcpy$");
 	const memcpy = stacks.filter((s) => s.frames.includes("memcpy")).reduce((a, s) => a + s.count, 0);
 	same("the search shows the matched share", await text(page, "#matched"), `Matched: ${(100 * memcpy / total).toFixed(1)}%`);
+	same("matches are highlighted", await api(page, "r.colorOf('flame', 'memcpy')"), "rgb(230,0,230)");
+	check("non-matches keep their colour", (await api(page, "r.colorOf('flame', 'ExecScan')")) !== "rgb(230,0,230)");
 	const nested = stacks.filter((s) => s.frames.includes("ngx_http_handler") || s.frames.includes("deflate")).reduce((a, s) => a + s.count, 0);
 	await page.locator("#search").fill("^(ngx_http_handler|deflate)$");
 	same("nested matches count once", await text(page, "#matched"), `Matched: ${(100 * nested / total).toFixed(1)}%`);
@@ -227,6 +229,16 @@ try {
 	await page.mouse.click(hs.x + 3, hs.y + 5, { button: "right" });
 	same("a right click on a frame opens its sandwich", (await api(page, "r.sandwich()")).callers,
 		sandwichOf(stacks, "hash_search").callers);
+	await page.locator("#tab-flame").click();
+	const dd = await frameBox(page, "flame", "deflate");
+	await page.mouse.click(dd.x + 3, dd.y + 5);
+	await page.locator("#open-sandwich").click();
+	same("so does Sandwich after a click on it", (await api(page, "r.sandwich()")).callees, sandwichOf(stacks, "deflate").callees);
+	await page.locator("#tab-flame").click();
+	check("the zoom stays on deflate", (await api(page, "r.rectOf('flame', 'PostgresMain')")) === null);
+	const again = await frameBox(page, "flame", "deflate");
+	await page.mouse.dblclick(again.x + 3, again.y + 5);
+	check("a double click shows the whole graph again", (await api(page, "r.rectOf('flame', 'PostgresMain')")) !== null);
 
 	/* compare two windows */
 	await drag(page, 0, 10);

@@ -29,5 +29,5 @@ t0=$(date +%s.%N)
 "$bpfprof" report --store "$work/store" --from "$start" --to $((start + 3600)) -o "$work/r.html"
 t1=$(date +%s.%N)
 size=$(stat -c %s "$work/r.html")
-echo "report: $(echo "$t1 - $t0" | bc) s to write, $((size / 1024)) KB ($(gzip -c "$work/r.html" | wc -c | awk '{print int($1 / 1024)}') KB gzip'ed)"
+echo "report: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s to write, $((size / 1024)) KB ($(gzip -c "$work/r.html" | wc -c | awk '{print int($1 / 1024)}') KB gzip'ed)"
 node "$root/scripts/bench/report_open.mjs" "$work/r.html" 3

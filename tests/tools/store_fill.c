@@ -85,10 +85,11 @@ int main(int argc, char **argv)
 	struct store_opts opts = { 0 };
 	struct interval iv = { 0 };
 	uint64_t seconds = 10, first = 0, second;
-	char line[8192], folded[8192];
+	char *line = NULL, *folded;
+	size_t line_cap = 0;
 	struct store *store;
 	unsigned int pid;
-	int err = 0, lineno = 0;
+	int err = 0, lineno = 0, at;
 
 	if (argc < 2 || argc > 3 || (argc == 3 && !(seconds = strtoull(argv[2], NULL, 10)))) {
 		fprintf(stderr, "usage: store_fill DIR [INTERVAL_SECONDS] < LINES\n");
@@ -97,17 +98,21 @@ int main(int argc, char **argv)
 	opts.dir = argv[1];
 	if (store__open(&opts, &store))
 		return 1; /* store__open() said why */
-	while (!err && fgets(line, sizeof(line), stdin)) {
+	/* Lines of deep stacks with long C++ names run to hundreds of KB: no limit here. */
+	while (!err && getline(&line, &line_cap, stdin) > 0) {
 		lineno++;
-		if (sscanf(line, "%" SCNu64 " %u %8191[^\n]", &second, &pid, folded) != 3) {
+		if (sscanf(line, "%" SCNu64 " %u %n", &second, &pid, &at) != 2 || !line[at]) {
 			fprintf(stderr, "store_fill: line %d: expected SECOND PID FOLDED\n",
 				lineno);
+			free(line);
 			store__close(store);
 			return 2;
 		}
+		folded = line + at;
 		first = first ? first : second;
 		if (second < first) {
 			fprintf(stderr, "store_fill: line %d: seconds must not go back\n", lineno);
+			free(line);
 			store__close(store);
 			return 2;
 		}
@@ -124,6 +129,7 @@ int main(int argc, char **argv)
 		err = store_interval(store, &iv, seconds);
 	profile__free(iv.prof);
 	store__close(store);
+	free(line);
 	if (err)
 		fprintf(stderr, "store_fill: %s\n", strerror(-err));
 	return err ? 1 : 0;

@@ -322,13 +322,11 @@ static void write_meta(const struct report *r, const struct profile *prof,
 		fprintf(out, "\"duration_s\":%.3f,", (double)(to - from) / NSEC_PER_SEC);
 	}
 	fprintf(out, "\"samples\":%" PRIu64 ",\"processes\":%zu,", r->rows.total, r->processes.n);
-	if (facts->losses) {
+	if (m->lost_known) {
 		fputs("\"losses\":{", out);
-		for (size_t i = 0; i < facts->nlosses; i++) {
-			fputs(i ? "," : "", out);
-			write_str(out, facts->losses[i].cause);
-			fprintf(out, ":%" PRIu64, facts->losses[i].count);
-		}
+		for (int i = 0; i < PROFILE_LOST_CAUSES; i++)
+			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", profile_lost_names[i],
+				m->lost[i]);
 		fputs("},", out);
 	}
 	size_t unnamed = 0;

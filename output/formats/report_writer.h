@@ -15,7 +15,7 @@
  *              second counts from "t0" (unix seconds), -1 for samples without a time
  *
  * with "meta" (title, host, source, value, period_ns, hz), "summary" (window, samples,
- * processes, losses by cause when the source knows them, the share of samples with complete
+ * processes, losses by cause when the profile's meta has them, the share of samples with complete
  * stacks, unnamed frames) and, for a comparison with another profile, "base". docs/report.md
  * describes each member.
  */
@@ -28,16 +28,9 @@
 
 struct profile;
 
-struct report_loss {
-	const char *cause;
-	uint64_t count;
-};
-
 /* What the profile alone does not say. Every member may be zero/NULL. */
 struct report_facts {
-	const char *source;		  /* "record", "store DIR", "files a.pb.gz b.folded" */
-	const struct report_loss *losses; /* samples lost by cause; NULL: not known */
-	size_t nlosses;
+	const char *source;	    /* "record", "store DIR", "files a.pb.gz b.folded" */
 	const struct profile *base; /* a profile to compare with, borrowed */
 	const char *base_label;	    /* its name, e.g. its file */
 };

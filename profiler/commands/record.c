@@ -72,27 +72,12 @@ static int open_outputs(struct recording *r)
 	return 0;
 }
 
-/* What a report says of the recording beyond its samples: the losses, by cause. */
-static void report_facts_of(const struct recording *r, struct report_loss losses[4],
-			    struct report_facts *facts)
-{
-	const struct prof_sample_counters *c = &r->summary.session.counters;
-
-	losses[0] = (struct report_loss){ "kernel stack map collision", c->kstack_collision };
-	losses[1] = (struct report_loss){ "user stack map full", c->ustack_collision };
-	losses[2] = (struct report_loss){ "counts map full", c->counts_full };
-	losses[3] = (struct report_loss){ "stack walk error", c->stack_errors };
-	*facts = (struct report_facts){ .source = "record", .losses = losses, .nlosses = 4 };
-}
-
 static int write_outputs(struct recording *r)
 {
-	struct report_loss losses[4];
-	struct report_facts facts;
+	struct report_facts facts = { .source = "record" };
 	struct profile_io_opts io = { .svg = &r->opts->svg, .report = &facts };
 	int err = 0, ret;
 
-	report_facts_of(r, losses, &facts);
 	for (size_t i = 0; i < r->opts->noutputs; i++) {
 		const struct record_output *o = &r->opts->outputs[i];
 
@@ -193,7 +178,7 @@ static int collect(struct recording *r, double elapsed)
 	return err;
 }
 
-/* The whole recording's window in the meta of @prof (NULL-safe). */
+/* The whole recording's window, and its losses, in the meta of @prof (NULL-safe). */
 static void set_window(const struct recording *r, struct profile *prof, double duration)
 {
 	struct profile_meta meta;
@@ -203,6 +188,8 @@ static void set_window(const struct recording *r, struct profile *prof, double d
 	meta = *profile__meta(prof);
 	meta.time_ns = r->started_ns;
 	meta.duration_ns = (uint64_t)(duration * NSEC_PER_SEC);
+	if (meta.lost_known)
+		session__set_lost(&r->summary.session.counters, &meta);
 	profile__set_meta(prof, &meta);
 }
 
@@ -262,6 +249,7 @@ static int finish_sampling(struct recording *r)
 	err = collect(r, duration);
 	if (err)
 		return err;
+	session__stats(r->session, &r->summary.session);
 	set_window(r, r->prof, duration);
 	set_window(r, r->off_cpu_prof, duration);
 	r->summary.finish_s = monotonic_ns() * 1e-9 - stopped;
@@ -272,7 +260,6 @@ static int finish_sampling(struct recording *r)
 	}
 	r->summary.duration_s = duration;
 	r->summary.frequency = r->opts->sampling.frequency;
-	session__stats(r->session, &r->summary.session);
 	return 0;
 }
 

@@ -133,7 +133,7 @@ int store_window__load(const struct store_window *w, struct profile *out,
 	struct store_entry *entries = NULL;
 	struct profile_meta meta = { 0 };
 	uint64_t first_read = UINT64_MAX, last_end = 0;
-	bool latest_read = false;
+	bool latest_read = false, overlaps;
 	size_t n = 0, earliest = 0, latest = 0;
 	char why[256];
 	int dir_fd, err;
@@ -210,8 +210,14 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			pr_info("store: %s was sampled at another frequency; its samples count as "
 				"the first file's\n",
 				entries[i].name);
-		err = merge_window(w, in, start < w->to_ns && end > w->from_ns, out, &buf,
-				   &stats->kept);
+		overlaps = start < w->to_ns && end > w->from_ns;
+		/* Losses are counted per interval: those of intervals the window touches. */
+		if (overlaps && in_meta->lost_known) {
+			meta.lost_known = true;
+			for (int c = 0; c < PROFILE_LOST_CAUSES; c++)
+				meta.lost[c] += in_meta->lost[c];
+		}
+		err = merge_window(w, in, overlaps, out, &buf, &stats->kept);
 		profile__free(in);
 		if (err)
 			goto out_free;

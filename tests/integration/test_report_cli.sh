@@ -108,7 +108,21 @@ data "$WORK/rec.html" json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 assert d["meta"]["source"] == "record" and d["meta"]["hz"] > 0, d["meta"]
-assert set(d["summary"]["losses"]) >= {"counts map full", "kernel stack map collision"}, d["summary"]
+assert set(d["summary"]["losses"]) == {"counts_map_full", "kernel_stack_map_collision", "user_stack_map_full", "stack_walk_error"}, d["summary"]
 ' || fail "record's report lacks its losses or frequency"
 grep -q "outputs written .* s after sampling ended" "$WORK/rec.err" || fail "no output timing in the summary"
 ok "record -o x.html: $(awk '{ s += $NF } END { print s }' "$WORK/rec.folded") samples over $seconds seconds, equal to -o x.folded; $(grep "outputs written" "$WORK/rec.err")"
+
+# The agent's intervals carry the sampler's losses: a report of its store shows them.
+bg "$BPFPROF" agent --interval 1 --store "$WORK/agent-store" --log-file "$WORK/agent.log"
+agent=$!
+for _ in $(seq 300); do [ "$(ls "$WORK/agent-store" 2>/dev/null | grep -c 'pb.zst$')" -ge 2 ] && break; sleep 0.1; done
+stop_agent "$agent"
+"$BPFPROF" report --store "$WORK/agent-store" -o "$WORK/agent.html" || fail "report of the agent's store exited $?"
+data "$WORK/agent.html" json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert set(d["summary"].get("losses", {})) == {"counts_map_full", "kernel_stack_map_collision", "user_stack_map_full", "stack_walk_error"}, d["summary"]
+assert d["meta"]["host"] and d["seconds"] >= 1, d["meta"]
+' || fail "the agent's store gives no losses in a report"
+ok "a report of the agent's store: losses by cause from its intervals, $(data "$WORK/agent.html" seconds | wc -l) seconds"

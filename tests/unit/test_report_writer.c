@@ -91,20 +91,20 @@ static char *write_data(const struct profile *prof, const struct report_facts *f
 
 static void test_data_of_a_small_profile(void **state)
 {
-	static const struct report_loss losses[] = { { "counts map full", 2 },
-						     { "user stack map full", 0 } };
 	struct profile *prof = small_profile(), *base = new_profile(0, 0);
 	struct report_facts facts = { .source = "store /var/lib/bpfprof",
-				      .losses = losses,
-				      .nlosses = 2,
 				      .base = base,
 				      .base_label = "before.pb.gz" };
+	struct profile_meta meta = *profile__meta(prof);
 	uint32_t stack[2] = { frame(base, "main", "/usr/bin/web", FRAME_USER),
 			      frame(base, "gone", "/usr/bin/web", FRAME_USER) };
 	char *text;
 
 	(void)state;
 	add(base, stack, 2, 100, 100, "web", T0_NS - 3600 * SEC, 9);
+	meta.lost_known = true;
+	meta.lost[PROFILE_LOST_COUNTS_MAP_FULL] = 2;
+	profile__set_meta(prof, &meta);
 	text = write_data(prof, &facts);
 	golden__check("report_basic.json", text);
 	free(text);

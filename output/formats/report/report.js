@@ -428,7 +428,7 @@
 		}
 		if (Number.isFinite(summary.processes)) add("Processes", summary.processes);
 		if (summary.losses && typeof summary.losses === "object") {
-			const parts = Object.entries(summary.losses).filter(([, v]) => v > 0).map(([k, v]) => k + ": " + v);
+			const parts = Object.entries(summary.losses).filter(([, v]) => v > 0).map(([k, v]) => k.replace(/_/g, " ") + ": " + v);
 			add("Losses", parts.length ? parts.join(", ") : "none");
 		}
 		if (Number.isFinite(summary.stacks_complete)) add("Complete stacks", fmtShare(summary.stacks_complete) + " of samples");

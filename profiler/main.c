@@ -24,7 +24,7 @@ static const struct command_entry commands[] = {
 	{ "flamegraph", "merge profiles, or a window of the agent's store, into a flame graph",
 	  cmd_flamegraph },
 	{ "diff", "a differential flame graph of two profiles", cmd_diff },
-	{ "convert", "convert a profile between folded, pprof and svg", cmd_convert },
+	{ "convert", "convert a profile between folded, pprof, svg and speedscope", cmd_convert },
 	{ "symbolize", "name addresses of a process, an ELF file or the kernel, as addr2line does",
 	  cmd_symbolize },
 	{ "store", "list the intervals in an agent's local store (store ls)", cmd_store },

@@ -19,6 +19,7 @@
 #include "pprof_reader.h"
 #include "pprof_writer.h"
 #include "profile.h"
+#include "speedscope_writer.h"
 
 #define READ_CHUNK (1 << 20)
 /* A profile larger than this is not one anybody meant to load. */
@@ -185,6 +186,8 @@ int profile_io__write_stream(const struct profile *prof, FILE *out, enum output_
 			svg = &defaults;
 		}
 		return flamegraph__write(prof, svg, out);
+	case OUTPUT_FORMAT_SPEEDSCOPE:
+		return speedscope__write(prof, svg ? svg->title : NULL, out);
 	default:
 		return -EINVAL;
 	}

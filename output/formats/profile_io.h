@@ -20,7 +20,8 @@ int profile_io__read(const char *path, struct profile *prof);
 
 /*
  * Writes @prof to @path in @format, atomically (a temporary file renamed when complete).
- * @svg is used for OUTPUT_FORMAT_SVG and may be NULL for the defaults. Returns 0 or -errno.
+ * @svg is used for OUTPUT_FORMAT_SVG (its title also names a speedscope file) and may be NULL
+ * for the defaults. Returns 0 or -errno.
  */
 int profile_io__write(const struct profile *prof, const char *path, enum output_format format,
 		      const struct flamegraph_opts *svg);

@@ -43,8 +43,8 @@ static const struct option_spec output_options[] = {
 	  .offset = offsetof(struct command_opts, output),
 	  .help = "where to write; format from the extension\n"
 		  "(.svg, .folded/.txt, .pb.gz/.pprof, .speedscope.json);\n"
-		  "\"-\" is stdout;\n"
-		  "a link is followed, a device or FIFO written in place" },
+		  "\"-\" is stdout; a link is followed, a device or FIFO\n"
+		  "written in place" },
 	{ .name = "format", .short_name = 'f', .arg = "FMT", .parse = options__parse_output_format,
 	  .offset = offsetof(struct command_opts, format),
 	  .help = "folded, pprof, svg or speedscope, for a name without\n"

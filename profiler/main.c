@@ -23,6 +23,8 @@ static const struct command_entry commands[] = {
 	{ "agent", "sample continuously: a profile per interval, stored and uploaded", cmd_agent },
 	{ "flamegraph", "merge profiles, or a window of the agent's store, into a flame graph",
 	  cmd_flamegraph },
+	{ "report", "a postmortem page: timeline, flame graph, table and compare in one HTML file",
+	  cmd_report },
 	{ "diff", "a differential flame graph of two profiles", cmd_diff },
 	{ "convert", "convert a profile between folded, pprof, svg and speedscope", cmd_convert },
 	{ "symbolize", "name addresses of a process, an ELF file or the kernel, as addr2line does",

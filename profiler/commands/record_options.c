@@ -67,9 +67,10 @@ static const struct option_spec record_options[] = {
 		  "exits, or SECS if given)" },
 	{ .name = "output", .short_name = 'o', .arg = "FILE", .parse = parse_output,
 	  .help = "repeatable; format from the extension: .svg, .folded/.txt,\n"
-		  ".pb.gz/.pprof, .speedscope.json; \"-\" writes folded stacks\n"
-		  "to stdout (default profile.svg); a link is followed, a\n"
-		  "device or FIFO written in place" },
+		  ".pb.gz/.pprof, .html (the report: timeline, flame graph,\n"
+		  "table, compare), .speedscope.json; \"-\" writes folded\n"
+		  "stacks to stdout (default profile.svg); a link is followed,\n"
+		  "a device or FIFO written in place" },
 	{ .name = "off-cpu-output", .arg = "FILE", .parse = parse_output,
 	  .help = "repeatable; the time threads spent off the CPU (--off-cpu),\n"
 		  "by the stacks they waited in, in nanoseconds; formats as -o" },

@@ -79,7 +79,8 @@ struct merge_buf {
 };
 
 /*
- * Copies the samples of @in that @w keeps into @out, timeless. @untimed_ok says whether
+ * Copies the samples of @in that @w keeps into @out, timeless unless @w keeps times (then
+ * samples of different seconds stay apart). @untimed_ok says whether
  * @in's interval overlaps the window. Adds the counts kept to @*kept. Returns 0 or -errno.
  */
 static int merge_window(const struct store_window *w, const struct profile *in, bool untimed_ok,
@@ -115,7 +116,8 @@ static int merge_window(const struct store_window *w, const struct profile *in, 
 			buf->stack[d] = buf->map[id];
 		}
 		labels = s->labels;
-		labels.time_ns = 0;
+		if (!w->keep_times)
+			labels.time_ns = 0;
 		err = profile__add_sample(out, buf->stack, s->depth, &labels, s->count);
 		if (err)
 			return err;
@@ -192,6 +194,8 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			continue;
 		}
 		meta.value = in_meta->value;
+		if (!meta.host[0])
+			memcpy(meta.host, in_meta->host, sizeof(meta.host));
 		stats->read++;
 		end = interval_end(start, in_meta->duration_ns,
 				   bound != UINT64_MAX ? bound : w->to_ns);

@@ -6,11 +6,14 @@
  * weights[i], and the unit picks how values are shown (ns as time, "none" as plain numbers).
  *
  * Frames are merged as the SVG merges its boxes and as speedscope's own pprof importer keys
- * functions (src/import/pprof.ts: name, file): one entry per (name, file), so a function
+ * functions (src/import/pprof.ts: by name, file and start line, never by address): one entry
+ * per (name, file), so a function
  * sampled at many addresses or lines is one row in the Sandwich view, one box per parent in
  * the flame chart. The name is the folded one, kind included ("vfs_read_[k]"), since
  * speedscope colours and searches by name; the file is the source file, or else the binary
- * (as its perf importer does); the line the smallest sampled, nearest the function's start.
+ * (as its perf importer does, src/import/linux-tools-perf.ts); the line the smallest sampled,
+ * nearest the function's start. Strings go out through json__write_string(): valid UTF-8,
+ * escaped.
  *
  * Memory beyond the profile: the merged frames, the samples' order by process, and one
  * process's distinct stacks at a time; the JSON goes straight to the stream.
@@ -26,9 +29,9 @@
 #include "arena.h"
 #include "array.h"
 #include "hash_table.h"
+#include "json.h"
 #include "profile.h"
 #include "string_pool.h"
-#include "utf8.h"
 
 #ifndef BPFPROF_VERSION
 #define BPFPROF_VERSION "unknown"
@@ -78,7 +81,7 @@ struct speedscope_writer {
 	struct arena *arena;
 	uint32_t *ids; /* the stack being looked up */
 	size_t ids_cap;
-	char *text; /* a name being made valid UTF-8, or being built */
+	char *text; /* a name being built */
 	size_t text_cap;
 };
 
@@ -99,29 +102,25 @@ static bool ss_stack_eq(const void *ctx, uint32_t id, const void *key)
 	return stack->depth == k->len && !memcmp(stack->frames, k->ids, k->len * sizeof(uint32_t));
 }
 
-/* Interns @s followed by @suffix, bytes that are not UTF-8 made U+FFFD. Returns the id or -errno. */
+/* Interns @s followed by @suffix. Returns the id or -errno. */
 static int64_t ss_intern(struct speedscope_writer *w, const char *s, const char *suffix)
 {
 	size_t len = strlen(s), slen = strlen(suffix);
-	bool in_text = false;
-	int64_t valid = len;
 
-	if (utf8__valid_len(s, len) < len) {
-		valid = utf8__sanitize(s, len, &w->text, &w->text_cap);
-		if (valid < 0)
-			return valid;
-		s = w->text;
-		in_text = true;
-	}
 	if (!slen)
-		return string_pool__intern(w->strings, s, valid);
-	/* May move w->text, and with it a sanitised @s. */
-	if (array__reserve(&w->text, &w->text_cap, valid + slen, 1))
+		return string_pool__intern(w->strings, s, len);
+	if (array__reserve(&w->text, &w->text_cap, len + slen, 1))
 		return -ENOMEM;
-	if (!in_text)
-		memcpy(w->text, s, valid);
-	memcpy(w->text + valid, suffix, slen);
-	return string_pool__intern(w->strings, w->text, valid + slen);
+	memcpy(w->text, s, len);
+	memcpy(w->text + len, suffix, slen);
+	return string_pool__intern(w->strings, w->text, len + slen);
+}
+
+/* Writes string @id as JSON: valid UTF-8 (U+FFFD for other bytes), escaped. */
+static void ss_put_string(struct speedscope_writer *w, uint32_t id)
+{
+	json__write_string(w->out, string_pool__str(w->strings, id),
+			   string_pool__len(w->strings, id));
 }
 
 static int64_t ss_add_frame(struct speedscope_writer *w, const struct profile_frame *frame)
@@ -180,54 +179,6 @@ static int ss_map_frames(struct speedscope_writer *w)
 	return 0;
 }
 
-/* Writes @s[0..len), valid UTF-8, as a JSON string (RFC 8259 section 7). */
-static void ss_put_json(FILE *out, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
-	unsigned char c;
-
-	fputc('"', out);
-	for (i = 0; i < len; i++) {
-		c = s[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		fwrite(s + run, 1, i - run, out);
-		run = i + 1;
-		switch (c) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		default: /* other control characters, DEL included so that none reaches a terminal */
-			fprintf(out, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-		}
-	}
-	fwrite(s + run, 1, len - run, out);
-	fputc('"', out);
-}
-
-static int ss_put_string(struct speedscope_writer *w, const char *s)
-{
-	int64_t id = ss_intern(w, s, "");
-
-	if (id < 0)
-		return id;
-	ss_put_json(w->out, string_pool__str(w->strings, id), string_pool__len(w->strings, id));
-	return 0;
-}
-
 static void ss_write_frames(struct speedscope_writer *w)
 {
 	const struct ss_frame *f;
@@ -236,12 +187,10 @@ static void ss_write_frames(struct speedscope_writer *w)
 	for (size_t i = 0; i < w->nr_frames; i++) {
 		f = &w->frames[i];
 		fputs(i ? ",\n{\"name\":" : "\n{\"name\":", w->out);
-		ss_put_json(w->out, string_pool__str(w->strings, f->name),
-			    string_pool__len(w->strings, f->name));
+		ss_put_string(w, f->name);
 		if (f->file != SPEEDSCOPE_NO_FILE) {
 			fputs(",\"file\":", w->out);
-			ss_put_json(w->out, string_pool__str(w->strings, f->file),
-				    string_pool__len(w->strings, f->file));
+			ss_put_string(w, f->file);
 		}
 		if (f->line)
 			fprintf(w->out, ",\"line\":%u", f->line);
@@ -335,8 +284,8 @@ static int ss_write_process(struct speedscope_writer *w, const size_t *order, si
 {
 	const struct profile_sample *first = profile__sample(w->prof, order[0]);
 	char pid[32] = "";
-	size_t i, j;
-	int64_t id;
+	size_t i, j, len;
+	const char *comm;
 	int err;
 
 	w->arena = arena__new();
@@ -355,12 +304,16 @@ static int ss_write_process(struct speedscope_writer *w, const size_t *order, si
 
 	if (first->labels.pid)
 		snprintf(pid, sizeof(pid), " (pid %" PRIu32 ")", first->labels.pid);
-	/* "comm (pid N)", one JSON string: the comm is made valid UTF-8 first (in w->text). */
-	id = ss_intern(w, first->labels.comm[0] ? first->labels.comm : SPEEDSCOPE_UNKNOWN, pid);
-	if (id < 0)
-		return id;
+	/* "comm (pid N)": one JSON string. */
+	comm = first->labels.comm[0] ? first->labels.comm : SPEEDSCOPE_UNKNOWN;
+	len = strlen(comm);
+	err = array__reserve(&w->text, &w->text_cap, len + sizeof(pid), 1);
+	if (err)
+		return err;
+	memcpy(w->text, comm, len);
+	len += snprintf(w->text + len, sizeof(pid), "%s", pid);
 	fputs("{\"type\":\"sampled\",\"name\":", w->out);
-	ss_put_json(w->out, string_pool__str(w->strings, id), string_pool__len(w->strings, id));
+	json__write_string(w->out, w->text, len);
 	fprintf(w->out,
 		",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%" PRIu64 ",\n\"samples\":[",
 		ss_unit(w->prof), *total);
@@ -413,7 +366,7 @@ static int ss_write_profiles(struct speedscope_writer *w, size_t *busiest)
 }
 
 /* "CPU samples on HOST", "Off-CPU time", ...: what speedscope shows as the file's title. */
-static int ss_write_name(struct speedscope_writer *w, const char *name)
+static void ss_write_name(struct speedscope_writer *w, const char *name)
 {
 	const struct profile_meta *meta = profile__meta(w->prof);
 	static const char *const what[] = {
@@ -430,7 +383,7 @@ static int ss_write_name(struct speedscope_writer *w, const char *name)
 		name = title;
 	}
 	fputs("\"name\":", w->out);
-	return ss_put_string(w, name);
+	json__write_string(w->out, name, strlen(name));
 }
 
 static void ss_writer_release(struct speedscope_writer *w)
@@ -462,9 +415,7 @@ int speedscope__write(const struct profile *prof, const char *name, FILE *out)
 	fputs("{\"$schema\":\"" SPEEDSCOPE_SCHEMA "\",\n\"exporter\":\"" SPEEDSCOPE_EXPORTER
 	      "\",\n",
 	      out);
-	err = ss_write_name(&w, name);
-	if (err)
-		goto out_release;
+	ss_write_name(&w, name);
 	fputs(",\n", out);
 	ss_write_frames(&w);
 	err = ss_write_profiles(&w, &busiest);

@@ -228,8 +228,8 @@ static void test_golden(void **state)
 		strstr(text, "{\"name\":\"handler_[p]\",\"file\":\"/srv/app.py\",\"line\":40}"));
 	assert_non_null(strstr(text, "\"name\":\"Interpreter_[j]\""));
 	assert_non_null(strstr(
-		text, "{\"name\":\"q\\\"b\\\\s\\u0001\\n\\u007f" UTF8_REPLACEMENT UTF8_REPLACEMENT
-			      UTF8_REPLACEMENT "\",\"file\":\"a\\\"\\tb\""));
+		text, "{\"name\":\"q\\\"b\\\\s\\u0001\\u000a\x7f" UTF8_REPLACEMENT UTF8_REPLACEMENT
+			      UTF8_REPLACEMENT "\",\"file\":\"a\\\"\\u0009b\""));
 	assert_non_null(strstr(text, "\"name\":\"[unknown]\""));
 	/* By pid; an unknown pid (0) is left out of the name. */
 	assert_non_null(strstr(text, "\"profiles\":[{\"type\":\"sampled\",\"name\":\"idle\","
@@ -309,7 +309,8 @@ static void test_profile_io(void **state)
 {
 	struct profile *prof = *state;
 	uint32_t f = frame(prof, "main", FRAME_USER, NULL, 0, 0x10);
-	struct flamegraph_opts opts;
+	struct flamegraph_opts svg;
+	struct profile_io_opts opts = { .svg = &svg };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out;
@@ -320,8 +321,8 @@ static void test_profile_io(void **state)
 	assert_string_equal(output_format__name(OUTPUT_FORMAT_SPEEDSCOPE), "speedscope");
 
 	add(prof, "app", 1, 1, &f, 1, 1);
-	flamegraph_opts__init(&opts);
-	opts.title = "From --title";
+	flamegraph_opts__init(&svg);
+	svg.title = "From --title";
 	out = open_memstream(&text, &len);
 	assert_non_null(out);
 	assert_int_equal(profile_io__write_stream(prof, out, OUTPUT_FORMAT_SPEEDSCOPE, &opts), 0);

@@ -28,6 +28,7 @@
 
 #include "arena.h"
 #include "array.h"
+#include "folded.h"
 #include "hash_table.h"
 #include "json.h"
 #include "profile.h"
@@ -42,12 +43,6 @@
 #define SPEEDSCOPE_EXPORTER "bpfprof@" BPFPROF_VERSION
 #define SPEEDSCOPE_UNKNOWN "[unknown]"
 #define SPEEDSCOPE_NO_FILE UINT32_MAX
-
-/* Kinds as folded stacks (and so Pyroscope and flamegraph.pl) mark them. */
-static const char *const kind_suffix[FRAME_KIND_COUNT] = {
-	[FRAME_USER] = "",	 [FRAME_KERNEL] = "_[k]", [FRAME_JIT] = "_[j]",
-	[FRAME_INLINE] = "_[i]", [FRAME_PYTHON] = "_[p]",
-};
 
 struct ss_frame {
 	uint32_t name; /* ids in speedscope_writer.strings, valid UTF-8 */
@@ -132,7 +127,7 @@ static int64_t ss_add_frame(struct speedscope_writer *w, const struct profile_fr
 	int err;
 
 	id = ss_intern(w, frame->func[0] ? frame->func : SPEEDSCOPE_UNKNOWN,
-		       kind_suffix[frame->kind]);
+		       folded__kind_suffix(frame->kind));
 	if (id < 0)
 		return id;
 	key.name = id;

@@ -301,12 +301,10 @@ static int ss_write_process(struct speedscope_writer *w, const size_t *order, si
 		snprintf(pid, sizeof(pid), " (pid %" PRIu32 ")", first->labels.pid);
 	/* "comm (pid N)": one JSON string. */
 	comm = first->labels.comm[0] ? first->labels.comm : SPEEDSCOPE_UNKNOWN;
-	len = strlen(comm);
-	err = array__reserve(&w->text, &w->text_cap, len + sizeof(pid), 1);
+	err = array__reserve(&w->text, &w->text_cap, strlen(comm) + sizeof(pid), 1);
 	if (err)
 		return err;
-	memcpy(w->text, comm, len);
-	len += snprintf(w->text + len, sizeof(pid), "%s", pid);
+	len = snprintf(w->text, w->text_cap, "%s%s", comm, pid);
 	fputs("{\"type\":\"sampled\",\"name\":", w->out);
 	json__write_string(w->out, w->text, len);
 	fprintf(w->out,

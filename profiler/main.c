@@ -26,7 +26,7 @@ static const struct command_entry commands[] = {
 	{ "report", "a postmortem page: timeline, flame graph, table and compare in one HTML file",
 	  cmd_report },
 	{ "diff", "a differential flame graph of two profiles", cmd_diff },
-	{ "convert", "convert a profile between folded, pprof and svg", cmd_convert },
+	{ "convert", "convert a profile between folded, pprof, svg and speedscope", cmd_convert },
 	{ "symbolize", "name addresses of a process, an ELF file or the kernel, as addr2line does",
 	  cmd_symbolize },
 	{ "store", "list the intervals in an agent's local store (store ls)", cmd_store },

@@ -19,6 +19,7 @@
 #include "pprof_reader.h"
 #include "pprof_writer.h"
 #include "profile.h"
+#include "speedscope_writer.h"
 
 #define READ_CHUNK (1 << 20)
 /* A profile larger than this is not one anybody meant to load. */
@@ -188,6 +189,8 @@ int profile_io__write_stream(const struct profile *prof, FILE *out, enum output_
 		return flamegraph__write(prof, svg, out);
 	case OUTPUT_FORMAT_HTML:
 		return report__write(prof, opts ? opts->report : NULL, out);
+	case OUTPUT_FORMAT_SPEEDSCOPE:
+		return speedscope__write(prof, svg ? svg->title : NULL, out);
 	default:
 		return -EINVAL;
 	}

@@ -21,7 +21,7 @@ int profile_io__read(const char *path, struct profile *prof);
 
 /* The options of the formats that take some; NULL (or a NULL member) means the defaults. */
 struct profile_io_opts {
-	const struct flamegraph_opts *svg; /* OUTPUT_FORMAT_SVG */
+	const struct flamegraph_opts *svg; /* OUTPUT_FORMAT_SVG; its title names a speedscope file */
 	const struct report_facts *report; /* OUTPUT_FORMAT_HTML */
 };
 

@@ -45,11 +45,13 @@ static const struct option_spec output_options[] = {
 	{ .name = "output", .short_name = 'o', .arg = "FILE", .parse = option_table__set_string,
 	  .offset = offsetof(struct command_opts, output),
 	  .help = "where to write; format from the extension\n"
-		  "(.svg, .folded/.txt, .pb.gz/.pprof, .html); \"-\" is stdout;\n"
-		  "a link is followed, a device or FIFO written in place" },
+		  "(.svg, .folded/.txt, .pb.gz/.pprof, .html, .speedscope.json);\n"
+		  "\"-\" is stdout; a link is followed, a device or FIFO\n"
+		  "written in place" },
 	{ .name = "format", .short_name = 'f', .arg = "FMT", .parse = options__parse_output_format,
 	  .offset = offsetof(struct command_opts, format),
-	  .help = "folded, pprof, svg or html, for a name without one of those" },
+	  .help = "folded, pprof, svg, html or speedscope, for a name\n"
+		  "without one of those" },
 	OPTION_END,
 };
 // clang-format on
@@ -117,7 +119,8 @@ static const struct option_spec diff_options[] = {
 static const struct option_spec convert_options[] = {
 	OPTION_TEXT("usage: bpfprof convert " CONVERT_SYNOPSIS "\n"
 		    "\n"
-		    "Converts between folded and pprof (and to svg), exactly.\n"
+		    "Converts between folded and pprof (and to svg or speedscope),\n"
+		    "exactly.\n"
 		    "\n"),
 	OPTION_GROUP(output_options, 0),
 	OPTION_GROUP(verbosity_options, offsetof(struct command_opts, verbose)),
@@ -206,7 +209,7 @@ static int check_files(enum command_kind kind, struct command_opts *o, char *err
 		o->format = spec->default_format;
 	if (o->format == OUTPUT_FORMAT_NONE) {
 		snprintf(err, errlen,
-			 "cannot tell the format of '%s': give -f folded|pprof|svg|html",
+			 "cannot tell the format of '%s': give -f folded|pprof|svg|html|speedscope",
 			 o->output);
 		return -EINVAL;
 	}

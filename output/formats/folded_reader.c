@@ -78,9 +78,10 @@ void folded_reader__free(struct folded_reader *r)
 	free(r);
 }
 
-void folded_reader__stats(const struct folded_reader *r, struct folded_read_stats *stats)
+int folded_reader__stats(const struct folded_reader *r, struct folded_read_stats *stats)
 {
 	*stats = r->stats;
+	return stats->lines == stats->malformed ? -EINVAL : 0;
 }
 
 size_t folded__cut(const char *data, size_t len, size_t want)
@@ -245,10 +246,9 @@ int folded__read(const char *data, size_t len, struct profile *prof,
 	if (!r)
 		return -ENOMEM;
 	err = folded_reader__add(r, data, len);
-	folded_reader__stats(r, stats);
-	folded_reader__free(r);
-	if (!err && stats->lines == stats->malformed)
+	if (folded_reader__stats(r, stats) && !err)
 		err = -EINVAL;
+	folded_reader__free(r);
 	return err;
 }
 int folded__sniff(const char *data, size_t len)

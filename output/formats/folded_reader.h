@@ -38,8 +38,8 @@ void folded_reader__free(struct folded_reader *r);
  */
 int folded_reader__add(struct folded_reader *r, const char *data, size_t len);
 
-/* What the reader has seen so far. */
-void folded_reader__stats(const struct folded_reader *r, struct folded_read_stats *stats);
+/* What the reader has seen so far. Returns 0, or -EINVAL when no line was well formed. */
+int folded_reader__stats(const struct folded_reader *r, struct folded_read_stats *stats);
 
 /*
  * The length of the longest start of @data[0..len) of at most @want bytes that ends at a

@@ -182,7 +182,7 @@ static int pprof_writer__build_samples(struct profile_tables *t, Perftools__Prof
 {
 	size_t nr = profile__sample_count(t->prof), nr_values = msg->n_sample_type, i, k;
 	Perftools__Profiles__Sample *samples, **ptrs;
-	Perftools__Profiles__Label *labels, **label_ptrs;
+	Perftools__Profiles__Label labels[MAX_LABELS], *kept, **label_ptrs;
 	const struct profile_sample *s;
 	const struct pt_sample *ps;
 	uint64_t *loc_ids;
@@ -202,9 +202,7 @@ static int pprof_writer__build_samples(struct profile_tables *t, Perftools__Prof
 		s = profile__sample(t->prof, i);
 		ps = &t->samples[i];
 		values = profile_tables__alloc(t, nr_values, sizeof(*values));
-		labels = profile_tables__alloc(t, MAX_LABELS, sizeof(*labels));
-		label_ptrs = profile_tables__alloc(t, MAX_LABELS, sizeof(*label_ptrs));
-		if (!values || !labels || !label_ptrs)
+		if (!values)
 			return -ENOMEM;
 		if (s->count > INT64_MAX || (period && s->count > INT64_MAX / period))
 			return -EOVERFLOW;
@@ -234,8 +232,14 @@ static int pprof_writer__build_samples(struct profile_tables *t, Perftools__Prof
 			err = pprof_writer__time_label(t, labels, &n, s->labels.time_ns);
 		if (err)
 			return err;
+		/* Only the labels a sample has: room for all of them is most of the memory. */
+		kept = profile_tables__alloc(t, n, sizeof(*kept));
+		label_ptrs = profile_tables__alloc(t, n, sizeof(*label_ptrs));
+		if (!kept || !label_ptrs)
+			return -ENOMEM;
+		memcpy(kept, labels, n * sizeof(*kept));
 		for (k = 0; k < n; k++)
-			label_ptrs[k] = &labels[k];
+			label_ptrs[k] = &kept[k];
 
 		perftools__profiles__sample__init(&samples[i]);
 		samples[i].n_location_id = ps->len;

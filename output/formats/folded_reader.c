@@ -2,7 +2,9 @@
 /*
  * Parsing (finding lines, splitting frames, hashing names) is most of the work and runs in
  * parallel on parts of the input cut at line ends; giving names profile ids and adding the
- * lines stays serial, in input order, and touches each distinct name once per thread.
+ * lines stays serial, in input order, and touches each distinct name once per parser. The
+ * two overlap: while threads parse a round of parts, the calling thread adds the lines of
+ * the round before, so each round has a set of parsers of its own.
  */
 #include "folded_reader.h"
 
@@ -20,26 +22,36 @@
 
 /* Smaller pieces are read by one thread: starting others costs more than it saves. */
 #define FOLDED_PARALLEL_MIN (8u << 20)
-/* Text one thread parses before the lines are added: bounds the ids held at once. */
+/* Text one thread parses in a round: bounds the ids held at once. */
 #define FOLDED_PART_MAX (16u << 20)
 #define FOLDED_THREADS_MAX 4
 
-struct folded_reader {
-	struct profile *prof;
+struct folded_job {
+	pthread_t thread;
+	bool started; /* on a thread of its own, to be joined */
+	struct folded_parser *parser;
+	const char *data;
+	size_t len;
+};
+
+/* A round: parts parsed at once, their lines added together afterwards. */
+struct folded_round {
 	struct folded_parser parsers[FOLDED_THREADS_MAX];
 	unsigned int nr_parsers; /* initialised so far */
+	struct folded_job jobs[FOLDED_THREADS_MAX];
+	unsigned int nr_jobs; /* parsed or being parsed, not added yet */
+};
+
+struct folded_reader {
+	struct profile *prof;
+	struct folded_round rounds[2]; /* one being parsed while the other's lines are added */
+	unsigned int next_round;
 	unsigned int nr_threads; /* to use */
+	int err;		 /* sticky: the first error */
 	struct folded_read_stats stats;
 	uint64_t text_lines; /* lines so far, empty ones included: for line numbers */
 	char *name;	     /* a new frame's name, NUL-terminated */
 	size_t name_cap;
-};
-
-struct folded_job {
-	pthread_t thread;
-	struct folded_parser *parser;
-	const char *data;
-	size_t len;
 };
 
 /* CPUs this process may run on (a container's or taskset's limit included). */
@@ -72,16 +84,12 @@ void folded_reader__free(struct folded_reader *r)
 {
 	if (!r)
 		return;
-	for (unsigned int i = 0; i < r->nr_parsers; i++)
-		folded_parser__free(&r->parsers[i]);
+	for (unsigned int k = 0; k < 2; k++) {
+		for (unsigned int i = 0; i < r->rounds[k].nr_parsers; i++)
+			folded_parser__free(&r->rounds[k].parsers[i]);
+	}
 	free(r->name);
 	free(r);
-}
-
-int folded_reader__stats(const struct folded_reader *r, struct folded_read_stats *stats)
-{
-	*stats = r->stats;
-	return stats->lines == stats->malformed ? -EINVAL : 0;
 }
 
 size_t folded__cut(const char *data, size_t len, size_t want)
@@ -174,66 +182,104 @@ static void *folded_job__run(void *arg)
 	return NULL;
 }
 
-/* Parses up to nr_threads parts of @data at once; returns the bytes consumed or -errno. */
-static int64_t folded_reader__round(struct folded_reader *r, const char *data, size_t len)
+/* Waits for the round's parsers; a part whose thread did not start is parsed here. */
+static void folded_round__join(struct folded_round *round)
 {
-	struct folded_job jobs[FOLDED_THREADS_MAX] = { 0 };
-	bool started[FOLDED_THREADS_MAX] = { false };
-	unsigned int n = 0, threads = len > FOLDED_PARALLEL_MIN ? r->nr_threads : 1;
-	size_t at = 0;
-	int err = 0;
+	for (unsigned int i = 0; i < round->nr_jobs; i++) {
+		if (round->jobs[i].started)
+			pthread_join(round->jobs[i].thread, NULL);
+		else
+			folded_job__run(&round->jobs[i]);
+		round->jobs[i].started = false;
+	}
+}
 
-	size_t share = len / threads + 1;
+/* Adds the lines of the round parsed last, if any, in input order. */
+static int folded_reader__drain(struct folded_reader *r)
+{
+	struct folded_round *round = &r->rounds[r->next_round ^ 1];
+	int err = r->err;
+
+	for (unsigned int i = 0; i < round->nr_jobs && !err; i++)
+		err = folded_reader__merge(r, round->jobs[i].parser);
+	round->nr_jobs = 0;
+	r->err = err;
+	return err;
+}
+
+/*
+ * Cuts @data into up to nr_threads parts for the next round and starts parsing them, on
+ * threads when there is more than one part or a round to add meanwhile. Returns the bytes
+ * taken, or -ENOMEM.
+ */
+static int64_t folded_reader__start_round(struct folded_reader *r, const char *data, size_t len,
+					  bool overlap)
+{
+	struct folded_round *round = &r->rounds[r->next_round];
+	unsigned int threads = len > FOLDED_PARALLEL_MIN ? r->nr_threads : 1;
+	size_t share = len / threads + 1, at = 0;
+	unsigned int n = 0;
 
 	/* Parts of equal size, each small enough to bound the ids held at once. */
 	if (share > FOLDED_PART_MAX)
 		share = FOLDED_PART_MAX;
 	while (n < threads && at < len) {
-		size_t part = folded__cut(data + at, len - at, share);
+		/* The last part takes what is left, so no sliver makes a round of its own. */
+		size_t part = folded__cut(data + at, len - at,
+					  n + 1 == threads ? FOLDED_PART_MAX : share);
 
-		if (n == r->nr_parsers) {
-			if (folded_parser__init(&r->parsers[n])) {
-				folded_parser__free(&r->parsers[n]);
+		if (n == round->nr_parsers) {
+			if (folded_parser__init(&round->parsers[n])) {
+				folded_parser__free(&round->parsers[n]);
 				if (!n)
 					return -ENOMEM;
 				break; /* fewer threads then */
 			}
-			r->nr_parsers++;
+			round->nr_parsers++;
 		}
-		jobs[n] = (struct folded_job){ .parser = &r->parsers[n],
-					       .data = data + at,
-					       .len = part };
+		round->jobs[n] = (struct folded_job){ .parser = &round->parsers[n],
+						      .data = data + at,
+						      .len = part };
 		at += part;
 		n++;
 	}
-	if (!n)
-		return 0;
-	/* The calling thread parses the first part; a thread that will not start, in turn. */
-	for (unsigned int i = 1; i < n; i++)
-		started[i] = !pthread_create(&jobs[i].thread, NULL, folded_job__run, &jobs[i]);
-	folded_job__run(&jobs[0]);
-	for (unsigned int i = 1; i < n; i++) {
-		if (started[i])
-			pthread_join(jobs[i].thread, NULL);
-		else
-			folded_job__run(&jobs[i]);
+	round->nr_jobs = n;
+	if (n > 1 || overlap) {
+		for (unsigned int i = 0; i < n; i++)
+			round->jobs[i].started = !pthread_create(&round->jobs[i].thread, NULL,
+								 folded_job__run, &round->jobs[i]);
 	}
-	for (unsigned int i = 0; i < n && !err; i++)
-		err = folded_reader__merge(r, jobs[i].parser);
-	return err ? err : (int64_t)at;
+	return at;
 }
 
 int folded_reader__add(struct folded_reader *r, const char *data, size_t len)
 {
-	while (len) {
-		int64_t n = folded_reader__round(r, data, len);
+	while (len && !r->err) {
+		bool pending = r->rounds[r->next_round ^ 1].nr_jobs > 0;
+		int64_t n = folded_reader__start_round(r, data, len, pending);
 
-		if (n < 0)
-			return n;
+		if (n < 0) {
+			r->err = n;
+			break;
+		}
+		/* The previous round's lines go in while this one is parsed. */
+		folded_reader__drain(r);
+		folded_round__join(&r->rounds[r->next_round]);
+		r->next_round ^= 1;
 		data += n;
 		len -= n;
 	}
-	return 0;
+	return r->err;
+}
+
+int folded_reader__finish(struct folded_reader *r, struct folded_read_stats *stats)
+{
+	int err = folded_reader__drain(r);
+
+	*stats = r->stats;
+	if (!err && stats->lines == stats->malformed)
+		err = -EINVAL;
+	return err;
 }
 
 int folded__read(const char *data, size_t len, struct profile *prof,
@@ -245,9 +291,8 @@ int folded__read(const char *data, size_t len, struct profile *prof,
 	memset(stats, 0, sizeof(*stats));
 	if (!r)
 		return -ENOMEM;
-	err = folded_reader__add(r, data, len);
-	if (folded_reader__stats(r, stats) && !err)
-		err = -EINVAL;
+	folded_reader__add(r, data, len);
+	err = folded_reader__finish(r, stats);
 	folded_reader__free(r);
 	return err;
 }

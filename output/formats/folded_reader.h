@@ -32,14 +32,18 @@ struct folded_reader *folded_reader__new(struct profile *prof);
 void folded_reader__free(struct folded_reader *r);
 
 /*
- * Adds the lines in @data[0..len), which ends at a line end (or the input's end); @data is
- * borrowed for the call only. Malformed lines are skipped and counted. Returns 0 or -errno
- * from the model; after an error the profile may hold some of the piece's lines.
+ * Adds the lines in @data[0..len), which ends at a line end (or the input's end). Lines are
+ * parsed now and added to the profile during the next call or folded_reader__finish(), so
+ * @data must stay readable until then. Malformed lines are skipped and counted. Returns 0
+ * or -errno from the model (then sticky; the profile may hold some of the lines).
  */
 int folded_reader__add(struct folded_reader *r, const char *data, size_t len);
 
-/* What the reader has seen so far. Returns 0, or -EINVAL when no line was well formed. */
-int folded_reader__stats(const struct folded_reader *r, struct folded_read_stats *stats);
+/*
+ * Adds what is left and reports what the reader has seen. Returns 0, -EINVAL when no line
+ * was well formed, or the error that stopped the reader.
+ */
+int folded_reader__finish(struct folded_reader *r, struct folded_read_stats *stats);
 
 /*
  * The length of the longest start of @data[0..len) of at most @want bytes that ends at a

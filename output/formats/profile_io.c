@@ -23,7 +23,7 @@
 
 #define READ_CHUNK (1 << 20)
 /* Folded text of a mapped file read (and then dropped) at once. */
-#define FOLDED_WINDOW (32u << 20)
+#define FOLDED_WINDOW (16u << 20)
 /* A profile larger than this is not one anybody meant to load. */
 #define MAX_INPUT_SIZE (16ull << 30)
 
@@ -63,8 +63,9 @@ out_free:
 
 /*
  * Reads folded text a window at a time. The windows of a mapped file are dropped from memory
- * once read: their pages are the file's, clean, and come back from it if touched again, so a
- * large file is never resident whole.
+ * once the reader is done with them (it adds a window's lines during the next call): their
+ * pages are the file's, clean, and come back from it if touched again, so a large file is
+ * never resident whole.
  */
 static int read_folded(const char *path, const char *data, size_t len, bool mapped,
 		       struct profile *prof)
@@ -78,14 +79,15 @@ static int read_folded(const char *path, const char *data, size_t len, bool mapp
 		size_t n = mapped ? folded__cut(data + at, len - at, FOLDED_WINDOW) : len - at;
 
 		err = folded_reader__add(r, data + at, n);
-		at += n;
+		/* Done with the windows before this one. */
 		if (mapped && at / page * page > dropped) {
 			madvise((char *)data + dropped, at / page * page - dropped, MADV_DONTNEED);
 			dropped = at / page * page;
 		}
+		at += n;
 	}
-	if (r && folded_reader__stats(r, &stats) && !err)
-		err = -EINVAL;
+	if (r)
+		err = folded_reader__finish(r, &stats);
 	folded_reader__free(r);
 	if (err == -EINVAL) {
 		pr_err("%s: no valid folded line (\"frame;frame COUNT\") in %llu line%s\n", path,

@@ -240,7 +240,7 @@ static void test_large_input_reads_as_serial(void **state)
 		assert_int_equal(folded_reader__add(r, text + at, n), 0);
 		at += n;
 	}
-	folded_reader__stats(r, &b);
+	assert_int_equal(folded_reader__finish(r, &b), 0);
 	folded_reader__free(r);
 	assert_true(a.malformed > 100);
 	assert_int_equal(a.lines, b.lines);

@@ -384,6 +384,13 @@ struct gzip_sink {
 	FILE *out;
 	int err;
 	unsigned char chunk[1 << 16];
+	/*
+	 * protobuf-c appends a few bytes at a time, and a deflate() call per field costs more
+	 * than compressing them: appends are gathered here first. zlib's output does not
+	 * depend on how its input is cut, so the bytes are the same.
+	 */
+	unsigned char staged[1 << 16];
+	size_t nr_staged;
 };
 
 static int gzip_sink__deflate(struct gzip_sink *sink, const uint8_t *data, size_t len, int flush)
@@ -414,12 +421,32 @@ static int gzip_sink__deflate(struct gzip_sink *sink, const uint8_t *data, size_
 	return 0;
 }
 
+static int gzip_sink__flush_staged(struct gzip_sink *sink)
+{
+	int err = sink->nr_staged ?
+			  gzip_sink__deflate(sink, sink->staged, sink->nr_staged, Z_NO_FLUSH) :
+			  0;
+
+	sink->nr_staged = 0;
+	return err;
+}
+
 static void gzip_sink__append(ProtobufCBuffer *buffer, size_t len, const uint8_t *data)
 {
 	struct gzip_sink *sink = (struct gzip_sink *)buffer;
 
-	if (!sink->err)
+	if (sink->err)
+		return;
+	if (sink->nr_staged + len > sizeof(sink->staged))
+		sink->err = gzip_sink__flush_staged(sink);
+	if (sink->err)
+		return;
+	if (len >= sizeof(sink->staged)) {
 		sink->err = gzip_sink__deflate(sink, data, len, Z_NO_FLUSH);
+		return;
+	}
+	memcpy(sink->staged + sink->nr_staged, data, len);
+	sink->nr_staged += len;
 }
 
 static int pprof_writer__emit(const Perftools__Profiles__Profile *msg, FILE *out)
@@ -440,7 +467,7 @@ static int pprof_writer__emit(const Perftools__Profiles__Profile *msg, FILE *out
 		goto out_free_sink;
 	}
 	protobuf_c_message_pack_to_buffer(&msg->base, &sink->base);
-	err = sink->err;
+	err = sink->err ?: gzip_sink__flush_staged(sink);
 	if (!err)
 		err = gzip_sink__deflate(sink, NULL, 0, Z_FINISH);
 	deflateEnd(&sink->zs);

@@ -75,10 +75,19 @@ static int fg_ranking__add(struct fg_ranking *r, uint32_t name, uint8_t kind, ui
 	return 0;
 }
 
+/* Recent process names by pointer, to hash each once rather than once per sample. */
+#define FG_COMM_CACHE 61
+
+struct fg_comm_slot {
+	const char *comm;
+	uint32_t name;
+};
+
 /* Interns @prof's names into @t and lists the pairs to rank; keys are filled in later. */
 static int fg_paths__init(struct fg_paths *p, struct fg_tree *t, struct fg_ranking *r,
 			  const struct profile *prof, bool reverse)
 {
+	struct fg_comm_slot comm_cache[FG_COMM_CACHE] = { { NULL, 0 } };
 	size_t nframes = profile__frame_count(prof), n = profile__sample_count(prof);
 	int64_t name;
 	int err;
@@ -105,12 +114,19 @@ static int fg_paths__init(struct fg_paths *p, struct fg_tree *t, struct fg_ranki
 	for (size_t s = 0; s < n; s++) {
 		const struct profile_sample *sample = profile__sample(prof, s);
 
+		const char *comm = sample->labels.comm;
+		struct fg_comm_slot *slot = &comm_cache[((uintptr_t)comm >> 3) % FG_COMM_CACHE];
+
 		if (sample->depth >= UINT32_MAX)
 			return -E2BIG;
-		name = string_pool__intern(t->names, sample->labels.comm,
-					   strlen(sample->labels.comm));
-		if (name < 0)
-			return name;
+		/* The profile interns its strings: a process name is one pointer. */
+		if (slot->comm != comm) {
+			name = string_pool__intern(t->names, comm, strlen(comm));
+			if (name < 0)
+				return name;
+			*slot = (struct fg_comm_slot){ comm, name };
+		}
+		name = slot->name;
 		p->stacks[s] = sample->frames;
 		p->lens[s] = sample->depth + 1;
 		p->comm_keys[s] = name;

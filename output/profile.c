@@ -158,6 +158,13 @@ void profile__free(struct profile *prof)
 	free(prof);
 }
 
+const char *const profile_lost_names[PROFILE_LOST_CAUSES] = {
+	[PROFILE_LOST_KERNEL_STACK_COLLISION] = "kernel_stack_map_collision",
+	[PROFILE_LOST_USER_STACK_MAP_FULL] = "user_stack_map_full",
+	[PROFILE_LOST_COUNTS_MAP_FULL] = "counts_map_full",
+	[PROFILE_LOST_STACK_WALK_ERROR] = "stack_walk_error",
+};
+
 void profile__set_meta(struct profile *prof, const struct profile_meta *meta)
 {
 	prof->meta = *meta;

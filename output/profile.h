@@ -62,13 +62,27 @@ enum profile_value {
 	PROFILE_VALUE_WALL,    /* nanoseconds on and off the CPU */
 };
 
+/* Why samples were lost before they reached the profile (the sampler's counters). */
+enum profile_lost {
+	PROFILE_LOST_KERNEL_STACK_COLLISION, /* its kernel stack's map bucket held another */
+	PROFILE_LOST_USER_STACK_MAP_FULL,
+	PROFILE_LOST_COUNTS_MAP_FULL,
+	PROFILE_LOST_STACK_WALK_ERROR,
+	PROFILE_LOST_CAUSES,
+};
+
+/* "kernel_stack_map_collision", ...: the causes' names in files. */
+extern const char *const profile_lost_names[PROFILE_LOST_CAUSES];
+
 /* Whole-profile facts that pprof and the summary carry. */
 struct profile_meta {
-	uint64_t time_ns;	     /* start, ns since the Unix epoch; 0 if unknown */
-	uint64_t duration_ns;	     /* 0 if unknown */
-	uint64_t period_ns;	     /* ns of CPU time one sample stands for; 0 if unknown */
-	char host[PROFILE_HOST_MAX]; /* the host sampled, "" if unknown */
-	enum profile_value value;    /* what the counts are */
+	uint64_t time_ns;		    /* start, ns since the Unix epoch; 0 if unknown */
+	uint64_t duration_ns;		    /* 0 if unknown */
+	uint64_t period_ns;		    /* ns of CPU time one sample stands for; 0 if unknown */
+	char host[PROFILE_HOST_MAX];	    /* the host sampled, "" if unknown */
+	enum profile_value value;	    /* what the counts are */
+	bool lost_known;		    /* the sampler's losses below are known */
+	uint64_t lost[PROFILE_LOST_CAUSES]; /* samples lost, by cause */
 };
 
 struct profile;

@@ -5,8 +5,8 @@
 #   build  what building and running the profiler needs
 #   test   also everything the test suite uses, so that no test skips for want of a tool:
 #          cmocka, compilers and binutils for the test programs, go (pprof), Node.js, npm and
-#          Chromium with playwright-core from tests/browser/package-lock.json (the browser
-#          test), clang's fuzzing runtime, bc, zstd, openssl, tzdata (zones with daylight
+#          Chromium with playwright-core and speedscope from tests/browser/package-lock.json
+#          (the browser tests), clang's fuzzing runtime, bc, zstd, openssl, tzdata (zones with daylight
 #          saving for the time tests), what the kernel tests boot their guests with
 #          (qemu, a static busybox, cpio, kmod, the archive keyring, capsh), CPython 3.11's
 #          headers (its layout test), mmdebstrap (the CPython 3.13 root, python-root.sh)
@@ -73,13 +73,21 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 [ "$mode" = test ] || exit 0
 
-# playwright-core, at the version the lock file pins, unless that one is there already.
+# The browser tests' npm packages (playwright-core, speedscope), at the versions the lock file
+# pins, unless those are there already.
 browser=$root/tests/browser
-version() { node -e 'try { console.log(require(process.argv[1]).version) } catch { }' "$1"; }
-want=$(node -e 'console.log(require(process.argv[1]).packages["node_modules/playwright-core"].version)' \
-	"$browser/package-lock.json")
-if [ "$(version "$browser/node_modules/playwright-core/package.json")" != "$want" ]; then
-	echo "installing: playwright-core $want (npm ci in tests/browser)" >&2
+# The packages whose installed version is not the one the lock file pins, as "NAME VERSION".
+stale=$(node -e '
+	const {dependencies} = require(process.argv[1] + "/package.json");
+	const lock = require(process.argv[1] + "/package-lock.json").packages;
+	for (const name of Object.keys(dependencies)) {
+		const want = lock["node_modules/" + name].version;
+		let have;
+		try { have = require(process.argv[1] + "/node_modules/" + name + "/package.json").version } catch { }
+		if (have !== want) console.log(name + " " + want);
+	}' "$browser")
+if [ -n "$stale" ]; then
+	echo "installing: ${stale//$'\n'/, } (npm ci in tests/browser)" >&2
 	# Node trusts only its own certificate list unless told otherwise: the system's as well,
 	# so that npm reaches the registry wherever apt does (a local CA, a proxy's).
 	ca=/etc/ssl/certs/ca-certificates.crt

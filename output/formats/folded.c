@@ -65,6 +65,11 @@ static const char *const kind_suffix[FRAME_KIND_COUNT] = {
 	[FRAME_INLINE] = "_[i]", [FRAME_PYTHON] = "_[p]",
 };
 
+const char *folded__kind_suffix(enum frame_kind kind)
+{
+	return kind_suffix[kind];
+}
+
 static bool folded__line_eq(const void *ctx, uint32_t id, const void *key)
 {
 	const struct folded_writer *w = ctx;

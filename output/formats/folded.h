@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-struct profile;
+#include "profile.h"
 
 /*
  * Writes @prof to @out: samples with the same folded line are merged, lines are sorted
@@ -20,5 +20,8 @@ struct profile;
  * writing fails).
  */
 int folded__write(const struct profile *prof, FILE *out);
+
+/* What follows the name of a frame of @kind in a folded line ("" for user frames, "_[k]"...). */
+const char *folded__kind_suffix(enum frame_kind kind);
 
 #endif

@@ -7,10 +7,15 @@ static const struct {
 	const char *suffix;
 	enum output_format format;
 } suffixes[] = {
-	{ ".folded", OUTPUT_FORMAT_FOLDED },	{ ".txt", OUTPUT_FORMAT_FOLDED },
-	{ ".collapsed", OUTPUT_FORMAT_FOLDED }, { ".svg", OUTPUT_FORMAT_SVG },
-	{ ".pb.gz", OUTPUT_FORMAT_PPROF },	{ ".pprof", OUTPUT_FORMAT_PPROF },
+	{ ".folded", OUTPUT_FORMAT_FOLDED },
+	{ ".txt", OUTPUT_FORMAT_FOLDED },
+	{ ".collapsed", OUTPUT_FORMAT_FOLDED },
+	{ ".svg", OUTPUT_FORMAT_SVG },
+	{ ".pb.gz", OUTPUT_FORMAT_PPROF },
+	{ ".pprof", OUTPUT_FORMAT_PPROF },
 	{ ".pb", OUTPUT_FORMAT_PPROF },
+	{ ".html", OUTPUT_FORMAT_HTML },
+	{ ".speedscope.json", OUTPUT_FORMAT_SPEEDSCOPE },
 };
 
 enum output_format output_format__from_path(const char *path)
@@ -30,7 +35,7 @@ enum output_format output_format__from_path(const char *path)
 
 enum output_format output_format__from_name(const char *name)
 {
-	for (enum output_format f = OUTPUT_FORMAT_FOLDED; f <= OUTPUT_FORMAT_SVG; f++)
+	for (enum output_format f = OUTPUT_FORMAT_FOLDED; f <= OUTPUT_FORMAT_SPEEDSCOPE; f++)
 		if (!strcmp(name, output_format__name(f)))
 			return f;
 	return OUTPUT_FORMAT_NONE;
@@ -45,6 +50,10 @@ const char *output_format__name(enum output_format format)
 		return "pprof";
 	case OUTPUT_FORMAT_SVG:
 		return "svg";
+	case OUTPUT_FORMAT_HTML:
+		return "html";
+	case OUTPUT_FORMAT_SPEEDSCOPE:
+		return "speedscope";
 	default:
 		return "unknown";
 	}

@@ -38,6 +38,8 @@
 
 /* A comment (profile-level note) that names the host sampled: "hostname=NAME". */
 #define PPROF_HOST_COMMENT "hostname="
+/* The samples lost before the profile: "bpfprof_lost=" then "CAUSE=N" for each, spaced. */
+#define PPROF_LOST_COMMENT "bpfprof_lost="
 
 /*
  * The kind (FRAME_USER, FRAME_KERNEL, FRAME_JIT or FRAME_PYTHON) of a location's real function in a

@@ -655,6 +655,22 @@ static int pprof_reader__add_sample(struct pprof_reader *r, size_t i, uint64_t *
 	return 0;
 }
 
+/* Reads "CAUSE=N CAUSE=N ..." (PPROF_LOST_COMMENT's text) into @meta; unknown causes ignored. */
+static void pprof_reader__lost(const char *text, struct profile_meta *meta)
+{
+	meta->lost_known = true;
+	while (*text) {
+		size_t len = strcspn(text, "=");
+
+		for (int i = 0; i < PROFILE_LOST_CAUSES && text[len]; i++)
+			if (strlen(profile_lost_names[i]) == len &&
+			    !strncmp(text, profile_lost_names[i], len))
+				meta->lost[i] = strtoull(text + len + 1, NULL, 10);
+		text += strcspn(text, " ");
+		text += strspn(text, " ");
+	}
+}
+
 static int pprof_reader__convert(struct pprof_reader *r)
 {
 	const pb_profile *msg = r->msg;
@@ -687,6 +703,8 @@ static int pprof_reader__convert(struct pprof_reader *r)
 		if (!strncmp(c, PPROF_HOST_COMMENT, strlen(PPROF_HOST_COMMENT)))
 			snprintf(meta.host, sizeof(meta.host), "%s",
 				 c + strlen(PPROF_HOST_COMMENT));
+		if (!strncmp(c, PPROF_LOST_COMMENT, strlen(PPROF_LOST_COMMENT)))
+			pprof_reader__lost(c + strlen(PPROF_LOST_COMMENT), &meta);
 	}
 	if (msg->time_nanos > 0)
 		meta.time_ns = msg->time_nanos;

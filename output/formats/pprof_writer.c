@@ -13,6 +13,7 @@
 #include "pprof_writer.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -273,21 +274,35 @@ static int pprof_writer__value_type(struct profile_tables *t, Perftools__Profile
 }
 
 /* Fills @msg, whose parts live in the writer's arena. Returns 0 or -errno. */
-/* The host goes in a comment: pprof has no profile-level labels. Returns 0 or -errno. */
-static int pprof_writer__host_comment(struct profile_tables *t, Perftools__Profiles__Profile *msg,
-				      const char *host)
+/*
+ * The host and the losses go in comments: pprof has no profile-level labels. Returns 0 or
+ * -errno.
+ */
+static int pprof_writer__comments(struct profile_tables *t, Perftools__Profiles__Profile *msg,
+				  const struct profile_meta *meta)
 {
-	char text[sizeof(PPROF_HOST_COMMENT) + PROFILE_HOST_MAX];
-	int64_t *comments = profile_tables__alloc(t, 1, sizeof(*comments));
+	char host[sizeof(PPROF_HOST_COMMENT) + PROFILE_HOST_MAX], lost[512];
+	int64_t *comments = profile_tables__alloc(t, 2, sizeof(*comments));
+	size_t n = 0, len;
 
 	if (!comments)
 		return -ENOMEM;
-	snprintf(text, sizeof(text), PPROF_HOST_COMMENT "%s", host);
-	comments[0] = profile_tables__str(t, text);
-	if (comments[0] < 0)
-		return comments[0];
+	if (meta->host[0]) {
+		snprintf(host, sizeof(host), PPROF_HOST_COMMENT "%s", meta->host);
+		comments[n++] = profile_tables__str(t, host);
+	}
+	if (meta->lost_known) {
+		len = (size_t)snprintf(lost, sizeof(lost), PPROF_LOST_COMMENT);
+		for (int i = 0; i < PROFILE_LOST_CAUSES; i++)
+			len += (size_t)snprintf(lost + len, sizeof(lost) - len, "%s%s=%" PRIu64,
+						i ? " " : "", profile_lost_names[i], meta->lost[i]);
+		comments[n++] = profile_tables__str(t, lost);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (comments[i] < 0)
+			return comments[i];
 	msg->comment = comments;
-	msg->n_comment = 1;
+	msg->n_comment = n;
 	return 0;
 }
 
@@ -344,11 +359,9 @@ types_done:
 	msg->sample_type = type_ptrs;
 	msg->time_nanos = meta->time_ns;
 	msg->duration_nanos = meta->duration_ns;
-	if (meta->host[0]) {
-		err = pprof_writer__host_comment(t, msg, meta->host);
-		if (err)
-			return err;
-	}
+	err = pprof_writer__comments(t, msg, meta);
+	if (err)
+		return err;
 
 	err = profile_tables__add_samples(t);
 	if (err)

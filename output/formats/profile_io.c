@@ -20,6 +20,7 @@
 #include "pprof_reader.h"
 #include "pprof_writer.h"
 #include "profile.h"
+#include "speedscope_writer.h"
 
 #define READ_CHUNK (1 << 20)
 /* Folded text of a mapped file read (and then dropped) at once. */
@@ -200,8 +201,9 @@ int profile_io__read(const char *path, struct profile *prof)
 }
 
 int profile_io__write_stream(const struct profile *prof, FILE *out, enum output_format format,
-			     const struct flamegraph_opts *svg)
+			     const struct profile_io_opts *opts)
 {
+	const struct flamegraph_opts *svg = opts ? opts->svg : NULL;
 	struct flamegraph_opts defaults;
 
 	switch (format) {
@@ -215,13 +217,17 @@ int profile_io__write_stream(const struct profile *prof, FILE *out, enum output_
 			svg = &defaults;
 		}
 		return flamegraph__write(prof, svg, out);
+	case OUTPUT_FORMAT_HTML:
+		return report__write(prof, opts ? opts->report : NULL, out);
+	case OUTPUT_FORMAT_SPEEDSCOPE:
+		return speedscope__write(prof, svg ? svg->title : NULL, out);
 	default:
 		return -EINVAL;
 	}
 }
 
 int profile_io__write(const struct profile *prof, const char *path, enum output_format format,
-		      const struct flamegraph_opts *svg)
+		      const struct profile_io_opts *opts)
 {
 	struct output_file *file = output_file__open(path);
 	int err;
@@ -231,7 +237,7 @@ int profile_io__write(const struct profile *prof, const char *path, enum output_
 		output_file__report_open_error(path, err);
 		return err;
 	}
-	err = profile_io__write_stream(prof, output_file__stream(file), format, svg);
+	err = profile_io__write_stream(prof, output_file__stream(file), format, opts);
 	if (err) {
 		/* A writer sees only that stdio failed; the file knows why. */
 		err = output_file__error(file) ?: err;

@@ -8,6 +8,7 @@
 
 #include "flamegraph.h"
 #include "output_format.h"
+#include "report_writer.h"
 
 struct profile;
 
@@ -18,15 +19,21 @@ struct profile;
  */
 int profile_io__read(const char *path, struct profile *prof);
 
+/* The options of the formats that take some; NULL (or a NULL member) means the defaults. */
+struct profile_io_opts {
+	const struct flamegraph_opts *svg; /* OUTPUT_FORMAT_SVG; its title names a speedscope file */
+	const struct report_facts *report; /* OUTPUT_FORMAT_HTML */
+};
+
 /*
  * Writes @prof to @path in @format, atomically (a temporary file renamed when complete).
- * @svg is used for OUTPUT_FORMAT_SVG and may be NULL for the defaults. Returns 0 or -errno.
+ * Returns 0 or -errno.
  */
 int profile_io__write(const struct profile *prof, const char *path, enum output_format format,
-		      const struct flamegraph_opts *svg);
+		      const struct profile_io_opts *opts);
 
 /* Writes @prof to an already opened stream; the formats' common switch. */
 int profile_io__write_stream(const struct profile *prof, FILE *out, enum output_format format,
-			     const struct flamegraph_opts *svg);
+			     const struct profile_io_opts *opts);
 
 #endif

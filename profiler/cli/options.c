@@ -178,7 +178,9 @@ int options__parse_output_format(const struct option_spec *opt, void *target, co
 	(void)opt;
 	*format = output_format__from_name(arg);
 	if (*format == OUTPUT_FORMAT_NONE) {
-		snprintf(err, errlen, "format (-f) must be folded, pprof or svg, not '%s'", arg);
+		snprintf(err, errlen,
+			 "format (-f) must be folded, pprof, svg, html or speedscope, not '%s'",
+			 arg);
 		return -EINVAL;
 	}
 	return 0;

@@ -30,7 +30,7 @@ int options__parse_number_list(const char *s, const char *what, uint32_t limit, 
 int options__parse_size(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out,
 			char *err, size_t errlen);
 
-/* -f, --format FMT: folded, pprof or svg into an enum output_format. */
+/* -f, --format FMT: folded, pprof, svg or speedscope into an enum output_format. */
 option_parse_fn options__parse_output_format;
 
 #endif

@@ -22,6 +22,7 @@ struct store_window {
 	size_t npids;
 	const char *comm; /* borrowed; only samples of this process name; NULL: all */
 	uint64_t now_ns;  /* what "now" and relative times mean */
+	bool keep_times;  /* samples keep the second they were taken in (the report's timeline) */
 };
 
 /*

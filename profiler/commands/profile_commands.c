@@ -20,13 +20,15 @@ enum command_kind {
 	COMMAND_FLAMEGRAPH,
 	COMMAND_DIFF,
 	COMMAND_CONVERT,
+	COMMAND_REPORT,
 };
 
 struct command_opts {
 	const char *output;
 	enum output_format format;
 	struct flamegraph_opts svg;
-	struct store_window window; /* flamegraph --store; window.dir NULL without it */
+	struct store_window window; /* flamegraph/report --store; window.dir NULL without it */
+	const char *base;	    /* report --base FILE */
 	int verbose;
 	char **inputs;
 	int ninputs;
@@ -35,6 +37,7 @@ struct command_opts {
 #define FLAMEGRAPH_SYNOPSIS "INPUT... -o OUT [OPTIONS]"
 #define DIFF_SYNOPSIS "BASE NEW -o OUT.svg [OPTIONS]"
 #define CONVERT_SYNOPSIS "INPUT -o OUTPUT [-f FORMAT]"
+#define REPORT_SYNOPSIS "INPUT... -o OUT.html [--base FILE]"
 
 /* -o and -f, which every one of these commands takes. */
 // clang-format off
@@ -42,11 +45,13 @@ static const struct option_spec output_options[] = {
 	{ .name = "output", .short_name = 'o', .arg = "FILE", .parse = option_table__set_string,
 	  .offset = offsetof(struct command_opts, output),
 	  .help = "where to write; format from the extension\n"
-		  "(.svg, .folded/.txt, .pb.gz/.pprof); \"-\" is stdout;\n"
-		  "a link is followed, a device or FIFO written in place" },
+		  "(.svg, .folded/.txt, .pb.gz/.pprof, .html, .speedscope.json);\n"
+		  "\"-\" is stdout; a link is followed, a device or FIFO\n"
+		  "written in place" },
 	{ .name = "format", .short_name = 'f', .arg = "FMT", .parse = options__parse_output_format,
 	  .offset = offsetof(struct command_opts, format),
-	  .help = "folded, pprof or svg, for a name without one of those" },
+	  .help = "folded, pprof, svg, html or speedscope, for a name\n"
+		  "without one of those" },
 	OPTION_END,
 };
 // clang-format on
@@ -114,11 +119,38 @@ static const struct option_spec diff_options[] = {
 static const struct option_spec convert_options[] = {
 	OPTION_TEXT("usage: bpfprof convert " CONVERT_SYNOPSIS "\n"
 		    "\n"
-		    "Converts between folded and pprof (and to svg), exactly.\n"
+		    "Converts between folded and pprof (and to svg or speedscope),\n"
+		    "exactly.\n"
 		    "\n"),
 	OPTION_GROUP(output_options, 0),
 	OPTION_GROUP(verbosity_options, offsetof(struct command_opts, verbose)),
 	OPTION_HELP,
+	OPTION_END,
+};
+// clang-format on
+
+// clang-format off
+static const struct option_spec report_options[] = {
+	OPTION_TEXT("usage: bpfprof report " REPORT_SYNOPSIS "\n"
+		    "   or: bpfprof report --store DIR [--from TIME] [--to TIME]\n"
+		    "                      [-p PID[,PID...]] [--comm NAME] -o OUT.html [--base FILE]\n"
+		    "\n"
+		    "Writes a postmortem report: one self-contained HTML page (no network)\n"
+		    "with the samples per second stacked by process, and for any part of\n"
+		    "the window chosen on it the flame graph, the table of functions, a\n"
+		    "function's callers and callees, and a comparison with another part\n"
+		    "or with the profile --base FILE.\n"
+		    "\n"),
+	OPTION_GROUP(output_options, 0),
+	{ .name = "base", .arg = "FILE", .parse = option_table__set_string,
+	  .offset = offsetof(struct command_opts, base),
+	  .help = "a folded or pprof profile to compare with" },
+	OPTION_GROUP(verbosity_options, offsetof(struct command_opts, verbose)),
+	OPTION_HELP,
+	OPTION_TEXT("\nFrom an agent's store (instead of INPUT...):\n"),
+	OPTION_GROUP(store_window_options, offsetof(struct command_opts, window)),
+	OPTION_GROUP(store_filter_options, offsetof(struct command_opts, window)),
+	OPTION_TEXT(flamegraph_window_notes),
 	OPTION_END,
 };
 // clang-format on
@@ -142,6 +174,11 @@ static const struct command_spec specs[] = {
 			      1,
 			      1,
 			      OUTPUT_FORMAT_NONE },
+	[COMMAND_REPORT] = { { "report", report_options },
+			     REPORT_SYNOPSIS,
+			     1,
+			     0,
+			     OUTPUT_FORMAT_HTML },
 };
 
 /* The inputs and the output, checked together once the options are parsed. */
@@ -156,7 +193,9 @@ static int check_files(enum command_kind kind, struct command_opts *o, char *err
 	if (!o->window.dir && (o->ninputs < spec->min_inputs ||
 			       (spec->max_inputs && o->ninputs > spec->max_inputs))) {
 		snprintf(err, errlen, "expected %s%s", spec->synopsis,
-			 kind == COMMAND_FLAMEGRAPH ? " or --store DIR -o OUT" : "");
+			 kind == COMMAND_FLAMEGRAPH || kind == COMMAND_REPORT ?
+				 " or --store DIR -o OUT" :
+				 "");
 		return -EINVAL;
 	}
 	if (!o->output) {
@@ -169,12 +208,18 @@ static int check_files(enum command_kind kind, struct command_opts *o, char *err
 	if (o->format == OUTPUT_FORMAT_NONE || (!strcmp(o->output, "-") && kind != COMMAND_CONVERT))
 		o->format = spec->default_format;
 	if (o->format == OUTPUT_FORMAT_NONE) {
-		snprintf(err, errlen, "cannot tell the format of '%s': give -f folded|pprof|svg",
+		snprintf(err, errlen,
+			 "cannot tell the format of '%s': give -f folded|pprof|svg|html|speedscope",
 			 o->output);
 		return -EINVAL;
 	}
 	if (kind == COMMAND_DIFF && o->format != OUTPUT_FORMAT_SVG) {
 		snprintf(err, errlen, "a differential graph is written as .svg, not as %s",
+			 output_format__name(o->format));
+		return -EINVAL;
+	}
+	if (kind == COMMAND_REPORT && o->format != OUTPUT_FORMAT_HTML) {
+		snprintf(err, errlen, "a report is written as .html, not as %s",
 			 output_format__name(o->format));
 		return -EINVAL;
 	}
@@ -220,9 +265,28 @@ static struct profile *load(char **inputs, int count)
 	return prof;
 }
 
+/* "store DIR" or "files A, B, ..." into @buf: where a report's samples came from. */
+static const char *describe_source(const struct command_opts *o, char *buf, size_t len)
+{
+	size_t used;
+
+	if (o->window.dir) {
+		snprintf(buf, len, "store %s", o->window.dir);
+		return buf;
+	}
+	used = (size_t)snprintf(buf, len, "file%s ", o->ninputs > 1 ? "s" : "");
+	for (int i = 0; i < o->ninputs && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+					 o->inputs[i]);
+	return buf;
+}
+
 static int run(enum command_kind kind, int argc, char **argv)
 {
-	struct profile *prof, *base = NULL;
+	struct profile *prof = NULL, *base = NULL;
+	struct report_facts facts = { 0 };
+	struct profile_io_opts io;
+	char source[512];
 	char window[2 * TIME_SPEC_FORMAT_MAX + 8], a[TIME_SPEC_FORMAT_MAX], b[TIME_SPEC_FORMAT_MAX];
 	const struct profile_meta *meta;
 	enum options_result result;
@@ -236,7 +300,17 @@ static int run(enum command_kind kind, int argc, char **argv)
 		goto out_release;
 	}
 	verbosity__apply(o.verbose, LOG_WARN);
+	if (o.base) {
+		base = load((char **)&o.base, 1);
+		if (!base) {
+			status = EXIT_STATUS_RUNTIME;
+			goto out_release;
+		}
+		facts.base = base;
+		facts.base_label = o.base;
+	}
 	if (o.window.dir) {
+		o.window.keep_times = kind == COMMAND_REPORT;
 		prof = store_window__profile(&o.window);
 		/* A postmortem graph says which window it shows. */
 		if (prof && !o.svg.subtitle) {
@@ -257,7 +331,9 @@ static int run(enum command_kind kind, int argc, char **argv)
 	} else {
 		prof = load(o.inputs, o.ninputs);
 	}
-	err = prof ? profile_io__write(prof, o.output, o.format, &o.svg) : -EINVAL;
+	facts.source = describe_source(&o, source, sizeof(source));
+	io = (struct profile_io_opts){ .svg = &o.svg, .report = &facts };
+	err = prof ? profile_io__write(prof, o.output, o.format, &io) : -EINVAL;
 	profile__free(prof);
 	profile__free(base);
 	status = err ? EXIT_STATUS_RUNTIME : 0;
@@ -279,4 +355,9 @@ int cmd_diff(int argc, char **argv)
 int cmd_convert(int argc, char **argv)
 {
 	return run(COMMAND_CONVERT, argc, argv);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	return run(COMMAND_REPORT, argc, argv);
 }

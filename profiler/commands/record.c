@@ -15,6 +15,7 @@
 #include "output_file.h"
 #include "profile.h"
 #include "profile_io.h"
+#include "profile_merge.h"
 #include "progress.h"
 #include "session.h"
 #include "stack_capture_file.h"
@@ -23,6 +24,11 @@
 #include "wall_profile.h"
 
 #define POLL_INTERVAL_MS 100
+/*
+ * A recording for a report is timed to the second (its timeline); its counts are then
+ * collected this often, so that the kernel's counts map holds a few seconds' keys, not all.
+ */
+#define TIMED_COLLECT_S 5.0
 #define TOP_FUNCTIONS 10
 
 /* Set by SIGINT/SIGTERM; the only state a signal handler may touch. */
@@ -44,6 +50,8 @@ struct recording {
 	struct profile *off_cpu_prof; /* with --off-cpu */
 	struct profile *wall_prof;    /* with --wall-output */
 	struct record_summary summary;
+	bool timed;	     /* samples carry the second they were taken in */
+	double collected;    /* seconds after the start up to which samples are in r->prof */
 	double started;	     /* CLOCK_MONOTONIC seconds */
 	uint64_t started_ns; /* CLOCK_REALTIME */
 };
@@ -66,6 +74,8 @@ static int open_outputs(struct recording *r)
 
 static int write_outputs(struct recording *r)
 {
+	struct report_facts facts = { .source = "record" };
+	struct profile_io_opts io = { .svg = &r->opts->svg, .report = &facts };
 	int err = 0, ret;
 
 	for (size_t i = 0; i < r->opts->noutputs; i++) {
@@ -76,7 +86,7 @@ static int write_outputs(struct recording *r)
 									      r->prof;
 
 		ret = profile_io__write_stream(prof, output_file__stream(r->outputs[i]), o->format,
-					       &r->opts->svg);
+					       &io);
 		if (!ret) {
 			ret = output_file__commit(r->outputs[i]);
 		} else {
@@ -136,8 +146,57 @@ static bool should_stop(struct recording *r, double elapsed)
 	return (!r->cmd || r->opts->duration_set) && elapsed >= r->opts->duration_s;
 }
 
-static void sample_until_done(struct recording *r)
+/*
+ * Moves the samples taken since the last collection, up to @elapsed seconds after the start,
+ * into r->prof (and r->off_cpu_prof). Returns 0 or -errno.
+ */
+static int collect(struct recording *r, double elapsed)
 {
+	struct session_snapshot snap;
+	int err;
+
+	err = session__snapshot(r->session, r->started_ns + (uint64_t)(r->collected * NSEC_PER_SEC),
+				(uint64_t)((elapsed - r->collected) * NSEC_PER_SEC), &snap);
+	if (err)
+		return err;
+	r->collected = elapsed;
+	if (!r->prof) {
+		r->prof = snap.prof;
+		r->off_cpu_prof = snap.off_cpu_prof;
+		r->summary.build = snap.build;
+		return 0;
+	}
+	err = profile__merge(r->prof, snap.prof, 1, -1);
+	if (!err && snap.off_cpu_prof)
+		err = profile__merge(r->off_cpu_prof, snap.off_cpu_prof, 1, -1);
+	r->summary.build.keys += snap.build.keys;
+	r->summary.build.missing_stacks += snap.build.missing_stacks;
+	r->summary.build.incomplete_stacks += snap.build.incomplete_stacks;
+	r->summary.build.python_unnamed += snap.build.python_unnamed;
+	profile__free(snap.prof);
+	profile__free(snap.off_cpu_prof);
+	return err;
+}
+
+/* The whole recording's window, and its losses, in the meta of @prof (NULL-safe). */
+static void set_window(const struct recording *r, struct profile *prof, double duration)
+{
+	struct profile_meta meta;
+
+	if (!prof)
+		return;
+	meta = *profile__meta(prof);
+	meta.time_ns = r->started_ns;
+	meta.duration_ns = (uint64_t)(duration * NSEC_PER_SEC);
+	if (meta.lost_known)
+		session__set_lost(&r->summary.session.counters, &meta);
+	profile__set_meta(prof, &meta);
+}
+
+static int sample_until_done(struct recording *r)
+{
+	int err;
+
 	struct session_stats stats;
 	struct progress progress;
 	double elapsed = 0, total;
@@ -150,10 +209,19 @@ static void sample_until_done(struct recording *r)
 
 		session__poll(r->session, timeout);
 		elapsed = (monotonic_ns() * 1e-9) - r->started;
+		if (r->timed && elapsed - r->collected >= TIMED_COLLECT_S) {
+			err = collect(r, elapsed);
+			if (err) {
+				progress__clear(&progress);
+				pr_err("cannot collect the samples: %s\n", strerror(-err));
+				return err;
+			}
+		}
 		if (progress.enabled && !session__stats(r->session, &stats))
 			progress__update(&progress, elapsed, total, stats.counters.samples);
 	}
 	progress__clear(&progress);
+	return 0;
 }
 
 static void report_command_status(struct recording *r)
@@ -172,26 +240,26 @@ static void report_command_status(struct recording *r)
 /* Stops sampling and turns what was sampled into r->prof. */
 static int finish_sampling(struct recording *r)
 {
-	struct session_snapshot snap;
-	double duration;
+	double duration, stopped;
 	int err;
 
 	session__stop(r->session);
-	duration = (monotonic_ns() * 1e-9) - r->started;
-	err = session__snapshot(r->session, r->started_ns, duration * NSEC_PER_SEC, &snap);
+	stopped = monotonic_ns() * 1e-9;
+	duration = stopped - r->started;
+	err = collect(r, duration);
 	if (err)
 		return err;
-	r->prof = snap.prof;
-	r->off_cpu_prof = snap.off_cpu_prof;
+	session__stats(r->session, &r->summary.session);
+	set_window(r, r->prof, duration);
+	set_window(r, r->off_cpu_prof, duration);
+	r->summary.finish_s = monotonic_ns() * 1e-9 - stopped;
 	if (record_opts__has_view(r->opts, RECORD_VIEW_WALL)) {
 		r->wall_prof = wall_profile__new(r->prof, r->off_cpu_prof);
 		if (!r->wall_prof)
 			return -errno;
 	}
-	r->summary.build = snap.build;
 	r->summary.duration_s = duration;
 	r->summary.frequency = r->opts->sampling.frequency;
-	session__stats(r->session, &r->summary.session);
 	return 0;
 }
 
@@ -212,9 +280,17 @@ int record__run(const struct record_opts *opts)
 		.follow_forks = opts->command != NULL,
 	};
 	struct recording r = { .opts = opts };
+	bool timed = false;
+	double written;
+	int loop_err;
 	const char *paths[RECORD_MAX_OUTPUTS];
 	int err;
 
+	/* A report's timeline needs the samples' seconds. */
+	for (size_t i = 0; i < opts->noutputs; i++)
+		timed |= opts->outputs[i].format == OUTPUT_FORMAT_HTML;
+	so.time_slot_ns = timed ? NSEC_PER_SEC : 0;
+	r.timed = timed;
 	err = session__open(&so, &r.session);
 	if (err)
 		goto out_free;
@@ -226,12 +302,15 @@ int record__run(const struct record_opts *opts)
 	err = start_sampling(&r);
 	if (err)
 		goto out_free;
-	sample_until_done(&r);
+	/* What was collected before a failure is still written. */
+	loop_err = sample_until_done(&r);
 	err = finish_sampling(&r);
 	if (err)
 		goto out_free;
 	report_command_status(&r);
-	err = write_outputs(&r);
+	written = monotonic_ns() * 1e-9;
+	err = write_outputs(&r) ?: loop_err;
+	r.summary.write_s = monotonic_ns() * 1e-9 - written;
 	if (r.capture) {
 		int cerr = stack_capture_file__close(r.capture);
 

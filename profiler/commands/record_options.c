@@ -67,9 +67,10 @@ static const struct option_spec record_options[] = {
 		  "exits, or SECS if given)" },
 	{ .name = "output", .short_name = 'o', .arg = "FILE", .parse = parse_output,
 	  .help = "repeatable; format from the extension: .svg, .folded/.txt,\n"
-		  ".pb.gz/.pprof; \"-\" writes folded stacks to stdout\n"
-		  "(default profile.svg); a link is followed, a device or\n"
-		  "FIFO written in place" },
+		  ".pb.gz/.pprof, .html (the report: timeline, flame graph,\n"
+		  "table, compare), .speedscope.json; \"-\" writes folded\n"
+		  "stacks to stdout (default profile.svg); a link is followed,\n"
+		  "a device or FIFO written in place" },
 	{ .name = "off-cpu-output", .arg = "FILE", .parse = parse_output,
 	  .help = "repeatable; the time threads spent off the CPU (--off-cpu),\n"
 		  "by the stacks they waited in, in nanoseconds; formats as -o" },
@@ -78,7 +79,8 @@ static const struct option_spec record_options[] = {
 		  "off-CPU time under a leaf [off-CPU] (implies --off-cpu)" },
 	{ .name = "format", .short_name = 'f', .arg = "FMT", .parse = options__parse_output_format,
 	  .offset = offsetof(struct record_opts, format),
-	  .help = "svg, folded or pprof, for outputs without a known extension" },
+	  .help = "svg, folded, pprof or speedscope, for outputs without a\n"
+		  "known extension" },
 	{ .name = "quiet", .short_name = 'q', .parse = option_table__set_flag,
 	  .offset = offsetof(struct record_opts, quiet),
 	  .help = "no progress line and no summary" },
@@ -114,8 +116,8 @@ static int resolve_output_formats(struct record_opts *opts, char *err, size_t er
 			o->format = opts->format;
 		if (o->format == OUTPUT_FORMAT_NONE) {
 			snprintf(err, errlen,
-				 "cannot tell the format of '%s': name it .svg, .folded or .pb.gz, "
-				 "or give -f svg|folded|pprof",
+				 "cannot tell the format of '%s': name it .svg, .folded, .pb.gz or "
+				 ".speedscope.json, or give -f svg|folded|pprof|speedscope",
 				 o->path);
 			return -EINVAL;
 		}

@@ -79,7 +79,8 @@ struct merge_buf {
 };
 
 /*
- * Copies the samples of @in that @w keeps into @out, timeless. @untimed_ok says whether
+ * Copies the samples of @in that @w keeps into @out, timeless unless @w keeps times (then
+ * samples of different seconds stay apart). @untimed_ok says whether
  * @in's interval overlaps the window. Adds the counts kept to @*kept. Returns 0 or -errno.
  */
 static int merge_window(const struct store_window *w, const struct profile *in, bool untimed_ok,
@@ -115,7 +116,8 @@ static int merge_window(const struct store_window *w, const struct profile *in, 
 			buf->stack[d] = buf->map[id];
 		}
 		labels = s->labels;
-		labels.time_ns = 0;
+		if (!w->keep_times)
+			labels.time_ns = 0;
 		err = profile__add_sample(out, buf->stack, s->depth, &labels, s->count);
 		if (err)
 			return err;
@@ -131,7 +133,7 @@ int store_window__load(const struct store_window *w, struct profile *out,
 	struct store_entry *entries = NULL;
 	struct profile_meta meta = { 0 };
 	uint64_t first_read = UINT64_MAX, last_end = 0;
-	bool latest_read = false;
+	bool latest_read = false, overlaps;
 	size_t n = 0, earliest = 0, latest = 0;
 	char why[256];
 	int dir_fd, err;
@@ -192,6 +194,8 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			continue;
 		}
 		meta.value = in_meta->value;
+		if (!meta.host[0])
+			memcpy(meta.host, in_meta->host, sizeof(meta.host));
 		stats->read++;
 		end = interval_end(start, in_meta->duration_ns,
 				   bound != UINT64_MAX ? bound : w->to_ns);
@@ -206,8 +210,14 @@ int store_window__load(const struct store_window *w, struct profile *out,
 			pr_info("store: %s was sampled at another frequency; its samples count as "
 				"the first file's\n",
 				entries[i].name);
-		err = merge_window(w, in, start < w->to_ns && end > w->from_ns, out, &buf,
-				   &stats->kept);
+		overlaps = start < w->to_ns && end > w->from_ns;
+		/* Losses are counted per interval: those of intervals the window touches. */
+		if (overlaps && in_meta->lost_known) {
+			meta.lost_known = true;
+			for (int c = 0; c < PROFILE_LOST_CAUSES; c++)
+				meta.lost[c] += in_meta->lost[c];
+		}
+		err = merge_window(w, in, overlaps, out, &buf, &stats->kept);
 		profile__free(in);
 		if (err)
 			goto out_free;

@@ -465,6 +465,15 @@ static int get_deferred(void *ctx, size_t i, struct prof_sample_key *key,
 	return 0;
 }
 
+void session__set_lost(const struct prof_sample_counters *c, struct profile_meta *meta)
+{
+	meta->lost_known = true;
+	meta->lost[PROFILE_LOST_KERNEL_STACK_COLLISION] = c->kstack_collision;
+	meta->lost[PROFILE_LOST_USER_STACK_MAP_FULL] = c->ustack_collision;
+	meta->lost[PROFILE_LOST_COUNTS_MAP_FULL] = c->counts_full;
+	meta->lost[PROFILE_LOST_STACK_WALK_ERROR] = c->stack_errors;
+}
+
 /* The off-CPU profile of the read buffer. */
 static int build_off_cpu_profile(struct session *s, const struct profile_meta *cpu_meta,
 				 const struct sample_clock *clock, struct session_snapshot *out)
@@ -477,6 +486,9 @@ static int build_off_cpu_profile(struct session *s, const struct profile_meta *c
 		return -ENOMEM;
 	meta.period_ns = 0;
 	meta.value = PROFILE_VALUE_OFF_CPU;
+	/* The losses counted are CPU samples'; the summary's off-CPU line has its own. */
+	meta.lost_known = false;
+	memset(meta.lost, 0, sizeof(meta.lost));
 	profile__set_meta(out->off_cpu_prof, &meta);
 	return profile_builder__build(s->sampler, s->sym, s->procs, s->python,
 				      s->opts.time_slot_ns ? clock : NULL, NULL, out->off_cpu_prof,
@@ -508,6 +520,7 @@ static int build_profile(struct session *s, uint64_t start_ns, uint64_t duration
 	if (!out->prof)
 		return -ENOMEM;
 	snprintf(meta.host, sizeof(meta.host), "%s", s->host);
+	session__set_lost(&out->counters, &meta);
 	profile__set_meta(out->prof, &meta);
 	clock.slot_ns = s->opts.time_slot_ns;
 	clock.realtime_offset_ns = (int64_t)(realtime_ns() - monotonic_ns());

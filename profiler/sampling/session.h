@@ -17,6 +17,7 @@
 #include "java_procs.h"
 #include "mapping_journal.h"
 #include "proc_table.h"
+#include "profile.h"
 #include "profile_builder.h"
 #include "python_procs.h"
 #include "sampler.h"
@@ -127,6 +128,9 @@ size_t session__process_count(const struct session *s);
 
 /* The BPF program's maps and their memory (sampler__map_memory()), after session__load(). */
 size_t session__map_memory(struct session *s, struct sampler_map_memory *out, size_t cap);
+
+/* The sampler's losses by cause, from its counters @c, into @meta. */
+void session__set_lost(const struct prof_sample_counters *c, struct profile_meta *meta);
 
 /* This host's name ("unknown" when it has none), borrowed until session__free(). */
 const char *session__host(const struct session *s);

@@ -346,4 +346,8 @@ void summary__print(FILE *out, const struct record_summary *s, size_t top)
 	for (size_t i = 0; i < s->noutputs; i++)
 		if (strcmp(s->outputs[i], "-"))
 			fprintf(out, "wrote %s\n", s->outputs[i]);
+	if (s->noutputs)
+		fprintf(out,
+			"outputs written %.2f s after sampling ended (%.2f s naming, %.2f s writing)\n",
+			s->finish_s + s->write_s, s->finish_s, s->write_s);
 }

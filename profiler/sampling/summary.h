@@ -19,6 +19,8 @@ struct record_summary {
 	const struct profile *prof; /* borrowed */
 	const char *const *outputs; /* borrowed paths written */
 	size_t noutputs;
+	double finish_s; /* from the end of sampling to the profile built (stacks named) */
+	double write_s;	 /* writing the outputs */
 };
 
 /* Samples lost in the kernel, for the summary and for tests. */

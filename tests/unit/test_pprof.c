@@ -584,6 +584,28 @@ static void test_model_round_trip(void **state)
 	profile__free(back);
 }
 
+/* The sampler's losses travel in a comment; a profile without them reads back without. */
+static void test_losses_round_trip(void **state)
+{
+	struct profile *prof = *state, *back;
+	struct profile_meta meta;
+
+	build_profile(prof);
+	back = round_trip(prof);
+	assert_false(profile__meta(back)->lost_known);
+	profile__free(back);
+	meta = *profile__meta(prof);
+	meta.lost_known = true;
+	meta.lost[PROFILE_LOST_KERNEL_STACK_COLLISION] = 3;
+	meta.lost[PROFILE_LOST_COUNTS_MAP_FULL] = 18446744073709551615ull;
+	profile__set_meta(prof, &meta);
+	back = round_trip(prof);
+	assert_true(profile__meta(back)->lost_known);
+	assert_memory_equal(profile__meta(back)->lost, meta.lost, sizeof(meta.lost));
+	assert_string_equal(profile__meta(back)->host, "build-42.example");
+	profile__free(back);
+}
+
 /* Build ids travel on the mappings and come back on every frame of the module. */
 static void test_build_id_round_trip(void **state)
 {
@@ -817,6 +839,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_structure, setup_profile, teardown_profile),
 		cmocka_unit_test_setup_teardown(test_golden, setup_profile, teardown_profile),
 		cmocka_unit_test_setup_teardown(test_deterministic, setup_profile,
+						teardown_profile),
+		cmocka_unit_test_setup_teardown(test_losses_round_trip, setup_profile,
 						teardown_profile),
 		cmocka_unit_test_setup_teardown(test_model_round_trip, setup_profile,
 						teardown_profile),

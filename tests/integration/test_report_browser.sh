@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# `bpfprof report` in a real browser: Debian's Chromium driven by playwright-core (npm).
+# A store of known samples (store_fill), its report, and the views checked against
+# `bpfprof flamegraph` of the same windows; also times a large generated page.
+# Needs no root. Leaves the screenshot at $TEST_OUTPUT_DIR/report.png when set.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/bpfprof-report.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# scripts/deps.sh test installs all three.
+skip() { echo "SKIP: $* (scripts/deps.sh test installs it)"; exit 77; }
+command -v node >/dev/null || skip "node is not installed"
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || skip "chromium is not installed"
+[ -d "$here/browser/node_modules/playwright-core" ] || skip "playwright-core is not installed"
+
+export STORE_FILL=$TEST_TOOL_DIR/store_fill
+export BPFPROF
+shot=${TEST_OUTPUT_DIR:-$work}/report.png
+node "$here/browser/report.test.mjs" "$here/.." "$work" "$shot"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "folded.h"
 #include "hash_table.h"
 
 /* Longest count: 19 digits always fit in 64 bits. */
@@ -118,28 +119,19 @@ static int64_t split_frames(struct folded_parser *p, const char *stack, size_t l
 /* The annotations folded__write() gives frame kinds: "name_[k]" and the like. */
 static void strip_annotation(struct folded_name *f)
 {
-	const char *t = f->text;
-	size_t n = f->len;
+	/* Most names have none: one byte tells. */
+	if (!f->len || f->text[f->len - 1] != ']')
+		return;
+	for (int kind = 0; kind < FRAME_KIND_COUNT; kind++) {
+		const char *suffix = folded__kind_suffix(kind);
+		size_t n = strlen(suffix);
 
-	if (n <= 4 || t[n - 1] != ']' || t[n - 3] != '[' || t[n - 4] != '_')
-		return;
-	switch (t[n - 2]) {
-	case 'k':
-		f->kind = FRAME_KERNEL;
-		break;
-	case 'i':
-		f->kind = FRAME_INLINE;
-		break;
-	case 'j':
-		f->kind = FRAME_JIT;
-		break;
-	case 'p':
-		f->kind = FRAME_PYTHON;
-		break;
-	default:
-		return;
+		if (n && f->len > n && !memcmp(f->text + f->len - n, suffix, n)) {
+			f->kind = kind;
+			f->len -= n;
+			return;
+		}
 	}
-	f->len -= 4;
 }
 
 /* The local id of @name, added when new. Returns it or -errno. */

@@ -95,7 +95,10 @@ static int parse_count(const char *line, size_t len, size_t *stack_len, uint64_t
 	return 0;
 }
 
-/* Splits @stack on ';' into p->cur; returns the number of parts, -EINVAL for an empty one. */
+/*
+ * Splits @stack on ';' into p->cur; returns the number of parts, -EINVAL for an empty one,
+ * -E2BIG past what a profile holds.
+ */
 static int64_t split_frames(struct folded_parser *p, const char *stack, size_t len)
 {
 	const char *at = stack, *end = stack + len;
@@ -107,6 +110,9 @@ static int64_t split_frames(struct folded_parser *p, const char *stack, size_t l
 
 		if (stop == at)
 			return -EINVAL;
+		/* Names and stacks are sized in 32 bits, as the profile's are. */
+		if ((size_t)(stop - at) > UINT32_MAX - 1 || n >= UINT32_MAX / sizeof(uint32_t))
+			return -E2BIG;
 		if (folded_parser__reserve_frames(p, n + 1))
 			return -ENOMEM;
 		p->cur[n++] = (struct folded_name){ at, stop - at, FRAME_USER };

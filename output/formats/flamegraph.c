@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Samples are merged into a tree keyed by (parent, name, kind): frames of one function at
- * different addresses or lines become one box. Children are laid out sorted by name, and a
- * subtree narrower than the minimum width is not written at all, which is what keeps the
- * output of a huge profile to a few megabytes.
+ * Samples are merged into a tree keyed by (parent, name, kind) (flamegraph_tree.c): frames
+ * of one function at different addresses or lines become one box. Children are laid out
+ * sorted by name, and a subtree narrower than the minimum width is not written at all (nor
+ * built), which is what keeps the output of a huge profile to a few megabytes.
  */
 #include "flamegraph.h"
 

@@ -40,7 +40,7 @@ struct fg_pair {
 struct fg_ranking {
 	struct fg_pair *pairs;
 	size_t nr, cap;
-	uint32_t *process_slot; /* name id -> key as a process name; 0 when not one (yet) */
+	uint32_t *process_slot; /* name id -> its key as a process name; 0 until listed */
 };
 
 struct fg_work {

@@ -56,38 +56,43 @@ static double fg_delta(const struct fg_writer *w, const struct fg_node *n)
 static void xml_text(FILE *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, n;
+	size_t i, n, run = 0; /* s[run..i) passes through as it is */
 
+	/* Runs are written whole: a stdio call per byte costs a lock each once threads ran. */
 	for (i = 0; i < len; i += n) {
+		const char *escape = NULL;
+
 		n = utf8__char_len(s + i, len - i);
 		if (n > 1) {
 			if (n == 3 && p[i] == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe)
-				fputs(UTF8_REPLACEMENT, out);
-			else
-				fwrite(s + i, 1, n, out);
+				escape = UTF8_REPLACEMENT;
+		} else {
+			n = 1;
+			switch (p[i]) {
+			case '<':
+				escape = "&lt;";
+				break;
+			case '>':
+				escape = "&gt;";
+				break;
+			case '&':
+				escape = "&amp;";
+				break;
+			case '"':
+				escape = "&quot;";
+				break;
+			default:
+				if (p[i] < 0x20 || p[i] >= 0x80)
+					escape = UTF8_REPLACEMENT;
+			}
+		}
+		if (!escape)
 			continue;
-		}
-		n = 1;
-		switch (p[i]) {
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			if (p[i] < 0x20 || p[i] >= 0x80)
-				fputs(UTF8_REPLACEMENT, out);
-			else
-				fputc(p[i], out);
-		}
+		fwrite(s + run, 1, i - run, out);
+		fputs(escape, out);
+		run = i + n;
 	}
+	fwrite(s + run, 1, len - run, out);
 }
 
 static void xml_escaped(FILE *out, const char *s)

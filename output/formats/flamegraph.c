@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixed_format.h"
 #include "flamegraph_tree.h"
 #include "hash_table.h"
 #include "profile.h"
@@ -196,16 +197,18 @@ static void write_title(const struct fg_writer *w, const struct fg_node *n, cons
 {
 	uint64_t root_total = w->tree->nodes[0].total;
 	double pct = root_total ? 100.0 * n->total / root_total : 0;
+	char pct_text[FIXED_FORMAT_MAX];
 
+	fixed_format(pct_text, pct, 2);
 	xml_escaped(w->out, name);
 	if (w->time_counts) {
 		/* Off-CPU and wall-time graphs: widths are time. */
 		fputs(" (", w->out);
 		write_time(w->out, n->total);
-		fprintf(w->out, ", %.2f%%", pct);
+		fprintf(w->out, ", %s%%", pct_text);
 	} else {
-		fprintf(w->out, " (%" PRIu64 " sample%s, %.2f%%", n->total,
-			n->total == 1 ? "" : "s", pct);
+		fprintf(w->out, " (%" PRIu64 " sample%s, %s%%", n->total, n->total == 1 ? "" : "s",
+			pct_text);
 	}
 	if (w->opts->base) {
 		uint64_t base_root = w->tree->nodes[0].base;
@@ -255,11 +258,12 @@ static void write_frame(const struct fg_writer *w, const struct fg_node *n, doub
 	bool root = n == w->tree->nodes;
 	const char *name = root ? FG_ROOT_NAME : fg_tree__name(w->tree, n);
 	double y = frame_y(w, n->depth);
-	char width_text[32];
+	char width_text[FIXED_FORMAT_MAX], x_text[FIXED_FORMAT_MAX], y_text[FIXED_FORMAT_MAX];
+	char label_x[FIXED_FORMAT_MAX], label_y[FIXED_FORMAT_MAX];
 	int rgb[3];
 
 	/* The script cuts labels from the width as written: so does write_label. */
-	snprintf(width_text, sizeof(width_text), "%.1f", width);
+	fixed_format(width_text, width, 1);
 	width = strtod(width_text, NULL);
 	if (w->opts->base)
 		diff_color(w, n, rgb);
@@ -272,11 +276,15 @@ static void write_frame(const struct fg_writer *w, const struct fg_node *n, doub
 			      name, rgb);
 	fputs("<g><title>", w->out);
 	write_title(w, n, name);
+	fixed_format(x_text, x, 1);
+	fixed_format(y_text, y, 1);
+	fixed_format(label_x, x + 3, 1);
+	fixed_format(label_y, y + FG_FRAME_HEIGHT - 5.0, 1);
 	fprintf(w->out,
-		"</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%s\" height=\"%d\" "
-		"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/><text x=\"%.1f\" y=\"%.1f\">",
-		x, y, width_text, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], x + 3,
-		y + FG_FRAME_HEIGHT - 5.0);
+		"</title><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%d\" "
+		"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/><text x=\"%s\" y=\"%s\">",
+		x_text, y_text, width_text, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], label_x,
+		label_y);
 	write_label(w->out, name, width);
 	fputs("</text></g>\n", w->out);
 }

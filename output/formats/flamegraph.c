@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Samples are merged into a tree keyed by (parent, name, kind): frames of one function at
- * different addresses or lines become one box. Children are laid out sorted by name, and a
- * subtree narrower than the minimum width is not written at all, which is what keeps the
- * output of a huge profile to a few megabytes.
+ * Samples are merged into a tree keyed by (parent, name, kind) (flamegraph_tree.c): frames
+ * of one function at different addresses or lines become one box. Children are laid out
+ * sorted by name, and a subtree narrower than the minimum width is not written at all (nor
+ * built), which is what keeps the output of a huge profile to a few megabytes.
  */
 #include "flamegraph.h"
 
@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
+#include "fixed_format.h"
+#include "flamegraph_tree.h"
 #include "hash_table.h"
 #include "profile.h"
-#include "string_pool.h"
 #include "utf8.h"
 
 #define FG_DEFAULT_WIDTH 1200
@@ -26,248 +26,15 @@
 #define FG_TOP 62    /* title, subtitle and the search controls */
 #define FG_BOTTOM 34 /* the details line */
 #define FG_ROOT_NAME "all"
-#define FG_NO_PARENT UINT32_MAX
-/* The process name frames: not a frame kind of the model. */
-#define FG_KIND_PROCESS FRAME_KIND_COUNT
 
 extern const char flamegraph_js[];
-
-struct fg_node {
-	uint32_t name; /* id in fg_tree.names */
-	uint32_t parent;
-	uint32_t first_child; /* index in fg_tree.children, after fg_tree__link() */
-	uint32_t nr_children;
-	uint32_t depth;
-	uint8_t kind;	/* enum frame_kind or FG_KIND_PROCESS */
-	uint64_t total; /* samples here and above */
-	uint64_t base;	/* diff: the base profile's samples here and above */
-};
-
-struct fg_tree {
-	struct fg_node *nodes;
-	size_t nr_nodes, nodes_cap;
-	struct hash_table *index; /* (parent, name, kind) -> node */
-	struct string_pool *names;
-	uint32_t *children;  /* node ids grouped by parent, sorted by name */
-	uint32_t *path;	     /* scratch: one stack as name ids */
-	uint8_t *path_kinds; /* and their kinds */
-	uint32_t *path_nodes; /* the nodes of the previous sample's path, reused for a shared prefix */
-	size_t path_cap, path_kinds_cap, path_nodes_cap, nr_path_nodes;
-	uint32_t *frame_names; /* model frame id -> name id, UINT32_MAX until first needed */
-	size_t nr_frame_names;
-	uint32_t max_depth;
-};
-
-struct fg_key {
-	uint32_t parent, name;
-	uint8_t kind;
-};
-
-static bool fg_node_eq(const void *ctx, uint32_t id, const void *key)
-{
-	const struct fg_tree *t = ctx;
-	const struct fg_node *n = &t->nodes[id];
-	const struct fg_key *k = key;
-
-	return n->parent == k->parent && n->name == k->name && n->kind == k->kind;
-}
-
-static uint64_t fg_key_hash(const struct fg_key *k)
-{
-	return hash__final(hash__u64(hash__u64(hash__u64(HASH_SEED, k->parent), k->name), k->kind));
-}
-
-static void fg_tree__free(struct fg_tree *t)
-{
-	hash_table__free(t->index);
-	string_pool__free(t->names);
-	free(t->nodes);
-	free(t->children);
-	free(t->path);
-	free(t->path_kinds);
-	free(t->path_nodes);
-	free(t->frame_names);
-}
-
-static int fg_tree__init(struct fg_tree *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->index = hash_table__new(fg_node_eq, t);
-	t->names = string_pool__new();
-	if (!t->index || !t->names)
-		return -ENOMEM;
-	return 0;
-}
-
-/* The child of @parent named @name, created when @create. Returns its id or -errno. */
-static int64_t fg_tree__child(struct fg_tree *t, uint32_t parent, uint32_t name, uint8_t kind,
-			      bool create)
-{
-	struct fg_key key = { parent, name, kind };
-	uint64_t hash = fg_key_hash(&key);
-	int64_t id = hash_table__find(t->index, hash, &key);
-	struct fg_node *n;
-	int err;
-
-	if (id >= 0 || !create)
-		return id;
-	if (array__reserve(&t->nodes, &t->nodes_cap, t->nr_nodes + 1, sizeof(*t->nodes)))
-		return -ENOMEM;
-	n = &t->nodes[t->nr_nodes];
-	*n = (struct fg_node){ .name = name, .parent = parent, .kind = kind };
-	n->depth = parent == FG_NO_PARENT ? 0 : t->nodes[parent].depth + 1;
-	if (n->depth > t->max_depth)
-		t->max_depth = n->depth;
-	err = hash_table__insert(t->index, hash, t->nr_nodes);
-	if (err)
-		return err;
-	return t->nr_nodes++;
-}
-
-/* The name id of model frame @id, interned on first use for every sample that has it. */
-static int64_t fg_tree__frame_name(struct fg_tree *t, const struct profile *prof, uint32_t id)
-{
-	const char *func;
-	int64_t name;
-
-	if (t->frame_names[id] != UINT32_MAX)
-		return t->frame_names[id];
-	func = profile__frame(prof, id)->func;
-	name = string_pool__intern(t->names, func, strlen(func));
-	if (name >= 0)
-		t->frame_names[id] = name;
-	return name;
-}
-
-/* Name ids of one sample's path below the root: the process, then its frames. */
-static int fg_tree__path(struct fg_tree *t, const struct profile *prof,
-			 const struct profile_sample *s, bool reverse, size_t *len)
-{
-	size_t n = s->depth + 1;
-	int64_t id;
-
-	if (array__reserve(&t->path, &t->path_cap, n, sizeof(*t->path)) ||
-	    array__reserve(&t->path_kinds, &t->path_kinds_cap, n, sizeof(*t->path_kinds)))
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		/* Reversed, the leaf comes first and the process name last. */
-		size_t at = reverse ? n - 1 - i : i;
-
-		if (i == 0) {
-			id = string_pool__intern(t->names, s->labels.comm, strlen(s->labels.comm));
-			t->path_kinds[at] = FG_KIND_PROCESS;
-		} else {
-			id = fg_tree__frame_name(t, prof, s->frames[i - 1]);
-			t->path_kinds[at] = profile__frame(prof, s->frames[i - 1])->kind;
-		}
-		if (id < 0)
-			return id;
-		t->path[at] = id;
-	}
-	*len = n;
-	return 0;
-}
-
-/*
- * Adds @prof's samples: to the totals, or to the base counts of a differential graph, where
- * only the base's frames that also exist in the new profile matter for colour and so no
- * node is created.
- */
-static int fg_tree__add(struct fg_tree *t, const struct profile *prof, bool reverse, bool as_base)
-{
-	int64_t root = fg_tree__child(t, FG_NO_PARENT, 0, FG_KIND_PROCESS, !as_base);
-	size_t nframes = profile__frame_count(prof), len = 0;
-	int err;
-
-	if (root < 0)
-		return as_base ? 0 : root;
-	free(t->frame_names);
-	t->frame_names = malloc((nframes ? nframes : 1) * sizeof(*t->frame_names));
-	if (!t->frame_names)
-		return -ENOMEM;
-	memset(t->frame_names, 0xff, nframes * sizeof(*t->frame_names));
-	t->nr_path_nodes = 0;
-	for (size_t i = 0; i < profile__sample_count(prof); i++) {
-		const struct profile_sample *s = profile__sample(prof, i);
-		int64_t node = root;
-		size_t j = 0;
-
-		err = fg_tree__path(t, prof, s, reverse, &len);
-		if (err)
-			return err;
-		if (array__reserve(&t->path_nodes, &t->path_nodes_cap, len, sizeof(*t->path_nodes)))
-			return -ENOMEM;
-		/* Samples come in the order they were read, so neighbours share prefixes. */
-		while (j < len && j < t->nr_path_nodes &&
-		       t->nodes[t->path_nodes[j]].name == t->path[j] &&
-		       t->nodes[t->path_nodes[j]].kind == t->path_kinds[j])
-			node = t->path_nodes[j++];
-		for (; j < len; j++) {
-			node = fg_tree__child(t, node, t->path[j], t->path_kinds[j], !as_base);
-			if (node == -ENOENT)
-				break;
-			if (node < 0)
-				return node;
-			t->path_nodes[j] = node;
-		}
-		t->nr_path_nodes = j;
-		if (as_base)
-			t->nodes[root].base += s->count;
-		else
-			t->nodes[root].total += s->count;
-		for (size_t k = 0; k < j; k++) {
-			if (as_base)
-				t->nodes[t->path_nodes[k]].base += s->count;
-			else
-				t->nodes[t->path_nodes[k]].total += s->count;
-		}
-	}
-	return 0;
-}
-
-static int fg_child_cmp(const void *pa, const void *pb, void *ctx)
-{
-	const struct fg_tree *t = ctx;
-	const struct fg_node *a = &t->nodes[*(const uint32_t *)pa];
-	const struct fg_node *b = &t->nodes[*(const uint32_t *)pb];
-	int c;
-
-	if (a->parent != b->parent)
-		return a->parent < b->parent ? -1 : 1;
-	c = strcmp(string_pool__str(t->names, a->name), string_pool__str(t->names, b->name));
-	return c ? c : (int)a->kind - (int)b->kind;
-}
-
-/* Groups children by parent, each group sorted by name, and points parents at them. */
-static int fg_tree__link(struct fg_tree *t)
-{
-	size_t n = t->nr_nodes;
-
-	t->children = malloc((n ? n : 1) * sizeof(*t->children));
-	if (!t->children)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		t->children[i] = i;
-	/* The root has no parent: FG_NO_PARENT sorts it last, out of every group. */
-	qsort_r(t->children, n, sizeof(*t->children), fg_child_cmp, t);
-	for (size_t i = 0; i < n; i++) {
-		struct fg_node *child = &t->nodes[t->children[i]];
-
-		if (child->parent == FG_NO_PARENT)
-			continue;
-		if (!t->nodes[child->parent].nr_children++)
-			t->nodes[child->parent].first_child = i;
-	}
-	return 0;
-}
 
 struct fg_writer {
 	const struct fg_tree *tree;
 	const struct flamegraph_opts *opts;
 	FILE *out;
 	unsigned int width;
-	double min_width;
-	double px_per_sample;
+	struct fg_prune prune; /* px_per_sample and min_width: what is drawn */
 	unsigned int height;
 	uint32_t drawn_depth;	  /* deepest level with a frame wide enough to draw */
 	double base_scale;	  /* diff: base samples to new samples (1 without --normalize) */
@@ -290,38 +57,43 @@ static double fg_delta(const struct fg_writer *w, const struct fg_node *n)
 static void xml_text(FILE *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, n;
+	size_t i, n, run = 0; /* s[run..i) passes through as it is */
 
+	/* Runs are written whole: a stdio call per byte costs a lock each once threads ran. */
 	for (i = 0; i < len; i += n) {
+		const char *escape = NULL;
+
 		n = utf8__char_len(s + i, len - i);
 		if (n > 1) {
 			if (n == 3 && p[i] == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe)
-				fputs(UTF8_REPLACEMENT, out);
-			else
-				fwrite(s + i, 1, n, out);
+				escape = UTF8_REPLACEMENT;
+		} else {
+			n = 1;
+			switch (p[i]) {
+			case '<':
+				escape = "&lt;";
+				break;
+			case '>':
+				escape = "&gt;";
+				break;
+			case '&':
+				escape = "&amp;";
+				break;
+			case '"':
+				escape = "&quot;";
+				break;
+			default:
+				if (p[i] < 0x20 || p[i] >= 0x80)
+					escape = UTF8_REPLACEMENT;
+			}
+		}
+		if (!escape)
 			continue;
-		}
-		n = 1;
-		switch (p[i]) {
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			if (p[i] < 0x20 || p[i] >= 0x80)
-				fputs(UTF8_REPLACEMENT, out);
-			else
-				fputc(p[i], out);
-		}
+		fwrite(s + run, 1, i - run, out);
+		fputs(escape, out);
+		run = i + n;
 	}
+	fwrite(s + run, 1, len - run, out);
 }
 
 static void xml_escaped(FILE *out, const char *s)
@@ -425,16 +197,18 @@ static void write_title(const struct fg_writer *w, const struct fg_node *n, cons
 {
 	uint64_t root_total = w->tree->nodes[0].total;
 	double pct = root_total ? 100.0 * n->total / root_total : 0;
+	char pct_text[FIXED_FORMAT_MAX];
 
+	fixed_format(pct_text, pct, 2);
 	xml_escaped(w->out, name);
 	if (w->time_counts) {
 		/* Off-CPU and wall-time graphs: widths are time. */
 		fputs(" (", w->out);
 		write_time(w->out, n->total);
-		fprintf(w->out, ", %.2f%%", pct);
+		fprintf(w->out, ", %s%%", pct_text);
 	} else {
-		fprintf(w->out, " (%" PRIu64 " sample%s, %.2f%%", n->total,
-			n->total == 1 ? "" : "s", pct);
+		fprintf(w->out, " (%" PRIu64 " sample%s, %s%%", n->total, n->total == 1 ? "" : "s",
+			pct_text);
 	}
 	if (w->opts->base) {
 		uint64_t base_root = w->tree->nodes[0].base;
@@ -481,30 +255,36 @@ static double frame_y(const struct fg_writer *w, uint32_t depth)
 
 static void write_frame(const struct fg_writer *w, const struct fg_node *n, double x, double width)
 {
-	const char *name = n->parent == FG_NO_PARENT ? FG_ROOT_NAME :
-						       string_pool__str(w->tree->names, n->name);
+	bool root = n == w->tree->nodes;
+	const char *name = root ? FG_ROOT_NAME : fg_tree__name(w->tree, n);
 	double y = frame_y(w, n->depth);
-	char width_text[32];
+	char width_text[FIXED_FORMAT_MAX], x_text[FIXED_FORMAT_MAX], y_text[FIXED_FORMAT_MAX];
+	char label_x[FIXED_FORMAT_MAX], label_y[FIXED_FORMAT_MAX];
 	int rgb[3];
 
 	/* The script cuts labels from the width as written: so does write_label. */
-	snprintf(width_text, sizeof(width_text), "%.1f", width);
+	fixed_format(width_text, width, 1);
 	width = strtod(width_text, NULL);
 	if (w->opts->base)
 		diff_color(w, n, rgb);
-	else if (n->parent == FG_NO_PARENT)
+	else if (root)
 		rgb[0] = 250, rgb[1] = 250, rgb[2] = 220;
 	else
-		palette_color(w->opts->colors == FLAMEGRAPH_COLORS_KIND ? palette_of_kind(n->kind) :
-									  w->opts->colors,
+		palette_color(w->opts->colors == FLAMEGRAPH_COLORS_KIND ?
+				      palette_of_kind(fg_tree__kind(w->tree, n)) :
+				      w->opts->colors,
 			      name, rgb);
 	fputs("<g><title>", w->out);
 	write_title(w, n, name);
+	fixed_format(x_text, x, 1);
+	fixed_format(y_text, y, 1);
+	fixed_format(label_x, x + 3, 1);
+	fixed_format(label_y, y + FG_FRAME_HEIGHT - 5.0, 1);
 	fprintf(w->out,
-		"</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%s\" height=\"%d\" "
-		"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/><text x=\"%.1f\" y=\"%.1f\">",
-		x, y, width_text, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], x + 3,
-		y + FG_FRAME_HEIGHT - 5.0);
+		"</title><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%d\" "
+		"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/><text x=\"%s\" y=\"%s\">",
+		x_text, y_text, width_text, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], label_x,
+		label_y);
 	write_label(w->out, name, width);
 	fputs("</text></g>\n", w->out);
 }
@@ -529,9 +309,9 @@ static int for_each_drawn(struct fg_writer *w, bool draw)
 		uint32_t id = stack[--top].node;
 		double x = stack[top].x;
 		const struct fg_node *n = &t->nodes[id];
-		double width = n->total * w->px_per_sample;
+		double width = n->total * w->prune.px_per_sample;
 
-		if (width < w->min_width || !n->total)
+		if (!fg_prune__drawn(&w->prune, n->total))
 			continue;
 		if (draw)
 			write_frame(w, n, x, width);
@@ -540,9 +320,9 @@ static int for_each_drawn(struct fg_writer *w, bool draw)
 		/* Pushed in reverse so that they come off in name order, left to right. */
 		double cx = x + width;
 		for (uint32_t i = n->nr_children; i-- > 0;) {
-			uint32_t child = t->children[n->first_child + i];
+			uint32_t child = n->first_child + i;
 
-			cx -= t->nodes[child].total * w->px_per_sample;
+			cx -= t->nodes[child].total * w->prune.px_per_sample;
 			stack[top].node = child;
 			stack[top++].x = cx;
 		}
@@ -624,7 +404,6 @@ static int write_svg(struct fg_writer *w)
 	uint64_t total = t->nodes[0].total;
 	int err;
 
-	w->px_per_sample = total ? (w->width - 2.0 * FG_XPAD) / total : 0;
 	err = for_each_drawn(w, false);
 	if (err)
 		return err;
@@ -673,30 +452,25 @@ int flamegraph__parse_colors(const char *name, enum flamegraph_colors *out)
 int flamegraph__write(const struct profile *prof, const struct flamegraph_opts *opts, FILE *out)
 {
 	struct fg_writer w = { .opts = opts, .out = out };
+	uint64_t total = profile__total(prof);
 	struct fg_tree tree;
 	int err;
 
 	w.value = profile__meta(prof)->value;
 	w.time_counts = w.value != PROFILE_VALUE_SAMPLES;
 	w.width = opts->width ? opts->width : FG_DEFAULT_WIDTH;
-	w.min_width = opts->min_width < 0 ? FG_DEFAULT_MIN_WIDTH : opts->min_width;
-	err = fg_tree__init(&tree);
-	if (err)
-		goto out_free;
-	err = fg_tree__add(&tree, prof, opts->reverse, false);
-	if (err)
-		goto out_free;
+	w.prune.px_per_sample = total ? (w.width - 2.0 * FG_XPAD) / total : 0;
+	w.prune.min_width = opts->min_width < 0 ? FG_DEFAULT_MIN_WIDTH : opts->min_width;
+	/* A diff's colours scale with the largest change anywhere, drawn or not. */
+	w.prune.enabled = !opts->base;
 	w.base_scale = 1;
 	if (opts->base) {
 		uint64_t base_total = profile__total(opts->base);
 
 		if (opts->normalize && base_total)
-			w.base_scale = (double)profile__total(prof) / base_total;
-		err = fg_tree__add(&tree, opts->base, opts->reverse, true);
-		if (err)
-			goto out_free;
+			w.base_scale = (double)total / base_total;
 	}
-	err = fg_tree__link(&tree);
+	err = fg_tree__build(&tree, prof, opts->base, opts->reverse, &w.prune);
 	if (err)
 		goto out_free;
 	w.tree = &tree;

@@ -1,225 +1,301 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Files we write are sorted, so neighbouring lines share long prefixes: the reader keeps the
- * previous line's frames and interns only the frames after the shared prefix.
+ * Parsing (finding lines, splitting frames, hashing names) is most of the work and runs in
+ * parallel on parts of the input cut at line ends; giving names profile ids and adding the
+ * lines stays serial, in input order, and touches each distinct name once per parser. The
+ * two overlap: while threads parse a round of parts, the calling thread adds the lines of
+ * the round before, so each round has a set of parsers of its own.
  */
 #include "folded_reader.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "array.h"
+#include "folded_parser.h"
 #include "profile.h"
 
-struct frame_text {
-	const char *start;
+/* Smaller pieces are read by one thread: starting others costs more than it saves. */
+#define FOLDED_PARALLEL_MIN (8u << 20)
+/* Text one thread parses in a round: bounds the ids held at once. */
+#define FOLDED_PART_MAX (16u << 20)
+#define FOLDED_THREADS_MAX 4
+
+struct folded_job {
+	pthread_t thread;
+	bool started; /* on a thread of its own, to be joined */
+	struct folded_parser *parser;
+	const char *data;
 	size_t len;
+};
+
+/* A round: parts parsed at once, their lines added together afterwards. */
+struct folded_round {
+	struct folded_parser parsers[FOLDED_THREADS_MAX];
+	unsigned int nr_parsers; /* initialised so far */
+	struct folded_job jobs[FOLDED_THREADS_MAX];
+	unsigned int nr_jobs; /* parsed or being parsed, not added yet */
 };
 
 struct folded_reader {
 	struct profile *prof;
-	struct frame_text *prev; /* frames of the previous good line (comm excluded) */
-	uint32_t *prev_ids;
-	size_t nr_prev;
-	struct frame_text *cur;
-	uint32_t *ids;
-	size_t cap; /* of each of prev, prev_ids, cur and ids */
-	char *name; /* a frame name being copied out, NUL-terminated */
+	struct folded_round rounds[2]; /* one being parsed while the other's lines are added */
+	unsigned int next_round;
+	unsigned int nr_threads; /* to use */
+	int err;		 /* sticky: the first error */
+	struct folded_read_stats stats;
+	uint64_t text_lines; /* lines so far, empty ones included: for line numbers */
+	char *name;	     /* a new frame's name, NUL-terminated */
 	size_t name_cap;
 };
 
-/* Grows the four frame arrays together, so that swapping them keeps one capacity. */
-static int reserve_frames(struct folded_reader *r, size_t need)
+/* CPUs this process may run on (a container's or taskset's limit included). */
+static unsigned int usable_cpus(void)
 {
-	void **arrays[] = { (void **)&r->prev, (void **)&r->prev_ids, (void **)&r->cur,
-			    (void **)&r->ids };
-	size_t sizes[] = { sizeof(*r->prev), sizeof(*r->prev_ids), sizeof(*r->cur),
-			   sizeof(*r->ids) };
-	size_t cap = r->cap ? r->cap : 64;
+	cpu_set_t set;
+	long n;
 
-	if (need <= r->cap)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	for (size_t i = 0; i < 4; i++) {
-		void *p = realloc(*arrays[i], cap * sizes[i]);
-
-		if (!p)
-			return -ENOMEM;
-		*arrays[i] = p;
-	}
-	r->cap = cap;
-	return 0;
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		return CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
 }
 
-static const struct {
-	const char *suffix;
-	enum frame_kind kind;
-} annotations[] = {
-	{ "_[k]", FRAME_KERNEL },
-	{ "_[i]", FRAME_INLINE },
-	{ "_[j]", FRAME_JIT },
-	{ "_[p]", FRAME_PYTHON },
-};
-
-/* Parses the count at the end of @line; *@stack_len receives the length before it. */
-static int parse_count(const char *line, size_t len, size_t *stack_len, uint64_t *count)
+struct folded_reader *folded_reader__new(struct profile *prof)
 {
-	size_t i = len;
-	uint64_t v = 0;
+	struct folded_reader *r = calloc(1, sizeof(*r));
+	unsigned int cpus = usable_cpus();
 
-	while (i > 0 && line[i - 1] >= '0' && line[i - 1] <= '9')
-		i--;
-	if (i == len || i == 0 || (line[i - 1] != ' ' && line[i - 1] != '\t') || len - i > 19)
-		return -EINVAL;
-	for (size_t j = i; j < len; j++)
-		v = v * 10 + (line[j] - '0');
-	if (!v)
-		return -EINVAL;
-	*count = v;
-	/* The stack ends before the blanks that precede the count. */
-	while (i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t'))
-		i--;
-	*stack_len = i;
-	return 0;
+	if (!r)
+		return NULL;
+	r->prof = prof;
+	r->nr_threads = cpus < FOLDED_THREADS_MAX ? cpus : FOLDED_THREADS_MAX;
+	if (!r->nr_threads)
+		r->nr_threads = 1;
+	return r;
 }
 
-/* Splits @stack on ';' into r->cur; returns the number of parts or -EINVAL for an empty one. */
-static int64_t split_frames(struct folded_reader *r, const char *stack, size_t len)
+void folded_reader__free(struct folded_reader *r)
 {
-	size_t n = 0, start = 0;
-
-	for (size_t i = 0; i <= len; i++) {
-		if (i < len && stack[i] != ';')
-			continue;
-		if (i == start)
-			return -EINVAL;
-		if (reserve_frames(r, n + 1))
-			return -ENOMEM;
-		r->cur[n++] = (struct frame_text){ stack + start, i - start };
-		start = i + 1;
+	if (!r)
+		return;
+	for (unsigned int k = 0; k < 2; k++) {
+		for (unsigned int i = 0; i < r->rounds[k].nr_parsers; i++)
+			folded_parser__free(&r->rounds[k].parsers[i]);
 	}
-	return n;
+	free(r->name);
+	free(r);
 }
 
-static int64_t intern_frame(struct folded_reader *r, const struct frame_text *t)
+size_t folded__cut(const char *data, size_t len, size_t want)
 {
-	struct profile_frame frame = { .kind = FRAME_USER };
-	size_t len = t->len;
+	const char *nl;
 
-	for (size_t i = 0; i < sizeof(annotations) / sizeof(annotations[0]); i++) {
-		size_t n = strlen(annotations[i].suffix);
+	if (want >= len)
+		return len;
+	nl = memrchr(data, '\n', want);
+	if (nl)
+		return nl - data + 1;
+	nl = memchr(data + want, '\n', len - want);
+	return nl ? (size_t)(nl - data + 1) : len;
+}
 
-		if (len > n && !memcmp(t->start + len - n, annotations[i].suffix, n)) {
-			frame.kind = annotations[i].kind;
-			len -= n;
-			break;
-		}
-	}
-	if (array__reserve(&r->name, &r->name_cap, len + 1, 1))
+/* Gives the names the parser met since last time their profile ids. */
+static int folded_reader__resolve(struct folded_reader *r, struct folded_parser *p)
+{
+	struct profile_frame frame = { 0 };
+	int64_t id;
+
+	if (array__reserve(&p->resolved, &p->resolved_cap, p->nr_names, sizeof(*p->resolved)))
 		return -ENOMEM;
-	memcpy(r->name, t->start, len);
-	r->name[len] = '\0';
-	frame.func = r->name;
-	return profile__intern_frame(r->prof, &frame);
-}
+	for (; p->nr_resolved < p->nr_names; p->nr_resolved++) {
+		struct folded_name *name = &p->names[p->nr_resolved];
 
-static bool same_text(const struct frame_text *a, const struct frame_text *b)
-{
-	return a->len == b->len && !memcmp(a->start, b->start, a->len);
-}
-
-/* Adds one line; -EINVAL when it is malformed. */
-static int read_line(struct folded_reader *r, const char *line, size_t len, uint64_t *count)
-{
-	struct profile_labels labels = { 0 };
-	size_t stack_len, depth, shared = 0;
-	int64_t n, id;
-	void *swap;
-	int err;
-
-	if (parse_count(line, len, &stack_len, count))
-		return -EINVAL;
-	n = split_frames(r, line, stack_len);
-	if (n < 0)
-		return n;
-	depth = n - 1; /* the first part is the process name */
-	while (shared < depth && shared < r->nr_prev &&
-	       same_text(&r->cur[shared + 1], &r->prev[shared]))
-		shared++;
-	memcpy(r->ids, r->prev_ids, shared * sizeof(*r->ids));
-	for (size_t i = shared; i < depth; i++) {
-		id = intern_frame(r, &r->cur[i + 1]);
+		if (array__reserve(&r->name, &r->name_cap, (size_t)name->len + 1, 1))
+			return -ENOMEM;
+		memcpy(r->name, name->text, name->len);
+		r->name[name->len] = '\0';
+		if (name->kind == FOLDED_KIND_COMM) {
+			if (array__reserve(&p->comms, &p->comms_cap, p->nr_comms + 1,
+					   sizeof(*p->comms)))
+				return -ENOMEM;
+			p->comms[p->nr_comms] = strdup(r->name);
+			if (!p->comms[p->nr_comms])
+				return -ENOMEM;
+			name->text = p->comms[p->nr_comms];
+			p->resolved[p->nr_resolved] = p->nr_comms++;
+			continue;
+		}
+		frame.func = r->name;
+		frame.kind = name->kind;
+		id = profile__intern_frame(r->prof, &frame);
 		if (id < 0)
 			return id;
-		r->ids[i] = id;
+		/* The part's text may go once read: point at the profile's copy instead. */
+		name->text = profile__frame(r->prof, id)->func;
+		p->resolved[p->nr_resolved] = id;
 	}
-	if (array__reserve(&r->name, &r->name_cap, r->cur[0].len + 1, 1))
-		return -ENOMEM;
-	memcpy(r->name, r->cur[0].start, r->cur[0].len);
-	r->name[r->cur[0].len] = '\0';
-	labels.comm = r->name;
-	err = profile__add_sample(r->prof, r->ids, depth, &labels, *count);
-	if (err)
-		return err == -EINVAL ? -ENOMEM : err; /* the line was fine: the model failed */
-	/* This line's frames become the prefix to compare the next one with. */
-	memmove(r->cur, r->cur + 1, depth * sizeof(*r->cur));
-	swap = r->prev;
-	r->prev = r->cur;
-	r->cur = swap;
-	swap = r->prev_ids;
-	r->prev_ids = r->ids;
-	r->ids = swap;
-	r->nr_prev = depth;
 	return 0;
+}
+
+/* Adds the lines of the part @p parsed, in order. */
+static int folded_reader__merge(struct folded_reader *r, struct folded_parser *p)
+{
+	struct profile_labels labels = { 0 };
+	int err = p->err;
+
+	if (!err)
+		err = folded_reader__resolve(r, p);
+	for (size_t i = 0; !err && i < p->nr_lines; i++) {
+		const struct folded_line *line = &p->lines[i];
+		uint32_t *ids = p->ids + line->first;
+
+		for (uint32_t j = 1; j <= line->depth; j++)
+			ids[j] = p->resolved[ids[j]];
+		labels.comm = p->comms[p->resolved[ids[0]]];
+		err = profile__add_sample(r->prof, ids + 1, line->depth, &labels, line->count);
+		if (err == -EINVAL)
+			err = -ENOMEM; /* the line was fine: the model failed */
+		if (!err)
+			r->stats.samples += line->count;
+	}
+	if (err)
+		return err;
+	r->stats.lines += p->nonempty;
+	r->stats.malformed += p->malformed;
+	if (!r->stats.first_bad && p->first_bad)
+		r->stats.first_bad = r->text_lines + p->first_bad;
+	r->text_lines += p->text_lines;
+	return 0;
+}
+
+static void *folded_job__run(void *arg)
+{
+	struct folded_job *job = arg;
+
+	folded_parser__parse(job->parser, job->data, job->len);
+	return NULL;
+}
+
+/* Waits for the round's parsers; a part whose thread did not start is parsed here. */
+static void folded_round__join(struct folded_round *round)
+{
+	for (unsigned int i = 0; i < round->nr_jobs; i++) {
+		if (round->jobs[i].started)
+			pthread_join(round->jobs[i].thread, NULL);
+		else
+			folded_job__run(&round->jobs[i]);
+		round->jobs[i].started = false;
+	}
+}
+
+/* Adds the lines of the round parsed last, if any, in input order. */
+static int folded_reader__drain(struct folded_reader *r)
+{
+	struct folded_round *round = &r->rounds[r->next_round ^ 1];
+	int err = r->err;
+
+	for (unsigned int i = 0; i < round->nr_jobs && !err; i++)
+		err = folded_reader__merge(r, round->jobs[i].parser);
+	round->nr_jobs = 0;
+	r->err = err;
+	return err;
+}
+
+/*
+ * Cuts @data into up to nr_threads parts for the next round and starts parsing them, on
+ * threads when there is more than one part or a round to add meanwhile. Returns the bytes
+ * taken, or -ENOMEM.
+ */
+static int64_t folded_reader__start_round(struct folded_reader *r, const char *data, size_t len,
+					  bool overlap)
+{
+	struct folded_round *round = &r->rounds[r->next_round];
+	unsigned int threads = len > FOLDED_PARALLEL_MIN ? r->nr_threads : 1;
+	size_t share = len / threads + 1, at = 0;
+	unsigned int n = 0;
+
+	/* Parts of equal size, each small enough to bound the ids held at once. */
+	if (share > FOLDED_PART_MAX)
+		share = FOLDED_PART_MAX;
+	while (n < threads && at < len) {
+		/* The last part takes what is left, so no sliver makes a round of its own. */
+		size_t part = folded__cut(data + at, len - at,
+					  n + 1 == threads ? FOLDED_PART_MAX : share);
+
+		if (n == round->nr_parsers) {
+			if (folded_parser__init(&round->parsers[n])) {
+				folded_parser__free(&round->parsers[n]);
+				if (!n)
+					return -ENOMEM;
+				break; /* fewer threads then */
+			}
+			round->nr_parsers++;
+		}
+		round->jobs[n] = (struct folded_job){ .parser = &round->parsers[n],
+						      .data = data + at,
+						      .len = part };
+		at += part;
+		n++;
+	}
+	round->nr_jobs = n;
+	if (n > 1 || overlap) {
+		for (unsigned int i = 0; i < n; i++)
+			round->jobs[i].started = !pthread_create(&round->jobs[i].thread, NULL,
+								 folded_job__run, &round->jobs[i]);
+	}
+	return at;
+}
+
+int folded_reader__add(struct folded_reader *r, const char *data, size_t len)
+{
+	while (len && !r->err) {
+		bool pending = r->rounds[r->next_round ^ 1].nr_jobs > 0;
+		int64_t n = folded_reader__start_round(r, data, len, pending);
+
+		if (n < 0) {
+			r->err = n;
+			break;
+		}
+		/* The previous round's lines go in while this one is parsed. */
+		folded_reader__drain(r);
+		folded_round__join(&r->rounds[r->next_round]);
+		r->next_round ^= 1;
+		data += n;
+		len -= n;
+	}
+	return r->err;
+}
+
+int folded_reader__finish(struct folded_reader *r, struct folded_read_stats *stats)
+{
+	int err = folded_reader__drain(r);
+
+	*stats = r->stats;
+	if (!err && stats->lines == stats->malformed)
+		err = -EINVAL;
+	return err;
 }
 
 int folded__read(const char *data, size_t len, struct profile *prof,
 		 struct folded_read_stats *stats)
 {
-	struct folded_reader r = { .prof = prof };
-	const char *p = data, *end = data + len;
-	uint64_t good = 0, count, lineno = 0;
-	int err = 0;
+	struct folded_reader *r = folded_reader__new(prof);
+	int err;
 
 	memset(stats, 0, sizeof(*stats));
-	while (p < end) {
-		const char *nl = memchr(p, '\n', end - p);
-		const char *next = nl ? nl + 1 : end;
-		size_t n = (nl ? nl : end) - p;
-
-		lineno++;
-		if (n && p[n - 1] == '\r')
-			n--;
-		if (n) {
-			stats->lines++;
-			err = read_line(&r, p, n, &count);
-			if (err == -EINVAL) {
-				stats->malformed++;
-				if (!stats->first_bad)
-					stats->first_bad = lineno;
-				err = 0;
-			} else if (err) {
-				break;
-			} else {
-				good++;
-				stats->samples += count;
-			}
-		}
-		p = next;
-	}
-	free(r.prev);
-	free(r.prev_ids);
-	free(r.cur);
-	free(r.ids);
-	free(r.name);
-	if (!err && !good)
-		err = -EINVAL;
+	if (!r)
+		return -ENOMEM;
+	folded_reader__add(r, data, len);
+	err = folded_reader__finish(r, stats);
+	folded_reader__free(r);
 	return err;
 }
-
 int folded__sniff(const char *data, size_t len)
 {
 	size_t n = len < 4096 ? len : 4096;

@@ -77,9 +77,14 @@ struct pprof_reader {
 	const char *default_comm;
 };
 
-/* A protobuf-c allocator that refuses to go past a budget. */
+/*
+ * A protobuf-c allocator that refuses to go past a budget. Objects come from an arena and go
+ * with it at once: a large profile decodes to millions of small objects, and malloc and free
+ * for each were a third of reading it.
+ */
 struct budget_allocator {
 	ProtobufCAllocator base;
+	struct arena *arena;
 	size_t left;
 	bool exhausted; /* the budget, not malloc, ran out */
 	bool failed;	/* malloc failed */
@@ -94,7 +99,8 @@ static void *budget_allocator__alloc(void *data, size_t size)
 		b->exhausted = true;
 		return NULL;
 	}
-	p = malloc(size);
+	/* protobuf-c's messages hold nothing aligned wider than 8 bytes. */
+	p = arena__alloc(b->arena, size ? size : 1, 8);
 	if (!p) {
 		b->failed = true;
 		return NULL;
@@ -105,8 +111,16 @@ static void *budget_allocator__alloc(void *data, size_t size)
 
 static void budget_allocator__free(void *data, void *p)
 {
+	/* Freed with the arena. */
 	(void)data;
-	free(p);
+	(void)p;
+}
+
+/* Frees everything decoded through @b. */
+static void budget_allocator__release(struct budget_allocator *b)
+{
+	arena__free(b->arena);
+	b->arena = NULL;
 }
 
 /* Writes the reason for @err to r->err and returns @err. */
@@ -720,8 +734,8 @@ static int pprof_reader__convert(struct pprof_reader *r)
 
 /*
  * Decodes the Profile message @raw[0..raw_len) into *@msg, allocating within a budget in
- * proportion to its size from @budget (which the message is freed through). Returns 0 or
- * -errno with the reason in r->err.
+ * proportion to its size from @budget (budget_allocator__release() frees the message).
+ * Returns 0 or -errno with the reason in r->err.
  */
 static int pprof_reader__decode(struct pprof_reader *r, struct budget_allocator *budget,
 				const unsigned char *raw, size_t raw_len, pb_profile **msg)
@@ -733,11 +747,15 @@ static int pprof_reader__decode(struct pprof_reader *r, struct budget_allocator 
 					  PPROF_MAX_DECODED_BYTES >> 20);
 	*budget = (struct budget_allocator){
 		.base = { budget_allocator__alloc, budget_allocator__free, budget },
+		.arena = arena__new(),
 		.left = DECODE_BUDGET_BASE + DECODE_BUDGET_FACTOR * raw_len,
 	};
+	if (!budget->arena)
+		return pprof_reader__fail(r, -ENOMEM, "out of memory");
 	*msg = perftools__profiles__profile__unpack(&budget->base, raw_len, raw);
 	if (*msg)
 		return 0;
+	budget_allocator__release(budget);
 	if (budget->failed)
 		return pprof_reader__fail(r, -ENOMEM, "out of memory");
 	if (budget->exhausted)
@@ -784,7 +802,7 @@ out_release:
 	hash_table__free(r->functions.table);
 	hash_table__free(r->mappings.table);
 	arena__free(r->arena);
-	perftools__profiles__profile__free_unpacked(msg, &budget.base);
+	budget_allocator__release(&budget);
 	return err;
 }
 
@@ -824,6 +842,6 @@ int pprof__read_summary(const void *data, size_t len, struct pprof_summary *out)
 		return err;
 	out->time_ns = msg->time_nanos > 0 ? (uint64_t)msg->time_nanos : 0;
 	out->duration_ns = msg->duration_nanos > 0 ? (uint64_t)msg->duration_nanos : 0;
-	perftools__profiles__profile__free_unpacked(msg, &budget.base);
+	budget_allocator__release(&budget);
 	return 0;
 }

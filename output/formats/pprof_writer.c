@@ -183,7 +183,7 @@ static int pprof_writer__build_samples(struct profile_tables *t, Perftools__Prof
 {
 	size_t nr = profile__sample_count(t->prof), nr_values = msg->n_sample_type, i, k;
 	Perftools__Profiles__Sample *samples, **ptrs;
-	Perftools__Profiles__Label *labels, **label_ptrs;
+	Perftools__Profiles__Label labels[MAX_LABELS], *kept, **label_ptrs;
 	const struct profile_sample *s;
 	const struct pt_sample *ps;
 	uint64_t *loc_ids;
@@ -203,9 +203,7 @@ static int pprof_writer__build_samples(struct profile_tables *t, Perftools__Prof
 		s = profile__sample(t->prof, i);
 		ps = &t->samples[i];
 		values = profile_tables__alloc(t, nr_values, sizeof(*values));
-		labels = profile_tables__alloc(t, MAX_LABELS, sizeof(*labels));
-		label_ptrs = profile_tables__alloc(t, MAX_LABELS, sizeof(*label_ptrs));
-		if (!values || !labels || !label_ptrs)
+		if (!values)
 			return -ENOMEM;
 		if (s->count > INT64_MAX || (period && s->count > INT64_MAX / period))
 			return -EOVERFLOW;
@@ -235,8 +233,14 @@ static int pprof_writer__build_samples(struct profile_tables *t, Perftools__Prof
 			err = pprof_writer__time_label(t, labels, &n, s->labels.time_ns);
 		if (err)
 			return err;
+		/* Only the labels a sample has: room for all of them is most of the memory. */
+		kept = profile_tables__alloc(t, n, sizeof(*kept));
+		label_ptrs = profile_tables__alloc(t, n, sizeof(*label_ptrs));
+		if (!kept || !label_ptrs)
+			return -ENOMEM;
+		memcpy(kept, labels, n * sizeof(*kept));
 		for (k = 0; k < n; k++)
-			label_ptrs[k] = &labels[k];
+			label_ptrs[k] = &kept[k];
 
 		perftools__profiles__sample__init(&samples[i]);
 		samples[i].n_location_id = ps->len;
@@ -393,6 +397,13 @@ struct gzip_sink {
 	FILE *out;
 	int err;
 	unsigned char chunk[1 << 16];
+	/*
+	 * protobuf-c appends a few bytes at a time, and a deflate() call per field costs more
+	 * than compressing them: appends are gathered here first. zlib's output does not
+	 * depend on how its input is cut, so the bytes are the same.
+	 */
+	unsigned char staged[1 << 16];
+	size_t nr_staged;
 };
 
 static int gzip_sink__deflate(struct gzip_sink *sink, const uint8_t *data, size_t len, int flush)
@@ -423,12 +434,32 @@ static int gzip_sink__deflate(struct gzip_sink *sink, const uint8_t *data, size_
 	return 0;
 }
 
+static int gzip_sink__flush_staged(struct gzip_sink *sink)
+{
+	int err = sink->nr_staged ?
+			  gzip_sink__deflate(sink, sink->staged, sink->nr_staged, Z_NO_FLUSH) :
+			  0;
+
+	sink->nr_staged = 0;
+	return err;
+}
+
 static void gzip_sink__append(ProtobufCBuffer *buffer, size_t len, const uint8_t *data)
 {
 	struct gzip_sink *sink = (struct gzip_sink *)buffer;
 
-	if (!sink->err)
+	if (sink->err)
+		return;
+	if (sink->nr_staged + len > sizeof(sink->staged))
+		sink->err = gzip_sink__flush_staged(sink);
+	if (sink->err)
+		return;
+	if (len >= sizeof(sink->staged)) {
 		sink->err = gzip_sink__deflate(sink, data, len, Z_NO_FLUSH);
+		return;
+	}
+	memcpy(sink->staged + sink->nr_staged, data, len);
+	sink->nr_staged += len;
 }
 
 static int pprof_writer__emit(const Perftools__Profiles__Profile *msg, FILE *out)
@@ -449,7 +480,7 @@ static int pprof_writer__emit(const Perftools__Profiles__Profile *msg, FILE *out
 		goto out_free_sink;
 	}
 	protobuf_c_message_pack_to_buffer(&msg->base, &sink->base);
-	err = sink->err;
+	err = sink->err ?: gzip_sink__flush_staged(sink);
 	if (!err)
 		err = gzip_sink__deflate(sink, NULL, 0, Z_FINISH);
 	deflateEnd(&sink->zs);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 #include "speedscope_writer.h"
 
 #define READ_CHUNK (1 << 20)
+/* Folded text of a mapped file read (and then dropped) at once. */
+#define FOLDED_WINDOW (16u << 20)
 /* A profile larger than this is not one anybody meant to load. */
 #define MAX_INPUT_SIZE (16ull << 30)
 
@@ -59,11 +62,34 @@ out_free:
 	return err;
 }
 
-static int read_folded(const char *path, const char *data, size_t len, struct profile *prof)
+/*
+ * Reads folded text a window at a time. The windows of a mapped file are dropped from memory
+ * once the reader is done with them (it adds a window's lines during the next call): their
+ * pages are the file's, clean, and come back from it if touched again, so a large file is
+ * never resident whole.
+ */
+static int read_folded(const char *path, const char *data, size_t len, bool mapped,
+		       struct profile *prof)
 {
-	struct folded_read_stats stats;
-	int err = folded__read(data, len, prof, &stats);
+	struct folded_reader *r = folded_reader__new(prof);
+	size_t page = sysconf(_SC_PAGESIZE), at = 0, dropped = 0;
+	struct folded_read_stats stats = { 0 };
+	int err = r ? 0 : -ENOMEM;
 
+	while (!err && at < len) {
+		size_t n = mapped ? folded__cut(data + at, len - at, FOLDED_WINDOW) : len - at;
+
+		err = folded_reader__add(r, data + at, n);
+		/* Done with the windows before this one. */
+		if (mapped && at / page * page > dropped) {
+			madvise((char *)data + dropped, at / page * page - dropped, MADV_DONTNEED);
+			dropped = at / page * page;
+		}
+		at += n;
+	}
+	if (r)
+		err = folded_reader__finish(r, &stats);
+	folded_reader__free(r);
 	if (err == -EINVAL) {
 		pr_err("%s: no valid folded line (\"frame;frame COUNT\") in %llu line%s\n", path,
 		       (unsigned long long)stats.lines, stats.lines == 1 ? "" : "s");
@@ -103,8 +129,12 @@ static int read_zstd_pprof(const char *path, const char *data, size_t len, struc
 	return err;
 }
 
-/* Parses @data[0..len) as folded, pprof or zstd-compressed pprof, whichever it is. */
-static int read_profile(const char *path, const char *data, size_t len, struct profile *prof)
+/*
+ * Parses @data[0..len) as folded, pprof or zstd-compressed pprof, whichever it is. @mapped:
+ * @data is a read-only mapping of the file, whose pages may be dropped once read.
+ */
+static int read_profile(const char *path, const char *data, size_t len, bool mapped,
+			struct profile *prof)
 {
 	char why[256];
 	int err;
@@ -116,7 +146,7 @@ static int read_profile(const char *path, const char *data, size_t len, struct p
 	if (compress__is_zstd(data, len))
 		return read_zstd_pprof(path, data, len, prof);
 	if (folded__sniff(data, len))
-		return read_folded(path, data, len, prof);
+		return read_folded(path, data, len, mapped, prof);
 	err = pprof__read(data, len, prof, why, sizeof(why));
 	if (err)
 		pr_err("%s: not a valid folded or pprof profile: %s\n", path, why);
@@ -137,7 +167,7 @@ static int read_fd(const char *path, int fd, struct profile *prof)
 		data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (data != MAP_FAILED) {
 			madvise(data, st.st_size, MADV_SEQUENTIAL);
-			err = read_profile(path, data, st.st_size, prof);
+			err = read_profile(path, data, st.st_size, true, prof);
 			munmap(data, st.st_size);
 			return err;
 		}
@@ -148,7 +178,7 @@ static int read_fd(const char *path, int fd, struct profile *prof)
 		pr_err("cannot read '%s': %s\n", path, strerror(-err));
 		return err;
 	}
-	err = read_profile(path, data, len, prof);
+	err = read_profile(path, data, len, false, prof);
 	free(data);
 	return err;
 }

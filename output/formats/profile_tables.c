@@ -177,8 +177,10 @@ static int64_t profile_tables__location(struct profile_tables *t, const uint32_t
 	size_t i;
 	int err;
 
+	if (len == 1 && t->frame_locations[frames[0]])
+		return t->frame_locations[frames[0]] - 1;
 	hash = hash__final(hash__bytes(HASH_SEED, frames, len * sizeof(*frames)));
-	id = hash_table__find(t->location_index, hash, &key);
+	id = len == 1 ? -ENOENT : hash_table__find(t->location_index, hash, &key);
 	if (id >= 0)
 		return id;
 
@@ -222,9 +224,13 @@ static int64_t profile_tables__location(struct profile_tables *t, const uint32_t
 			m->has_line_numbers |= frame->line != 0;
 		}
 	}
-	err = hash_table__insert(t->location_index, hash, t->nr_locations);
-	if (err)
-		return err;
+	if (len == 1) {
+		t->frame_locations[frames[0]] = t->nr_locations + 1;
+	} else {
+		err = hash_table__insert(t->location_index, hash, t->nr_locations);
+		if (err)
+			return err;
+	}
 	return t->nr_locations++;
 }
 
@@ -288,8 +294,9 @@ int profile_tables__add_samples(struct profile_tables *t)
 	int err;
 
 	t->frame_functions = calloc(profile__frame_count(t->prof) + 1, sizeof(*t->frame_functions));
+	t->frame_locations = calloc(profile__frame_count(t->prof) + 1, sizeof(*t->frame_locations));
 	t->samples = calloc(nr + 1, sizeof(*t->samples));
-	if (!t->frame_functions || !t->samples)
+	if (!t->frame_functions || !t->frame_locations || !t->samples)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		err = profile_tables__add_sample(t, i);
@@ -327,6 +334,7 @@ void profile_tables__release(struct profile_tables *t)
 	free(t->samples);
 	free(t->locations);
 	free(t->frame_functions);
+	free(t->frame_locations);
 	free(t->functions);
 	free(t->mappings);
 	free(t->text);

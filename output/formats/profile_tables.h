@@ -65,6 +65,9 @@ struct profile_tables {
 	size_t functions_cap;
 	struct hash_table *function_index;
 	uint32_t *frame_functions; /* frame id -> function index + 1; 0 until first seen */
+	uint32_t *frame_locations; /* frame id -> index + 1 of its location alone (no frame
+				    * inlined into it); 0 until first seen. Most locations are
+				    * one frame: they skip the hash. */
 
 	struct pt_location *locations;
 	size_t nr_locations;

@@ -193,6 +193,96 @@ static void test_annotation_lookalike_stays_a_user_frame(void **state)
 	profile__free(again);
 }
 
+/* Generated text of about @size bytes: shared prefixes, kinds, and a malformed line now and then. */
+static char *large_text(size_t size)
+{
+	static const char *const bad[] = { "a;b", "a;;b 2", ";b 2", "a;b 0", "", "a;b x" };
+	char *text = malloc(size + 512);
+	size_t len = 0;
+	uint64_t seed = 1;
+
+	assert_non_null(text);
+	while (len < size) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		if ((seed >> 33) % 97 == 0) {
+			len += sprintf(text + len, "%s\n", bad[(seed >> 40) % 6]);
+			continue;
+		}
+		len += sprintf(text + len, "proc-%u", (unsigned int)(seed >> 60));
+		for (unsigned int d = 0, depth = 2 + (seed >> 20) % 40; d < depth; d++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			len += sprintf(text + len, ";ns::Class%u::method%u%s", d,
+				       (unsigned int)((seed >> 35) % (d < 4 ? 3 : 50)),
+				       (seed >> 50) % 7 == 0 ? "_[k]" : "");
+		}
+		len += sprintf(text + len, " %u%s\n", (unsigned int)((seed >> 20) % 900) + 1,
+			       (seed >> 45) % 13 == 0 ? "\r" : "");
+	}
+	text[len] = '\0';
+	return text;
+}
+
+/* The same profile, frame ids and line numbers whether read at once (in parallel) or a line at a time. */
+static void test_large_input_reads_as_serial(void **state)
+{
+	struct profile *whole = profile__new(), *piecewise = profile__new();
+	struct folded_reader *r = folded_reader__new(piecewise);
+	struct folded_read_stats a, b;
+	char *text = large_text(12u << 20), *a_text, *b_text;
+	size_t len = strlen(text), at = 0;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(folded__read(text, len, whole, &a), 0);
+	while (at < len) {
+		size_t n = folded__cut(text + at, len - at, 1);
+
+		assert_int_equal(folded_reader__add(r, text + at, n), 0);
+		at += n;
+	}
+	assert_int_equal(folded_reader__finish(r, &b), 0);
+	folded_reader__free(r);
+	assert_true(a.malformed > 100);
+	assert_int_equal(a.lines, b.lines);
+	assert_int_equal(a.malformed, b.malformed);
+	assert_int_equal(a.first_bad, b.first_bad);
+	assert_int_equal(a.samples, b.samples);
+	assert_int_equal(profile__frame_count(whole), profile__frame_count(piecewise));
+	for (size_t i = 0; i < profile__frame_count(whole); i++) {
+		assert_string_equal(profile__frame(whole, i)->func,
+				    profile__frame(piecewise, i)->func);
+		assert_int_equal(profile__frame(whole, i)->kind,
+				 profile__frame(piecewise, i)->kind);
+	}
+	assert_int_equal(profile__sample_count(whole), profile__sample_count(piecewise));
+	for (size_t i = 0; i < profile__sample_count(whole); i++) {
+		const struct profile_sample *x = profile__sample(whole, i);
+		const struct profile_sample *y = profile__sample(piecewise, i);
+
+		assert_int_equal(x->depth, y->depth);
+		assert_int_equal(x->count, y->count);
+		assert_memory_equal(x->frames, y->frames, x->depth * sizeof(*x->frames));
+		assert_string_equal(x->labels.comm, y->labels.comm);
+	}
+	a_text = write_folded(whole);
+	b_text = write_folded(piecewise);
+	assert_string_equal(a_text, b_text);
+	free(a_text);
+	free(b_text);
+	free(text);
+	profile__free(whole);
+	profile__free(piecewise);
+}
+
+static void test_cut_at_line_ends(void **state)
+{
+	(void)state;
+	assert_int_equal(folded__cut("a 1\nb 2\n", 8, 6), 4);
+	assert_int_equal(folded__cut("a 1\nb 2\n", 8, 100), 8);
+	assert_int_equal(folded__cut("abcdef 1\nb 2\n", 13, 3), 9); /* a long first line */
+	assert_int_equal(folded__cut("abcdef 1", 8, 3), 8);
+}
+
 static void test_sniff(void **state)
 {
 	(void)state;
@@ -213,6 +303,8 @@ int main(void)
 		cmocka_unit_test(test_merges_equal_lines),
 		cmocka_unit_test(test_trailing_blank_is_kept_inside_the_name),
 		cmocka_unit_test(test_annotation_lookalike_stays_a_user_frame),
+		cmocka_unit_test(test_large_input_reads_as_serial),
+		cmocka_unit_test(test_cut_at_line_ends),
 		cmocka_unit_test(test_sniff),
 	};
 

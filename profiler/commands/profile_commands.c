@@ -74,16 +74,24 @@ static const char flamegraph_window_notes[] =
 	"  when their interval overlaps the window.\n"
 	"\n";
 
+/* --store and the window, instead of INPUT files (flamegraph, report). */
+// clang-format off
+static const struct option_spec store_source_options[] = {
+	OPTION_TEXT("\nFrom an agent's store (instead of INPUT...):\n"),
+	OPTION_GROUP(store_window_options, offsetof(struct command_opts, window)),
+	OPTION_GROUP(store_filter_options, offsetof(struct command_opts, window)),
+	OPTION_TEXT(flamegraph_window_notes),
+	OPTION_END,
+};
+// clang-format on
+
 // clang-format off
 static const struct option_spec flamegraph_options[] = {
 	OPTION_TEXT(flamegraph_usage),
 	OPTION_GROUP(output_options, 0),
 	OPTION_GROUP(verbosity_options, offsetof(struct command_opts, verbose)),
 	OPTION_HELP,
-	OPTION_TEXT("\nFrom an agent's store (instead of INPUT...):\n"),
-	OPTION_GROUP(store_window_options, offsetof(struct command_opts, window)),
-	OPTION_GROUP(store_filter_options, offsetof(struct command_opts, window)),
-	OPTION_TEXT(flamegraph_window_notes),
+	OPTION_GROUP(store_source_options, 0),
 	OPTION_GROUP(svg_options, offsetof(struct command_opts, svg)),
 	OPTION_END,
 };
@@ -147,10 +155,7 @@ static const struct option_spec report_options[] = {
 	  .help = "a folded or pprof profile to compare with" },
 	OPTION_GROUP(verbosity_options, offsetof(struct command_opts, verbose)),
 	OPTION_HELP,
-	OPTION_TEXT("\nFrom an agent's store (instead of INPUT...):\n"),
-	OPTION_GROUP(store_window_options, offsetof(struct command_opts, window)),
-	OPTION_GROUP(store_filter_options, offsetof(struct command_opts, window)),
-	OPTION_TEXT(flamegraph_window_notes),
+	OPTION_GROUP(store_source_options, 0),
 	OPTION_END,
 };
 // clang-format on

@@ -502,17 +502,24 @@
 				l + " (" + fmtCount(slotTotals[i]) + ")")));
 	}
 
-	const PLOT_H = 126;
-	function drawTimeline() {
-		if (!seconds) return;
-		const c = timeline.canvas, dpr = window.devicePixelRatio || 1;
-		const w = c.parentNode.clientWidth || 800, h = 150;
+	// Sizes canvas @c to @w x @h CSS pixels at the screen's density; returns its context.
+	function sizeCanvas(c, w, h) {
+		const dpr = window.devicePixelRatio || 1;
 		c.style.width = w + "px";
 		c.style.height = h + "px";
 		c.width = Math.round(w * dpr);
 		c.height = Math.round(h * dpr);
 		const ctx = c.getContext("2d");
 		ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+		return ctx;
+	}
+
+	const PLOT_H = 126;
+	function drawTimeline() {
+		if (!seconds) return;
+		const c = timeline.canvas;
+		const w = c.parentNode.clientWidth || 800, h = 150;
+		const ctx = sizeCanvas(c, w, h);
 		ctx.clearRect(0, 0, w, h);
 		const { per, G } = timeline.groups;
 		const sw = w / seconds;
@@ -757,15 +764,8 @@
 			return this.upward ? (this.rows - 1 - depth) * FRAME_HEIGHT : depth * FRAME_HEIGHT;
 		}
 		paint(w, rows) {
-			const c = this.canvas, dpr = window.devicePixelRatio || 1;
 			this.rows = rows;
-			const h = rows * FRAME_HEIGHT;
-			c.style.width = w + "px";
-			c.style.height = h + "px";
-			c.width = Math.round(w * dpr);
-			c.height = Math.round(h * dpr);
-			const ctx = c.getContext("2d");
-			ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+			const ctx = sizeCanvas(this.canvas, w, rows * FRAME_HEIGHT);
 			ctx.font = "12px monospace";
 			const charW = ctx.measureText("M").width || 7;
 			const t = this.tree;

@@ -2,21 +2,10 @@
 // Opens a bpfprof flame graph in headless Chromium and uses it as a person would: hover,
 // click to zoom, reset, search with a regex, toggle case. Prints "N passed, N failed".
 // Usage: node flamegraph.test.mjs GRAPH.svg SCREENSHOT.png
-import { chromium } from "playwright-core";
+import { check, finish, launch } from "./harness.mjs";
 import { pathToFileURL } from "node:url";
 
 const [graph, screenshot] = process.argv.slice(2);
-let passed = 0, failed = 0;
-
-function check(what, ok, detail = "") {
-	if (ok) {
-		passed++;
-		console.log(`ok   ${what}`);
-	} else {
-		failed++;
-		console.log(`FAIL ${what} ${detail}`);
-	}
-}
 
 // The <g> of the frame whose title starts with NAME followed by " (".
 function frame(page, name) {
@@ -34,11 +23,7 @@ async function classes(g) {
 	return (await g.getAttribute("class")) || "";
 }
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
 	const page = await browser.newPage({ viewport: { width: 1200, height: 600 } });
 	const errors = [];
@@ -107,5 +92,4 @@ try {
 } finally {
 	await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -5,24 +5,13 @@
 // over the known input. Prints "N passed, N failed" and the opening time of a large page.
 // Usage: node report.test.mjs SOURCE_DIR WORK_DIR SCREENSHOT.png
 // env: BPFPROF (the binary), STORE_FILL (tests/tools/store_fill)
-import { chromium } from "playwright-core";
+import { check, finish, launch } from "./harness.mjs";
 import { pathToFileURL } from "node:url";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { reportData, reportHtml, parseFolded, foldedOf, functionTotals, sandwichOf } from "./report_data.mjs";
 
 const [sourceDir, work, screenshot] = process.argv.slice(2);
-let passed = 0, failed = 0;
-
-function check(what, ok, detail = "") {
-	if (ok) {
-		passed++;
-		console.log(`ok   ${what}`);
-	} else {
-		failed++;
-		console.log(`FAIL ${what} ${detail}`);
-	}
-}
 const same = (what, got, want) => check(what, JSON.stringify(got) === JSON.stringify(want),
 	`\n  got:  ${JSON.stringify(got)}\n  want: ${JSON.stringify(want)}`);
 const near = (a, b) => Math.abs(a - b) < 1e-9;
@@ -75,11 +64,7 @@ function expectedFolded(a, b) {
 	return theirs;
 }
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 
 async function open(file, viewport = { width: 1400, height: 1000 }) {
 	const page = await browser.newPage({ viewport });
@@ -372,5 +357,4 @@ try {
 } finally {
 	await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

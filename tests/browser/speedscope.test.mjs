@@ -6,24 +6,13 @@
 // weight. Also that a big profile loads. Prints "N passed, N failed".
 // Usage: node speedscope.test.mjs SMALL.folded SMALL.speedscope.json BIG.folded
 //        BIG.speedscope.json SCREENSHOT.png
-import { chromium } from "playwright-core";
+import { check, finish, launch } from "./harness.mjs";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, join, normalize } from "node:path";
 
 const [smallFolded, smallJson, bigFolded, bigJson, screenshot] = process.argv.slice(2);
-let passed = 0, failed = 0;
-
-function check(what, ok, detail = "") {
-	if (ok) {
-		passed++;
-		console.log(`ok   ${what}`);
-	} else {
-		failed++;
-		console.log(`FAIL ${what} ${detail}`);
-	}
-}
 
 // What speedscope should show for folded stacks: per process (the first frame, no pid in
 // folded input), its total and each frame's self and total weight, a frame counted once per
@@ -116,11 +105,7 @@ async function open(browser, file, procs, errors) {
 	return { page, busiest };
 }
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
 	const errors = [];
 	const small = expected(smallFolded);
@@ -161,5 +146,4 @@ try {
 	await browser.close();
 	server.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

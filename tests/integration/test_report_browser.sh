@@ -4,16 +4,8 @@
 # A store of known samples (store_fill), its report, and the views checked against
 # `bpfprof flamegraph` of the same windows; also times a large generated page.
 # Needs no root. Leaves the screenshot at $TEST_OUTPUT_DIR/report.png when set.
-set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d /tmp/bpfprof-report.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-
-# scripts/deps.sh test installs all three.
-skip() { echo "SKIP: $* (scripts/deps.sh test installs it)"; exit 77; }
-command -v node >/dev/null || skip "node is not installed"
-[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || skip "chromium is not installed"
-[ -d "$here/browser/node_modules/playwright-core" ] || skip "playwright-core is not installed"
+. "$(dirname "$0")/browser.sh"
+need_browser playwright-core
 
 export STORE_FILL=$TEST_TOOL_DIR/store_fill
 export BPFPROF

@@ -3,19 +3,8 @@
 # speedscope files in the real speedscope: its npm package's built app in Debian's Chromium,
 # driven by playwright-core (npm). Needs no root. Leaves the screenshot at
 # $TEST_OUTPUT_DIR/speedscope.png when set.
-set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d /tmp/bpfprof-speedscope.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
-# scripts/deps.sh test installs all of them.
-skip() { echo "SKIP: $* (scripts/deps.sh test installs it)"; exit 77; }
-command -v node >/dev/null || skip "node is not installed"
-[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || skip "chromium is not installed"
-for package in playwright-core speedscope; do
-	[ -d "$here/browser/node_modules/$package" ] || skip "$package is not installed"
-done
+. "$(dirname "$0")/browser.sh"
+need_browser playwright-core speedscope
 
 # Two processes; the busiest is not the first (speedscope must open it from
 # activeProfileIndex); a kernel frame, recursion, a merged stack, and names speedscope must

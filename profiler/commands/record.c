@@ -195,11 +195,10 @@ static void set_window(const struct recording *r, struct profile *prof, double d
 
 static int sample_until_done(struct recording *r)
 {
-	int err;
-
 	struct session_stats stats;
 	struct progress progress;
 	double elapsed = 0, total;
+	int err;
 
 	total = r->cmd && !r->opts->duration_set ? 0 : r->opts->duration_s;
 	progress__init(&progress, !r->opts->quiet);

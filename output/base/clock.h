@@ -17,4 +17,14 @@ uint64_t clock_ns(clockid_t clock);
 uint64_t monotonic_ns(void);
 uint64_t realtime_ns(void);
 
+/* Room for clock__format_utc()'s longest output, NUL included. */
+#define CLOCK_FORMAT_MAX 32
+
+/*
+ * Formats @ns (since the Unix epoch) as RFC 3339 in UTC: 2026-11-21T10:02:00Z, with
+ * milliseconds (.250) only when there are any. @buf holds CLOCK_FORMAT_MAX bytes.
+ * Returns @buf, for use in printf arguments.
+ */
+char *clock__format_utc(uint64_t ns, char *buf);
+
 #endif

@@ -11,15 +11,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "array.h"
+#include "clock.h"
 #include "hash_table.h"
 #include "json.h"
 #include "profile.h"
 #include "string_pool.h"
 
-#define NSEC_PER_SEC UINT64_C(1000000000)
 #define NO_ID UINT32_MAX
 
 extern const char report_js[];
@@ -274,17 +273,6 @@ static void write_str(FILE *out, const char *s)
 	json__write_string(out, s, strlen(s));
 }
 
-/* "2026-12-05T10:00:00Z" of @ns since the epoch into @buf[32]. */
-static const char *rfc3339(uint64_t ns, char buf[32])
-{
-	time_t t = (time_t)(ns / NSEC_PER_SEC);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, 32, "%" PRIu64, ns / NSEC_PER_SEC);
-	return buf;
-}
-
 static const char *value_name(enum profile_value v)
 {
 	return v == PROFILE_VALUE_OFF_CPU ? "off_cpu" :
@@ -296,14 +284,16 @@ static void write_meta(const struct report *r, const struct profile *prof,
 		       const struct report_facts *facts, FILE *out)
 {
 	const struct profile_meta *m = profile__meta(prof);
-	char title[2 * 32 + PROFILE_HOST_MAX + 32], a[32], b[32];
+	char title[2 * CLOCK_FORMAT_MAX + PROFILE_HOST_MAX + 32], a[CLOCK_FORMAT_MAX],
+		b[CLOCK_FORMAT_MAX];
 	uint64_t from = m->time_ns, to = m->time_ns + m->duration_ns;
 
 	if (!from && r->seconds)
 		from = (uint64_t)r->t0 * NSEC_PER_SEC, to = from + r->seconds * NSEC_PER_SEC;
 	if (from)
 		snprintf(title, sizeof(title), "bpfprof report %s%s%s .. %s", m->host,
-			 m->host[0] ? " " : "", rfc3339(from, a), rfc3339(to, b));
+			 m->host[0] ? " " : "", clock__format_utc(from, a),
+			 clock__format_utc(to, b));
 	else
 		snprintf(title, sizeof(title), "bpfprof report%s%s", m->host[0] ? " " : "",
 			 m->host);
@@ -315,10 +305,11 @@ static void write_meta(const struct report *r, const struct profile *prof,
 	write_str(out, facts->source ? facts->source : "");
 	fprintf(out, ",\"value\":\"%s\",\"period_ns\":%" PRIu64 ",\"hz\":%" PRIu64 "},",
 		value_name(m->value), m->period_ns,
-		m->period_ns ? (NSEC_PER_SEC + m->period_ns / 2) / m->period_ns : 0);
+		m->period_ns ? (uint64_t)((NSEC_PER_SEC + m->period_ns / 2) / m->period_ns) : 0);
 	fputs("\"summary\":{", out);
 	if (from) {
-		fprintf(out, "\"start\":\"%s\",\"end\":\"%s\",", rfc3339(from, a), rfc3339(to, b));
+		fprintf(out, "\"start\":\"%s\",\"end\":\"%s\",", clock__format_utc(from, a),
+			clock__format_utc(to, b));
 		fprintf(out, "\"duration_s\":%.3f,", (double)(to - from) / NSEC_PER_SEC);
 	}
 	fprintf(out, "\"samples\":%" PRIu64 ",\"processes\":%zu,", r->rows.total, r->processes.n);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "time_spec.h"
 
 /* Linux's PID_MAX_LIMIT: no pid is larger. */
@@ -113,7 +114,7 @@ const struct option_spec store_filter_options[] = {
 
 int store_window__check(const struct store_window *w, char *err, size_t errlen)
 {
-	char a[TIME_SPEC_FORMAT_MAX], b[TIME_SPEC_FORMAT_MAX];
+	char a[CLOCK_FORMAT_MAX], b[CLOCK_FORMAT_MAX];
 
 	if (!w->dir && (w->from_set || w->to_set || w->npids || w->comm)) {
 		snprintf(err, errlen,
@@ -128,7 +129,7 @@ int store_window__check(const struct store_window *w, char *err, size_t errlen)
 	/* With --to left to "now", a FROM still to come is an empty window, not a mistake. */
 	if (w->from_set && w->to_set && w->from_ns >= w->to_ns) {
 		snprintf(err, errlen, "the window is empty: --from (%s) must come before --to (%s)",
-			 time_spec__format(w->from_ns, a), time_spec__format(w->to_ns, b));
+			 clock__format_utc(w->from_ns, a), clock__format_utc(w->to_ns, b));
 		return -EINVAL;
 	}
 	return 0;

@@ -361,21 +361,3 @@ int time_spec__parse_duration(const char *s, uint64_t *out_ns, char *err, size_t
 			    what);
 	return 0;
 }
-
-char *time_spec__format(uint64_t ns, char *buf)
-{
-	time_t secs = (time_t)(ns / NS_PER_SEC);
-	unsigned int ms = (unsigned int)(ns % NS_PER_SEC / 1000000);
-	struct tm tm;
-	size_t len;
-
-	if (!gmtime_r(&secs, &tm)) {
-		snprintf(buf, TIME_SPEC_FORMAT_MAX, "@%llu", (unsigned long long)(ns / NS_PER_SEC));
-		return buf;
-	}
-	len = strftime(buf, TIME_SPEC_FORMAT_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (ms)
-		len += snprintf(buf + len, TIME_SPEC_FORMAT_MAX - len, ".%03u", ms);
-	snprintf(buf + len, TIME_SPEC_FORMAT_MAX - len, "Z");
-	return buf;
-}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Times and durations as people type them on the command line (--from, --to,
- * --store-max-age), and times as the tools print them back.
+ * --store-max-age); the tools print times back with clock__format_utc() (output/base/clock.h).
  *
  * A TIME is one of:
  *   RFC 3339            2026-11-21T10:02:00Z, 2026-11-21T11:02:00.250+01:00
@@ -24,9 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Room for time_spec__format()'s longest output, NUL included. */
-#define TIME_SPEC_FORMAT_MAX 32
-
 /* One line naming the accepted TIME forms, for --help texts and error messages. */
 #define TIME_SPEC_FORMS                                                                            \
 	"RFC 3339 (2026-11-21T10:02:00Z), 'YYYY-MM-DD HH:MM[:SS]' in local time, unix seconds, "   \
@@ -43,12 +40,5 @@ int time_spec__parse(const char *s, uint64_t now_ns, uint64_t *out_ns, char *err
  * Parses the DURATION @s into @*out_ns. Returns 0, or -EINVAL with a one-line reason in @err.
  */
 int time_spec__parse_duration(const char *s, uint64_t *out_ns, char *err, size_t errlen);
-
-/*
- * Formats @ns (since the Unix epoch) as RFC 3339 in UTC: 2026-11-21T10:02:00Z, with
- * milliseconds (.250) only when there are any. @buf holds TIME_SPEC_FORMAT_MAX bytes.
- * Returns @buf, for use in printf arguments.
- */
-char *time_spec__format(uint64_t ns, char *buf);
 
 #endif

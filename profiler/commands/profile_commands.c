@@ -292,7 +292,7 @@ static int run(enum command_kind kind, int argc, char **argv)
 	struct report_facts facts = { 0 };
 	struct profile_io_opts io;
 	char source[512];
-	char window[2 * TIME_SPEC_FORMAT_MAX + 8], a[TIME_SPEC_FORMAT_MAX], b[TIME_SPEC_FORMAT_MAX];
+	char window[2 * CLOCK_FORMAT_MAX + 8], a[CLOCK_FORMAT_MAX], b[CLOCK_FORMAT_MAX];
 	const struct profile_meta *meta;
 	enum options_result result;
 	char reason[OPTIONS_ERR_MAX];
@@ -321,8 +321,8 @@ static int run(enum command_kind kind, int argc, char **argv)
 		if (prof && !o.svg.subtitle) {
 			meta = profile__meta(prof);
 			snprintf(window, sizeof(window), "%s .. %s",
-				 time_spec__format(meta->time_ns, a),
-				 time_spec__format(meta->time_ns + meta->duration_ns, b));
+				 clock__format_utc(meta->time_ns, a),
+				 clock__format_utc(meta->time_ns + meta->duration_ns, b));
 			o.svg.subtitle = window;
 		}
 	} else if (kind == COMMAND_DIFF) {

@@ -261,14 +261,14 @@ out_close:
 /* Logs that @w's window holds nothing, and what the store holds instead. */
 static void report_empty(const struct store_window *w, const struct store_window_stats *stats)
 {
-	char from[TIME_SPEC_FORMAT_MAX], to[TIME_SPEC_FORMAT_MAX];
-	char first[TIME_SPEC_FORMAT_MAX], last[TIME_SPEC_FORMAT_MAX];
+	char from[CLOCK_FORMAT_MAX], to[CLOCK_FORMAT_MAX];
+	char first[CLOCK_FORMAT_MAX], last[CLOCK_FORMAT_MAX];
 	char window[96], filter[192] = "", skipped[64] = "";
 	size_t len = 0;
 
 	/* Name the window as it was given: an open end is "since" or "before", not a time. */
-	time_spec__format(w->from_ns, from);
-	time_spec__format(w->to_ns, to);
+	clock__format_utc(w->from_ns, from);
+	clock__format_utc(w->to_ns, to);
 	if (w->from_set && w->to_set)
 		snprintf(window, sizeof(window), " between %s and %s", from, to);
 	else if (w->from_set)
@@ -296,8 +296,8 @@ static void report_empty(const struct store_window *w, const struct store_window
 		return;
 	}
 	pr_err("no samples%s%s; the store holds %s .. %s (%zu interval%s)%s\n", window, filter,
-	       time_spec__format(stats->store_first_ns, first),
-	       time_spec__format(stats->store_last_ns, last), stats->files,
+	       clock__format_utc(stats->store_first_ns, first),
+	       clock__format_utc(stats->store_last_ns, last), stats->files,
 	       stats->files == 1 ? "" : "s", skipped);
 }
 
@@ -344,7 +344,7 @@ struct profile *store_window__profile(const struct store_window *w)
 /* Prints one line per interval overlapping @w, then the totals. Returns 0 or -errno. */
 static int store_ls(const struct store_window *w, FILE *out)
 {
-	char start[TIME_SPEC_FORMAT_MAX], last[TIME_SPEC_FORMAT_MAX], why[256];
+	char start[CLOCK_FORMAT_MAX], last[CLOCK_FORMAT_MAX], why[256];
 	uint64_t samples = 0, bytes = 0, first_ns = UINT64_MAX, last_ns = 0;
 	size_t n = 0, listed = 0, unreadable = 0, not_regular = 0;
 	struct store_entry *entries = NULL;
@@ -393,7 +393,7 @@ static int store_ls(const struct store_window *w, FILE *out)
 		end = meta && meta->duration_ns ? end : e->start_ns;
 		if (end > last_ns)
 			last_ns = end;
-		time_spec__format(e->start_ns, start);
+		clock__format_utc(e->start_ns, start);
 		if (rerr) {
 			unreadable++;
 			fprintf(out, "%-24s  %10s  %14s  %12llu B  %s  unreadable: %s\n", start,
@@ -413,8 +413,8 @@ static int store_ls(const struct store_window *w, FILE *out)
 		fprintf(out, "0 intervals (the store holds %zu)", n);
 	else
 		fprintf(out, "%zu interval%s, %s .. %s, %llu samples, %llu B", listed,
-			listed == 1 ? "" : "s", time_spec__format(first_ns, start),
-			time_spec__format(last_ns, last), (unsigned long long)samples,
+			listed == 1 ? "" : "s", clock__format_utc(first_ns, start),
+			clock__format_utc(last_ns, last), (unsigned long long)samples,
 			(unsigned long long)bytes);
 	if (unreadable)
 		fprintf(out, "; %zu unreadable", unreadable);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "time_spec.h"
 
 #define NS 1000000000ull
@@ -230,19 +231,19 @@ static void test_durations(void **state)
 
 static void test_format(void **state)
 {
-	char buf[TIME_SPEC_FORMAT_MAX];
+	char buf[CLOCK_FORMAT_MAX];
 
 	(void)state;
 	set_zone("Europe/Berlin");
-	assert_string_equal(time_spec__format(T0 * NS, buf), "2026-11-21T10:02:00Z");
-	assert_string_equal(time_spec__format(T0 * NS + 250000000, buf),
+	assert_string_equal(clock__format_utc(T0 * NS, buf), "2026-11-21T10:02:00Z");
+	assert_string_equal(clock__format_utc(T0 * NS + 250000000, buf),
 			    "2026-11-21T10:02:00.250Z");
 	/* Below a millisecond is not shown. */
-	assert_string_equal(time_spec__format(T0 * NS + 999, buf), "2026-11-21T10:02:00Z");
-	assert_string_equal(time_spec__format(0, buf), "1970-01-01T00:00:00Z");
-	assert_string_equal(time_spec__format(UINT64_MAX, buf), "2554-07-21T23:34:33.709Z");
+	assert_string_equal(clock__format_utc(T0 * NS + 999, buf), "2026-11-21T10:02:00Z");
+	assert_string_equal(clock__format_utc(0, buf), "1970-01-01T00:00:00Z");
+	assert_string_equal(clock__format_utc(UINT64_MAX, buf), "2554-07-21T23:34:33.709Z");
 	/* What it prints parses back. */
-	assert_true(parse_ok(time_spec__format(T0 * NS + 250000000, buf)) == T0 * NS + 250000000);
+	assert_true(parse_ok(clock__format_utc(T0 * NS + 250000000, buf)) == T0 * NS + 250000000);
 	set_zone("UTC");
 }
 
